@@ -1,0 +1,19 @@
+// autograd::register_autograd: connects the tape to core's op door and registers every
+// built-in gradient rule (explicit registration, so static linking loses nothing).
+#include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/autograd/tape.h"
+
+namespace tapeflow::autograd {
+namespace detail {
+void install_tape_hook();
+}
+
+void register_autograd() {
+  detail::install_tape_hook();
+  register_binary_gradients();
+  register_unary_gradients();
+  register_reduction_gradients();
+  register_array_gradients();
+}
+
+}  // namespace tapeflow::autograd

@@ -1,0 +1,38 @@
+#include "tapeflow/autograd/gradient_registry.h"
+
+#include "tapeflow/core/ops/reduction.h"
+
+namespace tapeflow::autograd {
+namespace {
+// OpDef::gradient holds either a GradFn or this marker for NotDifferentiable ops.
+InputGrads not_differentiable_marker(const GradContext&) { return {}; }
+}  // namespace
+
+void register_gradient(OpDef& op, GradFn fn) { op.gradient = reinterpret_cast<const void*>(fn); }
+void register_not_differentiable(OpDef& op) {
+  op.gradient = reinterpret_cast<const void*>(&not_differentiable_marker);
+}
+
+GradFn gradient_function(const OpDef& op) {
+  if (!op.gradient) throw LookupError(std::string("gradient registry has no entry for: ") + op.name);
+  auto fn = reinterpret_cast<GradFn>(const_cast<void*>(op.gradient));
+  return fn == &not_differentiable_marker ? nullptr : fn;
+}
+
+Tensor unbroadcast(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  Tensor g = grad;
+  const int extra = g.ndim() - shape.rank();
+  if (extra > 0) {
+    std::vector<int> lead;
+    for (int i = 0; i < extra; ++i) lead.push_back(i);
+    g = reduce_sum(g, lead);
+  }
+  std::vector<int> ones;
+  for (int i = 0; i < shape.rank(); ++i)
+    if (shape[i] == 1 && g.shape()[i] != 1) ones.push_back(i);
+  if (!ones.empty()) g = reduce_sum(g, ones, /*keepdims=*/true);
+  return g;
+}
+
+}  // namespace tapeflow::autograd

@@ -1,0 +1,45 @@
+// Gradient rules, keyed by op: one rule per op, written with public ops so that it runs on any
+// device, can itself be recorded by an outer tape (higher-order gradients) and, later, traced.
+#pragma once
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "tapeflow/core/dispatch.h"
+
+namespace tapeflow::autograd {
+
+/// What a gradient rule sees: the forward call and the gradients flowing into its outputs.
+struct GradContext {
+  const OpDef& op;
+  std::span<const Tensor> inputs;
+  std::span<const Tensor> outputs;
+  const OpAttrs* attrs;
+  /// d(target)/d(output i); an output that received no gradient gets zeros of its shape.
+  std::span<const Tensor> output_grads;
+
+  const Tensor& input(std::size_t i) const { return inputs[i]; }
+  const Tensor& output(std::size_t i) const { return outputs[i]; }
+  const Tensor& grad(std::size_t i = 0) const { return output_grads[i]; }
+  template <typename A>
+  const A& attr() const { return static_cast<const A&>(*attrs); }
+};
+
+/// Returns d(target)/d(input i) for each input; std::nullopt where an input gets no gradient
+/// (integer inputs, indices, ...).
+using InputGrads = std::vector<std::optional<Tensor>>;
+using GradFn = InputGrads (*)(const GradContext& ctx);
+
+/// Registers `fn` as the gradient of `op`.
+void register_gradient(OpDef& op, GradFn fn);
+/// Marks `op` as having no gradient (TF's NotDifferentiable): it yields no gradient instead of
+/// raising LookupError.
+void register_not_differentiable(OpDef& op);
+/// The rule of `op`, nullptr for not-differentiable ops; throws LookupError when none is registered.
+GradFn gradient_function(const OpDef& op);
+
+/// d(loss)/d(x) where x was broadcast to `grad`'s shape: sums over the broadcast axes and
+/// reshapes back to `shape`.
+Tensor unbroadcast(const Tensor& grad, const Shape& shape);
+
+}  // namespace tapeflow::autograd

@@ -1,0 +1,111 @@
+// Gradient rules of the shape ops (mirrors kernels/cpu/array_ops.cpp and the view kernels):
+// views route the gradient back through the inverse view; gathers scatter-add it.
+#include <numeric>
+
+#include "tapeflow/autograd/gradient_registry.h"
+#include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/cast.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/reduction.h"
+
+namespace tapeflow::autograd {
+namespace {
+InputGrads reshape_like_input(const GradContext& c) { return {reshape(c.grad(), c.input(0).shape())}; }
+InputGrads transpose_grad(const GradContext& c) {
+  const auto& perm = c.attr<ops::TransposeAttrs>().perm;
+  std::vector<int> inv(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) inv[static_cast<std::size_t>(perm[i])] = static_cast<int>(i);
+  return {transpose(c.grad(), inv)};
+}
+InputGrads broadcast_to_grad(const GradContext& c) { return {unbroadcast(c.grad(), c.input(0).shape())}; }
+InputGrads identity_grad(const GradContext& c) { return {c.grad()}; }
+InputGrads reverse_grad(const GradContext& c) { return {reverse(c.grad(), c.attr<ops::ReverseAttrs>().axes)}; }
+InputGrads strided_slice_grad(const GradContext& c) {
+  return {ops::strided_slice_grad(c.grad(), c.input(0).shape(), c.attr<ops::StridedSliceAttrs>())};
+}
+InputGrads concat_grad(const GradContext& c) {
+  int axis = c.attr<ops::AxisAttrs>().axis;
+  std::vector<int64_t> sizes;
+  for (const Tensor& in : c.inputs) sizes.push_back(in.shape()[axis]);
+  std::vector<Tensor> parts = split(c.grad(), sizes, axis);
+  return InputGrads(parts.begin(), parts.end());
+}
+InputGrads tile_grad(const GradContext& c) {
+  // g viewed as (m0, d0, m1, d1, ...): sum over the m axes.
+  const Tensor& x = c.input(0);
+  const auto& m = c.attr<ops::TileAttrs>().multiples;
+  Shape split_shape;
+  std::vector<int> m_axes;
+  for (int i = 0; i < x.ndim(); ++i) {
+    m_axes.push_back(2 * i);
+    split_shape.push_back(m[static_cast<std::size_t>(i)]);
+    split_shape.push_back(x.shape()[i]);
+  }
+  return {reduce_sum(reshape(c.grad(), split_shape), m_axes)};
+}
+InputGrads pad_grad(const GradContext& c) {
+  const auto& p = c.attr<ops::PadAttrs>().paddings;
+  std::vector<Index> idx;
+  for (int i = 0; i < c.input(0).ndim(); ++i)
+    idx.emplace_back(slice(p[static_cast<std::size_t>(i)].first,
+                           p[static_cast<std::size_t>(i)].first + c.input(0).shape()[i]));
+  return {c.grad()[idx]};
+}
+InputGrads gather_grad(const GradContext& c) {
+  const Tensor &params = c.input(0), &indices = c.input(1);
+  const auto& a = c.attr<ops::AxisAttrs>();
+  TF_CHECK_TYPED(a.batch_dims == 0, UnimplementedError, "GatherV2",
+                 "the gradient of gather with batch_dims > 0 is not implemented yet");
+  const int ax = a.axis, ri = indices.ndim(), rp = params.ndim();
+  // g: params[:ax] + indices + params[ax+1:]. Bring the index axes first, flatten them, segment-sum.
+  std::vector<int> perm;
+  for (int i = 0; i < ri; ++i) perm.push_back(ax + i);
+  for (int i = 0; i < ax; ++i) perm.push_back(i);
+  for (int i = ax + ri; i < c.grad().ndim(); ++i) perm.push_back(i);
+  Tensor g = transpose(c.grad(), perm);
+  Shape flat{indices.size()};
+  for (int i = ri; i < g.ndim(); ++i) flat.push_back(g.shape()[i]);
+  Tensor summed = unsorted_segment_sum(reshape(g, flat), reshape(indices, {indices.size()}), params.shape()[ax]);
+  // summed: (P_ax, params[:ax], params[ax+1:]) -> params layout.
+  std::vector<int> back;
+  for (int i = 1; i <= ax; ++i) back.push_back(i);
+  back.push_back(0);
+  for (int i = ax + 1; i < rp; ++i) back.push_back(i);
+  return {transpose(summed, back), std::nullopt};
+}
+InputGrads segment_sum_grad(const GradContext& c) {
+  // out[s] = sum_i data[i] [ids[i] == s]  =>  d data[i] = g[ids[i]] (0 for dropped ids).
+  const Tensor& ids = c.input(1);
+  Tensor g = c.grad();
+  int64_t n = g.shape()[0];
+  Tensor safe = where(logical_and(greater_equal(ids, scalar_tensor(0, ids.dtype())),
+                                  less(ids, scalar_tensor(n, ids.dtype()))),
+                      ids, zeros_like(ids));
+  Tensor picked = gather(g, safe);
+  Tensor valid = cast(equal(safe, ids), g.dtype());
+  Shape vs = valid.shape();
+  for (int i = ids.ndim(); i < picked.ndim(); ++i) vs.push_back(1);
+  return {picked * reshape(valid, vs), std::nullopt};
+}
+}  // namespace
+
+void register_array_gradients() {
+  register_gradient(ops::Reshape, reshape_like_input);
+  register_gradient(ops::ExpandDims, reshape_like_input);
+  register_gradient(ops::Squeeze, reshape_like_input);
+  register_gradient(ops::Transpose, transpose_grad);
+  register_gradient(ops::BroadcastTo, broadcast_to_grad);
+  register_gradient(ops::Identity, identity_grad);
+  register_gradient(ops::ReverseV2, reverse_grad);
+  register_gradient(ops::StridedSlice, strided_slice_grad);
+  register_gradient(ops::ConcatV2, concat_grad);
+  register_gradient(ops::Tile, tile_grad);
+  register_gradient(ops::PadV2, pad_grad);
+  register_gradient(ops::GatherV2, gather_grad);
+  register_gradient(ops::UnsortedSegmentSum, segment_sum_grad);
+  for (OpDef* op : {&ops::OneHot}) register_not_differentiable(*op);
+}
+
+}  // namespace tapeflow::autograd

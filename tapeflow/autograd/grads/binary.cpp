@@ -1,0 +1,72 @@
+// Gradient rules of the binary elementwise ops (mirrors kernels/cpu/binary.cpp). Broadcast
+// inputs get their gradient summed back to their shape (unbroadcast).
+#include "tapeflow/autograd/gradient_registry.h"
+#include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/cast.h"
+#include "tapeflow/core/ops/copy.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/math.h"
+
+namespace tapeflow::autograd {
+namespace {
+Tensor neg(const Tensor& g) { return multiply(g, scalar_tensor(-1, g.dtype())); }
+Tensor as_float_mask(const Tensor& mask, DType dt) { return cast(mask, dt); }
+
+InputGrads add_grad(const GradContext& c) {
+  return {unbroadcast(c.grad(), c.input(0).shape()), unbroadcast(c.grad(), c.input(1).shape())};
+}
+InputGrads sub_grad(const GradContext& c) {
+  return {unbroadcast(c.grad(), c.input(0).shape()), unbroadcast(neg(c.grad()), c.input(1).shape())};
+}
+InputGrads mul_grad(const GradContext& c) {
+  return {unbroadcast(c.grad() * c.input(1), c.input(0).shape()),
+          unbroadcast(c.grad() * c.input(0), c.input(1).shape())};
+}
+InputGrads div_grad(const GradContext& c) {
+  const Tensor &a = c.input(0), &b = c.input(1);
+  return {unbroadcast(c.grad() / b, a.shape()), unbroadcast(neg(c.grad()) * a / (b * b), b.shape())};
+}
+// TF sends the gradient to x where x >= y (maximum) / x <= y (minimum), else to y.
+InputGrads maximum_grad(const GradContext& c) {
+  const Tensor &a = c.input(0), &b = c.input(1);
+  Tensor to_a = as_float_mask(greater_equal(a, b), c.grad().dtype());
+  return {unbroadcast(c.grad() * to_a, a.shape()), unbroadcast(c.grad() * (1 - to_a), b.shape())};
+}
+InputGrads minimum_grad(const GradContext& c) {
+  const Tensor &a = c.input(0), &b = c.input(1);
+  Tensor to_a = as_float_mask(less_equal(a, b), c.grad().dtype());
+  return {unbroadcast(c.grad() * to_a, a.shape()), unbroadcast(c.grad() * (1 - to_a), b.shape())};
+}
+InputGrads squared_difference_grad(const GradContext& c) {
+  Tensor d = c.grad() * 2 * (c.input(0) - c.input(1));
+  return {unbroadcast(d, c.input(0).shape()), unbroadcast(neg(d), c.input(1).shape())};
+}
+InputGrads floormod_grad(const GradContext& c) {
+  return {unbroadcast(c.grad(), c.input(0).shape()),
+          unbroadcast(neg(c.grad()) * floordiv(c.input(0), c.input(1)), c.input(1).shape())};
+}
+InputGrads cast_grad(const GradContext& c) {
+  if (!is_floating(c.input(0).dtype())) return {std::nullopt};
+  return {cast(c.grad(), c.input(0).dtype())};
+}
+InputGrads identity_grad(const GradContext& c) { return {c.grad()}; }
+}  // namespace
+
+void register_binary_gradients() {
+  register_gradient(ops::Add, add_grad);
+  register_gradient(ops::Sub, sub_grad);
+  register_gradient(ops::Mul, mul_grad);
+  register_gradient(ops::RealDiv, div_grad);
+  register_gradient(ops::Maximum, maximum_grad);
+  register_gradient(ops::Minimum, minimum_grad);
+  register_gradient(ops::SquaredDifference, squared_difference_grad);
+  register_gradient(ops::FloorMod, floormod_grad);
+  register_gradient(ops::Cast, cast_grad);
+  register_gradient(ops::Copy, identity_grad);
+  register_gradient(ops::CopyToDevice, identity_grad);
+  for (OpDef* op : {&ops::FloorDiv, &ops::Equal, &ops::NotEqual, &ops::Less, &ops::LessEqual, &ops::Greater,
+                    &ops::GreaterEqual, &ops::LogicalAnd, &ops::LogicalOr, &ops::Fill, &ops::Range, &ops::Const})
+    register_not_differentiable(*op);
+}
+
+}  // namespace tapeflow::autograd

@@ -1,0 +1,9 @@
+// Registration functions of the gradient-rule families, called by autograd::register_autograd().
+#pragma once
+
+namespace tapeflow::autograd {
+void register_binary_gradients();
+void register_reduction_gradients();
+void register_unary_gradients();
+void register_array_gradients();
+}  // namespace tapeflow::autograd

@@ -1,0 +1,158 @@
+// Note [The op door]: see dispatch.h. This file is the hot path of every eager op; keep it free
+// of string work and heap allocation unless logging, tracing or a tape asks for them.
+#include "tapeflow/core/dispatch.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "tapeflow/core/config.h"
+#include "tapeflow/core/device_backend.h"
+#include "tapeflow/core/errors.h"
+#include "tapeflow/core/logging.h"
+
+namespace tapeflow {
+namespace {
+
+std::map<std::string, OpDef*, std::less<>>& op_table() {
+  static auto* table = new std::map<std::string, OpDef*, std::less<>>();
+  return *table;
+}
+std::atomic<bool> g_initialized{false};
+std::mutex g_init_mutex;
+thread_local OpInterceptor* t_interceptor = nullptr;
+thread_local int t_tape_depth = 0;
+std::atomic<TapeHook> g_tape_hook{nullptr};
+
+Device default_device() noexcept {
+  static const bool has_gpu = device_exists(kGPU0);
+  return has_gpu ? kGPU0 : kCPU0;
+}
+
+[[noreturn]] void throw_no_device(const OpDef& op, Device wanted) {
+  TF_THROW(InvalidArgumentError, op.name, "Could not satisfy device specification '", wanted.str(), "' for op ",
+           op.name, ": device ", wanted.str(), " does not exist. Existing devices: [", list_existing_devices(),
+           "]. Use tf::config::set_soft_device_placement(true) to fall back to CPU:0.");
+}
+
+}  // namespace
+
+void register_kernel(OpDef& op, DeviceType device, KernelFn fn) { op.kernels[static_cast<int>(device)] = fn; }
+void register_op(OpDef& op) { op_table()[op.name] = &op; }
+OpDef* find_op(std::string_view name) {
+  ensure_initialized();
+  auto it = op_table().find(name);
+  return it == op_table().end() ? nullptr : it->second;
+}
+
+void ensure_initialized() {
+  if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
+  std::lock_guard<std::mutex> lock(g_init_mutex);
+  if (g_initialized.load(std::memory_order_relaxed)) return;
+  register_builtin_ops();
+  g_initialized.store(true, std::memory_order_release);
+}
+
+OpInterceptor* set_op_interceptor(OpInterceptor* interceptor) noexcept {
+  return std::exchange(t_interceptor, interceptor);
+}
+void set_tape_hook(TapeHook hook) noexcept { g_tape_hook.store(hook); }
+int& tape_hook_depth() noexcept { return t_tape_depth; }
+
+Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
+  ensure_initialized();
+  Device wanted;
+  switch (op.placement) {
+    case Placement::kHostOnly: return kCPU0;
+    case Placement::kFirstInput:
+      if (!inputs.empty()) return inputs[0].device();
+      [[fallthrough]];
+    case Placement::kDefault: {
+      auto scoped = current_scope_device();
+      wanted = scoped ? *scoped : default_device();
+      break;
+    }
+  }
+  const bool exists = wanted.is_cpu() ? wanted.index() == 0 : device_exists(wanted);
+  const bool has_kernel = op.kernels[static_cast<int>(wanted.type())] != nullptr;
+  if (exists && has_kernel) [[likely]] return wanted;
+  if (detail::g_soft_device_placement.load(std::memory_order_relaxed)) {
+    logging::warning(std::string("Op ") + op.name + " cannot run on " + wanted.str() +
+                     (exists ? " (no kernel for that device)" : " (no such device)") +
+                     "; soft device placement falls back to CPU:0");
+    return kCPU0;
+  }
+  if (!exists) throw_no_device(op, wanted);
+  TF_THROW(InvalidArgumentError, op.name, "Could not satisfy device specification '", wanted.str(), "' for op ",
+           op.name, ": it has no kernel for ", device_type_name(wanted.type()),
+           " devices. Use tf::config::set_soft_device_placement(true) to fall back to CPU:0.");
+}
+
+TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
+                    std::span<const OutputSpec> specs, std::optional<Device> device_override) {
+  ensure_initialized();
+  Device device = device_override ? *device_override : choose_device(op, inputs);
+  if (device_override && !device_exists(device)) {
+    if (!detail::g_soft_device_placement.load(std::memory_order_relaxed)) throw_no_device(op, device);
+    logging::warning(std::string("Device ") + device.str() + " does not exist; soft device placement keeps " +
+                     op.name + " on CPU:0");
+    device = kCPU0;
+  }
+
+  // Step 2: inputs that live elsewhere are copied to the op's device.
+  util::SmallVector<Tensor, 4> moved;
+  std::span<const Tensor> run_inputs = inputs;
+  if (!op.inputs_any_device) {
+    bool need_move = false;
+    for (const Tensor& t : inputs) need_move |= (t.device() != device);
+    if (need_move) [[unlikely]] {
+      for (const Tensor& t : inputs) {
+        if (t.device() != device && detail::g_log_device_placement.load(std::memory_order_relaxed))
+          logging::info(std::string("Copying input of ") + op.name + " from " + t.device().str() + " to " +
+                        device.str());
+        moved.push_back(t.device() == device ? t : t.to(device));
+      }
+      run_inputs = std::span<const Tensor>(moved.data(), moved.size());
+    }
+  }
+
+  // Step 3: trace or run.
+  TensorList outputs;
+  if (t_interceptor) [[unlikely]] {
+    outputs = t_interceptor->intercept(op, run_inputs, attrs, specs, device);
+  } else {
+    KernelFn kernel = op.kernels[static_cast<int>(device.type())];
+    if (!kernel) [[unlikely]]
+      TF_THROW(InvalidArgumentError, op.name, "No kernel registered for op ", op.name, " on ", device.str());
+    if (!op.kernel_allocates_outputs) {
+      for (const OutputSpec& s : specs) outputs.push_back(Tensor::empty(s.shape, s.dtype, device));
+    }
+    void* stream = device.is_cpu() ? nullptr : device_backend(device.type())->stream(device.index());
+    KernelContext ctx{op, run_inputs, attrs, specs, outputs, device, stream};
+    // A kernel may call public ops (a contiguous copy of a strided input, say); those are
+    // implementation details the tape must not see.
+    struct TapePause {
+      int saved = std::exchange(t_tape_depth, 0);
+      ~TapePause() { t_tape_depth = saved; }
+    } pause;
+    kernel(ctx);
+    if (detail::g_log_device_placement.load(std::memory_order_relaxed)) [[unlikely]]
+      logging::info(std::string("Executing op ") + op.name + " in device " + device.str());
+  }
+
+  // Step 4: the tape sees the caller's inputs (before any copy), so gradients flow back to them.
+  if (t_tape_depth > 0) [[unlikely]] {
+    if (TapeHook hook = g_tape_hook.load(std::memory_order_acquire))
+      hook(op, inputs, attrs, std::span<const Tensor>(outputs.data(), outputs.size()));
+  }
+  return outputs;
+}
+
+Tensor dispatch1(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs, const OutputSpec& spec,
+                 std::optional<Device> device_override) {
+  TensorList out = dispatch(op, inputs, attrs, std::span<const OutputSpec>(&spec, 1), device_override);
+  return std::move(out[0]);
+}
+
+}  // namespace tapeflow

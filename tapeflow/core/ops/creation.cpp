@@ -1,0 +1,153 @@
+#include "tapeflow/core/ops/creation.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "tapeflow/core/ops/copy.h"
+
+namespace tapeflow {
+namespace ops {
+OpDef Fill{.name = "Fill"}, Range{.name = "Range"}, Const{.name = "Const"};
+void register_creation_ops() {
+  register_op(Fill);
+  register_op(Range);
+  register_op(Const);
+}
+}  // namespace ops
+
+namespace {
+/// Host tensors become constants on the device an op would run on now (TF places eager
+/// constants on GPU:0 when there is one).
+Tensor place_constant(Tensor host) {
+  Device d = choose_device(ops::CopyToDevice, {});
+  return d.is_cpu() || host.dtype() == DType::kString ? host : host.to(d);
+}
+void check_count(std::size_t n, const Shape& shape) {
+  TF_CHECK_ARG(shape.num_elements() >= 0 && static_cast<int64_t>(n) == shape.num_elements(), "Const",
+               "Expected ", shape.num_elements(), " values for shape ", shape.to_string(), ", got ", n);
+}
+}  // namespace
+
+namespace detail {
+Tensor constant_from_doubles(const std::vector<double>& values, const Shape& shape, DType dtype) {
+  check_count(values.size(), shape);
+  TF_CHECK_ARG(dtype != DType::kString, "Const", "cannot convert numbers to a string tensor");
+  Tensor t = Tensor::empty(shape, dtype, kCPU0);
+  visit_pod(dtype, "Const", [&]<typename T>() {
+    T* p = t.data<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if constexpr (std::is_same_v<T, bool>) p[i] = values[i] != 0.0;
+      else if constexpr (std::is_integral_v<T>) p[i] = static_cast<T>(std::trunc(values[i]));
+      else if constexpr (std::is_floating_point_v<T>) p[i] = static_cast<T>(values[i]);
+      else p[i] = T(static_cast<float>(values[i]));
+    }
+  });
+  return place_constant(std::move(t));
+}
+
+Tensor constant_from_int64s(const std::vector<int64_t>& values, const Shape& shape, DType dtype) {
+  check_count(values.size(), shape);
+  TF_CHECK_ARG(dtype != DType::kString, "Const", "cannot convert numbers to a string tensor");
+  Tensor t = Tensor::empty(shape, dtype, kCPU0);
+  visit_pod(dtype, "Const", [&]<typename T>() {
+    T* p = t.data<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if constexpr (std::is_same_v<T, bool>) p[i] = values[i] != 0;
+      else if constexpr (std::is_arithmetic_v<T>) p[i] = static_cast<T>(values[i]);
+      else p[i] = T(static_cast<float>(values[i]));
+    }
+  });
+  return place_constant(std::move(t));
+}
+
+Tensor constant_from_strings(const std::vector<std::string>& values, const Shape& shape) {
+  check_count(values.size(), shape);
+  Tensor t = Tensor::empty(shape, DType::kString, kCPU0);
+  std::string* p = t.data<std::string>();
+  for (std::size_t i = 0; i < values.size(); ++i) p[i] = values[i];
+  return t;
+}
+}  // namespace detail
+
+Tensor constant(const char* s) { return detail::constant_from_strings({s}, Shape{}); }
+Tensor constant(const std::string& s) { return detail::constant_from_strings({s}, Shape{}); }
+
+Tensor from_host_buffer(const void* data, const Shape& shape, DType dtype) {
+  TF_CHECK_ARG(dtype != DType::kString, "Const", "from_host_buffer does not take strings");
+  Tensor t = Tensor::empty(shape, dtype, kCPU0);
+  std::memcpy(t.raw_data(), data, static_cast<std::size_t>(t.size()) * dtype_size(dtype));
+  return place_constant(std::move(t));
+}
+
+Tensor fill(const Shape& shape, Scalar value, DType dtype) {
+  TF_CHECK_ARG(shape.is_fully_defined(), "Fill", "dims must be non-negative, got ", shape.to_string());
+  TF_CHECK_ARG(dtype != DType::kString, "Fill", "Fill of string tensors is not supported");
+  ops::FillAttrs attrs(value);
+  return dispatch1(ops::Fill, {}, &attrs, {shape, dtype});
+}
+Tensor zeros(const Shape& shape, DType dtype) { return fill(shape, 0, dtype); }
+Tensor ones(const Shape& shape, DType dtype) { return fill(shape, 1, dtype); }
+Tensor zeros_like(const Tensor& x, std::optional<DType> dtype) {
+  DeviceScope on(x.device());
+  return zeros(x.shape(), dtype.value_or(x.dtype()));
+}
+Tensor ones_like(const Tensor& x, std::optional<DType> dtype) {
+  DeviceScope on(x.device());
+  return ones(x.shape(), dtype.value_or(x.dtype()));
+}
+
+Tensor eye(int64_t num_rows, std::optional<int64_t> num_columns, DType dtype) {
+  int64_t cols = num_columns.value_or(num_rows);
+  TF_CHECK_ARG(num_rows >= 0 && cols >= 0, "Eye", "num_rows and num_columns must be non-negative, got ", num_rows,
+               " and ", cols);
+  std::vector<double> v(static_cast<std::size_t>(num_rows * cols), 0.0);
+  for (int64_t i = 0; i < std::min(num_rows, cols); ++i) v[static_cast<std::size_t>(i * cols + i)] = 1.0;
+  return detail::constant_from_doubles(v, Shape{num_rows, cols}, dtype);
+}
+
+Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtype) {
+  bool all_int = start.is_integral() && limit.is_integral() && delta.is_integral();
+  DType dt = dtype.value_or(all_int ? DType::kInt32 : DType::kFloat32);
+  TF_CHECK_ARG(is_numeric(dt), "Range", "Range needs a numeric dtype, got ", dtype_name(dt));
+  TF_CHECK_ARG(delta.to_double() != 0, "Range", "Requires delta != 0: ", delta.to_double());
+  double s = start.to_double(), l = limit.to_double(), d = delta.to_double();
+  TF_CHECK_ARG(!(d > 0 && s > l) && !(d < 0 && s < l), "Range", "Requires start <= limit when delta > 0: ", s, "/",
+               l);
+  int64_t n = is_integer(dt) ? (std::abs(start.to_int64() - limit.to_int64()) + std::abs(delta.to_int64()) - 1) /
+                                   std::abs(delta.to_int64())
+                             : static_cast<int64_t>(std::ceil(std::abs((l - s) / d)));
+  ops::RangeAttrs attrs;
+  attrs.start = s;
+  attrs.delta = d;
+  attrs.istart = start.to_int64();
+  attrs.idelta = delta.to_int64();
+  return dispatch1(ops::Range, {}, &attrs, {Shape{n}, dt});
+}
+Tensor range(Scalar limit) { return range(0, limit, 1); }
+
+Tensor linspace(double start, double stop, int64_t num, DType dtype) {
+  TF_CHECK_ARG(num > 0, "LinSpace", "Requires num > 0: ", num);
+  TF_CHECK_ARG(is_floating(dtype), "LinSpace", "LinSpace needs a floating dtype, got ", dtype_name(dtype));
+  std::vector<double> v(static_cast<std::size_t>(num));
+  double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
+  for (int64_t i = 0; i < num; ++i) v[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
+  if (num > 1) v.back() = stop;
+  return detail::constant_from_doubles(v, Shape{num}, dtype);
+}
+
+Tensor rank(const Tensor& x) { return detail::constant_from_int64s({x.ndim()}, Shape{}, DType::kInt32); }
+Tensor shape(const Tensor& x) {
+  return detail::constant_from_int64s(x.shape().as_vector(), Shape{x.ndim()}, DType::kInt32);
+}
+Tensor size(const Tensor& x) { return detail::constant_from_int64s({x.size()}, Shape{}, DType::kInt32); }
+
+}  // namespace tapeflow
+
+namespace tapeflow {
+Tensor scalar_tensor(Scalar value, DType dtype) {
+  TF_CHECK_ARG(dtype != DType::kString, "Const", "a number cannot be combined with a string tensor");
+  Tensor t = Tensor::empty(Shape{}, dtype, kCPU0);
+  visit_pod(dtype, "Const", [&]<typename T>() { *t.data<T>() = value.to<T>(); });
+  return t;
+}
+}  // namespace tapeflow

@@ -1,0 +1,71 @@
+#include "tapeflow/core/shape.h"
+
+#include <sstream>
+
+#include "tapeflow/core/errors.h"
+
+namespace tapeflow {
+
+int64_t Shape::num_elements() const noexcept {
+  int64_t n = 1;
+  for (int64_t d : dims_) {
+    if (d < 0) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+bool Shape::is_fully_defined() const noexcept {
+  for (int64_t d : dims_) if (d < 0) return false;
+  return true;
+}
+
+std::string Shape::to_string() const {
+  std::string s = "(";
+  for (std::size_t i = 0; i < dims_.size(); ++i) {
+    if (i) s += ", ";
+    s += dims_[i] < 0 ? std::string("None") : std::to_string(dims_[i]);
+  }
+  if (dims_.size() == 1) s += ",";
+  s += ")";
+  return s;
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.to_string(); }
+
+DimVector contiguous_strides(const Shape& shape) {
+  DimVector strides(static_cast<std::size_t>(shape.rank()));
+  int64_t s = 1;
+  for (int i = shape.rank() - 1; i >= 0; --i) {
+    strides[static_cast<std::size_t>(i)] = s;
+    s *= shape[i] > 0 ? shape[i] : 1;
+  }
+  return strides;
+}
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  int r = a.rank() > b.rank() ? a.rank() : b.rank();
+  DimVector out(static_cast<std::size_t>(r));
+  for (int i = 0; i < r; ++i) {
+    int ia = a.rank() - r + i, ib = b.rank() - r + i;
+    int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+    if (da == db || db == 1) {
+      out[static_cast<std::size_t>(i)] = da;
+    } else if (da == 1) {
+      out[static_cast<std::size_t>(i)] = db;
+    } else {
+      TF_THROW(InvalidArgumentError, op, "Incompatible shapes: ", a.to_string(), " vs. ", b.to_string(),
+               " (dimension ", i - r, " is ", da, " and ", db, "; broadcasting needs equal sizes or 1)");
+    }
+  }
+  return Shape(std::move(out));
+}
+
+int normalize_axis(const char* op, int64_t axis, int rank) {
+  TF_CHECK_ARG(axis >= -rank && axis < rank, op, "axis ", axis, " is out of bounds for a tensor of rank ",
+               rank, " (expected -", rank, " <= axis < ", rank, ")");
+  return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+}  // namespace tapeflow

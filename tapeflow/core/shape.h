@@ -1,0 +1,60 @@
+// Shape: the dimensions of a tensor (TF's TensorShape), printed as TF prints it: "(2, 3)".
+// A dimension of -1 is unknown (TensorSpec shapes) and prints as "None".
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tapeflow/util/small_vector.h"
+
+namespace tapeflow {
+
+using DimVector = util::SmallVector<int64_t, 6>;
+
+class Shape {
+ public:
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> dims) : dims_(dims) {}
+  explicit Shape(const std::vector<int64_t>& dims) : dims_(dims.begin(), dims.end()) {}
+  explicit Shape(std::span<const int64_t> dims) : dims_(dims.begin(), dims.end()) {}
+  explicit Shape(DimVector dims) : dims_(std::move(dims)) {}
+
+  int rank() const noexcept { return static_cast<int>(dims_.size()); }
+  int64_t operator[](int i) const noexcept { return dims_[static_cast<std::size_t>(i)]; }
+  int64_t& operator[](int i) noexcept { return dims_[static_cast<std::size_t>(i)]; }
+  /// Dimension i, counting from the end when negative (Python's rule).
+  int64_t dim(int i) const noexcept { return dims_[static_cast<std::size_t>(i < 0 ? i + rank() : i)]; }
+  /// Product of the dimensions (1 for a scalar); -1 when a dimension is unknown.
+  int64_t num_elements() const noexcept;
+  bool is_fully_defined() const noexcept;
+  const DimVector& dims() const noexcept { return dims_; }
+  std::vector<int64_t> as_vector() const { return {dims_.begin(), dims_.end()}; }
+  const int64_t* begin() const noexcept { return dims_.begin(); }
+  const int64_t* end() const noexcept { return dims_.end(); }
+  void push_back(int64_t d) { dims_.push_back(d); }
+  /// "(2, 3)", "(3,)", "()".
+  std::string to_string() const;
+
+  friend bool operator==(const Shape& a, const Shape& b) { return a.dims_ == b.dims_; }
+  friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
+
+ private:
+  DimVector dims_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Shape& s);
+
+/// Row-major strides (in elements) of a contiguous tensor of this shape.
+DimVector contiguous_strides(const Shape& shape);
+
+/// NumPy broadcasting of two shapes; throws InvalidArgumentError naming op and both shapes.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+/// Normalizes a possibly negative axis for a tensor of the given rank; throws
+/// InvalidArgumentError "op: axis 3 is out of bounds for a tensor of rank 2" otherwise.
+int normalize_axis(const char* op, int64_t axis, int rank);
+
+}  // namespace tapeflow

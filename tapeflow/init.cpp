@@ -1,0 +1,42 @@
+// Explicit registration of every op, kernel and gradient (survives static linking, unlike
+// registration from static objects). Called once by ensure_initialized().
+#include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/dispatch.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/cast.h"
+#include "tapeflow/core/ops/copy.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/strings.h"
+#include "tapeflow/core/ragged.h"
+#include "tapeflow/core/sparse.h"
+#include "tapeflow/kernels/cpu/registration.h"
+
+namespace tapeflow {
+
+void register_builtin_ops() {
+  ops::register_copy_ops();
+  ops::register_cast_ops();
+  ops::register_creation_ops();
+  ops::register_binary_ops();
+  ops::register_reduction_ops();
+  ops::register_array_ops();
+  ops::register_unary_ops();
+  ops::register_string_ops();
+  ops::register_ragged_ops();
+  ops::register_sparse_ops();
+
+  kernels::cpu::register_copy_kernels();
+  kernels::cpu::register_binary_kernels();
+  kernels::cpu::register_reduction_kernels();
+  kernels::cpu::register_array_kernels();
+  kernels::cpu::register_unary_kernels();
+  kernels::cpu::register_string_kernels();
+  kernels::cpu::register_ragged_kernels();
+  kernels::cpu::register_sparse_kernels();
+
+  autograd::register_autograd();
+}
+
+}  // namespace tapeflow

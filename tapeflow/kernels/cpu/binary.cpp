@@ -1,0 +1,130 @@
+// CPU kernels of the binary elementwise ops: one template over (functor, dtype) with a
+// contiguous fast path and a strided/broadcast path through StridedLoop.
+#include <cstring>
+
+#include "tapeflow/core/ops/math.h"
+#include "tapeflow/kernels/cpu/loops.h"
+#include "tapeflow/kernels/cpu/registration.h"
+#include "tapeflow/kernels/functors.h"
+
+namespace tapeflow::kernels::cpu {
+namespace {
+
+template <typename Fn, typename T, typename Out>
+inline void binary_row(const T* __restrict a, int64_t sa, const T* __restrict b, int64_t sb, Out* __restrict o,
+                       int64_t so, int64_t n) {
+  using C = compute_t<T>;
+  Fn fn;
+  if (sa == 1 && sb == 1 && so == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(fn(static_cast<C>(a[i]), static_cast<C>(b[i])));
+  } else if (sa == 1 && sb == 0 && so == 1) {
+    const C bv = static_cast<C>(b[0]);
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(fn(static_cast<C>(a[i]), bv));
+  } else if (sa == 0 && sb == 1 && so == 1) {
+    const C av = static_cast<C>(a[0]);
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(fn(av, static_cast<C>(b[i])));
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      o[i * so] = static_cast<Out>(fn(static_cast<C>(a[i * sa]), static_cast<C>(b[i * sb])));
+  }
+}
+
+template <typename Fn, typename T, typename Out>
+void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
+  const int64_t n = out.size();
+  if (n == 0) return;
+  const T* pa = static_cast<const T*>(a.raw_data());
+  const T* pb = static_cast<const T*>(b.raw_data());
+  Out* po = static_cast<Out*>(out.raw_data());
+  if (a.is_contiguous() && b.is_contiguous() && a.shape() == b.shape()) {
+    // The hot path: same shape, dense. Small sizes skip the parallel machinery entirely.
+    if (n <= kParallelGrain) return binary_row<Fn, T, Out>(pa, 1, pb, 1, po, 1, n);
+    parallel_for(n, kParallelGrain,
+                 [&](int64_t s, int64_t e) { binary_row<Fn, T, Out>(pa + s, 1, pb + s, 1, po + s, 1, e - s); });
+    return;
+  }
+  std::array<DimVector, 3> strides = {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape()),
+                                      out.strides()};
+  StridedLoop<3> loop = make_loop<3>(out.shape(), strides);
+  run_loop<3>(loop, {(char*)pa, (char*)pb, (char*)po}, {sizeof(T), sizeof(T), sizeof(Out)},
+              [](const std::array<char*, 3>& p, int64_t len, const std::array<int64_t, 3>& s) {
+                binary_row<Fn, T, Out>((const T*)p[0], s[0], (const T*)p[1], s[1], (Out*)p[2], s[2], len);
+              });
+}
+
+template <typename Fn, bool kBoolOut>
+void numeric_kernel(KernelContext& ctx) {
+  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
+    using Out = std::conditional_t<kBoolOut, bool, T>;
+    run_binary<Fn, T, Out>(ctx.input(0), ctx.input(1), ctx.output(0));
+  });
+}
+
+// Equality also applies to bool and string.
+template <typename Fn>
+void equality_kernel(KernelContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  if (a.dtype() == DType::kBool) return run_binary<Fn, bool, bool>(a, ctx.input(1), ctx.output(0));
+  if (a.dtype() == DType::kString) return run_binary<Fn, std::string, bool>(a, ctx.input(1), ctx.output(0));
+  numeric_kernel<Fn, true>(ctx);
+}
+
+void add_kernel(KernelContext& ctx) {
+  if (ctx.input(0).dtype() == DType::kString)
+    return run_binary<AddFn, std::string, std::string>(ctx.input(0), ctx.input(1), ctx.output(0));
+  numeric_kernel<AddFn, false>(ctx);
+}
+
+template <typename Fn>
+void logical_kernel(KernelContext& ctx) {
+  run_binary<Fn, bool, bool>(ctx.input(0), ctx.input(1), ctx.output(0));
+}
+
+// TF's CPU kernels reject integer division by zero and negative integer exponents up front.
+void check_integer_values(KernelContext& ctx, bool is_pow) {
+  const Tensor& b = ctx.input(1);
+  if (!is_integer(b.dtype())) return;
+  visit_numeric(b.dtype(), ctx.op.name, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      Tensor bc = b.contiguous();
+      const T* p = bc.data<T>();
+      for (int64_t i = 0; i < bc.size(); ++i) {
+        if (is_pow) {
+          if constexpr (std::is_signed_v<T>)
+            TF_CHECK_ARG(p[i] >= 0, ctx.op.name, "Integers to negative integer powers are not allowed");
+        } else {
+          TF_CHECK_ARG(p[i] != 0, ctx.op.name, "Integer division by zero");
+        }
+      }
+    }
+  });
+}
+void floordiv_kernel(KernelContext& ctx) { check_integer_values(ctx, false); numeric_kernel<FloorDivFn, false>(ctx); }
+void floormod_kernel(KernelContext& ctx) { check_integer_values(ctx, false); numeric_kernel<FloorModFn, false>(ctx); }
+void pow_kernel(KernelContext& ctx) { check_integer_values(ctx, true); numeric_kernel<PowFn, false>(ctx); }
+
+}  // namespace
+
+void register_binary_kernels() {
+  const DeviceType cpu = DeviceType::kCPU;
+  register_kernel(ops::Add, cpu, add_kernel);
+  register_kernel(ops::Sub, cpu, numeric_kernel<SubFn, false>);
+  register_kernel(ops::Mul, cpu, numeric_kernel<MulFn, false>);
+  register_kernel(ops::RealDiv, cpu, numeric_kernel<DivFn, false>);
+  register_kernel(ops::FloorDiv, cpu, floordiv_kernel);
+  register_kernel(ops::FloorMod, cpu, floormod_kernel);
+  register_kernel(ops::Pow, cpu, pow_kernel);
+  register_kernel(ops::Maximum, cpu, numeric_kernel<MaximumFn, false>);
+  register_kernel(ops::Minimum, cpu, numeric_kernel<MinimumFn, false>);
+  register_kernel(ops::SquaredDifference, cpu, numeric_kernel<SquaredDifferenceFn, false>);
+  register_kernel(ops::Equal, cpu, equality_kernel<EqualFn>);
+  register_kernel(ops::NotEqual, cpu, equality_kernel<NotEqualFn>);
+  register_kernel(ops::Less, cpu, numeric_kernel<LessFn, true>);
+  register_kernel(ops::LessEqual, cpu, numeric_kernel<LessEqualFn, true>);
+  register_kernel(ops::Greater, cpu, numeric_kernel<GreaterFn, true>);
+  register_kernel(ops::GreaterEqual, cpu, numeric_kernel<GreaterEqualFn, true>);
+  register_kernel(ops::LogicalAnd, cpu, logical_kernel<LogicalAndFn>);
+  register_kernel(ops::LogicalOr, cpu, logical_kernel<LogicalOrFn>);
+}
+
+}  // namespace tapeflow::kernels::cpu

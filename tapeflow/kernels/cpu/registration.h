@@ -1,0 +1,13 @@
+// The CPU kernel families' registration functions, called once by tapeflow/init.cpp.
+#pragma once
+
+namespace tapeflow::kernels::cpu {
+void register_binary_kernels();
+void register_copy_kernels();   // Copy (strided), Cast, Fill, Range
+void register_reduction_kernels();
+void register_array_kernels();
+void register_unary_kernels();
+void register_string_kernels();  // tf.strings.*, tf.io.decode_raw
+void register_ragged_kernels();  // RaggedTensorToTensor
+void register_sparse_kernels();  // tf.sparse.*
+}  // namespace tapeflow::kernels::cpu

@@ -1,0 +1,124 @@
+// Devices: parsing TF's spellings, DeviceScope nesting and threads, placement without a GPU,
+// soft placement, and placement logging.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tapeflow/core/logging.h"
+#include "tests/core/test_util.h"
+
+namespace {
+
+TEST(Device, ParsesTfSpellings) {
+  EXPECT_EQ(tf::Device("CPU:0"), tf::kCPU0);
+  EXPECT_EQ(tf::Device("GPU:0"), tf::kGPU0);
+  EXPECT_EQ(tf::Device("/device:GPU:0"), tf::kGPU0);
+  EXPECT_EQ(tf::Device("gpu:0"), tf::kGPU0);
+  EXPECT_EQ(tf::Device("/GPU:1"), tf::Device(tf::DeviceType::kGPU, 1));
+  EXPECT_EQ(tf::Device("/job:localhost/replica:0/task:0/device:CPU:0"), tf::kCPU0);
+  EXPECT_EQ(tf::Device("cpu"), tf::kCPU0);
+  EXPECT_EQ(tf::kGPU0.str(), "GPU:0");
+  EXPECT_EQ(tf::kCPU0.full_name(), "/job:localhost/replica:0/task:0/device:CPU:0");
+}
+
+TEST(Device, BadSpellingsAreInvalidArgument) {
+  EXPECT_TF_ERROR(tf::Device("TPU:0"), tf::errors::InvalidArgumentError, "TPU:0");
+  EXPECT_TF_ERROR(tf::Device("GPU:x"), tf::errors::InvalidArgumentError, "non-negative integer");
+  EXPECT_TF_ERROR(tf::Device("GPU:-1"), tf::errors::InvalidArgumentError, "GPU:-1");
+}
+
+TEST(DeviceScope, NestsAndRestores) {
+  EXPECT_FALSE(tf::current_scope_device().has_value());
+  {
+    tf::DeviceScope outer("CPU:0");
+    EXPECT_EQ(*tf::current_scope_device(), tf::kCPU0);
+    {
+      tf::DeviceScope inner("GPU:0");
+      EXPECT_EQ(*tf::current_scope_device(), tf::kGPU0);
+    }
+    EXPECT_EQ(*tf::current_scope_device(), tf::kCPU0);
+  }
+  EXPECT_FALSE(tf::current_scope_device().has_value());
+}
+
+TEST(DeviceScope, IsThreadLocal) {
+  tf::DeviceScope on("GPU:0");
+  std::optional<tf::Device> seen = tf::kGPU0;
+  std::thread t([&] { seen = tf::current_scope_device(); });
+  t.join();
+  EXPECT_FALSE(seen.has_value());
+}
+
+class NoGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!tf::config::list_physical_devices("GPU").empty()) GTEST_SKIP() << "a GPU is present";
+  }
+  void TearDown() override { tf::config::set_soft_device_placement(false); }
+};
+
+TEST_F(NoGpu, DefaultPlacementIsCpu) {
+  auto a = tf::constant({1.f, 2.f});
+  EXPECT_EQ(a.device(), tf::kCPU0);
+  EXPECT_EQ((a + a).device(), tf::kCPU0);
+}
+
+TEST_F(NoGpu, PlacingOnMissingGpuNamesExistingDevices) {
+  auto a = tf::constant({1.f, 2.f});
+  tf::DeviceScope on("GPU:0");
+  EXPECT_TF_ERROR(a + a, tf::errors::InvalidArgumentError, "Existing devices: [CPU:0]");
+  EXPECT_TF_ERROR(a.gpu(), tf::errors::InvalidArgumentError, "GPU:0 does not exist");
+}
+
+std::vector<std::string>* g_log_lines = nullptr;
+void capture(const std::string& level, const std::string& message) { g_log_lines->push_back(level + ": " + message); }
+
+TEST_F(NoGpu, SoftPlacementFallsBackWithWarning) {
+  std::vector<std::string> lines;
+  g_log_lines = &lines;
+  tf::logging::set_sink(capture);
+  tf::config::set_soft_device_placement(true);
+  auto a = tf::constant({1.f, 2.f});
+  tf::Tensor c;
+  {
+    tf::DeviceScope on("GPU:0");
+    c = a * a;
+  }
+  tf::logging::set_sink(nullptr);
+  EXPECT_EQ(c.device(), tf::kCPU0);
+  EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{1.f, 4.f}));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines[0].find("warning: Op Mul cannot run on GPU:0"), std::string::npos) << lines[0];
+}
+
+TEST(Placement, LogDevicePlacement) {
+  std::vector<std::string> lines;
+  g_log_lines = &lines;
+  auto a = tf::constant({1.f, 2.f});
+  tf::logging::set_sink(capture);
+  tf::debugging::set_log_device_placement(true);
+  {
+    tf::DeviceScope on("CPU:0");
+    (void)(a * a);
+  }
+  tf::debugging::set_log_device_placement(false);
+  tf::logging::set_sink(nullptr);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "info: Executing op Mul in device CPU:0");
+}
+
+TEST(Config, ListPhysicalDevicesAndMemoryInfo) {
+  auto cpus = tf::config::list_physical_devices("CPU");
+  ASSERT_EQ(cpus.size(), 1u);
+  EXPECT_EQ(cpus[0].name, "/physical_device:CPU:0");
+  EXPECT_EQ(cpus[0].device_type, "CPU");
+  auto before = tf::config::experimental::get_memory_info("CPU:0");
+  auto big = tf::zeros({1024, 1024});  // 4 MiB
+  auto during = tf::config::experimental::get_memory_info("CPU:0");
+  EXPECT_GE(during.current - before.current, 4 << 20);
+  EXPECT_GE(during.peak, during.current);
+  EXPECT_TF_ERROR(tf::config::experimental::get_memory_info("GPU:7"), tf::errors::InvalidArgumentError,
+                  "does not exist");
+}
+
+}  // namespace
