@@ -79,6 +79,30 @@ Tensor clip_by_value(const Tensor& t, Scalar clip_value_min, Scalar clip_value_m
 /// A 0-d tensor of `dtype` holding `value` (on CPU:0; ops move it where needed).
 Tensor scalar_tensor(Scalar value, DType dtype);
 
+// tf.multiply(x, 2): a C++ number on either side of a named binary op takes the tensor's dtype.
+#define TAPEFLOW_DECLARE_SCALAR_OVERLOADS(FN)                                                  \
+  inline Tensor FN(const Tensor& a, Scalar b) { return FN(a, scalar_tensor(b, a.dtype())); } \
+  inline Tensor FN(Scalar a, const Tensor& b) { return FN(scalar_tensor(a, b.dtype()), b); }
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(add)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(subtract)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(multiply)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(divide)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(truediv)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(floordiv)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(floormod)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(mod)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(pow)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(maximum)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(minimum)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(squared_difference)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(equal)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(not_equal)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(less)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(less_equal)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(greater)
+TAPEFLOW_DECLARE_SCALAR_OVERLOADS(greater_equal)
+#undef TAPEFLOW_DECLARE_SCALAR_OVERLOADS
+
 #define TAPEFLOW_DECLARE_BINARY_OPERATOR(OP, FN)                                            \
   inline Tensor operator OP(const Tensor& a, const Tensor& b) { return FN(a, b); }          \
   inline Tensor operator OP(const Tensor& a, Scalar b) { return FN(a, scalar_tensor(b, a.dtype())); } \
