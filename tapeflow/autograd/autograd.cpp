@@ -14,6 +14,8 @@ void register_autograd() {
   register_unary_gradients();
   register_reduction_gradients();
   register_array_gradients();
+  register_linalg_gradients();
+  register_nn_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -6,4 +6,6 @@ void register_binary_gradients();
 void register_reduction_gradients();
 void register_unary_gradients();
 void register_array_gradients();
+void register_linalg_gradients();
+void register_nn_gradients();
 }  // namespace tapeflow::autograd

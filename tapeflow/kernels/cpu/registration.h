@@ -10,4 +10,6 @@ void register_unary_kernels();
 void register_string_kernels();  // tf.strings.*, tf.io.decode_raw
 void register_ragged_kernels();  // RaggedTensorToTensor
 void register_sparse_kernels();  // tf.sparse.*
+void register_linalg_kernels();  // MatMul, BatchMatMulV2 (OpenBLAS)
+void register_softmax_kernels();  // tf.nn.softmax, log_softmax, softmax cross-entropies
 }  // namespace tapeflow::kernels::cpu

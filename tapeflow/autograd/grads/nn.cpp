@@ -1,0 +1,52 @@
+// Gradient rules of the softmax family (mirrors kernels/cpu/softmax.cpp). Softmax and
+// LogSoftmax reuse their forward output; the cross-entropies reuse the saved backprop output
+// (softmax - labels) and, like TF, pass a gradient arriving at that output on to the logits so
+// that gradients of gradients are right.
+#include "tapeflow/autograd/gradient_registry.h"
+#include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/reduction.h"
+
+namespace tapeflow::autograd {
+namespace {
+// y = softmax(x): dx = (dy - sum(dy * y)) * y.
+InputGrads softmax_grad(const GradContext& c) {
+  const int axis = c.attr<ops::SoftmaxAttrs>().axis;
+  const Tensor &y = c.output(0), &g = c.grad();
+  return {(g - reduce_sum(g * y, axis, /*keepdims=*/true)) * y};
+}
+// y = log_softmax(x): dx = dy - exp(y) * sum(dy).
+InputGrads log_softmax_grad(const GradContext& c) {
+  const int axis = c.attr<ops::SoftmaxAttrs>().axis;
+  const Tensor &y = c.output(0), &g = c.grad();
+  return {g - exp(y) * reduce_sum(g, axis, /*keepdims=*/true)};
+}
+
+/// d(loss)/d(logits) of a cross-entropy op: dloss * backprop, plus what reaches the backprop
+/// output (softmax - labels): its derivative is the softmax Jacobian, (g - sum(g * p)) * p.
+Tensor xent_logits_grad(const GradContext& c) {
+  const Tensor& logits = c.input(0);
+  Tensor grad = expand_dims(c.grad(0), -1) * c.output(1);
+  const Tensor& grad_backprop = c.grad(1);
+  // Note: the tape hands zeros here when nothing used the backprop output; it cannot say so, so
+  // the term is always computed (a few elementwise passes over (batch, classes)).
+  Tensor p = nn::softmax(logits);
+  return grad + (grad_backprop - reduce_sum(grad_backprop * p, -1, /*keepdims=*/true)) * p;
+}
+InputGrads xent_grad(const GradContext& c) {
+  // d(loss)/d(labels) = -log_softmax(logits), as TF.
+  return {xent_logits_grad(c), expand_dims(c.grad(0), -1) * negative(nn::log_softmax(c.input(0)))};
+}
+InputGrads sparse_xent_grad(const GradContext& c) { return {xent_logits_grad(c), std::nullopt}; }
+}  // namespace
+
+void register_nn_gradients() {
+  register_gradient(ops::Softmax, softmax_grad);
+  register_gradient(ops::LogSoftmax, log_softmax_grad);
+  register_gradient(ops::SoftmaxCrossEntropyWithLogits, xent_grad);
+  register_gradient(ops::SparseSoftmaxCrossEntropyWithLogits, sparse_xent_grad);
+}
+
+}  // namespace tapeflow::autograd

@@ -1,0 +1,130 @@
+// tf.nn.softmax, log_softmax and the softmax cross-entropies against NumPy float64 references
+// (tests/fixtures/gen_linalg.py): logits that overflow a naive exp, other axes, every floating
+// dtype, non-contiguous inputs, empty inputs and TF's errors.
+#include <gtest/gtest.h>
+
+#include "tests/core/fixtures/linalg_fixtures.h"
+#include "tests/core/test_util.h"
+
+namespace {
+namespace fx = ::fixtures::linalg;
+using tf::testing::expect_values;
+
+tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) { return tf::constant(c.values, tf::Shape(c.shape), dt); }
+void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = -1) {
+  expect_values(got, tf::Shape(want.shape), want.values, tol);
+}
+
+TEST(Softmax, StableForHugeLogits) {
+  // Row 1 is shifted by +1000 and row 2 by -1000: a naive exp gives inf and 0.
+  auto x = from(fx::logits);
+  expect_case(tf::nn::softmax(x), fx::softmax_last);
+  expect_case(tf::nn::log_softmax(x), fx::log_softmax_last);
+  // float32 sees the inputs rounded near 1000 (ulp 6e-5).
+  auto x32 = from(fx::logits, tf::float32);
+  expect_case(tf::nn::softmax(x32), fx::softmax_last, 1e-4);
+  expect_case(tf::nn::log_softmax(x32), fx::log_softmax_last, 1e-4);
+  EXPECT_EQ(tf::nn::softmax(x32).dtype(), tf::float32);
+}
+
+TEST(Softmax, OtherAxes) {
+  auto x = from(fx::logits);
+  expect_case(tf::nn::softmax(x, 0), fx::softmax_0);
+  expect_case(tf::nn::log_softmax(x, -2), fx::log_softmax_0);
+  auto l3 = from(fx::l3);
+  expect_case(tf::nn::softmax(l3, 1), fx::softmax_l3_1);
+  expect_case(tf::nn::log_softmax(l3, -2), fx::log_softmax_l3_1);
+  // A transposed (non-contiguous) input over its last axis equals the original over axis 0.
+  auto t = tf::transpose(x);
+  ASSERT_FALSE(t.is_contiguous());
+  auto want = tf::transpose(from(fx::softmax_0));
+  expect_values(tf::nn::softmax(t), want.shape(), want.to_vector<double>());
+}
+
+TEST(Softmax, EveryFloatingDtype) {
+  for (tf::DType dt : {tf::float32, tf::float16, tf::bfloat16}) {
+    SCOPED_TRACE(tf::dtype_name(dt));
+    auto l3 = from(fx::l3, dt);
+    auto s = tf::nn::softmax(l3, 1);
+    EXPECT_EQ(s.dtype(), dt);
+    // Inputs rounded to dt move the result by about dt's epsilon times |x| (|x| <= 2).
+    double tol = 2 * tf::testing::tolerance(dt);
+    expect_case(s, fx::softmax_l3_1, tol);
+    expect_case(tf::nn::log_softmax(l3, 1), fx::log_softmax_l3_1, tol);
+    expect_case(tf::nn::softmax(from(fx::logits, dt)[tf::slice(3, 4)]), 
+                {{1, 5}, std::vector<double>(fx::softmax_last.values.end() - 5, fx::softmax_last.values.end())}, tol);
+  }
+}
+
+TEST(Softmax, EmptyAndErrors) {
+  EXPECT_EQ(tf::nn::softmax(tf::zeros({0, 5})).shape(), (tf::Shape{0, 5}));
+  EXPECT_EQ(tf::nn::log_softmax(tf::zeros({3, 0})).shape(), (tf::Shape{3, 0}));
+  using tf::errors::InvalidArgumentError;
+  EXPECT_TF_ERROR(tf::nn::softmax(tf::constant(1.0f)), InvalidArgumentError, "logits must have >= 1 dimension");
+  EXPECT_TF_ERROR(tf::nn::softmax(tf::ones({2, 3}), 2), InvalidArgumentError, "out of bounds");
+  EXPECT_TF_ERROR(tf::nn::softmax(tf::constant({1, 2})), InvalidArgumentError, "logits must be floating");
+  EXPECT_TF_ERROR(tf::nn::log_softmax(tf::constant({1, 2})), InvalidArgumentError, "[Op:LogSoftmax]");
+}
+
+TEST(SoftmaxCrossEntropy, MatchesNumPy) {
+  auto logits = from(fx::logits), labels = from(fx::labels);
+  expect_case(tf::nn::softmax_cross_entropy_with_logits(labels, logits), fx::xent);
+  expect_case(tf::nn::softmax_cross_entropy_with_logits(labels, logits, 0), fx::xent_0);
+  expect_case(tf::nn::softmax_cross_entropy_with_logits(tf::cast(labels, tf::float32), tf::cast(logits, tf::float32)),
+              fx::xent, 1e-4);
+  // Other dtypes on the moderate rows (0 and 3).
+  for (tf::DType dt : {tf::float16, tf::bfloat16}) {
+    SCOPED_TRACE(tf::dtype_name(dt));
+    auto rows = tf::constant(std::vector<int>{0, 3});
+    auto l = tf::cast(tf::gather(labels, rows), dt), x = tf::cast(tf::gather(logits, rows), dt);
+    auto got = tf::nn::softmax_cross_entropy_with_logits(l, x);
+    EXPECT_EQ(got.dtype(), dt);
+    expect_values(got, {2}, {fx::xent.values[0], fx::xent.values[3]}, 8 * tf::testing::tolerance(dt));
+  }
+}
+
+TEST(SparseSoftmaxCrossEntropy, MatchesNumPy) {
+  auto logits = from(fx::logits);
+  std::vector<int64_t> idx(fx::sparse_labels.values.begin(), fx::sparse_labels.values.end());
+  for (tf::DType label_dt : {tf::int32, tf::int64}) {
+    auto labels = tf::cast(tf::constant(idx), label_dt);
+    expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, logits), fx::sparse_xent);
+    expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, tf::cast(logits, tf::float32)), fx::sparse_xent,
+                1e-4);
+  }
+  // Rank-3 logits with rank-2 labels: the same rows.
+  auto logits3 = tf::reshape(logits, {2, 2, 5});
+  auto labels2 = tf::reshape(tf::constant(idx), {2, 2});
+  expect_values(tf::nn::sparse_softmax_cross_entropy_with_logits(labels2, logits3), {2, 2}, fx::sparse_xent.values);
+  // A transposed view of logits.
+  auto xt = tf::transpose(tf::transpose(logits));
+  expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant(idx), xt), fx::sparse_xent);
+  for (tf::DType dt : {tf::float16, tf::bfloat16}) {
+    auto x = tf::cast(logits[tf::slice(0, 1)], dt);
+    auto got = tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant(std::vector<int64_t>{idx[0]}), x);
+    expect_values(got, {1}, {fx::sparse_xent.values[0]}, 8 * tf::testing::tolerance(dt));
+  }
+}
+
+TEST(SoftmaxCrossEntropy, Errors) {
+  using tf::errors::InvalidArgumentError;
+  auto x = tf::ones({2, 3});
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0, 3}), x), InvalidArgumentError,
+                  "Received a label value of 3 which is outside the valid range of [0, 3).  Label values: 0 3");
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({-1, 0}), x), InvalidArgumentError,
+                  "Received a label value of -1");
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({{0, 1}}), x), InvalidArgumentError,
+                  "Rank mismatch: Rank of labels (received 2) should equal rank of logits minus 1 (received 2)");
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0, 1, 2}), x), InvalidArgumentError,
+                  "Shape mismatch");
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0.f, 1.f}), x), InvalidArgumentError,
+                  "labels must be int32 or int64");
+  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0, 1}), tf::constant({{1, 2}, {3, 4}})),
+                  InvalidArgumentError, "logits must be floating");
+  EXPECT_TF_ERROR(tf::nn::softmax_cross_entropy_with_logits(tf::ones({2, 4}), x), InvalidArgumentError,
+                  "logits and labels must be same size: logits_size=(2, 3) labels_size=(2, 4)");
+  EXPECT_TF_ERROR(tf::nn::softmax_cross_entropy_with_logits(tf::ones({2, 3}, tf::float64), x), InvalidArgumentError,
+                  "labels and logits must have the same dtype");
+}
+
+}  // namespace
