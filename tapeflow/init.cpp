@@ -7,6 +7,7 @@
 #include "tapeflow/core/ops/copy.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/strings.h"
 #include "tapeflow/core/ragged.h"
@@ -26,6 +27,7 @@ void register_builtin_ops() {
   ops::register_string_ops();
   ops::register_ragged_ops();
   ops::register_sparse_ops();
+  ops::register_random_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_binary_kernels();
@@ -35,6 +37,7 @@ void register_builtin_ops() {
   kernels::cpu::register_string_kernels();
   kernels::cpu::register_ragged_kernels();
   kernels::cpu::register_sparse_kernels();
+  kernels::cpu::register_random_kernels();
 
   autograd::register_autograd();
 }

@@ -11,6 +11,7 @@
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/strings.h"
 #include "tapeflow/core/ragged.h"

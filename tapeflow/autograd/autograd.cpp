@@ -14,6 +14,7 @@ void register_autograd() {
   register_unary_gradients();
   register_reduction_gradients();
   register_array_gradients();
+  register_random_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -10,4 +10,5 @@ void register_unary_kernels();
 void register_string_kernels();  // tf.strings.*, tf.io.decode_raw
 void register_ragged_kernels();  // RaggedTensorToTensor
 void register_sparse_kernels();  // tf.sparse.*
+void register_random_kernels();  // tf.random.*, tf.nn.dropout
 }  // namespace tapeflow::kernels::cpu
