@@ -9,6 +9,7 @@
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/math.h"
 #include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/strings.h"
 #include "tapeflow/core/ragged.h"
@@ -30,6 +31,7 @@ void register_builtin_ops() {
   ops::register_sparse_ops();
   ops::register_linalg_ops();
   ops::register_nn_ops();
+  ops::register_random_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_binary_kernels();
@@ -41,6 +43,7 @@ void register_builtin_ops() {
   kernels::cpu::register_sparse_kernels();
   kernels::cpu::register_linalg_kernels();
   kernels::cpu::register_softmax_kernels();
+  kernels::cpu::register_random_kernels();
 
   autograd::register_autograd();
 }

@@ -16,6 +16,7 @@ void register_autograd() {
   register_array_gradients();
   register_linalg_gradients();
   register_nn_gradients();
+  register_random_gradients();
 }
 
 }  // namespace tapeflow::autograd

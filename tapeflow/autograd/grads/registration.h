@@ -8,4 +8,5 @@ void register_unary_gradients();
 void register_array_gradients();
 void register_linalg_gradients();
 void register_nn_gradients();
+void register_random_gradients();
 }  // namespace tapeflow::autograd

@@ -12,4 +12,5 @@ void register_ragged_kernels();  // RaggedTensorToTensor
 void register_sparse_kernels();  // tf.sparse.*
 void register_linalg_kernels();  // MatMul, BatchMatMulV2 (OpenBLAS)
 void register_softmax_kernels();  // tf.nn.softmax, log_softmax, softmax cross-entropies
+void register_random_kernels();  // tf.random.*, tf.nn.dropout
 }  // namespace tapeflow::kernels::cpu
