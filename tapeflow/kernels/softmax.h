@@ -10,33 +10,36 @@
 
 namespace tapeflow::kernels {
 
-/// Running (max, sum of exp(x - max)) of a row. Rows may be split among threads and the parts
-/// merged (a CUDA block reduces partial stats per warp); on one thread, push() after a max pass
-/// never rescales.
+/// Running (max, sum of exp(x - max)) of a row, one value at a time: a new maximum rescales the
+/// sum. Parts of a row reduced separately are merged (a CUDA block merges its warps' stats).
+/// -inf entries add nothing; a row of only -inf gives NaN, as TF's exp(x - max) does.
 template <typename C>
 struct SoftmaxStats {
   C max = -std::numeric_limits<C>::infinity();
   C sum = C(0);
 
   TF_HOST_DEVICE void push(C x) {
-    if (x > max) {
+    if (x != x) {  // NaN poisons the row, as in TF
+      max = sum = x;
+    } else if (max != max) {
+      return;
+    } else if (x > max) {
       sum = sum * std::exp(max - x) + C(1);
       max = x;
-    } else if (x == x) {
+    } else if (x > -std::numeric_limits<C>::infinity()) {  // exp(-inf - max) adds nothing
       sum += std::exp(x - max);
-    } else {
-      max = x;  // NaN poisons the row, as in TF
-      sum = x;
     }
   }
   TF_HOST_DEVICE void merge(const SoftmaxStats& o) {
-    if (o.max > max) {
+    if (o.max != o.max) {
+      *this = o;
+    } else if (max != max) {
+      return;
+    } else if (o.max > max) {
       sum = sum * std::exp(max - o.max) + o.sum;
       max = o.max;
-    } else if (o.max == o.max) {
-      if (o.sum > C(0)) sum += o.sum * std::exp(o.max - max);
-    } else {
-      *this = o;
+    } else if (o.max > -std::numeric_limits<C>::infinity()) {
+      sum += o.sum * std::exp(o.max - max);
     }
   }
   /// log(sum(exp(x))) of the row: -inf for an empty row.

@@ -30,6 +30,25 @@ tf::Tensor grad(const Fn& f, const tf::Tensor& x) {
   return *tape.gradient(y, x);
 }
 
+/// Central differences of a scalar f at x.
+std::vector<double> numeric_grad(const Fn& f, const tf::Tensor& x, double h = 1e-5) {
+  std::vector<double> xv = x.to_vector<double>(), out;
+  for (std::size_t i = 0; i < xv.size(); ++i) {
+    auto at = [&](double d) {
+      std::vector<double> p = xv;
+      p[i] += d;
+      return f(tf::constant(p, x.shape(), tf::float64)).item<double>();
+    };
+    out.push_back((at(h) - at(-h)) / (2 * h));
+  }
+  return out;
+}
+
+/// The tape's gradient of f at x against central differences.
+void expect_first_order(const Fn& f, const tf::Tensor& x) {
+  expect_values(grad(f, x), x.shape(), numeric_grad(f, x), 1e-7);
+}
+
 /// d/dx sum(w * grad(f)(x)) with nested tapes, and the same by central differences.
 void expect_second_order(const Fn& f, const tf::Tensor& x, const tf::Tensor& w) {
   tf::GradientTape outer;
@@ -45,16 +64,7 @@ void expect_second_order(const Fn& f, const tf::Tensor& x, const tf::Tensor& w) 
   outer.stop();
   auto got = outer.gradient(s, x);
   ASSERT_TRUE(got.has_value());
-  const double h = 1e-5;
-  std::vector<double> xv = x.to_vector<double>(), want;
-  for (std::size_t i = 0; i < xv.size(); ++i) {
-    auto at = [&](double d) {
-      std::vector<double> p = xv;
-      p[i] += d;
-      return tf::reduce_sum(w * grad(f, tf::constant(p, x.shape(), tf::float64))).item<double>();
-    };
-    want.push_back((at(h) - at(-h)) / (2 * h));
-  }
+  auto want = numeric_grad([&](const tf::Tensor& t) { return tf::reduce_sum(w * grad(f, t)); }, x);
   expect_values(*got, x.shape(), want, 1e-6);
 }
 
@@ -99,6 +109,25 @@ TEST(MatMulGrad, Variables) {
   auto loss = tf::reduce_sum(g * tf::matmul(a, w));
   tape.stop();
   expect_case(*tape.gradient(loss, w), fx::grad_b);
+}
+
+TEST(MatMulGrad, IntegerInputsGetNoGradient) {
+  auto a = tf::constant({{1, 2}, {3, 4}});
+  tf::GradientTape tape;
+  tape.watch(a);
+  auto y = tf::matmul(a, a);
+  tape.stop();
+  EXPECT_FALSE(tape.gradient(y, a).has_value());
+}
+
+TEST(TensordotGrad, MatchesFiniteDifferences) {
+  auto ta = from(fx::ta), tb = from(fx::tb), tc = from(fx::tc);
+  auto w = tf::reverse(from(fx::td_pairs), {0});  // (2, 5)
+  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w * tf::tensordot(t, tb, {{1, 2}, {1, 0}})); }, ta);
+  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w * tf::tensordot(ta, t, {{1, 2}, {1, 0}})); }, tb);
+  auto w2 = from(fx::td_trail) * 0.5;  // (2, 3, 5)
+  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w2 * tf::tensordot(ta, t, {{2}, {1}})); }, tc);
+  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(tf::tensordot(t, t, {{0}, {0}}))); }, ta);
 }
 
 TEST(MatMulGrad, SecondOrder) {

@@ -41,6 +41,20 @@ TEST(Softmax, OtherAxes) {
   expect_values(tf::nn::softmax(t), want.shape(), want.to_vector<double>());
 }
 
+TEST(Softmax, MinusInfinityEntries) {
+  const double inf = INFINITY;
+  for (tf::DType dt : {tf::float64, tf::float32}) {
+    auto x = tf::constant(std::vector<double>{-inf, 0.0, 0.0, 0.0}, tf::Shape{2, 2}, dt);  // [[-inf, 0], [0, 0]]
+    expect_values(tf::nn::softmax(x), {2, 2}, {0.0, 1.0, 0.5, 0.5});
+    expect_values(tf::nn::softmax(x, 0), {2, 2}, {0.0, 0.5, 1.0, 0.5});  // lanes: -inf seen first
+    expect_values(tf::nn::log_softmax(x, 0), {2, 2}, {-inf, -std::log(2.0), 0.0, -std::log(2.0)});
+    // A row of only -inf has no distribution: NaN, as TF.
+    auto all_inf = tf::constant(std::vector<double>{-inf, -inf}, tf::Shape{2}, dt);
+    auto none = tf::testing::values_as_double(tf::nn::softmax(all_inf));
+    EXPECT_TRUE(std::isnan(none[0]) && std::isnan(none[1]));
+  }
+}
+
 TEST(Softmax, EveryFloatingDtype) {
   for (tf::DType dt : {tf::float32, tf::float16, tf::bfloat16}) {
     SCOPED_TRACE(tf::dtype_name(dt));

@@ -74,7 +74,8 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   TF_CHECK_ARG(labels.ndim() == logits.ndim() - 1, op, "Rank mismatch: Rank of labels (received ", labels.ndim(),
                ") should equal rank of logits minus 1 (received ", logits.ndim(), ").");
   TF_CHECK_ARG(labels.shape() == drop_last(logits.shape()), op, "Shape mismatch: The shape of labels (received ",
-               labels.shape().to_string(), ") should equal the shape of logits except for the last dimension (received ",
+               labels.shape().to_string(),
+               ") should equal the shape of logits except for the last dimension (received ",
                logits.shape().to_string(), ").");
   const Tensor in[2] = {logits, labels};
   const OutputSpec specs[2] = {{labels.shape(), logits.dtype()}, {logits.shape(), logits.dtype()}};

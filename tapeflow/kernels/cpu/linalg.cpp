@@ -192,8 +192,10 @@ void int_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs,
   auto ob = make_operand<T>(b, attrs.transpose_b, batch);
   const int64_t m = out.shape().dim(-2), n = out.shape().dim(-1), k = attrs.transpose_a ? oa.rows : oa.cols;
   // Strides of op(A) (m, k) and op(B) (k, n).
-  const int64_t a_si = oa.transposed ? oa.col_stride : oa.row_stride, a_sk = oa.transposed ? oa.row_stride : oa.col_stride;
-  const int64_t b_sk = ob.transposed ? ob.col_stride : ob.row_stride, b_sj = ob.transposed ? ob.row_stride : ob.col_stride;
+  const int64_t a_si = oa.transposed ? oa.col_stride : oa.row_stride;
+  const int64_t a_sk = oa.transposed ? oa.row_stride : oa.col_stride;
+  const int64_t b_sk = ob.transposed ? ob.col_stride : ob.row_stride;
+  const int64_t b_sj = ob.transposed ? ob.row_stride : ob.col_stride;
   T* c = static_cast<T*>(out.raw_data());
   const auto rows = static_cast<int64_t>(oa.offsets.size()) * m;
   parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, n * k)), [&](int64_t s, int64_t e) {
