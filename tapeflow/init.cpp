@@ -15,6 +15,10 @@
 #include "tapeflow/core/ragged.h"
 #include "tapeflow/core/sparse.h"
 #include "tapeflow/kernels/cpu/registration.h"
+#if TAPEFLOW_HAS_CUDA
+#include "tapeflow/cuda/cuda_backend.h"
+#include "tapeflow/kernels/cuda/registration.h"
+#endif
 
 namespace tapeflow {
 
@@ -46,6 +50,16 @@ void register_builtin_ops() {
   kernels::cpu::register_random_kernels();
 
   autograd::register_autograd();
+
+#if TAPEFLOW_HAS_CUDA
+  // The GPU backend reports 0 devices without a driver or GPU; its kernels then never run.
+  cuda::register_cuda_backend();
+  kernels::cuda::register_copy_kernels();
+  kernels::cuda::register_binary_kernels();
+  kernels::cuda::register_unary_kernels();
+  kernels::cuda::register_reduction_kernels();
+  kernels::cuda::register_array_kernels();
+#endif
 }
 
 }  // namespace tapeflow

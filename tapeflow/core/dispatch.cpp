@@ -63,6 +63,7 @@ int& tape_hook_depth() noexcept { return t_tape_depth; }
 Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
   ensure_initialized();
   Device wanted;
+  bool implicit = false;
   switch (op.placement) {
     case Placement::kHostOnly: return kCPU0;
     case Placement::kFirstInput:
@@ -70,6 +71,7 @@ Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
       [[fallthrough]];
     case Placement::kDefault: {
       auto scoped = current_scope_device();
+      implicit = !scoped;
       wanted = scoped ? *scoped : default_device();
       break;
     }
@@ -77,6 +79,8 @@ Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
   const bool exists = wanted.is_cpu() ? wanted.index() == 0 : device_exists(wanted);
   const bool has_kernel = op.kernels[static_cast<int>(wanted.type())] != nullptr;
   if (exists && has_kernel) [[likely]] return wanted;
+  // Without a scope TF prefers GPU:0 only for ops that have a GPU kernel; others run on CPU:0.
+  if (implicit && exists && wanted.is_gpu()) return kCPU0;
   if (detail::g_soft_device_placement.load(std::memory_order_relaxed)) {
     logging::warning(std::string("Op ") + op.name + " cannot run on " + wanted.str() +
                      (exists ? " (no kernel for that device)" : " (no such device)") +

@@ -1,0 +1,344 @@
+// CUDA kernels of the reductions, mirroring kernels/cpu/reduction.cpp. The input is viewed as
+// (outer, reduced) rows (reduced axes moved last, copied only when that view is not contiguous)
+// or as (reduced, outer) columns (reduced axes leading a contiguous tensor). Long reductions are
+// split into chunks whose partial accumulators a second kernel combines in a fixed order, so
+// results are deterministic run to run.
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+
+#include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/kernels/cuda/launch.cuh"
+#include "tapeflow/kernels/cuda/registration.h"
+#include "tapeflow/kernels/functors.h"
+
+namespace tapeflow::kernels::cuda {
+namespace {
+
+// ---- reducers: init, step (value and its index along the reduced axes), combine, finish --------
+
+// Sums accumulate floats in float (double for float64) through the tree, ints in 64-bit unsigned
+// arithmetic so that overflow wraps like TF's int32 sums instead of being UB.
+template <typename T>
+using sum_acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, std::conditional_t<std::is_same_v<T, double>, double, float>>;
+
+template <typename T>
+struct SumR {
+  using Acc = sum_acc_t<T>;
+  __device__ static Acc init() { return Acc(0); }
+  __device__ static Acc step(Acc a, T v, int64_t) {
+    if constexpr (std::is_integral_v<T>) return a + static_cast<Acc>(static_cast<int64_t>(v));
+    else return a + static_cast<Acc>(v);
+  }
+  __device__ static Acc combine(Acc a, Acc b) { return a + b; }
+  __device__ static T finish(Acc a, int64_t) {
+    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<int64_t>(a));
+    else return T(a);
+  }
+};
+template <typename T>
+struct MeanR : SumR<T> {
+  using Acc = typename SumR<T>::Acc;
+  __device__ static T finish(Acc a, int64_t n) {
+    if constexpr (std::is_integral_v<T>) {
+      return n == 0 ? T(0) : static_cast<T>(static_cast<int64_t>(a) / n);
+    } else {
+      return n == 0 ? T(Acc(NAN)) : T(a / static_cast<Acc>(n));
+    }
+  }
+};
+template <typename T>
+struct ProdR {
+  using Acc = sum_acc_t<T>;
+  __device__ static Acc init() { return Acc(1); }
+  __device__ static Acc step(Acc a, T v, int64_t) {
+    if constexpr (std::is_integral_v<T>) return a * static_cast<Acc>(static_cast<int64_t>(v));
+    else return a * static_cast<Acc>(v);
+  }
+  __device__ static Acc combine(Acc a, Acc b) { return a * b; }
+  __device__ static T finish(Acc a, int64_t n) { return SumR<T>::finish(a, n); }
+};
+template <typename T, bool kMax>
+struct ExtremumR {
+  using Acc = compute_t<T>;
+  __device__ static Acc init() {
+    if constexpr (std::is_floating_point_v<Acc>)
+      return kMax ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::infinity();
+    else return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
+  }
+  __device__ static Acc combine(Acc a, Acc c) {
+    if constexpr (std::is_floating_point_v<Acc>) { if (a != a) return a; if (c != c) return c; }  // NaN propagates
+    return kMax ? (c > a ? c : a) : (c < a ? c : a);
+  }
+  __device__ static Acc step(Acc a, T v, int64_t) { return combine(a, static_cast<Acc>(v)); }
+  __device__ static T finish(Acc a, int64_t) { return T(a); }
+};
+template <typename T> using MaxR = ExtremumR<T, true>;
+template <typename T> using MinR = ExtremumR<T, false>;
+struct AnyR {
+  using Acc = bool;
+  __device__ static Acc init() { return false; }
+  __device__ static Acc step(Acc a, bool v, int64_t) { return a || v; }
+  __device__ static Acc combine(Acc a, Acc b) { return a || b; }
+  __device__ static bool finish(Acc a, int64_t) { return a; }
+};
+struct AllR {
+  using Acc = bool;
+  __device__ static Acc init() { return true; }
+  __device__ static Acc step(Acc a, bool v, int64_t) { return a && v; }
+  __device__ static Acc combine(Acc a, Acc b) { return a && b; }
+  __device__ static bool finish(Acc a, int64_t) { return a; }
+};
+/// argmax/argmin: ties and NaNs resolve to the lowest index whatever the combine order
+/// (NaN counts as the largest for argmax and the smallest for argmin, as on CPU).
+template <typename T, bool kMax>
+struct ArgR {
+  using C = compute_t<T>;
+  struct Acc {
+    C v;
+    int64_t i;
+  };
+  __device__ static Acc init() { return {ExtremumR<T, kMax>::init(), std::numeric_limits<int64_t>::max()}; }
+  __device__ static Acc combine(Acc a, Acc b) {
+    if constexpr (std::is_floating_point_v<C>) {
+      bool na = a.v != a.v, nb = b.v != b.v;
+      if (na || nb) return (na && nb) ? (a.i < b.i ? a : b) : (na ? a : b);
+    }
+    if (kMax ? b.v > a.v : b.v < a.v) return b;
+    if (a.v == b.v && b.i < a.i) return b;
+    return a;
+  }
+  __device__ static Acc step(Acc a, T v, int64_t i) { return combine(a, Acc{static_cast<C>(v), i}); }
+  __device__ static int64_t finish(Acc a, int64_t) { return a.i == std::numeric_limits<int64_t>::max() ? 0 : a.i; }
+};
+
+// ---- kernels ----------------------------------------------------------------------------------
+
+template <typename R>
+__device__ typename R::Acc block_reduce(typename R::Acc v) {
+  __shared__ typename R::Acc buf[kThreads];
+  const unsigned t = threadIdx.x;
+  buf[t] = v;
+  __syncthreads();
+  for (unsigned s = kThreads / 2; s > 0; s >>= 1) {
+    if (t < s) buf[t] = R::combine(buf[t], buf[t + s]);
+    __syncthreads();
+  }
+  typename R::Acc r = buf[0];
+  __syncthreads();  // buf is reused by the caller's next row
+  return r;
+}
+
+/// Rows: block (chunk, row) reduces in[row, chunk range]; with one chunk it writes the result.
+template <typename R, typename T, typename Out>
+__global__ void reduce_rows_kernel(const T* __restrict__ in, int64_t outer, int64_t inner, int64_t chunk_len,
+                                   typename R::Acc* __restrict__ partial, Out* __restrict__ out) {
+  const int64_t c = blockIdx.x, chunks = gridDim.x;
+  const int64_t begin = c * chunk_len, end = min(inner, begin + chunk_len);
+  for (int64_t row = blockIdx.y; row < outer; row += gridDim.y) {
+    const T* p = in + row * inner;
+    typename R::Acc acc = R::init();
+    for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc = R::step(acc, p[i], i);
+    acc = block_reduce<R>(acc);
+    if (threadIdx.x == 0) {
+      if (chunks == 1) out[row] = static_cast<Out>(R::finish(acc, inner));
+      else partial[row * chunks + c] = acc;
+    }
+  }
+}
+
+/// Short rows (why: a block per 10-element row would leave 246 of 256 threads idle).
+template <typename R, typename T, typename Out>
+__global__ void reduce_short_rows_kernel(const T* __restrict__ in, int64_t outer, int64_t inner, Out* __restrict__ out) {
+  for (int64_t row = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; row < outer; row += int64_t(gridDim.x) * blockDim.x) {
+    typename R::Acc acc = R::init();
+    for (int64_t i = 0; i < inner; ++i) acc = R::step(acc, in[row * inner + i], i);
+    out[row] = static_cast<Out>(R::finish(acc, inner));
+  }
+}
+
+/// Columns: in is (inner, outer); thread j of chunk c reduces rows of the chunk at column j
+/// (neighbouring threads read neighbouring addresses).
+template <typename R, typename T, typename Out>
+__global__ void reduce_cols_kernel(const T* __restrict__ in, int64_t outer, int64_t inner, int64_t chunk_len,
+                                   typename R::Acc* __restrict__ partial, Out* __restrict__ out) {
+  const int64_t c = blockIdx.y, chunks = gridDim.y;
+  const int64_t begin = c * chunk_len, end = min(inner, begin + chunk_len);
+  for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < outer; j += int64_t(gridDim.x) * blockDim.x) {
+    typename R::Acc acc = R::init();
+    for (int64_t i = begin; i < end; ++i) acc = R::step(acc, in[i * outer + j], i);
+    if (chunks == 1) out[j] = static_cast<Out>(R::finish(acc, inner));
+    else partial[c * outer + j] = acc;
+  }
+}
+
+/// Combines each output's chunk partials in chunk order.
+template <typename R, typename Out>
+__global__ void finish_partials_kernel(const typename R::Acc* __restrict__ partial, int64_t outer, int64_t chunks,
+                                       int64_t chunk_stride, int64_t out_stride, int64_t inner, Out* __restrict__ out) {
+  for (int64_t o = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; o < outer; o += int64_t(gridDim.x) * blockDim.x) {
+    typename R::Acc acc = R::init();
+    for (int64_t k = 0; k < chunks; ++k) acc = R::combine(acc, partial[k * chunk_stride + o * out_stride]);
+    out[o] = static_cast<Out>(R::finish(acc, inner));
+  }
+}
+
+template <typename T, typename Acc, bool kProd>
+__global__ void scan_kernel(const T* __restrict__ in, T* __restrict__ out, int64_t outer, int64_t len, int64_t inner,
+                            bool exclusive, bool reverse) {
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner; t += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t b = t / inner, k = t % inner;
+    Acc acc = kProd ? Acc(1) : Acc(0);
+    for (int64_t s = 0; s < len; ++s) {
+      const int64_t i = reverse ? len - 1 - s : s;
+      const int64_t idx = (b * len + i) * inner + k;
+      const Acc v = static_cast<Acc>(static_cast<compute_t<T>>(in[idx]));
+      if (exclusive) out[idx] = T(static_cast<compute_t<T>>(acc));
+      acc = kProd ? Acc(acc * v) : Acc(acc + v);
+      if (!exclusive) out[idx] = T(static_cast<compute_t<T>>(acc));
+    }
+  }
+}
+
+// ---- launchers ----------------------------------------------------------------------------------
+
+/// Geometry of a reduction (as the CPU kernels' Plan).
+struct Plan {
+  Tensor data;  // contiguous
+  int64_t outer = 1, inner = 1;
+  bool columns = false;
+};
+
+Plan make_plan(const Tensor& x, const std::vector<int>& axes) {
+  Plan p;
+  const int r = x.ndim();
+  std::vector<bool> reduced(static_cast<std::size_t>(r), false);
+  for (int a : axes) reduced[static_cast<std::size_t>(a)] = true;
+  for (int i = 0; i < r; ++i) (reduced[static_cast<std::size_t>(i)] ? p.inner : p.outer) *= x.shape()[i];
+  bool leading = true;
+  for (std::size_t i = 0; i < axes.size(); ++i) leading &= axes[i] == static_cast<int>(i);
+  if (x.is_contiguous() && leading && !axes.empty() && static_cast<int>(axes.size()) < r) {
+    p.data = x;
+    p.columns = true;
+    return p;
+  }
+  DimVector dims, strides;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int i = 0; i < r; ++i)
+      if (reduced[static_cast<std::size_t>(i)] == (pass == 1)) {
+        dims.push_back(x.shape()[i]);
+        strides.push_back(x.strides()[static_cast<std::size_t>(i)]);
+      }
+  p.data = detail::make_view(x.storage(), Shape(dims), strides, x.offset(), x.dtype(), x.device()).contiguous();
+  return p;
+}
+
+/// Chunks per output so that the grid has enough blocks to fill the GPU (~2K blocks of work)
+/// while each chunk stays long enough (>= 4K elements) to amortize its partial.
+int64_t chunk_count(int64_t outer_blocks, int64_t inner) {
+  int64_t by_work = (inner + 4095) / 4096;
+  int64_t by_fill = (2048 + outer_blocks - 1) / std::max<int64_t>(outer_blocks, 1);
+  return std::clamp<int64_t>(std::min(by_work, by_fill), 1, 1024);
+}
+
+template <typename R, typename T, typename Out>
+void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out, Device device, cudaStream_t s) {
+  using Acc = typename R::Acc;
+  Plan p = make_plan(x, axes);
+  if (p.outer == 0) return;
+  const T* in = static_cast<const T*>(p.data.raw_data());
+  Out* o = static_cast<Out*>(out.raw_data());
+  if (!p.columns && p.inner <= 32 && p.outer > 1) {
+    reduce_short_rows_kernel<R, T, Out><<<blocks_for(p.outer), kThreads, 0, s>>>(in, p.outer, p.inner, o);
+    TF_CUDA_LAUNCH_CHECK("reduce_short_rows_kernel");
+    return;
+  }
+  const int64_t outer_blocks = p.columns ? (p.outer + kThreads - 1) / kThreads : p.outer;
+  const int64_t chunks = chunk_count(outer_blocks, p.inner);
+  const int64_t chunk_len = (p.inner + chunks - 1) / chunks;
+  Tensor partial;
+  Acc* part = nullptr;
+  if (chunks > 1) {
+    partial = Tensor::empty(Shape{static_cast<int64_t>(sizeof(Acc)) * chunks * p.outer}, DType::kUInt8, device);
+    part = static_cast<Acc*>(partial.raw_data());
+  }
+  if (p.columns) {
+    dim3 grid(static_cast<unsigned>(std::min<int64_t>(outer_blocks, 65535)), static_cast<unsigned>(chunks));
+    reduce_cols_kernel<R, T, Out><<<grid, kThreads, 0, s>>>(in, p.outer, p.inner, chunk_len, part, o);
+    TF_CUDA_LAUNCH_CHECK("reduce_cols_kernel");
+  } else {
+    dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>(std::min<int64_t>(p.outer, 65535)));
+    reduce_rows_kernel<R, T, Out><<<grid, kThreads, 0, s>>>(in, p.outer, p.inner, chunk_len, part, o);
+    TF_CUDA_LAUNCH_CHECK("reduce_rows_kernel");
+  }
+  if (chunks > 1) {
+    const int64_t chunk_stride = p.columns ? p.outer : 1, out_stride = p.columns ? 1 : chunks;
+    finish_partials_kernel<R, Out><<<blocks_for(p.outer), kThreads, 0, s>>>(part, p.outer, chunks, chunk_stride,
+                                                                             out_stride, p.inner, o);
+    TF_CUDA_LAUNCH_CHECK("finish_partials_kernel");
+  }
+}
+
+template <template <typename> class R>
+void numeric_reduce_kernel(KernelContext& ctx) {
+  const auto& attrs = ctx.attr<ops::ReduceAttrs>();
+  cudaStream_t s = stream_of(ctx);
+  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
+    run_reduce<R<T>, T, T>(ctx.input(0), attrs.axes, ctx.output(0), ctx.device, s);
+  });
+}
+
+template <typename R>
+void bool_reduce_kernel(KernelContext& ctx) {
+  run_reduce<R, bool, bool>(ctx.input(0), ctx.attr<ops::ReduceAttrs>().axes, ctx.output(0), ctx.device,
+                            stream_of(ctx));
+}
+
+template <bool kMax>
+void arg_kernel(KernelContext& ctx) {
+  const int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
+  cudaStream_t s = stream_of(ctx);
+  Tensor& out = ctx.output(0);
+  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
+    if (out.dtype() == DType::kInt64) run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out, ctx.device, s);
+    else run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out, ctx.device, s);
+  });
+}
+
+template <bool kProd>
+void scan_kernel_fn(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const auto& a = ctx.attr<ops::ScanAttrs>();
+  Tensor& out = ctx.output(0);
+  if (x.size() == 0) return;
+  cudaStream_t s = stream_of(ctx);
+  Tensor c = x.contiguous();
+  int64_t len = x.shape()[a.axis], inner = 1, outer = 1;
+  for (int i = a.axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];
+  for (int i = 0; i < a.axis; ++i) outer *= x.shape()[i];
+  visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
+    using Acc = std::conditional_t<std::is_integral_v<T>, T, double>;
+    scan_kernel<T, Acc, kProd><<<blocks_for(outer * inner), kThreads, 0, s>>>(
+        static_cast<const T*>(c.raw_data()), static_cast<T*>(out.raw_data()), outer, len, inner, a.exclusive, a.reverse);
+    TF_CUDA_LAUNCH_CHECK("scan_kernel");
+  });
+}
+
+}  // namespace
+
+void register_reduction_kernels() {
+  const DeviceType gpu = DeviceType::kGPU;
+  register_kernel(ops::Sum, gpu, numeric_reduce_kernel<SumR>);
+  register_kernel(ops::Mean, gpu, numeric_reduce_kernel<MeanR>);
+  register_kernel(ops::Prod, gpu, numeric_reduce_kernel<ProdR>);
+  register_kernel(ops::Max, gpu, numeric_reduce_kernel<MaxR>);
+  register_kernel(ops::Min, gpu, numeric_reduce_kernel<MinR>);
+  register_kernel(ops::Any, gpu, bool_reduce_kernel<AnyR>);
+  register_kernel(ops::All, gpu, bool_reduce_kernel<AllR>);
+  register_kernel(ops::ArgMax, gpu, arg_kernel<true>);
+  register_kernel(ops::ArgMin, gpu, arg_kernel<false>);
+  register_kernel(ops::Cumsum, gpu, scan_kernel_fn<false>);
+  register_kernel(ops::Cumprod, gpu, scan_kernel_fn<true>);
+}
+
+}  // namespace tapeflow::kernels::cuda
