@@ -119,6 +119,7 @@ TEST(RandomMatchesTF, Dropout) {
   expect_case(tf::nn::dropout(tf::cast(x, tf::float16), 0.25, {.seed = 2}), fixtures::dropout_f16, kExact);
   // The mask is drawn from RandomUniform's stream: a uniform with the same seed continues it.
   expect_case(tf::random::uniform({3, 4}, {.seed = 2}), fixtures::uniform_after_dropout, kExact);
+  expect_case(tf::nn::dropout(tf::cast(x, tf::float64), 0.3, {.seed = 7}), fixtures::dropout_f64, kExact);
 }
 
 // ---- seed rules -------------------------------------------------------------------------------
