@@ -171,11 +171,9 @@ Tensor normal_like(const OpDef& op, const Shape& shape, const random::NormalOpti
 
 /// An integer bound of uniform, checked to be a whole number that fits the dtype.
 int64_t int_bound(const char* name, const Scalar& v, DType dtype) {
-  const double lo = dtype == DType::kInt32 ? std::numeric_limits<int32_t>::min() : -9223372036854775808.0;
-  const double hi = dtype == DType::kInt32 ? std::numeric_limits<int32_t>::max() : 9223372036854775807.0;
   const double d = v.to_double();
-  TF_CHECK_ARG(v.is_integral() || (std::trunc(d) == d && d >= lo && d <= hi), "RandomUniformInt", "Cannot convert ",
-               name, "=", d, " to a ", dtype_name(dtype), " value");
+  TF_CHECK_ARG(v.is_integral() || (std::trunc(d) == d && d >= -0x1p63 && d < 0x1p63), "RandomUniformInt",
+               "Cannot convert ", name, "=", d, " to a ", dtype_name(dtype), " value");
   const int64_t i = v.to_int64();
   TF_CHECK_ARG(dtype == DType::kInt64 || (i >= std::numeric_limits<int32_t>::min() && i <= std::numeric_limits<int32_t>::max()),
                "RandomUniformInt", name, "=", i, " does not fit in int32");

@@ -13,9 +13,9 @@
 // Note [Random seeds]
 // TF2's rules (tf.random.set_seed), which a random op applies when it is called:
 //   - no global seed, no op seed: fresh seeds from the OS every call; nothing repeats;
-//   - global seed only: the op seed is the next draw of Python's random.Random(global_seed)
-//     (TF's eager context does exactly that), so a program's sequence of random ops repeats
-//     from run to run and matches TF's sequence;
+//   - global seed only: the op seed is the next random.Random(global_seed).randint(0, 2^31 - 1)
+//     of CPython (TF's eager context does exactly that), so a program's sequence of random ops
+//     repeats from run to run and matches TF's sequence;
 //   - op seed only: the global seed defaults to 87654321 (TF's DEFAULT_GRAPH_SEED);
 //   - both: both are used. Seeds are taken modulo 2^31 - 1, and (0, 0) becomes (0, 2^31 - 1).
 // The pair (seed, seed2) selects a Philox stream. Like a TF kernel, each (op, dtype, seed, seed2)
@@ -24,7 +24,8 @@
 // twice gives two different tensors, and a program gives the same two every run. set_seed()
 // clears the positions, as TF clears its kernel cache: after set_seed(s) the sequence restarts.
 // The position is taken when the op is called, and the op's attributes carry it; a replayed op
-// (a traced graph, a gradient) with the same attributes reproduces the same numbers.
+// (a gradient, or a traced graph run again) with the same attributes reproduces the same numbers,
+// so a graph executor that wants fresh numbers per run must take a new position for each run.
 
 namespace tapeflow::random {
 

@@ -69,7 +69,10 @@ void dropout_kernel(KernelContext& ctx) {
     const T rate = T(a.rate), scale = T(1.0 / (1.0 - a.rate));
     Tensor keep = Tensor::empty(a.noise_shape, DType::kUInt8, kCPU0);
     fill_groups<T>(keep.data<uint8_t>(), keep.size(), px::Stream(a.seed, a.seed2, a.offset), px::UniformUnit<T>{},
-                [&](T u) { return static_cast<uint8_t>(static_cast<float>(u) >= static_cast<float>(rate)); });
+                [&](T u) {
+                  if constexpr (px::is_half_v<T>) return static_cast<uint8_t>(static_cast<float>(u) >= static_cast<float>(rate));
+                  else return static_cast<uint8_t>(u >= rate);
+                });
     std::array<DimVector, 3> strides = {x.strides(), broadcast_strides(keep, x.shape()), out.strides()};
     StridedLoop<3> loop = make_loop<3>(x.shape(), strides);
     run_loop<3>(loop, {(char*)x.raw_data(), (char*)keep.raw_data(), (char*)out.raw_data()},
