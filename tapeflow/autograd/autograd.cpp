@@ -7,13 +7,16 @@ namespace tapeflow::autograd {
 namespace detail {
 void install_tape_hook();
 }
+void register_stop_gradient();
 
 void register_autograd() {
   detail::install_tape_hook();
+  register_stop_gradient();
   register_binary_gradients();
   register_unary_gradients();
   register_reduction_gradients();
   register_array_gradients();
+  register_string_gradients();
 }
 
 }  // namespace tapeflow::autograd

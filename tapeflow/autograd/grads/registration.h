@@ -6,4 +6,5 @@ void register_binary_gradients();
 void register_reduction_gradients();
 void register_unary_gradients();
 void register_array_gradients();
+void register_string_gradients();
 }  // namespace tapeflow::autograd
