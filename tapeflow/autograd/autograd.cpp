@@ -8,10 +8,12 @@ namespace detail {
 void install_tape_hook();
 }
 void register_stop_gradient();
+void register_custom_gradient();
 
 void register_autograd() {
   detail::install_tape_hook();
   register_stop_gradient();
+  register_custom_gradient();
   register_binary_gradients();
   register_unary_gradients();
   register_reduction_gradients();
