@@ -7,9 +7,13 @@ namespace tapeflow::autograd {
 namespace detail {
 void install_tape_hook();
 }
+void register_stop_gradient();
+void register_custom_gradient();
 
 void register_autograd() {
   detail::install_tape_hook();
+  register_stop_gradient();
+  register_custom_gradient();
   register_binary_gradients();
   register_unary_gradients();
   register_reduction_gradients();
@@ -17,6 +21,7 @@ void register_autograd() {
   register_linalg_gradients();
   register_nn_gradients();
   register_random_gradients();
+  register_string_gradients();
 }
 
 }  // namespace tapeflow::autograd

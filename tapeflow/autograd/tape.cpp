@@ -23,23 +23,27 @@ thread_local std::vector<GradientTape*> t_recording_tapes;
 
 void tape_hook(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                std::span<const Tensor> outputs) {
-  // Copy: recording never starts or stops tapes, but keep iteration safe regardless.
-  for (GradientTape* tape : t_recording_tapes) tape->record(op, inputs, attrs, outputs);
+  // A tape's gradient pass may record into an outer tape, never start or stop one: iterate a copy anyway.
+  const std::vector<GradientTape*> tapes = t_recording_tapes;
+  for (GradientTape* tape : tapes) tape->record(op, inputs, attrs, outputs);
 }
 
 void sync_depth() { tape_hook_depth() = static_cast<int>(t_recording_tapes.size()); }
 
-/// Pauses one tape's recording for the duration of its own backward pass, so the gradient
-/// ops are recorded only by outer tapes (which is what makes higher-order gradients work).
-struct PauseRecording {
-  GradientTape* tape;
-  bool was;
-  explicit PauseRecording(GradientTape* t) : tape(t), was(t->recording()) { if (was) tape->stop(); }
-  ~PauseRecording() { if (was) tape->resume(); }
-};
-
+/// TF's backprop_util.IsTrainable: only floating tensors carry gradients.
 bool differentiable_dtype(DType dt) { return is_floating(dt); }
+
+const VariableImpl* variable_of(const Tensor& t) { return t.unsafe_impl()->variable.get(); }
 }  // namespace
+
+namespace autograd {
+PauseAllTapes::PauseAllTapes() : paused_(t_recording_tapes) {
+  for (GradientTape* tape : paused_) tape->stop();
+}
+PauseAllTapes::~PauseAllTapes() {
+  for (GradientTape* tape : paused_) tape->resume();
+}
+}  // namespace autograd
 
 GradientTape::GradientTape(GradientTapeOptions options) : options_(options) { resume(); }
 GradientTape::~GradientTape() { stop(); }
@@ -53,7 +57,7 @@ void GradientTape::stop() {
 }
 
 void GradientTape::resume() {
-  if (recording_) return;
+  if (recording_ || (used_ && !options_.persistent)) return;
   ensure_initialized();
   recording_ = true;
   t_recording_tapes.push_back(this);
@@ -61,14 +65,9 @@ void GradientTape::resume() {
 }
 
 void GradientTape::watch(const Tensor& t) {
-  if (!differentiable_dtype(t.dtype())) {
+  if (!differentiable_dtype(t.dtype()))
     logging::warning(std::string("The dtype of the watched tensor must be floating (e.g. tf.float32), got ") +
                      std::string(dtype_name(t.dtype())));
-  }
-  if (t.unsafe_impl()->variable) {
-    watch(Variable(t.unsafe_impl()->variable));
-    return;
-  }
   tracked_.insert(t.id());
 }
 
@@ -83,18 +82,19 @@ std::vector<Variable> GradientTape::watched_variables() const {
 }
 
 bool GradientTape::is_tracked(const Tensor& t) const {
-  const TensorImpl* impl = t.unsafe_impl();
-  if (impl->variable) {
-    Variable v(impl->variable);
-    return watched_vars_.count(v.id()) || (options_.watch_accessed_variables && v.trainable());
+  if (const auto& vi = t.unsafe_impl()->variable) {
+    Variable v(vi);
+    if (watched_vars_.count(v.id()) || (options_.watch_accessed_variables && v.trainable())) return true;
   }
-  return tracked_.count(impl->id) != 0;
+  return tracked_.count(t.id()) != 0;
 }
 
+// TF's GradientTape::ShouldRecord: an op is kept when a watched input has a trainable (floating)
+// dtype. Integer results of a kept op (argmax, casts to int) therefore stop the gradient.
 void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                           std::span<const Tensor> outputs) {
   bool any = false;
-  for (const Tensor& t : inputs) any |= is_tracked(t);
+  for (const Tensor& t : inputs) any |= differentiable_dtype(t.dtype()) && is_tracked(t);
   if (!any) return;
   auto e = std::make_unique<Entry>();
   e->op = &op;
@@ -112,40 +112,66 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   entries_.push_back(std::move(e));
 }
 
-void GradientTape::check_usable(const char* what) {
-  if (used_ && !options_.persistent)
+void GradientTape::begin_use(const char* what) {
+  if (options_.persistent) return;
+  if (used_)
     throw RuntimeError(std::string("A non-persistent GradientTape can only be used to compute one set of "
                                    "gradients (or jacobians); ") + what +
                        " was called again. Use tf::GradientTape tape({.persistent = true}).");
+  stop();
+  used_ = true;
+}
+
+void GradientTape::end_use() {
+  if (!options_.persistent) release();
+}
+
+void GradientTape::release() {
+  entries_.clear();  // a non-persistent tape frees what it kept as soon as gradient returns
+  var_reads_.clear();
+  tracked_.clear();
 }
 
 std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tensor>& targets,
                                                          const std::vector<Source>& sources,
                                                          const std::vector<Tensor>& output_gradients,
                                                          UnconnectedGradients unconnected) {
-  PauseRecording pause(this);
   TF_CHECK_ARG(output_gradients.empty() || output_gradients.size() == targets.size(), "GradientTape.gradient",
                "output_gradients must have one entry per target: got ", output_gradients.size(), " for ",
                targets.size(), " targets");
+  for (const Tensor& t : targets)
+    if (!differentiable_dtype(t.dtype()))
+      logging::warning(std::string("The dtype of the target tensor must be floating (e.g. tf.float32) when "
+                                   "calling GradientTape.gradient, got ") + std::string(dtype_name(t.dtype())));
+
+  // The tensors that stand for each source: a watched tensor itself; for a variable, its recorded
+  // reads and any target that is a read of it (TF differentiates the variable's handle).
+  std::vector<std::vector<uint64_t>> source_ids(sources.size());
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const Source& s = sources[i];
+    if (!s.is_variable()) {
+      source_ids[i].push_back(s.tensor().id());
+      continue;
+    }
+    if (auto it = var_reads_.find(s.variable().id()); it != var_reads_.end())
+      for (const Tensor& r : it->second) source_ids[i].push_back(r.id());
+    for (const Tensor& t : targets)
+      if (variable_of(t) == s.variable().impl().get()) source_ids[i].push_back(t.id());
+  }
 
   // Forward sweep: which tensors depend on a source? Only entries on such paths are visited
   // backwards, so an op with no gradient rule elsewhere on the tape raises nothing.
   std::unordered_set<uint64_t> reachable;
-  for (const Source& s : sources) {
-    if (s.is_variable()) {
-      auto it = var_reads_.find(s.variable().id());
-      if (it != var_reads_.end()) for (const Tensor& r : it->second) reachable.insert(r.id());
-    } else {
-      reachable.insert(s.tensor().id());
-    }
-  }
+  for (const auto& ids : source_ids) reachable.insert(ids.begin(), ids.end());
   std::vector<const Entry*> path;
-  for (const auto& e : entries_) {
+  const std::size_t recorded = entries_.size();  // a recording persistent tape appends its own gradient ops
+  for (std::size_t n = 0; n < recorded; ++n) {
+    const Entry* e = entries_[n].get();
     bool hit = false;
     for (const Tensor& t : e->inputs) hit |= reachable.count(t.id()) != 0;
     if (!hit) continue;
     for (const Tensor& t : e->outputs) reachable.insert(t.id());
-    path.push_back(e.get());
+    path.push_back(e);
   }
 
   // Backward sweep.
@@ -162,7 +188,7 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
                  "output_gradients[", i, "] has shape ", seed.shape().to_string(), " and dtype ",
                  dtype_name(seed.dtype()), " but the target has shape ", t.shape().to_string(), " and dtype ",
                  dtype_name(t.dtype()));
-    accumulate(t, seed);
+    if (differentiable_dtype(t.dtype())) accumulate(t, seed);
   }
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     const Entry& e = **it;
@@ -190,7 +216,8 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
   }
 
   std::vector<std::optional<Tensor>> out;
-  for (const Source& s : sources) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const Source& s = sources[i];
     std::optional<Tensor> g;
     if (!differentiable_dtype(s.dtype())) {
       logging::warning(std::string("The dtype of the source tensor must be floating (e.g. tf.float32) when "
@@ -198,18 +225,11 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
       out.push_back(std::nullopt);
       continue;
     }
-    if (s.is_variable()) {
-      auto it = var_reads_.find(s.variable().id());
-      if (it != var_reads_.end()) {
-        for (const Tensor& r : it->second) {
-          auto gi = grads.find(r.id());
-          if (gi == grads.end()) continue;
-          g = g ? add(*g, gi->second) : gi->second;
-        }
-      }
-    } else {
-      auto gi = grads.find(s.tensor().id());
-      if (gi != grads.end()) g = gi->second;
+    std::unordered_set<uint64_t> seen;
+    for (uint64_t id : source_ids[i]) {
+      auto gi = grads.find(id);
+      if (gi == grads.end() || !seen.insert(id).second) continue;
+      g = g ? add(*g, gi->second) : gi->second;
     }
     if (!g && unconnected == UnconnectedGradients::Zero) {
       DeviceScope on(s.device());
@@ -217,53 +237,31 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
     }
     out.push_back(std::move(g));
   }
-  if (!options_.persistent) {
-    used_ = true;
-    entries_.clear();  // a non-persistent tape frees what it kept as soon as gradient returns
-    var_reads_.clear();
-  }
   return out;
 }
 
 std::optional<Tensor> GradientTape::gradient(const Tensor& target, const Source& source,
                                              const GradientOptions& options) {
-  return gradient(std::vector<Tensor>{target}, source, options);
+  return gradient(std::vector<Tensor>{target}, std::vector<Source>{source}, options)[0];
 }
 std::optional<Tensor> GradientTape::gradient(const std::vector<Tensor>& targets, const Source& source,
                                              const GradientOptions& options) {
-  check_usable("gradient");
-  return compute(targets, {source}, options.output_gradients, options.unconnected_gradients)[0];
-}
-std::vector<std::optional<Tensor>> GradientTape::gradient(const Tensor& target, const std::vector<Variable>& sources,
-                                                          const GradientOptions& options) {
-  return gradient(std::vector<Tensor>{target}, std::vector<Source>(sources.begin(), sources.end()), options);
-}
-std::vector<std::optional<Tensor>> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
-                                                          const GradientOptions& options) {
-  return gradient(std::vector<Tensor>{target}, std::vector<Source>(sources.begin(), sources.end()), options);
+  return gradient(targets, std::vector<Source>{source}, options)[0];
 }
 std::vector<std::optional<Tensor>> GradientTape::gradient(const std::vector<Tensor>& targets,
                                                           const std::vector<Source>& sources,
                                                           const GradientOptions& options) {
-  check_usable("gradient");
+  begin_use("gradient");
+  struct Release {
+    GradientTape* tape;
+    ~Release() { tape->end_use(); }
+  } release{this};
   return compute(targets, sources, options.output_gradients, options.unconnected_gradients);
 }
-std::map<std::string, std::optional<Tensor>> GradientTape::gradient(const Tensor& target,
-                                                                    const std::map<std::string, Variable>& sources,
-                                                                    const GradientOptions& options) {
+std::map<std::string, std::optional<Tensor>> GradientTape::gradient_named(
+    const Tensor& target, const std::vector<std::pair<std::string, Source>>& sources, const GradientOptions& options) {
   std::vector<Source> list;
-  for (const auto& [k, v] : sources) list.emplace_back(v);
-  auto g = gradient(std::vector<Tensor>{target}, list, options);
-  std::map<std::string, std::optional<Tensor>> out;
-  std::size_t i = 0;
-  for (const auto& [k, v] : sources) out[k] = g[i++];
-  return out;
-}
-std::map<std::string, std::optional<Tensor>> GradientTape::gradient(const Tensor& target,
-                                                                    const std::map<std::string, Tensor>& sources,
-                                                                    const GradientOptions& options) {
-  std::vector<Source> list;
-  for (const auto& [k, v] : sources) list.emplace_back(v);
+  for (const auto& [k, v] : sources) list.push_back(v);
   auto g = gradient(std::vector<Tensor>{target}, list, options);
   std::map<std::string, std::optional<Tensor>> out;
   std::size_t i = 0;
@@ -272,89 +270,68 @@ std::map<std::string, std::optional<Tensor>> GradientTape::gradient(const Tensor
 }
 
 // Jacobians: one backward pass per target element, seeded with a one-hot output gradient. The
-// tape is held (not released) until the last pass, so a non-persistent tape allows one jacobian.
+// recording is released only after the last pass, so a non-persistent tape allows one jacobian.
 std::optional<Tensor> GradientTape::jacobian(const Tensor& target, const Source& source,
                                              UnconnectedGradients unconnected) {
-  check_usable("jacobian");
+  begin_use("jacobian");
+  struct Release {
+    GradientTape* tape;
+    ~Release() { tape->end_use(); }
+  } release{this};
   const int64_t n = target.size();
-  const bool persistent = options_.persistent;
-  options_.persistent = true;
   std::vector<Tensor> rows;
   bool connected = false;
-  try {
-    for (int64_t i = 0; i < n; ++i) {
-      Tensor seed;
-      {
-        DeviceScope on(target.device());
-        seed = reshape(one_hot(scalar_tensor(i, DType::kInt64), n, 1, 0, -1, target.dtype()), target.shape());
-      }
-      auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
-      if (g[0]) connected = true;
-      DeviceScope on(source.device());
-      rows.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
+  for (int64_t i = 0; i < n; ++i) {
+    Tensor seed;
+    {
+      DeviceScope on(target.device());
+      seed = reshape(one_hot(scalar_tensor(i, DType::kInt64), n, 1, 0, -1, target.dtype()), target.shape());
     }
-  } catch (...) {
-    options_.persistent = persistent;
-    throw;
-  }
-  options_.persistent = persistent;
-  if (!persistent) {
-    used_ = true;
-    entries_.clear();
-    var_reads_.clear();
+    auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
+    if (g[0]) connected = true;
+    DeviceScope on(source.device());
+    rows.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
   }
   if (!connected && unconnected == UnconnectedGradients::None) return std::nullopt;
   Shape out_shape = target.shape();
-  for (int64_t d : source.shape().dims()) out_shape.push_back(d);
-  if (rows.empty()) {
-    DeviceScope on(source.device());
-    return zeros(out_shape, source.dtype());
-  }
+  const Shape source_shape = source.shape();  // by value: dims() of a temporary would dangle
+  for (int64_t d : source_shape.dims()) out_shape.push_back(d);
+  DeviceScope on(source.device());
+  if (rows.empty()) return zeros(out_shape, source.dtype());
   return reshape(stack(rows), out_shape);
 }
 
 std::optional<Tensor> GradientTape::batch_jacobian(const Tensor& target, const Source& source,
                                                    UnconnectedGradients unconnected) {
-  check_usable("batch_jacobian");
   TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
-               "GradientTape.batch_jacobian", "target and source need the same leading (batch) dimension: got ",
-               target.shape().to_string(), " and ", source.shape().to_string());
+               "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
+               ") and source shape (", source.shape().to_string(), ") to match.");
+  begin_use("batch_jacobian");
+  struct Release {
+    GradientTape* tape;
+    ~Release() { tape->end_use(); }
+  } release{this};
   const int64_t batch = target.shape()[0];
   const int64_t per_row = batch == 0 ? 0 : target.size() / batch;
-  const bool persistent = options_.persistent;
-  options_.persistent = true;
   std::vector<Tensor> cols;
   bool connected = false;
-  try {
-    for (int64_t j = 0; j < per_row; ++j) {
-      Tensor seed;
-      {
-        DeviceScope on(target.device());
-        Tensor row = one_hot(scalar_tensor(j, DType::kInt64), per_row, 1, 0, -1, target.dtype());
-        seed = reshape(broadcast_to(row, Shape{batch, per_row}), target.shape());
-      }
-      auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
-      if (g[0]) connected = true;
-      DeviceScope on(source.device());
-      cols.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
+  for (int64_t j = 0; j < per_row; ++j) {
+    Tensor seed;
+    {
+      DeviceScope on(target.device());
+      Tensor row = one_hot(scalar_tensor(j, DType::kInt64), per_row, 1, 0, -1, target.dtype());
+      seed = reshape(broadcast_to(row, Shape{batch, per_row}), target.shape());
     }
-  } catch (...) {
-    options_.persistent = persistent;
-    throw;
-  }
-  options_.persistent = persistent;
-  if (!persistent) {
-    used_ = true;
-    entries_.clear();
-    var_reads_.clear();
+    auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
+    if (g[0]) connected = true;
+    DeviceScope on(source.device());
+    cols.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
   }
   if (!connected && unconnected == UnconnectedGradients::None) return std::nullopt;
   Shape out_shape = target.shape();
   for (int i = 1; i < source.shape().rank(); ++i) out_shape.push_back(source.shape()[i]);
-  if (cols.empty()) {
-    DeviceScope on(source.device());
-    return zeros(out_shape, source.dtype());
-  }
+  DeviceScope on(source.device());
+  if (cols.empty()) return zeros(out_shape, source.dtype());
   return reshape(stack(cols, 1), out_shape);
 }
 

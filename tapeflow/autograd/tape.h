@@ -4,10 +4,12 @@
 // computes gradients once; unconnected sources give std::nullopt (or zeros); nested tapes record
 // each other's gradient computations, which gives higher-order gradients.
 #pragma once
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -69,23 +71,38 @@ class GradientTape {
   /// The variables this tape watches, in first-watch order.
   std::vector<Variable> watched_variables() const;
 
-  /// d(sum of targets)/d(source).
+  /// d(sum of targets)/d(source): `tape.gradient(y, x)`. A variable target differentiates to ones
+  /// with respect to itself, as in TF.
   std::optional<Tensor> gradient(const Tensor& target, const Source& source, const GradientOptions& options = {});
   std::optional<Tensor> gradient(const std::vector<Tensor>& targets, const Source& source,
                                  const GradientOptions& options = {});
-  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<Variable>& sources,
-                                              const GradientOptions& options = {});
-  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<Tensor>& sources,
-                                              const GradientOptions& options = {});
+  /// One gradient per source: `tape.gradient(loss, model.trainable_variables())`, or a braced list
+  /// mixing variables and tensors: `tape.gradient(y, {x0, x1, t})`.
+  template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable>>>
+  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<S>& sources,
+                                              const GradientOptions& options = {}) {
+    return gradient(std::vector<Tensor>{target}, std::vector<Source>(sources.begin(), sources.end()), options);
+  }
+  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<Source>& sources,
+                                              const GradientOptions& options = {}) {
+    return gradient(std::vector<Tensor>{target}, sources, options);
+  }
   std::vector<std::optional<Tensor>> gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                               const GradientOptions& options = {});
-  /// Named sources give a map with the same keys.
-  std::map<std::string, std::optional<Tensor>> gradient(const Tensor& target,
-                                                        const std::map<std::string, Variable>& sources,
-                                                        const GradientOptions& options = {});
-  std::map<std::string, std::optional<Tensor>> gradient(const Tensor& target,
-                                                        const std::map<std::string, Tensor>& sources,
-                                                        const GradientOptions& options = {});
+  /// Named sources give a map with the same keys: `tape.gradient(loss, {{"w", w}, {"b", b}})`.
+  template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable> ||
+                                                    std::is_same_v<S, Source>>>
+  std::map<std::string, std::optional<Tensor>> gradient(const Tensor& target, const std::map<std::string, S>& sources,
+                                                        const GradientOptions& options = {}) {
+    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
+                          options);
+  }
+  std::map<std::string, std::optional<Tensor>> gradient(
+      const Tensor& target, std::initializer_list<std::pair<const std::string, Source>> sources,
+      const GradientOptions& options = {}) {
+    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
+                          options);
+  }
 
   /// d(target[i...])/d(source[j...]): shape target.shape + source.shape.
   std::optional<Tensor> jacobian(const Tensor& target, const Source& source,
@@ -100,11 +117,19 @@ class GradientTape {
   struct Entry;
 
  private:
+  std::map<std::string, std::optional<Tensor>> gradient_named(const Tensor& target,
+                                                              const std::vector<std::pair<std::string, Source>>& sources,
+                                                              const GradientOptions& options);
   bool is_tracked(const Tensor& t) const;
+  /// The reverse pass. `release` frees the recording afterwards (a non-persistent tape's last use).
   std::vector<std::optional<Tensor>> compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                              const std::vector<Tensor>& output_gradients,
                                              UnconnectedGradients unconnected);
-  void check_usable(const char* what);
+  /// Checks that a non-persistent tape is still usable, and stops its recording for good: TF pops
+  /// a non-persistent tape when gradient() is called inside its `with` block.
+  void begin_use(const char* what);
+  void end_use();
+  void release();
 
   GradientTapeOptions options_;
   bool recording_ = false;
@@ -120,6 +145,19 @@ class GradientTape {
 Tensor stop_gradient(const Tensor& x);
 
 namespace autograd {
+/// Pauses every tape recording on this thread for its lifetime (TF's stop_recording on all
+/// tapes); custom_gradient runs the forward function under it.
+class PauseAllTapes {
+ public:
+  PauseAllTapes();
+  ~PauseAllTapes();
+  PauseAllTapes(const PauseAllTapes&) = delete;
+  PauseAllTapes& operator=(const PauseAllTapes&) = delete;
+
+ private:
+  std::vector<GradientTape*> paused_;
+};
+
 /// Registers the tape hook with core's op door and every built-in gradient rule.
 void register_autograd();
 }  // namespace autograd

@@ -46,6 +46,13 @@ OpDef* find_op(std::string_view name) {
   return it == op_table().end() ? nullptr : it->second;
 }
 
+std::vector<OpDef*> registered_ops() {
+  ensure_initialized();
+  std::vector<OpDef*> out;
+  for (const auto& [name, op] : op_table()) out.push_back(op);
+  return out;
+}
+
 void ensure_initialized() {
   if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
   std::lock_guard<std::mutex> lock(g_init_mutex);

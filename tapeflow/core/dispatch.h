@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tapeflow/core/device.h"
 #include "tapeflow/core/tensor.h"
@@ -87,6 +88,8 @@ void register_kernel(OpDef& op, DeviceType device, KernelFn fn);
 void register_op(OpDef& op);
 /// The op named `name`, or nullptr.
 OpDef* find_op(std::string_view name);
+/// Every op made findable by register_op, sorted by name (registry audits, graph tools).
+std::vector<OpDef*> registered_ops();
 
 /// The door. `device_override` forces the device (Tensor::to); otherwise the op's placement rule.
 TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,

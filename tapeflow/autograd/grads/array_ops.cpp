@@ -53,6 +53,57 @@ InputGrads pad_grad(const GradContext& c) {
                            p[static_cast<std::size_t>(i)].first + c.input(0).shape()[i]));
   return {c.grad()[idx]};
 }
+// MirrorPad's gradient, one axis at a time: the mirrored borders are reversed and added back onto
+// the input positions they copy (REFLECT skips the edge element, SYMMETRIC repeats it).
+InputGrads mirror_pad_grad(const GradContext& c) {
+  const auto& a = c.attr<ops::PadAttrs>();
+  const bool reflect = a.mode == 1;
+  Tensor g = c.grad();
+  for (int ax = 0; ax < g.ndim(); ++ax) {
+    const auto [before, after] = a.paddings[static_cast<std::size_t>(ax)];
+    const int64_t n = c.input(0).shape()[ax];
+    auto along = [&](int64_t start, int64_t stop) {
+      std::vector<Index> idx(static_cast<std::size_t>(ax), Index(all));
+      idx.emplace_back(slice(start, stop));
+      return g[idx];
+    };
+    auto pad_axis = [&](const Tensor& t, int64_t lo, int64_t hi) {
+      std::vector<std::pair<int64_t, int64_t>> p(static_cast<std::size_t>(t.ndim()), {0, 0});
+      p[static_cast<std::size_t>(ax)] = {lo, hi};
+      return pad(t, p);
+    };
+    Tensor acc = along(before, before + n);
+    const int64_t edge = reflect ? 1 : 0;
+    if (before > 0) acc = acc + pad_axis(reverse(along(0, before), {ax}), edge, n - before - edge);
+    if (after > 0) acc = acc + pad_axis(reverse(along(before + n, before + n + after), {ax}), n - after - edge, edge);
+    g = acc;
+  }
+  return {g};
+}
+// The gradient of the slice gradient is the slice itself (second-order gradients of indexing).
+InputGrads strided_slice_grad_grad(const GradContext& c) {
+  const auto& a = c.attr<ops::SliceGradAttrs>();
+  const auto& fwd = static_cast<const ops::StridedSliceAttrs&>(*a.slice);
+  return {dispatch1(ops::StridedSlice, c.output_grads.first(1), &fwd, {c.input(0).shape(), c.grad().dtype()})};
+}
+// GatherNd scatters back: the index tuples are linearized over params' leading axes and
+// segment-summed (repeated indices accumulate).
+InputGrads gather_nd_grad(const GradContext& c) {
+  const Tensor &params = c.input(0), &indices = c.input(1);
+  const int k = static_cast<int>(indices.shape().dim(-1));
+  std::vector<int64_t> strides(static_cast<std::size_t>(k), 1);
+  int64_t slots = 1;
+  for (int i = k - 1; i >= 0; --i) {
+    strides[static_cast<std::size_t>(i)] = slots;
+    slots *= params.shape()[i];
+  }
+  const int64_t picks = k == 0 ? indices.size() : indices.size() / k;
+  Tensor linear = reduce_sum(indices * constant(strides, Shape{k}, indices.dtype()), -1);
+  Shape data_shape{picks};
+  for (int i = k; i < params.ndim(); ++i) data_shape.push_back(params.shape()[i]);
+  Tensor summed = unsorted_segment_sum(reshape(c.grad(), data_shape), reshape(linear, Shape{picks}), slots);
+  return {reshape(summed, params.shape()), std::nullopt};
+}
 InputGrads gather_grad(const GradContext& c) {
   const Tensor &params = c.input(0), &indices = c.input(1);
   const auto& a = c.attr<ops::AxisAttrs>();
@@ -103,6 +154,9 @@ void register_array_gradients() {
   register_gradient(ops::ConcatV2, concat_grad);
   register_gradient(ops::Tile, tile_grad);
   register_gradient(ops::PadV2, pad_grad);
+  register_gradient(ops::MirrorPad, mirror_pad_grad);
+  register_gradient(ops::StridedSliceGrad, strided_slice_grad_grad);
+  register_gradient(ops::GatherNd, gather_nd_grad);
   register_gradient(ops::GatherV2, gather_grad);
   register_gradient(ops::UnsortedSegmentSum, segment_sum_grad);
   for (OpDef* op : {&ops::OneHot}) register_not_differentiable(*op);

@@ -45,8 +45,9 @@ InputGrads floormod_grad(const GradContext& c) {
   return {unbroadcast(c.grad(), c.input(0).shape()),
           unbroadcast(neg(c.grad()) * floordiv(c.input(0), c.input(1)), c.input(1).shape())};
 }
+// TF: a gradient flows through a cast only between floating dtypes.
 InputGrads cast_grad(const GradContext& c) {
-  if (!is_floating(c.input(0).dtype())) return {std::nullopt};
+  if (!is_floating(c.input(0).dtype()) || !is_floating(c.output(0).dtype())) return {std::nullopt};
   return {cast(c.grad(), c.input(0).dtype())};
 }
 InputGrads identity_grad(const GradContext& c) { return {c.grad()}; }

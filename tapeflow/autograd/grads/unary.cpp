@@ -18,6 +18,7 @@ Tensor num(double v, const Tensor& like) { return scalar_tensor(v, like.dtype())
     const Tensor& y = c.output(0); (void)x; (void)y; return {EXPR}; }
 RULE(neg_grad, negative(g))
 RULE(abs_grad, g * sign(x))
+RULE(sign_grad, zeros_like(x))  // TF: zeros, not None
 RULE(square_grad, g * x * num(2, x))
 RULE(sqrt_grad, g * num(0.5, y) / y)
 RULE(rsqrt_grad, g * num(-0.5, y) * y * y * y)
@@ -78,6 +79,7 @@ InputGrads pow_grad(const GradContext& c) {
 void register_unary_gradients() {
   register_gradient(ops::Neg, neg_grad);
   register_gradient(ops::Abs, abs_grad);
+  register_gradient(ops::Sign, sign_grad);
   register_gradient(ops::Square, square_grad);
   register_gradient(ops::Sqrt, sqrt_grad);
   register_gradient(ops::Rsqrt, rsqrt_grad);
@@ -103,8 +105,8 @@ void register_unary_gradients() {
   register_gradient(ops::Gelu, gelu_grad);
   register_gradient(ops::SelectV2, select_grad);
   register_gradient(ops::Pow, pow_grad);
-  // TF registers these as not differentiable (or with zero gradients).
-  for (OpDef* op : {&ops::Sign, &ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
+  // TF registers these as not differentiable (or with None gradients).
+  for (OpDef* op : {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
                     &ops::LogicalNot, &ops::Where})
     register_not_differentiable(*op);
 }

@@ -1,0 +1,66 @@
+// The registry audit: every op registered with register_op that can run must be accounted for
+// by autograd, so CI fails when a differentiable op arrives without a gradient check:
+//   - marked not differentiable (register_not_differentiable), or
+//   - covered by a GRADIENT_CHECK_TEST in this folder (which needs a gradient rule to pass), or
+//   - listed below as still awaiting a gradient rule (and then it must really have none).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "tapeflow/autograd/gradient_registry.h"
+#include "tests/autograd/gradient_check.h"
+
+namespace {
+
+// Float-valued ops of the sparse and ragged families without gradient rules yet (TF has them):
+// a tape that reaches one raises tf::LookupError naming it.
+const std::set<std::string> kAwaitingGradient = {
+    "RaggedTensorToTensor", "SparseAdd",       "SparseFromDense",         "SparseReduceSum",
+    "SparseReorder",        "SparseToDense",   "SparseTensorDenseAdd",    "SparseTensorDenseMatMul",
+};
+
+bool has_kernel(const tf::OpDef& op) {
+  return std::any_of(std::begin(op.kernels), std::end(op.kernels), [](tf::KernelFn k) { return k != nullptr; });
+}
+
+enum class Status { kNoRule, kNotDifferentiable, kRule };
+Status status_of(const tf::OpDef& op) {
+  try {
+    return tf::autograd::gradient_function(op) ? Status::kRule : Status::kNotDifferentiable;
+  } catch (const tf::LookupError&) {
+    return Status::kNoRule;
+  }
+}
+
+TEST(GradientRegistryAudit, EveryDifferentiableOpHasAGradientCheck) {
+  const auto& checked = tf::testing::gradient_checked_ops();
+  int audited = 0;
+  for (tf::OpDef* op : tf::registered_ops()) {
+    if (!has_kernel(*op)) continue;  // declared but not runnable yet (e.g. Pack: stack runs ConcatV2)
+    ++audited;
+    const std::string name = op->name;
+    const Status s = status_of(*op);
+    if (kAwaitingGradient.count(name)) {
+      EXPECT_EQ(s, Status::kNoRule) << name << " now has a gradient rule: add a GRADIENT_CHECK_TEST for it and "
+                                    << "remove it from kAwaitingGradient";
+      continue;
+    }
+    if (s == Status::kNotDifferentiable) {
+      EXPECT_FALSE(checked.count(name)) << name << " is marked not differentiable but has a gradient check";
+      continue;
+    }
+    EXPECT_TRUE(checked.count(name)) << "op " << name << " is registered and "
+                                     << (s == Status::kRule ? "has a gradient rule" : "has no gradient rule")
+                                     << " but no GRADIENT_CHECK_TEST in tests/autograd covers it; add one (or mark "
+                                     << "it with register_not_differentiable if TF does)";
+  }
+  EXPECT_GT(audited, 50);
+}
+
+TEST(GradientRegistryAudit, EveryCheckNamesARegisteredOp) {
+  for (const std::string& name : tf::testing::gradient_checked_ops())
+    EXPECT_NE(tf::find_op(name), nullptr) << "GRADIENT_CHECK_TEST names unknown op " << name;
+}
+
+}  // namespace
