@@ -45,7 +45,10 @@ PauseAllTapes::~PauseAllTapes() {
 }
 }  // namespace autograd
 
-GradientTape::GradientTape(GradientTapeOptions options) : options_(options) { resume(); }
+GradientTape::GradientTape(GradientTapeOptions options)
+    : options_(options), first_id_(detail::next_tensor_id()) {
+  resume();
+}
 GradientTape::~GradientTape() { stop(); }
 
 void GradientTape::stop() {
@@ -82,7 +85,7 @@ std::vector<Variable> GradientTape::watched_variables() const {
 }
 
 bool GradientTape::is_tracked(const Tensor& t) const {
-  if (const auto& vi = t.unsafe_impl()->variable) {
+  if (const auto& vi = t.unsafe_impl()->variable; vi && t.id() > first_id_) {
     Variable v(vi);
     if (watched_vars_.count(v.id()) || (options_.watch_accessed_variables && v.trainable())) return true;
   }
@@ -102,7 +105,7 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   e->outputs.append(outputs.begin(), outputs.end());
   if (attrs) e->attrs = attrs->clone();
   for (const Tensor& t : inputs) {
-    if (const auto& vi = t.unsafe_impl()->variable) {
+    if (const auto& vi = t.unsafe_impl()->variable; vi && t.id() > first_id_) {
       Variable v(vi);
       if (!watched_vars_.count(v.id()) && options_.watch_accessed_variables && v.trainable()) watch(v);
       if (watched_vars_.count(v.id())) var_reads_[v.id()].push_back(t);

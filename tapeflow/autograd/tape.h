@@ -132,6 +132,9 @@ class GradientTape {
   void release();
 
   GradientTapeOptions options_;
+  /// Tensor ids are increasing: a variable read with an id below this was taken before the tape
+  /// existed and is a plain tensor to it (TF's ReadVariableOp ran outside the tape).
+  uint64_t first_id_ = 0;
   bool recording_ = false;
   bool used_ = false;
   std::vector<std::unique_ptr<Entry>> entries_;

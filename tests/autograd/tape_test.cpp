@@ -245,6 +245,16 @@ TEST(GradientTape, NoneThroughHostValues) {
   EXPECT_FALSE(tape.gradient(y, x));
 }
 
+// A variable read before the tape exists is a plain tensor to it (TF's read ran outside the tape).
+TEST(GradientTape, NoneForAVariableReadBeforeTheTape) {
+  tf::Variable v(2.0f);
+  tf::Tensor early = v;
+  tf::GradientTape tape;
+  auto y = early * v;
+  tape.stop();
+  EXPECT_FLOAT_EQ(tape.gradient(y, v)->item<float>(), 2.0f);  // only through the read inside the tape
+}
+
 TEST(GradientTape, IntegerSourceGivesNoneWithWarning) {
   CaptureWarnings warnings;
   auto x = tf::constant(10);
