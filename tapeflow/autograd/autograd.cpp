@@ -17,6 +17,7 @@ void register_autograd() {
   register_linalg_gradients();
   register_nn_gradients();
   register_random_gradients();
+  register_conv_gradients();
 }
 
 }  // namespace tapeflow::autograd

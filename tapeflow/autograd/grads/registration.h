@@ -9,4 +9,5 @@ void register_array_gradients();
 void register_linalg_gradients();
 void register_nn_gradients();
 void register_random_gradients();
+void register_conv_gradients();
 }  // namespace tapeflow::autograd
