@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "tapeflow/core/ops/nn_conv.h"
@@ -53,28 +53,43 @@ void check_blas_size(const char* op, std::initializer_list<int64_t> dims) {
                    " exceeds what 32-bit BLAS indices can address");
 }
 
+/// An uninitialized buffer of n elements (every element is written before it is read).
+template <typename T>
+std::unique_ptr<T[]> scratch(int64_t n) {
+  return std::unique_ptr<T[]>(new T[static_cast<std::size_t>(n)]);
+}
+
 /// Writes the windows of images [n0, n1) as rows of `col`: row (n, oh, ow) holds the window's
 /// elements in (kh, kw, c) order, the filter's HWIO flattening; padding reads as zero.
 template <typename T>
 void im2col(const Window2D& w, const T* x, int64_t n0, int64_t n1, T* col) {
   const int64_t k = patch_size(w), c = w.channels, rows = (n1 - n0) * out_pixels(w);
+  const int64_t row_len = w.k_w * c;  // one window row in col
   parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, k)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t ow = r % w.out_w, t = r / w.out_w, oh = t % w.out_h, n = n0 + t / w.out_h;
+      const int64_t iw0 = ow * w.stride_w - w.pad_left;
+      // Window columns j in [j0, j1) lie inside the input.
+      const int64_t j0 = std::min(w.k_w, std::max<int64_t>(0, (-iw0 + w.dilation_w - 1) / w.dilation_w));
+      const int64_t j1 = std::max(j0, std::min(w.k_w, (w.in_w - iw0 + w.dilation_w - 1) / w.dilation_w));
       T* dst = col + r * k;
-      for (int64_t i = 0; i < w.k_h; ++i) {
+      for (int64_t i = 0; i < w.k_h; ++i, dst += row_len) {
         const int64_t ih = oh * w.stride_h - w.pad_top + i * w.dilation_h;
-        if (ih < 0 || ih >= w.in_h) {
-          std::fill(dst, dst + w.k_w * c, T(0));
-          dst += w.k_w * c;
+        if (ih < 0 || ih >= w.in_h || j0 == j1) {
+          std::fill(dst, dst + row_len, T(0));
           continue;
         }
         const T* row = x + (n * w.in_h + ih) * w.in_w * c;
-        for (int64_t j = 0; j < w.k_w; ++j, dst += c) {
-          const int64_t iw = ow * w.stride_w - w.pad_left + j * w.dilation_w;
-          if (iw < 0 || iw >= w.in_w) std::fill(dst, dst + c, T(0));
-          else std::memcpy(dst, row + iw * c, static_cast<std::size_t>(c) * sizeof(T));
+        std::fill(dst, dst + j0 * c, T(0));
+        if (w.dilation_w == 1) {  // the window's row is contiguous in the input
+          std::copy(row + (iw0 + j0) * c, row + (iw0 + j1) * c, dst + j0 * c);
+        } else {
+          for (int64_t j = j0; j < j1; ++j) {
+            const T* src = row + (iw0 + j * w.dilation_w) * c;
+            std::copy(src, src + c, dst + j * c);
+          }
         }
+        std::fill(dst + j1 * c, dst + row_len, T(0));
       }
     }
   });
@@ -126,11 +141,11 @@ void conv2d_forward(const Window2D& w, const T* x, const T* f, T* y) {
   }
   const int64_t chunk = chunk_images(w);
   check_blas_size("Conv2D", {chunk * pix, o, k});
-  std::vector<T> col(static_cast<std::size_t>(chunk * pix * k));
+  const auto col = scratch<T>(chunk * pix * k);
   for (int64_t n0 = 0; n0 < w.batch; n0 += chunk) {
     const int64_t n1 = std::min(w.batch, n0 + chunk);
-    im2col(w, x, n0, n1, col.data());
-    gemm(false, false, (n1 - n0) * pix, o, k, col.data(), k, f, o, T(0), y + n0 * pix * o, o);
+    im2col(w, x, n0, n1, col.get());
+    gemm(false, false, (n1 - n0) * pix, o, k, col.get(), k, f, o, T(0), y + n0 * pix * o, o);
   }
 }
 
@@ -144,18 +159,18 @@ void conv2d_backprop_input(const Window2D& w, const T* f, const T* dy, T* dx) {
     std::fill(dx, dx + w.batch * image, T(0));
     return;
   }
-  if (is_pointwise(w) && w.out_h == w.in_h && w.out_w == w.in_w) {
+  if (is_pointwise(w)) {
     check_blas_size("Conv2DBackpropInput", {w.batch * pix, o, k});
     gemm(false, true, w.batch * pix, k, o, dy, o, f, o, T(0), dx, k);
     return;
   }
   const int64_t chunk = chunk_images(w);
   check_blas_size("Conv2DBackpropInput", {chunk * pix, o, k});
-  std::vector<T> col(static_cast<std::size_t>(chunk * pix * k));
+  const auto col = scratch<T>(chunk * pix * k);
   for (int64_t n0 = 0; n0 < w.batch; n0 += chunk) {
     const int64_t n1 = std::min(w.batch, n0 + chunk);
-    gemm(false, true, (n1 - n0) * pix, k, o, dy + n0 * pix * o, o, f, o, T(0), col.data(), k);
-    col2im(w, col.data(), n0, n1, dx);
+    gemm(false, true, (n1 - n0) * pix, k, o, dy + n0 * pix * o, o, f, o, T(0), col.get(), k);
+    col2im(w, col.get(), n0, n1, dx);
   }
 }
 
@@ -175,11 +190,11 @@ void conv2d_backprop_filter(const Window2D& w, const T* x, const T* dy, T* df) {
   }
   const int64_t chunk = chunk_images(w);
   check_blas_size("Conv2DBackpropFilter", {chunk * pix, o, k});
-  std::vector<T> col(static_cast<std::size_t>(chunk * pix * k));
+  const auto col = scratch<T>(chunk * pix * k);
   for (int64_t n0 = 0; n0 < w.batch; n0 += chunk) {
     const int64_t n1 = std::min(w.batch, n0 + chunk);
-    im2col(w, x, n0, n1, col.data());
-    gemm(true, false, k, o, (n1 - n0) * pix, col.data(), k, dy + n0 * pix * o, o, n0 == 0 ? T(0) : T(1), df, o);
+    im2col(w, x, n0, n1, col.get());
+    gemm(true, false, k, o, (n1 - n0) * pix, col.get(), k, dy + n0 * pix * o, o, n0 == 0 ? T(0) : T(1), df, o);
   }
 }
 

@@ -3,7 +3,9 @@
 // contiguous inner loop. Ties in a max window go to its first maximum in row-major order, as
 // TF's CPU kernels. float16/bfloat16 compute in float.
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "tapeflow/core/ops/nn_conv.h"
@@ -35,28 +37,42 @@ int64_t image_grain(const Window2D& w) {
   return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, pooled_size(w) * w.k_h * w.k_w));
 }
 
+/// An input pixel's index within its image, as wide as T so that the argmax loop below
+/// vectorizes (lanes of equal width); pool_window's caller checks that it fits.
+template <typename T>
+using PixelIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+
+/// Folds input pixel `pix` (values p) into the running maxima of one window: strictly greater
+/// wins, so ties keep the first maximum. Branch-free, so the channel loop vectorizes.
+template <typename T, typename I>
+void update_argmax(const T* __restrict p, I pix, int64_t c, T* __restrict best, I* __restrict arg) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const T v = p[ch], b = best[ch];
+    const I mask = -static_cast<I>(v > b);  // all ones where v wins (bit arithmetic, so no branch)
+    best[ch] = v > b ? v : b;
+    arg[ch] = (pix & mask) | (arg[ch] & ~mask);
+  }
+}
+
 /// Calls f(oh, ow, arg) for every output pixel of one image, arg[c] being the input pixel
 /// (ih * in_w + iw) of the first maximum of channel c's window.
 template <typename T, typename F>
 void for_each_argmax(const Window2D& w, const T* image, F&& f) {
+  using I = PixelIndex<T>;
   const int64_t c = w.channels;
   std::vector<T> best(static_cast<std::size_t>(c));
-  std::vector<int64_t> arg(static_cast<std::size_t>(c));
+  std::vector<I> arg(static_cast<std::size_t>(c));
   for (int64_t oh = 0; oh < w.out_h; ++oh)
     for (int64_t ow = 0; ow < w.out_w; ++ow) {
       const Span2D s = window_span(w, oh, ow);
       std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
-      std::fill(arg.begin(), arg.end(), s.h0 * w.in_w + s.w0);
+      std::fill(arg.begin(), arg.end(), static_cast<I>(s.h0 * w.in_w + s.w0));
       for (int64_t ih = s.h0; ih < s.h1; ++ih)
         for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-          const T* p = image + (ih * w.in_w + iw) * c;
-          for (int64_t ch = 0; ch < c; ++ch)
-            if (p[ch] > best[static_cast<std::size_t>(ch)]) {
-              best[static_cast<std::size_t>(ch)] = p[ch];
-              arg[static_cast<std::size_t>(ch)] = ih * w.in_w + iw;
-            }
+          const int64_t pix = ih * w.in_w + iw;
+          update_argmax(image + pix * c, static_cast<I>(pix), c, best.data(), arg.data());
         }
-      f(oh, ow, arg.data());
+      f(oh, ow, static_cast<const I*>(arg.data()));
     }
 }
 
@@ -90,7 +106,7 @@ void max_pool_grad(const Window2D& w, const T* x, const T* grad, T* dx) {
     for (int64_t n = b; n < e; ++n) {
       T* dxi = dx + n * image_size(w);
       const T* g = grad + n * pooled_size(w);
-      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const int64_t* arg) {
+      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const auto* arg) {
         const T* go = g + (oh * w.out_w + ow) * c;
         for (int64_t ch = 0; ch < c; ++ch) dxi[arg[ch] * c + ch] += go[ch];
       });
@@ -106,7 +122,7 @@ void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
     for (int64_t n = b; n < e; ++n) {
       const T* g = grad + n * image_size(w);
       T* o = out + n * pooled_size(w);
-      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const int64_t* arg) {
+      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const auto* arg) {
         T* oo = o + (oh * w.out_w + ow) * c;
         for (int64_t ch = 0; ch < c; ++ch) oo[ch] = g[arg[ch] * c + ch];
       });
@@ -174,6 +190,8 @@ template <bool kGradGrad>
 void max_pool_grad_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous(), g = ctx.input(2).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
+                 " pixels are too large (at most 2^31 - 1 pixels)");
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
       if constexpr (kGradGrad) max_pool_grad_grad(w, in[0], in[1], out[0]);
