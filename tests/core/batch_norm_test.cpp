@@ -132,6 +132,19 @@ TEST(FusedBatchNorm, TrainingMatchesTensorFlow) {
   }
 }
 
+TEST(FusedBatchNorm, GradientsMatchCentralDifferences) {
+  auto x = from(fx::fbn_x), scale = from(fx::fbn_scale), offset = from(fx::fbn_offset), g = from(fx::fbn_g);
+  auto loss_of_x = [&](const tf::Tensor& t) {
+    return tf::reduce_sum(g * tf::nn::fused_batch_norm(t, scale, offset).y);
+  };
+  expect_values(tf::testing::tape_gradient(loss_of_x, x), x.shape(), tf::testing::numeric_gradient(loss_of_x, x), 1e-7);
+  auto loss_of_scale = [&](const tf::Tensor& t) {
+    return tf::reduce_sum(g * tf::nn::fused_batch_norm(x, t, offset).y);
+  };
+  expect_values(tf::testing::tape_gradient(loss_of_scale, scale), scale.shape(),
+                tf::testing::numeric_gradient(loss_of_scale, scale), 1e-7);
+}
+
 TEST(FusedBatchNorm, RunningAverage) {
   auto out = tf::nn::fused_batch_norm(from(fx::fbn_x), from(fx::fbn_scale), from(fx::fbn_offset),
                                       {.mean = from(fx::fbn_run_mean), .variance = from(fx::fbn_run_var),
