@@ -3,6 +3,7 @@
 #include "tapeflow/core/ops/nn_conv.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
@@ -387,7 +388,7 @@ FusedBatchNormOutputs fused_batch_norm(const Tensor& x, const Tensor& scale, con
   auto check_vector = [&](const char* what, const Tensor& t) {
     TF_CHECK_ARG(t.dtype() == u, op, what, " must be ", dtype_name(u), " for ", dtype_name(x.dtype()), " x, got ",
                  dtype_name(t.dtype()));
-    TF_CHECK_ARG(t.ndim() == 1, op, what, " must be 1-dimensional", tf_shape(t.shape()));
+    TF_CHECK_ARG(t.ndim() == 1, op, what, " must be 1-dimensional: ", tf_shape(t.shape()));
     TF_CHECK_ARG(t.shape()[0] == channels, op, what, " must have the same number of elements as the channels of x, got ",
                  t.shape()[0], " and ", channels);
   };
