@@ -8,6 +8,7 @@
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/nn_conv.h"
 #include "tapeflow/core/ops/nn_ops.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
@@ -36,6 +37,7 @@ void register_builtin_ops() {
   ops::register_linalg_ops();
   ops::register_nn_ops();
   ops::register_random_ops();
+  ops::register_nn_conv_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_binary_kernels();
@@ -48,6 +50,10 @@ void register_builtin_ops() {
   kernels::cpu::register_linalg_kernels();
   kernels::cpu::register_softmax_kernels();
   kernels::cpu::register_random_kernels();
+  kernels::cpu::register_conv_kernels();
+  kernels::cpu::register_pooling_kernels();
+  kernels::cpu::register_batch_norm_kernels();
+  kernels::cpu::register_bias_add_kernels();
 
   autograd::register_autograd();
 

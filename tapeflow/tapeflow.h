@@ -13,6 +13,7 @@
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/nn_conv.h"
 #include "tapeflow/core/ops/nn_ops.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"

@@ -22,6 +22,7 @@ void register_autograd() {
   register_nn_gradients();
   register_random_gradients();
   register_string_gradients();
+  register_conv_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -10,4 +10,5 @@ void register_linalg_gradients();
 void register_nn_gradients();
 void register_random_gradients();
 void register_string_gradients();
+void register_conv_gradients();
 }  // namespace tapeflow::autograd

@@ -13,4 +13,8 @@ void register_sparse_kernels();  // tf.sparse.*
 void register_linalg_kernels();  // MatMul, BatchMatMulV2 (OpenBLAS)
 void register_softmax_kernels();  // tf.nn.softmax, log_softmax, softmax cross-entropies
 void register_random_kernels();  // tf.random.*, tf.nn.dropout
+void register_conv_kernels();  // Conv2D and its backprop ops (im2col + OpenBLAS)
+void register_pooling_kernels();  // MaxPool, AvgPool and their gradients
+void register_batch_norm_kernels();  // FusedBatchNormV3, FusedBatchNormGradV3
+void register_bias_add_kernels();  // BiasAdd, BiasAddGrad
 }  // namespace tapeflow::kernels::cpu

@@ -1,0 +1,80 @@
+// Gradient rules of tf.nn's layer ops (mirrors kernels/cpu/{conv,pooling,batch_norm,bias_add}).
+// Convolution's three ops are each other's gradients (TF's _Conv2DGrad,
+// _Conv2DBackpropInputGrad, _Conv2DBackpropFilterGrad), so gradients of any order exist;
+// pooling's gradient ops have their own gradients too. FusedBatchNormGradV3 has none yet.
+#include "tapeflow/autograd/gradient_registry.h"
+#include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/nn_conv.h"
+
+namespace tapeflow::autograd {
+namespace {
+const ops::Conv2DAttrs& conv(const GradContext& c) { return c.attr<ops::Conv2DAttrs>(); }
+const ops::PoolAttrs& pool(const GradContext& c) { return c.attr<ops::PoolAttrs>(); }
+
+// y = conv2d(x, f): dx = backprop_input(g, f), df = backprop_filter(x, g).
+InputGrads conv2d_grad(const GradContext& c) {
+  const Tensor &x = c.input(0), &f = c.input(1), &g = c.grad();
+  return {ops::conv2d_backprop_input(x.shape(), f, g, conv(c)), ops::conv2d_backprop_filter(x, f.shape(), g, conv(c))};
+}
+// dx = backprop_input(f, dy) is linear in f and in dy: d f = backprop_filter(g, dy), d dy = conv2d(g, f).
+InputGrads conv2d_backprop_input_grad(const GradContext& c) {
+  const Tensor &f = c.input(0), &dy = c.input(1), &g = c.grad();
+  return {ops::conv2d_backprop_filter(g, f.shape(), dy, conv(c)), ops::conv2d(g, f, conv(c))};
+}
+// df = backprop_filter(x, dy): d x = backprop_input(g, dy), d dy = conv2d(x, g).
+InputGrads conv2d_backprop_filter_grad(const GradContext& c) {
+  const Tensor &x = c.input(0), &dy = c.input(1), &g = c.grad();
+  return {ops::conv2d_backprop_input(x.shape(), g, dy, conv(c)), ops::conv2d(x, g, conv(c))};
+}
+
+InputGrads max_pool_grad(const GradContext& c) {
+  return {ops::max_pool_grad(c.input(0), c.output(0), c.grad(), pool(c))};
+}
+// MaxPoolGrad routes grad to fixed positions (the maxima): linear in grad, constant in the
+// original input and output (TF's _MaxPoolGradGrad).
+InputGrads max_pool_grad_grad(const GradContext& c) {
+  const Tensor &x = c.input(0), &y = c.input(1);
+  return {zeros_like(x), zeros_like(y), ops::max_pool_grad_grad(x, y, c.grad(), pool(c))};
+}
+// And MaxPoolGradGrad reads grad at the same positions: its transpose is MaxPoolGrad.
+InputGrads max_pool_grad_grad_grad(const GradContext& c) {
+  const Tensor &x = c.input(0), &y = c.input(1);
+  return {zeros_like(x), zeros_like(y), ops::max_pool_grad(x, y, c.grad(), pool(c))};
+}
+InputGrads avg_pool_grad(const GradContext& c) {
+  return {ops::avg_pool_grad(c.input(0).shape(), c.grad(), pool(c))};
+}
+// AvgPoolGrad is the transpose of the (linear) AvgPool.
+InputGrads avg_pool_grad_grad(const GradContext& c) { return {ops::avg_pool(c.grad(), pool(c))}; }
+
+InputGrads bias_add_grad(const GradContext& c) { return {c.grad(), ops::bias_add_grad(c.grad())}; }
+// BiasAddGrad sums over rows; its transpose broadcasts back.
+InputGrads bias_add_grad_grad(const GradContext& c) { return {broadcast_to(c.grad(), c.input(0).shape())}; }
+
+// Outputs y, batch_mean, batch_variance, reserve_space_1..3; only y carries a gradient (TF's
+// _FusedBatchNormV3Grad). The mean and variance inputs get none, as in TF.
+InputGrads fused_batch_norm_grad(const GradContext& c) {
+  const auto& attrs = c.attr<ops::FusedBatchNormAttrs>();
+  TensorList g = ops::fused_batch_norm_grad(c.grad(0), c.input(0), c.input(1), c.output(3), c.output(4), c.output(5),
+                                            attrs);
+  return {g[0], g[1], g[2], std::nullopt, std::nullopt};
+}
+}  // namespace
+
+void register_conv_gradients() {
+  register_gradient(ops::Conv2D, conv2d_grad);
+  register_gradient(ops::Conv2DBackpropInput, conv2d_backprop_input_grad);
+  register_gradient(ops::Conv2DBackpropFilter, conv2d_backprop_filter_grad);
+  register_gradient(ops::MaxPool, max_pool_grad);
+  register_gradient(ops::MaxPoolGrad, max_pool_grad_grad);
+  register_gradient(ops::MaxPoolGradGrad, max_pool_grad_grad_grad);
+  register_gradient(ops::AvgPool, avg_pool_grad);
+  register_gradient(ops::AvgPoolGrad, avg_pool_grad_grad);
+  register_gradient(ops::BiasAdd, bias_add_grad);
+  register_gradient(ops::BiasAddGrad, bias_add_grad_grad);
+  register_gradient(ops::FusedBatchNormV3, fused_batch_norm_grad);
+}
+
+}  // namespace tapeflow::autograd

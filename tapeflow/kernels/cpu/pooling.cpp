@@ -1,0 +1,231 @@
+// CPU kernels of MaxPool, AvgPool and their gradients (MaxPoolGrad, MaxPoolGradGrad,
+// AvgPoolGrad) over NHWC: each window is walked pixel by pixel with the channels as the
+// contiguous inner loop. Ties in a max window go to its first maximum in row-major order, as
+// TF's CPU kernels. float16/bfloat16 compute in float.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/kernels/cpu/compute_buffer.h"
+#include "tapeflow/kernels/cpu/parallel.h"
+#include "tapeflow/kernels/cpu/registration.h"
+
+namespace tapeflow::kernels::cpu {
+namespace {
+using ops::Window2D;
+
+/// The input rows [begin, end) and columns covered by output pixel (oh, ow), clipped to the input.
+struct Span2D {
+  int64_t h0, h1, w0, w1;
+  int64_t count() const { return (h1 - h0) * (w1 - w0); }
+};
+Span2D window_span(const Window2D& w, int64_t oh, int64_t ow) {
+  const int64_t h = oh * w.stride_h - w.pad_top, x = ow * w.stride_w - w.pad_left;
+  return {std::max<int64_t>(h, 0), std::min(h + w.k_h, w.in_h), std::max<int64_t>(x, 0), std::min(x + w.k_w, w.in_w)};
+}
+
+int64_t image_size(const Window2D& w) { return w.in_h * w.in_w * w.channels; }
+int64_t pooled_size(const Window2D& w) { return w.out_h * w.out_w * w.channels; }
+/// Grain (in rows of output pixels) so that a thread gets at least kParallelGrain element reads.
+int64_t row_grain(const Window2D& w) {
+  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, w.out_w * w.channels * w.k_h * w.k_w));
+}
+int64_t image_grain(const Window2D& w) {
+  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, pooled_size(w) * w.k_h * w.k_w));
+}
+
+/// An input pixel's index within its image, as wide as T so that the argmax loop below
+/// vectorizes (lanes of equal width); pool_window's caller checks that it fits.
+template <typename T>
+using PixelIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+
+/// Folds input pixel `pix` (values p) into the running maxima of one window: strictly greater
+/// wins, so ties keep the first maximum. Branch-free, so the channel loop vectorizes.
+template <typename T, typename I>
+void update_argmax(const T* __restrict p, I pix, int64_t c, T* __restrict best, I* __restrict arg) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const T v = p[ch], b = best[ch];
+    const I mask = -static_cast<I>(v > b);  // all ones where v wins (bit arithmetic, so no branch)
+    best[ch] = v > b ? v : b;
+    arg[ch] = (pix & mask) | (arg[ch] & ~mask);
+  }
+}
+
+/// Calls f(oh, ow, arg) for every output pixel of one image, arg[c] being the input pixel
+/// (ih * in_w + iw) of the first maximum of channel c's window.
+template <typename T, typename F>
+void for_each_argmax(const Window2D& w, const T* image, F&& f) {
+  using I = PixelIndex<T>;
+  const int64_t c = w.channels;
+  std::vector<T> best(static_cast<std::size_t>(c));
+  std::vector<I> arg(static_cast<std::size_t>(c));
+  for (int64_t oh = 0; oh < w.out_h; ++oh)
+    for (int64_t ow = 0; ow < w.out_w; ++ow) {
+      const Span2D s = window_span(w, oh, ow);
+      std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
+      std::fill(arg.begin(), arg.end(), static_cast<I>(s.h0 * w.in_w + s.w0));
+      for (int64_t ih = s.h0; ih < s.h1; ++ih)
+        for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+          const int64_t pix = ih * w.in_w + iw;
+          update_argmax(image + pix * c, static_cast<I>(pix), c, best.data(), arg.data());
+        }
+      f(oh, ow, static_cast<const I*>(arg.data()));
+    }
+}
+
+template <typename T>
+void max_pool(const Window2D& w, const T* x, T* y) {
+  const int64_t c = w.channels;
+  parallel_for(w.batch * w.out_h, row_grain(w), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t n = r / w.out_h, oh = r % w.out_h;
+      const T* image = x + n * image_size(w);
+      for (int64_t ow = 0; ow < w.out_w; ++ow) {
+        const Span2D s = window_span(w, oh, ow);
+        T* out = y + (r * w.out_w + ow) * c;
+        std::fill(out, out + c, -std::numeric_limits<T>::infinity());
+        for (int64_t ih = s.h0; ih < s.h1; ++ih)
+          for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+            const T* p = image + (ih * w.in_w + iw) * c;
+            for (int64_t ch = 0; ch < c; ++ch) out[ch] = p[ch] > out[ch] ? p[ch] : out[ch];
+          }
+      }
+    }
+  });
+}
+
+// dx[first max of each window] += grad; windows overlap within an image, so threads split images.
+template <typename T>
+void max_pool_grad(const Window2D& w, const T* x, const T* grad, T* dx) {
+  const int64_t c = w.channels;
+  std::fill(dx, dx + w.batch * image_size(w), T(0));
+  parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
+    for (int64_t n = b; n < e; ++n) {
+      T* dxi = dx + n * image_size(w);
+      const T* g = grad + n * pooled_size(w);
+      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const auto* arg) {
+        const T* go = g + (oh * w.out_w + ow) * c;
+        for (int64_t ch = 0; ch < c; ++ch) dxi[arg[ch] * c + ch] += go[ch];
+      });
+    }
+  });
+}
+
+// out[window] = grad[first max of the window]: the gradient of MaxPoolGrad with respect to grad.
+template <typename T>
+void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
+  const int64_t c = w.channels;
+  parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
+    for (int64_t n = b; n < e; ++n) {
+      const T* g = grad + n * image_size(w);
+      T* o = out + n * pooled_size(w);
+      for_each_argmax(w, x + n * image_size(w), [&](int64_t oh, int64_t ow, const auto* arg) {
+        T* oo = o + (oh * w.out_w + ow) * c;
+        for (int64_t ch = 0; ch < c; ++ch) oo[ch] = g[arg[ch] * c + ch];
+      });
+    }
+  });
+}
+
+template <typename T>
+void avg_pool(const Window2D& w, const T* x, T* y) {
+  const int64_t c = w.channels;
+  parallel_for(w.batch * w.out_h, row_grain(w), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t n = r / w.out_h, oh = r % w.out_h;
+      const T* image = x + n * image_size(w);
+      for (int64_t ow = 0; ow < w.out_w; ++ow) {
+        const Span2D s = window_span(w, oh, ow);
+        T* out = y + (r * w.out_w + ow) * c;
+        std::fill(out, out + c, T(0));
+        for (int64_t ih = s.h0; ih < s.h1; ++ih)
+          for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+            const T* p = image + (ih * w.in_w + iw) * c;
+            for (int64_t ch = 0; ch < c; ++ch) out[ch] += p[ch];
+          }
+        const T inv = T(1) / static_cast<T>(s.count());  // only the elements inside the input
+        for (int64_t ch = 0; ch < c; ++ch) out[ch] *= inv;
+      }
+    }
+  });
+}
+
+template <typename T>
+void avg_pool_grad(const Window2D& w, const T* grad, T* dx) {
+  const int64_t c = w.channels;
+  std::fill(dx, dx + w.batch * image_size(w), T(0));
+  parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
+    for (int64_t n = b; n < e; ++n) {
+      T* dxi = dx + n * image_size(w);
+      for (int64_t oh = 0; oh < w.out_h; ++oh)
+        for (int64_t ow = 0; ow < w.out_w; ++ow) {
+          const Span2D s = window_span(w, oh, ow);
+          const T* g = grad + ((n * w.out_h + oh) * w.out_w + ow) * c;
+          const T inv = T(1) / static_cast<T>(s.count());
+          for (int64_t ih = s.h0; ih < s.h1; ++ih)
+            for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+              T* p = dxi + (ih * w.in_w + iw) * c;
+              for (int64_t ch = 0; ch < c; ++ch) p[ch] += g[ch] * inv;
+            }
+        }
+    }
+  });
+}
+
+const ops::PoolAttrs& pool_attrs(KernelContext& ctx) { return ctx.attr<ops::PoolAttrs>(); }
+
+void max_pool_kernel(KernelContext& ctx) {
+  const Tensor x = ctx.input(0).contiguous();
+  const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
+    with_compute_pointers<T, 1, 1>({&x}, {&ctx.output(0)}, [&](auto in, auto out) { max_pool(w, in[0], out[0]); });
+  });
+}
+
+// Inputs orig_input, orig_output, grad; the maxima are found again from orig_input, as TF's CPU kernel.
+template <bool kGradGrad>
+void max_pool_grad_kernel(KernelContext& ctx) {
+  const Tensor x = ctx.input(0).contiguous(), g = ctx.input(2).contiguous();
+  const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
+                 " pixels are too large (at most 2^31 - 1 pixels)");
+  visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
+    with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
+      if constexpr (kGradGrad) max_pool_grad_grad(w, in[0], in[1], out[0]);
+      else max_pool_grad(w, in[0], in[1], out[0]);
+    });
+  });
+}
+
+void avg_pool_kernel(KernelContext& ctx) {
+  const Tensor x = ctx.input(0).contiguous();
+  const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
+    with_compute_pointers<T, 1, 1>({&x}, {&ctx.output(0)}, [&](auto in, auto out) { avg_pool(w, in[0], out[0]); });
+  });
+}
+
+void avg_pool_grad_kernel(KernelContext& ctx) {
+  const Tensor g = ctx.input(0).contiguous();
+  const Window2D w = ops::pool_window(pool_attrs(ctx).sizes, pool_attrs(ctx));
+  visit_floating(g.dtype(), ctx.op.name, [&]<typename T>() {
+    with_compute_pointers<T, 1, 1>({&g}, {&ctx.output(0)},
+                                   [&](auto in, auto out) { avg_pool_grad(w, in[0], out[0]); });
+  });
+}
+
+}  // namespace
+
+void register_pooling_kernels() {
+  const DeviceType cpu = DeviceType::kCPU;
+  register_kernel(ops::MaxPool, cpu, max_pool_kernel);
+  register_kernel(ops::MaxPoolGrad, cpu, max_pool_grad_kernel<false>);
+  register_kernel(ops::MaxPoolGradGrad, cpu, max_pool_grad_kernel<true>);
+  register_kernel(ops::AvgPool, cpu, avg_pool_kernel);
+  register_kernel(ops::AvgPoolGrad, cpu, avg_pool_grad_kernel);
+}
+
+}  // namespace tapeflow::kernels::cpu
