@@ -2,6 +2,8 @@
 // umbrella header; users write `namespace K = tf::keras;`.
 #pragma once
 #include "tapeflow/nn/activations.h"
+#include "tapeflow/nn/data/dataset.h"
+#include "tapeflow/nn/datasets/fashion_mnist.h"
 #include "tapeflow/nn/initializers.h"
 #include "tapeflow/nn/layers/activation.h"
 #include "tapeflow/nn/layers/dense.h"
