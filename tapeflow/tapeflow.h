@@ -23,5 +23,6 @@
 #include "tapeflow/core/shape.h"
 #include "tapeflow/core/tensor.h"
 #include "tapeflow/core/variable.h"
+#include "tapeflow/nn/keras.h"
 
 namespace tf = tapeflow;

@@ -1,0 +1,86 @@
+// tf::data::Dataset: an input pipeline (from_tensor_slices, shuffle, batch, map, repeat, take,
+// prefetch) iterated with range-for; each element is a std::vector<Tensor> (one per component).
+// A Dataset is an immutable description; every iteration (for loop) starts a fresh pass.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "tapeflow/core/tensor.h"
+
+namespace tapeflow::data {
+
+using Element = std::vector<Tensor>;
+
+namespace detail {
+/// One pass over a dataset.
+class IteratorImpl {
+ public:
+  virtual ~IteratorImpl() = default;
+  virtual std::optional<Element> next() = 0;
+};
+/// A pipeline stage: makes iterators over its elements.
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  virtual ~Node() = default;
+  virtual std::unique_ptr<IteratorImpl> make_iterator() const = 0;
+  /// The number of elements, or -1 (infinite) / -2 (unknown), as tf.data.experimental.cardinality.
+  virtual int64_t cardinality() const = 0;
+};
+}  // namespace detail
+
+struct ShuffleOptions {
+  std::optional<int64_t> seed;  // unset: from tf::random's global seed when set, else nondeterministic
+  bool reshuffle_each_iteration = true;
+};
+
+class Dataset {
+ public:
+  /// Iteration with range-for: `for (auto& batch : ds) { auto xb = batch[0]; }`.
+  class Iterator {
+   public:
+    Iterator() = default;
+    explicit Iterator(std::shared_ptr<detail::IteratorImpl> impl);
+    const Element& operator*() const { return *current_; }
+    Element& operator*() { return *current_; }
+    Iterator& operator++();
+    bool operator!=(const Iterator& other) const { return current_.has_value() != other.current_.has_value(); }
+    bool operator==(const Iterator& other) const { return !(*this != other); }
+
+   private:
+    std::shared_ptr<detail::IteratorImpl> impl_;
+    std::optional<Element> current_;
+  };
+
+  /// Slices each tensor along its first axis; all need the same first dimension.
+  /// `Dataset::from_tensor_slices({x, y})` yields {x[i], y[i]}.
+  static Dataset from_tensor_slices(std::vector<Tensor> tensors);
+
+  /// Fills a buffer of buffer_size elements and yields a random one of it each step (TF's
+  /// algorithm; buffer_size >= the dataset's size gives a uniform shuffle). The random stream
+  /// is std::mt19937_64, not TF's, so orders differ from TF's for the same seed.
+  Dataset shuffle(int64_t buffer_size, ShuffleOptions options = {}) const;
+  /// Stacks runs of batch_size elements (the last one smaller unless drop_remainder).
+  Dataset batch(int64_t batch_size, bool drop_remainder = false) const;
+  /// Applies fn to each element.
+  Dataset map(std::function<Element(const Element&)> fn) const;
+  /// Repeats the dataset count times (-1: forever).
+  Dataset repeat(int64_t count = -1) const;
+  /// The first count elements.
+  Dataset take(int64_t count) const;
+  /// Prepares up to buffer_size elements ahead. Synchronous for now: elements are produced on
+  /// demand, so this returns the same pipeline (kept for TF source compatibility).
+  Dataset prefetch(int64_t buffer_size) const;
+
+  int64_t cardinality() const { return node_->cardinality(); }
+  Iterator begin() const { return Iterator(node_->make_iterator()); }
+  Iterator end() const { return Iterator(); }
+
+ private:
+  explicit Dataset(std::shared_ptr<const detail::Node> node) : node_(std::move(node)) {}
+  std::shared_ptr<const detail::Node> node_;
+};
+
+}  // namespace tapeflow::data

@@ -1,0 +1,29 @@
+// K::layers::Embedding: a lookup table of (input_dim, output_dim) vectors indexed by integers.
+// (...) int -> (..., output_dim).
+#pragma once
+#include "tapeflow/nn/layers/layer.h"
+
+namespace tapeflow::keras::layers {
+
+struct EmbeddingOptions {
+  initializers::Initializer embeddings_initializer = "uniform";  // U(-0.05, 0.05)
+  regularizers::Regularizer embeddings_regularizer = {};
+  std::string name;
+  bool trainable = true;
+};
+
+class Embedding : public Layer {
+ public:
+  Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions options = {});
+  void build(const Shape& input_shape) override;
+  /// Indices outside [0, input_dim) are an InvalidArgumentError naming the layer.
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "Embedding"; }
+  Variable embeddings() const { return tracked_variable("embeddings"); }
+
+ private:
+  int64_t input_dim_, output_dim_;
+  EmbeddingOptions options_;
+};
+
+}  // namespace tapeflow::keras::layers

@@ -1,0 +1,87 @@
+// tf::Module: named tracking of variables and submodules (tf.Module). A Module is a handle: its
+// name and tracked contents live in shared state, so a copy (e.g. one put in a model's layer
+// list) tracks the same things. Variable paths ("model/dense_1/w") are what checkpoints use.
+#pragma once
+#include <concepts>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tapeflow/core/variable.h"
+
+namespace tapeflow {
+
+namespace detail {
+struct ModuleState;
+/// Keras's auto-naming: the first "dense" is "dense", then "dense_1", "dense_2", ...
+std::string unique_name(const std::string& prefix);
+/// Forgets every name handed out (K::backend::clear_session()).
+void reset_unique_names();
+}  // namespace detail
+
+struct ModuleOptions {
+  /// Uniquify the name per process (dense, dense_1, ...) as Keras does for default names.
+  bool unique = true;
+};
+
+class Module {
+ public:
+  /// `tf::Module("dense")`: the name becomes "dense", "dense_1", ... unless {.unique = false}.
+  explicit Module(const std::string& name = "module", ModuleOptions options = {});
+  virtual ~Module() = default;
+  Module(const Module&) = default;
+  Module& operator=(const Module&) = default;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
+
+  const std::string& name() const;
+  /// Every tracked variable of this module and its submodules, depth first in tracking order,
+  /// each once.
+  std::vector<Variable> variables() const;
+  /// The variables that are trainable and belong to trainable modules (Keras's `trainable`).
+  std::vector<Variable> trainable_variables() const;
+  std::vector<Variable> non_trainable_variables() const;
+  /// Every tracked submodule (not this one), depth first in tracking order, each once.
+  std::vector<Module> submodules() const;
+  /// (path, variable) pairs, paths as "model/dense_1/w": this module's name, then tracked names.
+  std::vector<std::pair<std::string, Variable>> named_variables() const;
+
+  /// Keras's `layer.trainable = false` freezes the module and everything under it.
+  bool trainable() const;
+  void set_trainable(bool trainable);
+
+  /// Whether two handles refer to the same module.
+  friend bool operator==(const Module& a, const Module& b) noexcept { return a.state_ == b.state_; }
+
+ protected:
+  /// Tracks `v` under `name` and returns it: `w(track("w", tf::Variable(...)))`.
+  Variable track(const std::string& name, Variable v);
+  /// Tracks a submodule under `name` and returns it.
+  template <std::derived_from<Module> M>
+  M track(const std::string& name, M module) {
+    track_module(name, module);
+    return module;
+  }
+  /// Tracks a submodule under its own name.
+  template <std::derived_from<Module> M>
+  M track(M module) {
+    track_module(module.name(), module);
+    return module;
+  }
+  /// The tracked variable named `name` directly in this module (undefined Variable when none).
+  Variable tracked_variable(const std::string& name) const;
+
+ protected:
+  /// Per-module data of a subclass family (Keras layers keep their losses here), shared by copies.
+  std::shared_ptr<void>& extension() const;
+  static std::shared_ptr<void>& extension_of(const Module& m) { return m.extension(); }
+
+ private:
+  explicit Module(std::shared_ptr<detail::ModuleState> state) : state_(std::move(state)) {}
+  void track_module(const std::string& name, const Module& module);
+
+  std::shared_ptr<detail::ModuleState> state_;
+};
+
+}  // namespace tapeflow

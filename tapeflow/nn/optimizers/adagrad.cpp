@@ -1,0 +1,20 @@
+#include "tapeflow/nn/optimizers/adagrad.h"
+
+#include "tapeflow/core/ops/math.h"
+
+namespace tapeflow::keras::optimizers {
+
+Adagrad::Adagrad(AdagradOptions o)
+    : Optimizer("adagrad", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
+                            .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
+      initial_accumulator_value_(o.initial_accumulator_value), epsilon_(o.epsilon) {}
+
+void Adagrad::build(const Variable& var) { add_slot(var, "accumulator", initial_accumulator_value_); }
+
+void Adagrad::update_step(const Tensor& g, Variable& w, double lr) {
+  Variable acc = slot(w, "accumulator");
+  acc.assign_add(square(g));
+  w.assign_sub(g * lr / sqrt(acc + epsilon_));
+}
+
+}  // namespace tapeflow::keras::optimizers

@@ -1,0 +1,40 @@
+#include "tapeflow/nn/optimizers/adam.h"
+
+#include <cmath>
+
+#include "tapeflow/core/ops/math.h"
+
+namespace tapeflow::keras::optimizers {
+
+Adam::Adam(AdamOptions o)
+    : Optimizer("adam", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
+                         .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
+      beta_1_(o.beta_1), beta_2_(o.beta_2), epsilon_(o.epsilon), amsgrad_(o.amsgrad) {}
+
+AdamW::AdamW(AdamWOptions o)
+    : Adam({.learning_rate = o.learning_rate, .beta_1 = o.beta_1, .beta_2 = o.beta_2, .epsilon = o.epsilon,
+            .amsgrad = o.amsgrad, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm, .clipvalue = o.clipvalue,
+            .global_clipnorm = o.global_clipnorm, .name = o.name}) {}
+
+void Adam::build(const Variable& var) {
+  add_slot(var, "momentum");
+  add_slot(var, "velocity");
+  if (amsgrad_) add_slot(var, "velocity_hat");
+}
+
+void Adam::update_step(const Tensor& g, Variable& w, double lr) {
+  const double t = double(iterations() + 1);
+  const double alpha = lr * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t));
+  Variable m = slot(w, "momentum"), v = slot(w, "velocity");
+  m.assign_add((g - m) * (1.0 - beta_1_));
+  v.assign_add((square(g) - v) * (1.0 - beta_2_));
+  Tensor denom_v = v;
+  if (amsgrad_) {
+    Variable v_hat = slot(w, "velocity_hat");
+    v_hat.assign(maximum(v_hat, v));
+    denom_v = v_hat;
+  }
+  w.assign_sub(m * alpha / (sqrt(denom_v) + epsilon_));
+}
+
+}  // namespace tapeflow::keras::optimizers

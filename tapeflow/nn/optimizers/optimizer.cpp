@@ -1,0 +1,134 @@
+#include "tapeflow/nn/optimizers/optimizer.h"
+
+#include <cmath>
+#include <unordered_map>
+
+#include "tapeflow/core/ops/cast.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/nn/optimizers/adagrad.h"
+#include "tapeflow/nn/optimizers/adam.h"
+#include "tapeflow/nn/optimizers/rmsprop.h"
+#include "tapeflow/nn/optimizers/sgd.h"
+
+namespace tapeflow::keras::optimizers {
+
+struct Optimizer::State {
+  std::string name;
+  CommonOptions options;
+  LearningRate learning_rate = 0.0;
+  Variable iterations;
+  int64_t step = 0;  // a host mirror of iterations, so schedules need no device read
+  std::unordered_map<uint64_t, std::vector<std::pair<std::string, Variable>>> slots;  // by variable id
+  std::vector<Variable> slot_order;
+  std::unordered_map<uint64_t, bool> built;
+};
+
+Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : state_(std::make_shared<State>()) {
+  state_->name = options.name.empty() ? default_name : options.name;
+  state_->learning_rate = options.learning_rate;
+  state_->iterations = Variable(constant(int64_t{0}), {.name = "iteration", .trainable = false});
+  TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "", "Only one of `clipnorm`, `clipvalue` and "
+               "`global_clipnorm` can be set. Received: clipnorm=", *options.clipnorm, ", global_clipnorm=",
+               *options.global_clipnorm);
+  state_->options = std::move(options);
+}
+
+int64_t Optimizer::iterations() const { return state_->step; }
+double Optimizer::learning_rate() const { return state_->learning_rate.at(state_->step); }
+void Optimizer::set_learning_rate(double learning_rate) { state_->learning_rate = learning_rate; }
+const std::string& Optimizer::name() const { return state_->name; }
+
+std::vector<Variable> Optimizer::variables() const {
+  std::vector<Variable> out{state_->iterations};
+  out.insert(out.end(), state_->slot_order.begin(), state_->slot_order.end());
+  return out;
+}
+
+Variable Optimizer::slot(const Variable& var, const std::string& slot_name) const {
+  auto it = state_->slots.find(var.id());
+  if (it == state_->slots.end()) return Variable();
+  for (const auto& [n, v] : it->second)
+    if (n == slot_name) return v;
+  return Variable();
+}
+
+Variable Optimizer::add_slot(const Variable& var, const std::string& slot_name, double initial_value) {
+  Variable v(fill(var.shape(), initial_value, var.dtype()), {.name = slot_name, .trainable = false});
+  state_->slots[var.id()].emplace_back(slot_name, v);
+  state_->slot_order.push_back(v);
+  return v;
+}
+
+namespace {
+// Keras's clip_by_norm: g * clip / max(||g||, clip) (a zero gradient stays zero).
+Tensor clip_by_norm(const Tensor& g, double clip) {
+  Tensor norm = sqrt(reduce_sum(square(g)));
+  return g * clip / maximum(norm, clip);
+}
+}  // namespace
+
+void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars) {
+  TF_CHECK_ARG(grads.size() == vars.size(), "", "Optimizer \"", state_->name, "\": got ", grads.size(),
+               " gradients for ", vars.size(), " variables");
+  std::vector<Tensor> g;
+  std::vector<Variable> v;
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i]) continue;
+    TF_CHECK_ARG(grads[i]->shape() == vars[i].shape(), "", "Optimizer \"", state_->name, "\": the gradient of variable '",
+                 vars[i].name(), "' has shape ", grads[i]->shape().to_string(), " but the variable has shape ",
+                 vars[i].shape().to_string());
+    g.push_back(*grads[i]);
+    v.push_back(vars[i]);
+  }
+  if (g.empty()) return;
+  const CommonOptions& o = state_->options;
+  if (o.clipnorm)
+    for (Tensor& t : g) t = clip_by_norm(t, *o.clipnorm);
+  if (o.clipvalue)
+    for (Tensor& t : g) t = clip_by_value(t, -*o.clipvalue, *o.clipvalue);
+  if (o.global_clipnorm) {
+    // Keras's clip_by_global_norm, on the device: scale = clip * min(1 / norm, 1 / clip).
+    Tensor sum = zeros({}, g[0].dtype());
+    for (const Tensor& t : g) sum = sum + reduce_sum(square(cast(t, g[0].dtype())));
+    const double clip = *o.global_clipnorm;
+    Tensor scale = clip * minimum(1.0 / sqrt(sum), 1.0 / clip);
+    for (Tensor& t : g) t = t * cast(scale, t.dtype());
+  }
+  const double lr = learning_rate();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!state_->built[v[i].id()]) {
+      build(v[i]);
+      state_->built[v[i].id()] = true;
+    }
+    if (o.weight_decay && *o.weight_decay != 0.0) v[i].assign(v[i] - v[i] * (*o.weight_decay * lr));
+    Tensor gi = g[i].dtype() == v[i].dtype() ? g[i] : cast(g[i], v[i].dtype());
+    update_step(gi, v[i], lr);
+  }
+  state_->iterations.assign_add(constant(int64_t{1}));
+  ++state_->step;
+}
+
+void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& grads_and_vars) {
+  std::vector<std::optional<Tensor>> g;
+  std::vector<Variable> v;
+  for (const auto& [grad, var] : grads_and_vars) {
+    g.emplace_back(grad);
+    v.push_back(var);
+  }
+  apply_gradients(g, v);
+}
+
+AnyOptimizer::AnyOptimizer(const char* name) : AnyOptimizer(std::string(name)) {}
+
+AnyOptimizer::AnyOptimizer(const std::string& name) {
+  if (name == "adam") optimizer_ = std::make_shared<Adam>();
+  else if (name == "adamw") optimizer_ = std::make_shared<AdamW>();
+  else if (name == "sgd") optimizer_ = std::make_shared<SGD>();
+  else if (name == "rmsprop") optimizer_ = std::make_shared<RMSprop>();
+  else if (name == "adagrad") optimizer_ = std::make_shared<Adagrad>();
+  else TF_THROW(InvalidArgumentError, "", "Could not interpret optimizer identifier: '", name, "'");
+}
+
+}  // namespace tapeflow::keras::optimizers

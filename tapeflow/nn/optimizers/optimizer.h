@@ -1,0 +1,96 @@
+// K::optimizers::Optimizer: the base of every optimizer (Keras 3's BaseOptimizer). One
+// apply_gradients call: skip variables without a gradient, clip (clipnorm, clipvalue,
+// global_clipnorm), decay weights (weight_decay), run each variable's update_step with the
+// learning rate at the current step, then count the step. State (iterations and per-variable
+// slots) lives in non-trainable tf::Variables; optimizers are handles (copies share state).
+#pragma once
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tapeflow/core/variable.h"
+#include "tapeflow/nn/optimizers/schedules.h"
+
+namespace tapeflow::keras::optimizers {
+
+/// A fixed learning rate or a schedule: `.learning_rate = 1e-3` or
+/// `.learning_rate = K::optimizers::schedules::ExponentialDecay(0.1, 1000, 0.96)`.
+class LearningRate {
+ public:
+  LearningRate(double value) : value_(value) {}  // NOLINT
+  template <std::derived_from<schedules::LearningRateSchedule> S>
+  LearningRate(S schedule) : schedule_(std::make_shared<S>(std::move(schedule))) {}  // NOLINT
+  double at(int64_t step) const { return schedule_ ? (*schedule_)(step) : value_; }
+  bool is_schedule() const { return schedule_ != nullptr; }
+
+ private:
+  double value_ = 0.0;
+  std::shared_ptr<const schedules::LearningRateSchedule> schedule_;
+};
+
+/// The options every optimizer takes (each optimizer's options struct repeats them).
+struct CommonOptions {
+  LearningRate learning_rate = 0.001;
+  std::optional<double> weight_decay;
+  std::optional<double> clipnorm;
+  std::optional<double> clipvalue;
+  std::optional<double> global_clipnorm;
+  std::string name;
+};
+
+class Optimizer {
+ public:
+  Optimizer(const std::string& default_name, CommonOptions options);
+  virtual ~Optimizer() = default;
+
+  /// Updates vars[i] with grads[i]; a std::nullopt gradient skips its variable (the seed's
+  /// `zip(grads, vars)` with `tape.gradient(loss, vars)`).
+  void apply_gradients(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars);
+  void apply_gradients(const std::vector<std::pair<Tensor, Variable>>& grads_and_vars);
+
+  /// The number of apply_gradients calls so far.
+  int64_t iterations() const;
+  /// The learning rate of the next step (the schedule's value at iterations()).
+  double learning_rate() const;
+  /// Replaces the learning rate (a schedule stops applying), as `optimizer.learning_rate = x`.
+  void set_learning_rate(double learning_rate);
+  const std::string& name() const;
+  /// The optimizer's state variables: iterations, then each variable's slots in creation order.
+  std::vector<Variable> variables() const;
+  /// The named slot of `var` ("momentum", "velocity", ...), undefined when none exists yet.
+  Variable slot(const Variable& var, const std::string& slot_name) const;
+
+ protected:
+  /// Creates the slots of a variable it sees for the first time.
+  virtual void build(const Variable& var) {}
+  /// The update of one variable with its (clipped) gradient at `learning_rate`.
+  virtual void update_step(const Tensor& gradient, Variable& variable, double learning_rate) = 0;
+  /// A slot variable shaped like `var`, filled with `initial_value`, tracked by the optimizer.
+  Variable add_slot(const Variable& var, const std::string& slot_name, double initial_value = 0.0);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+/// An optimizer given by Keras name ("adam", "sgd", "rmsprop", "adagrad", "adamw") or as any
+/// Optimizer (sharing the caller's handle): the type of `compile({.optimizer = ...})`.
+class AnyOptimizer {
+ public:
+  AnyOptimizer() = default;
+  AnyOptimizer(const char* name);         // NOLINT
+  AnyOptimizer(const std::string& name);  // NOLINT
+  template <std::derived_from<Optimizer> O>
+  AnyOptimizer(O optimizer) : optimizer_(std::make_shared<O>(std::move(optimizer))) {}  // NOLINT
+  explicit operator bool() const { return optimizer_ != nullptr; }
+  Optimizer& operator*() const { return *optimizer_; }
+  Optimizer* operator->() const { return optimizer_.get(); }
+
+ private:
+  std::shared_ptr<Optimizer> optimizer_;
+};
+
+}  // namespace tapeflow::keras::optimizers

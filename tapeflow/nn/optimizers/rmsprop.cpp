@@ -1,0 +1,39 @@
+#include "tapeflow/nn/optimizers/rmsprop.h"
+
+#include "tapeflow/core/ops/math.h"
+
+namespace tapeflow::keras::optimizers {
+
+RMSprop::RMSprop(RMSpropOptions o)
+    : Optimizer("rmsprop", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
+                            .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
+      rho_(o.rho), momentum_(o.momentum), epsilon_(o.epsilon), centered_(o.centered) {}
+
+void RMSprop::build(const Variable& var) {
+  add_slot(var, "velocity");
+  if (momentum_ > 0) add_slot(var, "momentum");
+  if (centered_) add_slot(var, "average_gradient");
+}
+
+void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
+  Variable v = slot(w, "velocity");
+  v.assign(v * rho_ + square(g) * (1.0 - rho_));
+  Tensor denominator;
+  if (centered_) {
+    Variable a = slot(w, "average_gradient");
+    a.assign(a * rho_ + g * (1.0 - rho_));
+    denominator = v - square(a) + epsilon_;
+  } else {
+    denominator = v + epsilon_;
+  }
+  Tensor increment = g * lr * rsqrt(denominator);
+  if (momentum_ > 0) {
+    Variable m = slot(w, "momentum");
+    m.assign(m * momentum_ + increment);
+    w.assign_sub(m);
+  } else {
+    w.assign_sub(increment);
+  }
+}
+
+}  // namespace tapeflow::keras::optimizers

@@ -1,0 +1,28 @@
+#include "tapeflow/nn/optimizers/sgd.h"
+
+namespace tapeflow::keras::optimizers {
+
+SGD::SGD(SGDOptions o)
+    : Optimizer("SGD", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
+                        .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
+      momentum_(o.momentum), nesterov_(o.nesterov) {
+  TF_CHECK_ARG(o.momentum >= 0 && o.momentum <= 1, "", "`momentum` must be a float between [0, 1]. Received: momentum=",
+               o.momentum);
+}
+
+void SGD::build(const Variable& var) {
+  if (momentum_ != 0.0) add_slot(var, "momentum");
+}
+
+void SGD::update_step(const Tensor& g, Variable& w, double lr) {
+  if (momentum_ == 0.0) {
+    w.assign_sub(g * lr);
+    return;
+  }
+  Variable m = slot(w, "momentum");
+  m.assign(m * momentum_ - g * lr);
+  if (nesterov_) w.assign_add(m * momentum_ - g * lr);
+  else w.assign_add(m);
+}
+
+}  // namespace tapeflow::keras::optimizers
