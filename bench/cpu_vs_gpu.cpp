@@ -137,7 +137,7 @@ std::vector<Row> measure(const Options& opt, bool have_gpu) {
   rows.push_back(add);
   rows.push_back(sum);
   for (auto& m : matmuls) rows.push_back(m);
-  rows.push_back(matmul_fp32);
+  if (have_gpu) rows.push_back(matmul_fp32);  // TF32 changes nothing on the CPU
   rows.push_back(softmax);
   if (have_gpu) {
     // Transfers: the GPU column holds the copy's time; there is no CPU-side counterpart.

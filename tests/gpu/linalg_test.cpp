@@ -69,7 +69,7 @@ TEST_F(GpuTest, MatMulViews) {
     expect_parity([](auto& v) { return tf::matmul(v[0], v[1]); }, {a2, b2}, "matmul transposed view " + str(dt),
                   matmul_tolerance(dt, 9));
     expect_parity([](auto& v) { return tf::matmul(v[1], v[0], true, true); }, {a2, b2},
-                  "matmul transposed view, transpose flags " + str(dt), matmul_tolerance(dt, 6));
+                  "matmul transposed view, transpose flags " + str(dt), matmul_tolerance(dt, 9));
     auto a3 = random_transposed_cpu({5, 6, 5}, dt, seed++), b3 = random_cpu({5, 5, 3}, dt, seed++);
     expect_parity([](auto& v) { return tf::matmul(v[0], v[1]); }, {a3, b3}, "matmul batched transposed view " + str(dt),
                   matmul_tolerance(dt, 5));
@@ -81,13 +81,19 @@ TEST_F(GpuTest, MatMulViews) {
 }
 
 TEST_F(GpuTest, MatMulTensorFloat32) {
-  // TF32 keeps 10 mantissa bits of each operand: products agree to ~1e-3 relative.
+  // TF32 keeps 10 mantissa bits of each operand: each product of values in [-3, 3] is off by
+  // ~1e-3, a sum of 256 of them by ~0.02 (std); 0.2 (relative above 1) is a 10-sigma bound.
   Tf32Guard tf32(true);
   auto a = random_cpu({3, 128, 256}, tf::float32, 7), b = random_cpu({3, 256, 64}, tf::float32, 8);
-  expect_parity([](auto& v) { return tf::matmul(v[0], v[1]); }, {a, b}, "matmul TF32", 2e-2);
+  expect_parity([](auto& v) { return tf::matmul(v[0], v[1]); }, {a, b}, "matmul TF32", 0.2);
   // Exact inputs (small integers) give exact products either way.
   auto ia = random_cpu({64, 64}, tf::int32, 9), ib = random_cpu({64, 64}, tf::int32, 10);
-  tf::Tensor fa = tf::cast(ia, tf::float32), fb = tf::cast(ib, tf::float32);
+  tf::Tensor fa, fb;
+  {
+    tf::DeviceScope on("CPU:0");
+    fa = tf::cast(ia, tf::float32);
+    fb = tf::cast(ib, tf::float32);
+  }
   expect_parity([](auto& v) { return tf::matmul(v[0], v[1]); }, {fa, fb}, "matmul TF32 exact", 0.0);
 }
 
