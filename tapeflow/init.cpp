@@ -65,6 +65,9 @@ void register_builtin_ops() {
   kernels::cuda::register_unary_kernels();
   kernels::cuda::register_reduction_kernels();
   kernels::cuda::register_array_kernels();
+  kernels::cuda::register_linalg_kernels();
+  kernels::cuda::register_softmax_kernels();
+  kernels::cuda::register_random_kernels();
 #endif
 }
 

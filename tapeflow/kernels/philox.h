@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "tapeflow/kernels/portable_math.h"
 #include "tapeflow/util/half.h"
 
 // Note [Counter-based random numbers]
@@ -96,15 +97,21 @@ TF_HOST_DEVICE inline bfloat16_t to_unit_bfloat16(uint32_t x) {
 }
 
 /// Box-Muller: two standard normals from two words. The angle is formed in double and the
-/// rest in float, exactly as TF writes it (`2.0f * M_PI * u` is a double expression).
+/// rest in float, as TF writes it (`2.0f * M_PI * u` is a double expression). log, sin and cos
+/// are kernels/portable_math.h's, correctly rounded to float here, so that the CPU and CUDA
+/// kernels agree bit for bit (libm's and CUDA's logf/sinf/cosf each miss the correctly rounded
+/// float on ~1% of inputs, differently; TF's numbers can differ from ours in that last bit).
 TF_HOST_DEVICE inline void box_muller(uint32_t x0, uint32_t x1, float& f0, float& f1) {
   constexpr float kEpsilon = 1.0e-7f;  // keeps log() finite
   float u1 = to_unit_float(x0);
   if (u1 < kEpsilon) u1 = kEpsilon;
   const float v1 = static_cast<float>(6.283185307179586 * static_cast<double>(to_unit_float(x1)));
-  const float u2 = sqrtf(-2.0f * logf(u1));
-  f0 = sinf(v1) * u2;
-  f1 = cosf(v1) * u2;
+  const float log_u1 = static_cast<float>(pmath::log(static_cast<double>(u1)));
+  const float u2 = sqrtf(-2.0f * log_u1);  // IEEE sqrt: correctly rounded everywhere
+  double s, c;
+  pmath::sincos(static_cast<double>(v1), s, c);
+  f0 = static_cast<float>(s) * u2;  // a lone product: nothing to contract
+  f1 = static_cast<float>(c) * u2;
 }
 /// Box-Muller in double: two normals from four words.
 TF_HOST_DEVICE inline void box_muller(uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x3, double& d0, double& d1) {
@@ -112,9 +119,11 @@ TF_HOST_DEVICE inline void box_muller(uint32_t x0, uint32_t x1, uint32_t x2, uin
   double u1 = to_unit_double(x0, x1);
   if (u1 < kEpsilon) u1 = kEpsilon;
   const double v1 = 6.283185307179586 * to_unit_double(x2, x3);
-  const double u2 = sqrt(-2.0 * log(u1));
-  d0 = sin(v1) * u2;
-  d1 = cos(v1) * u2;
+  const double u2 = sqrt(-2.0 * pmath::log(u1));
+  double s, c;
+  pmath::sincos(v1, s, c);
+  d0 = s * u2;
+  d1 = c * u2;
 }
 
 template <typename T>

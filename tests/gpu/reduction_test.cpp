@@ -1,6 +1,6 @@
 // CPU-vs-GPU parity of the reductions over every axis combination, keepdims, empty inputs,
 // long rows and columns (the chunked two-pass path), non-contiguous inputs, argmax/argmin with
-// ties and NaN, any/all, cumsum/cumprod.
+// ties and NaN, any/all, cumsum/cumprod, top_k (ties, NaN, -0.0).
 #include "tests/gpu/gpu_test_util.h"
 
 namespace {
@@ -115,6 +115,31 @@ TEST_F(GpuTest, CumsumCumprodParity) {
           expect_parity([=](auto& v) { return tf::cumprod(v[0], axis, exclusive, reverse); }, {x}, "cumprod " + tag);
         }
   }
+}
+
+TEST_F(GpuTest, TopKParity) {
+  uint32_t seed = 300;
+  for (tf::DType dt : kNumeric) {
+    for (auto [shape, k] : std::vector<std::pair<tf::Shape, int>>{
+             {{10}, 3}, {{4, 50}, 5}, {{3, 2, 1000}, 10}, {{7, 9}, 9}, {{5, 4}, 0}, {{0, 6}, 2}, {{2, 3000}, 1}}) {
+      // Few distinct integers, so ties are common and must keep the lower index first.
+      auto x = random_cpu(shape, dt, seed++);
+      const int kk = k;
+      expect_parity([=](auto& v) { return tf::top_k(v[0], kk).values; }, {x},
+                    "top_k values " + str(dt) + " " + shape.to_string(), 0.0);
+      expect_parity([=](auto& v) { return tf::top_k(v[0], kk).indices; }, {x},
+                    "top_k indices " + str(dt) + " " + shape.to_string(), 0.0);
+    }
+  }
+  // NaN ranks first, -0.0 ties with 0.0, -inf last.
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  tf::Tensor special;
+  {
+    tf::DeviceScope on("CPU:0");
+    special = tf::constant(std::vector<double>{1, nan, -0.0, 0.0, -inf, inf, nan, 1}, {8});
+  }
+  expect_parity([](auto& v) { return tf::top_k(v[0], 8).indices; }, {special}, "top_k special indices", 0.0);
+  expect_parity([](auto& v) { return tf::top_k(v[0], 8).values; }, {special}, "top_k special values", 0.0);
 }
 
 }  // namespace

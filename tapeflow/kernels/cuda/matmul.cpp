@@ -24,13 +24,16 @@ void gemm_strided_batched(DType dtype, const void* a, const void* b, void* c, co
       TF_THROW(UnimplementedError, "BatchMatMulV2", "matmul on GPU supports float16, bfloat16, float32 and float64, not ",
                dtype_name(dtype));
   }
-  TF_CHECK_ARG(g.m <= INT32_MAX && g.n <= INT32_MAX && g.k <= INT32_MAX && g.batch <= INT32_MAX, "BatchMatMulV2",
-               "matmul dimensions must fit in int32 for cuBLAS, got m=", g.m, " n=", g.n, " k=", g.k, " batch=", g.batch);
+  // Leading dimensions are the stored row lengths unless given.
+  const int64_t lda64 = g.lda ? g.lda : (g.transpose_a ? g.m : g.k);
+  const int64_t ldb64 = g.ldb ? g.ldb : (g.transpose_b ? g.k : g.n);
+  TF_CHECK_ARG(g.m <= INT32_MAX && g.n <= INT32_MAX && g.k <= INT32_MAX && g.batch <= INT32_MAX &&
+                   lda64 <= INT32_MAX && ldb64 <= INT32_MAX,
+               "BatchMatMulV2", "matmul dimensions must fit in int32 for cuBLAS, got m=", g.m, " n=", g.n, " k=", g.k,
+               " batch=", g.batch, " lda=", lda64, " ldb=", ldb64);
   ::tapeflow::cuda::set_device(device);
   cublasHandle_t handle = ::tapeflow::cuda::cublas_handle(device);
-  // Leading dimensions are the stored row lengths.
-  const int lda = static_cast<int>(g.transpose_a ? g.m : g.k);
-  const int ldb = static_cast<int>(g.transpose_b ? g.k : g.n);
+  const int lda = static_cast<int>(lda64), ldb = static_cast<int>(ldb64);
   const cublasOperation_t op_b = g.transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = g.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const double alpha64 = 1.0, beta64 = 0.0;
@@ -45,6 +48,11 @@ void gemm_strided_batched(DType dtype, const void* a, const void* b, void* c, co
                                     static_cast<std::size_t>(g.m * g.n) * dtype_size(dtype), s));
     return;
   }
+  // Halves: no reduced-precision (16-bit) split-K reductions, so the result is rounded once
+  // from float32 accumulation as on the CPU.
+  TF_CUBLAS_CHECK(cublasSetMathMode(handle, compute == CUBLAS_COMPUTE_32F && data != CUDA_R_32F
+                                                ? CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION
+                                                : CUBLAS_DEFAULT_MATH));
   TF_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, op_b, op_a, static_cast<int>(g.n), static_cast<int>(g.m),
                                              static_cast<int>(g.k), alpha, b, data, ldb, g.stride_b, a, data, lda,
                                              g.stride_a, beta, c, data, static_cast<int>(g.n), g.stride_c,

@@ -2,7 +2,8 @@
 // (outer, reduced) rows (reduced axes moved last, copied only when that view is not contiguous)
 // or as (reduced, outer) columns (reduced axes leading a contiguous tensor). Long reductions are
 // split into chunks whose partial accumulators a second kernel combines in a fixed order, so
-// results are deterministic run to run.
+// results are deterministic run to run. TopKV2 takes a block per row and selects its k entries
+// one after another (O(k n) per row: meant for the usual small k).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
@@ -200,6 +201,62 @@ __global__ void scan_kernel(const T* __restrict__ in, T* __restrict__ out, int64
   }
 }
 
+/// Ranking of top_k, as the CPU kernel's: a comes before b when its value is larger (NaN counts
+/// as the largest) or equal with a lower index. A strict total order on (value, index) pairs.
+template <typename C>
+__device__ __forceinline__ bool ranks_before(C va, int64_t ia, C vb, int64_t ib) {
+  const bool na = va != va, nb = vb != vb;
+  if (na != nb) return na;
+  if (!na && va != vb) return va > vb;
+  return ia < ib;
+}
+
+/// x (rows, n) -> values, indices (rows, k). Selection kk is the best entry ranked after
+/// selection kk - 1, so nothing has to be marked as taken.
+template <typename T>
+__global__ void top_k_kernel(const T* __restrict__ in, T* __restrict__ values, int32_t* __restrict__ indices,
+                             int64_t rows, int64_t n, int k) {
+  using C = compute_t<T>;
+  __shared__ C best_v[kThreads];
+  __shared__ int64_t best_i[kThreads];
+  const unsigned t = threadIdx.x;
+  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+    const T* x = in + row * n;
+    C prev_v = C(0);
+    int64_t prev_i = -1;  // -1: nothing selected yet
+    for (int kk = 0; kk < k; ++kk) {
+      C bv = C(0);
+      int64_t bi = -1;  // -1: no candidate
+      for (int64_t j = t; j < n; j += blockDim.x) {
+        const C v = static_cast<C>(x[j]);
+        if (prev_i >= 0 && !ranks_before(prev_v, prev_i, v, j)) continue;  // already selected
+        if (bi < 0 || ranks_before(v, j, bv, bi)) {
+          bv = v;
+          bi = j;
+        }
+      }
+      best_v[t] = bv;
+      best_i[t] = bi;
+      __syncthreads();
+      for (unsigned s = kThreads / 2; s > 0; s >>= 1) {
+        if (t < s && best_i[t + s] >= 0 &&
+            (best_i[t] < 0 || ranks_before(best_v[t + s], best_i[t + s], best_v[t], best_i[t]))) {
+          best_v[t] = best_v[t + s];
+          best_i[t] = best_i[t + s];
+        }
+        __syncthreads();
+      }
+      prev_v = best_v[0];
+      prev_i = best_i[0];
+      __syncthreads();  // best_* are rewritten by the next selection
+      if (t == 0) {
+        values[row * k + kk] = x[prev_i];
+        indices[row * k + kk] = static_cast<int32_t>(prev_i);
+      }
+    }
+  }
+}
+
 // ---- launchers ----------------------------------------------------------------------------------
 
 /// Geometry of a reduction (as the CPU kernels' Plan).
@@ -324,6 +381,20 @@ void scan_kernel_fn(KernelContext& ctx) {
   });
 }
 
+void top_k_kernel_fn(KernelContext& ctx) {
+  const Tensor x = ctx.input(0).contiguous();
+  const int k = ctx.attr<ops::TopKAttrs>().k;
+  const int64_t n = x.ndim() ? x.shape().dim(-1) : 1, rows = n ? x.size() / n : 0;
+  if (rows == 0 || k == 0) return;
+  cudaStream_t s = stream_of(ctx);
+  visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
+    top_k_kernel<T><<<static_cast<unsigned>(std::min<int64_t>(rows, 65535)), kThreads, 0, s>>>(
+        static_cast<const T*>(x.raw_data()), static_cast<T*>(ctx.output(0).raw_data()),
+        static_cast<int32_t*>(ctx.output(1).raw_data()), rows, n, k);
+    TF_CUDA_LAUNCH_CHECK("top_k_kernel");
+  });
+}
+
 }  // namespace
 
 void register_reduction_kernels() {
@@ -339,6 +410,7 @@ void register_reduction_kernels() {
   register_kernel(ops::ArgMin, gpu, arg_kernel<false>);
   register_kernel(ops::Cumsum, gpu, scan_kernel_fn<false>);
   register_kernel(ops::Cumprod, gpu, scan_kernel_fn<true>);
+  register_kernel(ops::TopKV2, gpu, top_k_kernel_fn);
 }
 
 }  // namespace tapeflow::kernels::cuda
