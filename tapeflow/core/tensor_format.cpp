@@ -1,6 +1,7 @@
 // Printing tensor values as NumPy's str() does, which is what TF's print(t) and
-// print(t.numpy()) show: np.array2string with NumPy 2's defaults (precision 8, floatmode
-// 'maxprec', linewidth 75, threshold 1000, edgeitems 3), ported from numpy/_core/arrayprint.py.
+// print(t.numpy()) show, and as NumPy's repr() does (a Variable's "numpy=" text):
+// np.array2string with NumPy 2's defaults (precision 8, floatmode 'maxprec', linewidth 75,
+// threshold 1000, edgeitems 3), ported from numpy/_core/arrayprint.py.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -164,7 +165,8 @@ std::vector<std::string> format_floats(const std::vector<T>& values) {
   for (const FloatBits& b : bits) {
     if (b.nan || b.inf) {
       const std::string w = b.nan ? "nan" : (b.negative ? "-inf" : "inf");
-      words.push_back(std::string(static_cast<std::size_t>(std::max(0, pad_left + pad_right + 1 - 3 - (b.inf && b.negative))), ' ') + w);
+      const int width = pad_left + 1 + pad_right;
+      words.push_back(std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(w.size()))), ' ') + w);
     } else {
       words.push_back(exp_format ? detail::format_float_scientific(b, o) : detail::format_float_positional(b, o));
     }
