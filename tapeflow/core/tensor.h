@@ -137,6 +137,9 @@ class Tensor {
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 /// NumPy's str() of the values only: "[[1. 2.]\n [3. 4.]]".
 std::string format_values(const Tensor& t);
+/// The values as TF's repr shows them after "numpy=" (a Variable's print): NumPy's repr(),
+/// "array([1., 2.], dtype=float32)", or for a 0-d tensor the Python item's repr ("3.5").
+std::string format_values_repr(const Tensor& t);
 
 namespace detail {
 uint64_t next_tensor_id() noexcept;

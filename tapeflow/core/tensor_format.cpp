@@ -1,6 +1,7 @@
 // Printing tensor values as NumPy's str() does, which is what TF's print(t) and
-// print(t.numpy()) show: np.array2string with NumPy 2's defaults (precision 8, floatmode
-// 'maxprec', linewidth 75, threshold 1000, edgeitems 3), ported from numpy/_core/arrayprint.py.
+// print(t.numpy()) show, and as NumPy's repr() does (a Variable's "numpy=" text):
+// np.array2string with NumPy 2's defaults (precision 8, floatmode 'maxprec', linewidth 75,
+// threshold 1000, edgeitems 3), ported from numpy/_core/arrayprint.py.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -164,7 +165,8 @@ std::vector<std::string> format_floats(const std::vector<T>& values) {
   for (const FloatBits& b : bits) {
     if (b.nan || b.inf) {
       const std::string w = b.nan ? "nan" : (b.negative ? "-inf" : "inf");
-      words.push_back(std::string(static_cast<std::size_t>(std::max(0, pad_left + pad_right + 1 - 3 - (b.inf && b.negative))), ' ') + w);
+      const int width = pad_left + 1 + pad_right;
+      words.push_back(std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(w.size()))), ' ') + w);
     } else {
       words.push_back(exp_format ? detail::format_float_scientific(b, o) : detail::format_float_positional(b, o));
     }
@@ -342,6 +344,37 @@ class ArrayLayout {
   std::vector<int64_t> strides_;
 };
 
+/// repr() of the Python item TF shows for a 0-d tensor's repr: floats through Python's float
+/// repr of the value as a double ("0.10000000149011612"), ints, True/False, b'bytes'.
+std::string format_python_item(const Tensor& t) {
+  return visit_all(t.dtype(), "repr", [&]<typename T>() -> std::string {
+    const T v = t.to_vector<T>()[0];
+    if constexpr (std::is_same_v<T, bool>) {
+      return v ? "True" : "False";
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return bytes_repr(v);
+    } else if constexpr (std::is_integral_v<T>) {
+      return std::to_string(static_cast<int64_t>(v));
+    } else {
+      double d;
+      if constexpr (std::is_same_v<T, double>) d = v;
+      else d = static_cast<double>(static_cast<float>(v));
+      return detail::format_float_scalar(FloatBits::of(d), d, 1e16);
+    }
+  });
+}
+
+/// NumPy leaves out the dtype of float64, int64 and bool arrays; strings are object arrays.
+std::string numpy_dtype_suffix(DType dt) {
+  switch (dt) {
+    case DType::kFloat64:
+    case DType::kInt64:
+    case DType::kBool: return "";
+    case DType::kString: return "object";
+    default: return std::string(dtype_name(dt));
+  }
+}
+
 }  // namespace
 
 std::string format_values(const Tensor& t) {
@@ -350,6 +383,33 @@ std::string format_values(const Tensor& t) {
   const Shown shown = shown_elements(t.shape());
   const std::vector<std::string> words = format_elements(t, shown.flat);
   return ArrayLayout(shown, words, " ").format(" ", kLineWidth);
+}
+
+std::string format_values_repr(const Tensor& t) {
+  if (t.rank() == 0) return format_python_item(t);
+  // arrayprint's _array_repr_implementation: array2string(separator=", ", prefix="array(",
+  // suffix=")") and the shape/dtype NumPy cannot infer from the text.
+  const std::string prefix = "array(";
+  std::string list = "[]";
+  if (t.size() > 0) {
+    const Shown shown = shown_elements(t.shape());
+    const std::vector<std::string> words = format_elements(t, shown.flat);
+    list = ArrayLayout(shown, words, ", ").format(std::string(prefix.size() + 1, ' '), kLineWidth - 1);
+  }
+  std::string extras;
+  const bool empty_not_1d = t.size() == 0 && !(t.rank() == 1 && t.shape().dim(0) == 0);
+  if (empty_not_1d || t.size() > kThreshold) extras = "shape=" + t.shape().to_string();
+  const std::string dtype = numpy_dtype_suffix(t.dtype());
+  if (!dtype.empty() || t.size() == 0)
+    extras += (extras.empty() ? "dtype=" : ", dtype=") + (dtype.empty() ? std::string(dtype_name(t.dtype())) : dtype);
+  if (extras.empty()) return prefix + list + ")";
+  // The extras go on a new line when they would push the last line past the line width.
+  std::string out = prefix + list + ",";
+  extras += ")";
+  const std::size_t last_line = out.size() - (out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  if (last_line + extras.size() + 1 > static_cast<std::size_t>(kLineWidth)) out += "\n" + std::string(prefix.size(), ' ');
+  else out += ' ';
+  return out + extras;
 }
 
 }  // namespace tapeflow

@@ -108,8 +108,10 @@ Variable& Variable::assign_sub(const Tensor& delta) {
 
 std::ostream& operator<<(std::ostream& os, const Variable& v) {
   if (!v.defined()) return os << "<tf.Variable (uninitialized)>";
+  // TF starts a multi-line value on its own line, as for a Tensor.
+  const std::string values = format_values_repr(v.read_value());
   return os << "<tf.Variable '" << v.name() << "' shape=" << v.shape() << " dtype=" << dtype_name(v.dtype())
-            << ", numpy=" << format_values(v.read_value()) << ">";
+            << ", numpy=" << (values.find('\n') != std::string::npos ? "\n" : "") << values << ">";
 }
 
 }  // namespace tapeflow

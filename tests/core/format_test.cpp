@@ -1,5 +1,6 @@
-// Printing tensors: format_values (print(t.numpy())) and operator<< (print(t)) must match what
-// TensorFlow prints, byte for byte, for every dtype, magnitude, rank, wrap and summary case.
+// Printing tensors: format_values (print(t.numpy())), operator<< (print(t)) and a Variable's
+// print (NumPy's repr) must match TensorFlow byte for byte, for every dtype, magnitude, rank,
+// line wrap and summary case.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -45,6 +46,13 @@ TEST_P(FormatFixture, TensorPrintMatchesTensorFlow) {
   std::ostringstream os;
   os << make_tensor(c);
   EXPECT_EQ(os.str(), c.tf_str);
+}
+
+TEST_P(FormatFixture, VariablePrintMatchesTensorFlow) {
+  const auto& c = GetParam();
+  std::ostringstream os;
+  os << tf::Variable(make_tensor(c));
+  EXPECT_EQ(os.str(), c.variable_str);
 }
 
 INSTANTIATE_TEST_SUITE_P(TensorFlow, FormatFixture, ::testing::ValuesIn(fixtures::format::cases()),
