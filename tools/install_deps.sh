@@ -4,7 +4,7 @@
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev)
+pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

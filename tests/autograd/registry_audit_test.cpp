@@ -18,6 +18,8 @@ namespace {
 const std::set<std::string> kAwaitingGradient = {
     "RaggedTensorToTensor", "SparseAdd",       "SparseFromDense",         "SparseReduceSum",
     "SparseReorder",        "SparseToDense",   "SparseTensorDenseAdd",    "SparseTensorDenseMatMul",
+    // Second order through fused batch norm (TF has _FusedBatchNormGradGrad).
+    "FusedBatchNormGradV3",
 };
 
 bool has_kernel(const tf::OpDef& op) {

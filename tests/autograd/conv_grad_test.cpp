@@ -1,0 +1,80 @@
+// Gradient checks (float64 central differences) of the convolution, pooling, bias and batch-norm
+// ops, including their backprop ops (each is the other's gradient, which gives higher order).
+#include "tests/autograd/gradient_check.h"
+
+namespace {
+using tf::testing::check_gradients;
+using tf::testing::uniform;
+using Xs = std::vector<tf::Tensor>;
+
+GRADIENT_CHECK_TEST(Conv2D, SameValidStridesDilations) {
+  check_gradients([](const Xs& x) { return tf::nn::conv2d(x[0], x[1], 1, "SAME"); },
+                  {uniform({2, 4, 4, 2}, -1, 1, 1), uniform({3, 3, 2, 3}, -1, 1, 2)});
+  check_gradients([](const Xs& x) { return tf::nn::conv2d(x[0], x[1], 2, "VALID"); },
+                  {uniform({1, 5, 5, 1}, -1, 1, 3), uniform({2, 2, 1, 2}, -1, 1, 4)});
+  check_gradients([](const Xs& x) { return tf::nn::conv2d(x[0], x[1], 1, "SAME", 2); },
+                  {uniform({1, 5, 4, 2}, -1, 1, 5), uniform({2, 2, 2, 1}, -1, 1, 6)}, {.non_contiguous = true});
+}
+GRADIENT_CHECK_TEST(Conv2DBackpropInput, FiltersAndOutBackprop) {
+  check_gradients(
+      [](const Xs& x) { return tf::nn::conv2d_backprop_input({1, 4, 4, 2}, x[0], x[1], 1, "SAME"); },
+      {uniform({3, 3, 2, 2}, -1, 1, 1), uniform({1, 4, 4, 2}, -1, 1, 2)});
+}
+GRADIENT_CHECK_TEST(Conv2DBackpropFilter, InputAndOutBackprop) {
+  check_gradients(
+      [](const Xs& x) { return tf::nn::conv2d_backprop_filter(x[0], {2, 2, 1, 2}, x[1], 1, "VALID"); },
+      {uniform({1, 4, 3, 1}, -1, 1, 1), uniform({1, 3, 2, 2}, -1, 1, 2)});
+}
+GRADIENT_CHECK_TEST(MaxPool, Windows) {
+  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
+  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
+                  {.non_contiguous = true});
+}
+GRADIENT_CHECK_TEST(MaxPoolGrad, WithRespectToGrad) {
+  tf::Tensor in = uniform({1, 4, 4, 1}, -1, 1, 1);
+  tf::ops::PoolAttrs attrs;
+  attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
+  tf::Tensor out = tf::ops::max_pool(in, attrs);
+  check_gradients([=](const Xs& x) { return tf::ops::max_pool_grad(in, out, x[0], attrs); },
+                  {uniform({1, 2, 2, 1}, -1, 1, 2)});
+}
+GRADIENT_CHECK_TEST(MaxPoolGradGrad, WithRespectToGrad) {
+  tf::Tensor in = uniform({1, 4, 4, 1}, -1, 1, 1);
+  tf::ops::PoolAttrs attrs;
+  attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
+  tf::Tensor out = tf::ops::max_pool(in, attrs);
+  check_gradients([=](const Xs& x) { return tf::ops::max_pool_grad_grad(in, out, x[0], attrs); },
+                  {uniform({1, 4, 4, 1}, -1, 1, 2)});
+}
+GRADIENT_CHECK_TEST(AvgPool, Windows) {
+  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
+  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
+                  {.order = 2});
+}
+GRADIENT_CHECK_TEST(AvgPoolGrad, WithRespectToGrad) {
+  tf::ops::PoolAttrs attrs;
+  attrs.ksize[0] = attrs.ksize[1] = 3;
+  attrs.strides[0] = attrs.strides[1] = 2;
+  attrs.padding = tf::ops::Padding::kSame;
+  check_gradients([=](const Xs& x) { return tf::ops::avg_pool_grad({1, 5, 5, 2}, x[0], attrs); },
+                  {uniform({1, 3, 3, 2}, -1, 1, 1)});
+}
+GRADIENT_CHECK_TEST(BiasAdd, ValueAndBias) {
+  check_gradients([](const Xs& x) { return tf::nn::bias_add(x[0], x[1]); }, {uniform({2, 3, 4}, -1, 1, 1), uniform({4}, -1, 1, 2)},
+                  {.non_contiguous = true});
+}
+GRADIENT_CHECK_TEST(BiasAddGrad, OutBackprop) {
+  check_gradients([](const Xs& x) { return tf::ops::bias_add_grad(x[0]); }, {uniform({2, 3, 4}, -1, 1, 1)});
+}
+GRADIENT_CHECK_TEST(FusedBatchNormV3, TrainingAndInference) {
+  check_gradients([](const Xs& x) { return tf::nn::fused_batch_norm(x[0], x[1], x[2]).y; },
+                  {uniform({3, 2, 2, 3}, -1, 1, 1), uniform({3}, 0.5, 1.5, 2), uniform({3}, -1, 1, 3)},
+                  {.atol = 1e-6, .rtol = 1e-5});
+  tf::Tensor mean = uniform({3}, -0.5, 0.5, 4), var = uniform({3}, 0.5, 1.5, 5);
+  check_gradients(
+      [=](const Xs& x) {
+        return tf::nn::fused_batch_norm(x[0], x[1], x[2], {.mean = mean, .variance = var, .is_training = false}).y;
+      },
+      {uniform({2, 2, 2, 3}, -1, 1, 6), uniform({3}, 0.5, 1.5, 7), uniform({3}, -1, 1, 8)});
+}
+}  // namespace
