@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "tapeflow/kernels/reduction_plan.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
@@ -89,45 +90,12 @@ struct AllR {
   static bool finish(Acc a, int64_t) { return a; }
 };
 
-/// Geometry of a reduction: the input as (outer, reduced) rows or (reduced, outer) columns.
-struct Plan {
-  Tensor data;        // contiguous
-  int64_t outer = 1;  // number of outputs
-  int64_t inner = 1;  // number of reduced elements per output
-  bool columns = false;
-};
-
-Plan make_plan(const Tensor& x, const std::vector<int>& axes) {
-  Plan p;
-  const int r = x.ndim();
-  std::vector<bool> reduced(static_cast<std::size_t>(r), false);
-  for (int a : axes) reduced[static_cast<std::size_t>(a)] = true;
-  for (int i = 0; i < r; ++i) (reduced[static_cast<std::size_t>(i)] ? p.inner : p.outer) *= x.shape()[i];
-  // Reduced axes leading a contiguous tensor: reduce columns in place.
-  bool leading = true;
-  for (int i = 0; i < static_cast<int>(axes.size()); ++i) leading &= axes[static_cast<std::size_t>(i)] == i;
-  if (x.is_contiguous() && leading && !axes.empty() && static_cast<int>(axes.size()) < r) {
-    p.data = x;
-    p.columns = true;
-    return p;
-  }
-  // Move reduced axes last; copy when that view is not contiguous.
-  DimVector dims, strides;
-  for (int pass = 0; pass < 2; ++pass)
-    for (int i = 0; i < r; ++i)
-      if (reduced[static_cast<std::size_t>(i)] == (pass == 1)) {
-        dims.push_back(x.shape()[i]);
-        strides.push_back(x.strides()[static_cast<std::size_t>(i)]);
-      }
-  Tensor view = detail::make_view(x.storage(), Shape(dims), strides, x.offset(), x.dtype(), x.device());
-  p.data = view.contiguous();
-  return p;
-}
+using Plan = ReductionPlan;
 
 template <typename R, typename T, typename Out = T>
 void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
   using Acc = typename R::Acc;
-  Plan p = make_plan(x, axes);
+  Plan p = make_reduction_plan(x, axes);
   Out* o = static_cast<Out*>(out.raw_data());
   if (p.outer == 0) return;
   const T* in = static_cast<const T*>(p.data.raw_data());
@@ -189,7 +157,7 @@ template <bool kMax>
 void arg_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
-  Plan p = make_plan(x, {axis});
+  Plan p = make_reduction_plan(x, {axis});
   Tensor& out = ctx.output(0);
   visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
     using C = compute_t<T>;

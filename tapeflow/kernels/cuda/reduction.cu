@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "tapeflow/kernels/reduction_plan.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
@@ -259,36 +260,7 @@ __global__ void top_k_kernel(const T* __restrict__ in, T* __restrict__ values, i
 
 // ---- launchers ----------------------------------------------------------------------------------
 
-/// Geometry of a reduction (as the CPU kernels' Plan).
-struct Plan {
-  Tensor data;  // contiguous
-  int64_t outer = 1, inner = 1;
-  bool columns = false;
-};
-
-Plan make_plan(const Tensor& x, const std::vector<int>& axes) {
-  Plan p;
-  const int r = x.ndim();
-  std::vector<bool> reduced(static_cast<std::size_t>(r), false);
-  for (int a : axes) reduced[static_cast<std::size_t>(a)] = true;
-  for (int i = 0; i < r; ++i) (reduced[static_cast<std::size_t>(i)] ? p.inner : p.outer) *= x.shape()[i];
-  bool leading = true;
-  for (std::size_t i = 0; i < axes.size(); ++i) leading &= axes[i] == static_cast<int>(i);
-  if (x.is_contiguous() && leading && !axes.empty() && static_cast<int>(axes.size()) < r) {
-    p.data = x;
-    p.columns = true;
-    return p;
-  }
-  DimVector dims, strides;
-  for (int pass = 0; pass < 2; ++pass)
-    for (int i = 0; i < r; ++i)
-      if (reduced[static_cast<std::size_t>(i)] == (pass == 1)) {
-        dims.push_back(x.shape()[i]);
-        strides.push_back(x.strides()[static_cast<std::size_t>(i)]);
-      }
-  p.data = detail::make_view(x.storage(), Shape(dims), strides, x.offset(), x.dtype(), x.device()).contiguous();
-  return p;
-}
+using Plan = ReductionPlan;
 
 /// Chunks per output so that the grid has enough blocks to fill the GPU (~2K blocks of work)
 /// while each chunk stays long enough (>= 4K elements) to amortize its partial.
@@ -301,7 +273,7 @@ int64_t chunk_count(int64_t outer_blocks, int64_t inner) {
 template <typename R, typename T, typename Out>
 void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out, Device device, cudaStream_t s) {
   using Acc = typename R::Acc;
-  Plan p = make_plan(x, axes);
+  Plan p = make_reduction_plan(x, axes);
   if (p.outer == 0) return;
   const T* in = static_cast<const T*>(p.data.raw_data());
   Out* o = static_cast<Out*>(out.raw_data());
