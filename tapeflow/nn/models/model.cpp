@@ -233,6 +233,25 @@ std::string cell(const std::string& text, int width, bool right) {
   std::string pad(std::size_t(width) - std::min<std::size_t>(std::size_t(width), text.size()), ' ');
   return right ? pad + t : t + pad;
 }
+// The lines of a table cell as rich (which Keras's summary uses) wraps them: words packed
+// greedily, a word wider than the cell folded at its width.
+std::vector<std::string> wrap(const std::string& text, int width) {
+  const auto w = static_cast<std::size_t>(width);
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    if (!line.empty() && line.size() + 1 + word.size() <= w) {
+      line += " " + word;
+      continue;
+    }
+    if (!line.empty()) lines.push_back(line);
+    for (; word.size() > w; word = word.substr(w)) lines.push_back(word.substr(0, w));
+    line = word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
 }  // namespace
 
 void Model::summary(std::ostream& os) const {
@@ -249,9 +268,15 @@ void Model::summary(std::ostream& os) const {
   auto ls = layers();
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto& l = *ls[i];
-    os << "│ " << cell(l.name() + " (" + l.class_name() + ")", w[0], false) << " │ "
-       << cell(shape_text(l.output_shape()), w[1], false) << " │ "
-       << cell(l.built() ? with_commas(l.count_params()) : "0 (unbuilt)", w[2], true) << " │\n";
+    const std::vector<std::string> text[3] = {wrap(l.name() + " (" + l.class_name() + ")", w[0]),
+                                              wrap(shape_text(l.output_shape()), w[1]),
+                                              wrap(l.built() ? with_commas(l.count_params()) : "0 (unbuilt)", w[2])};
+    const std::size_t lines = std::max({text[0].size(), text[1].size(), text[2].size()});
+    for (std::size_t j = 0; j < lines; ++j) {
+      auto part = [&](int c) { return j < text[c].size() ? text[c][j] : std::string(); };
+      os << "│ " << cell(part(0), w[0], false) << " │ " << cell(part(1), w[1], false) << " │ "
+         << cell(part(2), w[2], true) << " │\n";
+    }
     if (i + 1 < ls.size()) rule("├", "─", "┼", "┤");
   }
   rule("└", "─", "┴", "┘");

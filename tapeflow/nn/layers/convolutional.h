@@ -1,0 +1,64 @@
+// K::layers::Conv2D: activation(conv2d(inputs, kernel) + bias) over NHWC images,
+// (B, H, W, C) -> (B, OH, OW, filters), with Keras's kernel layout (KH, KW, C, filters).
+#pragma once
+#include <string>
+
+#include "tapeflow/nn/activations.h"
+#include "tapeflow/nn/layers/layer.h"
+
+namespace tapeflow::keras::layers {
+
+/// Keras's kernel_size / strides / dilation_rate / pool_size: one int for both spatial
+/// dimensions, or a (height, width) pair: `3`, `{3, 1}`.
+struct IntPair {
+  IntPair(int64_t v) : h(v), w(v) {}                   // NOLINT: `.strides = 2`
+  IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}    // `.strides = {2, 1}`
+  int64_t h, w;
+  std::string to_string() const { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
+};
+
+struct Conv2DOptions {
+  IntPair strides = 1;
+  std::string padding = "valid";  // "valid" or "same" (Keras's spelling; case-insensitive)
+  IntPair dilation_rate = 1;
+  activations::Activation activation = {};  // linear
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  std::string name;
+  bool trainable = true;
+  DType dtype = DType::kFloat32;  // the weights' dtype; inputs are cast to it (Keras's autocast)
+};
+
+/// `K::layers::Conv2D(32, 3, {.padding = "same", .activation = "relu"})`: inputs (B, H, W, C)
+/// (channels_last); with "valid" padding OH = ceil((H - (KH - 1) * dilation) / stride), with
+/// "same" OH = ceil(H / stride).
+class Conv2D : public Layer {
+ public:
+  Conv2D(int64_t filters, IntPair kernel_size, Conv2DOptions options = {});
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "Conv2D"; }
+
+  int64_t filters() const { return filters_; }
+  /// The (KH, KW, C, filters) kernel and the (filters,) bias (undefined before the layer is built).
+  Variable kernel() const { return tracked_variable("kernel"); }
+  Variable bias() const { return tracked_variable("bias"); }
+
+ private:
+  int64_t filters_;
+  IntPair kernel_size_;
+  Conv2DOptions options_;
+};
+
+namespace detail {
+/// Keras's padding argument lower-cased and checked: "valid" or "same", else an
+/// InvalidArgumentError naming `layer`.
+std::string standardize_padding(const std::string& padding, const std::string& layer);
+/// A positive IntPair, else an InvalidArgumentError naming `layer` and the argument.
+void check_positive(const IntPair& v, const char* what, const std::string& layer);
+}  // namespace detail
+
+}  // namespace tapeflow::keras::layers
