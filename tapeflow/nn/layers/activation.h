@@ -15,6 +15,7 @@ class Activation : public Layer {
       : Layer("activation", {.name = options.name}), activation_(std::move(activation)) {}
   Tensor call(const Tensor& inputs) override { return activation_(inputs); }
   std::string class_name() const override { return "Activation"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Activation>(*this); }
 
  private:
   activations::Activation activation_;

@@ -1,6 +1,7 @@
 // K::layers::Conv2D: activation(conv2d(inputs, kernel) + bias) over NHWC images,
 // (B, H, W, C) -> (B, OH, OW, filters), with Keras's kernel layout (KH, KW, C, filters).
 #pragma once
+#include <memory>
 #include <string>
 
 #include "tapeflow/nn/activations.h"
@@ -41,6 +42,7 @@ class Conv2D : public Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Conv2D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Conv2D>(*this); }
 
   int64_t filters() const { return filters_; }
   /// The (KH, KW, C, filters) kernel and the (filters,) bias (undefined before the layer is built).

@@ -18,6 +18,7 @@ class Dropout : public Layer {
   explicit Dropout(double rate, DropoutOptions options = {});
   Tensor call(const Tensor& inputs, bool training) override;
   std::string class_name() const override { return "Dropout"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Dropout>(*this); }
   double rate() const { return rate_; }
 
  private:

@@ -19,6 +19,7 @@ class Embedding : public Layer {
   /// Indices outside [0, input_dim) are an InvalidArgumentError naming the layer.
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Embedding"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Embedding>(*this); }
   Variable embeddings() const { return tracked_variable("embeddings"); }
 
  private:

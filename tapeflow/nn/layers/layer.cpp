@@ -1,6 +1,7 @@
 #include "tapeflow/nn/layers/layer.h"
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/math.h"
 
 namespace tapeflow::keras::layers {
@@ -10,6 +11,9 @@ struct Layer::State {
   std::vector<Tensor> call_losses;
   std::vector<std::pair<Variable, regularizers::Regularizer>> regularized;
   std::optional<Shape> output_shape;
+  std::optional<Shape> build_output_shape;
+  std::vector<std::weak_ptr<Node>> nodes;            // functional calls, by node index
+  std::vector<std::shared_ptr<Layer>> tracked_layers;  // track_layer, in order
 };
 
 namespace {
@@ -52,7 +56,7 @@ Tensor Layer::call(const Tensor& inputs) {
   TF_THROW(UnimplementedError, "", "Layer '", name(), "' (", class_name(), ") does not implement call()");
 }
 
-Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
+Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(bool)>& body) {
   State& s = state();
   struct Restore {
     std::optional<bool> training;
@@ -66,19 +70,129 @@ Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
   if (training) t_training = training;
   Tensor out;
   try {
-    if (!s.built) {
-      build(inputs.shape());
-      s.built = true;
-    }
-    out = call(inputs, t_training.value_or(false));
+    out = body(t_training.value_or(false));
   } catch (const errors::OpError& e) {
     rethrow_in_layer(e, *this);
   }
+  if (!s.build_output_shape) s.build_output_shape = out.shape();
   Shape shown = out.shape();
   if (shown.rank() > 0) shown[0] = -1;
   s.output_shape = shown;
   return out;
 }
+
+Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
+  return run_call(training, [&](bool train) {
+    if (!built()) {
+      build(inputs.shape());
+      set_built(true);
+    }
+    return call(inputs, train);
+  });
+}
+
+Tensor Layer::operator()(const std::vector<Tensor>& inputs, std::optional<bool> training) {
+  return run_call(training, [&](bool train) {
+    if (!built()) {
+      std::vector<Shape> shapes;
+      for (const Tensor& t : inputs) shapes.push_back(t.shape());
+      build(shapes);
+      set_built(true);
+    }
+    return call(inputs, train);
+  });
+}
+
+namespace {
+[[noreturn]] void expects_one_input(const Layer& layer, std::size_t received) {
+  TF_THROW(InvalidArgumentError, "", "Layer \"", layer.name(), "\" expects 1 input(s), but it received ", received,
+           " input tensors.");
+}
+}  // namespace
+
+void Layer::build(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() != 1) expects_one_input(*this, input_shapes.size());
+  build(input_shapes[0]);
+}
+
+Tensor Layer::call(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() != 1) expects_one_input(*this, inputs.size());
+  return call(inputs[0], training);
+}
+
+std::shared_ptr<Layer> Layer::clone() const {
+  TF_THROW(UnimplementedError, "", "Layer \"", name(), "\" (", class_name(),
+           ") cannot be called on a KerasTensor: its class does not override clone() "
+           "(`std::shared_ptr<Layer> clone() const override { return std::make_shared<", class_name(), ">(*this); }`)");
+}
+
+KerasTensor Layer::operator()(const KerasTensor& inputs) { return symbolic_call({inputs}, false); }
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) { return symbolic_call(inputs, true); }
+
+// Note [Output shapes by probing]: the output's shape and dtype come from two runs of the layer
+// on zeros, the unknown dimensions (batch included) set to 1, then to 2: a dimension that
+// follows them is unknown (None) in the output. Any layer, custom ones included, gets exact
+// inference without writing a compute_output_shape, at the price of two tiny forward passes
+// per node when the model is defined. Weights are built first from the symbolic shape (batch
+// None), as Keras builds them.
+KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call) {
+  std::vector<Shape> shapes;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    TF_CHECK_ARG(inputs[i].defined(), "", "Layer \"", name(), "\" was called on an undefined KerasTensor (input ", i, ")");
+    shapes.push_back(inputs[i].shape());
+  }
+  State& s = state();
+  std::shared_ptr<Layer> self;
+  try {
+    if (!s.built) {
+      if (list_call) build(shapes);
+      else build(shapes[0]);
+      s.built = true;
+    }
+    // Cloned once built: members a subclass sets in build() (not in the shared State) must
+    // reach the node's copy too.
+    self = clone();
+  } catch (const errors::OpError& e) {
+    rethrow_in_layer(e, *this);
+  }
+  auto probe = [&](int64_t unknown) {
+    std::vector<Tensor> xs;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Shape d = shapes[i];
+      for (int k = 0; k < d.rank(); ++k)
+        if (d[k] < 0) d[k] = unknown;
+      xs.push_back(zeros(d, inputs[i].dtype()));
+    }
+    return list_call ? (*this)(xs, false) : (*this)(xs[0], false);
+  };
+  const Tensor one = probe(1), two = probe(2);
+  Shape out_shape = one.shape();
+  if (two.ndim() == one.ndim())
+    for (int k = 0; k < out_shape.rank(); ++k)
+      if (two.shape()[k] != one.shape()[k]) out_shape[k] = -1;
+  s.output_shape = out_shape;
+  auto node = std::make_shared<Node>(Node{.layer = std::move(self),
+                                          .inputs = inputs,
+                                          .list_call = list_call,
+                                          .output_shape = out_shape,
+                                          .output_dtype = one.dtype(),
+                                          .index = static_cast<int>(s.nodes.size())});
+  s.nodes.push_back(node);
+  return KerasTensor(out_shape, one.dtype(), node, 0);
+}
+
+std::vector<std::shared_ptr<Node>> Layer::inbound_nodes() const {
+  std::vector<std::shared_ptr<Node>> out;
+  for (const auto& n : state().nodes) out.push_back(n.lock());
+  return out;
+}
+
+std::vector<std::weak_ptr<Node>>& Layer::node_list() const { return state().nodes; }
+void Layer::set_output_shape(const Shape& shape) { state().output_shape = shape; }
+
+void Layer::add_tracked_layer(std::shared_ptr<Layer> layer) { state().tracked_layers.push_back(std::move(layer)); }
+
+std::vector<std::shared_ptr<Layer>> Layer::tracked_layers() const { return state().tracked_layers; }
 
 std::vector<Tensor> Layer::losses() const {
   std::vector<Tensor> out;
@@ -102,6 +216,7 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape, WeightOp
 }
 
 std::optional<Shape> Layer::output_shape() const { return state().output_shape; }
+std::optional<Shape> Layer::build_output_shape() const { return state().build_output_shape; }
 
 int64_t Layer::count_params() const {
   int64_t n = 0;

@@ -2,12 +2,16 @@
 // on its first call from the input's shape (build), then computes (call). Custom layers
 // subclass it and override build and call. Copies share the layer's state (weights, losses,
 // built flag); a custom layer's own data members are copied, so keep them handles (Variables).
+// Called on KerasTensors, a layer records a node of the functional API (keras_tensor.h).
 #pragma once
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tapeflow/nn/initializers.h"
+#include "tapeflow/nn/layers/keras_tensor.h"
 #include "tapeflow/nn/module.h"
 #include "tapeflow/nn/regularizers.h"
 
@@ -33,12 +37,28 @@ class Layer : public Module {
   /// Builds on the first call (build(inputs.shape())), then runs call(). `training` defaults to
   /// the enclosing layer's (a model's fit passes true), else false.
   Tensor operator()(const Tensor& inputs, std::optional<bool> training = std::nullopt);
+  /// A call on several tensors (merging layers, multi-input models): `K::layers::Add()({a, b})`.
+  Tensor operator()(const std::vector<Tensor>& inputs, std::optional<bool> training = std::nullopt);
+  /// The functional API: builds the layer from the symbolic shape (batch None), infers the output
+  /// shape and dtype by running the layer once on zeros with batch 1 (so every layer, custom ones
+  /// included, gets shape inference without a compute_output_shape), and records a Node.
+  /// Errors are typed and name the layer. `auto y = K::layers::Dense(4)(K::Input({3}));`
+  KerasTensor operator()(const KerasTensor& inputs);
+  KerasTensor operator()(const std::vector<KerasTensor>& inputs);
 
-  /// Creates the weights for inputs of this shape (batch dimension included).
+  /// Creates the weights for inputs of this shape (batch dimension included; -1 when unknown).
   virtual void build(const Shape& input_shape) {}
+  /// The build of a call on a list: one shape per input. The default accepts one input.
+  virtual void build(const std::vector<Shape>& input_shapes);
   /// The computation. Override this one to see `training`, or call(inputs) otherwise.
   virtual Tensor call(const Tensor& inputs, bool training) { return call(inputs); }
   virtual Tensor call(const Tensor& inputs);
+  /// The computation of a call on a list. The default accepts one input.
+  virtual Tensor call(const std::vector<Tensor>& inputs, bool training);
+  /// A new handle to this layer (same state, same class): the functional API keeps one per node.
+  /// Every layer class overrides it with `return std::make_shared<ThisClass>(*this);`; the
+  /// default raises an UnimplementedError naming the class when the layer is used functionally.
+  virtual std::shared_ptr<Layer> clone() const;
   /// The Keras class name shown by model.summary() ("Dense").
   virtual std::string class_name() const { return "Layer"; }
 
@@ -53,19 +73,38 @@ class Layer : public Module {
   Variable add_weight(const std::string& name, const Shape& shape, WeightOptions options = {});
   /// The output shape of the last call with the batch dimension unknown (-1), if called.
   std::optional<Shape> output_shape() const;
+  /// The output shape of the first call (the one that built the layer), batch included: what
+  /// Keras's summary shows for the layers of a subclassed model.
+  std::optional<Shape> build_output_shape() const;
   /// The number of elements of all weights.
   int64_t count_params() const;
+  /// The nodes made by calling this layer on KerasTensors that are still alive, by index
+  /// (Keras's _inbound_nodes; a dead node leaves a null entry so indices stay stable).
+  std::vector<std::shared_ptr<Node>> inbound_nodes() const;
+  /// The sublayers tracked with track_layer, in order (a subclassed model's layers).
+  std::vector<std::shared_ptr<Layer>> tracked_layers() const;
 
  protected:
   /// The InputSpec check Keras makes: a typed error naming the layer when inputs.ndim is wrong.
   void check_input_rank(const Tensor& inputs, std::optional<int> ndim, std::optional<int> min_ndim = std::nullopt) const;
   /// The last-axis check of a built layer: `expected axis -1 of input shape to have value 784`.
   void check_input_last_dim(const Tensor& inputs, int64_t expected) const;
+  /// What every call does around `body(training)`: the training flag's scope, the clearing of
+  /// add_loss losses at the outermost call, the layer's name added to an error, the output shape.
+  Tensor run_call(std::optional<bool> training, const std::function<Tensor(bool)>& body);
   /// Tracks a sublayer (its weights and losses become this layer's).
   template <std::derived_from<Layer> L>
-  L track_layer(L layer) { return track(layer.name(), layer); }
+  L track_layer(L layer) {
+    add_tracked_layer(std::make_shared<L>(layer));
+    return track(layer.name(), layer);
+  }
 
  private:
+  void add_tracked_layer(std::shared_ptr<Layer> layer);
+  KerasTensor symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call);
+  friend class InputLayer;  // records its own node
+  std::vector<std::weak_ptr<Node>>& node_list() const;
+  void set_output_shape(const Shape& shape);
   struct State;
   State& state() const;
 };

@@ -1,6 +1,7 @@
 // K::layers::BatchNormalization: normalizes each channel (the `axis` feature) with the batch's
 // statistics when training, and with moving averages of them at inference, as Keras 3 does.
 #pragma once
+#include <memory>
 #include "tapeflow/nn/layers/layer.h"
 
 namespace tapeflow::keras::layers {
@@ -34,6 +35,7 @@ class BatchNormalization : public Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
   std::string class_name() const override { return "BatchNormalization"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<BatchNormalization>(*this); }
 
   /// The weights (undefined before the layer is built, or when center / scale is off).
   Variable gamma() const { return tracked_variable("gamma"); }

@@ -2,6 +2,7 @@
 // (B, OH, OW, C) by tf::nn::max_pool2d / avg_pool2d), GlobalAveragePooling2D and
 // GlobalMaxPooling2D ((B, H, W, C) -> (B, C)). Keras's MaxPooling2D etc. are aliases.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,7 @@ class MaxPool2D : public Pool2D {
  public:
   explicit MaxPool2D(Pool2DOptions options = {});
   std::string class_name() const override { return "MaxPooling2D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<MaxPool2D>(*this); }
 };
 
 /// `K::layers::AveragePool2D()`: the mean of each window; with "same" padding only the
@@ -44,6 +46,7 @@ class AveragePool2D : public Pool2D {
  public:
   explicit AveragePool2D(Pool2DOptions options = {});
   std::string class_name() const override { return "AveragePooling2D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<AveragePool2D>(*this); }
 };
 
 struct GlobalPool2DOptions {
@@ -57,6 +60,7 @@ class GlobalAveragePooling2D : public Layer {
   explicit GlobalAveragePooling2D(GlobalPool2DOptions options = {});
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "GlobalAveragePooling2D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalAveragePooling2D>(*this); }
 
  private:
   bool keepdims_;
@@ -68,6 +72,7 @@ class GlobalMaxPooling2D : public Layer {
   explicit GlobalMaxPooling2D(GlobalPool2DOptions options = {});
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "GlobalMaxPooling2D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalMaxPooling2D>(*this); }
 
  private:
   bool keepdims_;

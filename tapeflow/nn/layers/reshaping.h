@@ -14,6 +14,7 @@ class Flatten : public Layer {
   explicit Flatten(FlattenOptions options = {});
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Flatten"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Flatten>(*this); }
 };
 
 struct ReshapeOptions {
@@ -26,6 +27,7 @@ class Reshape : public Layer {
   explicit Reshape(Shape target_shape, ReshapeOptions options = {});
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Reshape"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Reshape>(*this); }
 
  private:
   Shape target_shape_;

@@ -10,26 +10,82 @@
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/random.h"
+#include "tapeflow/nn/layers/input_layer.h"
+#include "tapeflow/nn/models/functional.h"
 #include "tapeflow/nn/models/progbar.h"
+#include "tapeflow/nn/models/sequential.h"
 
 namespace tapeflow::keras {
 
 struct Model::Compiled {
   optimizers::AnyOptimizer optimizer;
   losses::AnyLoss loss;
-  metrics::Mean loss_tracker{metrics::MetricOptions{.name = "loss"}};
+  std::shared_ptr<metrics::Mean> loss_tracker = std::make_shared<metrics::Mean>(metrics::MetricOptions{.name = "loss"});
   std::vector<std::shared_ptr<metrics::Metric>> metrics;
 };
 
 Model::Model(const std::string& default_name, layers::LayerOptions options) : Layer(default_name, std::move(options)) {}
 
+Model::Model(KerasTensors inputs, KerasTensors outputs, ModelOptions options)
+    : Layer("functional", {.name = options.name, .trainable = options.trainable}) {
+  graph_ = std::make_shared<const internal::FunctionalGraph>(std::move(inputs), std::move(outputs), name());
+  for (const auto& l : graph_->layers())
+    if (!dynamic_cast<const layers::InputLayer*>(l.get())) track<Module>(l->name(), *l);
+  set_built(true);
+}
+
+Tensor Model::call(const Tensor& inputs, bool training) {
+  if (!graph_) return Layer::call(inputs, training);
+  auto out = graph_->run({inputs}, training);
+  TF_CHECK_ARG(out.size() == 1, "", "Model \"", name(), "\" has ", out.size(), " outputs: use call_all()");
+  return out[0];
+}
+
+Tensor Model::call(const std::vector<Tensor>& inputs, bool training) {
+  if (!graph_) return Layer::call(inputs, training);
+  auto out = graph_->run(inputs, training);
+  TF_CHECK_ARG(out.size() == 1, "", "Model \"", name(), "\" has ", out.size(), " outputs: use call_all()");
+  return out[0];
+}
+
+std::vector<Tensor> Model::call_all(const std::vector<Tensor>& inputs, std::optional<bool> training) {
+  TF_CHECK_ARG(graph_ != nullptr, "", "Model \"", name(), "\": call_all() is for functional models");
+  std::vector<Tensor> all;
+  run_call(training, [&](bool train) {
+    all = graph_->run(inputs, train);
+    return all[0];
+  });
+  return all;
+}
+
+std::vector<KerasTensor> Model::inputs() const { return graph_ ? graph_->inputs() : std::vector<KerasTensor>{}; }
+std::vector<KerasTensor> Model::outputs() const { return graph_ ? graph_->outputs() : std::vector<KerasTensor>{}; }
+
+std::vector<std::shared_ptr<layers::Layer>> Model::layers() const { return graph_ ? graph_->layers() : tracked_layers(); }
+
 void Model::compile(CompileOptions options) {
-  TF_CHECK_ARG(static_cast<bool>(options.loss), "", "Model \"", name(), "\": compile() needs a loss");
   auto c = std::make_shared<Compiled>();
   c->optimizer = std::move(options.optimizer);
   c->loss = std::move(options.loss);
-  for (const auto& m : options.metrics) c->metrics.push_back(m.resolve(c->loss->name()));
+  const std::string loss_name = c->loss ? c->loss->name() : "";
+  for (const auto& m : options.metrics) c->metrics.push_back(m.resolve(loss_name));
   compiled_ = std::move(c);
+}
+
+Tensor Model::compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred) const {
+  optimizer();  // checks compile()
+  TF_CHECK_ARG(static_cast<bool>(compiled_->loss), "", "Model \"", name(),
+               "\": compile() was given no loss, so train_step/test_step must be overridden to compute one");
+  Tensor loss = (*compiled_->loss)(y, y_pred);
+  for (const Tensor& l : losses()) loss = loss + l;
+  return loss;
+}
+
+std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() const {
+  if (!compiled_) return {};
+  std::vector<std::shared_ptr<metrics::Metric>> out{compiled_->loss_tracker};
+  out.insert(out.end(), compiled_->metrics.begin(), compiled_->metrics.end());
+  return out;
 }
 
 bool Model::compiled() const { return compiled_ != nullptr; }
@@ -42,36 +98,30 @@ optimizers::Optimizer& Model::optimizer() const {
 void Model::train_step(const Tensor& x, const Tensor& y) {
   GradientTape tape;
   Tensor y_pred = (*this)(x, true);
-  Tensor loss = (*compiled_->loss)(y, y_pred);
-  for (const Tensor& l : losses()) loss = loss + l;
+  Tensor loss = compute_loss(x, y, y_pred);
   tape.stop();
   auto vars = trainable_variables();
   compiled_->optimizer->apply_gradients(tape.gradient(loss, vars), vars);
   // Keras 3 weights the running loss by the batch size.
-  compiled_->loss_tracker.update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
   for (auto& m : compiled_->metrics) m->update_state(y, y_pred);
 }
 
 void Model::test_step(const Tensor& x, const Tensor& y) {
   Tensor y_pred = (*this)(x, false);
-  Tensor loss = (*compiled_->loss)(y, y_pred);
-  for (const Tensor& l : losses()) loss = loss + l;
-  compiled_->loss_tracker.update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  Tensor loss = compute_loss(x, y, y_pred);
+  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
   for (auto& m : compiled_->metrics) m->update_state(y, y_pred);
 }
 
 std::map<std::string, double> Model::metrics_result() const {
   std::map<std::string, double> out;
-  if (!compiled_) return out;
-  out["loss"] = compiled_->loss_tracker.result().item<float>();
-  for (const auto& m : compiled_->metrics) out[m->name()] = m->result().item<float>();
+  for (const auto& m : metrics()) out[m->name()] = m->result().item<float>();
   return out;
 }
 
 void Model::reset_metrics() {
-  if (!compiled_) return;
-  compiled_->loss_tracker.reset_state();
-  for (auto& m : compiled_->metrics) m->reset_state();
+  for (auto& m : metrics()) m->reset_state();
 }
 
 namespace {
@@ -181,6 +231,24 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
 }
 
+Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
+  TF_CHECK_ARG(!x.empty(), "", "predict: no inputs given");
+  TF_CHECK_ARG(options.batch_size > 0, "", "predict: batch_size must be positive, got ", options.batch_size);
+  for (const Tensor& t : x) {
+    TF_CHECK_ARG(t.ndim() > 0, "", "predict: every input must have a batch axis, got shape ", t.shape().to_string());
+    TF_CHECK_ARG(t.shape()[0] == x[0].shape()[0], "", "Data cardinality is ambiguous. Make sure all arrays contain the "
+                 "same number of samples. 'x' sizes: ", x[0].shape()[0], ", ", t.shape()[0]);
+  }
+  const int64_t n = x[0].shape()[0];
+  std::vector<Tensor> outs;
+  for (int64_t b = 0; b < n; b += options.batch_size) {
+    std::vector<Tensor> batch;
+    for (const Tensor& t : x) batch.push_back(rows(t, b, std::min(n, b + options.batch_size)));
+    outs.push_back((*this)(batch, false));
+  }
+  return outs.size() == 1 ? outs[0] : concat(outs, 0);
+}
+
 std::vector<Tensor> Model::get_weights() const {
   std::vector<Tensor> out;
   for (const Variable& v : variables()) out.push_back(v.read_value());
@@ -214,11 +282,16 @@ std::string memory_size(double bytes) {
   return buf;
 }
 
-std::string shape_text(const std::optional<Shape>& s) {
-  if (!s) return "?";
-  std::string out = "(";
-  for (int i = 0; i < s->rank(); ++i) out += (i ? ", " : "") + ((*s)[i] < 0 ? std::string("None") : std::to_string((*s)[i]));
-  return out + (s->rank() == 1 ? ",)" : ")");
+std::string shape_text(const std::optional<Shape>& s) { return s ? s->to_string() : "?"; }
+
+// What Keras shows as a layer's output shape: its last functional node's; else, in a
+// subclassed model, the shape of the call that built it (batch included); else (Sequential,
+// whose layers Keras calls symbolically) the last call's with batch None.
+std::optional<Shape> shown_output_shape(const layers::Layer& layer, bool subclassed) {
+  auto nodes = layer.inbound_nodes();
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+    if (*it) return (*it)->output_shape;
+  return subclassed ? layer.build_output_shape() : layer.output_shape();
 }
 
 std::string repeat(const char* s, int n) {
@@ -227,56 +300,90 @@ std::string repeat(const char* s, int n) {
   return out;
 }
 
-// A cell padded to `width` characters, left or right aligned (text is ASCII).
-std::string cell(const std::string& text, int width, bool right) {
-  std::string t = text.size() > std::size_t(width) ? text.substr(0, std::size_t(width) - 1) + "…" : text;
-  std::string pad(std::size_t(width) - std::min<std::size_t>(std::size_t(width), text.size()), ' ');
-  return right ? pad + t : t + pad;
+std::string rstrip(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
 }
-// The lines of a table cell as rich (which Keras's summary uses) wraps them: words packed
-// greedily, a word wider than the cell folded at its width.
-std::vector<std::string> wrap(const std::string& text, int width) {
-  const auto w = static_cast<std::size_t>(width);
-  std::vector<std::string> lines;
-  std::string line;
-  std::istringstream words(text);
-  for (std::string word; words >> word;) {
-    if (!line.empty() && line.size() + 1 + word.size() <= w) {
-      line += " " + word;
-      continue;
-    }
-    if (!line.empty()) lines.push_back(line);
-    for (; word.size() > w; word = word.substr(w)) lines.push_back(word.substr(0, w));
-    line = word;
+
+// rich's word wrap (Keras renders the summary with rich): words keep their trailing spaces, a
+// word that does not fit goes to the next line, and a word longer than the column is cropped
+// with an ellipsis. Each line is padded to `width` (text is ASCII).
+std::vector<std::string> wrap_cell(const std::string& text, int width, bool right) {
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t j = text.find_first_not_of(' ', i);
+    j = j == std::string::npos ? text.size() : text.find(' ', j);
+    j = j == std::string::npos ? text.size() : text.find_first_not_of(' ', j);
+    if (j == std::string::npos) j = text.size();
+    words.push_back(text.substr(i, j - i));
+    i = j;
   }
-  if (!line.empty() || lines.empty()) lines.push_back(line);
+  std::vector<std::string> lines{""};
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const int word_len = int(rstrip(words[w]).size()), offset = int(lines.back().size());
+    if (width - offset < word_len && w > 0 && (word_len > width || offset > 0)) lines.emplace_back();
+    lines.back() += words[w];
+  }
+  for (std::string& line : lines) {
+    line = rstrip(line);
+    int cells = int(line.size());
+    if (cells > width) {
+      line = line.substr(0, std::size_t(width - 1)) + "…";
+      cells = width;
+    }
+    const std::string pad(std::size_t(width - cells), ' ');
+    line = right ? pad + line : line + pad;
+  }
   return lines;
 }
 }  // namespace
 
 void Model::summary(std::ostream& os) const {
-  // Keras 3's table: columns of 31, 22 and 13 characters between one-space margins.
-  const int w[3] = {31, 22, 13};
+  // Keras 3 prints with rich at 76 characters (its default 88 or 108, capped by the 80-column
+  // terminal rich assumes when printing to a file, minus 4): Keras's column positions, shrunk
+  // equally by rich to make room for borders and padding.
+  const bool connected = graph_ && !graph_->sequential_like();
+  const bool subclassed = !graph_ && !dynamic_cast<const Sequential*>(this);
+  struct Column {
+    const char* header;
+    int width;
+    bool right;
+  };
+  const std::vector<Column> cols = connected ? std::vector<Column>{{"Layer (type)", 19, false}, {"Output Shape", 17, false},
+                                                                   {"Param #", 10, true}, {"Connected to", 17, false}}
+                                             : std::vector<Column>{{"Layer (type)", 31, false}, {"Output Shape", 22, false},
+                                                                   {"Param #", 13, true}};
   auto rule = [&](const char* l, const char* fill, const char* mid, const char* r) {
-    os << l << repeat(fill, w[0] + 2) << mid << repeat(fill, w[1] + 2) << mid << repeat(fill, w[2] + 2) << r << "\n";
+    os << l;
+    for (std::size_t c = 0; c < cols.size(); ++c) os << (c ? mid : "") << repeat(fill, cols[c].width + 2);
+    os << r << "\n";
+  };
+  auto row = [&](const std::vector<std::string>& cells, const char* bar) {
+    std::vector<std::vector<std::string>> wrapped;
+    std::size_t height = 0;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      wrapped.push_back(wrap_cell(cells[c], cols[c].width, cols[c].right));
+      height = std::max(height, wrapped.back().size());
+    }
+    for (std::size_t line = 0; line < height; ++line) {
+      for (std::size_t c = 0; c < cols.size(); ++c)
+        os << bar << " " << (line < wrapped[c].size() ? wrapped[c][line] : std::string(std::size_t(cols[c].width), ' ')) << " ";
+      os << bar << "\n";
+    }
   };
   os << "Model: \"" << name() << "\"\n";
   rule("┏", "━", "┳", "┓");
-  os << "┃ " << cell("Layer (type)", w[0], false) << " ┃ " << cell("Output Shape", w[1], false) << " ┃ "
-     << cell("Param #", w[2], true) << " ┃\n";
+  std::vector<std::string> header;
+  for (const auto& c : cols) header.push_back(c.header);
+  row(header, "┃");
   rule("┡", "━", "╇", "┩");
   auto ls = layers();
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto& l = *ls[i];
-    const std::vector<std::string> text[3] = {wrap(l.name() + " (" + l.class_name() + ")", w[0]),
-                                              wrap(shape_text(l.output_shape()), w[1]),
-                                              wrap(l.built() ? with_commas(l.count_params()) : "0 (unbuilt)", w[2])};
-    const std::size_t lines = std::max({text[0].size(), text[1].size(), text[2].size()});
-    for (std::size_t j = 0; j < lines; ++j) {
-      auto part = [&](int c) { return j < text[c].size() ? text[c][j] : std::string(); };
-      os << "│ " << cell(part(0), w[0], false) << " │ " << cell(part(1), w[1], false) << " │ "
-         << cell(part(2), w[2], true) << " │\n";
-    }
+    std::vector<std::string> cells{l.name() + " (" + l.class_name() + ")", shape_text(shown_output_shape(l, subclassed)),
+                                   l.built() ? with_commas(l.count_params()) : "0 (unbuilt)"};
+    if (connected) cells.push_back(graph_->connections(l));
+    row(cells, "│");
     if (i + 1 < ls.size()) rule("├", "─", "┼", "┤");
   }
   rule("└", "─", "┴", "┘");

@@ -1,5 +1,6 @@
 // K::Model: a layer with training attached (compile, fit, evaluate, predict, summary), as
-// Keras's Model. Subclassed models override call(); K::Sequential chains layers.
+// Keras's Model. Functional models are built from KerasTensors (K::Model(inputs, outputs));
+// subclassed models override call() and track their layers; K::Sequential chains layers.
 #pragma once
 #include <map>
 #include <memory>
@@ -16,8 +17,18 @@
 
 namespace tapeflow::keras {
 
+namespace internal {  // not keras::detail: keras.h calls tapeflow::detail unqualified
+class FunctionalGraph;
+}
+
+struct ModelOptions {
+  std::string name;  // empty: "functional", "functional_1", ...
+  bool trainable = true;
+};
+
 struct CompileOptions {
   optimizers::AnyOptimizer optimizer = "rmsprop";
+  /// May be left out when train_step/test_step are overridden and compute their own loss.
   losses::AnyLoss loss;
   std::vector<metrics::AnyMetric> metrics;
 };
@@ -47,7 +58,22 @@ struct PredictOptions {
 
 class Model : public layers::Layer {
  public:
+  /// A subclassed model: `struct MyModel : K::Model { MyModel() : K::Model("my_model") {} ... };`
   explicit Model(const std::string& default_name = "model", layers::LayerOptions options = {});
+  /// A functional model from K::Input tensors to the tensors computed from them:
+  /// `auto x = K::Input({784}); K::Model model(x, K::layers::Dense(10)(x));` (one or several of each).
+  Model(KerasTensors inputs, KerasTensors outputs, ModelOptions options = {});
+
+  using Layer::call;
+  /// A functional model runs its graph; a subclassed one must override call.
+  Tensor call(const Tensor& inputs, bool training) override;
+  Tensor call(const std::vector<Tensor>& inputs, bool training) override;
+  /// Every output of a functional model (model(x) gives the only one).
+  std::vector<Tensor> call_all(const std::vector<Tensor>& inputs, std::optional<bool> training = std::nullopt);
+  std::shared_ptr<layers::Layer> clone() const override { return std::make_shared<Model>(*this); }
+  /// The symbolic inputs and outputs of a functional model (empty for others).
+  std::vector<KerasTensor> inputs() const;
+  std::vector<KerasTensor> outputs() const;
 
   /// Sets the optimizer, loss and metrics fit/evaluate use. "accuracy" resolves from the loss.
   void compile(CompileOptions options);
@@ -57,20 +83,29 @@ class Model : public layers::Layer {
   std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
   /// The outputs for x, batch by batch, concatenated.
   Tensor predict(const Tensor& x, PredictOptions options = {});
+  /// predict for a model with several inputs: `model.predict({a, b})`.
+  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
 
   /// One optimization step on a batch (override to customize fit, as Keras's train_step).
   virtual void train_step(const Tensor& x, const Tensor& y);
   /// One evaluation step on a batch.
   virtual void test_step(const Tensor& x, const Tensor& y);
-  /// The current values of the loss tracker and metrics.
+  /// The compiled loss of a batch plus the layers' losses (regularization, add_loss): what
+  /// train_step minimizes; a custom train_step calls it (Keras's compute_loss).
+  Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred) const;
+  /// The metrics fit reports: the loss tracker ("loss") and the compiled metrics. Override to
+  /// report metrics of one's own (Keras's `metrics` property).
+  virtual std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
+  /// The current value of every metric.
   std::map<std::string, double> metrics_result() const;
   void reset_metrics();
 
   /// Prints the layer table as Keras 3 does (Model: "name", boxes, Total/Trainable params).
   void summary(std::ostream& os) const;
   void summary() const;
-  /// The direct sublayers in order (Sequential's layers; a subclassed model's tracked layers).
-  virtual std::vector<std::shared_ptr<layers::Layer>> layers() const { return {}; }
+  /// The layers in order: a functional model's (InputLayers first, as Keras lists them),
+  /// Sequential's, a subclassed model's (tracked with track_layer).
+  virtual std::vector<std::shared_ptr<layers::Layer>> layers() const;
   std::string class_name() const override { return "Functional"; }
 
   std::vector<Tensor> get_weights() const;
@@ -83,6 +118,7 @@ class Model : public layers::Layer {
  private:
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;
+  std::shared_ptr<const internal::FunctionalGraph> graph_;  // functional models only
 };
 
 }  // namespace tapeflow::keras

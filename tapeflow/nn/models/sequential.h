@@ -29,6 +29,7 @@ class Sequential : public Model {
   Tensor call(const Tensor& inputs, bool training) override;
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
   std::string class_name() const override { return "Sequential"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Sequential>(*this); }
 
  private:
   std::shared_ptr<std::vector<std::shared_ptr<layers::Layer>>> layers_;
