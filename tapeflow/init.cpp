@@ -68,6 +68,10 @@ void register_builtin_ops() {
   kernels::cuda::register_linalg_kernels();
   kernels::cuda::register_softmax_kernels();
   kernels::cuda::register_random_kernels();
+  kernels::cuda::register_conv_kernels();
+  kernels::cuda::register_pooling_kernels();
+  kernels::cuda::register_batch_norm_kernels();
+  kernels::cuda::register_bias_add_kernels();
 #endif
 }
 

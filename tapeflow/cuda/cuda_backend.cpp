@@ -14,6 +14,7 @@
 #include "tapeflow/cuda/caching_allocator.h"
 #include "tapeflow/cuda/cuda_check.h"
 #include "tapeflow/cuda/cuda_context.h"
+#include "tapeflow/cuda/event.h"
 
 namespace tapeflow::cuda {
 namespace {
@@ -32,10 +33,10 @@ class PinnedStaging {
     for (std::size_t done = 0; done < nbytes; done += kChunk) {
       std::size_t n = std::min(kChunk, nbytes - done);
       Buffer& b = buffers_[next_++ % kBuffers];
-      TF_CUDA_CHECK(cudaEventSynchronize(b.ready));  // its previous copy has left the buffer
+      b.ready.synchronize();  // its previous copy has left the buffer
       std::memcpy(b.host, static_cast<const char*>(src) + done, n);
       TF_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + done, b.host, n, cudaMemcpyHostToDevice, s));
-      TF_CUDA_CHECK(cudaEventRecord(b.ready, s));
+      b.ready.record(s);
     }
   }
 
@@ -45,10 +46,10 @@ class PinnedStaging {
     for (std::size_t done = 0; done < nbytes; done += kChunk) {
       std::size_t n = std::min(kChunk, nbytes - done);
       Buffer& b = buffers_[next_++ % kBuffers];
-      TF_CUDA_CHECK(cudaEventSynchronize(b.ready));
+      b.ready.synchronize();
       TF_CUDA_CHECK(cudaMemcpyAsync(b.host, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, s));
-      TF_CUDA_CHECK(cudaEventRecord(b.ready, s));
-      TF_CUDA_CHECK(cudaEventSynchronize(b.ready));
+      b.ready.record(s);
+      b.ready.synchronize();
       std::memcpy(static_cast<char*>(dst) + done, b.host, n);
     }
   }
@@ -56,14 +57,14 @@ class PinnedStaging {
  private:
   struct Buffer {
     void* host = nullptr;
-    cudaEvent_t ready = nullptr;
+    Event ready;
   };
   void init() {
     if (initialized_) return;
     set_device(device_);
     for (Buffer& b : buffers_) {
       TF_CUDA_CHECK(cudaHostAlloc(&b.host, kChunk, cudaHostAllocPortable));
-      TF_CUDA_CHECK(cudaEventCreateWithFlags(&b.ready, cudaEventDisableTiming));
+      b.ready = Event(Event::Timing::kDisabled);
     }
     initialized_ = true;
   }
@@ -72,7 +73,7 @@ class PinnedStaging {
   std::mutex mu_;
   bool initialized_ = false;
   std::size_t next_ = 0;
-  std::array<Buffer, kBuffers> buffers_{};
+  std::array<Buffer, kBuffers> buffers_;
 };
 
 class CudaBackend final : public DeviceBackend {

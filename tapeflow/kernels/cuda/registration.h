@@ -3,6 +3,8 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 #include "tapeflow/core/tensor.h"
 
 namespace tapeflow::kernels::cuda {
@@ -14,7 +16,20 @@ void register_linalg_kernels();     // MatMul, BatchMatMulV2 (cuBLAS; integers: 
 void register_softmax_kernels();    // Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits, SparseSoftmax...
 void register_random_kernels();     // RandomStandardNormal, TruncatedNormal, RandomUniform(Int), Dropout
 void register_array_kernels();      // ConcatV2, Tile, PadV2/MirrorPad, GatherV2, GatherNd, OneHot, StridedSliceGrad
+void register_conv_kernels();        // Conv2D, Conv2DBackpropInput/Filter (cuDNN)
+void register_pooling_kernels();     // MaxPool, AvgPool and their gradients (own kernels)
+void register_batch_norm_kernels();  // FusedBatchNormV3, FusedBatchNormGradV3 (cuDNN)
+void register_bias_add_kernels();    // BiasAdd, BiasAddGrad
 
 /// Copies src's elements into dst (same shape and dtype, any strides, same GPU) on `stream`.
 void copy_into(const Tensor& src, const Tensor& dst, cudaStream_t stream);
+
+/// src itself when contiguous and 16-byte aligned (as cuDNN's vectorized algorithms need; a
+/// view's offset may break it), else a fresh contiguous copy on src's GPU.
+inline Tensor contiguous_aligned(const Tensor& src, cudaStream_t stream) {
+  if (src.is_contiguous() && (reinterpret_cast<uintptr_t>(src.raw_data()) & 15u) == 0) return src;
+  Tensor out = Tensor::empty(src.shape(), src.dtype(), src.device());
+  copy_into(src, out, stream);
+  return out;
+}
 }  // namespace tapeflow::kernels::cuda
