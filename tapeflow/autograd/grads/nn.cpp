@@ -29,9 +29,9 @@ InputGrads log_softmax_grad(const GradContext& c) {
 Tensor xent_logits_grad(const GradContext& c) {
   const Tensor& logits = c.input(0);
   Tensor grad = expand_dims(c.grad(0), -1) * c.output(1);
+  // Only a gradient of a gradient reaches the backprop output; skip the term otherwise, as TF does.
+  if (!c.has_grad(1)) return grad;
   const Tensor& grad_backprop = c.grad(1);
-  // Note: the tape hands zeros here when nothing used the backprop output; it cannot say so, so
-  // the term is always computed (a few elementwise passes over (batch, classes)).
   Tensor p = nn::softmax(logits);
   return grad + (grad_backprop - reduce_sum(grad_backprop * p, -1, /*keepdims=*/true)) * p;
 }
