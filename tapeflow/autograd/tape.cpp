@@ -244,12 +244,16 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
         out_grads.push_back(zeros_like(o));
       }
     }
+    uint64_t needed = 0;
+    for (std::size_t k = 0; k < e.inputs.size() && k < 64; ++k)
+      if (differentiable_dtype(e.inputs[k].dtype()) && reachable.contains(e.inputs[k].id())) needed |= uint64_t{1} << k;
     autograd::GradContext ctx{*e.op,
                               std::span<const Tensor>(e.inputs.data(), e.inputs.size()),
                               std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
                               e.attrs.get(),
                               std::span<const Tensor>(out_grads.data(), out_grads.size()),
-                              received};
+                              received,
+                              needed};
     autograd::InputGrads in_grads = fn(ctx);
     for (std::size_t k = 0; k < e.inputs.size() && k < in_grads.size(); ++k) {
       if (!in_grads[k] || !reachable.contains(e.inputs[k].id())) continue;
