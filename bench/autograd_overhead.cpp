@@ -27,11 +27,13 @@ constexpr const char* kHelp = R"(autograd_overhead: host time of tf::GradientTap
                its recording inside gradient too); bit-identical gradients (checked).
     overhead per op = median over iterations of (tape - replay) / 7: the tape's own host work
     (finding the path, looking up rules, building contexts, accumulating, freeing the recording).
+    Also printed: (min tape - min replay) / 7, the same difference at the quietest iterations.
 (b) Tiny chain: y = -(-(...-(x))) with N = 256 Neg ops on a 16-float32 watched tensor, then
     reduce_sum. Kernels are negligible; we report the whole backward (tape.gradient) per
     recorded op, the replay (the N + 2 backward op calls alone, then dropping the forward's
     tensors) per op, and their difference.
-Times are medians over interleaved iterations (tape and replay alternate, so both see the same
+Kernels run on one thread (bench/run_autograd_overhead.sh sets OMP_NUM_THREADS=1). Times are
+medians over interleaved iterations (tape and replay alternate, so both see the same
 machine state). The libtorch peer (bench/autograd_overhead_libtorch.cpp) measures
 loss.backward() on the same two computations.
 Options: --iters N (default 2001), --case mlp|chain (default both), --help.

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 [ -d build ] || bash tools/configure.sh >/dev/null
 cmake --build build -j"$(nproc)" --target autograd_overhead >/dev/null
 out=$(mktemp -d)
-threads=$(nproc)
+# Kernels run on one thread in both frameworks: the figure is host time, and on a shared VM
+# thread hand-offs inside BLAS would add noise larger than the effect measured.
+threads=1
 
 torch_dir=$(python3 -c "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('torch').origin))" 2>/dev/null || true)
 peer=""
@@ -22,8 +24,9 @@ else
   echo "(PyTorch not installed: pip install torch for the libtorch peer)" >&2
 fi
 
-OMP_NUM_THREADS=$threads ./build/bench/autograd_overhead "$@" > "$out/tf.txt"
-if [ -n "$peer" ]; then OMP_NUM_THREADS=$threads "$peer" "$@" > "$out/torch.txt" || echo "(libtorch peer failed to run)" >&2; fi
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
+./build/bench/autograd_overhead "$@" > "$out/tf.txt"
+if [ -n "$peer" ]; then "$peer" "$@" > "$out/torch.txt" || echo "(libtorch peer failed to run)" >&2; fi
 
 val() { awk -v k="$1" '$1 == k { print $2 }' "$out"/*.txt; }
 ns() { local v; v=$(val "$1"); if [ -n "$v" ]; then printf "%.0f ns" "$v"; else echo "n/a"; fi; }

@@ -34,8 +34,8 @@ struct GradContext {
 };
 
 /// Returns d(target)/d(input i) for each input; std::nullopt where an input gets no gradient
-/// (integer inputs, indices, ...).
-using InputGrads = std::vector<std::optional<Tensor>>;
+/// (integer inputs, indices, ...). Inline storage for four: most ops allocate nothing here.
+using InputGrads = util::SmallVector<std::optional<Tensor>, 4>;
 using GradFn = InputGrads (*)(const GradContext& ctx);
 
 /// Registers `fn` as the gradient of `op`.

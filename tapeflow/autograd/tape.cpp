@@ -2,6 +2,7 @@
 #include "tapeflow/autograd/tape.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/core/logging.h"
@@ -18,17 +19,22 @@ struct GradientTape::Entry {
   std::unique_ptr<OpAttrs> attrs;
 };
 
-/// The recorded entries, in blocks: one allocation per kBlock ops, and addresses that stay put
-/// while a recording persistent tape appends its own gradient ops during a backward pass.
+/// The recorded entries, in blocks of 4, 8, 16, ... entries: few allocations, and addresses that
+/// stay put while a recording persistent tape appends its own gradient ops during a backward
+/// pass. Small first blocks matter: glibc consolidates its free lists on every allocation of
+/// 1 KiB or more, which cost a short tape microseconds with one fixed 64-entry block.
 class GradientTape::EntryLog {
  public:
   Entry& push_back() {
-    if (size_ == blocks_.size() * kBlock) blocks_.push_back(std::make_unique<Entry[]>(kBlock));
-    Entry& e = blocks_[size_ / kBlock][size_ % kBlock];
+    const auto [block, offset] = locate(size_);
+    if (block == blocks_.size()) blocks_.push_back(std::make_unique<Entry[]>(kFirst << block));
     ++size_;
-    return e;
+    return blocks_[block][offset];
   }
-  const Entry& operator[](std::size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  const Entry& operator[](std::size_t i) const {
+    const auto [block, offset] = locate(i);
+    return blocks_[block][offset];
+  }
   std::size_t size() const { return size_; }
   void clear() {
     blocks_.clear();
@@ -36,7 +42,12 @@ class GradientTape::EntryLog {
   }
 
  private:
-  static constexpr std::size_t kBlock = 64;
+  static constexpr std::size_t kFirst = 4;
+  /// Block k holds entries [kFirst * (2^k - 1), kFirst * (2^(k+1) - 1)).
+  static std::pair<std::size_t, std::size_t> locate(std::size_t i) {
+    const std::size_t block = static_cast<std::size_t>(std::bit_width(i / kFirst + 1)) - 1;
+    return {block, i - kFirst * ((std::size_t{1} << block) - 1)};
+  }
   std::vector<std::unique_ptr<Entry[]>> blocks_;
   std::size_t size_ = 0;
 };
@@ -272,10 +283,11 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
       out.push_back(std::nullopt);
       continue;
     }
-    std::unordered_set<uint64_t> seen;
+    util::SmallVector<uint64_t, 4> seen;  // a source's tensors are few (a variable's reads)
     for (uint64_t id : source_ids[i]) {
       const Tensor* gi = grads.find(id);
-      if (!gi || !seen.insert(id).second) continue;
+      if (!gi || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+      seen.push_back(id);
       g = g ? add(*g, *gi) : *gi;
     }
     if (!g && unconnected == UnconnectedGradients::Zero) {
