@@ -92,7 +92,8 @@ GRADIENT_CHECK_TEST(FusedBatchNormGradV3, SecondOrder) {
                                                 tf::zeros({0}, tf::float64), training);
         return tf::concat({tf::reshape(g[0], {-1}), g[1], g[2]}, 0);
       },
-      {uniform({3, 2, 3}, -1, 1, 2), uniform({3, 2, 3}, -1, 1, 1), uniform({3}, 0.5, 1.5, 3)}, {.atol = 1e-6, .rtol = 1e-5});
+      {uniform({3, 2, 3}, -1, 1, 2), uniform({3, 2, 3}, -1, 1, 1), uniform({3}, 0.5, 1.5, 3)},
+      {.atol = 1e-6, .rtol = 1e-5});
   auto train = [](const Xs& v) { return tf::nn::fused_batch_norm(v[0], v[1], v[2]).y; };
   check_gradients(train, {uniform({4, 3}, -1, 1, 4), uniform({3}, 0.5, 1.5, 5), uniform({3}, -1, 1, 6)},
                   {.atol = 1e-6, .rtol = 1e-5, .order = 2});

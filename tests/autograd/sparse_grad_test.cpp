@@ -71,13 +71,18 @@ GRADIENT_CHECK_TEST(SparseTensorDenseMatMul, Adjoints) {
     for (bool adj_b : {false, true}) {
       tf::Shape sb = adj_b ? tf::Shape{2, 3} : tf::Shape{3, 2};
       check_gradients(
-          [=](const Xs& x) { return tf::sparse::sparse_dense_matmul(SparseTensor(idx, x[0], {3, 3}), x[1], adj_a, adj_b); },
+          [=](const Xs& x) {
+            return tf::sparse::sparse_dense_matmul(SparseTensor(idx, x[0], {3, 3}), x[1], adj_a, adj_b);
+          },
           {uniform({4}, -1, 1, 1), uniform(sb, -1, 1, 2)});
     }
   // Non-square, and second order (the values' and b's gradients depend on each other).
   const Idx wide{{0, 3}, {1, 0}, {1, 2}};  // (2, 4) sparse
-  check_gradients([wide](const Xs& x) { return tf::square(tf::sparse::sparse_dense_matmul(SparseTensor(wide, x[0], {2, 4}), x[1])); },
-                  {uniform({3}, -1, 1, 3), uniform({4, 3}, -1, 1, 4)}, {.atol = 1e-6, .rtol = 1e-5, .order = 2});
+  check_gradients(
+      [wide](const Xs& x) {
+        return tf::square(tf::sparse::sparse_dense_matmul(SparseTensor(wide, x[0], {2, 4}), x[1]));
+      },
+      {uniform({3}, -1, 1, 3), uniform({4, 3}, -1, 1, 4)}, {.atol = 1e-6, .rtol = 1e-5, .order = 2});
 }
 
 GRADIENT_CHECK_TEST(RaggedTensorToTensor, ValuesAndDefault) {
