@@ -23,6 +23,8 @@ void register_autograd() {
   register_random_gradients();
   register_string_gradients();
   register_conv_gradients();
+  register_sparse_gradients();
+  register_ragged_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -39,7 +39,7 @@ InputGrads custom_gradient_grad(const GradContext& c) {
                "custom_gradient returned ", variable_grads.size(), " variable gradients for ", a.variables.size(),
                " variables");
   InputGrads out(input_grads.begin(), input_grads.end());
-  out.insert(out.end(), variable_grads.begin(), variable_grads.end());
+  out.append(variable_grads.begin(), variable_grads.end());
   out.resize(c.inputs.size());  // the computed results get no gradient
   return out;
 }

@@ -2,6 +2,7 @@
 #include "tapeflow/autograd/tape.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/core/logging.h"
@@ -12,10 +13,43 @@
 namespace tapeflow {
 
 struct GradientTape::Entry {
-  const OpDef* op;
+  const OpDef* op = nullptr;
   TensorList inputs;
   TensorList outputs;
   std::unique_ptr<OpAttrs> attrs;
+};
+
+/// The recorded entries, in blocks of 4, 8, 16, ... entries: few allocations, and addresses that
+/// stay put while a recording persistent tape appends its own gradient ops during a backward
+/// pass. Small first blocks matter: glibc consolidates its free lists on every allocation of
+/// 1 KiB or more, which cost a short tape microseconds with one fixed 64-entry block.
+class GradientTape::EntryLog {
+ public:
+  Entry& push_back() {
+    const auto [block, offset] = locate(size_);
+    if (block == blocks_.size()) blocks_.push_back(std::make_unique<Entry[]>(kFirst << block));
+    ++size_;
+    return blocks_[block][offset];
+  }
+  const Entry& operator[](std::size_t i) const {
+    const auto [block, offset] = locate(i);
+    return blocks_[block][offset];
+  }
+  std::size_t size() const { return size_; }
+  void clear() {
+    blocks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kFirst = 4;
+  /// Block k holds entries [kFirst * (2^k - 1), kFirst * (2^(k+1) - 1)).
+  static std::pair<std::size_t, std::size_t> locate(std::size_t i) {
+    const std::size_t block = static_cast<std::size_t>(std::bit_width(i / kFirst + 1)) - 1;
+    return {block, i - kFirst * ((std::size_t{1} << block) - 1)};
+  }
+  std::vector<std::unique_ptr<Entry[]>> blocks_;
+  std::size_t size_ = 0;
 };
 
 namespace {
@@ -46,7 +80,7 @@ PauseAllTapes::~PauseAllTapes() {
 }  // namespace autograd
 
 GradientTape::GradientTape(GradientTapeOptions options)
-    : options_(options), first_id_(detail::next_tensor_id()) {
+    : options_(options), first_id_(detail::next_tensor_id()), entries_(std::make_unique<EntryLog>()) {
   resume();
 }
 GradientTape::~GradientTape() { stop(); }
@@ -89,7 +123,7 @@ bool GradientTape::is_tracked(const Tensor& t) const {
     Variable v(vi);
     if (watched_vars_.count(v.id()) || (options_.watch_accessed_variables && v.trainable())) return true;
   }
-  return tracked_.count(t.id()) != 0;
+  return tracked_.contains(t.id());
 }
 
 // TF's GradientTape::ShouldRecord: an op is kept when a watched input has a trainable (floating)
@@ -99,11 +133,11 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   bool any = false;
   for (const Tensor& t : inputs) any |= differentiable_dtype(t.dtype()) && is_tracked(t);
   if (!any) return;
-  auto e = std::make_unique<Entry>();
-  e->op = &op;
-  e->inputs.append(inputs.begin(), inputs.end());
-  e->outputs.append(outputs.begin(), outputs.end());
-  if (attrs) e->attrs = attrs->clone();
+  Entry& e = entries_->push_back();
+  e.op = &op;
+  e.inputs.append(inputs.begin(), inputs.end());
+  e.outputs.append(outputs.begin(), outputs.end());
+  if (attrs) e.attrs = attrs->clone();
   for (const Tensor& t : inputs) {
     if (const auto& vi = t.unsafe_impl()->variable; vi && t.id() > first_id_) {
       Variable v(vi);
@@ -112,7 +146,6 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
     }
   }
   for (const Tensor& t : outputs) tracked_.insert(t.id());
-  entries_.push_back(std::move(e));
 }
 
 void GradientTape::begin_use(const char* what) {
@@ -130,7 +163,7 @@ void GradientTape::end_use() {
 }
 
 void GradientTape::release() {
-  entries_.clear();  // a non-persistent tape frees what it kept as soon as gradient returns
+  entries_->clear();  // a non-persistent tape frees what it kept as soon as gradient returns
   var_reads_.clear();
   tracked_.clear();
 }
@@ -164,25 +197,31 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
 
   // Forward sweep: which tensors depend on a source? Only entries on such paths are visited
   // backwards, so an op with no gradient rule elsewhere on the tape raises nothing.
-  std::unordered_set<uint64_t> reachable;
-  for (const auto& ids : source_ids) reachable.insert(ids.begin(), ids.end());
+  const std::size_t recorded = entries_->size();  // a recording persistent tape appends its own gradient ops
+  autograd::IdSet reachable, keep;  // keep: the sources' tensors, whose gradients are the results
+  reachable.reserve(2 * recorded + 8);
+  for (const auto& ids : source_ids)
+    for (uint64_t id : ids) reachable.insert(id), keep.insert(id);
   std::vector<const Entry*> path;
-  const std::size_t recorded = entries_.size();  // a recording persistent tape appends its own gradient ops
+  path.reserve(recorded);
   for (std::size_t n = 0; n < recorded; ++n) {
-    const Entry* e = entries_[n].get();
+    const Entry& e = (*entries_)[n];
     bool hit = false;
-    for (const Tensor& t : e->inputs) hit |= reachable.count(t.id()) != 0;
+    for (const Tensor& t : e.inputs) hit = hit || reachable.contains(t.id());
     if (!hit) continue;
-    for (const Tensor& t : e->outputs) reachable.insert(t.id());
-    path.push_back(e);
+    for (const Tensor& t : e.outputs) reachable.insert(t.id());
+    path.push_back(&e);
   }
 
-  // Backward sweep.
-  std::unordered_map<uint64_t, Tensor> grads;
+  // Backward sweep. An output's gradient is complete once its entry is reached (its consumers were
+  // recorded later, so they ran first): the entry takes it out of `grads`, which thus holds only
+  // the frontier and frees each gradient as soon as it is used.
+  autograd::IdMap<Tensor> grads;
+  grads.reserve(2 * path.size() + 8);
   auto accumulate = [&](const Tensor& at, Tensor g) {
     if (g.device() != at.device()) g = g.to(at.device());  // a gradient lives on its tensor's device
-    auto [it, fresh] = grads.emplace(at.id(), g);
-    if (!fresh) it->second = add(it->second, g);
+    auto [slot, fresh] = grads.try_emplace(at.id());
+    *slot = fresh ? std::move(g) : add(*slot, g);
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Tensor& t = targets[i];
@@ -196,25 +235,41 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     const Entry& e = **it;
     bool any = false;
-    for (const Tensor& o : e.outputs) any |= grads.count(o.id()) != 0;
+    for (const Tensor& o : e.outputs) any = any || grads.contains(o.id());
     if (!any) continue;
     autograd::GradFn fn = autograd::gradient_function(*e.op);
     if (!fn) continue;  // not differentiable: no gradient flows through
     TensorList out_grads;
-    for (const Tensor& o : e.outputs) {
-      auto g = grads.find(o.id());
-      out_grads.push_back(g != grads.end() ? g->second : zeros_like(o));
+    uint64_t received = 0;
+    for (std::size_t k = 0; k < e.outputs.size(); ++k) {
+      const Tensor& o = e.outputs[k];
+      if (Tensor* g = grads.find(o.id())) {
+        if (k < 64) received |= uint64_t{1} << k;
+        if (keep.contains(o.id())) {
+          out_grads.push_back(*g);
+        } else {
+          out_grads.push_back(std::move(*g));
+          grads.erase(o.id());
+        }
+      } else {
+        out_grads.push_back(zeros_like(o));
+      }
     }
+    uint64_t needed = 0;
+    for (std::size_t k = 0; k < e.inputs.size() && k < 64; ++k)
+      if (differentiable_dtype(e.inputs[k].dtype()) && reachable.contains(e.inputs[k].id())) needed |= uint64_t{1} << k;
     autograd::GradContext ctx{*e.op,
                               std::span<const Tensor>(e.inputs.data(), e.inputs.size()),
                               std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
                               e.attrs.get(),
-                              std::span<const Tensor>(out_grads.data(), out_grads.size())};
+                              std::span<const Tensor>(out_grads.data(), out_grads.size()),
+                              received,
+                              needed};
     autograd::InputGrads in_grads = fn(ctx);
     for (std::size_t k = 0; k < e.inputs.size() && k < in_grads.size(); ++k) {
-      if (!in_grads[k] || !reachable.count(e.inputs[k].id())) continue;
+      if (!in_grads[k] || !reachable.contains(e.inputs[k].id())) continue;
       if (!differentiable_dtype(e.inputs[k].dtype())) continue;
-      accumulate(e.inputs[k], *in_grads[k]);
+      accumulate(e.inputs[k], std::move(*in_grads[k]));
     }
   }
 
@@ -228,11 +283,12 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
       out.push_back(std::nullopt);
       continue;
     }
-    std::unordered_set<uint64_t> seen;
+    util::SmallVector<uint64_t, 4> seen;  // a source's tensors are few (a variable's reads)
     for (uint64_t id : source_ids[i]) {
-      auto gi = grads.find(id);
-      if (gi == grads.end() || !seen.insert(id).second) continue;
-      g = g ? add(*g, gi->second) : gi->second;
+      const Tensor* gi = grads.find(id);
+      if (!gi || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+      seen.push_back(id);
+      g = g ? add(*g, *gi) : *gi;
     }
     if (!g && unconnected == UnconnectedGradients::Zero) {
       DeviceScope on(s.device());

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "tapeflow/autograd/id_map.h"
 #include "tapeflow/core/dispatch.h"
 #include "tapeflow/core/variable.h"
 
@@ -115,6 +116,7 @@ class GradientTape {
   void record(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs, std::span<const Tensor> outputs);
 
   struct Entry;
+  class EntryLog;
 
  private:
   std::map<std::string, std::optional<Tensor>> gradient_named(const Tensor& target,
@@ -137,8 +139,8 @@ class GradientTape {
   uint64_t first_id_ = 0;
   bool recording_ = false;
   bool used_ = false;
-  std::vector<std::unique_ptr<Entry>> entries_;
-  std::unordered_set<uint64_t> tracked_;                      // tensor ids that depend on watched things
+  std::unique_ptr<EntryLog> entries_;                         // the recorded ops, in execution order
+  autograd::IdSet tracked_;                                   // tensor ids that depend on watched things
   std::unordered_map<uint64_t, Variable> watched_vars_;       // variable id -> variable
   std::vector<uint64_t> watch_order_;
   std::unordered_map<uint64_t, std::vector<Tensor>> var_reads_;  // variable id -> its recorded reads

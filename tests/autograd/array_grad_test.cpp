@@ -86,6 +86,19 @@ GRADIENT_CHECK_TEST(GatherV2, AxesAndRepeats) {
   check_gradients([idx](const Xs& x) { return tf::square(tf::gather(x[0], idx)); }, {uniform({3}, -1, 1, 3)},
                   {.order = 2});
 }
+// batch_dims > 0: each batch row gathers from its own slice of params (TF's _BatchGatherGrad).
+GRADIENT_CHECK_TEST(GatherV2, BatchDims) {
+  auto idx = tf::constant({{2, 0, 2}, {1, 1, 0}});  // (2, 3): row b picks from params[b]
+  check_gradients([idx](const Xs& x) { return tf::gather(x[0], idx, 1, 1); }, {uniform({2, 3}, -1, 1, 1)});
+  // axis 2 > batch_dims 1, trailing params axes, int64 indices of rank 3.
+  auto idx3 = tf::constant({{{1, 0}, {1, 1}}, {{0, 0}, {2, 1}}}, tf::int64);  // (2, 2, 2)
+  check_gradients([idx3](const Xs& x) { return tf::gather(x[0], idx3, 2, 1); }, {uniform({2, 2, 3, 2}, -1, 1, 2)},
+                  {.non_contiguous = true});
+  // Two batch axes, negative batch_dims and axis, and second order.
+  auto idx2 = tf::constant({{{1}, {0}}, {{0}, {1}}});  // (2, 2, 1)
+  check_gradients([idx2](const Xs& x) { return tf::square(tf::gather(x[0], idx2, -1, -1)); },
+                  {uniform({2, 2, 2}, -1, 1, 3)}, {.order = 2});
+}
 GRADIENT_CHECK_TEST(GatherNd, IndexTuples) {
   auto idx = tf::constant({{1, 0}, {0, 2}, {1, 0}});
   check_gradients([idx](const Xs& x) { return tf::gather_nd(x[0], idx); }, {uniform({2, 3, 2}, -1, 1, 1)});

@@ -104,27 +104,45 @@ InputGrads gather_nd_grad(const GradContext& c) {
   Tensor summed = unsorted_segment_sum(reshape(c.grad(), data_shape), reshape(linear, Shape{picks}), slots);
   return {reshape(summed, params.shape()), std::nullopt};
 }
+// GatherV2 scatters back (TF's _GatherV2Grad with _BatchGatherGrad). g is laid out as
+// (batch, params[batch_dims:axis], indices[batch_dims:], params[axis+1:]): bring the index axes
+// next to the batch axes, flatten both, offset each batch's indices into its own block of
+// params.shape[axis] segments, segment-sum, and lay the result out as params.
 InputGrads gather_grad(const GradContext& c) {
   const Tensor &params = c.input(0), &indices = c.input(1);
   const auto& a = c.attr<ops::AxisAttrs>();
-  TF_CHECK_TYPED(a.batch_dims == 0, UnimplementedError, "GatherV2",
-                 "the gradient of gather with batch_dims > 0 is not implemented yet");
-  const int ax = a.axis, ri = indices.ndim(), rp = params.ndim();
-  // g: params[:ax] + indices + params[ax+1:]. Bring the index axes first, flatten them, segment-sum.
+  const int ax = a.axis, bd = a.batch_dims, ri = indices.ndim(), rp = params.ndim();
+  const int n_idx = ri - bd, n_pre = ax - bd;
   std::vector<int> perm;
-  for (int i = 0; i < ri; ++i) perm.push_back(ax + i);
-  for (int i = 0; i < ax; ++i) perm.push_back(i);
-  for (int i = ax + ri; i < c.grad().ndim(); ++i) perm.push_back(i);
-  Tensor g = transpose(c.grad(), perm);
+  for (int i = 0; i < bd; ++i) perm.push_back(i);
+  for (int i = 0; i < n_idx; ++i) perm.push_back(ax + i);
+  for (int i = bd; i < ax; ++i) perm.push_back(i);
+  for (int i = ax + n_idx; i < c.grad().ndim(); ++i) perm.push_back(i);
+  Tensor g = transpose(c.grad(), perm);  // (batch, indices, pre, post)
+  int64_t batch = 1;
+  for (int i = 0; i < bd; ++i) batch *= params.shape()[i];
+  const int64_t gathered = params.shape()[ax];
   Shape flat{indices.size()};
-  for (int i = ri; i < g.ndim(); ++i) flat.push_back(g.shape()[i]);
-  Tensor summed = unsorted_segment_sum(reshape(g, flat), reshape(indices, {indices.size()}), params.shape()[ax]);
-  // summed: (P_ax, params[:ax], params[ax+1:]) -> params layout.
+  for (int i = bd + n_idx; i < g.ndim(); ++i) flat.push_back(g.shape()[i]);
+  Tensor ids = indices;
+  if (bd > 0) {
+    Shape offset_shape;  // (batch..., 1, ..., 1): each batch's first segment
+    for (int i = 0; i < ri; ++i) offset_shape.push_back(i < bd ? indices.shape()[i] : 1);
+    ids = ids + reshape(range(0, batch * gathered, gathered, indices.dtype()), offset_shape);
+  }
+  Tensor summed = unsorted_segment_sum(reshape(g, flat), reshape(ids, Shape{indices.size()}), batch * gathered);
+  // summed: (batch * P_ax, pre, post) -> (batch..., P_ax, pre, post) -> params layout.
+  Shape unflat;
+  for (int i = 0; i < bd; ++i) unflat.push_back(params.shape()[i]);
+  unflat.push_back(gathered);
+  for (int i = bd; i < rp; ++i)
+    if (i != ax) unflat.push_back(params.shape()[i]);
   std::vector<int> back;
-  for (int i = 1; i <= ax; ++i) back.push_back(i);
-  back.push_back(0);
+  for (int i = 0; i < bd; ++i) back.push_back(i);
+  for (int i = 0; i < n_pre; ++i) back.push_back(bd + 1 + i);
+  back.push_back(bd);
   for (int i = ax + 1; i < rp; ++i) back.push_back(i);
-  return {transpose(summed, back), std::nullopt};
+  return {transpose(reshape(summed, unflat), back), std::nullopt};
 }
 InputGrads segment_sum_grad(const GradContext& c) {
   // out[s] = sum_i data[i] [ids[i] == s]  =>  d data[i] = g[ids[i]] (0 for dropped ids).

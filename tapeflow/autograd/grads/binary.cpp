@@ -12,15 +12,22 @@ namespace {
 Tensor neg(const Tensor& g) { return multiply(g, scalar_tensor(-1, g.dtype())); }
 Tensor as_float_mask(const Tensor& mask, DType dt) { return cast(mask, dt); }
 
+/// Input i's gradient when the tape uses it (TF's skip_input_indices), else std::nullopt.
+template <typename F>
+std::optional<Tensor> if_needed(const GradContext& c, std::size_t i, F&& f) {
+  return c.needs_grad(i) ? std::optional<Tensor>(f()) : std::nullopt;
+}
+
 InputGrads add_grad(const GradContext& c) {
-  return {unbroadcast(c.grad(), c.input(0).shape()), unbroadcast(c.grad(), c.input(1).shape())};
+  return {if_needed(c, 0, [&] { return unbroadcast(c.grad(), c.input(0).shape()); }),
+          if_needed(c, 1, [&] { return unbroadcast(c.grad(), c.input(1).shape()); })};
 }
 InputGrads sub_grad(const GradContext& c) {
   return {unbroadcast(c.grad(), c.input(0).shape()), unbroadcast(neg(c.grad()), c.input(1).shape())};
 }
 InputGrads mul_grad(const GradContext& c) {
-  return {unbroadcast(c.grad() * c.input(1), c.input(0).shape()),
-          unbroadcast(c.grad() * c.input(0), c.input(1).shape())};
+  return {if_needed(c, 0, [&] { return unbroadcast(c.grad() * c.input(1), c.input(0).shape()); }),
+          if_needed(c, 1, [&] { return unbroadcast(c.grad() * c.input(0), c.input(1).shape()); })};
 }
 InputGrads div_grad(const GradContext& c) {
   const Tensor &a = c.input(0), &b = c.input(1);

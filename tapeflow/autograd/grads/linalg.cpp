@@ -16,21 +16,25 @@ InputGrads matmul_grad(const GradContext& c) {
   const auto& attrs = c.attr<ops::MatMulAttrs>();
   const Tensor &a = c.input(0), &b = c.input(1), &g = c.grad();
   if (!is_floating(a.dtype())) return {std::nullopt, std::nullopt};
-  Tensor ga, gb;
+  // Only the gradients the tape uses: a first layer's input gradient is its largest matmul.
+  const bool want_a = c.needs_grad(0), want_b = c.needs_grad(1);
+  std::optional<Tensor> ga, gb;
   if (!attrs.transpose_a && !attrs.transpose_b) {
-    ga = matmul(g, b, {.transpose_b = true});
-    gb = matmul(a, g, {.transpose_a = true});
+    if (want_a) ga = matmul(g, b, {.transpose_b = true});
+    if (want_b) gb = matmul(a, g, {.transpose_a = true});
   } else if (!attrs.transpose_a) {
-    ga = matmul(g, b);
-    gb = matmul(g, a, {.transpose_a = true});
+    if (want_a) ga = matmul(g, b);
+    if (want_b) gb = matmul(g, a, {.transpose_a = true});
   } else if (!attrs.transpose_b) {
-    ga = matmul(b, g, {.transpose_b = true});
-    gb = matmul(a, g);
+    if (want_a) ga = matmul(b, g, {.transpose_b = true});
+    if (want_b) gb = matmul(a, g);
   } else {
-    ga = matmul(b, g, {.transpose_a = true, .transpose_b = true});
-    gb = matmul(g, a, {.transpose_a = true, .transpose_b = true});
+    if (want_a) ga = matmul(b, g, {.transpose_a = true, .transpose_b = true});
+    if (want_b) gb = matmul(g, a, {.transpose_a = true, .transpose_b = true});
   }
-  return {unbroadcast(ga, a.shape()), unbroadcast(gb, b.shape())};
+  if (ga) ga = unbroadcast(*ga, a.shape());
+  if (gb) gb = unbroadcast(*gb, b.shape());
+  return {ga, gb};
 }
 }  // namespace
 

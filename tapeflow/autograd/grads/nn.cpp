@@ -29,15 +29,18 @@ InputGrads log_softmax_grad(const GradContext& c) {
 Tensor xent_logits_grad(const GradContext& c) {
   const Tensor& logits = c.input(0);
   Tensor grad = expand_dims(c.grad(0), -1) * c.output(1);
+  // Only a gradient of a gradient reaches the backprop output; skip the term otherwise, as TF does.
+  if (!c.has_grad(1)) return grad;
   const Tensor& grad_backprop = c.grad(1);
-  // Note: the tape hands zeros here when nothing used the backprop output; it cannot say so, so
-  // the term is always computed (a few elementwise passes over (batch, classes)).
   Tensor p = nn::softmax(logits);
   return grad + (grad_backprop - reduce_sum(grad_backprop * p, -1, /*keepdims=*/true)) * p;
 }
 InputGrads xent_grad(const GradContext& c) {
-  // d(loss)/d(labels) = -log_softmax(logits), as TF.
-  return {xent_logits_grad(c), expand_dims(c.grad(0), -1) * negative(nn::log_softmax(c.input(0)))};
+  // d(loss)/d(labels) = -log_softmax(logits), as TF; and the backprop output (softmax - labels)
+  // sends what reaches it back to the labels negated. TF's _SoftmaxCrossEntropyWithLogitsGrad
+  // drops that term, so its second derivative of the loss with respect to the labels is zero
+  // (wrong against central differences); the term makes ours exact.
+  return {xent_logits_grad(c), expand_dims(c.grad(0), -1) * negative(nn::log_softmax(c.input(0))) - c.grad(1)};
 }
 InputGrads sparse_xent_grad(const GradContext& c) { return {xent_logits_grad(c), std::nullopt}; }
 }  // namespace

@@ -11,4 +11,6 @@ void register_nn_gradients();
 void register_random_gradients();
 void register_string_gradients();
 void register_conv_gradients();
+void register_sparse_gradients();
+void register_ragged_gradients();
 }  // namespace tapeflow::autograd
