@@ -14,6 +14,7 @@ void register_linalg_kernels();     // MatMul, BatchMatMulV2 (cuBLAS; integers: 
 void register_softmax_kernels();    // Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits, SparseSoftmax...
 void register_random_kernels();     // RandomStandardNormal, TruncatedNormal, RandomUniform(Int), Dropout
 void register_array_kernels();      // ConcatV2, Tile, PadV2/MirrorPad, GatherV2, GatherNd, OneHot, StridedSliceGrad
+void register_training_kernels();  // the fused optimizer updates: one launch per step
 
 /// Copies src's elements into dst (same shape and dtype, any strides, same GPU) on `stream`.
 void copy_into(const Tensor& src, const Tensor& dst, cudaStream_t stream);
