@@ -12,6 +12,13 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
+/// Elements below which a step's update stays on the calling thread. Higher than the
+/// elementwise grain: the update runs once per step between matmuls, and on a busy machine a
+/// fork/join there costs a scheduler wake-up of the pool (and lets the pool's spinning threads
+/// compete with OpenBLAS's) for ~3 ns/element of work; 256K elements (~1 ms) is where splitting
+/// pays even then. A 784x100 MLP (79K parameters) updates on one thread.
+constexpr int64_t kUpdateGrain = int64_t{1} << 18;
+
 /// Runs `update` over every element of the op's num_vars variables. Inputs are kLists lists of
 /// num_vars contiguous tensors (Note [Fused training ops write in place] makes writing legal).
 template <typename T, typename Update>
@@ -22,7 +29,7 @@ void run_update(KernelContext& ctx, const Update& update) {
   std::vector<int64_t> begin(n + 1, 0);
   for (std::size_t k = 0; k < n; ++k) begin[k + 1] = begin[k] + ctx.input(k).size();
   auto ptr = [&](int list, std::size_t k) { return static_cast<T*>(ctx.input(std::size_t(list) * n + k).raw_data()); };
-  parallel_for(begin[n], kParallelGrain, [&](int64_t lo, int64_t hi) {
+  parallel_for(begin[n], kUpdateGrain, [&](int64_t lo, int64_t hi) {
     auto k = static_cast<std::size_t>(std::upper_bound(begin.begin(), begin.end(), lo) - begin.begin() - 1);
     for (; k < n && begin[k] < hi; ++k) {
       T* p[kLists];
