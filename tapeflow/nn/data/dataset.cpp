@@ -173,7 +173,7 @@ class BatchNode : public Node {
         const int64_t count = int64_t(idx.size());
         const bool consecutive = idx.back() - idx.front() == count - 1 &&
                                  std::adjacent_find(idx.begin(), idx.end(), [](int64_t a, int64_t b) { return b != a + 1; }) == idx.end();
-        Tensor indices;
+        Tensor indices, uploaded;
         if (!consecutive) {
           indices = Tensor::empty(Shape({count}), DType::kInt64, kCPU0);
           std::copy(idx.begin(), idx.end(), indices.data<int64_t>());
@@ -184,8 +184,11 @@ class BatchNode : public Node {
           if (consecutive) {
             out.push_back(t[slice(idx.front(), idx.front() + count)]);  // a view, no copy
           } else {
+            // One upload of the indices per batch (kept for the next component on that
+            // device), then the gather runs where t lives.
+            if (t.device() != kCPU0 && (!uploaded.defined() || uploaded.device() != t.device())) uploaded = indices.to(t.device());
             DeviceScope on(t.device());
-            out.push_back(gather(t, indices));
+            out.push_back(gather(t, t.device() == kCPU0 ? indices : uploaded));
           }
         }
         return out;
