@@ -3,9 +3,10 @@
 // "custom training loop" tutorial. Needs Debian's dataset-fashion-mnist package (or $TAPEFLOW_DATA).
 // Usage: fashion_mnist_mlp [--epochs N] [--batch-size B] [--learning-rate LR] [--decay cosine|none]
 //                          [--seed S] [--train-samples N] [--validation-samples N]
-// The defaults (10 epochs of batch 32, Adam at 1e-3 decayed along a cosine to 0 over the run,
-// the data reshuffled every epoch) were chosen on a validation split of the training set
-// (--validation-samples 10000), never on the test set.
+// The defaults are the usual ones (Keras's glorot_uniform Dense layers, Adam at 1e-3, batch 32,
+// the data reshuffled every epoch) plus a cosine decay of the learning rate to 0 over the 10
+// epochs; they reach >= 0.885 test accuracy (0.8889 with seed 42). Tune on a held-out part of
+// the training set (--validation-samples 10000), not on the test set.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

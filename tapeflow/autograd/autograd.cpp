@@ -23,6 +23,7 @@ void register_autograd() {
   register_random_gradients();
   register_string_gradients();
   register_conv_gradients();
+  register_training_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -11,4 +11,5 @@ void register_nn_gradients();
 void register_random_gradients();
 void register_string_gradients();
 void register_conv_gradients();
+void register_training_gradients();  // the fused optimizer updates: not differentiable
 }  // namespace tapeflow::autograd
