@@ -13,6 +13,7 @@
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/strings.h"
+#include "tapeflow/core/ops/training.h"
 #include "tapeflow/core/ragged.h"
 #include "tapeflow/core/sparse.h"
 #include "tapeflow/kernels/cpu/registration.h"
@@ -38,6 +39,7 @@ void register_builtin_ops() {
   ops::register_nn_ops();
   ops::register_random_ops();
   ops::register_nn_conv_ops();
+  ops::register_training_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_binary_kernels();
@@ -54,6 +56,7 @@ void register_builtin_ops() {
   kernels::cpu::register_pooling_kernels();
   kernels::cpu::register_batch_norm_kernels();
   kernels::cpu::register_bias_add_kernels();
+  kernels::cpu::register_training_kernels();
 
   autograd::register_autograd();
 
@@ -72,6 +75,7 @@ void register_builtin_ops() {
   kernels::cuda::register_pooling_kernels();
   kernels::cuda::register_batch_norm_kernels();
   kernels::cuda::register_bias_add_kernels();
+  kernels::cuda::register_training_kernels();
 #endif
 }
 

@@ -18,6 +18,7 @@
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/strings.h"
+#include "tapeflow/core/ops/training.h"
 #include "tapeflow/core/ragged.h"
 #include "tapeflow/core/sparse.h"
 #include "tapeflow/core/shape.h"

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Installs what building and testing Tapeflow needs on a fresh Debian/Ubuntu machine.
-# The CUDA toolkit is optional: with it (nvcc on PATH or in /usr/local/cuda) the GPU backend is built too.
+# Installs what building and testing Tapeflow needs on a fresh Debian/Ubuntu machine, and the
+# Fashion-MNIST files the examples train on (dataset-fashion-mnist). Idempotent: installed
+# packages are skipped, so a second run touches nothing. Root runs apt-get directly, others
+# through sudo. The CUDA toolkit is optional: with it (nvcc on PATH or in /usr/local/cuda) the
+# GPU backend is built too.
 set -euo pipefail
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install_deps.sh: run as root or install sudo" >&2; exit 1; }
+  SUDO=(sudo)
+fi
 pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist)
 missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${pkgs[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  echo "install_deps.sh: installing ${missing[*]}" >&2
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# README command 1: installs dependencies, builds, and runs the main example.
+# README's main command: on a fresh Debian/Ubuntu machine, installs what is missing (compiler,
+# CMake, OpenBLAS, the Fashion-MNIST package, ...: tools/install_deps.sh, sudo unless root),
+# builds the library and examples/fashion_mnist_mlp.cpp (Release), and trains the seed's MLP
+# on Fashion-MNIST: 10 epochs, then the test accuracy (>= 0.885). Extra arguments go to the
+# example: bash tools/run_main.sh --epochs 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install_deps.sh
-bash tools/configure.sh
-cmake --build build -j"$(nproc)" --target tensors
-./build/examples/tensors
+[ -f build/CMakeCache.txt ] || bash tools/configure.sh
+cmake --build build -j"$(nproc)" --target fashion_mnist_mlp
+./build/examples/fashion_mnist_mlp "$@"

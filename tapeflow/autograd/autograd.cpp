@@ -25,6 +25,7 @@ void register_autograd() {
   register_conv_gradients();
   register_sparse_gradients();
   register_ragged_gradients();
+  register_training_gradients();
 }
 
 }  // namespace tapeflow::autograd

@@ -83,6 +83,69 @@ TEST(Dataset, IteratorsOutliveTheirDataset) {
   EXPECT_EQ((*it)[0].item<int>(), 1);
 }
 
+TEST(Dataset, GatheredBatchesEqualStackedRows) {
+  // shuffle + batch over from_tensor_slices gathers rows (Note [Row-indexed pipelines]); a map in
+  // between forces the element path. Both must give the same batches in the same order.
+  auto x = tf::reshape(tf::range(0, 40), {20, 2});
+  auto y = tf::range(100, 120);
+  auto gathered = Dataset::from_tensor_slices({x, y}).shuffle(8, {.seed = 3}).batch(6);
+  auto stacked = Dataset::from_tensor_slices({x, y})
+                     .map([](const tf::data::Element& e) { return e; })
+                     .shuffle(8, {.seed = 3})
+                     .batch(6);
+  std::vector<std::vector<int>> a, b;
+  for (auto& e : gathered) {
+    EXPECT_EQ(e[0].shape(), tf::Shape({e[1].shape()[0], 2}));
+    auto rows = e[0].to_vector<int>(), labels = e[1].to_vector<int>();
+    for (std::size_t i = 0; i < labels.size(); ++i) EXPECT_EQ(rows[2 * i] / 2 + 100, labels[i]);  // rows stay paired
+    a.push_back(rows);
+  }
+  for (auto& e : stacked) b.push_back(e[0].to_vector<int>());
+  EXPECT_EQ(a, b);
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a.back().size(), 4u);  // 20 = 3 * 6 + 2 rows
+  // Unshuffled batches are views of consecutive rows; take() limits the rows.
+  EXPECT_EQ(firsts(Dataset::from_tensor_slices({tf::range(0, 10)}).take(5).batch(2)), (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST(Dataset, PrefetchRunsAheadAndPropagatesErrors) {
+  auto ds = Dataset::from_tensor_slices({tf::range(0, 100)}).batch(7).prefetch(3);
+  std::vector<int> want(100);
+  for (int i = 0; i < 100; ++i) want[i] = i;
+  EXPECT_EQ(firsts(ds), want);
+  EXPECT_EQ(firsts(ds), want);  // every pass starts a fresh producer
+  EXPECT_EQ(firsts(Dataset::from_tensor_slices({tf::range(0, 5)}).prefetch(-1)), (std::vector<int>{0, 1, 2, 3, 4}));
+  // An error raised by the producer comes out of the loop after the elements before it.
+  auto failing = Dataset::from_tensor_slices({tf::range(0, 10)})
+                     .map([](const tf::data::Element& e) {
+                       if (e[0].item<int>() == 4) throw tf::errors::InvalidArgumentError("bad element 4", "Map");
+                       return e;
+                     })
+                     .prefetch(2);
+  std::vector<int> seen;
+  auto drain = [&] {
+    for (auto& e : failing) seen.push_back(e[0].item<int>());
+  };
+  EXPECT_TF_ERROR(drain(), tf::errors::InvalidArgumentError, "bad element 4");
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_TF_ERROR(Dataset::from_tensor_slices({tf::range(0, 3)}).prefetch(0), tf::errors::InvalidArgumentError,
+                  "buffer_size must be positive");
+}
+
+TEST(Dataset, LeavingAPrefetchedLoopEarlyStopsTheProducer) {
+  // An endless pipeline: destroying the iterator must stop and join the producer thread
+  // (the test would hang otherwise).
+  auto ds = Dataset::from_tensor_slices({tf::range(0, 4)}).repeat().prefetch(2);
+  int n = 0;
+  for (auto& e : ds) {
+    (void)e;
+    if (++n == 10) break;
+  }
+  EXPECT_EQ(n, 10);
+  auto it = ds.begin();
+  EXPECT_EQ((*it)[0].item<int>(), 0);
+}
+
 TEST(FashionMnist, LoadsOrSaysHowToInstall) {
   if (K::datasets::fashion_mnist::data_dir().empty()) {
     EXPECT_TF_ERROR(K::datasets::fashion_mnist::load_data(), tf::errors::NotFoundError,

@@ -13,4 +13,5 @@ void register_string_gradients();
 void register_conv_gradients();
 void register_sparse_gradients();
 void register_ragged_gradients();
+void register_training_gradients();  // the fused optimizer updates: not differentiable
 }  // namespace tapeflow::autograd

@@ -17,4 +17,5 @@ void register_conv_kernels();  // Conv2D and its backprop ops (im2col + OpenBLAS
 void register_pooling_kernels();  // MaxPool, AvgPool and their gradients
 void register_batch_norm_kernels();  // FusedBatchNormV3, FusedBatchNormGradV3
 void register_bias_add_kernels();  // BiasAdd, BiasAddGrad
+void register_training_kernels();  // the fused optimizer updates (_FusedApplyAdam, ...)
 }  // namespace tapeflow::kernels::cpu

@@ -20,6 +20,7 @@ void register_conv_kernels();        // Conv2D, Conv2DBackpropInput/Filter (cuDN
 void register_pooling_kernels();     // MaxPool, AvgPool and their gradients (own kernels)
 void register_batch_norm_kernels();  // FusedBatchNormV3, FusedBatchNormGradV3 (cuDNN)
 void register_bias_add_kernels();    // BiasAdd, BiasAddGrad
+void register_training_kernels();  // the fused optimizer updates: one launch per step
 
 /// Copies src's elements into dst (same shape and dtype, any strides, same GPU) on `stream`.
 void copy_into(const Tensor& src, const Tensor& dst, cudaStream_t stream);

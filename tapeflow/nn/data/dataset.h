@@ -1,6 +1,10 @@
 // tf::data::Dataset: an input pipeline (from_tensor_slices, shuffle, batch, map, repeat, take,
 // prefetch) iterated with range-for; each element is a std::vector<Tensor> (one per component).
 // A Dataset is an immutable description; every iteration (for loop) starts a fresh pass.
+// Note [Row-indexed pipelines]: from_tensor_slices, and shuffle/take over it, can hand out row
+// indices instead of elements, so batch gathers a whole batch with one op per component on the
+// tensors' own device (a GPU-resident dataset batches on the GPU, no host round trip) instead
+// of slicing and stacking one element at a time.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -20,6 +24,9 @@ class IteratorImpl {
  public:
   virtual ~IteratorImpl() = default;
   virtual std::optional<Element> next() = 0;
+  /// The row of the next element, for iterators of a row-indexed node (Note [Row-indexed
+  /// pipelines]); an element is then row i of the node's row_source() tensors.
+  virtual std::optional<int64_t> next_row() { return std::nullopt; }
 };
 /// A pipeline stage: makes iterators over its elements.
 class Node : public std::enable_shared_from_this<Node> {
@@ -28,6 +35,8 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::unique_ptr<IteratorImpl> make_iterator() const = 0;
   /// The number of elements, or -1 (infinite) / -2 (unknown), as tf.data.experimental.cardinality.
   virtual int64_t cardinality() const = 0;
+  /// The tensors whose rows this node yields, when its iterators implement next_row(); else null.
+  virtual const std::vector<Tensor>* row_source() const { return nullptr; }
 };
 }  // namespace detail
 
@@ -70,8 +79,10 @@ class Dataset {
   Dataset repeat(int64_t count = -1) const;
   /// The first count elements.
   Dataset take(int64_t count) const;
-  /// Prepares up to buffer_size elements ahead. Synchronous for now: elements are produced on
-  /// demand, so this returns the same pipeline (kept for TF source compatibility).
+  /// Prepares up to buffer_size elements ahead on a background thread (-1, AUTOTUNE: 2), so
+  /// the input pipeline overlaps the training step. An error raised while producing an
+  /// element is raised by the loop at that element; leaving the loop early stops the thread.
+  /// The producer thread has no DeviceScope and no tape of the loop's thread.
   Dataset prefetch(int64_t buffer_size) const;
 
   int64_t cardinality() const { return node_->cardinality(); }

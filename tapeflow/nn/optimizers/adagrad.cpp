@@ -1,6 +1,7 @@
 #include "tapeflow/nn/optimizers/adagrad.h"
 
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/training.h"
 
 namespace tapeflow::keras::optimizers {
 
@@ -15,6 +16,12 @@ void Adagrad::update_step(const Tensor& g, Variable& w, double lr) {
   Variable acc = slot(w, "accumulator");
   acc.assign_add(square(g));
   w.assign_sub(g * lr / sqrt(acc + epsilon_));
+}
+
+void Adagrad::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+  training::apply_adagrad(w, slots(w, "accumulator"), g,
+                          {.learning_rate = lr, .epsilon = epsilon_, .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

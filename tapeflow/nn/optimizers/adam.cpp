@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/training.h"
 
 namespace tapeflow::keras::optimizers {
 
@@ -35,6 +36,15 @@ void Adam::update_step(const Tensor& g, Variable& w, double lr) {
     denom_v = v_hat;
   }
   w.assign_sub(m * alpha / (sqrt(denom_v) + epsilon_));
+}
+
+void Adam::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+  const double t = double(iterations() + 1);
+  training::apply_adam(w, slots(w, "momentum"), slots(w, "velocity"),
+                       amsgrad_ ? slots(w, "velocity_hat") : std::vector<Variable>{}, g,
+                       {.learning_rate = lr, .beta_1_power = std::pow(beta_1_, t), .beta_2_power = std::pow(beta_2_, t),
+                        .beta_1 = beta_1_, .beta_2 = beta_2_, .epsilon = epsilon_, .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -7,6 +7,7 @@
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/math.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/training.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
 #include "tapeflow/nn/optimizers/rmsprop.h"
@@ -54,6 +55,13 @@ Variable Optimizer::slot(const Variable& var, const std::string& slot_name) cons
   return Variable();
 }
 
+std::vector<Variable> Optimizer::slots(std::span<const Variable> vars, const std::string& slot_name) const {
+  std::vector<Variable> out;
+  out.reserve(vars.size());
+  for (const Variable& v : vars) out.push_back(slot(v, slot_name));
+  return out;
+}
+
 Variable Optimizer::add_slot(const Variable& var, const std::string& slot_name, double initial_value) {
   Variable v(fill(var.shape(), initial_value, var.dtype()), {.name = slot_name, .trainable = false});
   state_->slots[var.id()].emplace_back(slot_name, v);
@@ -96,19 +104,33 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     Tensor scale = clip * minimum(1.0 / sqrt(sum), 1.0 / clip);
     for (Tensor& t : g) t = t * cast(scale, t.dtype());
   }
-  const double lr = learning_rate();
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!state_->built[v[i].id()]) {
       build(v[i]);
       state_->built[v[i].id()] = true;
     }
-    if (o.weight_decay && *o.weight_decay != 0.0) v[i].assign(v[i] - v[i] * (*o.weight_decay * lr));
-    Tensor gi = g[i].dtype() == v[i].dtype() ? g[i] : cast(g[i], v[i].dtype());
-    update_step(gi, v[i], lr);
+    if (g[i].dtype() != v[i].dtype()) g[i] = cast(g[i], v[i].dtype());
   }
+  update_steps(g, v, learning_rate());
   state_->iterations.assign_add(constant(int64_t{1}));
   ++state_->step;
 }
+
+void Optimizer::update_steps(std::span<const Tensor> g, std::span<Variable> v, double lr) {
+  const double decay = weight_decay();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (decay != 0.0) v[i].assign(v[i] - v[i] * (decay * lr));
+    update_step(g[i], v[i], lr);
+  }
+}
+
+bool Optimizer::can_fuse(std::span<const Variable> variables) {
+  for (const Variable& v : variables)
+    if (!training::supports_fused_apply(v.dtype())) return false;
+  return true;
+}
+
+double Optimizer::weight_decay() const { return state_->options.weight_decay.value_or(0.0); }
 
 void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& grads_and_vars) {
   std::vector<std::optional<Tensor>> g;

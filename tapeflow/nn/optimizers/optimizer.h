@@ -1,12 +1,14 @@
 // K::optimizers::Optimizer: the base of every optimizer (Keras 3's BaseOptimizer). One
 // apply_gradients call: skip variables without a gradient, clip (clipnorm, clipvalue,
-// global_clipnorm), decay weights (weight_decay), run each variable's update_step with the
-// learning rate at the current step, then count the step. State (iterations and per-variable
+// global_clipnorm), then update every variable at the learning rate of the current step (one
+// fused training op for the whole step where the optimizer has one, core/ops/training.h, else
+// weight decay and update_step per variable), then count the step. State (iterations and per-variable
 // slots) lives in non-trainable tf::Variables; optimizers are handles (copies share state).
 #pragma once
 #include <concepts>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,8 +68,19 @@ class Optimizer {
  protected:
   /// Creates the slots of a variable it sees for the first time.
   virtual void build(const Variable& var) {}
-  /// The update of one variable with its (clipped) gradient at `learning_rate`.
+  /// The update of one variable with its (clipped) gradient at `learning_rate`: the composite
+  /// reference of the fused update, used for dtypes the fused ops do not take.
   virtual void update_step(const Tensor& gradient, Variable& variable, double learning_rate) = 0;
+  /// Updates every variable of a step (gradients clipped and cast to the variables' dtypes,
+  /// slots built). The default applies weight decay and update_step per variable; optimizers
+  /// with a fused training op override it to update all variables in one kernel.
+  virtual void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate);
+  /// True when one fused training op can update all of `variables` (float32/float64).
+  static bool can_fuse(std::span<const Variable> variables);
+  /// The weight_decay option (0 when unset).
+  double weight_decay() const;
+  /// The named slot of each of `vars`.
+  std::vector<Variable> slots(std::span<const Variable> vars, const std::string& slot_name) const;
   /// A slot variable shaped like `var`, filled with `initial_value`, tracked by the optimizer.
   Variable add_slot(const Variable& var, const std::string& slot_name, double initial_value = 0.0);
 

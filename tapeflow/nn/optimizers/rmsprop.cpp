@@ -1,6 +1,7 @@
 #include "tapeflow/nn/optimizers/rmsprop.h"
 
 #include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/training.h"
 
 namespace tapeflow::keras::optimizers {
 
@@ -34,6 +35,15 @@ void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
   } else {
     w.assign_sub(increment);
   }
+}
+
+void RMSprop::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+  const std::vector<Variable> none;
+  training::apply_rms_prop(w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
+                           momentum_ > 0 ? slots(w, "momentum") : none, g,
+                           {.learning_rate = lr, .rho = rho_, .momentum = momentum_, .epsilon = epsilon_,
+                            .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

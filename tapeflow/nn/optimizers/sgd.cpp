@@ -1,5 +1,7 @@
 #include "tapeflow/nn/optimizers/sgd.h"
 
+#include "tapeflow/core/ops/training.h"
+
 namespace tapeflow::keras::optimizers {
 
 SGD::SGD(SGDOptions o)
@@ -23,6 +25,17 @@ void SGD::update_step(const Tensor& g, Variable& w, double lr) {
   m.assign(m * momentum_ - g * lr);
   if (nesterov_) w.assign_add(m * momentum_ - g * lr);
   else w.assign_add(m);
+}
+
+void SGD::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+  if (momentum_ == 0.0) {
+    training::apply_gradient_descent(w, g, {.learning_rate = lr, .weight_decay = weight_decay()});
+    return;
+  }
+  training::apply_keras_momentum(w, slots(w, "momentum"), g,
+                                 {.learning_rate = lr, .momentum = momentum_, .nesterov = nesterov_,
+                                  .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

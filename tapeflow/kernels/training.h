@@ -1,0 +1,122 @@
+// The per-element updates of the fused training ops (core/ops/training.h), written once for the
+// CPU loop and the CUDA kernel. An update sees one element of each of its kLists tensors:
+// p[0] the variable, then its slots, then the gradient last (read only). Every update first
+// applies Keras's weight decay (w -= w * decay, decay = weight_decay * learning_rate) and then
+// the optimizer's formula, with the same operation order as the composite update in
+// nn/optimizers/, so both paths round alike.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "tapeflow/util/half.h"
+
+namespace tapeflow::kernels {
+
+template <typename T>
+TF_HOST_DEVICE inline void apply_weight_decay(T& w, T decay) {
+  if (decay != T(0)) w = w - w * decay;
+}
+
+/// w -= g * lr.  Lists: w, g.
+template <typename T>
+struct GradientDescentUpdate {
+  static constexpr int kLists = 2;
+  T lr, decay;
+  TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
+    T& w = p[0][i];
+    const T g = p[1][i];
+    apply_weight_decay(w, decay);
+    w = w - g * lr;
+  }
+};
+
+/// Keras's SGD momentum: m = m * momentum - g * lr; w += m (nesterov: w += m * momentum - g * lr).
+/// Lists: w, m, g.
+template <typename T, bool kNesterov>
+struct KerasMomentumUpdate {
+  static constexpr int kLists = 3;
+  T lr, momentum, decay;
+  TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
+    T& w = p[0][i];
+    T& m = p[1][i];
+    const T g = p[2][i];
+    apply_weight_decay(w, decay);
+    m = m * momentum - g * lr;
+    if constexpr (kNesterov) w = w + (m * momentum - g * lr);
+    else w = w + m;
+  }
+};
+
+/// Adam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps), with
+/// alpha = lr sqrt(1 - b2^t) / (1 - b1^t). AMSGrad divides by the running maximum v_hat of v.
+/// Lists: w, m, v, g (AMSGrad: w, m, v, v_hat, g).
+template <typename T, bool kAmsgrad>
+struct AdamUpdate {
+  static constexpr int kLists = kAmsgrad ? 5 : 4;
+  T alpha, one_minus_beta_1, one_minus_beta_2, epsilon, decay;
+  TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
+    T& w = p[0][i];
+    T& m = p[1][i];
+    T& v = p[2][i];
+    const T g = p[kLists - 1][i];
+    apply_weight_decay(w, decay);
+    m = m + (g - m) * one_minus_beta_1;
+    v = v + (g * g - v) * one_minus_beta_2;
+    T denom_v = v;
+    if constexpr (kAmsgrad) {
+      T& v_hat = p[3][i];
+      v_hat = v_hat > v ? v_hat : v;
+      denom_v = v_hat;
+    }
+    w = w - m * alpha / (std::sqrt(denom_v) + epsilon);
+  }
+};
+
+/// Adagrad: acc += g^2; w -= g * lr / sqrt(acc + eps).  Lists: w, acc, g.
+template <typename T>
+struct AdagradUpdate {
+  static constexpr int kLists = 3;
+  T lr, epsilon, decay;
+  TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
+    T& w = p[0][i];
+    T& acc = p[1][i];
+    const T g = p[2][i];
+    apply_weight_decay(w, decay);
+    acc = acc + g * g;
+    w = w - g * lr / std::sqrt(acc + epsilon);
+  }
+};
+
+/// RMSprop: v = v rho + g^2 (1 - rho); centered: a = a rho + g (1 - rho), denominator v - a^2 + eps
+/// (else v + eps); increment = g lr / sqrt(denominator); with momentum m = m momentum + increment
+/// and w -= m, else w -= increment.  Lists: w, v, [a], [m], g.
+template <typename T, bool kCentered, bool kMomentum>
+struct RMSpropUpdate {
+  static constexpr int kLists = 3 + int(kCentered) + int(kMomentum);
+  T lr, rho, one_minus_rho, momentum, epsilon, decay;
+  TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
+    T& w = p[0][i];
+    T& v = p[1][i];
+    const T g = p[kLists - 1][i];
+    apply_weight_decay(w, decay);
+    v = v * rho + g * g * one_minus_rho;
+    T denominator;
+    if constexpr (kCentered) {
+      T& a = p[2][i];
+      a = a * rho + g * one_minus_rho;
+      denominator = v - a * a + epsilon;
+    } else {
+      denominator = v + epsilon;
+    }
+    const T increment = g * lr * (T(1) / std::sqrt(denominator));
+    if constexpr (kMomentum) {
+      T& m = p[2 + int(kCentered)][i];
+      m = m * momentum + increment;
+      w = w - m;
+    } else {
+      w = w - increment;
+    }
+  }
+};
+
+}  // namespace tapeflow::kernels
