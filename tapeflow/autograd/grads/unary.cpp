@@ -15,7 +15,7 @@ Tensor num(double v, const Tensor& like) { return scalar_tensor(v, like.dtype())
 
 #define RULE(NAME, EXPR) \
   InputGrads NAME(const GradContext& c) { const Tensor& g = c.grad(); const Tensor& x = c.input(0); \
-    const Tensor& y = c.output(0); (void)x; (void)y; return {EXPR}; }
+    const Tensor& y = c.output(0); (void)g; (void)x; (void)y; return {EXPR}; }
 RULE(neg_grad, negative(g))
 RULE(abs_grad, g * sign(x))
 RULE(sign_grad, zeros_like(x))  // TF: zeros, not None
