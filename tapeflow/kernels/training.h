@@ -20,6 +20,7 @@ TF_HOST_DEVICE inline void apply_weight_decay(T& w, T decay) {
 /// w -= g * lr.  Lists: w, g.
 template <typename T>
 struct GradientDescentUpdate {
+  using value_type = T;
   static constexpr int kLists = 2;
   T lr, decay;
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
@@ -34,6 +35,7 @@ struct GradientDescentUpdate {
 /// Lists: w, m, g.
 template <typename T, bool kNesterov>
 struct KerasMomentumUpdate {
+  using value_type = T;
   static constexpr int kLists = 3;
   T lr, momentum, decay;
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
@@ -52,6 +54,7 @@ struct KerasMomentumUpdate {
 /// Lists: w, m, v, g (AMSGrad: w, m, v, v_hat, g).
 template <typename T, bool kAmsgrad>
 struct AdamUpdate {
+  using value_type = T;
   static constexpr int kLists = kAmsgrad ? 5 : 4;
   T alpha, one_minus_beta_1, one_minus_beta_2, epsilon, decay;
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
@@ -75,6 +78,7 @@ struct AdamUpdate {
 /// Adagrad: acc += g^2; w -= g * lr / sqrt(acc + eps).  Lists: w, acc, g.
 template <typename T>
 struct AdagradUpdate {
+  using value_type = T;
   static constexpr int kLists = 3;
   T lr, epsilon, decay;
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
@@ -92,6 +96,7 @@ struct AdagradUpdate {
 /// and w -= m, else w -= increment.  Lists: w, v, [a], [m], g.
 template <typename T, bool kCentered, bool kMomentum>
 struct RMSpropUpdate {
+  using value_type = T;
   static constexpr int kLists = 3 + int(kCentered) + int(kMomentum);
   T lr, rho, one_minus_rho, momentum, epsilon, decay;
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
@@ -118,5 +123,41 @@ struct RMSpropUpdate {
     }
   }
 };
+
+/// The fused training ops, as the kernels name them to pick their update.
+enum class FusedOp { kGradientDescent, kKerasMomentum, kAdam, kAdagrad, kRMSProp };
+
+/// Calls run(update) once with the per-element update that op kOp's attributes `a`
+/// (ops::FusedApplyAttrs) select, over float64 or float32: the one mapping from attributes to
+/// update functors, shared by the CPU and CUDA kernels. `lists_per_var` is the op's number of
+/// inputs per variable (it tells whether RMSprop has a momentum list).
+template <FusedOp kOp, typename T, typename Attrs, typename Run>
+void with_update(const Attrs& a, int64_t lists_per_var, Run&& run) {
+  if constexpr (kOp == FusedOp::kGradientDescent) {
+    run(GradientDescentUpdate<T>{T(a.learning_rate), T(a.decay)});
+  } else if constexpr (kOp == FusedOp::kKerasMomentum) {
+    if (a.nesterov) run(KerasMomentumUpdate<T, true>{T(a.learning_rate), T(a.momentum), T(a.decay)});
+    else run(KerasMomentumUpdate<T, false>{T(a.learning_rate), T(a.momentum), T(a.decay)});
+  } else if constexpr (kOp == FusedOp::kAdam) {
+    const T alpha(a.learning_rate), c1(1.0 - a.beta_1), c2(1.0 - a.beta_2), eps(a.epsilon), decay(a.decay);
+    if (a.amsgrad) run(AdamUpdate<T, true>{alpha, c1, c2, eps, decay});
+    else run(AdamUpdate<T, false>{alpha, c1, c2, eps, decay});
+  } else if constexpr (kOp == FusedOp::kAdagrad) {
+    run(AdagradUpdate<T>{T(a.learning_rate), T(a.epsilon), T(a.decay)});
+  } else {
+    const bool momentum = lists_per_var == 4 + int64_t(a.centered);
+    const T lr(a.learning_rate), rho(a.rho), omr(1.0 - a.rho), mom(a.momentum), eps(a.epsilon), decay(a.decay);
+    if (a.centered && momentum) run(RMSpropUpdate<T, true, true>{lr, rho, omr, mom, eps, decay});
+    else if (a.centered) run(RMSpropUpdate<T, true, false>{lr, rho, omr, mom, eps, decay});
+    else if (momentum) run(RMSpropUpdate<T, false, true>{lr, rho, omr, mom, eps, decay});
+    else run(RMSpropUpdate<T, false, false>{lr, rho, omr, mom, eps, decay});
+  }
+}
+
+template <FusedOp kOp, typename Attrs, typename Run>
+void with_update(const Attrs& a, bool float64, int64_t lists_per_var, Run&& run) {
+  if (float64) with_update<kOp, double>(a, lists_per_var, run);
+  else with_update<kOp, float>(a, lists_per_var, run);
+}
 
 }  // namespace tapeflow::kernels

@@ -81,69 +81,23 @@ void run_update(KernelContext& ctx, const Update& update) {
   launch();
 }
 
-template <template <typename> class Kernel>
-void typed(KernelContext& ctx) {
-  if (ctx.input(0).dtype() == DType::kFloat64) Kernel<double>::run(ctx);
-  else Kernel<float>::run(ctx);
+/// The kernel of fused op kOp: the update its attributes select, over all its variables.
+template <FusedOp kOp>
+void fused_apply(KernelContext& ctx) {
+  const auto& a = ctx.attr<ops::FusedApplyAttrs>();
+  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
+                   [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
 }
-
-template <typename T>
-struct GradientDescent {
-  static void run(KernelContext& ctx) {
-    const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-    run_update<T>(ctx, GradientDescentUpdate<T>{T(a.learning_rate), T(a.decay)});
-  }
-};
-
-template <typename T>
-struct KerasMomentum {
-  static void run(KernelContext& ctx) {
-    const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-    if (a.nesterov) run_update<T>(ctx, KerasMomentumUpdate<T, true>{T(a.learning_rate), T(a.momentum), T(a.decay)});
-    else run_update<T>(ctx, KerasMomentumUpdate<T, false>{T(a.learning_rate), T(a.momentum), T(a.decay)});
-  }
-};
-
-template <typename T>
-struct Adam {
-  static void run(KernelContext& ctx) {
-    const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-    const T alpha(a.learning_rate), c1(1.0 - a.beta_1), c2(1.0 - a.beta_2), eps(a.epsilon), decay(a.decay);
-    if (a.amsgrad) run_update<T>(ctx, AdamUpdate<T, true>{alpha, c1, c2, eps, decay});
-    else run_update<T>(ctx, AdamUpdate<T, false>{alpha, c1, c2, eps, decay});
-  }
-};
-
-template <typename T>
-struct Adagrad {
-  static void run(KernelContext& ctx) {
-    const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-    run_update<T>(ctx, AdagradUpdate<T>{T(a.learning_rate), T(a.epsilon), T(a.decay)});
-  }
-};
-
-template <typename T>
-struct RMSprop {
-  static void run(KernelContext& ctx) {
-    const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-    const bool momentum = int64_t(ctx.inputs.size()) / a.num_vars == 4 + int64_t(a.centered);
-    const T lr(a.learning_rate), rho(a.rho), omr(1.0 - a.rho), mom(a.momentum), eps(a.epsilon), decay(a.decay);
-    if (a.centered && momentum) run_update<T>(ctx, RMSpropUpdate<T, true, true>{lr, rho, omr, mom, eps, decay});
-    else if (a.centered) run_update<T>(ctx, RMSpropUpdate<T, true, false>{lr, rho, omr, mom, eps, decay});
-    else if (momentum) run_update<T>(ctx, RMSpropUpdate<T, false, true>{lr, rho, omr, mom, eps, decay});
-    else run_update<T>(ctx, RMSpropUpdate<T, false, false>{lr, rho, omr, mom, eps, decay});
-  }
-};
 
 }  // namespace
 
 void register_training_kernels() {
   const auto gpu = DeviceType::kGPU;
-  register_kernel(ops::FusedApplyGradientDescent, gpu, typed<GradientDescent>);
-  register_kernel(ops::FusedApplyKerasMomentum, gpu, typed<KerasMomentum>);
-  register_kernel(ops::FusedApplyAdam, gpu, typed<Adam>);
-  register_kernel(ops::FusedApplyAdagrad, gpu, typed<Adagrad>);
-  register_kernel(ops::FusedApplyRMSProp, gpu, typed<RMSprop>);
+  register_kernel(ops::FusedApplyGradientDescent, gpu, fused_apply<FusedOp::kGradientDescent>);
+  register_kernel(ops::FusedApplyKerasMomentum, gpu, fused_apply<FusedOp::kKerasMomentum>);
+  register_kernel(ops::FusedApplyAdam, gpu, fused_apply<FusedOp::kAdam>);
+  register_kernel(ops::FusedApplyAdagrad, gpu, fused_apply<FusedOp::kAdagrad>);
+  register_kernel(ops::FusedApplyRMSProp, gpu, fused_apply<FusedOp::kRMSProp>);
 }
 
 }  // namespace tapeflow::kernels::cuda
