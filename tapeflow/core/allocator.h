@@ -69,9 +69,15 @@ class Allocator {
   virtual void empty_cache() {}
 };
 
-/// The host allocator: 64-byte aligned; large blocks are cached so that repeated large
-/// temporaries do not page-fault on every op.
+/// The host allocator: 64-byte aligned, caching. Requests are rounded up to a size class and
+/// freed blocks are kept for reuse (up to 2 GiB), so repeated temporaries neither go through
+/// malloc nor page-fault on every op; empty_cache() returns them to the system.
 Allocator* cpu_allocator();
+
+namespace internal {
+/// The bytes cpu_allocator() reserves for a request of nbytes (its size class).
+std::size_t cpu_allocation_size(std::size_t nbytes);
+}  // namespace internal
 
 /// A contiguous buffer on one device. For string tensors it holds constructed std::string objects.
 struct Storage {
