@@ -36,9 +36,12 @@ void run_update(KernelContext& ctx, const Update& update) {
       T* p[kLists];
       for (int l = 0; l < kLists; ++l) p[l] = ptr(l, k);
       const int64_t b = std::max(lo, begin[k]) - begin[k], e = std::min(hi, begin[k + 1]) - begin[k];
-      // The lists never alias (distinct variables, private buffers), so the loop may vectorize.
+      // The lists never alias (distinct variables, private buffers), so the loop may vectorize;
+      // a local copy of the update keeps its coefficients in registers (stores through p could
+      // otherwise alias them, and GCC then gives up on the loop).
+      const Update u = update;
 #pragma omp simd
-      for (int64_t i = b; i < e; ++i) update(p, i);
+      for (int64_t i = b; i < e; ++i) u(p, i);
     }
   });
 }
