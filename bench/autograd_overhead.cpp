@@ -34,7 +34,8 @@ constexpr const char* kHelp = R"(autograd_overhead: host time of tf::GradientTap
     tensors) per op, and their difference.
 Kernels run on one thread (bench/run_autograd_overhead.sh sets OMP_NUM_THREADS=1). Times are
 medians over interleaved iterations (tape and replay alternate, so both see the same
-machine state). The libtorch peer (bench/autograd_overhead_libtorch.cpp) measures
+machine state, and which of the two runs first alternates too, so neither always inherits
+the other's cache contents). The libtorch peer (bench/autograd_overhead_libtorch.cpp) measures
 loss.backward() on the same two computations.
 Options: --iters N (default 2001), --case mlp|chain (default both), --help.
 )";
@@ -119,7 +120,10 @@ void mlp(int iters) {
     }
   std::vector<double> tape, rep, diff;
   for (int i = 0; i < iters; ++i) {
-    const double t = tape_backward(tg), r = replay(rg);
+    // Alternate which variant runs first, so neither always inherits the other's cache state.
+    double t, r;
+    if (i % 2 == 0) t = tape_backward(tg), r = replay(rg);
+    else r = replay(rg), t = tape_backward(tg);
     tape.push_back(t);
     rep.push_back(r);
     diff.push_back(t - r);
@@ -169,7 +173,10 @@ void chain(int iters) {
   }
   std::vector<double> tape, rep, diff;
   for (int i = 0; i < iters; ++i) {
-    const double t = tape_backward(tg), r = replay(rg);
+    // Alternate which variant runs first, so neither always inherits the other's cache state.
+    double t, r;
+    if (i % 2 == 0) t = tape_backward(tg), r = replay(rg);
+    else r = replay(rg), t = tape_backward(tg);
     tape.push_back(t);
     rep.push_back(r);
     diff.push_back(t - r);
