@@ -52,9 +52,24 @@ bool same(const tf::Tensor& a, const tf::Tensor& b) {
   return va.size() == vb.size() && std::memcmp(va.data(), vb.data(), va.size() * sizeof(float)) == 0;
 }
 
-struct Figures {
-  double tape_ns = 0, replay_ns = 0, overhead_ns = 0;  // medians
+/// Per-iteration times of the two variants, `iters` times, alternating which runs first so
+/// that neither always inherits the other's cache state.
+struct Timings {
+  std::vector<double> tape, replay, diff;
 };
+template <typename TapeFn, typename ReplayFn>
+Timings interleave(int iters, TapeFn&& tape_backward, ReplayFn&& replay) {
+  Timings out;
+  for (int i = 0; i < iters; ++i) {
+    double t, r;
+    if (i % 2 == 0) t = tape_backward(), r = replay();
+    else r = replay(), t = tape_backward();
+    out.tape.push_back(t);
+    out.replay.push_back(r);
+    out.diff.push_back(t - r);
+  }
+  return out;
+}
 
 void mlp(int iters) {
   constexpr int kRecordedOps = 7;
@@ -118,16 +133,8 @@ void mlp(int iters) {
       std::cerr << "replay differs from the tape's gradient " << i << "\n";
       std::exit(1);
     }
-  std::vector<double> tape, rep, diff;
-  for (int i = 0; i < iters; ++i) {
-    // Alternate which variant runs first, so neither always inherits the other's cache state.
-    double t, r;
-    if (i % 2 == 0) t = tape_backward(tg), r = replay(rg);
-    else r = replay(rg), t = tape_backward(tg);
-    tape.push_back(t);
-    rep.push_back(r);
-    diff.push_back(t - r);
-  }
+  const auto [tape, rep, diff] =
+      interleave(iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
   std::cout << "mlp_recorded_ops " << kRecordedOps << " ops\n";
   std::cout << "mlp_backward_tapeflow " << median(tape) << " ns\n";
   std::cout << "mlp_replay_tapeflow " << median(rep) << " ns\n";
@@ -171,16 +178,8 @@ void chain(int iters) {
     std::cerr << "chain replay differs from the tape's gradient\n";
     std::exit(1);
   }
-  std::vector<double> tape, rep, diff;
-  for (int i = 0; i < iters; ++i) {
-    // Alternate which variant runs first, so neither always inherits the other's cache state.
-    double t, r;
-    if (i % 2 == 0) t = tape_backward(tg), r = replay(rg);
-    else r = replay(rg), t = tape_backward(tg);
-    tape.push_back(t);
-    rep.push_back(r);
-    diff.push_back(t - r);
-  }
+  const auto [tape, rep, diff] =
+      interleave(iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
   std::cout << "chain_recorded_ops " << kRecordedOps << " ops\n";
   std::cout << "chain_backward_per_op_tapeflow " << median(tape) / kRecordedOps << " ns\n";
   std::cout << "chain_replay_per_op_tapeflow " << median(rep) / kRecordedOps << " ns\n";

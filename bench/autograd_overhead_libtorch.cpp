@@ -24,6 +24,24 @@ double median(std::vector<double> v) {
 }
 double minimum(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
+/// Per-iteration times, alternating which variant runs first (as bench/autograd_overhead.cpp).
+struct Timings {
+  std::vector<double> backward, replay, diff;
+};
+template <typename BackwardFn, typename ReplayFn>
+Timings interleave(int iters, BackwardFn& backward, ReplayFn& replay) {
+  Timings out;
+  for (int i = 0; i < iters; ++i) {
+    double b, r;
+    if (i % 2 == 0) b = backward(), r = replay();
+    else r = replay(), b = backward();
+    out.backward.push_back(b);
+    out.replay.push_back(r);
+    out.diff.push_back(b - r);
+  }
+  return out;
+}
+
 void mlp(int iters) {
   constexpr int kRecordedOps = 7;
   torch::manual_seed(1);
@@ -68,15 +86,7 @@ void mlp(int iters) {
     return since_ns(t0);
   };
   for (int i = 0; i < 50; ++i) backward(), replay();
-  std::vector<double> bw, rep, diff;
-  for (int i = 0; i < iters; ++i) {
-    double b, r;  // which runs first alternates, as in bench/autograd_overhead.cpp
-    if (i % 2 == 0) b = backward(), r = replay();
-    else r = replay(), b = backward();
-    bw.push_back(b);
-    rep.push_back(r);
-    diff.push_back(b - r);
-  }
+  const auto [bw, rep, diff] = interleave(iters, backward, replay);
   std::cout << "mlp_backward_libtorch " << median(bw) << " ns\n";
   std::cout << "mlp_replay_libtorch " << median(rep) << " ns\n";
   std::cout << "mlp_overhead_per_op_libtorch " << median(diff) / kRecordedOps << " ns\n";
@@ -107,15 +117,7 @@ void chain(int iters) {
     return since_ns(t0);
   };
   for (int i = 0; i < 50; ++i) backward(), replay();
-  std::vector<double> bw, rep, diff;
-  for (int i = 0; i < iters; ++i) {
-    double b, r;  // which runs first alternates, as in bench/autograd_overhead.cpp
-    if (i % 2 == 0) b = backward(), r = replay();
-    else r = replay(), b = backward();
-    bw.push_back(b);
-    rep.push_back(r);
-    diff.push_back(b - r);
-  }
+  const auto [bw, rep, diff] = interleave(iters, backward, replay);
   std::cout << "chain_backward_per_op_libtorch " << median(bw) / kRecordedOps << " ns\n";
   std::cout << "chain_replay_per_op_libtorch " << median(rep) / kRecordedOps << " ns\n";
   std::cout << "chain_overhead_per_op_libtorch " << median(diff) / kRecordedOps << " ns\n";

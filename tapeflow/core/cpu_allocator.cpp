@@ -48,7 +48,7 @@ class CpuAllocator final : public Allocator {
     if (nbytes > (std::size_t(1) << 62))
       TF_THROW(ResourceExhaustedError, "", "OOM when allocating ", nbytes, " bytes on CPU:0");
     const SizeClass c = size_class(nbytes);
-    void* p = take_cached(c.index);
+    void* p = take_cached(c);
     if (!p) {
       p = std::aligned_alloc(kAlignment, c.bytes);
       if (!p) {
@@ -95,20 +95,14 @@ class CpuAllocator final : public Allocator {
     }
     std::free(ptr);
   }
-  void* take_cached(int index) {
+  void* take_cached(const SizeClass& c) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto& blocks = free_[index];
+    auto& blocks = free_[c.index];
     if (blocks.empty()) return nullptr;
     void* p = blocks.back();  // the most recently freed block: its pages are likely still in cache
     blocks.pop_back();
-    cached_bytes_ -= size_class_bytes(index);
+    cached_bytes_ -= c.bytes;
     return p;
-  }
-  static std::size_t size_class_bytes(int index) {
-    if (index < kSmallClasses) return static_cast<std::size_t>(index + 1) * kAlignment;
-    const int k = (index - kSmallClasses) / kSubclasses + 9;
-    const int j = (index - kSmallClasses) % kSubclasses + 1;
-    return (std::size_t(1) << k) + static_cast<std::size_t>(j) * (std::size_t(1) << (k - 2));
   }
 
   std::atomic<int64_t> current_{0}, peak_{0}, live_{0};
