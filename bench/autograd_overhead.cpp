@@ -23,15 +23,16 @@ constexpr const char* kHelp = R"(autograd_overhead: host time of tf::GradientTap
       tape   = tape.gradient(loss, {w1, b1, w2, b2}) on a freshly recorded tape, and
       replay = the very same backward op calls the gradient rules issue (seed, Mean's, the
                cross-entropy's, AddV2's, MatMul's, Relu's) on the tensors of an identical
-               untimed forward run without a tape, then dropping those tensors (the tape frees
-               its recording inside gradient too); bit-identical gradients (checked).
+               untimed forward run without a tape, keeping what the tape keeps (the values the
+               rules read) and dropping it at the end (the tape frees its recording inside
+               gradient too); bit-identical gradients (checked).
     overhead per op = median over iterations of (tape - replay) / 7: the tape's own host work
     (finding the path, looking up rules, building contexts, accumulating, freeing the recording).
     Also printed: (min tape - min replay) / 7, the same difference at the quietest iterations.
 (b) Tiny chain: y = -(-(...-(x))) with N = 256 Neg ops on a 16-float32 watched tensor, then
     reduce_sum. Kernels are negligible; we report the whole backward (tape.gradient) per
-    recorded op, the replay (the N + 2 backward op calls alone, then dropping the forward's
-    tensors) per op, and their difference.
+    recorded op, the replay (the N + 2 backward op calls alone; the tape keeps none of the
+    forward's values, as no rule here reads one) per op, and their difference.
 Kernels run on one thread (bench/run_autograd_overhead.sh sets OMP_NUM_THREADS=1). Times are
 medians over interleaved iterations (tape and replay alternate, so both see the same
 machine state, and which of the two runs first alternates too, so neither always inherits
@@ -93,34 +94,38 @@ void mlp(int iters) {
     return since_ns(t0);
   };
 
-  // The replay runs the same forward (untimed, no tape), keeps what the tape would keep, and
-  // drops it at the end of the timed backward, as tape.gradient frees its recording.
+  // The replay runs the same forward (untimed, no tape), keeps the values the tape keeps (those
+  // the gradient rules read: MatMul's inputs, Relu's output, the cross-entropy's logits and
+  // backprop) and drops them at the end of the timed backward, as tape.gradient frees its recording.
   struct Saved {
-    tf::Tensor w1, b1, w2, b2, a1, h, logits, loss;
-    tf::TensorList xent;
+    tf::Tensor w1, w2, h, logits, backprop, loss;
   };
   auto replay = [&](std::vector<tf::Tensor>& grads) {
     auto s = std::make_unique<Saved>();
-    s->w1 = w1, s->b1 = b1, s->w2 = w2, s->b2 = b2;
-    s->a1 = tf::matmul(x, s->w1) + s->b1;
-    s->h = tf::nn::relu(s->a1);
-    s->logits = tf::matmul(s->h, s->w2) + s->b2;
+    s->w1 = w1, s->w2 = w2;
+    s->h = tf::nn::relu(tf::matmul(x, s->w1) + b1);
+    s->logits = tf::matmul(s->h, s->w2) + b2;
     const tf::Tensor xent_in[2] = {s->logits, labels};
     const tf::OutputSpec xent_specs[2] = {{tf::Shape{32}, tf::float32}, {tf::Shape{32, 10}, tf::float32}};
-    s->xent = tf::dispatch(tf::ops::SparseSoftmaxCrossEntropyWithLogits, xent_in, nullptr, xent_specs);
-    s->loss = tf::reduce_mean(s->xent[0]);
+    tf::TensorList xent = tf::dispatch(tf::ops::SparseSoftmaxCrossEntropyWithLogits, xent_in, nullptr, xent_specs);
+    s->backprop = xent[1];
+    s->loss = tf::reduce_mean(xent[0]);
+    xent.clear();
     grads.clear();
     auto t0 = Clock::now();
-    tf::Tensor g = tf::ones_like(s->loss);                                                    // seed
-    g = tf::broadcast_to(tf::reshape(g, {1}) / tf::scalar_tensor(32.0, tf::float32), {32});  // Mean
-    tf::Tensor g_logits = tf::expand_dims(g, -1) * s->xent[1];                                // SparseSoftmaxXent
-    tf::Tensor g_b2 = tf::reduce_sum(g_logits, std::vector<int>{0});                          // AddV2
-    tf::Tensor g_h = tf::matmul(g_logits, s->w2, {.transpose_b = true});                     // MatMul
-    tf::Tensor g_w2 = tf::matmul(s->h, g_logits, {.transpose_a = true});
-    tf::Tensor g_a1 = g_h * tf::cast(tf::greater(s->a1, tf::scalar_tensor(0.0, tf::float32)), tf::float32);  // Relu
-    tf::Tensor g_b1 = tf::reduce_sum(g_a1, std::vector<int>{0});                              // AddV2
-    tf::Tensor g_w1 = tf::matmul(x, g_a1, {.transpose_a = true});                            // MatMul (x needs none)
-    grads = {g_w1, g_b1, g_w2, g_b2};
+    {  // the intermediate gradients die inside the timed region, as they do inside tape.gradient
+      tf::Tensor g = tf::ones_like(s->loss);                                                    // seed
+      g = tf::broadcast_to(tf::reshape(g, {1}) / tf::scalar_tensor(32.0, tf::float32), {32});  // Mean
+      tf::Tensor g_logits = tf::expand_dims(g, -1) * s->backprop;                               // SparseSoftmaxXent
+      tf::Tensor g_b2 = tf::reduce_sum(g_logits, std::vector<int>{0});                          // AddV2
+      tf::Tensor g_h = tf::matmul(g_logits, s->w2, {.transpose_b = true});                     // MatMul
+      tf::Tensor g_w2 = tf::matmul(s->h, g_logits, {.transpose_a = true});
+      const tf::Tensor zero = tf::scalar_tensor(0.0, tf::float32);
+      tf::Tensor g_a1 = g_h * tf::cast(tf::greater(s->h, zero), tf::float32);                  // Relu
+      tf::Tensor g_b1 = tf::reduce_sum(g_a1, std::vector<int>{0});                              // AddV2
+      tf::Tensor g_w1 = tf::matmul(x, g_a1, {.transpose_a = true});                            // MatMul (x needs none)
+      grads = {g_w1, g_b1, g_w2, g_b2};
+    }
     s.reset();
     return since_ns(t0);
   };
@@ -159,9 +164,10 @@ void chain(int iters) {
     return since_ns(t0);
   };
   auto replay = [&](tf::Tensor& grad) {
-    tf::Tensor y = x;  // the same forward, untimed and without a tape
-    std::vector<tf::Tensor> kept;  // what the tape keeps alive until the backward pass
-    for (int i = 0; i < kChain; ++i) kept.push_back(y = tf::negative(y));
+    // The same forward, untimed and without a tape. Neg's and Sum's rules read no forward value,
+    // so the tape keeps none of the intermediate results alive either.
+    tf::Tensor y = x;
+    for (int i = 0; i < kChain; ++i) y = tf::negative(y);
     const tf::Tensor loss = tf::reduce_sum(y);
     grad = tf::Tensor();
     auto t0 = Clock::now();
@@ -169,7 +175,6 @@ void chain(int iters) {
     g = tf::broadcast_to(tf::reshape(g, {1}), {16});      // Sum
     for (int i = 0; i < kChain; ++i) g = tf::negative(g);  // Neg
     grad = g;
-    kept.clear();
     return since_ns(t0);
   };
   tf::Tensor tg, rg;

@@ -31,7 +31,8 @@ void custom_gradient_kernel(KernelContext& ctx) {
 
 InputGrads custom_gradient_grad(const GradContext& c) {
   const auto& a = c.attr<CustomGradientAttrs>();
-  std::vector<Tensor> upstream(c.output_grads.begin(), c.output_grads.end());
+  std::vector<Tensor> upstream;
+  for (std::size_t i = 0; i < c.outputs.size(); ++i) upstream.push_back(c.grad(i));
   auto [input_grads, variable_grads] = (*a.grad_fn)(upstream, a.variables);
   TF_CHECK_ARG(input_grads.size() == a.num_inputs, "CustomGradient", "the gradient function of a custom_gradient "
                "returned ", input_grads.size(), " gradients for ", a.num_inputs, " inputs");

@@ -1,5 +1,6 @@
 #include "tapeflow/autograd/gradient_registry.h"
 
+#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/reduction.h"
 
 namespace tapeflow::autograd {
@@ -8,10 +9,16 @@ namespace {
 InputGrads not_differentiable_marker(const GradContext&) { return {}; }
 }  // namespace
 
-void register_gradient(OpDef& op, GradFn fn) { op.gradient = reinterpret_cast<const void*>(fn); }
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads) {
+  op.gradient = reinterpret_cast<const void*>(fn);
+  op.gradient_reads_inputs = reads.inputs;
+  op.gradient_reads_outputs = reads.outputs;
+}
 void register_not_differentiable(OpDef& op) {
   op.gradient = reinterpret_cast<const void*>(&not_differentiable_marker);
 }
+
+Tensor GradContext::zeros_for(const Tensor& output) { return zeros_like(output); }
 
 GradFn gradient_function(const OpDef& op) {
   if (!op.gradient) throw LookupError(std::string("gradient registry has no entry for: ") + op.name);

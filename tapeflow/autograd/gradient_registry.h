@@ -15,10 +15,11 @@ struct GradContext {
   std::span<const Tensor> inputs;
   std::span<const Tensor> outputs;
   const OpAttrs* attrs;
-  /// d(target)/d(output i); an output that received no gradient gets zeros of its shape.
-  std::span<const Tensor> output_grads;
-  /// Bit i is clear when no gradient reached output i and output_grads[i] is the tape's zeros, so
-  /// that a rule may skip the term (TF's _is_zeros_tensor).
+  /// d(target)/d(output i), undefined where no gradient reached output i: read them through
+  /// grad(i), which makes those zeros of the output's shape when a rule first asks.
+  std::span<Tensor> output_grads;
+  /// Bit i is clear when no gradient reached output i (grad(i) is zeros), so that a rule may skip
+  /// the term (TF's _is_zeros_tensor) without the zeros ever being made.
   uint64_t received = ~uint64_t{0};
   /// Bit i is set when the tape will use input i's gradient (a floating input on the path from a
   /// source); a rule may return std::nullopt for the others (TF's skip_input_indices).
@@ -26,11 +27,18 @@ struct GradContext {
 
   const Tensor& input(std::size_t i) const { return inputs[i]; }
   const Tensor& output(std::size_t i) const { return outputs[i]; }
-  const Tensor& grad(std::size_t i = 0) const { return output_grads[i]; }
+  const Tensor& grad(std::size_t i = 0) const {
+    Tensor& g = output_grads[i];
+    if (!g.defined()) g = zeros_for(outputs[i]);
+    return g;
+  }
   bool has_grad(std::size_t i) const { return i >= 64 || ((received >> i) & 1u) != 0; }
   bool needs_grad(std::size_t i) const { return i >= 64 || ((needed >> i) & 1u) != 0; }
   template <typename A>
   const A& attr() const { return static_cast<const A&>(*attrs); }
+
+ private:
+  static Tensor zeros_for(const Tensor& output);
 };
 
 /// Returns d(target)/d(input i) for each input; std::nullopt where an input gets no gradient
@@ -38,8 +46,20 @@ struct GradContext {
 using InputGrads = util::SmallVector<std::optional<Tensor>, 4>;
 using GradFn = InputGrads (*)(const GradContext& ctx);
 
-/// Registers `fn` as the gradient of `op`.
-void register_gradient(OpDef& op, GradFn fn);
+/// The forward values a gradient rule reads, as bit masks over the op's inputs and outputs. The
+/// tape keeps those; of the others it keeps only shape, dtype and device, so their buffers are
+/// freed as soon as nothing else holds them (TF's OpGradientDoesntRequireInputIndices /
+/// OutputIndices). A rule must not read the data of a value it leaves out, in any branch.
+struct ReadsValues {
+  uint64_t inputs = ~uint64_t{0};
+  uint64_t outputs = ~uint64_t{0};
+};
+inline constexpr ReadsValues kReadsNothing{0, 0};
+inline constexpr ReadsValues kReadsInputs{~uint64_t{0}, 0};
+inline constexpr ReadsValues kReadsOutputs{0, ~uint64_t{0}};
+
+/// Registers `fn` as the gradient of `op`; `reads` says which forward values it uses (all by default).
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {});
 /// Marks `op` as having no gradient (TF's NotDifferentiable): it yields no gradient instead of
 /// raising LookupError.
 void register_not_differentiable(OpDef& op);

@@ -54,8 +54,11 @@ class IdMap {
     return true;
   }
 
+  /// Room for `n` ids without rehashing: one allocation, however far the table must grow.
   void reserve(std::size_t n) {
-    while (n * 4 > slots_.size() * 3) grow();
+    std::size_t cap = slots_.empty() ? 16 : slots_.size();
+    while (n * 4 > cap * 3) cap *= 2;
+    if (cap != slots_.size()) rehash(cap);
   }
   void clear() {
     slots_.clear();
@@ -77,10 +80,11 @@ class IdMap {
   std::size_t mask() const { return slots_.size() - 1; }
   // Fibonacci hashing spreads the consecutive ids over the table.
   std::size_t home(uint64_t id) const { return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_); }
-  void grow() {
+  void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
+  void rehash(std::size_t cap) {
     std::vector<Slot> old = std::move(slots_);
-    const std::size_t cap = old.empty() ? 16 : old.size() * 2;
-    slots_.assign(cap, Slot{});
+    slots_.clear();
+    slots_.resize(cap);
     shift_ = 64;
     for (std::size_t c = cap; c > 1; c >>= 1) --shift_;
     size_ = 0;

@@ -109,21 +109,20 @@ void GradientTape::watch(const Tensor& t) {
 }
 
 void GradientTape::watch(const Variable& v) {
-  if (watched_vars_.emplace(v.id(), v).second) watch_order_.push_back(v.id());
+  auto [index, fresh] = watched_index_.try_emplace(v.id());
+  if (!fresh) return;
+  *index = static_cast<uint32_t>(watched_vars_.size());
+  watched_vars_.push_back(v);
 }
 
-std::vector<Variable> GradientTape::watched_variables() const {
-  std::vector<Variable> out;
-  for (uint64_t id : watch_order_) out.push_back(watched_vars_.at(id));
-  return out;
-}
+std::vector<Variable> GradientTape::watched_variables() const { return watched_vars_; }
 
 bool GradientTape::is_tracked(const Tensor& t) const {
-  if (const auto& vi = t.unsafe_impl()->variable; vi && t.id() > first_id_) {
-    Variable v(vi);
-    if (watched_vars_.count(v.id()) || (options_.watch_accessed_variables && v.trainable())) return true;
-  }
-  return tracked_.contains(t.id());
+  if (tracked_.contains(t.id())) return true;
+  const auto& vi = t.unsafe_impl()->variable;
+  if (!vi || t.id() <= first_id_) return false;
+  const Variable v(vi);
+  return watched_index_.contains(v.id()) || (options_.watch_accessed_variables && v.trainable());
 }
 
 // TF's GradientTape::ShouldRecord: an op is kept when a watched input has a trainable (floating)
@@ -135,14 +134,23 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   if (!any) return;
   Entry& e = entries_->push_back();
   e.op = &op;
-  e.inputs.append(inputs.begin(), inputs.end());
-  e.outputs.append(outputs.begin(), outputs.end());
+  // Values the op's gradient rule never reads are kept without their data.
+  auto keep = [](std::span<const Tensor> values, uint64_t reads, TensorList& into) {
+    into.reserve(values.size());
+    for (std::size_t k = 0; k < values.size(); ++k)
+      into.push_back(k >= 64 || ((reads >> k) & 1u) ? values[k] : detail::without_data(values[k]));
+  };
+  keep(inputs, op.gradient_reads_inputs, e.inputs);
+  keep(outputs, op.gradient_reads_outputs, e.outputs);
   if (attrs) e.attrs = attrs->clone();
   for (const Tensor& t : inputs) {
     if (const auto& vi = t.unsafe_impl()->variable; vi && t.id() > first_id_) {
-      Variable v(vi);
-      if (!watched_vars_.count(v.id()) && options_.watch_accessed_variables && v.trainable()) watch(v);
-      if (watched_vars_.count(v.id())) var_reads_[v.id()].push_back(t);
+      const Variable v(vi);
+      if (!watched_index_.contains(v.id())) {
+        if (!options_.watch_accessed_variables || !v.trainable()) continue;
+        watch(v);
+      }
+      var_reads_.try_emplace(v.id()).first->push_back(t.id());
     }
   }
   for (const Tensor& t : outputs) tracked_.insert(t.id());
@@ -182,34 +190,36 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
 
   // The tensors that stand for each source: a watched tensor itself; for a variable, its recorded
   // reads and any target that is a read of it (TF differentiates the variable's handle).
-  std::vector<std::vector<uint64_t>> source_ids(sources.size());
+  std::vector<util::SmallVector<uint64_t, 2>> source_ids(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Source& s = sources[i];
     if (!s.is_variable()) {
       source_ids[i].push_back(s.tensor().id());
       continue;
     }
-    if (auto it = var_reads_.find(s.variable().id()); it != var_reads_.end())
-      for (const Tensor& r : it->second) source_ids[i].push_back(r.id());
+    if (const auto* reads = var_reads_.find(s.variable().id())) source_ids[i] = *reads;
     for (const Tensor& t : targets)
       if (variable_of(t) == s.variable().impl().get()) source_ids[i].push_back(t.id());
   }
 
   // Forward sweep: which tensors depend on a source? Only entries on such paths are visited
-  // backwards, so an op with no gradient rule elsewhere on the tape raises nothing.
+  // backwards, so an op with no gradient rule elsewhere on the tape raises nothing. A tensor is on
+  // a path when `on_path` has it; kSource marks the sources' own tensors, whose gradients are the
+  // results and so are kept when their entry consumes them.
+  constexpr uint8_t kSource = 1;
   const std::size_t recorded = entries_->size();  // a recording persistent tape appends its own gradient ops
-  autograd::IdSet reachable, keep;  // keep: the sources' tensors, whose gradients are the results
-  reachable.reserve(2 * recorded + 8);
+  autograd::IdMap<uint8_t> on_path;
+  on_path.reserve(2 * recorded + 8);
   for (const auto& ids : source_ids)
-    for (uint64_t id : ids) reachable.insert(id), keep.insert(id);
+    for (uint64_t id : ids) *on_path.try_emplace(id).first = kSource;
   std::vector<const Entry*> path;
   path.reserve(recorded);
   for (std::size_t n = 0; n < recorded; ++n) {
     const Entry& e = (*entries_)[n];
     bool hit = false;
-    for (const Tensor& t : e.inputs) hit = hit || reachable.contains(t.id());
+    for (const Tensor& t : e.inputs) hit = hit || on_path.contains(t.id());
     if (!hit) continue;
-    for (const Tensor& t : e.outputs) reachable.insert(t.id());
+    for (const Tensor& t : e.outputs) on_path.try_emplace(t.id());
     path.push_back(&e);
   }
 
@@ -232,6 +242,9 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
                  dtype_name(t.dtype()));
     if (differentiable_dtype(t.dtype())) accumulate(t, seed);
   }
+  auto wants_gradient = [&](const Tensor& input) {
+    return differentiable_dtype(input.dtype()) && on_path.contains(input.id());
+  };
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     const Entry& e = **it;
     bool any = false;
@@ -239,36 +252,36 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
     if (!any) continue;
     autograd::GradFn fn = autograd::gradient_function(*e.op);
     if (!fn) continue;  // not differentiable: no gradient flows through
-    TensorList out_grads;
+    // An output no gradient reached stays undefined: GradContext::grad makes its zeros only if
+    // the rule asks for them.
+    TensorList out_grads(e.outputs.size());
     uint64_t received = 0;
     for (std::size_t k = 0; k < e.outputs.size(); ++k) {
-      const Tensor& o = e.outputs[k];
-      if (Tensor* g = grads.find(o.id())) {
-        if (k < 64) received |= uint64_t{1} << k;
-        if (keep.contains(o.id())) {
-          out_grads.push_back(*g);
-        } else {
-          out_grads.push_back(std::move(*g));
-          grads.erase(o.id());
-        }
+      const uint64_t id = e.outputs[k].id();
+      Tensor* g = grads.find(id);
+      if (!g) continue;
+      if (k < 64) received |= uint64_t{1} << k;
+      if (*on_path.find(id) & kSource) {
+        out_grads[k] = *g;
       } else {
-        out_grads.push_back(zeros_like(o));
+        out_grads[k] = std::move(*g);
+        grads.erase(id);
       }
     }
     uint64_t needed = 0;
     for (std::size_t k = 0; k < e.inputs.size() && k < 64; ++k)
-      if (differentiable_dtype(e.inputs[k].dtype()) && reachable.contains(e.inputs[k].id())) needed |= uint64_t{1} << k;
+      if (wants_gradient(e.inputs[k])) needed |= uint64_t{1} << k;
     autograd::GradContext ctx{*e.op,
                               std::span<const Tensor>(e.inputs.data(), e.inputs.size()),
                               std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
                               e.attrs.get(),
-                              std::span<const Tensor>(out_grads.data(), out_grads.size()),
+                              std::span<Tensor>(out_grads.data(), out_grads.size()),
                               received,
                               needed};
     autograd::InputGrads in_grads = fn(ctx);
     for (std::size_t k = 0; k < e.inputs.size() && k < in_grads.size(); ++k) {
-      if (!in_grads[k] || !reachable.contains(e.inputs[k].id())) continue;
-      if (!differentiable_dtype(e.inputs[k].dtype())) continue;
+      if (!in_grads[k]) continue;
+      if (k < 64 ? ((needed >> k) & 1u) == 0 : !wants_gradient(e.inputs[k])) continue;
       accumulate(e.inputs[k], std::move(*in_grads[k]));
     }
   }

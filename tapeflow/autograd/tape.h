@@ -139,11 +139,11 @@ class GradientTape {
   uint64_t first_id_ = 0;
   bool recording_ = false;
   bool used_ = false;
-  std::unique_ptr<EntryLog> entries_;                         // the recorded ops, in execution order
-  autograd::IdSet tracked_;                                   // tensor ids that depend on watched things
-  std::unordered_map<uint64_t, Variable> watched_vars_;       // variable id -> variable
-  std::vector<uint64_t> watch_order_;
-  std::unordered_map<uint64_t, std::vector<Tensor>> var_reads_;  // variable id -> its recorded reads
+  std::unique_ptr<EntryLog> entries_;                   // the recorded ops, in execution order
+  autograd::IdSet tracked_;                             // tensor ids that depend on watched things
+  std::vector<Variable> watched_vars_;                  // in first-watch order
+  autograd::IdMap<uint32_t> watched_index_;             // variable id -> its index in watched_vars_
+  autograd::IdMap<util::SmallVector<uint64_t, 2>> var_reads_;  // variable id -> ids of its recorded reads
 };
 
 /// tf.stop_gradient: the value of x, through which no gradient flows.

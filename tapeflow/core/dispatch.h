@@ -80,6 +80,8 @@ struct OpDef {
   bool inputs_any_device = false;           // device copies: inputs are not moved first
   KernelFn kernels[kNumDeviceTypes] = {};
   const void* gradient = nullptr;           // autograd's rule, type-erased (core knows no autograd)
+  uint64_t gradient_reads_inputs = ~uint64_t{0};   // bit i: the rule reads input i's value
+  uint64_t gradient_reads_outputs = ~uint64_t{0};  // bit i: the rule reads output i's value
 };
 
 /// Registers a kernel for (op, device type).

@@ -40,6 +40,21 @@ Tensor make_view(std::shared_ptr<Storage> storage, Shape shape, DimVector stride
   return Tensor(std::move(impl));
 }
 
+Tensor without_data(const Tensor& t) {
+  const TensorImpl& from = *t.unsafe_impl();
+  if (!from.storage) return t;
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = from.shape;
+  impl->strides = from.strides;
+  impl->offset = from.offset;
+  impl->dtype = from.dtype;
+  impl->device = from.device;
+  impl->contiguous = from.contiguous;
+  impl->id = from.id;
+  impl->variable = from.variable;
+  return Tensor(std::move(impl));
+}
+
 void throw_access_dtype(const char* what, DType have, DType want) {
   TF_THROW(InvalidArgumentError, "", what, ": the tensor has dtype ", dtype_name(have), " but ", dtype_name(want),
            " was requested; use tf::cast first");
@@ -99,7 +114,8 @@ void Tensor::throw_undefined() {
 void* Tensor::raw_data() const {
   const TensorImpl& i = impl();
   TF_CHECK_TYPED(i.storage != nullptr, FailedPreconditionError, "",
-                 "a symbolic tensor (inside tf::function tracing) has no data");
+                 "this tensor has no data: it is symbolic (inside tf::function tracing) or a value the "
+                 "gradient tape did not keep because its op's gradient rule declared it unused");
   return static_cast<char*>(i.storage->data.get()) + i.offset * static_cast<int64_t>(dtype_size(i.dtype));
 }
 

@@ -147,6 +147,10 @@ uint64_t next_tensor_id() noexcept;
 Tensor make_view(std::shared_ptr<Storage> storage, Shape shape, DimVector strides, int64_t offset, DType dtype,
                  Device device);
 bool compute_contiguous(const Shape& shape, const DimVector& strides);
+/// The same tensor (id, shape, dtype, device, variable tag) without its data: what the gradient
+/// tape keeps of a value that its op's gradient rule never reads, so the buffer can be freed.
+/// Reading its data raises FailedPreconditionError. A tensor without data is returned as is.
+Tensor without_data(const Tensor& t);
 /// Copies `t` (any strides, any device) to a contiguous host buffer of t.size() elements.
 void copy_to_host(const Tensor& t, void* dst);
 [[noreturn]] void throw_access_dtype(const char* what, DType have, DType want);

@@ -138,6 +138,34 @@ TEST_F(GpuTest, MemoryInfoTracksLiveTensors) {
   EXPECT_GE(after.peak, before.current + (4 << 20));
 }
 
+// The gradient tape on GPU:0, counted with the allocator's statistics: it keeps only the values
+// its rules read (Exp's output, not Mul's) and frees them when a non-persistent gradient returns.
+TEST_F(GpuTest, GradientTapeKeepsOnlyWhatRulesReadAndFreesIt) {
+  tf::DeviceScope gpu("GPU:0");
+  tf::Variable x(tf::fill({1 << 20}, 0.5f));  // 4 MiB
+  auto mem = [] { return tf::config::experimental::get_memory_info("GPU:0"); };
+  const auto base = mem();
+  tf::GradientTape tape;
+  tf::Tensor loss;
+  {
+    tf::Tensor y = x * x;
+    loss = tf::reduce_sum(tf::exp(y));
+  }
+  tape.stop();
+  EXPECT_EQ(mem().live_buffers - base.live_buffers, 2);  // exp(y), kept by the tape, and loss
+  EXPECT_GE(mem().current - base.current, 4 << 20);
+  EXPECT_LT(mem().current - base.current, 8 << 20);      // y is gone: no rule reads it
+  {
+    auto g = tape.gradient(loss, x);
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->device().str(), "GPU:0");
+    const std::vector<float> v = g->to_vector<float>();
+    EXPECT_NEAR(v.front(), std::exp(0.25), 1e-6);  // d/dx exp(x^2) = 2x exp(x^2) = exp(0.25) at 0.5
+    EXPECT_NEAR(v.back(), std::exp(0.25), 1e-6);
+  }
+  EXPECT_EQ(mem().live_buffers - base.live_buffers, 1);  // loss only
+}
+
 TEST_F(GpuTest, FreedBlocksAreReused) {
   { auto a = tf::zeros({3 << 20}); }  // 12 MiB, cached after this scope
   auto cached = tf::config::experimental::get_memory_info("GPU:0").cached;

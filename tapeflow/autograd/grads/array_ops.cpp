@@ -84,7 +84,7 @@ InputGrads mirror_pad_grad(const GradContext& c) {
 InputGrads strided_slice_grad_grad(const GradContext& c) {
   const auto& a = c.attr<ops::SliceGradAttrs>();
   const auto& fwd = static_cast<const ops::StridedSliceAttrs&>(*a.slice);
-  return {dispatch1(ops::StridedSlice, c.output_grads.first(1), &fwd, {c.input(0).shape(), c.grad().dtype()})};
+  return {dispatch1(ops::StridedSlice, std::span<const Tensor>(&c.grad(), 1), &fwd, {c.input(0).shape(), c.grad().dtype()})};
 }
 // GatherNd scatters back: the index tuples are linearized over params' leading axes and
 // segment-summed (repeated indices accumulate).
@@ -161,17 +161,17 @@ InputGrads segment_sum_grad(const GradContext& c) {
 }  // namespace
 
 void register_array_gradients() {
-  register_gradient(ops::Reshape, reshape_like_input);
-  register_gradient(ops::ExpandDims, reshape_like_input);
-  register_gradient(ops::Squeeze, reshape_like_input);
-  register_gradient(ops::Transpose, transpose_grad);
-  register_gradient(ops::BroadcastTo, broadcast_to_grad);
-  register_gradient(ops::Identity, identity_grad);
-  register_gradient(ops::ReverseV2, reverse_grad);
-  register_gradient(ops::StridedSlice, strided_slice_grad);
-  register_gradient(ops::ConcatV2, concat_grad);
-  register_gradient(ops::Tile, tile_grad);
-  register_gradient(ops::PadV2, pad_grad);
+  register_gradient(ops::Reshape, reshape_like_input, kReadsNothing);
+  register_gradient(ops::ExpandDims, reshape_like_input, kReadsNothing);
+  register_gradient(ops::Squeeze, reshape_like_input, kReadsNothing);
+  register_gradient(ops::Transpose, transpose_grad, kReadsNothing);
+  register_gradient(ops::BroadcastTo, broadcast_to_grad, kReadsNothing);
+  register_gradient(ops::Identity, identity_grad, kReadsNothing);
+  register_gradient(ops::ReverseV2, reverse_grad, kReadsNothing);
+  register_gradient(ops::StridedSlice, strided_slice_grad, kReadsNothing);
+  register_gradient(ops::ConcatV2, concat_grad, kReadsNothing);
+  register_gradient(ops::Tile, tile_grad, kReadsNothing);
+  register_gradient(ops::PadV2, pad_grad, kReadsNothing);
   register_gradient(ops::MirrorPad, mirror_pad_grad);
   register_gradient(ops::StridedSliceGrad, strided_slice_grad_grad);
   register_gradient(ops::GatherNd, gather_nd_grad);

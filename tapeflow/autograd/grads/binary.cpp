@@ -61,17 +61,17 @@ InputGrads identity_grad(const GradContext& c) { return {c.grad()}; }
 }  // namespace
 
 void register_binary_gradients() {
-  register_gradient(ops::Add, add_grad);
-  register_gradient(ops::Sub, sub_grad);
-  register_gradient(ops::Mul, mul_grad);
-  register_gradient(ops::RealDiv, div_grad);
-  register_gradient(ops::Maximum, maximum_grad);
-  register_gradient(ops::Minimum, minimum_grad);
-  register_gradient(ops::SquaredDifference, squared_difference_grad);
-  register_gradient(ops::FloorMod, floormod_grad);
-  register_gradient(ops::Cast, cast_grad);
-  register_gradient(ops::Copy, identity_grad);
-  register_gradient(ops::CopyToDevice, identity_grad);
+  register_gradient(ops::Add, add_grad, kReadsNothing);
+  register_gradient(ops::Sub, sub_grad, kReadsNothing);
+  register_gradient(ops::Mul, mul_grad, kReadsInputs);
+  register_gradient(ops::RealDiv, div_grad, kReadsInputs);
+  register_gradient(ops::Maximum, maximum_grad, kReadsInputs);
+  register_gradient(ops::Minimum, minimum_grad, kReadsInputs);
+  register_gradient(ops::SquaredDifference, squared_difference_grad, kReadsInputs);
+  register_gradient(ops::FloorMod, floormod_grad, kReadsInputs);
+  register_gradient(ops::Cast, cast_grad, kReadsNothing);
+  register_gradient(ops::Copy, identity_grad, kReadsNothing);
+  register_gradient(ops::CopyToDevice, identity_grad, kReadsNothing);
   for (OpDef* op : {&ops::FloorDiv, &ops::Equal, &ops::NotEqual, &ops::Less, &ops::LessEqual, &ops::Greater,
                     &ops::GreaterEqual, &ops::LogicalAnd, &ops::LogicalOr, &ops::Fill, &ops::Range, &ops::Const})
     register_not_differentiable(*op);

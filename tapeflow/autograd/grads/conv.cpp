@@ -21,9 +21,13 @@ const ops::Conv2DAttrs& conv(const GradContext& c) { return c.attr<ops::Conv2DAt
 const ops::PoolAttrs& pool(const GradContext& c) { return c.attr<ops::PoolAttrs>(); }
 
 // y = conv2d(x, f): dx = backprop_input(g, f), df = backprop_filter(x, g).
+// Only the gradients the tape uses: a first layer's input gradient is a whole transposed convolution.
 InputGrads conv2d_grad(const GradContext& c) {
   const Tensor &x = c.input(0), &f = c.input(1), &g = c.grad();
-  return {ops::conv2d_backprop_input(x.shape(), f, g, conv(c)), ops::conv2d_backprop_filter(x, f.shape(), g, conv(c))};
+  InputGrads out(2);
+  if (c.needs_grad(0)) out[0] = ops::conv2d_backprop_input(x.shape(), f, g, conv(c));
+  if (c.needs_grad(1)) out[1] = ops::conv2d_backprop_filter(x, f.shape(), g, conv(c));
+  return out;
 }
 // dx = backprop_input(f, dy) is linear in f and in dy: d f = backprop_filter(g, dy), d dy = conv2d(g, f).
 InputGrads conv2d_backprop_input_grad(const GradContext& c) {
@@ -114,15 +118,15 @@ InputGrads fused_batch_norm_grad_grad(const GradContext& c) {
 }  // namespace
 
 void register_conv_gradients() {
-  register_gradient(ops::Conv2D, conv2d_grad);
+  register_gradient(ops::Conv2D, conv2d_grad, kReadsInputs);
   register_gradient(ops::Conv2DBackpropInput, conv2d_backprop_input_grad);
   register_gradient(ops::Conv2DBackpropFilter, conv2d_backprop_filter_grad);
   register_gradient(ops::MaxPool, max_pool_grad);
   register_gradient(ops::MaxPoolGrad, max_pool_grad_grad);
   register_gradient(ops::MaxPoolGradGrad, max_pool_grad_grad_grad);
-  register_gradient(ops::AvgPool, avg_pool_grad);
+  register_gradient(ops::AvgPool, avg_pool_grad, kReadsNothing);
   register_gradient(ops::AvgPoolGrad, avg_pool_grad_grad);
-  register_gradient(ops::BiasAdd, bias_add_grad);
+  register_gradient(ops::BiasAdd, bias_add_grad, kReadsNothing);
   register_gradient(ops::BiasAddGrad, bias_add_grad_grad);
   register_gradient(ops::FusedBatchNormV3, fused_batch_norm_grad);
   register_gradient(ops::FusedBatchNormGradV3, fused_batch_norm_grad_grad);

@@ -39,8 +39,8 @@ InputGrads matmul_grad(const GradContext& c) {
 }  // namespace
 
 void register_linalg_gradients() {
-  register_gradient(ops::MatMul, matmul_grad);
-  register_gradient(ops::BatchMatMulV2, matmul_grad);
+  register_gradient(ops::MatMul, matmul_grad, kReadsInputs);
+  register_gradient(ops::BatchMatMulV2, matmul_grad, kReadsInputs);
 }
 
 }  // namespace tapeflow::autograd

@@ -45,11 +45,15 @@ InputGrads xent_grad(const GradContext& c) {
 InputGrads sparse_xent_grad(const GradContext& c) { return {xent_logits_grad(c), std::nullopt}; }
 }  // namespace
 
+// The rules read the logits (the softmax of a second-order term, the labels' gradient) and the
+// backprop output, never the labels or the loss.
+constexpr ReadsValues kLogitsAndBackprop{.inputs = 0b01, .outputs = 0b10};
+
 void register_nn_gradients() {
-  register_gradient(ops::Softmax, softmax_grad);
-  register_gradient(ops::LogSoftmax, log_softmax_grad);
-  register_gradient(ops::SoftmaxCrossEntropyWithLogits, xent_grad);
-  register_gradient(ops::SparseSoftmaxCrossEntropyWithLogits, sparse_xent_grad);
+  register_gradient(ops::Softmax, softmax_grad, kReadsOutputs);
+  register_gradient(ops::LogSoftmax, log_softmax_grad, kReadsOutputs);
+  register_gradient(ops::SoftmaxCrossEntropyWithLogits, xent_grad, kLogitsAndBackprop);
+  register_gradient(ops::SparseSoftmaxCrossEntropyWithLogits, sparse_xent_grad, kLogitsAndBackprop);
 }
 
 }  // namespace tapeflow::autograd

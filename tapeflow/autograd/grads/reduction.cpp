@@ -88,11 +88,11 @@ InputGrads top_k_grad(const GradContext& c) {
 }  // namespace
 
 void register_reduction_gradients() {
-  register_gradient(ops::Sum, sum_grad);
-  register_gradient(ops::Mean, mean_grad);
+  register_gradient(ops::Sum, sum_grad, kReadsNothing);
+  register_gradient(ops::Mean, mean_grad, kReadsNothing);
   register_gradient(ops::Max, extremum_grad);
   register_gradient(ops::Min, extremum_grad);
-  register_gradient(ops::Prod, prod_grad);
+  register_gradient(ops::Prod, prod_grad, kReadsInputs);
   register_gradient(ops::Cumsum, cumsum_grad);
   register_gradient(ops::Cumprod, cumprod_grad);
   register_gradient(ops::TopKV2, top_k_grad);

@@ -33,7 +33,7 @@ RULE(tanh_grad, g * (num(1, y) - y * y))
 RULE(sigmoid_grad, g * y * (num(1, y) - y))
 RULE(reciprocal_grad, negative(g) * y * y)
 RULE(erf_grad, g * num(2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
-RULE(relu_grad, g * mask(greater(x, num(0, x)), g))
+RULE(relu_grad, g * mask(greater(y, num(0, y)), g))  // y > 0 exactly where x > 0
 RULE(relu6_grad, g * mask(logical_and(greater(x, num(0, x)), less(x, num(6, x))), g))
 RULE(elu_grad, where(greater(x, num(0, x)), g, g * (y + num(1, y))))
 RULE(selu_grad, where(greater(x, num(0, x)), g * num(1.0507009873554804934193349852946, x),
@@ -77,33 +77,33 @@ InputGrads pow_grad(const GradContext& c) {
 }  // namespace
 
 void register_unary_gradients() {
-  register_gradient(ops::Neg, neg_grad);
-  register_gradient(ops::Abs, abs_grad);
+  register_gradient(ops::Neg, neg_grad, kReadsNothing);
+  register_gradient(ops::Abs, abs_grad, kReadsInputs);
   register_gradient(ops::Sign, sign_grad);
-  register_gradient(ops::Square, square_grad);
-  register_gradient(ops::Sqrt, sqrt_grad);
-  register_gradient(ops::Rsqrt, rsqrt_grad);
-  register_gradient(ops::Exp, exp_grad);
-  register_gradient(ops::Expm1, expm1_grad);
-  register_gradient(ops::Log, log_grad);
-  register_gradient(ops::Log1p, log1p_grad);
-  register_gradient(ops::Sin, sin_grad);
-  register_gradient(ops::Cos, cos_grad);
-  register_gradient(ops::Tan, tan_grad);
-  register_gradient(ops::Tanh, tanh_grad);
-  register_gradient(ops::Sigmoid, sigmoid_grad);
-  register_gradient(ops::Reciprocal, reciprocal_grad);
-  register_gradient(ops::Erf, erf_grad);
-  register_gradient(ops::Relu, relu_grad);
-  register_gradient(ops::Relu6, relu6_grad);
+  register_gradient(ops::Square, square_grad, kReadsInputs);
+  register_gradient(ops::Sqrt, sqrt_grad, kReadsOutputs);
+  register_gradient(ops::Rsqrt, rsqrt_grad, kReadsOutputs);
+  register_gradient(ops::Exp, exp_grad, kReadsOutputs);
+  register_gradient(ops::Expm1, expm1_grad, kReadsOutputs);
+  register_gradient(ops::Log, log_grad, kReadsInputs);
+  register_gradient(ops::Log1p, log1p_grad, kReadsInputs);
+  register_gradient(ops::Sin, sin_grad, kReadsInputs);
+  register_gradient(ops::Cos, cos_grad, kReadsInputs);
+  register_gradient(ops::Tan, tan_grad, kReadsOutputs);
+  register_gradient(ops::Tanh, tanh_grad, kReadsOutputs);
+  register_gradient(ops::Sigmoid, sigmoid_grad, kReadsOutputs);
+  register_gradient(ops::Reciprocal, reciprocal_grad, kReadsOutputs);
+  register_gradient(ops::Erf, erf_grad, kReadsInputs);
+  register_gradient(ops::Relu, relu_grad, kReadsOutputs);
+  register_gradient(ops::Relu6, relu6_grad, kReadsInputs);
   register_gradient(ops::Elu, elu_grad);
   register_gradient(ops::Selu, selu_grad);
-  register_gradient(ops::Softplus, softplus_grad);
-  register_gradient(ops::Softsign, softsign_grad);
-  register_gradient(ops::Silu, silu_grad);
-  register_gradient(ops::LeakyRelu, leaky_relu_grad);
-  register_gradient(ops::Gelu, gelu_grad);
-  register_gradient(ops::SelectV2, select_grad);
+  register_gradient(ops::Softplus, softplus_grad, kReadsInputs);
+  register_gradient(ops::Softsign, softsign_grad, kReadsInputs);
+  register_gradient(ops::Silu, silu_grad, kReadsInputs);
+  register_gradient(ops::LeakyRelu, leaky_relu_grad, kReadsInputs);
+  register_gradient(ops::Gelu, gelu_grad, kReadsInputs);
+  register_gradient(ops::SelectV2, select_grad, ReadsValues{.inputs = 0b001, .outputs = 0});
   register_gradient(ops::Pow, pow_grad);
   // TF registers these as not differentiable (or with None gradients).
   for (OpDef* op : {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
