@@ -132,13 +132,21 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   bool any = false;
   for (const Tensor& t : inputs) any |= differentiable_dtype(t.dtype()) && is_tracked(t);
   if (!any) return;
+  const Entry* previous = entries_->size() > 0 ? &(*entries_)[entries_->size() - 1] : nullptr;
   Entry& e = entries_->push_back();
   e.op = &op;
-  // Values the op's gradient rule never reads are kept without their data.
-  auto keep = [](std::span<const Tensor> values, uint64_t reads, TensorList& into) {
+  // Values the op's gradient rule never reads are kept without their data. In a chain of ops the
+  // previous entry often holds the data-less stand-in of an input already: share it.
+  auto without_data = [previous](const Tensor& t) {
+    if (previous)
+      for (const Tensor& o : previous->outputs)
+        if (o.id() == t.id() && !o.unsafe_impl()->storage) return o;
+    return detail::without_data(t);
+  };
+  auto keep = [&](std::span<const Tensor> values, uint64_t reads, TensorList& into) {
     into.reserve(values.size());
     for (std::size_t k = 0; k < values.size(); ++k)
-      into.push_back(k >= 64 || ((reads >> k) & 1u) ? values[k] : detail::without_data(values[k]));
+      into.push_back(k >= 64 || ((reads >> k) & 1u) ? values[k] : without_data(values[k]));
   };
   keep(inputs, op.gradient_reads_inputs, e.inputs);
   keep(outputs, op.gradient_reads_outputs, e.outputs);
@@ -287,6 +295,7 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
   }
 
   std::vector<std::optional<Tensor>> out;
+  out.reserve(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Source& s = sources[i];
     std::optional<Tensor> g;
