@@ -10,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <type_traits>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "tapeflow/autograd/id_map.h"

@@ -43,15 +43,8 @@ Tensor make_view(std::shared_ptr<Storage> storage, Shape shape, DimVector stride
 Tensor without_data(const Tensor& t) {
   const TensorImpl& from = *t.unsafe_impl();
   if (!from.storage) return t;
-  auto impl = std::make_shared<TensorImpl>();
-  impl->shape = from.shape;
-  impl->strides = from.strides;
-  impl->offset = from.offset;
-  impl->dtype = from.dtype;
-  impl->device = from.device;
-  impl->contiguous = from.contiguous;
-  impl->id = from.id;
-  impl->variable = from.variable;
+  auto impl = std::make_shared<TensorImpl>(from);
+  impl->storage.reset();
   return Tensor(std::move(impl));
 }
 

@@ -84,7 +84,8 @@ InputGrads mirror_pad_grad(const GradContext& c) {
 InputGrads strided_slice_grad_grad(const GradContext& c) {
   const auto& a = c.attr<ops::SliceGradAttrs>();
   const auto& fwd = static_cast<const ops::StridedSliceAttrs&>(*a.slice);
-  return {dispatch1(ops::StridedSlice, std::span<const Tensor>(&c.grad(), 1), &fwd, {c.input(0).shape(), c.grad().dtype()})};
+  const Tensor& g = c.grad();
+  return {dispatch1(ops::StridedSlice, std::span<const Tensor>(&g, 1), &fwd, {c.input(0).shape(), g.dtype()})};
 }
 // GatherNd scatters back: the index tuples are linearized over params' leading axes and
 // segment-summed (repeated indices accumulate).
