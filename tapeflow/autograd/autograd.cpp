@@ -19,10 +19,16 @@ void register_autograd() {
   register_reduction_gradients();
   register_array_gradients();
   register_linalg_gradients();
-  register_nn_gradients();
+  register_softmax_gradients();
   register_random_gradients();
   register_string_gradients();
   register_conv_gradients();
+  register_pooling_gradients();
+  register_batch_norm_gradients();
+  register_bias_add_gradients();
+  register_copy_gradients();
+  register_cast_gradients();
+  register_creation_gradients();
   register_sparse_gradients();
   register_ragged_gradients();
   register_training_gradients();

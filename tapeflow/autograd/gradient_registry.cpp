@@ -9,13 +9,18 @@ namespace {
 InputGrads not_differentiable_marker(const GradContext&) { return {}; }
 }  // namespace
 
-void register_gradient(OpDef& op, GradFn fn, ReadsValues reads) {
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads, std::source_location where) {
   op.gradient = reinterpret_cast<const void*>(fn);
   op.gradient_reads_inputs = reads.inputs;
   op.gradient_reads_outputs = reads.outputs;
+  op.gradient_defined_in = where.file_name();
 }
-void register_not_differentiable(OpDef& op) {
+void register_not_differentiable(OpDef& op, std::source_location where) {
   op.gradient = reinterpret_cast<const void*>(&not_differentiable_marker);
+  op.gradient_defined_in = where.file_name();
+}
+bool is_not_differentiable(const OpDef& op) {
+  return op.gradient == reinterpret_cast<const void*>(&not_differentiable_marker);
 }
 
 Tensor GradContext::zeros_for(const Tensor& output) { return zeros_like(output); }

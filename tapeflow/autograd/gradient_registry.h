@@ -2,6 +2,7 @@
 // device, can itself be recorded by an outer tape (higher-order gradients) and, later, traced.
 #pragma once
 #include <optional>
+#include <source_location>
 #include <span>
 #include <vector>
 
@@ -59,10 +60,14 @@ inline constexpr ReadsValues kReadsInputs{~uint64_t{0}, 0};
 inline constexpr ReadsValues kReadsOutputs{0, ~uint64_t{0}};
 
 /// Registers `fn` as the gradient of `op`; `reads` says which forward values it uses (all by default).
-void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {});
+/// `where` records the rule's source file (docs/ops.md).
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {},
+                       std::source_location where = std::source_location::current());
 /// Marks `op` as having no gradient (TF's NotDifferentiable): it yields no gradient instead of
 /// raising LookupError.
-void register_not_differentiable(OpDef& op);
+void register_not_differentiable(OpDef& op, std::source_location where = std::source_location::current());
+/// Whether `op` was marked not differentiable.
+bool is_not_differentiable(const OpDef& op);
 /// The rule of `op`, nullptr for not-differentiable ops; throws LookupError when none is registered.
 GradFn gradient_function(const OpDef& op);
 

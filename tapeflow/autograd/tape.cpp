@@ -7,8 +7,9 @@
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow {
 

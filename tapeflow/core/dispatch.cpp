@@ -38,7 +38,10 @@ Device default_device() noexcept {
 
 }  // namespace
 
-void register_kernel(OpDef& op, DeviceType device, KernelFn fn) { op.kernels[static_cast<int>(device)] = fn; }
+void register_kernel(OpDef& op, DeviceType device, KernelFn fn, std::source_location where) {
+  op.kernels[static_cast<int>(device)] = fn;
+  op.kernel_defined_in[static_cast<int>(device)] = where.file_name();
+}
 void register_op(OpDef& op) { op_table()[op.name] = &op; }
 OpDef* find_op(std::string_view name) {
   ensure_initialized();
@@ -53,11 +56,21 @@ std::vector<OpDef*> registered_ops() {
   return out;
 }
 
+// A plain pointer, constant-initialized, so installing it from another translation unit's
+// static initializer cannot race with this one's dynamic initialization.
+static constinit std::atomic<void (*)()> g_library_initializer{nullptr};
+
+void set_library_initializer(void (*initializer)()) noexcept { g_library_initializer.store(initializer); }
+
 void ensure_initialized() {
   if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
   std::lock_guard<std::mutex> lock(g_init_mutex);
   if (g_initialized.load(std::memory_order_relaxed)) return;
-  register_builtin_ops();
+  void (*initializer)() = g_library_initializer.load();
+  TF_CHECK_TYPED(initializer != nullptr, FailedPreconditionError, "",
+                 "Tapeflow's ops are not registered yet: an op ran during static initialization, before "
+                 "libtapeflow was initialized; create tensors inside functions, not in global objects");
+  initializer();
   g_initialized.store(true, std::memory_order_release);
 }
 

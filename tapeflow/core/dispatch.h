@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,10 +83,16 @@ struct OpDef {
   const void* gradient = nullptr;           // autograd's rule, type-erased (core knows no autograd)
   uint64_t gradient_reads_inputs = ~uint64_t{0};   // bit i: the rule reads input i's value
   uint64_t gradient_reads_outputs = ~uint64_t{0};  // bit i: the rule reads output i's value
+  // Where the op lives, recorded by its definition and its registrations (source paths as
+  // compiled), so tools/ops_table can list "op -> definition, kernels, gradient" (docs/ops.md).
+  const char* defined_in = std::source_location::current().file_name();
+  const char* kernel_defined_in[kNumDeviceTypes] = {};
+  const char* gradient_defined_in = nullptr;
 };
 
-/// Registers a kernel for (op, device type).
-void register_kernel(OpDef& op, DeviceType device, KernelFn fn);
+/// Registers a kernel for (op, device type); `where` records the kernel's source file.
+void register_kernel(OpDef& op, DeviceType device, KernelFn fn,
+                     std::source_location where = std::source_location::current());
 /// Makes `op` findable by name (graph import, gradient registration).
 void register_op(OpDef& op);
 /// The op named `name`, or nullptr.
@@ -121,9 +128,11 @@ void set_tape_hook(TapeHook hook) noexcept;
 /// autograd/ increments this per live tape on the thread; dispatch skips the hook when 0.
 int& tape_hook_depth() noexcept;
 
-/// Registers every op, kernel and gradient of the library once (defined by the top-level
-/// library, tapeflow/init.cpp). dispatch() calls it on first use.
-void register_builtin_ops();
+/// Installs the function that registers every op, kernel and gradient of the library. The
+/// top-level library (tapeflow/init.cpp), which links every layer, installs it when it is
+/// loaded, so core never names anything above it.
+void set_library_initializer(void (*initializer)()) noexcept;
+/// Runs the library initializer once (thread-safe); dispatch() calls it on first use.
 void ensure_initialized();
 
 }  // namespace tapeflow

@@ -31,6 +31,16 @@ std::string Shape::to_string() const {
   return s;
 }
 
+std::string Shape::debug_string() const {
+  std::string s = "[";
+  for (int i = 0; i < rank(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(dims_[i]);
+  }
+  s += ']';
+  return s;
+}
+
 std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.to_string(); }
 
 DimVector contiguous_strides(const Shape& shape) {

@@ -37,6 +37,8 @@ class Shape {
   void push_back(int64_t d) { dims_.push_back(d); }
   /// "(2, 3)", "(3,)", "()".
   std::string to_string() const;
+  /// TF's TensorShape::DebugString, used in kernel messages: "[2,3]", "[]".
+  std::string debug_string() const;
 
   friend bool operator==(const Shape& a, const Shape& b) { return a.dims_ == b.dims_; }
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }

@@ -5,7 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/core/tensor.h"
 
 namespace tapeflow {

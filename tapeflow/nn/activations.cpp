@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "tapeflow/core/ops/activation.h"
-#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/softmax.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::activations {
 

@@ -1,11 +1,11 @@
 #include "tapeflow/nn/losses.h"
 
-#include "tapeflow/core/ops/activation.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/nn_ops.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/softmax.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::losses {
 

@@ -3,9 +3,10 @@
 #pragma once
 #include <functional>
 
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::regularizers {
 

@@ -1,5 +1,5 @@
-// Gradient checks (float64 central differences) of the convolution, pooling, bias and batch-norm
-// ops, including their backprop ops (each is the other's gradient, which gives higher order).
+// Gradient checks (float64 central differences) of Conv2D and its backprop ops (each is the
+// other's gradient, which gives gradients of any order).
 #include "tests/autograd/gradient_check.h"
 
 namespace {
@@ -15,98 +15,16 @@ GRADIENT_CHECK_TEST(Conv2D, SameValidStridesDilations) {
   check_gradients([](const Xs& x) { return tf::nn::conv2d(x[0], x[1], 1, "SAME", 2); },
                   {uniform({1, 5, 4, 2}, -1, 1, 5), uniform({2, 2, 2, 1}, -1, 1, 6)}, {.non_contiguous = true});
 }
+
 GRADIENT_CHECK_TEST(Conv2DBackpropInput, FiltersAndOutBackprop) {
   check_gradients(
       [](const Xs& x) { return tf::nn::conv2d_backprop_input({1, 4, 4, 2}, x[0], x[1], 1, "SAME"); },
       {uniform({3, 3, 2, 2}, -1, 1, 1), uniform({1, 4, 4, 2}, -1, 1, 2)});
 }
+
 GRADIENT_CHECK_TEST(Conv2DBackpropFilter, InputAndOutBackprop) {
   check_gradients(
       [](const Xs& x) { return tf::nn::conv2d_backprop_filter(x[0], {2, 2, 1, 2}, x[1], 1, "VALID"); },
       {uniform({1, 4, 3, 1}, -1, 1, 1), uniform({1, 3, 2, 2}, -1, 1, 2)});
-}
-GRADIENT_CHECK_TEST(MaxPool, Windows) {
-  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
-  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
-                  {.non_contiguous = true});
-}
-GRADIENT_CHECK_TEST(MaxPoolGrad, WithRespectToGrad) {
-  tf::Tensor in = uniform({1, 4, 4, 1}, -1, 1, 1);
-  tf::ops::PoolAttrs attrs;
-  attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
-  tf::Tensor out = tf::ops::max_pool(in, attrs);
-  check_gradients([=](const Xs& x) { return tf::ops::max_pool_grad(in, out, x[0], attrs); },
-                  {uniform({1, 2, 2, 1}, -1, 1, 2)});
-}
-GRADIENT_CHECK_TEST(MaxPoolGradGrad, WithRespectToGrad) {
-  tf::Tensor in = uniform({1, 4, 4, 1}, -1, 1, 1);
-  tf::ops::PoolAttrs attrs;
-  attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
-  tf::Tensor out = tf::ops::max_pool(in, attrs);
-  check_gradients([=](const Xs& x) { return tf::ops::max_pool_grad_grad(in, out, x[0], attrs); },
-                  {uniform({1, 4, 4, 1}, -1, 1, 2)});
-}
-GRADIENT_CHECK_TEST(AvgPool, Windows) {
-  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
-  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
-                  {.order = 2});
-}
-GRADIENT_CHECK_TEST(AvgPoolGrad, WithRespectToGrad) {
-  tf::ops::PoolAttrs attrs;
-  attrs.ksize[0] = attrs.ksize[1] = 3;
-  attrs.strides[0] = attrs.strides[1] = 2;
-  attrs.padding = tf::ops::Padding::kSame;
-  check_gradients([=](const Xs& x) { return tf::ops::avg_pool_grad({1, 5, 5, 2}, x[0], attrs); },
-                  {uniform({1, 3, 3, 2}, -1, 1, 1)});
-}
-GRADIENT_CHECK_TEST(BiasAdd, ValueAndBias) {
-  check_gradients([](const Xs& x) { return tf::nn::bias_add(x[0], x[1]); }, {uniform({2, 3, 4}, -1, 1, 1), uniform({4}, -1, 1, 2)},
-                  {.non_contiguous = true});
-}
-GRADIENT_CHECK_TEST(BiasAddGrad, OutBackprop) {
-  check_gradients([](const Xs& x) { return tf::ops::bias_add_grad(x[0]); }, {uniform({2, 3, 4}, -1, 1, 1)});
-}
-GRADIENT_CHECK_TEST(FusedBatchNormV3, TrainingAndInference) {
-  check_gradients([](const Xs& x) { return tf::nn::fused_batch_norm(x[0], x[1], x[2]).y; },
-                  {uniform({3, 2, 2, 3}, -1, 1, 1), uniform({3}, 0.5, 1.5, 2), uniform({3}, -1, 1, 3)},
-                  {.atol = 1e-6, .rtol = 1e-5});
-  tf::Tensor mean = uniform({3}, -0.5, 0.5, 4), var = uniform({3}, 0.5, 1.5, 5);
-  check_gradients(
-      [=](const Xs& x) {
-        return tf::nn::fused_batch_norm(x[0], x[1], x[2], {.mean = mean, .variance = var, .is_training = false}).y;
-      },
-      {uniform({2, 2, 2, 3}, -1, 1, 6), uniform({3}, 0.5, 1.5, 7), uniform({3}, -1, 1, 8)});
-}
-// Second order through batch norm runs through FusedBatchNormGradV3's gradient (TF's
-// _FusedBatchNormGradGrad): the op itself with y_backprop, x and scale as inputs, then whole
-// second-order checks of fused_batch_norm in training and inference.
-GRADIENT_CHECK_TEST(FusedBatchNormGradV3, SecondOrder) {
-  const tf::ops::FusedBatchNormAttrs training;
-  // The op alone. In training it reads the batch statistics from its reserve-space inputs, which
-  // the rule (like TF's) treats as x's own: so feed it exactly those, computed from x.
-  check_gradients(
-      [=](const Xs& v) {
-        tf::Tensor m = tf::reduce_mean(v[1], std::vector<int>{0, 1});
-        tf::Tensor s = tf::reduce_mean(tf::square(v[1] - m), std::vector<int>{0, 1});
-        auto g = tf::ops::fused_batch_norm_grad(v[0], v[1], v[2], tf::stop_gradient(m), tf::stop_gradient(s),
-                                                tf::zeros({0}, tf::float64), training);
-        return tf::concat({tf::reshape(g[0], {-1}), g[1], g[2]}, 0);
-      },
-      {uniform({3, 2, 3}, -1, 1, 2), uniform({3, 2, 3}, -1, 1, 1), uniform({3}, 0.5, 1.5, 3)},
-      {.atol = 1e-6, .rtol = 1e-5});
-  auto train = [](const Xs& v) { return tf::nn::fused_batch_norm(v[0], v[1], v[2]).y; };
-  check_gradients(train, {uniform({4, 3}, -1, 1, 4), uniform({3}, 0.5, 1.5, 5), uniform({3}, -1, 1, 6)},
-                  {.atol = 1e-6, .rtol = 1e-5, .order = 2});
-  check_gradients([](const Xs& v) { return tf::square(tf::nn::fused_batch_norm(v[0], v[1], v[2]).y) * v[0]; },
-                  {uniform({2, 2, 2, 2}, -1, 1, 7), uniform({2}, 0.5, 1.5, 8), uniform({2}, -1, 1, 9)},
-                  {.atol = 1e-6, .rtol = 1e-5, .order = 2});
-  const tf::Tensor mean = uniform({3}, -0.5, 0.5, 13), var = uniform({3}, 0.5, 1.5, 14);
-  check_gradients(
-      [=](const Xs& v) {
-        return tf::square(
-            tf::nn::fused_batch_norm(v[0], v[1], v[2], {.mean = mean, .variance = var, .is_training = false}).y);
-      },
-      {uniform({3, 2, 3}, -1, 1, 10), uniform({3}, 0.5, 1.5, 11), uniform({3}, -1, 1, 12)},
-      {.atol = 1e-6, .rtol = 1e-5, .order = 2});
 }
 }  // namespace

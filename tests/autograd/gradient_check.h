@@ -1,4 +1,5 @@
-// A float64 central-difference gradient checker: compares the tape's gradient of
+// The gradient checkers of every test suite (one copy). check_gradients, the float64
+// central-difference checker, compares the tape's gradient of
 // sum(f(inputs) * w) (w fixed random weights, so every output element counts differently) with
 // (L(x + eps) - L(x - eps)) / 2 eps for every element of every input. order = 2 checks the
 // gradient of the gradient (nested tapes). GRADIENT_CHECK_TEST records which TF op a test
@@ -14,9 +15,56 @@
 #include <vector>
 
 #include "tapeflow/tapeflow.h"
+#include "tests/core/test_util.h"
 
 namespace tapeflow::testing {
 
+// ---- one scalar function of one float64 tensor: tape gradient, central differences, order 2 ----
+using ScalarFn = std::function<Tensor(const Tensor&)>;
+
+/// d f / d x through a GradientTape.
+inline Tensor tape_gradient(const ScalarFn& f, const Tensor& x) {
+  GradientTape tape;
+  tape.watch(x);
+  Tensor y = f(x);
+  tape.stop();
+  return *tape.gradient(y, x);
+}
+
+/// Central differences of a scalar float64 f at x.
+inline std::vector<double> numeric_gradient(const ScalarFn& f, const Tensor& x, double h = 1e-5) {
+  std::vector<double> xv = x.to_vector<double>(), out;
+  for (std::size_t i = 0; i < xv.size(); ++i) {
+    auto at = [&](double d) {
+      std::vector<double> p = xv;
+      p[i] += d;
+      return f(constant(p, x.shape(), DType::kFloat64)).item<double>();
+    };
+    out.push_back((at(h) - at(-h)) / (2 * h));
+  }
+  return out;
+}
+
+/// d/dx sum(w * grad(f)(x)) with nested tapes, against central differences.
+inline void expect_second_order(const ScalarFn& f, const Tensor& x, const Tensor& w, double tol = 1e-6) {
+  GradientTape outer;
+  outer.watch(x);
+  Tensor s;
+  {
+    GradientTape inner;
+    inner.watch(x);
+    Tensor y = f(x);
+    inner.stop();
+    s = reduce_sum(w * *inner.gradient(y, x));
+  }
+  outer.stop();
+  auto got = outer.gradient(s, x);
+  ASSERT_TRUE(got.has_value());
+  auto want = numeric_gradient([&](const Tensor& t) { return reduce_sum(w * tape_gradient(f, t)); }, x);
+  expect_values(*got, x.shape(), want, tol);
+}
+
+// ---- the general checker: several inputs, every element, orders 1 and 2 -------------------
 using Function = std::function<Tensor(const std::vector<Tensor>&)>;
 
 struct GradientCheckOptions {

@@ -322,17 +322,6 @@ TEST(GradientTape, UnconnectedGradientsZero) {
   expect_values(*g, {2}, {0.0, 0.0});
 }
 
-// ---- tf::stop_gradient ----------------------------------------------------------------------
-TEST(GradientTape, StopGradient) {
-  tf::Variable x(3.0f);
-  tf::GradientTape tape;
-  auto y = x * tf::stop_gradient(x);
-  auto z = tf::stop_gradient(x * x);
-  tape.stop();
-  EXPECT_FLOAT_EQ(y.item<float>(), 9.0f);
-  EXPECT_FLOAT_EQ(tape.gradient({y, z}, x)->item<float>(), 3.0f);  // only the unstopped factor
-}
-
 // ---- Higher-order gradients -----------------------------------------------------------------
 TEST(GradientTape, NestedTapesGiveSecondDerivative) {
   tf::Variable x(1.0f);

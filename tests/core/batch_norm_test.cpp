@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "tests/core/fixtures/conv_fixtures.h"
-#include "tests/core/gradient_check.h"
+#include "tests/autograd/gradient_check.h"
 #include "tests/core/test_util.h"
 
 namespace {

@@ -58,4 +58,16 @@ inline void expect_values(const Tensor& got, const Shape& shape, const std::vect
     }                                                                                           \
   } while (0)
 
+/// Expects `stmt` to throw InvalidArgumentError raised by `op` whose message contains `words`.
+template <typename F>
+void expect_invalid_argument(F&& stmt, const std::string& op, const std::string& words) {
+  try {
+    (void)stmt();
+    ADD_FAILURE() << "expected InvalidArgumentError from " << op;
+  } catch (const errors::InvalidArgumentError& e) {
+    EXPECT_EQ(e.op(), op) << e.what();
+    EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << "message was: " << e.what();
+  }
+}
+
 }  // namespace tapeflow::testing

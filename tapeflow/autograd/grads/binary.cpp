@@ -2,10 +2,10 @@
 // inputs get their gradient summed back to their shape (unbroadcast).
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
-#include "tapeflow/core/ops/copy.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::autograd {
 namespace {
@@ -52,12 +52,13 @@ InputGrads floormod_grad(const GradContext& c) {
   return {unbroadcast(c.grad(), c.input(0).shape()),
           unbroadcast(neg(c.grad()) * floordiv(c.input(0), c.input(1)), c.input(1).shape())};
 }
-// TF: a gradient flows through a cast only between floating dtypes.
-InputGrads cast_grad(const GradContext& c) {
-  if (!is_floating(c.input(0).dtype()) || !is_floating(c.output(0).dtype())) return {std::nullopt};
-  return {cast(c.grad(), c.input(0).dtype())};
+InputGrads pow_grad(const GradContext& c) {
+  const Tensor &a = c.input(0), &b = c.input(1), &g = c.grad(), &y = c.output(0);
+  Tensor ga = g * b * pow(a, b - scalar_tensor(1, b.dtype()));
+  // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TF).
+  Tensor safe_log = where(greater(a, scalar_tensor(0, a.dtype())), log(where(greater(a, scalar_tensor(0, a.dtype())), a, ones_like(a))), zeros_like(a));
+  return {unbroadcast(ga, a.shape()), unbroadcast(g * y * safe_log, b.shape())};
 }
-InputGrads identity_grad(const GradContext& c) { return {c.grad()}; }
 }  // namespace
 
 void register_binary_gradients() {
@@ -69,11 +70,9 @@ void register_binary_gradients() {
   register_gradient(ops::Minimum, minimum_grad, kReadsInputs);
   register_gradient(ops::SquaredDifference, squared_difference_grad, kReadsInputs);
   register_gradient(ops::FloorMod, floormod_grad, kReadsInputs);
-  register_gradient(ops::Cast, cast_grad, kReadsNothing);
-  register_gradient(ops::Copy, identity_grad, kReadsNothing);
-  register_gradient(ops::CopyToDevice, identity_grad, kReadsNothing);
+  register_gradient(ops::Pow, pow_grad);
   for (OpDef* op : {&ops::FloorDiv, &ops::Equal, &ops::NotEqual, &ops::Less, &ops::LessEqual, &ops::Greater,
-                    &ops::GreaterEqual, &ops::LogicalAnd, &ops::LogicalOr, &ops::Fill, &ops::Range, &ops::Const})
+                    &ops::GreaterEqual, &ops::LogicalAnd, &ops::LogicalOr})
     register_not_differentiable(*op);
 }
 

@@ -5,10 +5,11 @@
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::autograd {
 namespace {

@@ -7,10 +7,16 @@ void register_reduction_gradients();
 void register_unary_gradients();
 void register_array_gradients();
 void register_linalg_gradients();
-void register_nn_gradients();
+void register_softmax_gradients();
 void register_random_gradients();
 void register_string_gradients();
 void register_conv_gradients();
+void register_pooling_gradients();
+void register_batch_norm_gradients();
+void register_bias_add_gradients();
+void register_copy_gradients();
+void register_cast_gradients();
+void register_creation_gradients();
 void register_sparse_gradients();
 void register_ragged_gradients();
 void register_training_gradients();  // the fused optimizer updates: not differentiable

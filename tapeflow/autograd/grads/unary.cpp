@@ -4,9 +4,9 @@
 
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
-#include "tapeflow/core/ops/activation.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::autograd {
 namespace {
@@ -67,13 +67,6 @@ InputGrads select_grad(const GradContext& c) {
   Tensor zero = zeros_like(g);
   return {std::nullopt, unbroadcast(where(cond, g, zero), x.shape()), unbroadcast(where(cond, zero, g), y.shape())};
 }
-InputGrads pow_grad(const GradContext& c) {
-  const Tensor &a = c.input(0), &b = c.input(1), &g = c.grad(), &y = c.output(0);
-  Tensor ga = g * b * pow(a, b - num(1, b));
-  // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TF).
-  Tensor safe_log = where(greater(a, num(0, a)), log(where(greater(a, num(0, a)), a, ones_like(a))), zeros_like(a));
-  return {unbroadcast(ga, a.shape()), unbroadcast(g * y * safe_log, b.shape())};
-}
 }  // namespace
 
 void register_unary_gradients() {
@@ -104,7 +97,6 @@ void register_unary_gradients() {
   register_gradient(ops::LeakyRelu, leaky_relu_grad, kReadsInputs);
   register_gradient(ops::Gelu, gelu_grad, kReadsInputs);
   register_gradient(ops::SelectV2, select_grad, ReadsValues{.inputs = 0b001, .outputs = 0});
-  register_gradient(ops::Pow, pow_grad);
   // TF registers these as not differentiable (or with None gradients).
   for (OpDef* op : {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
                     &ops::LogicalNot, &ops::Where})

@@ -23,13 +23,6 @@ std::string MatMulAttrs::to_string() const {
 }  // namespace ops
 
 namespace {
-/// TF's spelling of a shape in kernel messages: "[2,3]".
-std::string tf_shape(const Shape& s) {
-  std::string out = "[";
-  for (int i = 0; i < s.rank(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 bool matmul_dtype(DType dt) {
   switch (dt) {
     case DType::kFloat16: case DType::kBFloat16: case DType::kFloat32: case DType::kFloat64:
@@ -48,9 +41,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
                "Only one of transpose_a and adjoint_a can be True.");
   TF_CHECK_ARG(!(options.transpose_b && options.adjoint_b), op.name,
                "Only one of transpose_b and adjoint_b can be True.");
-  TF_CHECK_ARG(a.ndim() >= 2, op.name, "In[0] ndims must be >= 2: ", a.ndim(), " (In[0]: ", tf_shape(a.shape()),
+  TF_CHECK_ARG(a.ndim() >= 2, op.name, "In[0] ndims must be >= 2: ", a.ndim(), " (In[0]: ", a.shape().debug_string(),
                "); make a vector a matrix with tf::expand_dims");
-  TF_CHECK_ARG(b.ndim() >= 2, op.name, "In[1] ndims must be >= 2: ", b.ndim(), " (In[1]: ", tf_shape(b.shape()), ")");
+  TF_CHECK_ARG(b.ndim() >= 2, op.name, "In[1] ndims must be >= 2: ", b.ndim(), " (In[1]: ", b.shape().debug_string(), ")");
   TF_CHECK_ARG(a.dtype() == b.dtype(), op.name, "cannot compute ", op.name,
                " as input #1(zero-based) was expected to be a ", dtype_name(a.dtype()), " tensor but is a ",
                dtype_name(b.dtype()), " tensor");
@@ -65,7 +58,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
   const int64_t ka = attrs.transpose_a ? sa.dim(-2) : sa.dim(-1);
   const int64_t kb = attrs.transpose_b ? sb.dim(-1) : sb.dim(-2);
   const int64_t n = attrs.transpose_b ? sb.dim(-2) : sb.dim(-1);
-  TF_CHECK_ARG(ka == kb, op.name, "Matrix size-incompatible: In[0]: ", tf_shape(sa), ", In[1]: ", tf_shape(sb),
+  TF_CHECK_ARG(ka == kb, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(), ", In[1]: ", sb.debug_string(),
                " (", attrs.to_string(), ")");
 
   // Batch dimensions broadcast as NumPy's; the matrix dimensions come last.
@@ -77,7 +70,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
     int ia = i - (nb - batch_a.rank()), ib = i - (nb - batch_b.rank());
     int64_t da = ia >= 0 ? batch_a[ia] : 1, db = ib >= 0 ? batch_b[ib] : 1;
     TF_CHECK_ARG(da == db || da == 1 || db == 1, op.name,
-                 "In[0] and In[1] must have compatible batch dimensions: ", tf_shape(sa), " vs. ", tf_shape(sb));
+                 "In[0] and In[1] must have compatible batch dimensions: ", sa.debug_string(), " vs. ", sb.debug_string());
     out.push_back(da == 1 ? db : da);
   }
   out.push_back(m);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "tapeflow/core/dispatch.h"
-#include "tapeflow/core/ragged.h"
+#include "tapeflow/core/ops/ragged.h"
 
 namespace tapeflow {
 namespace strings {

@@ -5,6 +5,7 @@
 #include "tapeflow/kernels/functors.h"
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/kernels/array_geometry.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 
@@ -12,60 +13,21 @@ namespace tapeflow::kernels::cpu {
 namespace {
 
 /// A view of `out` restricted to [start, start + len) along `axis`.
-Tensor narrow(const Tensor& out, int axis, int64_t start, int64_t len) {
-  Shape s = out.shape();
-  s[axis] = len;
-  return detail::make_view(out.storage(), s, out.strides(),
-                           out.offset() + start * out.strides()[static_cast<std::size_t>(axis)], out.dtype(),
-                           out.device());
-}
-
 void concat_kernel(KernelContext& ctx) {
-  int axis = ctx.attr<ops::AxisAttrs>().axis;
-  int64_t start = 0;
-  for (const Tensor& in : ctx.inputs) {
-    int64_t len = in.shape()[axis];
-    if (len > 0) copy_into(in, narrow(ctx.output(0), axis, start, len));
-    start += len;
-  }
+  concat_slots(ctx.inputs, ctx.output(0), ctx.attr<ops::AxisAttrs>().axis,
+               [](const Tensor& in, const Tensor& slot) { copy_into(in, slot); });
 }
 
 void tile_kernel(KernelContext& ctx) {
-  // out viewed as (m0, d0, m1, d1, ...) and x as (1, d0, 1, d1, ...) broadcast over the m axes.
-  const Tensor& x = ctx.input(0);
-  const Tensor& out = ctx.output(0);
-  if (out.size() == 0) return;
-  const auto& m = ctx.attr<ops::TileAttrs>().multiples;
-  Shape s;
-  DimVector xs, os;
-  DimVector ocs = out.strides();
-  for (int i = 0; i < x.ndim(); ++i) {
-    int64_t d = x.shape()[i];
-    s.push_back(m[static_cast<std::size_t>(i)]);
-    s.push_back(d);
-    xs.push_back(0);
-    xs.push_back(x.strides()[static_cast<std::size_t>(i)]);
-    os.push_back(ocs[static_cast<std::size_t>(i)] * d);
-    os.push_back(ocs[static_cast<std::size_t>(i)]);
-  }
-  Tensor src = detail::make_view(x.storage(), s, xs, x.offset(), x.dtype(), x.device());
-  Tensor dst = detail::make_view(out.storage(), s, os, out.offset(), out.dtype(), out.device());
+  if (ctx.output(0).size() == 0) return;
+  auto [src, dst] = tile_views(ctx.input(0), ctx.output(0), ctx.attr<ops::TileAttrs>().multiples);
   copy_into(src, dst);
 }
 
 /// For each output position along one axis, the source index (-1: the constant).
 std::vector<int64_t> pad_map(int64_t n, int64_t before, int64_t after, int mode) {
   std::vector<int64_t> m;
-  for (int64_t o = 0; o < n + before + after; ++o) {
-    int64_t i = o - before;
-    if (i < 0 || i >= n) {
-      if (mode == 0) { m.push_back(-1); continue; }
-      int64_t shift = mode == 1 ? 0 : 1;  // REFLECT excludes the edge, SYMMETRIC repeats it
-      if (i < 0) i = -i - shift;
-      if (i >= n) i = 2 * n - 2 - i + shift;
-    }
-    m.push_back(i);
-  }
+  for (int64_t o = 0; o < n + before + after; ++o) m.push_back(pad_source(o, n, before, mode));
   return m;
 }
 

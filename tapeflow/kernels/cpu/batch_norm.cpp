@@ -6,7 +6,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/batch_norm.h"
+#include "tapeflow/kernels/batch_norm.h"
 #include "tapeflow/kernels/cpu/channel_sums.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
@@ -72,7 +73,7 @@ void fused_batch_norm(KernelContext& ctx) {
   U *out_mean = mut<U>(ctx.output(1)), *out_var = mut<U>(ctx.output(2));
   U *saved_mean = mut<U>(ctx.output(3)), *saved_var = mut<U>(ctx.output(4));
   const double f = attrs.exponential_avg_factor;
-  const double bessel = static_cast<double>(rows) / static_cast<double>(std::max<int64_t>(rows - 1, 1));
+  const double bessel = bessel_correction(rows);
   const Tensor old_mean = ctx.input(3).contiguous(), old_var = ctx.input(4).contiguous();
   for (std::size_t i = 0; i < cs; ++i) {
     saved_mean[i] = static_cast<U>(mean[i]);
@@ -80,12 +81,12 @@ void fused_batch_norm(KernelContext& ctx) {
     if (!attrs.is_training) {
       out_mean[i] = static_cast<U>(mean[i]);
       out_var[i] = static_cast<U>(var[i]);
-    } else if (f == 1.0) {
-      out_mean[i] = static_cast<U>(mean[i]);
-      out_var[i] = static_cast<U>(var[i] * bessel);
     } else {
-      out_mean[i] = static_cast<U>((1 - f) * static_cast<double>(ptr<U>(old_mean)[i]) + f * mean[i]);
-      out_var[i] = static_cast<U>((1 - f) * static_cast<double>(ptr<U>(old_var)[i]) + f * var[i] * bessel);
+      const bool averaged = f != 1.0;  // else the running inputs are empty
+      const double running_mean = averaged ? static_cast<double>(ptr<U>(old_mean)[i]) : 0.0;
+      const double running_var = averaged ? static_cast<double>(ptr<U>(old_var)[i]) : 0.0;
+      out_mean[i] = static_cast<U>(running_average(running_mean, mean[i], f));
+      out_var[i] = static_cast<U>(running_average(running_var, var[i] * bessel, f));
     }
   }
 }

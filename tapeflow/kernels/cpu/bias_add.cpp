@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/bias_add.h"
 #include "tapeflow/kernels/cpu/channel_sums.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"

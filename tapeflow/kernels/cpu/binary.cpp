@@ -1,8 +1,12 @@
 // CPU kernels of the binary elementwise ops: one template over (functor, dtype) with a
-// contiguous fast path and a strided/broadcast path through StridedLoop.
+// contiguous fast path and a strided/broadcast path through StridedLoop, registered per row of
+// core/ops/binary_table.h.
 #include <cstring>
+#include <string>
+#include <type_traits>
 
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
@@ -52,32 +56,31 @@ void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
               });
 }
 
-template <typename Fn, bool kBoolOut>
-void numeric_kernel(KernelContext& ctx) {
-  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    using Out = std::conditional_t<kBoolOut, bool, T>;
-    run_binary<Fn, T, Out>(ctx.input(0), ctx.input(1), ctx.output(0));
-  });
+/// The kernel of a binary_table.h row: `Fn` over the dtypes the row accepts.
+template <typename Fn, ops::BinaryAccepts kAccepts, ops::BinaryOutput kOutput>
+void table_kernel(KernelContext& ctx) {
+  const Tensor &a = ctx.input(0), &b = ctx.input(1);
+  Tensor& out = ctx.output(0);
+  auto run = [&]<typename T>() {
+    using Out = std::conditional_t<kOutput == ops::BinaryOutput::Bool, bool, T>;
+    run_binary<Fn, T, Out>(a, b, out);
+  };
+  if constexpr (kAccepts == ops::BinaryAccepts::Bool) {
+    run.template operator()<bool>();
+  } else {
+    if constexpr (kAccepts == ops::BinaryAccepts::Equality) {
+      if (a.dtype() == DType::kBool) return run.template operator()<bool>();
+      if (a.dtype() == DType::kString) return run.template operator()<std::string>();
+    }
+    visit_numeric(a.dtype(), ctx.op.name, run);
+  }
 }
 
-// Equality also applies to bool and string.
-template <typename Fn>
-void equality_kernel(KernelContext& ctx) {
-  const Tensor& a = ctx.input(0);
-  if (a.dtype() == DType::kBool) return run_binary<Fn, bool, bool>(a, ctx.input(1), ctx.output(0));
-  if (a.dtype() == DType::kString) return run_binary<Fn, std::string, bool>(a, ctx.input(1), ctx.output(0));
-  numeric_kernel<Fn, true>(ctx);
-}
-
+// AddV2 also concatenates strings.
 void add_kernel(KernelContext& ctx) {
   if (ctx.input(0).dtype() == DType::kString)
     return run_binary<AddFn, std::string, std::string>(ctx.input(0), ctx.input(1), ctx.output(0));
-  numeric_kernel<AddFn, false>(ctx);
-}
-
-template <typename Fn>
-void logical_kernel(KernelContext& ctx) {
-  run_binary<Fn, bool, bool>(ctx.input(0), ctx.input(1), ctx.output(0));
+  table_kernel<AddFn, ops::BinaryAccepts::Numeric, ops::BinaryOutput::Same>(ctx);
 }
 
 // TF's CPU kernels reject integer division by zero and negative integer exponents up front.
@@ -99,32 +102,25 @@ void check_integer_values(KernelContext& ctx, bool is_pow) {
     }
   });
 }
-void floordiv_kernel(KernelContext& ctx) { check_integer_values(ctx, false); numeric_kernel<FloorDivFn, false>(ctx); }
-void floormod_kernel(KernelContext& ctx) { check_integer_values(ctx, false); numeric_kernel<FloorModFn, false>(ctx); }
-void pow_kernel(KernelContext& ctx) { check_integer_values(ctx, true); numeric_kernel<PowFn, false>(ctx); }
+template <typename Fn, bool kIsPow>
+void checked_integer_kernel(KernelContext& ctx) {
+  check_integer_values(ctx, kIsPow);
+  table_kernel<Fn, ops::BinaryAccepts::Numeric, ops::BinaryOutput::Same>(ctx);
+}
 
 }  // namespace
 
 void register_binary_kernels() {
   const DeviceType cpu = DeviceType::kCPU;
+#define TAPEFLOW_REGISTER_KERNEL(Op, tf_name, fn, Functor, Accepts, Output) \
+  register_kernel(ops::Op, cpu, table_kernel<Functor, ops::BinaryAccepts::Accepts, ops::BinaryOutput::Output>);
+  TAPEFLOW_BINARY_OPS(TAPEFLOW_REGISTER_KERNEL)
+#undef TAPEFLOW_REGISTER_KERNEL
+  // The CPU's own checks, replacing the rows' kernels.
   register_kernel(ops::Add, cpu, add_kernel);
-  register_kernel(ops::Sub, cpu, numeric_kernel<SubFn, false>);
-  register_kernel(ops::Mul, cpu, numeric_kernel<MulFn, false>);
-  register_kernel(ops::RealDiv, cpu, numeric_kernel<DivFn, false>);
-  register_kernel(ops::FloorDiv, cpu, floordiv_kernel);
-  register_kernel(ops::FloorMod, cpu, floormod_kernel);
-  register_kernel(ops::Pow, cpu, pow_kernel);
-  register_kernel(ops::Maximum, cpu, numeric_kernel<MaximumFn, false>);
-  register_kernel(ops::Minimum, cpu, numeric_kernel<MinimumFn, false>);
-  register_kernel(ops::SquaredDifference, cpu, numeric_kernel<SquaredDifferenceFn, false>);
-  register_kernel(ops::Equal, cpu, equality_kernel<EqualFn>);
-  register_kernel(ops::NotEqual, cpu, equality_kernel<NotEqualFn>);
-  register_kernel(ops::Less, cpu, numeric_kernel<LessFn, true>);
-  register_kernel(ops::LessEqual, cpu, numeric_kernel<LessEqualFn, true>);
-  register_kernel(ops::Greater, cpu, numeric_kernel<GreaterFn, true>);
-  register_kernel(ops::GreaterEqual, cpu, numeric_kernel<GreaterEqualFn, true>);
-  register_kernel(ops::LogicalAnd, cpu, logical_kernel<LogicalAndFn>);
-  register_kernel(ops::LogicalOr, cpu, logical_kernel<LogicalOrFn>);
+  register_kernel(ops::FloorDiv, cpu, checked_integer_kernel<FloorDivFn, false>);
+  register_kernel(ops::FloorMod, cpu, checked_integer_kernel<FloorModFn, false>);
+  register_kernel(ops::Pow, cpu, checked_integer_kernel<PowFn, true>);
 }
 
 }  // namespace tapeflow::kernels::cpu

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
 #include "tapeflow/kernels/cpu/compute_buffer.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"

@@ -6,13 +6,10 @@
 #include <cstdint>
 
 #include "tapeflow/core/tensor.h"
+#include "tapeflow/kernels/broadcast.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 
 namespace tapeflow::kernels::cpu {
-
-/// Strides of `t` (in elements) aligned to an output of rank `out_rank` under broadcasting:
-/// missing leading dims and dims of size 1 that broadcast get stride 0.
-DimVector broadcast_strides(const Tensor& t, const Shape& out_shape);
 
 /// A coalesced iteration space over N operands.
 template <int N>
@@ -101,6 +98,7 @@ void run_loop(const StridedLoop<N>& loop, const std::array<char*, N>& base, cons
 }  // namespace tapeflow::kernels::cpu
 
 namespace tapeflow::kernels::cpu {
-/// Copies src's elements into dst (same shape, any strides; dst may be a view into a larger output).
+/// Copies src's elements into dst (same shape, any strides; dst may be a view into a larger
+/// output). Defined with the copy kernels (kernels/cpu/copy.cpp).
 void copy_into(const Tensor& src, const Tensor& dst);
 }  // namespace tapeflow::kernels::cpu

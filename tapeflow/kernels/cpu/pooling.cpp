@@ -8,24 +8,16 @@
 #include <type_traits>
 #include <vector>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
+#include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/kernels/cpu/compute_buffer.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
+#include "tapeflow/kernels/pooling_window.h"
 
 namespace tapeflow::kernels::cpu {
 namespace {
 using ops::Window2D;
-
-/// The input rows [begin, end) and columns covered by output pixel (oh, ow), clipped to the input.
-struct Span2D {
-  int64_t h0, h1, w0, w1;
-  int64_t count() const { return (h1 - h0) * (w1 - w0); }
-};
-Span2D window_span(const Window2D& w, int64_t oh, int64_t ow) {
-  const int64_t h = oh * w.stride_h - w.pad_top, x = ow * w.stride_w - w.pad_left;
-  return {std::max<int64_t>(h, 0), std::min(h + w.k_h, w.in_h), std::max<int64_t>(x, 0), std::min(x + w.k_w, w.in_w)};
-}
 
 int64_t image_size(const Window2D& w) { return w.in_h * w.in_w * w.channels; }
 int64_t pooled_size(const Window2D& w) { return w.out_h * w.out_w * w.channels; }

@@ -3,7 +3,7 @@
 #include <functional>
 #include <vector>
 
-#include "tapeflow/core/ragged.h"
+#include "tapeflow/core/ops/ragged.h"
 #include "tapeflow/kernels/cpu/registration.h"
 
 namespace tapeflow::kernels::cpu {

@@ -2,6 +2,7 @@
 // draws them straight from the Philox stream (Note [Counter-based random numbers]), so the
 // values do not depend on the thread count.
 #include "tapeflow/core/ops/random.h"
+#include "tapeflow/kernels/dropout.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/philox.h"
@@ -69,10 +70,7 @@ void dropout_kernel(KernelContext& ctx) {
     const T rate = T(a.rate), scale = T(1.0 / (1.0 - a.rate));
     Tensor keep = Tensor::empty(a.noise_shape, DType::kUInt8, kCPU0);
     fill_groups<T>(keep.data<uint8_t>(), keep.size(), px::Stream(a.seed, a.seed2, a.offset), px::UniformUnit<T>{},
-                [&](T u) {
-                  if constexpr (px::is_half_v<T>) return static_cast<uint8_t>(static_cast<float>(u) >= static_cast<float>(rate));
-                  else return static_cast<uint8_t>(u >= rate);
-                });
+                   DropoutKeep<T>{rate});
     std::array<DimVector, 3> strides = {x.strides(), broadcast_strides(keep, x.shape()), out.strides()};
     StridedLoop<3> loop = make_loop<3>(x.shape(), strides);
     run_loop<3>(loop, {(char*)x.raw_data(), (char*)keep.raw_data(), (char*)out.raw_data()},
@@ -81,12 +79,7 @@ void dropout_kernel(KernelContext& ctx) {
                   const T* in = (const T*)p[0];
                   const uint8_t* k = (const uint8_t*)p[1];
                   T* o = (T*)p[2];
-                  for (int64_t i = 0; i < n; ++i) {
-                    T scaled;
-                    if constexpr (px::is_half_v<T>) scaled = T(static_cast<float>(in[i * s[0]]) * static_cast<float>(scale));
-                    else scaled = in[i * s[0]] * scale;
-                    o[i * s[2]] = k[i * s[1]] ? scaled : T(0.0f);
-                  }
+                  for (int64_t i = 0; i < n; ++i) o[i * s[2]] = dropout_value(in[i * s[0]], k[i * s[1]], scale);
                 });
   });
 }

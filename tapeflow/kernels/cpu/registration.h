@@ -3,7 +3,9 @@
 
 namespace tapeflow::kernels::cpu {
 void register_binary_kernels();
-void register_copy_kernels();   // Copy (strided), Cast, Fill, Range
+void register_copy_kernels();      // Copy (strided)
+void register_cast_kernels();      // Cast
+void register_creation_kernels();  // Fill, Range
 void register_reduction_kernels();
 void register_array_kernels();
 void register_unary_kernels();

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/softmax.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"

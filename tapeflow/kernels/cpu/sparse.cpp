@@ -5,7 +5,7 @@
 #include <numeric>
 #include <vector>
 
-#include "tapeflow/core/sparse.h"
+#include "tapeflow/core/ops/sparse.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
 

@@ -1,6 +1,9 @@
 // CPU kernels of the unary elementwise ops and activations: one template over (functor, dtype)
-// with a contiguous fast path and a strided path; plus SelectV2 (where) and Where.
-#include "tapeflow/core/ops/activation.h"
+// with a contiguous fast path and a strided path, registered per row of core/ops/unary_table.h;
+// plus LeakyRelu, Gelu, SelectV2 (where) and Where.
+#include <type_traits>
+
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
@@ -30,30 +33,33 @@ void run_unary(const Tensor& x, Tensor& out, Fn fn) {
               });
 }
 
-template <typename Fn>
-void floating_kernel(KernelContext& ctx) {
-  visit_floating(ctx.input(0).dtype(), ctx.op.name,
-                 [&]<typename T>() { run_unary<T, T>(ctx.input(0), ctx.output(0), Fn{}); });
+/// The kernel of a unary_table.h row: `Fn` over the dtypes the row accepts.
+template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput>
+void table_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  auto run = [&]<typename T>() {
+    using Out = std::conditional_t<kOutput == ops::UnaryOutput::Bool, bool, T>;
+    run_unary<T, Out>(x, out, Fn{});
+  };
+  if constexpr (kAccepts == ops::UnaryAccepts::Bool) {
+    run.template operator()<bool>();
+  } else if constexpr (kAccepts == ops::UnaryAccepts::Floating) {
+    visit_floating(x.dtype(), ctx.op.name, run);
+  } else {
+    visit_numeric(x.dtype(), ctx.op.name, run);
+  }
 }
-template <typename Fn>
-void numeric_kernel(KernelContext& ctx) {
-  visit_numeric(ctx.input(0).dtype(), ctx.op.name,
-                [&]<typename T>() { run_unary<T, T>(ctx.input(0), ctx.output(0), Fn{}); });
-}
-template <typename Fn>
-void predicate_kernel(KernelContext& ctx) {
-  visit_floating(ctx.input(0).dtype(), ctx.op.name,
-                 [&]<typename T>() { run_unary<T, bool>(ctx.input(0), ctx.output(0), Fn{}); });
-}
-void logical_not_kernel(KernelContext& ctx) { run_unary<bool, bool>(ctx.input(0), ctx.output(0), LogicalNotFn{}); }
 void leaky_relu_kernel(KernelContext& ctx) {
   LeakyReluFn fn{ctx.attr<ops::LeakyReluAttrs>().alpha};
   visit_floating(ctx.input(0).dtype(), ctx.op.name,
                  [&]<typename T>() { run_unary<T, T>(ctx.input(0), ctx.output(0), fn); });
 }
 void gelu_kernel(KernelContext& ctx) {
-  if (ctx.attr<ops::GeluAttrs>().approximate) return floating_kernel<GeluTanhFn>(ctx);
-  floating_kernel<GeluFn>(ctx);
+  using ops::UnaryAccepts, ops::UnaryOutput;
+  if (ctx.attr<ops::GeluAttrs>().approximate)
+    return table_kernel<GeluTanhFn, UnaryAccepts::Floating, UnaryOutput::Same>(ctx);
+  table_kernel<GeluFn, UnaryAccepts::Floating, UnaryOutput::Same>(ctx);
 }
 
 void select_kernel(KernelContext& ctx) {
@@ -101,39 +107,12 @@ void where_kernel(KernelContext& ctx) {
 
 void register_unary_kernels() {
   const DeviceType cpu = DeviceType::kCPU;
-  register_kernel(ops::Neg, cpu, numeric_kernel<NegFn>);
-  register_kernel(ops::Abs, cpu, numeric_kernel<AbsFn>);
-  register_kernel(ops::Sign, cpu, numeric_kernel<SignFn>);
-  register_kernel(ops::Square, cpu, numeric_kernel<SquareFn>);
-  register_kernel(ops::Reciprocal, cpu, numeric_kernel<ReciprocalFn>);
-  register_kernel(ops::Sqrt, cpu, floating_kernel<SqrtFn>);
-  register_kernel(ops::Rsqrt, cpu, floating_kernel<RsqrtFn>);
-  register_kernel(ops::Exp, cpu, floating_kernel<ExpFn>);
-  register_kernel(ops::Expm1, cpu, floating_kernel<Expm1Fn>);
-  register_kernel(ops::Log, cpu, floating_kernel<LogFn>);
-  register_kernel(ops::Log1p, cpu, floating_kernel<Log1pFn>);
-  register_kernel(ops::Sin, cpu, floating_kernel<SinFn>);
-  register_kernel(ops::Cos, cpu, floating_kernel<CosFn>);
-  register_kernel(ops::Tan, cpu, floating_kernel<TanFn>);
-  register_kernel(ops::Tanh, cpu, floating_kernel<TanhFn>);
-  register_kernel(ops::Sigmoid, cpu, floating_kernel<SigmoidFn>);
-  register_kernel(ops::Floor, cpu, floating_kernel<FloorFn>);
-  register_kernel(ops::Ceil, cpu, floating_kernel<CeilFn>);
-  register_kernel(ops::Round, cpu, floating_kernel<RoundFn>);
-  register_kernel(ops::Erf, cpu, floating_kernel<ErfFn>);
-  register_kernel(ops::IsNan, cpu, predicate_kernel<IsNanFn>);
-  register_kernel(ops::IsInf, cpu, predicate_kernel<IsInfFn>);
-  register_kernel(ops::IsFinite, cpu, predicate_kernel<IsFiniteFn>);
-  register_kernel(ops::LogicalNot, cpu, logical_not_kernel);
-  register_kernel(ops::Relu, cpu, numeric_kernel<ReluFn>);
-  register_kernel(ops::Relu6, cpu, numeric_kernel<Relu6Fn>);
-  register_kernel(ops::Elu, cpu, floating_kernel<EluFn>);
-  register_kernel(ops::Selu, cpu, floating_kernel<SeluFn>);
-  register_kernel(ops::Softplus, cpu, floating_kernel<SoftplusFn>);
-  register_kernel(ops::Softsign, cpu, floating_kernel<SoftsignFn>);
+#define TAPEFLOW_REGISTER_KERNEL(Op, fn, Functor, Accepts, Output) \
+  register_kernel(ops::Op, cpu, table_kernel<Functor, ops::UnaryAccepts::Accepts, ops::UnaryOutput::Output>);
+  TAPEFLOW_UNARY_OPS(TAPEFLOW_REGISTER_KERNEL)
+#undef TAPEFLOW_REGISTER_KERNEL
   register_kernel(ops::LeakyRelu, cpu, leaky_relu_kernel);
   register_kernel(ops::Gelu, cpu, gelu_kernel);
-  register_kernel(ops::Silu, cpu, floating_kernel<SiluFn>);
   register_kernel(ops::SelectV2, cpu, select_kernel);
   register_kernel(ops::Where, cpu, where_kernel);
 }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/kernels/array_geometry.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/functors.h"
@@ -30,15 +31,9 @@ __global__ void pad_kernel(const T* __restrict__ in, T* __restrict__ out, int64_
     int64_t rem = o, src = 0;
     bool constant = false;
     for (int d = g.rank - 1; d >= 0; --d) {
-      int64_t i = rem % g.out_sizes[d] - g.before[d];
+      const int64_t i = pad_source(rem % g.out_sizes[d], g.in_sizes[d], g.before[d], g.mode);
       rem /= g.out_sizes[d];
-      const int64_t len = g.in_sizes[d];
-      if (i < 0 || i >= len) {
-        if (g.mode == 0) { constant = true; continue; }
-        const int64_t shift = g.mode == 1 ? 0 : 1;  // REFLECT excludes the edge, SYMMETRIC repeats it
-        if (i < 0) i = -i - shift;
-        if (i >= len) i = 2 * len - 2 - i + shift;
-      }
+      if (i < 0) { constant = true; continue; }
       src += i * g.in_strides[d];
     }
     out[o] = constant ? fill : in[src];
@@ -115,45 +110,16 @@ __global__ void store_acc_kernel(const Acc* __restrict__ acc, T* __restrict__ ou
 
 // ---- launchers --------------------------------------------------------------------------------
 
-Tensor narrow(const Tensor& out, int axis, int64_t start, int64_t len) {
-  Shape s = out.shape();
-  s[axis] = len;
-  return detail::make_view(out.storage(), s, out.strides(),
-                           out.offset() + start * out.strides()[static_cast<std::size_t>(axis)], out.dtype(),
-                           out.device());
-}
-
 void concat_kernel(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
-  const int axis = ctx.attr<ops::AxisAttrs>().axis;
-  int64_t start = 0;
-  for (const Tensor& in : ctx.inputs) {
-    const int64_t len = in.shape()[axis];
-    if (len > 0) copy_into(in, narrow(ctx.output(0), axis, start, len), s);
-    start += len;
-  }
+  concat_slots(ctx.inputs, ctx.output(0), ctx.attr<ops::AxisAttrs>().axis,
+               [s](const Tensor& in, const Tensor& slot) { copy_into(in, slot, s); });
 }
 
 void tile_kernel(KernelContext& ctx) {
-  // out viewed as (m0, d0, m1, d1, ...) and x as (1, d0, 1, d1, ...) broadcast over the m axes.
-  const Tensor& x = ctx.input(0);
-  const Tensor& out = ctx.output(0);
-  if (out.size() == 0) return;
-  const auto& m = ctx.attr<ops::TileAttrs>().multiples;
-  Shape s;
-  DimVector xs, os;
-  const DimVector& ocs = out.strides();
-  for (int i = 0; i < x.ndim(); ++i) {
-    const auto si = static_cast<std::size_t>(i);
-    s.push_back(m[si]);
-    s.push_back(x.shape()[i]);
-    xs.push_back(0);
-    xs.push_back(x.strides()[si]);
-    os.push_back(ocs[si] * x.shape()[i]);
-    os.push_back(ocs[si]);
-  }
-  copy_into(detail::make_view(x.storage(), s, xs, x.offset(), x.dtype(), x.device()),
-            detail::make_view(out.storage(), s, os, out.offset(), out.dtype(), out.device()), stream_of(ctx));
+  if (ctx.output(0).size() == 0) return;
+  auto [src, dst] = tile_views(ctx.input(0), ctx.output(0), ctx.attr<ops::TileAttrs>().multiples);
+  copy_into(src, dst, stream_of(ctx));
 }
 
 void pad_kernel_fn(KernelContext& ctx) {

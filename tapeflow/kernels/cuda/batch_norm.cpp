@@ -8,12 +8,12 @@
 // cuDNN has no gradient for frozen statistics (is_training = false): batch_norm_stats.cu does it.
 // What cuDNN rejects (a dtype, a size), and everything in a build without cuDNN, runs the CPU
 // kernel on host copies.
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/batch_norm.h"
+#include "tapeflow/cuda/cuda_check.h"
+#include "tapeflow/cuda/cuda_context.h"
 #include "tapeflow/kernels/cuda/batch_norm_stats.h"
 #include "tapeflow/kernels/cuda/cpu_fallback.h"
 #include "tapeflow/kernels/cuda/registration.h"
-#include "tapeflow/cuda/cuda_check.h"
-#include "tapeflow/cuda/cuda_context.h"
 #if TAPEFLOW_HAS_CUDNN
 #include "tapeflow/cuda/cudnn_descriptors.h"
 #include "tapeflow/cuda/cudnn_handle.h"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tapeflow/kernels/batch_norm.h"
 #include "tapeflow/kernels/cuda/batch_norm_stats.h"
 #include "tapeflow/kernels/cuda/channel_sums.cuh"
 #include "tapeflow/kernels/functors.h"
@@ -19,13 +20,11 @@ __global__ void finalize_kernel(const U* __restrict__ mean, const U* __restrict_
     const double m = static_cast<double>(mean[ch]), inv = static_cast<double>(inv_std[ch]);
     const double var = fmax(0.0, 1.0 / (inv * inv) - epsilon);
     reserve_var[ch] = static_cast<U>(var);
-    if (factor == 1.0) {
-      out_mean[ch] = static_cast<U>(m);
-      out_var[ch] = static_cast<U>(var * bessel);
-    } else {
-      out_mean[ch] = static_cast<U>((1 - factor) * static_cast<double>(old_mean[ch]) + factor * m);
-      out_var[ch] = static_cast<U>((1 - factor) * static_cast<double>(old_var[ch]) + factor * var * bessel);
-    }
+    const bool averaged = factor != 1.0;  // else the running inputs are empty
+    const double running_mean = averaged ? static_cast<double>(old_mean[ch]) : 0.0;
+    const double running_var = averaged ? static_cast<double>(old_var[ch]) : 0.0;
+    out_mean[ch] = static_cast<U>(running_average(running_mean, m, factor));
+    out_var[ch] = static_cast<U>(running_average(running_var, var * bessel, factor));
   }
 }
 
@@ -84,7 +83,7 @@ void batch_norm_finalize(DType u, const void* mean, const void* inv_std, const v
                          void* out_mean, void* out_var, void* reserve_var, int64_t channels, int64_t rows,
                          double epsilon, double factor, cudaStream_t stream) {
   if (channels == 0) return;
-  const double bessel = static_cast<double>(rows) / static_cast<double>(rows > 1 ? rows - 1 : 1);
+  const double bessel = bessel_correction(rows);
   visit_u(u, [&]<typename U>() {
     finalize_kernel<U><<<blocks_for(channels), kThreads, 0, stream>>>(
         static_cast<const U*>(mean), static_cast<const U*>(inv_std), static_cast<const U*>(old_mean),

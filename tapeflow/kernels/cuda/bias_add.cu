@@ -4,7 +4,7 @@
 // access when C is a multiple of the vector width.
 #include <type_traits>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/bias_add.h"
 #include "tapeflow/kernels/cuda/channel_sums.cuh"
 #include "tapeflow/kernels/cuda/elementwise.cuh"
 #include "tapeflow/kernels/cuda/registration.h"

@@ -13,7 +13,7 @@
 
 #include "tapeflow/core/config.h"
 #include "tapeflow/core/ops/array_ops.h"
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
 #include "tapeflow/kernels/cuda/cpu_fallback.h"
 #include "tapeflow/kernels/cuda/registration.h"
 #if TAPEFLOW_HAS_CUDNN

@@ -1,11 +1,6 @@
-// CUDA kernels that move or produce values without arithmetic: strided Copy (making a view
-// contiguous, or writing into a view), Cast, Fill and Range. Mirrors kernels/cpu/copy.cpp.
-#include <limits>
-#include <type_traits>
-
-#include "tapeflow/core/ops/cast.h"
+// CUDA kernel of Copy (making a strided view contiguous) and copy_into, the strided copy other
+// kernels write views with. Mirrors kernels/cpu/copy.cpp.
 #include "tapeflow/core/ops/copy.h"
-#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/functors.h"
@@ -25,51 +20,6 @@ __global__ void strided_copy_kernel(const W* __restrict__ src, W* __restrict__ d
   }
 }
 
-template <typename From, typename To>
-__device__ __forceinline__ To convert(From v) {
-  using CF = compute_t<From>;
-  CF c = static_cast<CF>(v);
-  if constexpr (std::is_same_v<To, bool>) {
-    return c != CF(0);
-  } else if constexpr (std::is_integral_v<To> && !std::is_integral_v<CF>) {
-    // Float to int truncates toward zero; NaN and out-of-range become 0, as on CPU.
-    double d = static_cast<double>(c);
-    if (!(d >= static_cast<double>(std::numeric_limits<To>::min()) &&
-          d < static_cast<double>(std::numeric_limits<To>::max()) + 1.0))
-      return To(0);
-    return static_cast<To>(d);
-  } else if constexpr (std::is_arithmetic_v<To>) {
-    return static_cast<To>(c);
-  } else {
-    return To(static_cast<float>(c));
-  }
-}
-
-template <typename From, typename To>
-__global__ void cast_kernel(const From* __restrict__ in, To* __restrict__ out, int64_t n, bool contiguous,
-                            StridedIndexer<1> ix) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t off[1] = {i};
-    if (!contiguous) ix.offsets(i, off);
-    out[i] = convert<From, To>(in[off[0]]);
-  }
-}
-
-template <typename T>
-__global__ void fill_kernel(T* __restrict__ out, int64_t n, T value) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    out[i] = value;
-}
-
-template <typename T>
-__global__ void range_kernel(T* __restrict__ out, int64_t n, double start, double delta, int64_t istart,
-                             int64_t idelta) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    if constexpr (std::is_integral_v<T>) out[i] = static_cast<T>(istart + i * idelta);
-    else out[i] = T(start + static_cast<double>(i) * delta);
-  }
-}
-
 // ---- launchers ------------------------------------------------------------------------------
 
 template <typename W>
@@ -82,49 +32,6 @@ void launch_strided_copy(const Tensor& src, const Tensor& dst, cudaStream_t stre
 }
 
 void copy_kernel(KernelContext& ctx) { copy_into(ctx.input(0), ctx.output(0), stream_of(ctx)); }
-
-void cast_kernel_fn(KernelContext& ctx) {
-  const Tensor& in = ctx.input(0);
-  Tensor& out = ctx.output(0);
-  const int64_t n = in.size();
-  if (n == 0) return;
-  cudaStream_t stream = stream_of(ctx);
-  StridedIndexer<1> ix{};
-  if (!in.is_contiguous()) ix = make_indexer<1>(in.shape(), {in.strides()}, "Cast");
-  visit_pod(in.dtype(), "Cast", [&]<typename From>() {
-    visit_pod(out.dtype(), "Cast", [&]<typename To>() {
-      cast_kernel<From, To><<<blocks_for(n), kThreads, 0, stream>>>(
-          static_cast<const From*>(in.raw_data()), static_cast<To*>(out.raw_data()), n, in.is_contiguous(), ix);
-      TF_CUDA_LAUNCH_CHECK("cast_kernel");
-    });
-  });
-}
-
-void fill_kernel_fn(KernelContext& ctx) {
-  Tensor& out = ctx.output(0);
-  const int64_t n = out.size();
-  if (n == 0) return;
-  cudaStream_t stream = stream_of(ctx);
-  const auto& attrs = ctx.attr<ops::FillAttrs>();
-  visit_pod(out.dtype(), "Fill", [&]<typename T>() {
-    T v = attrs.value.to<T>();
-    fill_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<T*>(out.raw_data()), n, v);
-    TF_CUDA_LAUNCH_CHECK("fill_kernel");
-  });
-}
-
-void range_kernel_fn(KernelContext& ctx) {
-  Tensor& out = ctx.output(0);
-  const int64_t n = out.size();
-  if (n == 0) return;
-  cudaStream_t stream = stream_of(ctx);
-  const auto& a = ctx.attr<ops::RangeAttrs>();
-  visit_numeric(out.dtype(), "Range", [&]<typename T>() {
-    range_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<T*>(out.raw_data()), n, a.start, a.delta,
-                                                               a.istart, a.idelta);
-    TF_CUDA_LAUNCH_CHECK("range_kernel");
-  });
-}
 
 }  // namespace
 
@@ -147,9 +54,6 @@ void copy_into(const Tensor& src, const Tensor& dst, cudaStream_t stream) {
 void register_copy_kernels() {
   const DeviceType gpu = DeviceType::kGPU;
   register_kernel(ops::Copy, gpu, copy_kernel);
-  register_kernel(ops::Cast, gpu, cast_kernel_fn);
-  register_kernel(ops::Fill, gpu, fill_kernel_fn);
-  register_kernel(ops::Range, gpu, range_kernel_fn);
 }
 
 }  // namespace tapeflow::kernels::cuda

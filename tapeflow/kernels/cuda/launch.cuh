@@ -11,6 +11,7 @@
 #include "tapeflow/core/dispatch.h"
 #include "tapeflow/cuda/cuda_check.h"
 #include "tapeflow/cuda/cuda_context.h"
+#include "tapeflow/kernels/broadcast.h"
 
 namespace tapeflow::kernels::cuda {
 
@@ -76,24 +77,7 @@ StridedIndexer<N> make_indexer(const Shape& shape, const std::array<DimVector, N
   return ix;
 }
 
-/// Strides of `t` aligned to `out_shape` under NumPy broadcasting (0 for broadcast dims).
-inline DimVector broadcast_strides(const Tensor& t, const Shape& out_shape) {
-  const int r = out_shape.rank(), tr = t.ndim();
-  DimVector s(static_cast<std::size_t>(r), 0);
-  for (int i = 0; i < tr; ++i) {
-    int o = r - tr + i;
-    s[static_cast<std::size_t>(o)] =
-        (t.shape()[i] == 1 && out_shape[o] != 1) ? 0 : t.strides()[static_cast<std::size_t>(i)];
-  }
-  return s;
-}
 
-/// 16 bytes of T, for vectorized loads and stores of contiguous data.
-template <typename T>
-struct alignas(16) Vec16 {
-  static constexpr int kSize = 16 / sizeof(T) > 0 ? 16 / sizeof(T) : 1;
-  T v[kSize];
-};
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
 }  // namespace tapeflow::kernels::cuda

@@ -8,24 +8,17 @@
 // float16/bfloat16 compute in float and round once, as on the CPU.
 #include <limits>
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
+#include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/functors.h"
+#include "tapeflow/kernels/pooling_window.h"
 
 namespace tapeflow::kernels::cuda {
 namespace {
 using ops::Window2D;
 
-/// The input rows [h0, h1) and columns [w0, w1) of output pixel (oh, ow), clipped to the input.
-struct Span2D {
-  int64_t h0, h1, w0, w1;
-  __device__ int64_t count() const { return (h1 - h0) * (w1 - w0); }
-};
-__device__ Span2D window_span(const Window2D& w, int64_t oh, int64_t ow) {
-  const int64_t h = oh * w.stride_h - w.pad_top, x = ow * w.stride_w - w.pad_left;
-  return {max(h, int64_t(0)), min(h + w.k_h, w.in_h), max(x, int64_t(0)), min(x + w.k_w, w.in_w)};
-}
 /// Output rows (or columns) whose windows cover input row `i`: [lo, hi].
 __device__ void covering(int64_t i, int64_t pad, int64_t k, int64_t stride, int64_t out, int64_t& lo, int64_t& hi) {
   const int64_t a = i + pad - k + 1;  // the first window start that still reaches i

@@ -3,6 +3,7 @@
 // (kernels/philox.h), so a GPU tensor equals the CPU tensor of the same seeds bit for bit
 // (Note [Counter-based random numbers], Note [Portable math]).
 #include "tapeflow/core/ops/random.h"
+#include "tapeflow/kernels/dropout.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/philox.h"
@@ -22,13 +23,6 @@ template <typename T>
 struct Identity {
   __device__ T operator()(T v) const { return v; }
 };
-/// Dropout's keep mask: u >= rate, compared in float as the CPU kernel does.
-template <typename T>
-struct KeepMask {
-  T rate;
-  __device__ uint8_t operator()(T u) const { return static_cast<uint8_t>(static_cast<float>(u) >= static_cast<float>(rate)); }
-};
-
 // ---- kernels ----------------------------------------------------------------------------------
 
 /// out[i] = post(sample i): thread t draws groups t, t + stride, ... (samples of type S, kGroup
@@ -55,10 +49,7 @@ __global__ void dropout_apply_kernel(const T* __restrict__ x, const uint8_t* __r
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t off[2];
     ix.offsets(i, off);
-    T scaled;
-    if constexpr (px::is_half_v<T>) scaled = T(static_cast<float>(x[off[0]]) * static_cast<float>(scale));
-    else scaled = x[off[0]] * scale;
-    out[i] = keep[off[1]] ? scaled : T(0.0f);
+    out[i] = dropout_value(x[off[0]], keep[off[1]], scale);
   }
 }
 
@@ -110,7 +101,7 @@ void dropout_kernel(KernelContext& ctx) {
     const T scale = T(1.0 / (1.0 - a.rate));
     Tensor keep = Tensor::empty(a.noise_shape, DType::kUInt8, ctx.device);
     fill_groups<T>(static_cast<uint8_t*>(keep.raw_data()), keep.size(), px::Stream(a.seed, a.seed2, a.offset),
-                   px::UniformUnit<T>{}, KeepMask<T>{T(a.rate)}, s);
+                   px::UniformUnit<T>{}, DropoutKeep<T>{T(a.rate)}, s);
     auto ix = make_indexer<2>(x.shape(), {x.strides(), broadcast_strides(keep, x.shape())}, "Dropout");
     dropout_apply_kernel<T><<<blocks_for(out.size()), kThreads, 0, s>>>(
         static_cast<const T*>(x.raw_data()), static_cast<const uint8_t*>(keep.raw_data()),

@@ -8,7 +8,9 @@
 #include "tapeflow/core/tensor.h"
 
 namespace tapeflow::kernels::cuda {
-void register_copy_kernels();       // Copy (strided), Cast, Fill, Range
+void register_copy_kernels();       // Copy (strided)
+void register_cast_kernels();       // Cast
+void register_creation_kernels();   // Fill, Range
 void register_binary_kernels();     // arithmetic, comparisons, logic
 void register_unary_kernels();      // unary math, activations, SelectV2, Where
 void register_reduction_kernels();  // Sum/Mean/Max/Min/Prod/Any/All, ArgMax/ArgMin, Cumsum/Cumprod, TopKV2

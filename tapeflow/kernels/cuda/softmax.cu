@@ -9,7 +9,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/softmax.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/functors.h"

@@ -1,12 +1,12 @@
 // CUDA kernels of the unary elementwise ops and activations (mirroring kernels/cpu/unary.cpp,
-// same functors), SelectV2 (three-way broadcasting where) and Where (coordinates of true
+// same functors, registered per row of core/ops/unary_table.h), SelectV2 (three-way broadcasting where) and Where (coordinates of true
 // elements; its output size depends on the data, so the count is read back to the host).
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "tapeflow/core/device_backend.h"
-#include "tapeflow/core/ops/activation.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/kernels/cuda/elementwise.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 
@@ -27,26 +27,23 @@ __global__ void select_kernel(const bool* __restrict__ c, const T* __restrict__ 
 
 // ---- launchers ----------------------------------------------------------------------------
 
-template <typename Fn>
-void floating_kernel(KernelContext& ctx) {
+/// The kernel of a unary_table.h row: `Fn` over the dtypes the row accepts.
+template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput>
+void table_kernel(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
-  visit_floating(ctx.input(0).dtype(), ctx.op.name,
-                 [&]<typename T>() { run_unary<Fn, T, T>(ctx.input(0), ctx.output(0), s); });
-}
-template <typename Fn>
-void numeric_kernel(KernelContext& ctx) {
-  cudaStream_t s = stream_of(ctx);
-  visit_numeric(ctx.input(0).dtype(), ctx.op.name,
-                [&]<typename T>() { run_unary<Fn, T, T>(ctx.input(0), ctx.output(0), s); });
-}
-template <typename Fn>
-void predicate_kernel(KernelContext& ctx) {
-  cudaStream_t s = stream_of(ctx);
-  visit_floating(ctx.input(0).dtype(), ctx.op.name,
-                 [&]<typename T>() { run_unary<Fn, T, bool>(ctx.input(0), ctx.output(0), s); });
-}
-void logical_not_kernel(KernelContext& ctx) {
-  run_unary<LogicalNotFn, bool, bool>(ctx.input(0), ctx.output(0), stream_of(ctx));
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  auto run = [&]<typename T>() {
+    using Out = std::conditional_t<kOutput == ops::UnaryOutput::Bool, bool, T>;
+    run_unary<Fn, T, Out>(x, out, s);
+  };
+  if constexpr (kAccepts == ops::UnaryAccepts::Bool) {
+    run.template operator()<bool>();
+  } else if constexpr (kAccepts == ops::UnaryAccepts::Floating) {
+    visit_floating(x.dtype(), ctx.op.name, run);
+  } else {
+    visit_numeric(x.dtype(), ctx.op.name, run);
+  }
 }
 void leaky_relu_kernel(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
@@ -55,8 +52,10 @@ void leaky_relu_kernel(KernelContext& ctx) {
                  [&]<typename T>() { run_unary<LeakyReluFn, T, T>(ctx.input(0), ctx.output(0), s, fn); });
 }
 void gelu_kernel(KernelContext& ctx) {
-  if (ctx.attr<ops::GeluAttrs>().approximate) return floating_kernel<GeluTanhFn>(ctx);
-  floating_kernel<GeluFn>(ctx);
+  using ops::UnaryAccepts, ops::UnaryOutput;
+  if (ctx.attr<ops::GeluAttrs>().approximate)
+    return table_kernel<GeluTanhFn, UnaryAccepts::Floating, UnaryOutput::Same>(ctx);
+  table_kernel<GeluFn, UnaryAccepts::Floating, UnaryOutput::Same>(ctx);
 }
 
 void select_kernel_fn(KernelContext& ctx) {
@@ -112,39 +111,12 @@ void where_kernel_fn(KernelContext& ctx) {
 
 void register_unary_kernels() {
   const DeviceType gpu = DeviceType::kGPU;
-  register_kernel(ops::Neg, gpu, numeric_kernel<NegFn>);
-  register_kernel(ops::Abs, gpu, numeric_kernel<AbsFn>);
-  register_kernel(ops::Sign, gpu, numeric_kernel<SignFn>);
-  register_kernel(ops::Square, gpu, numeric_kernel<SquareFn>);
-  register_kernel(ops::Reciprocal, gpu, numeric_kernel<ReciprocalFn>);
-  register_kernel(ops::Sqrt, gpu, floating_kernel<SqrtFn>);
-  register_kernel(ops::Rsqrt, gpu, floating_kernel<RsqrtFn>);
-  register_kernel(ops::Exp, gpu, floating_kernel<ExpFn>);
-  register_kernel(ops::Expm1, gpu, floating_kernel<Expm1Fn>);
-  register_kernel(ops::Log, gpu, floating_kernel<LogFn>);
-  register_kernel(ops::Log1p, gpu, floating_kernel<Log1pFn>);
-  register_kernel(ops::Sin, gpu, floating_kernel<SinFn>);
-  register_kernel(ops::Cos, gpu, floating_kernel<CosFn>);
-  register_kernel(ops::Tan, gpu, floating_kernel<TanFn>);
-  register_kernel(ops::Tanh, gpu, floating_kernel<TanhFn>);
-  register_kernel(ops::Sigmoid, gpu, floating_kernel<SigmoidFn>);
-  register_kernel(ops::Floor, gpu, floating_kernel<FloorFn>);
-  register_kernel(ops::Ceil, gpu, floating_kernel<CeilFn>);
-  register_kernel(ops::Round, gpu, floating_kernel<RoundFn>);
-  register_kernel(ops::Erf, gpu, floating_kernel<ErfFn>);
-  register_kernel(ops::IsNan, gpu, predicate_kernel<IsNanFn>);
-  register_kernel(ops::IsInf, gpu, predicate_kernel<IsInfFn>);
-  register_kernel(ops::IsFinite, gpu, predicate_kernel<IsFiniteFn>);
-  register_kernel(ops::LogicalNot, gpu, logical_not_kernel);
-  register_kernel(ops::Relu, gpu, numeric_kernel<ReluFn>);
-  register_kernel(ops::Relu6, gpu, numeric_kernel<Relu6Fn>);
-  register_kernel(ops::Elu, gpu, floating_kernel<EluFn>);
-  register_kernel(ops::Selu, gpu, floating_kernel<SeluFn>);
-  register_kernel(ops::Softplus, gpu, floating_kernel<SoftplusFn>);
-  register_kernel(ops::Softsign, gpu, floating_kernel<SoftsignFn>);
+#define TAPEFLOW_REGISTER_KERNEL(Op, fn, Functor, Accepts, Output) \
+  register_kernel(ops::Op, gpu, table_kernel<Functor, ops::UnaryAccepts::Accepts, ops::UnaryOutput::Output>);
+  TAPEFLOW_UNARY_OPS(TAPEFLOW_REGISTER_KERNEL)
+#undef TAPEFLOW_REGISTER_KERNEL
   register_kernel(ops::LeakyRelu, gpu, leaky_relu_kernel);
   register_kernel(ops::Gelu, gpu, gelu_kernel);
-  register_kernel(ops::Silu, gpu, floating_kernel<SiluFn>);
   register_kernel(ops::SelectV2, gpu, select_kernel_fn);
   register_kernel(ops::Where, gpu, where_kernel_fn);
 }

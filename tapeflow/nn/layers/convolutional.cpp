@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "tapeflow/core/ops/bias_add.h"
 #include "tapeflow/core/ops/cast.h"
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
 
 namespace tapeflow::keras::layers {
 

@@ -1,8 +1,9 @@
 #include "tapeflow/nn/layers/layer.h"
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::layers {
 

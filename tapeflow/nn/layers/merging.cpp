@@ -3,7 +3,8 @@
 #include <set>
 
 #include "tapeflow/core/ops/array_ops.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::layers {
 

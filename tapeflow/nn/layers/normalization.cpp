@@ -4,10 +4,11 @@
 
 #include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/batch_norm.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::layers {
 

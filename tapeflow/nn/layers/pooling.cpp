@@ -1,6 +1,7 @@
 #include "tapeflow/nn/layers/pooling.h"
 
-#include "tapeflow/core/ops/nn_conv.h"
+#include "tapeflow/core/ops/conv.h"
+#include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/core/ops/reduction.h"
 
 namespace tapeflow::keras::layers {

@@ -1,7 +1,8 @@
 #include "tapeflow/nn/optimizers/adagrad.h"
 
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/training.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::optimizers {
 

@@ -2,8 +2,9 @@
 
 #include <cmath>
 
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/training.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::optimizers {
 

@@ -3,11 +3,12 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/training.h"
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
 #include "tapeflow/nn/optimizers/rmsprop.h"

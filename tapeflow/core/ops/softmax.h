@@ -25,5 +25,5 @@ struct SoftmaxAttrs : OpAttrsBase<SoftmaxAttrs> {
   int axis = -1;  // normalized
   std::string to_string() const override { return "axis=" + std::to_string(axis); }
 };
-void register_nn_ops();
+void register_softmax_ops();
 }  // namespace tapeflow::ops

@@ -1,13 +1,14 @@
 // RaggedTensor: construction with TF's partition checks, shape and partition accessors,
 // to_tensor (through the RaggedTensorToTensor op), Python-style printing, elementwise ops.
-#include "tapeflow/core/ragged.h"
+#include "tapeflow/core/ops/ragged.h"
 
 #include <charconv>
 #include <cmath>
 #include <sstream>
 
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow {
 namespace ops {

@@ -5,9 +5,10 @@
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
 #include "tapeflow/core/ops/array_ops.h"
-#include "tapeflow/core/ops/math.h"
-#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/softmax.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::autograd {
 namespace {
@@ -49,7 +50,7 @@ InputGrads sparse_xent_grad(const GradContext& c) { return {xent_logits_grad(c),
 // backprop output, never the labels or the loss.
 constexpr ReadsValues kLogitsAndBackprop{.inputs = 0b01, .outputs = 0b10};
 
-void register_nn_gradients() {
+void register_softmax_gradients() {
   register_gradient(ops::Softmax, softmax_grad, kReadsOutputs);
   register_gradient(ops::LogSoftmax, log_softmax_grad, kReadsOutputs);
   register_gradient(ops::SoftmaxCrossEntropyWithLogits, xent_grad, kLogitsAndBackprop);

@@ -1,6 +1,6 @@
 // tf.nn's softmax family: argument checks with TF's messages and output specs. The
 // cross-entropies move a non-last class axis to the end with a transpose view, as TF does.
-#include "tapeflow/core/ops/nn_ops.h"
+#include "tapeflow/core/ops/softmax.h"
 
 #include <numeric>
 #include <vector>
@@ -13,7 +13,7 @@ OpDef Softmax{.name = "Softmax"}, LogSoftmax{.name = "LogSoftmax"},
     SoftmaxCrossEntropyWithLogits{.name = "SoftmaxCrossEntropyWithLogits"},
     SparseSoftmaxCrossEntropyWithLogits{.name = "SparseSoftmaxCrossEntropyWithLogits"};
 
-void register_nn_ops() {
+void register_softmax_ops() {
   for (OpDef* op : {&Softmax, &LogSoftmax, &SoftmaxCrossEntropyWithLogits, &SparseSoftmaxCrossEntropyWithLogits})
     register_op(*op);
 }

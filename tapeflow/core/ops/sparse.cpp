@@ -1,13 +1,14 @@
 // SparseTensor construction and printing, and the tf.sparse ops: index checks with TF's
 // messages on the host, output specs, dispatch to the kernels in kernels/cpu/sparse.cpp.
-#include "tapeflow/core/sparse.h"
+#include "tapeflow/core/ops/sparse.h"
 
 #include <algorithm>
 #include <numeric>
 
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/math.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow {
 namespace ops {

@@ -1,8 +1,11 @@
-// Elementwise math: binary arithmetic with NumPy broadcasting, comparisons and logic (bool
-// results), unary math, where and clip_by_value. Mixed dtypes are an InvalidArgumentError, as
-// TF does not promote; a C++ number operand (Scalar) takes the tensor's dtype.
+// Binary elementwise ops with NumPy broadcasting: arithmetic, comparisons and logic (bool
+// results), the C++ operators and a number on either side of them. Mixed dtypes are an
+// InvalidArgumentError, as TF does not promote; a C++ number operand (Scalar) takes the tensor's
+// dtype. The ops are the rows of binary_table.h, which states the dtypes each accepts.
+// Kernels: kernels/{cpu,cuda}/binary; gradients: autograd/grads/binary.cpp.
 #pragma once
 #include "tapeflow/core/dispatch.h"
+#include "tapeflow/core/ops/binary_table.h"
 #include "tapeflow/core/scalar.h"
 #include "tapeflow/core/tensor.h"
 
@@ -35,46 +38,6 @@ Tensor greater(const Tensor& a, const Tensor& b);
 Tensor greater_equal(const Tensor& a, const Tensor& b);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
-
-// ---- unary math (TF ops Neg, Abs, Sign, Square, Sqrt, Rsqrt, Exp, Expm1, Log, Log1p, Sin, Cos,
-//      Tan, Tanh, Sigmoid, Floor, Ceil, Round, Reciprocal, Erf, IsNan, IsInf, IsFinite, LogicalNot) --
-// Transcendental functions need a floating dtype; abs/negative/sign/square/reciprocal take any
-// numeric dtype; round of an integer tensor is the identity, as TF.
-Tensor negative(const Tensor& x);
-Tensor abs(const Tensor& x);
-Tensor sign(const Tensor& x);
-Tensor square(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor expm1(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor log1p(const Tensor& x);
-Tensor sin(const Tensor& x);
-Tensor cos(const Tensor& x);
-Tensor tan(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor floor(const Tensor& x);
-Tensor ceil(const Tensor& x);
-/// Rounds half to even (banker's rounding), as tf.math.round.
-Tensor round(const Tensor& x);
-Tensor reciprocal(const Tensor& x);
-Tensor erf(const Tensor& x);
-Tensor is_nan(const Tensor& x);
-Tensor is_inf(const Tensor& x);
-Tensor is_finite(const Tensor& x);
-Tensor logical_not(const Tensor& x);
-inline Tensor operator-(const Tensor& x) { return negative(x); }
-inline Tensor operator!(const Tensor& x) { return logical_not(x); }
-
-/// tf.where(cond, x, y): elements of x where cond is true, else of y (3-way broadcasting).
-Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y);
-/// tf.where(cond): int64 coordinates (num_true, rank) of the true elements, in row-major order.
-Tensor where(const Tensor& condition);
-/// minimum(maximum(t, lo), hi) with broadcasting; bounds may be tensors or numbers.
-Tensor clip_by_value(const Tensor& t, const Tensor& clip_value_min, const Tensor& clip_value_max);
-Tensor clip_by_value(const Tensor& t, Scalar clip_value_min, Scalar clip_value_max);
 
 /// A 0-d tensor of `dtype` holding `value` (on CPU:0; ops move it where needed).
 Tensor scalar_tensor(Scalar value, DType dtype);
@@ -123,12 +86,10 @@ TAPEFLOW_DECLARE_BINARY_OPERATOR(||, logical_or)
 #undef TAPEFLOW_DECLARE_BINARY_OPERATOR
 
 namespace ops {
-extern OpDef Add, Sub, Mul, RealDiv, FloorDiv, FloorMod, Pow, Maximum, Minimum, SquaredDifference;
-extern OpDef Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual, LogicalAnd, LogicalOr;
-extern OpDef Neg, Abs, Sign, Square, Sqrt, Rsqrt, Exp, Expm1, Log, Log1p, Sin, Cos, Tan, Tanh, Sigmoid, Floor, Ceil,
-    Round, Reciprocal, Erf, IsNan, IsInf, IsFinite, LogicalNot, SelectV2, Where;
+#define TAPEFLOW_DECLARE_OP(Op, tf_name, fn, Functor, Accepts, Output) extern OpDef Op;
+TAPEFLOW_BINARY_OPS(TAPEFLOW_DECLARE_OP)
+#undef TAPEFLOW_DECLARE_OP
 void register_binary_ops();
-void register_unary_ops();
 }  // namespace ops
 
 }  // namespace tapeflow
