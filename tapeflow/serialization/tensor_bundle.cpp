@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include <leveldb/env.h>
@@ -85,6 +86,16 @@ void put_varint64(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+// TF's checksum of one string length: as a little-endian uint32 when it fits (what older
+// checkpoints wrote), else as a uint64; never the varint bytes.
+uint32_t extend_with_length(uint32_t crc, uint64_t n) {
+  if (n <= 0xffffffffu) {
+    const auto n32 = static_cast<uint32_t>(n);
+    return crc32c::extend(crc, &n32, sizeof n32);
+  }
+  return crc32c::extend(crc, &n, sizeof n);
+}
+
 [[noreturn]] void throw_leveldb(const leveldb::Status& s, const std::string& path) {
   throw errors::UnknownError("cannot write checkpoint index " + path + ": " + s.ToString());
 }
@@ -100,7 +111,17 @@ struct BundleWriter::Impl {
   explicit Impl(std::string p) : prefix(std::move(p)), data(data_filename(prefix, 0, 1)) {}
 };
 
-BundleWriter::BundleWriter(std::string prefix) : impl_(std::make_unique<Impl>(std::move(prefix))) {}
+namespace {
+std::string with_parent_created(std::string prefix) {  // as TF's BundleWriter, make the directory
+  const auto dir = std::filesystem::path(prefix).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  return prefix;
+}
+}  // namespace
+
+BundleWriter::BundleWriter(std::string prefix)
+    : impl_(std::make_unique<Impl>(with_parent_created(std::move(prefix)))) {}
 BundleWriter::~BundleWriter() = default;
 
 void BundleWriter::add(const std::string& key, const Tensor& tensor) {
@@ -113,15 +134,14 @@ void BundleWriter::add(const std::string& key, const Tensor& tensor) {
   AtomicFile& out = impl_->data;
   uint32_t crc = 0;
   if (tensor.dtype() == DType::kString) {
-    // TF's WriteStringTensor: varint64 lengths, the masked CRC32C of the lengths (taken over
-    // each length as a little-endian uint64), then the bytes; the entry's CRC covers it all.
+    // TF's WriteStringTensor: varint64 lengths, the masked CRC32C of the lengths (see
+    // extend_with_length), then the bytes; the entry's CRC covers it all.
     std::vector<std::string> strings(static_cast<std::size_t>(tensor.size()));
     detail::copy_to_host(tensor, strings.data());
     std::string lengths;
     for (const std::string& s : strings) {
-      const uint64_t n = s.size();
-      crc = crc32c::extend(crc, &n, sizeof n);
-      put_varint64(lengths, n);
+      crc = extend_with_length(crc, s.size());
+      put_varint64(lengths, s.size());
     }
     out.write(lengths);
     const uint32_t length_checksum = crc32c::mask(crc);
@@ -315,8 +335,8 @@ Tensor BundleReader::get_tensor(const std::string& key) const {
   }
   std::string bytes(e.size, '\0');
   read_at(bytes.data(), e.offset, e.size);
-  // The entry's CRC is TF's: over each length as a little-endian uint64 (not its varint), the
-  // masked length checksum, then the string bytes.
+  // The entry's CRC is TF's: over each length (extend_with_length), the masked length
+  // checksum, then the string bytes.
   const int64_t n = e.shape.num_elements();
   const char* p = bytes.data();
   const char* end = p + bytes.size();
@@ -325,7 +345,7 @@ Tensor BundleReader::get_tensor(const std::string& key) const {
   uint64_t total = 0;
   for (auto& len : lengths) {
     if (!get_varint64(p, end, len)) data_loss(path, key, "bad string length");
-    crc = crc32c::extend(crc, &len, sizeof len);
+    crc = extend_with_length(crc, len);
     if (len > bytes.size() || (total += len) > bytes.size()) data_loss(path, key, "string lengths exceed the entry");
   }
   uint32_t stored;

@@ -58,7 +58,7 @@ struct AllDTypes : Module {
   std::vector<Variable> vars;
   AllDTypes() : Module("all_dtypes") {
     vars.push_back(track("float32", Variable(constant({{1.5f, -2.25f, 3.0f}, {4.0f, 5.5f, -6.0f}}))));
-    vars.push_back(track("float64", Variable(constant({1.0 / 3.0, -2.5e300}))));
+    vars.push_back(track("float64", Variable(constant({1.0 / 3.0, -2.5e300}, DType::kFloat64))));
     vars.push_back(track("float16", Variable(constant({0.5f, -1.25f, 65504.0f}, DType::kFloat16))));
     vars.push_back(track("bfloat16", Variable(constant({0.5f, -3.0f}, DType::kBFloat16))));
     vars.push_back(track("int8", Variable(constant({-128, 0, 127}, DType::kInt8))));
