@@ -302,3 +302,37 @@ TEST(CheckpointManager, CheckpointIntervalFollowsTheStepCounter) {
 }
 
 }  // namespace
+
+namespace {
+std::vector<std::string> keys_of(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (auto& [k, s] : tf::train::list_variables(prefix)) out.push_back(k);
+  return out;
+}
+
+TEST(Checkpoint, FunctionalAndLayerKeysAreKeras3s) {
+  TempDir dir;
+  auto inputs = K::Input({4});
+  auto h = K::layers::BatchNormalization()(inputs);
+  K::Model model(inputs, K::layers::Dense(2)(h));
+  tf::train::Checkpoint({{"model", model}}).write(dir / "f");
+  // What TF 2.21 + Keras 3.15 list for the same functional model (probed with the real TF).
+  EXPECT_EQ(keys_of(dir / "f"),
+            (std::vector<std::string>{"_CHECKPOINTABLE_OBJECT_GRAPH",
+                                      "model/_operations/1/beta/.ATTRIBUTES/VARIABLE_VALUE",
+                                      "model/_operations/1/gamma/.ATTRIBUTES/VARIABLE_VALUE",
+                                      "model/_operations/1/moving_mean/.ATTRIBUTES/VARIABLE_VALUE",
+                                      "model/_operations/1/moving_variance/.ATTRIBUTES/VARIABLE_VALUE",
+                                      "model/_operations/2/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
+                                      "model/_operations/2/bias/.ATTRIBUTES/VARIABLE_VALUE"}));
+  K::layers::Embedding emb(5, 2);
+  emb(tf::constant({{1, 2}}));
+  K::layers::Conv2D conv(2, 3);
+  conv(tf::zeros({1, 5, 5, 1}));
+  tf::train::Checkpoint({{"e", emb}, {"c", conv}}).write(dir / "l");
+  EXPECT_EQ(keys_of(dir / "l"), (std::vector<std::string>{"_CHECKPOINTABLE_OBJECT_GRAPH",
+                                                          "c/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
+                                                          "c/bias/.ATTRIBUTES/VARIABLE_VALUE",
+                                                          "e/_embeddings/.ATTRIBUTES/VARIABLE_VALUE"}));
+}
+}  // namespace
