@@ -68,6 +68,13 @@ def main(out):
     for n in names:
         check("restored " + n, tf.reduce_all(getattr(fresh, n) == getattr(ref, n)).numpy())
 
+    from safetensors.numpy import load_file
+    st = load_file(os.path.join(out, "numeric.safetensors"))
+    for n in names:
+        if n in ("string", "bfloat16"):
+            continue
+        check("safetensors " + n, n in st and same(st[n], getattr(ref, n).numpy()), str(st.get(n)))
+
     exp = read_expected(os.path.join(out, "keras_expected.txt"))
     x = exp["x"].astype(np.float32).reshape(5, 3)
     y = exp["target"].astype(np.float32).reshape(5, 2)

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 
+#include "tapeflow/serialization/safetensors.h"
 #include "tests/serialization/ckpt_test_util.h"
 
 namespace K = tf::keras;
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(out);
   tapeflow::testing::AllDTypes m;
   tf::train::Checkpoint({{"m", m}}).write(out + "/all_dtypes");
+  std::vector<std::pair<std::string, tf::Variable>> numeric;  // NumPy has no bfloat16
+  for (auto& [n, v] : m.named_variables())
+    if (v.dtype() != tf::string && v.dtype() != tf::bfloat16) numeric.emplace_back(n.substr(n.find('/') + 1), v);
+  tf::io::save_safetensors(out + "/numeric.safetensors", numeric);
 
   auto x = tf::detail::constant_from_doubles(linspace(-1.0, 1.0, 15), {5, 3}, tf::float32);
   auto y = tf::detail::constant_from_doubles(linspace(0.5, -0.5, 10), {5, 2}, tf::float32);
