@@ -79,6 +79,7 @@ CheckpointManager::CheckpointManager(Checkpoint checkpoint, std::string director
                "`step_counter` should be passed if `checkpoint_interval` is not None.");
   TF_CHECK_ARG(!options_.max_to_keep || *options_.max_to_keep > 0, "", "max_to_keep must be positive or std::nullopt");
   fs::create_directories(directory_);
+  last_preserved_ = now_seconds();  // TF's: the period counts from the manager's creation
   if (auto state = get_checkpoint_state(directory_)) {
     latest_ = state->model_checkpoint_path;
     const auto& paths = state->all_model_checkpoint_paths;

@@ -152,8 +152,12 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     TF_CHECK_ARG(dt, "", "safetensors cannot hold ", dtype_name(t.dtype()), " tensor '", name, "'");
     TF_CHECK_ARG(seen[name]++ == 0, "", "safetensors: tensor name '", name, "' appears twice");
     const uint64_t n = uint64_t(t.size()) * dtype_size(t.dtype());
-    header += (header.size() > 1 ? "," : "") + json_string(name) + ":{\"dtype\":\"" + dt + "\",\"shape\":[";
-    for (int i = 0; i < t.ndim(); ++i) header += (i ? "," : "") + std::to_string(t.shape()[i]);
+    if (header.size() > 1) header += ',';
+    header.append(json_string(name)).append(":{\"dtype\":\"").append(dt).append("\",\"shape\":[");
+    for (int i = 0; i < t.ndim(); ++i) {
+      if (i) header += ',';
+      header += std::to_string(t.shape()[i]);
+    }
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + n) + "]}";
     offset += n;
   }

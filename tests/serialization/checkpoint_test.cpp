@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/core/test_util.h"
 #include "tests/serialization/ckpt_test_util.h"
@@ -334,5 +335,31 @@ TEST(Checkpoint, FunctionalAndLayerKeysAreKeras3s) {
                                                           "c/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
                                                           "c/bias/.ATTRIBUTES/VARIABLE_VALUE",
                                                           "e/_embeddings/.ATTRIBUTES/VARIABLE_VALUE"}));
+}
+}  // namespace
+
+namespace {
+TEST(CheckpointManager, KeepCheckpointEveryNHoursPreservesSweptCheckpoints) {
+  TempDir dir;
+  tf::Variable v(tf::constant(1.0f));
+  tf::train::Checkpoint ckpt({{"v", v}});
+  // A tiny period: every checkpoint swept out of the list is older than the last preserved one
+  // by more than the period, so it stays on disk (no longer managed).
+  tf::train::CheckpointManager keep(ckpt, dir / "keep", {.max_to_keep = 1, .keep_checkpoint_every_n_hours = 1e-12});
+  for (int i = 0; i < 3; ++i) {
+    keep.save();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(keep.checkpoints(), std::vector<std::string>{dir / "keep/ckpt-3"});
+  EXPECT_TRUE(std::filesystem::exists(dir / "keep/ckpt-1.index"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "keep/ckpt-2.index"));
+  EXPECT_GT(tf::train::get_checkpoint_state(dir / "keep")->last_preserved_timestamp, 1.7e9);
+  // A long period: swept checkpoints are deleted.
+  tf::train::Checkpoint ckpt2({{"v", v}});
+  tf::train::CheckpointManager drop(ckpt2, dir / "drop", {.max_to_keep = 1, .keep_checkpoint_every_n_hours = 1e6});
+  drop.save();
+  drop.save();
+  EXPECT_FALSE(std::filesystem::exists(dir / "drop/ckpt-1.index"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "drop/ckpt-2.index"));
 }
 }  // namespace
