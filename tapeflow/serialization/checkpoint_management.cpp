@@ -87,7 +87,7 @@ CheckpointManager::CheckpointManager(Checkpoint checkpoint, std::string director
     const double now = now_seconds();
     for (std::size_t i = 0; i < paths.size(); ++i)
       maybe_delete_.emplace_back(paths[i], stamps.size() == paths.size() ? stamps[i] : now);
-    last_preserved_ = state->last_preserved_timestamp;
+    if (state->last_preserved_timestamp > 0) last_preserved_ = state->last_preserved_timestamp;
     if (!serialization::file_exists(serialization::index_filename(latest_))) latest_.clear();
   }
 }
