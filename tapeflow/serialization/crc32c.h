@@ -12,6 +12,11 @@ uint32_t extend(uint32_t crc, const void* data, std::size_t n) noexcept;
 inline uint32_t value(const void* data, std::size_t n) noexcept { return extend(0, data, n); }
 inline uint32_t value(std::string_view s) noexcept { return extend(0, s.data(), s.size()); }
 
+namespace detail {
+/// The table-driven path (what extend uses without SSE4.2), exposed for its test.
+uint32_t extend_portable(uint32_t crc, const unsigned char* p, std::size_t n) noexcept;
+}  // namespace detail
+
 // A CRC stored next to the data it covers is masked, so that the CRC of a string holding CRCs
 // is not degenerate (leveldb's and TF's rule).
 inline constexpr uint32_t kMaskDelta = 0xa282ead8u;

@@ -33,6 +33,12 @@ TEST(Crc32c, KnownValuesAndMask) {
   EXPECT_EQ(tf::crc32c::value(ascending), 0x46dd794eu);
   EXPECT_EQ(tf::crc32c::extend(tf::crc32c::value(std::string_view("hello ")), "world", 5),
             tf::crc32c::value(std::string_view("hello world")));
+  std::string noise(1000, '\0');
+  uint32_t state = 1;
+  for (char& ch : noise) ch = char((state = state * 1103515245u + 12345u) >> 24);
+  for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000})  // the hardware and table paths agree
+    EXPECT_EQ(tf::crc32c::extend(5, noise.data(), n),
+              tf::crc32c::detail::extend_portable(5, reinterpret_cast<const unsigned char*>(noise.data()), n));
   const uint32_t c = tf::crc32c::value(std::string_view("foo"));
   EXPECT_NE(tf::crc32c::mask(c), c);
   EXPECT_EQ(tf::crc32c::unmask(tf::crc32c::mask(c)), c);
