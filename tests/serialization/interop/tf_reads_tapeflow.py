@@ -93,6 +93,13 @@ def main(out):
     opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     for i, w in enumerate(model.trainable_variables):
         check("weight after step %d" % i, np.allclose(w.numpy().ravel(), exp["weight_after_step_%d" % i], rtol=1e-5, atol=1e-6))
+    # A functional model (InputLayer, BatchNormalization with moved statistics, Dense).
+    inp = keras.Input((3,))
+    func = keras.Model(inp, keras.layers.Dense(2)(keras.layers.BatchNormalization()(inp)))
+    tf.train.Checkpoint(model=func).restore(os.path.join(out, "functional", "ckpt-1")).assert_consumed()
+    want = read_expected(os.path.join(out, "functional_expected.txt"))["y"]
+    got = func(x, training=False).numpy().ravel()
+    check("functional outputs", np.allclose(got, want, rtol=1e-5, atol=1e-6), "%r vs %r" % (got, want))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

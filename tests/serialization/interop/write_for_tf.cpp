@@ -63,6 +63,16 @@ int main(int argc, char** argv) {
   write_values(f, "target", y);
   auto vars = model.trainable_variables();
   for (std::size_t i = 0; i < vars.size(); ++i) write_values(f, "weight_after_step_" + std::to_string(i), vars[i]);
+  f.close();
+
+  // A functional model with BatchNormalization whose moving statistics moved (training calls).
+  auto inputs = K::Input({3});
+  auto h = K::layers::BatchNormalization()(inputs);
+  K::Model func(inputs, K::layers::Dense(2)(h));
+  for (int i = 0; i < 3; ++i) func(x * float(i + 1), true);
+  tf::train::Checkpoint({{"model", func}}).save(out + "/functional/ckpt");
+  std::ofstream g(out + "/functional_expected.txt");
+  write_values(g, "y", func(x, false));
   std::printf("wrote %s\n", out.c_str());
   return 0;
 }
