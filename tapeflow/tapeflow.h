@@ -28,5 +28,10 @@
 #include "tapeflow/core/tensor.h"
 #include "tapeflow/core/variable.h"
 #include "tapeflow/nn/keras.h"
+#include "tapeflow/serialization/checkpoint.h"
+#include "tapeflow/serialization/checkpoint_management.h"
+#include "tapeflow/serialization/checkpoint_reader.h"
+#include "tapeflow/trackable/module.h"
+#include "tapeflow/trackable/trackable.h"
 
 namespace tf = tapeflow;

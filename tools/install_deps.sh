@@ -10,7 +10,10 @@ if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null 2>&1 || { echo "install_deps.sh: run as root or install sudo" >&2; exit 1; }
   SUDO=(sudo)
 fi
-pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist)
+# Checkpoints: leveldb (the index table), protobuf (the messages); python3-venv for the
+# TensorFlow interop tests (tools/python_env.sh installs TF from PyPI into the build tree).
+pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
+      libleveldb-dev libprotobuf-dev protobuf-compiler python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

@@ -12,7 +12,7 @@ namespace tapeflow::errors {
 enum class Code {
   kCancelled = 1, kUnknown = 2, kInvalidArgument = 3, kNotFound = 5, kAlreadyExists = 6,
   kResourceExhausted = 8, kFailedPrecondition = 9, kOutOfRange = 11, kUnimplemented = 12,
-  kInternal = 13,
+  kInternal = 13, kDataLoss = 15,
 };
 
 /// Base of every error an op raises (tf.errors.OpError).
@@ -48,6 +48,7 @@ TAPEFLOW_DEFINE_ERROR(OutOfRangeError, kOutOfRange)
 TAPEFLOW_DEFINE_ERROR(UnimplementedError, kUnimplemented)
 TAPEFLOW_DEFINE_ERROR(InternalError, kInternal)
 TAPEFLOW_DEFINE_ERROR(UnknownError, kUnknown)
+TAPEFLOW_DEFINE_ERROR(DataLossError, kDataLoss)
 #undef TAPEFLOW_DEFINE_ERROR
 
 }  // namespace tapeflow::errors
@@ -56,6 +57,12 @@ namespace tapeflow {
 
 /// Python's LookupError, which TF raises when an op has no registered gradient.
 class LookupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Python's AssertionError, which TF's checkpoint load status raises (assert_consumed).
+class AssertionError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

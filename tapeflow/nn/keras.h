@@ -22,7 +22,7 @@
 #include "tapeflow/nn/models/callbacks.h"
 #include "tapeflow/nn/models/model.h"
 #include "tapeflow/nn/models/sequential.h"
-#include "tapeflow/nn/module.h"
+#include "tapeflow/trackable/module.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
 #include "tapeflow/nn/optimizers/optimizer.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "tapeflow/nn/module.h"
+#include "tapeflow/trackable/module.h"
 
 namespace tapeflow::keras::metrics {
 

@@ -195,6 +195,36 @@ void Layer::add_tracked_layer(std::shared_ptr<Layer> layer) { state().tracked_la
 
 std::vector<std::shared_ptr<Layer>> Layer::tracked_layers() const { return state().tracked_layers; }
 
+namespace {
+// Keras 3 keeps these weights behind properties (LoRA, quantization), so their attributes, and
+// so their checkpoint names, carry a leading underscore.
+const char* keras_private_weight(const std::string& class_name, const std::string& weight) {
+  const bool kernel_class = class_name == "Dense" || class_name == "Conv1D" || class_name == "Conv2D" ||
+                            class_name == "Conv3D" || class_name == "Conv2DTranspose" || class_name == "EinsumDense";
+  if (kernel_class && weight == "kernel") return "_kernel";
+  if (class_name == "Embedding" && weight == "embeddings") return "_embeddings";
+  return nullptr;
+}
+}  // namespace
+
+std::vector<TrackableReference> Layer::trackable_children() const {
+  std::vector<TrackableReference> out = Module::trackable_children();
+  const std::string cls = class_name();
+  for (auto& ref : out)
+    if (ref.variable.defined())
+      if (const char* n = keras_private_weight(cls, ref.name)) ref.name = n;
+  return out;
+}
+
+bool Layer::defer_variable_restore(const std::string& name, DeferredRestore restore) {
+  std::string weight = name;
+  if (!name.empty() && name[0] == '_') {
+    const char* n = keras_private_weight(class_name(), name.substr(1));
+    if (n && name == n) weight = name.substr(1);
+  }
+  return Module::defer_variable_restore(weight, std::move(restore));
+}
+
 std::vector<Tensor> Layer::losses() const {
   std::vector<Tensor> out;
   auto add_from = [&](const State& s) {

@@ -12,7 +12,7 @@
 
 #include "tapeflow/nn/initializers.h"
 #include "tapeflow/nn/layers/keras_tensor.h"
-#include "tapeflow/nn/module.h"
+#include "tapeflow/trackable/module.h"
 #include "tapeflow/nn/regularizers.h"
 
 namespace tapeflow::keras::layers {
@@ -83,6 +83,11 @@ class Layer : public Module {
   std::vector<std::shared_ptr<Node>> inbound_nodes() const;
   /// The sublayers tracked with track_layer, in order (a subclassed model's layers).
   std::vector<std::shared_ptr<Layer>> tracked_layers() const;
+
+  /// Trackable: the weights and sublayers under the names Keras 3 checkpoints use (Dense's and
+  /// Conv's "kernel" is "_kernel", Embedding's "embeddings" is "_embeddings").
+  std::vector<TrackableReference> trackable_children() const override;
+  bool defer_variable_restore(const std::string& name, DeferredRestore restore) override;
 
  protected:
   /// The InputSpec check Keras makes: a typed error naming the layer when inputs.ndim is wrong.

@@ -14,6 +14,7 @@
 #include "tapeflow/nn/models/functional.h"
 #include "tapeflow/nn/models/progbar.h"
 #include "tapeflow/nn/models/sequential.h"
+#include "tapeflow/serialization/object_graph.h"
 
 namespace tapeflow::keras {
 
@@ -30,7 +31,7 @@ Model::Model(KerasTensors inputs, KerasTensors outputs, ModelOptions options)
     : Layer("functional", {.name = options.name, .trainable = options.trainable}) {
   graph_ = std::make_shared<const internal::FunctionalGraph>(std::move(inputs), std::move(outputs), name());
   for (const auto& l : graph_->layers())
-    if (!dynamic_cast<const layers::InputLayer*>(l.get())) track<Module>(l->name(), *l);
+    if (!dynamic_cast<const layers::InputLayer*>(l.get())) track_module(l->name(), l);
   set_built(true);
 }
 
@@ -56,6 +57,22 @@ std::vector<Tensor> Model::call_all(const std::vector<Tensor>& inputs, std::opti
     return all[0];
   });
   return all;
+}
+
+std::vector<TrackableReference> Model::trackable_children() const {
+  if (!graph_) return Layer::trackable_children();
+  std::vector<TrackableReference> ops;
+  const auto& ls = graph_->layers();
+  for (std::size_t i = 0; i < ls.size(); ++i) ops.push_back({std::to_string(i), ls[i], Variable()});
+  return {{"_operations", std::make_shared<TrackableNode>(std::move(ops)), Variable()}};
+}
+
+void Model::save_weights(const std::string& filepath) const {
+  serialization::write_object_graph_checkpoint(std::static_pointer_cast<Trackable>(clone()), filepath);
+}
+
+void Model::load_weights(const std::string& filepath) {
+  serialization::restore_object_graph_checkpoint(std::static_pointer_cast<Trackable>(clone()), filepath);
 }
 
 std::vector<KerasTensor> Model::inputs() const { return graph_ ? graph_->inputs() : std::vector<KerasTensor>{}; }

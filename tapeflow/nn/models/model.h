@@ -108,6 +108,17 @@ class Model : public layers::Layer {
   virtual std::vector<std::shared_ptr<layers::Layer>> layers() const;
   std::string class_name() const override { return "Functional"; }
 
+  /// Trackable: a functional model's layers as Keras 3 checkpoints list them
+  /// (`_operations/<i>`, InputLayers included); a subclassed model's tracked attributes.
+  std::vector<TrackableReference> trackable_children() const override;
+  /// Writes the model's weights as a TensorFlow checkpoint (`<filepath>.index` + data), the
+  /// model itself the root (Keras 2's TF-format save_weights; Keras 3 reads it with a
+  /// tf.train.Checkpoint(model).read... equivalent). Atomic as tf::train::Checkpoint::write.
+  void save_weights(const std::string& filepath) const;
+  /// Restores save_weights' checkpoint; weights not built yet are restored when they are
+  /// (deferred restoration). Mismatched shapes raise InvalidArgumentError naming the key.
+  void load_weights(const std::string& filepath);
+
   std::vector<Tensor> get_weights() const;
   void set_weights(const std::vector<Tensor>& weights);
   optimizers::Optimizer& optimizer() const;

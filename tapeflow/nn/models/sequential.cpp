@@ -1,5 +1,7 @@
 #include "tapeflow/nn/models/sequential.h"
 
+#include "tapeflow/nn/layers/input_layer.h"
+
 namespace tapeflow::keras {
 
 Sequential::Sequential(std::vector<AnyLayer> layers, SequentialOptions options)
@@ -10,8 +12,18 @@ Sequential::Sequential(std::vector<AnyLayer> layers, SequentialOptions options)
 
 void Sequential::add(AnyLayer layer) {
   const auto& l = layer.get();
-  track<Module>(l->name(), *l);
+  track_module(l->name(), l);
   layers_->push_back(l);
+}
+
+std::vector<TrackableReference> Sequential::trackable_children() const {
+  std::vector<TrackableReference> ops;
+  const bool has_input = !layers_->empty() && dynamic_cast<const layers::InputLayer*>(layers_->front().get());
+  if (!has_input) ops.push_back({"0", std::make_shared<TrackableNode>(), Variable()});
+  for (const auto& l : *layers_) ops.push_back({std::to_string(ops.size()), l, Variable()});
+  auto ops_node = std::make_shared<TrackableNode>(std::move(ops));
+  return {{"_functional", std::make_shared<TrackableNode>(std::vector<TrackableReference>{{"_operations", ops_node, Variable()}}),
+           Variable()}};
 }
 
 Tensor Sequential::call(const Tensor& inputs, bool training) {

@@ -30,6 +30,8 @@ class Sequential : public Model {
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
   std::string class_name() const override { return "Sequential"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Sequential>(*this); }
+  /// Trackable: Keras 3's `_functional/_operations/<i>`, index 0 the (implicit) InputLayer.
+  std::vector<TrackableReference> trackable_children() const override;
 
  private:
   std::shared_ptr<std::vector<std::shared_ptr<layers::Layer>>> layers_;

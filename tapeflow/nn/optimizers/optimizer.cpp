@@ -25,12 +25,17 @@ struct Optimizer::State {
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, Variable>>> slots;  // by variable id
   std::vector<Variable> slot_order;
   std::unordered_map<uint64_t, bool> built;
+  std::vector<Variable> built_vars;  // in build order (Keras's _trainable_variables)
+  Variable learning_rate_var;        // float32, what checkpoints save (Keras's _learning_rate)
+  std::unordered_map<std::size_t, DeferredRestore> deferred;  // by _variables index
 };
 
 Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : state_(std::make_shared<State>()) {
   state_->name = options.name.empty() ? default_name : options.name;
   state_->learning_rate = options.learning_rate;
   state_->iterations = Variable(constant(int64_t{0}), {.name = "iteration", .trainable = false});
+  state_->learning_rate_var =
+      Variable(constant(static_cast<float>(options.learning_rate.at(0))), {.name = "learning_rate", .trainable = false});
   TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "", "Only one of `clipnorm`, `clipvalue` and "
                "`global_clipnorm` can be set. Received: clipnorm=", *options.clipnorm, ", global_clipnorm=",
                *options.global_clipnorm);
@@ -39,7 +44,41 @@ Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : s
 
 int64_t Optimizer::iterations() const { return state_->step; }
 double Optimizer::learning_rate() const { return state_->learning_rate.at(state_->step); }
-void Optimizer::set_learning_rate(double learning_rate) { state_->learning_rate = learning_rate; }
+void Optimizer::set_learning_rate(double learning_rate) {
+  state_->learning_rate = learning_rate;
+  state_->learning_rate_var.assign(constant(static_cast<float>(learning_rate)));
+}
+
+std::vector<TrackableReference> Optimizer::trackable_children() const {
+  const bool fixed_rate = !state_->learning_rate.is_schedule();
+  std::vector<TrackableReference> vars{{"0", nullptr, state_->iterations}};
+  if (fixed_rate) vars.push_back({"1", nullptr, state_->learning_rate_var});
+  for (const Variable& v : state_->slot_order) vars.push_back({std::to_string(vars.size()), nullptr, v});
+  std::vector<TrackableReference> trainable;
+  for (const Variable& v : state_->built_vars) trainable.push_back({std::to_string(trainable.size()), nullptr, v});
+  // A slot restored before apply_gradients creates it waits under its _variables index.
+  auto state = state_;
+  auto defer = [state](const std::string& name, DeferredRestore restore) {
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 9) return false;
+    state->deferred[std::stoul(name)] = std::move(restore);
+    return true;
+  };
+  std::vector<TrackableReference> out{
+      {"_variables", std::make_shared<TrackableNode>(std::move(vars), defer), Variable()},
+      {"_trainable_variables", std::make_shared<TrackableNode>(std::move(trainable)), Variable()},
+      {"_iterations", nullptr, state_->iterations}};
+  if (fixed_rate) out.push_back({"_learning_rate", nullptr, state_->learning_rate_var});
+  return out;
+}
+
+void Optimizer::restored() {
+  state_->step = state_->iterations.item<int64_t>();
+  if (state_->learning_rate.is_schedule()) return;
+  // The host keeps the rate in double; the checkpoint in float32. Only a different float32
+  // value replaces it, so a run restored from its own checkpoint keeps its exact rate.
+  const float saved = state_->learning_rate_var.item<float>();
+  if (static_cast<float>(state_->learning_rate.at(0)) != saved) state_->learning_rate = static_cast<double>(saved);
+}
 const std::string& Optimizer::name() const { return state_->name; }
 
 std::vector<Variable> Optimizer::variables() const {
@@ -66,7 +105,13 @@ std::vector<Variable> Optimizer::slots(std::span<const Variable> vars, const std
 Variable Optimizer::add_slot(const Variable& var, const std::string& slot_name, double initial_value) {
   Variable v(fill(var.shape(), initial_value, var.dtype()), {.name = slot_name, .trainable = false});
   state_->slots[var.id()].emplace_back(slot_name, v);
+  const std::size_t index = state_->slot_order.size() + (state_->learning_rate.is_schedule() ? 1 : 2);
   state_->slot_order.push_back(v);
+  if (auto it = state_->deferred.find(index); it != state_->deferred.end()) {
+    DeferredRestore restore = std::move(it->second);
+    state_->deferred.erase(it);
+    restore(v);
+  }
   return v;
 }
 
@@ -107,6 +152,7 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   }
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!state_->built[v[i].id()]) {
+      state_->built_vars.push_back(v[i]);
       build(v[i]);
       state_->built[v[i].id()] = true;
     }

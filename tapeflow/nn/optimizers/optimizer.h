@@ -15,6 +15,7 @@
 
 #include "tapeflow/core/variable.h"
 #include "tapeflow/nn/optimizers/schedules.h"
+#include "tapeflow/trackable/trackable.h"
 
 namespace tapeflow::keras::optimizers {
 
@@ -43,7 +44,7 @@ struct CommonOptions {
   std::string name;
 };
 
-class Optimizer {
+class Optimizer : public Trackable {
  public:
   Optimizer(const std::string& default_name, CommonOptions options);
   virtual ~Optimizer() = default;
@@ -64,6 +65,15 @@ class Optimizer {
   std::vector<Variable> variables() const;
   /// The named slot of `var` ("momentum", "velocity", ...), undefined when none exists yet.
   Variable slot(const Variable& var, const std::string& slot_name) const;
+
+  /// Trackable, as Keras 3 optimizers appear in checkpoints: `_iterations`, `_learning_rate`
+  /// (a float32 variable; absent with a schedule), `_variables/<i>` (iterations, learning rate,
+  /// then the slots in creation order) and `_trainable_variables/<i>` (the variables it updates).
+  /// Slots restored before they exist are applied when created, so a restored run continues
+  /// bit for bit.
+  const void* trackable_id() const override { return state_.get(); }
+  std::vector<TrackableReference> trackable_children() const override;
+  void restored() override;
 
  protected:
   /// Creates the slots of a variable it sees for the first time.

@@ -1,4 +1,4 @@
-#include "tapeflow/nn/module.h"
+#include "tapeflow/trackable/module.h"
 
 #include <map>
 #include <mutex>
@@ -15,8 +15,10 @@ struct ModuleState {
     std::string name;
     Variable variable;                    // set for a tracked variable
     std::shared_ptr<ModuleState> module;  // set for a tracked submodule
+    std::shared_ptr<Module> handle;       // the submodule with its class
   };
   std::vector<Entry> entries;  // tracking order
+  std::vector<std::pair<std::string, DeferredRestore>> deferred;  // restores waiting for track()
   std::shared_ptr<void> extension;
 };
 
@@ -109,13 +111,35 @@ std::vector<Module> Module::submodules() const {
 
 Variable Module::track(const std::string& name, Variable v) {
   TF_CHECK_ARG(v.defined(), "Module", "module '", state_->name, "' cannot track an undefined variable as '", name, "'");
-  state_->entries.push_back({name, v, nullptr});
+  state_->entries.push_back({name, v, nullptr, nullptr});
+  auto& pending = state_->deferred;
+  for (auto it = pending.begin(); it != pending.end(); ++it) {
+    if (it->first != name) continue;
+    DeferredRestore restore = std::move(it->second);
+    pending.erase(it);
+    restore(v);
+    break;
+  }
   return v;
 }
 
-void Module::track_module(const std::string& name, const Module& module) {
-  TF_CHECK_ARG(module.state_ != state_, "Module", "module '", state_->name, "' cannot track itself");
-  state_->entries.push_back({name, Variable(), module.state_});
+void Module::track_module(const std::string& name, std::shared_ptr<Module> module) {
+  TF_CHECK_ARG(module->state_ != state_, "Module", "module '", state_->name, "' cannot track itself");
+  state_->entries.push_back({name, Variable(), module->state_, module});
+}
+
+std::vector<TrackableReference> Module::trackable_children() const {
+  std::vector<TrackableReference> out;
+  for (const auto& e : state_->entries) {
+    if (e.variable.defined()) out.push_back({e.name, nullptr, e.variable});
+    else out.push_back({e.name, e.handle ? e.handle : std::shared_ptr<Module>(new Module(e.module)), Variable()});
+  }
+  return out;
+}
+
+bool Module::defer_variable_restore(const std::string& name, DeferredRestore restore) {
+  state_->deferred.emplace_back(name, std::move(restore));
+  return true;
 }
 
 std::shared_ptr<void>& Module::extension() const { return state_->extension; }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tapeflow/core/variable.h"
+#include "tapeflow/trackable/trackable.h"
 
 namespace tapeflow {
 
@@ -25,7 +26,7 @@ struct ModuleOptions {
   bool unique = true;
 };
 
-class Module {
+class Module : public Trackable {
  public:
   /// `tf::Module("dense")`: the name becomes "dense", "dense_1", ... unless {.unique = false}.
   explicit Module(const std::string& name = "module", ModuleOptions options = {});
@@ -51,6 +52,13 @@ class Module {
   bool trainable() const;
   void set_trainable(bool trainable);
 
+  /// Trackable: the tracked variables and submodules by their tracked names. Submodules keep
+  /// their class (a Keras layer tracked here still names its own children the Keras way).
+  const void* trackable_id() const override { return state_.get(); }
+  std::vector<TrackableReference> trackable_children() const override;
+  /// Restores into a variable tracked later under `name` (when track(name, v) runs).
+  bool defer_variable_restore(const std::string& name, DeferredRestore restore) override;
+
   /// Whether two handles refer to the same module.
   friend bool operator==(const Module& a, const Module& b) noexcept { return a.state_ == b.state_; }
 
@@ -60,15 +68,17 @@ class Module {
   /// Tracks a submodule under `name` and returns it.
   template <std::derived_from<Module> M>
   M track(const std::string& name, M module) {
-    track_module(name, module);
+    track_module(name, std::make_shared<M>(module));
     return module;
   }
   /// Tracks a submodule under its own name.
   template <std::derived_from<Module> M>
   M track(M module) {
-    track_module(module.name(), module);
+    track_module(module.name(), std::make_shared<M>(module));
     return module;
   }
+  /// Tracks a submodule held by a typed handle (keeps its class for trackable_children).
+  void track_module(const std::string& name, std::shared_ptr<Module> module);
   /// The tracked variable named `name` directly in this module (undefined Variable when none).
   Variable tracked_variable(const std::string& name) const;
 
@@ -79,7 +89,6 @@ class Module {
 
  private:
   explicit Module(std::shared_ptr<detail::ModuleState> state) : state_(std::move(state)) {}
-  void track_module(const std::string& name, const Module& module);
 
   std::shared_ptr<detail::ModuleState> state_;
 };
