@@ -4,6 +4,7 @@
 // dimension that inference could not relate to an argument (-1) cannot be planned.
 #include "tapeflow/graph/executor.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -148,6 +149,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
                      node.device.str(), " (node ", node.name, " of tf.function '", function_name_, "')");
       if (!node.device.is_cpu()) s.stream = device_backend(node.device.type())->stream(node.device.index());
       for (const OutputSpec& spec : node.outputs) s.unknown_dims |= !spec.shape.is_fully_defined();
+      s.in_place = node.outputs.empty() && !node.def->kernel_allocates_outputs;
       has_unknown_dims_ |= s.unknown_dims;
     }
     if (node.kind == NodeKind::kRead || node.kind == NodeKind::kAssign)
@@ -162,6 +164,25 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
   for (int slot : output_slots_) last_use[static_cast<std::size_t>(slot)] = -1;
   for (int slot = 0; slot < num_slots_; ++slot)
     if (int k = last_use[static_cast<std::size_t>(slot)]; k >= 0) steps_[static_cast<std::size_t>(k)].release.push_back(slot);
+}
+
+void ExecutionPlan::make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
+                                                   const Step& s) const {
+  // An op without outputs writes its variable inputs in place (the fused optimizer updates), as
+  // eagerly: a buffer that another live value shares is first replaced by a private copy, so
+  // that value keeps the old contents (Note [Fused training ops write in place]).
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    const auto& var = ins[i].unsafe_impl()->variable;
+    if (!var) continue;
+    const int slot = s.in[i];
+    if (std::find(s.release.begin(), s.release.end(), slot) != s.release.end())
+      values[static_cast<std::size_t>(slot)] = Tensor();  // its last use: not a sharer
+    if (ins[i].storage().use_count() > 2) {
+      Variable v(var);
+      v.assign(ins[i]);
+      ins[i] = v.read_value();
+    }
+  }
 }
 
 void ExecutionPlan::rethrow_in_node(const Step& s, const std::exception& e) const {
@@ -216,6 +237,7 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs) const {
         case NodeKind::kOp: {
           ins.clear();
           for (int slot : s.in) ins.push_back(values[static_cast<std::size_t>(slot)]);
+          if (s.in_place) [[unlikely]] make_variable_inputs_exclusive(ins, values, s);
           std::span<const OutputSpec> specs(node.outputs);
           if (s.unknown_dims) [[unlikely]] {
             resolved = node.outputs;

@@ -36,7 +36,10 @@ class ExecutionPlan {
     util::SmallVector<int, 2> release;  // slots whose last use is this step
     std::shared_ptr<VariableImpl> variable;  // kRead / kAssign
     bool unknown_dims = false;       // an output spec holds an unknown dimension
+    bool in_place = false;           // writes its variable inputs in place (no outputs)
   };
+  void make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
+                                      const Step& s) const;
   [[noreturn]] void rethrow_in_node(const Step& s, const std::exception& e) const;
 
   std::shared_ptr<const Graph> graph_;

@@ -149,7 +149,9 @@ TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, co
   n.outputs.assign(specs.begin(), specs.end());
   n.device = device;
   n.device_requested = current_scope_device().has_value();
-  const bool stateful = is_stateful(op);
+  // An op with no outputs exists for its side effect (the fused optimizer updates write their
+  // variable inputs in place): it always runs, in program order.
+  const bool stateful = is_stateful(op) || specs.empty();
   if (stateful) chain_side_effect(n);
   int id = graph_->add(std::move(n));
   if (stateful) last_side_effect_ = id;
