@@ -1,5 +1,6 @@
 #include "tapeflow/graph/call_op.h"
 
+#include <optional>
 #include <unordered_map>
 
 #include "tapeflow/autograd/gradient_registry.h"
@@ -16,9 +17,19 @@ OpDef PartitionedCall{.name = "PartitionedCall", .placement = Placement::kHostOn
 
 namespace {
 
+// The call number the next call_graph on this thread runs as (the backward of call k replays
+// call k's random streams, Note [Random ops in graphs]); unset: a fresh call.
+thread_local std::optional<uint64_t> t_next_call;
+
+uint64_t take_call_number(const CallableGraph& fn) {
+  if (t_next_call) return *std::exchange(t_next_call, std::nullopt);
+  return fn.plan->reserve_call();
+}
+
 void call_kernel(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::CallAttrs>();
-  std::vector<Tensor> results = a.fn->plan->run(ctx.inputs.first(static_cast<std::size_t>(a.num_args + a.num_captures)));
+  std::vector<Tensor> results =
+      a.fn->plan->run(ctx.inputs.first(static_cast<std::size_t>(a.num_args + a.num_captures)), a.call);
   for (Tensor& t : results) ctx.outputs.push_back(std::move(t));
 }
 
@@ -68,7 +79,9 @@ autograd::InputGrads call_grad(const autograd::GradContext& c) {
   Value::List ins(c.inputs.begin(), c.inputs.end());
   Value::List dys;
   for (std::size_t i = 0; i < c.outputs.size(); ++i) dys.push_back(Value(c.grad(i)));
+  t_next_call = a.call;  // the backward graph's random ops replay this call's streams
   Value r = bwd(Value(std::move(ins)), Value(std::move(dys)));
+  t_next_call.reset();
   autograd::InputGrads out;
   for (const Value& g : r.list()) out.push_back(g.is_none() ? std::nullopt : std::optional<Tensor>(g.tensor()));
   return out;
@@ -82,11 +95,12 @@ std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const s
   std::vector<Tensor> inputs = args;
   inputs.insert(inputs.end(), fn->captures.begin(), fn->captures.end());
   const bool taped = tape_hook_depth() > 0;
-  if (!taped && current_op_interceptor() == nullptr) return fn->plan->run(inputs);
+  if (!taped && current_op_interceptor() == nullptr) return fn->plan->run(inputs, take_call_number(*fn));
   ops::CallAttrs attrs;
   attrs.fn = fn;
   attrs.num_args = static_cast<int>(args.size());
   attrs.num_captures = static_cast<int>(fn->captures.size());
+  attrs.call = take_call_number(*fn);
   if (taped) {
     // The values of the variables it reads are inputs of the call, so a tape sees reads of them.
     for (const auto& v : fn->variables) inputs.push_back(Variable(v).read_value());

@@ -30,6 +30,7 @@ extern OpDef PartitionedCall;
 struct CallAttrs : OpAttrsBase<CallAttrs> {
   std::shared_ptr<CallableGraph> fn;
   int num_args = 0, num_captures = 0, num_variables = 0;
+  uint64_t call = 0;  // the plan's call number: the backward replays that call's random streams
   std::string to_string() const override { return "f=" + fn->graph->name(); }
 };
 }  // namespace ops

@@ -12,6 +12,7 @@
 
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/errors.h"
+#include "tapeflow/core/ops/random.h"
 #include "tapeflow/graph/function.h"
 
 namespace tapeflow {
@@ -150,6 +151,7 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
       if (!node.device.is_cpu()) s.stream = device_backend(node.device.type())->stream(node.device.index());
       for (const OutputSpec& spec : node.outputs) s.unknown_dims |= !spec.shape.is_fully_defined();
       s.in_place = node.outputs.empty() && !node.def->kernel_allocates_outputs;
+      s.random = random_attrs_for_call(node, 0) != nullptr;
       has_unknown_dims_ |= s.unknown_dims;
     }
     if (node.kind == NodeKind::kRead || node.kind == NodeKind::kAssign)
@@ -192,7 +194,31 @@ void ExecutionPlan::rethrow_in_node(const Step& s, const std::exception& e) cons
   throw;
 }
 
-std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs) const {
+// Note [Random ops in graphs]: a random op's attributes hold the stream position reserved when
+// it was traced. Call k of the graph draws from position traced + k * (blocks per call), so
+// every call gets fresh numbers (TF's per-kernel generator advancing), and a forward op and
+// the same stream in its traced gradient (Dropout) stay in step.
+std::unique_ptr<OpAttrs> random_attrs_for_call(const Node& n, uint64_t call) {
+  if (!n.attrs) return nullptr;
+  constexpr uint64_t kBlocksPerElement = 256;  // as core/ops/random.cpp reserves them
+  auto blocks = [](const Shape& s) {
+    int64_t e = s.num_elements();
+    return static_cast<uint64_t>(e < 0 ? int64_t{1} << 24 : e) * kBlocksPerElement;
+  };
+  if (const auto* r = dynamic_cast<const ops::RandomAttrs*>(n.attrs.get())) {
+    auto out = std::make_unique<ops::RandomAttrs>(*r);
+    if (!n.outputs.empty()) out->offset += call * blocks(n.outputs[0].shape);
+    return out;
+  }
+  if (const auto* d = dynamic_cast<const ops::DropoutAttrs*>(n.attrs.get())) {
+    auto out = std::make_unique<ops::DropoutAttrs>(*d);
+    out->offset += call * blocks(d->noise_shape);
+    return out;
+  }
+  return nullptr;
+}
+
+std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t call) const {
   InterceptorPause no_trace;   // a plan may run while a trace lifts a variable initializer
   TapePauseGuard no_tape;      // the call is one op to a tape; its insides are not recorded
   std::vector<Tensor> values(static_cast<std::size_t>(num_slots_));
@@ -256,8 +282,9 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs) const {
           outs.clear();
           if (!node.def->kernel_allocates_outputs)
             for (const OutputSpec& spec : specs) outs.push_back(Tensor::empty(spec.shape, spec.dtype, node.device));
-          KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()), node.attrs.get(), specs,
-                            outs, node.device, s.stream};
+          std::unique_ptr<OpAttrs> call_attrs = s.random && call > 0 ? random_attrs_for_call(node, call) : nullptr;
+          KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
+                            call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
           s.kernel(ctx);
           for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
           break;
@@ -276,7 +303,7 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs) const {
 
 std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inputs,
                                     const std::unordered_map<const VariableImpl*, Tensor>& variable_values,
-                                    bool side_effects) {
+                                    bool side_effects, uint64_t call) {
   // The nodes the plan would run, executed through the door.
   auto shared = std::shared_ptr<const Graph>(&g, [](const Graph*) {});
   ExecutionPlan plan(shared, g.outputs, g.name(), side_effects);
@@ -317,7 +344,8 @@ std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inpu
       case NodeKind::kOp: {
         std::vector<Tensor> ts;
         for (std::size_t k = 0; k < n.inputs.size(); ++k) ts.push_back(in(k));
-        TensorList r = dispatch(*n.def, ts, n.attrs.get(), n.outputs, n.device);
+        std::unique_ptr<OpAttrs> call_attrs = call > 0 ? random_attrs_for_call(n, call) : nullptr;
+        TensorList r = dispatch(*n.def, ts, call_attrs ? call_attrs.get() : n.attrs.get(), n.outputs, n.device);
         out.assign(r.begin(), r.end());
         break;
       }

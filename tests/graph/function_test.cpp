@@ -383,3 +383,27 @@ TEST(Print, FormatsValuesAsTfPrint) {
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "x 3 0.333333343 [[1 2]\n [3 4]] 7\n[0 1 2 ... 7 8 9]\n");
 }
 }  // namespace
+
+namespace {
+TEST(Function, RandomOpsDrawFreshNumbersOnEveryCall) {
+  auto f = tf::function([](const tf::Tensor& x) { return x + tf::random::uniform({3}, {.seed = 5}); });
+  auto a = f(tf::zeros({3})).tensor().to_vector<float>();
+  auto b = f(tf::zeros({3})).tensor().to_vector<float>();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+}
+
+TEST(Function, DropoutGradientThroughAFunctionUsesThatCallsMask) {
+  auto f = tf::function([](const tf::Tensor& x) { return tf::nn::dropout(x, 0.5); });
+  auto x = tf::ones({64});
+  for (int call = 0; call < 3; ++call) {
+    tf::GradientTape tape;
+    tape.watch(x);
+    tf::Tensor y = f(x);
+    tape.stop();
+    auto g = tape.gradient(y, x)->to_vector<float>();
+    auto yv = y.to_vector<float>();
+    for (std::size_t i = 0; i < yv.size(); ++i) EXPECT_EQ(g[i], yv[i]) << "call " << call << " element " << i;
+  }
+}
+}  // namespace
