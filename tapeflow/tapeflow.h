@@ -24,6 +24,7 @@
 #include "tapeflow/core/shape.h"
 #include "tapeflow/core/tensor.h"
 #include "tapeflow/core/variable.h"
+#include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"
 #include "tapeflow/nn/keras.h"
 

@@ -6,6 +6,7 @@
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/ops/creation.h"
+#include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"
 #include "tapeflow/graph/tracer.h"
 
@@ -37,11 +38,12 @@ void call_kernel(KernelContext& ctx) {
 /// the forward graph under a tape, with the variables' reads replaced by the values the call
 /// saw, and returns the inputs' gradients. Traced once per signature; a tape around its call
 /// records it as another call op, which gives higher-order gradients.
-Function backward_of(const std::shared_ptr<CallableGraph>& fn, const ops::CallAttrs& a) {
+}  // namespace
+
+Function backward_of(const std::shared_ptr<CallableGraph>& fn, int num_plain) {
   std::lock_guard lock(fn->backward_mu);
   if (fn->backward) return *fn->backward;
   std::weak_ptr<CallableGraph> weak = fn;
-  const int num_plain = a.num_args + a.num_captures;
   Function::Body body = [weak, num_plain](const std::vector<Value>& v) -> Value {
     auto f = weak.lock();
     TF_CHECK_TYPED(f != nullptr, FailedPreconditionError, "PartitionedCall", "the forward function is gone");
@@ -73,9 +75,11 @@ Function backward_of(const std::shared_ptr<CallableGraph>& fn, const ops::CallAt
   return *fn->backward;
 }
 
+namespace {
+
 autograd::InputGrads call_grad(const autograd::GradContext& c) {
   const auto& a = c.attr<ops::CallAttrs>();
-  Function bwd = backward_of(a.fn, a);
+  Function bwd = backward_of(a.fn, a.num_args + a.num_captures);
   Value::List ins(c.inputs.begin(), c.inputs.end());
   Value::List dys;
   for (std::size_t i = 0; i < c.outputs.size(); ++i) dys.push_back(Value(c.grad(i)));
@@ -133,6 +137,7 @@ void register_graph() {
   register_op(ops::PartitionedCall);
   for (int d = 0; d < kNumDeviceTypes; ++d) ops::PartitionedCall.kernels[d] = call_kernel;
   autograd::register_gradient(ops::PartitionedCall, call_grad);
+  register_control_flow();
   detail::set_symbolic_access_hook(detail::throw_symbolic_tensor_use);
   detail::set_symbolic_name_hook(symbolic_name);
 }

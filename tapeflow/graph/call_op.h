@@ -40,4 +40,9 @@ struct CallAttrs : OpAttrsBase<CallAttrs> {
 /// flow) or a tracer traces (a call node in the outer graph).
 std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const std::vector<Tensor>& args);
 
+/// The backward of `fn` as a Function of (its inputs: `num_plain` arguments and captures, then
+/// the values of its variables; the outputs' gradients) returning one gradient (or None) per
+/// input. It replays the graph under a tape; traced once per signature, cached in `fn`.
+Function backward_of(const std::shared_ptr<CallableGraph>& fn, int num_plain);
+
 }  // namespace tapeflow

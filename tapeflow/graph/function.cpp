@@ -224,6 +224,15 @@ Value ConcreteFunction::call_flat(const std::vector<Tensor>& tensors) const {
 }
 
 const Graph& ConcreteFunction::graph() const { return *impl_->graph; }
+const Value& ConcreteFunction::output_structure() const { return impl_->outputs; }
+std::shared_ptr<CallableGraph> ConcreteFunction::callable() const { return impl_; }
+
+ConcreteFunction detail::trace_graph(const std::string& name, const Function::Body& body,
+                                     const std::vector<Value>& args, const std::vector<TensorSpec>& specs) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < args.size(); ++i) names.push_back("args_" + std::to_string(i));
+  return make_concrete(name, names, body, args, specs, {}, false, nullptr);
+}
 
 std::vector<ArgSpec> ConcreteFunction::structured_input_signature() const {
   std::vector<ArgSpec> out;

@@ -56,6 +56,7 @@ struct ArgSpec {
 
 struct FunctionState;
 struct ConcreteFunctionImpl;
+struct CallableGraph;
 
 /// A Graph traced for one signature, and its plan. Callable with Tensors of that signature.
 class ConcreteFunction {
@@ -74,9 +75,13 @@ class ConcreteFunction {
   /// The outputs' specs, flattened; and TF's repr of the structure ("<tf.Tensor 'Maximum:0' shape=() ...>").
   std::vector<TensorSpec> structured_outputs() const;
   std::string structured_outputs_string() const;
+  /// The returned structure; its Tensor leaves are the graph's (symbolic) outputs.
+  const Value& output_structure() const;
   /// The signature as pretty_printed_concrete_signatures prints it.
   std::string pretty_printed_signature() const;
   const std::shared_ptr<ConcreteFunctionImpl>& impl() const { return impl_; }
+  /// The graph, plan, captures and variables a call needs (graph/call_op.h).
+  std::shared_ptr<CallableGraph> callable() const;
 
  private:
   std::shared_ptr<ConcreteFunctionImpl> impl_;
@@ -183,6 +188,13 @@ struct PrintArg {
 void print(const std::vector<PrintArg>& args);
 template <typename... A>
 void print(const A&... args) { print(std::vector<PrintArg>{PrintArg(args)...}); }
+
+namespace detail {
+/// Traces `body` on `args` (Tensor leaves become placeholders of `specs`) into a concrete
+/// function that may not create variables: the branches of tf::cond.
+ConcreteFunction trace_graph(const std::string& name, const Function::Body& body, const std::vector<Value>& args,
+                             const std::vector<TensorSpec>& specs);
+}  // namespace detail
 
 namespace config {
 /// tf.config.run_functions_eagerly: when true, Functions run their callable eagerly (no tracing).

@@ -6,6 +6,7 @@
 
 #include "tapeflow/core/errors.h"
 #include "tapeflow/graph/call_op.h"
+#include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/executor.h"
 
 namespace tapeflow {
@@ -137,7 +138,7 @@ void Tracer::chain_side_effect(Node& n) {
 
 TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                              std::span<const OutputSpec> specs, Device device) {
-  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall), UnimplementedError, op.name, "Op ", op.name,
+  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall && &op != &ops::If), UnimplementedError, op.name, "Op ", op.name,
                  " has a data-dependent output shape and cannot be traced into tf.function '",
                  state_->function_name, "' yet; call it outside the function");
   Node n;

@@ -407,3 +407,54 @@ TEST(Function, DropoutGradientThroughAFunctionUsesThatCallsMask) {
   }
 }
 }  // namespace
+
+namespace {
+TEST(Function, NestedFunctionsBecomeCallNodes) {
+  auto inner = tf::function([](const tf::Tensor& x) { return tf::sin(x) * x; }, {.name = "inner"});
+  auto outer = tf::function([&](const tf::Tensor& x) { return inner(x).tensor() + inner(x * 2.0f).tensor(); });
+  auto x = tf::constant({0.5f, -1.0f});
+  auto eager = [](const tf::Tensor& x) { return tf::sin(x) * x + tf::sin(x * 2.0f) * (x * 2.0f); };
+  EXPECT_EQ(vec(outer(x)), vec(eager(x)));
+  int calls = 0;
+  for (const auto& n : outer.concrete_functions()[0].graph().as_graph_def().node) calls += n.op == "PartitionedCall";
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(inner.experimental_get_tracing_count(), 1);
+  tf::GradientTape tape;
+  tape.watch(x);
+  tf::Tensor y = outer(x);
+  tape.stop();
+  tf::GradientTape eager_tape;
+  eager_tape.watch(x);
+  auto ye = eager(x);
+  eager_tape.stop();
+  auto g = tape.gradient(y, x)->to_vector<float>(), ge = eager_tape.gradient(ye, x)->to_vector<float>();
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], ge[i], 1e-6f);
+}
+
+TEST(Function, AnErrorWhileTracingLeavesNoTraceBehind) {
+  bool fail = true;
+  auto f = tf::function([&](const tf::Tensor& x) {
+    if (fail) return tf::matmul(x, x);  // rank 1: InvalidArgumentError at trace time
+    return x + 1.0f;
+  });
+  EXPECT_THROW(f(tf::constant({1.0f, 2.0f})), tf::errors::InvalidArgumentError);
+  EXPECT_EQ(tf::current_op_interceptor(), nullptr);
+  EXPECT_EQ(vec(tf::constant({1.0f}) + 1.0f), (std::vector<float>{2.0f}));  // eager works again
+  fail = false;
+  EXPECT_EQ(vec(f(tf::constant({1.0f, 2.0f}))), (std::vector<float>{2.0f, 3.0f}));
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+}
+
+TEST(Function, KerasModelInsideAFunctionMatchesEager) {
+  namespace K = tf::keras;
+  K::Sequential model({K::layers::Dense(8, {.activation = "relu"}), K::layers::Dense(3)});
+  auto x = tf::random::normal({5, 4}, {.seed = 3});
+  tf::Tensor eager = model(x);
+  auto f = tf::function([&](const tf::Tensor& x) { return tf::nn::softmax(model(x)); });
+  EXPECT_EQ(vec(f(x)), vec(tf::nn::softmax(eager)));
+  // The variables are read at run time: a change of weights is seen without retracing.
+  for (auto& v : model.trainable_variables()) v.assign(v.read_value() * 0.5f);
+  EXPECT_EQ(vec(f(x)), vec(tf::nn::softmax(model(x))));
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+}
+}  // namespace
