@@ -21,6 +21,7 @@ struct CallableGraph {
   std::unique_ptr<ExecutionPlan> plan;
   std::vector<Tensor> captures;          // bound to the capture placeholders, after the arguments
   std::vector<std::shared_ptr<VariableImpl>> variables;  // the variables the graph reads or writes
+  bool has_side_effects = false;         // a node of the graph is stateful (assign, print, ...)
   std::mutex backward_mu;
   std::shared_ptr<Function> backward;    // traced on the first gradient through a call
 };

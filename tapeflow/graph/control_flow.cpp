@@ -8,6 +8,15 @@
 namespace tapeflow {
 namespace ops {
 OpDef If{.name = "If", .placement = Placement::kHostOnly, .kernel_allocates_outputs = true, .inputs_any_device = true};
+OpDef While{.name = "While", .placement = Placement::kHostOnly, .kernel_allocates_outputs = true,
+            .inputs_any_device = true};
+
+/// Inputs: the loop variables, then cond's captures, then body's captures.
+struct WhileAttrs : OpAttrsBase<WhileAttrs> {
+  std::shared_ptr<CallableGraph> cond, body;
+  int num_vars = 0, num_cond_captures = 0, num_body_captures = 0;
+  std::string to_string() const override { return "cond=" + cond->graph->name() + ", body=" + body->graph->name(); }
+};
 
 /// The branches of an If node. Inputs: pred, then each branch's captures and variable values.
 struct IfAttrs : OpAttrsBase<IfAttrs> {
@@ -35,6 +44,22 @@ void if_kernel(KernelContext& ctx) {
   auto first = ctx.inputs.begin() + a.first_input(b);
   std::vector<Tensor> caps(first, first + a.num_captures[b]);
   for (Tensor& t : a.branch[b]->plan->run(caps)) ctx.outputs.push_back(std::move(t));
+}
+
+void while_kernel(KernelContext& ctx) {
+  const auto& a = ctx.attr<ops::WhileAttrs>();
+  std::vector<Tensor> vars(ctx.inputs.begin(), ctx.inputs.begin() + a.num_vars);
+  auto cond_caps = ctx.inputs.subspan(static_cast<std::size_t>(a.num_vars), static_cast<std::size_t>(a.num_cond_captures));
+  auto body_caps = ctx.inputs.subspan(static_cast<std::size_t>(a.num_vars + a.num_cond_captures));
+  for (;;) {
+    std::vector<Tensor> in = vars;
+    in.insert(in.end(), cond_caps.begin(), cond_caps.end());
+    if (!a.cond->plan->run(in)[0].item<bool>()) break;
+    in.resize(vars.size());
+    in.insert(in.end(), body_caps.begin(), body_caps.end());
+    vars = a.body->plan->run(in);
+  }
+  for (Tensor& t : vars) ctx.outputs.push_back(std::move(t));
 }
 
 std::vector<Tensor> flat_tensors(const Value& v) {
@@ -132,8 +157,82 @@ Value cond(const Tensor& pred, const std::function<Value()>& true_fn, const std:
   return rebuild(cf[0].output_structure(), std::vector<Tensor>(r.begin(), r.end()), next);
 }
 
+std::vector<Tensor> while_loop(const std::function<Tensor(const std::vector<Tensor>&)>& cond_fn,
+                               const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& body_fn,
+                               const std::vector<Tensor>& loop_vars) {
+  Tracer* tracer = Tracer::current();
+  if (!(tracer && current_op_interceptor() == tracer)) {
+    std::vector<Tensor> vars = loop_vars;
+    for (;;) {
+      Tensor c = cond_fn(vars);
+      check_pred(c);
+      if (!c.item<bool>()) return vars;
+      vars = body_fn(vars);
+      TF_CHECK_ARG(vars.size() == loop_vars.size(), "While", "body must return ", loop_vars.size(),
+                   " loop variables, got ", vars.size());
+    }
+  }
+  std::vector<TensorSpec> specs;
+  for (const Tensor& t : loop_vars) specs.emplace_back(t.shape(), t.dtype());
+  std::vector<Value> args{Value(Value::List(loop_vars.begin(), loop_vars.end()))};
+  ConcreteFunction c = detail::trace_graph("while_cond", [&](const std::vector<Value>& v) {
+    Tensor r = cond_fn(v[0]);
+    check_pred(r);
+    return Value(r);
+  }, args, specs);
+  ConcreteFunction b = detail::trace_graph("while_body", [&](const std::vector<Value>& v) {
+    std::vector<Tensor> out = body_fn(v[0]);
+    TF_CHECK_ARG(out.size() == loop_vars.size(), "While", "body must return ", loop_vars.size(),
+                 " loop variables, got ", out.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      // The placeholders hold -2, -3, ... for unknown dimensions; compare what TF would.
+      TF_CHECK_ARG(out[i].dtype() == loop_vars[i].dtype() && out[i].shape().rank() == loop_vars[i].ndim(), "While",
+                   "Input tensor 'args_0_", i, ":0' enters the loop with shape ", loop_vars[i].shape().to_string(),
+                   ", but has shape ", out[i].shape().to_string(), " after one iteration. To allow the shape to "
+                   "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
+                   "less-specific shape.");
+      for (int d = 0; d < out[i].ndim(); ++d)
+        TF_CHECK_ARG(out[i].shape()[d] == loop_vars[i].shape()[d] || loop_vars[i].shape()[d] < 0, "While",
+                     "Input tensor 'args_0_", i, ":0' enters the loop with shape ", loop_vars[i].shape().to_string(),
+                     ", but has shape ", out[i].shape().to_string(), " after one iteration. To allow the shape to "
+                     "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
+                     "less-specific shape.");
+    }
+    return Value(Value::List(out.begin(), out.end()));
+  }, args, specs);
+  ops::WhileAttrs attrs;
+  attrs.cond = c.callable();
+  attrs.body = b.callable();
+  attrs.num_vars = static_cast<int>(loop_vars.size());
+  attrs.num_cond_captures = static_cast<int>(attrs.cond->captures.size());
+  attrs.num_body_captures = static_cast<int>(attrs.body->captures.size());
+  std::vector<Tensor> inputs = loop_vars;
+  inputs.insert(inputs.end(), attrs.cond->captures.begin(), attrs.cond->captures.end());
+  inputs.insert(inputs.end(), attrs.body->captures.begin(), attrs.body->captures.end());
+  std::vector<OutputSpec> out_specs;
+  for (const Tensor& t : loop_vars) out_specs.push_back({t.shape(), t.dtype()});
+  TensorList r = dispatch(ops::While, inputs, &attrs, out_specs);
+  return std::vector<Tensor>(r.begin(), r.end());
+}
+
+bool runs_stateful_graph(const OpDef& op, const OpAttrs* attrs) {
+  if (&op == &ops::PartitionedCall) return static_cast<const ops::CallAttrs*>(attrs)->fn->has_side_effects;
+  if (&op == &ops::If) {
+    const auto* a = static_cast<const ops::IfAttrs*>(attrs);
+    return a->branch[0]->has_side_effects || a->branch[1]->has_side_effects;
+  }
+  if (&op == &ops::While) {
+    const auto* a = static_cast<const ops::WhileAttrs*>(attrs);
+    return a->cond->has_side_effects || a->body->has_side_effects;
+  }
+  return false;
+}
+
 namespace graph {
 void register_control_flow() {
+  register_op(ops::While);
+  for (int d = 0; d < kNumDeviceTypes; ++d) ops::While.kernels[d] = while_kernel;
+  // While has no gradient rule yet: a tape that reaches one raises LookupError naming it.
   register_op(ops::If);
   for (int d = 0; d < kNumDeviceTypes; ++d) ops::If.kernels[d] = if_kernel;
   autograd::register_gradient(ops::If, if_grad);

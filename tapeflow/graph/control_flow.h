@@ -13,9 +13,18 @@ namespace tapeflow {
 /// same structure of Tensors (dtypes equal; a dimension that differs becomes None).
 Value cond(const Tensor& pred, const std::function<Value()>& true_fn, const std::function<Value()>& false_fn);
 
+/// tf.while_loop(cond, body, loop_vars): eagerly a C++ loop; inside a Function a While op whose
+/// cond and body are traced graphs. Each loop variable keeps its dtype and shape across
+/// iterations (TF's rule without shape_invariants).
+std::vector<Tensor> while_loop(const std::function<Tensor(const std::vector<Tensor>&)>& cond,
+                               const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& body,
+                               const std::vector<Tensor>& loop_vars);
+
 namespace ops {
-extern OpDef If;
+extern OpDef If, While;
 }
+/// Whether a call, If or While node runs a graph with side effects (so pruning keeps it).
+bool runs_stateful_graph(const OpDef& op, const OpAttrs* attrs);
 
 namespace graph {
 void register_control_flow();

@@ -196,6 +196,7 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
     Node& n = impl->graph->node(i);
     if (n.kind == NodeKind::kCapture) n.slot = impl->graph->num_args + capture++;
     if (n.kind == NodeKind::kVarHandle) impl->variables.push_back(n.variable);
+    impl->has_side_effects |= n.stateful;
   }
   impl->captures = tracer.capture_values();
   next = 0;

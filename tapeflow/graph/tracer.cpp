@@ -138,7 +138,7 @@ void Tracer::chain_side_effect(Node& n) {
 
 TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                              std::span<const OutputSpec> specs, Device device) {
-  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall && &op != &ops::If), UnimplementedError, op.name, "Op ", op.name,
+  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall && &op != &ops::If && &op != &ops::While), UnimplementedError, op.name, "Op ", op.name,
                  " has a data-dependent output shape and cannot be traced into tf.function '",
                  state_->function_name, "' yet; call it outside the function");
   Node n;
@@ -152,7 +152,7 @@ TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, co
   n.device_requested = current_scope_device().has_value();
   // An op with no outputs exists for its side effect (the fused optimizer updates write their
   // variable inputs in place): it always runs, in program order.
-  const bool stateful = is_stateful(op) || specs.empty();
+  const bool stateful = is_stateful(op) || specs.empty() || (attrs && runs_stateful_graph(op, attrs));
   if (stateful) chain_side_effect(n);
   int id = graph_->add(std::move(n));
   if (stateful) last_side_effect_ = id;

@@ -82,3 +82,51 @@ TEST(Cond, TapeInsideAFunctionDifferentiatesTheIf) {
 }
 
 }  // namespace
+
+namespace {
+std::vector<tf::Tensor> collatz_steps(const std::vector<tf::Tensor>& start) {
+  return tf::while_loop([](const std::vector<tf::Tensor>& v) { return tf::greater(v[0], tf::constant(1)); },
+                        [](const std::vector<tf::Tensor>& v) {
+                          auto n = v[0];
+                          auto next = tf::cond(tf::equal(tf::floormod(n, tf::constant(2)), tf::constant(0)),
+                                               [&] { return tf::floordiv(n, tf::constant(2)); },
+                                               [&] { return n * tf::constant(3) + tf::constant(1); });
+                          return std::vector<tf::Tensor>{next.tensor(), v[1] + tf::constant(1)};
+                        },
+                        start);
+}
+
+TEST(WhileLoop, EagerAndTracedGiveTheSameCounts) {
+  auto f = tf::function([](const tf::Tensor& n) { return collatz_steps({n, tf::constant(0)})[1]; });
+  for (int n : {1, 6, 7, 27}) {
+    const int eager = collatz_steps({tf::constant(n), tf::constant(0)})[1].item<int>();
+    EXPECT_EQ(f(tf::constant(n)).tensor().item<int>(), eager) << n;
+  }
+  EXPECT_EQ(collatz_steps({tf::constant(27), tf::constant(0)})[1].item<int>(), 111);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  int whiles = 0;
+  for (const auto& node : f.concrete_functions()[0].graph().as_graph_def().node) whiles += node.op == "While";
+  EXPECT_EQ(whiles, 1);
+}
+
+TEST(WhileLoop, SideEffectsInTheBodyRunEveryIterationAndAShapeChangeIsRejected) {
+  tf::Variable total(0);
+  auto f = tf::function([&](const tf::Tensor& n) {
+    tf::while_loop([](const std::vector<tf::Tensor>& v) { return tf::less(v[0], v[1]); },
+                   [&](const std::vector<tf::Tensor>& v) {
+                     total.assign_add(v[0]);
+                     return std::vector<tf::Tensor>{v[0] + tf::constant(1), v[1]};
+                   },
+                   {tf::constant(0), n});
+    return total.read_value();
+  });
+  EXPECT_EQ(f(tf::constant(5)).tensor().item<int>(), 10);  // 0+1+2+3+4, the loop's outputs unused
+  EXPECT_EQ(total.item<int>(), 10);
+  auto bad = tf::function([](const tf::Tensor& x) {
+    return tf::while_loop([](const std::vector<tf::Tensor>& v) { return tf::less(tf::reduce_sum(v[0]), tf::constant(10.0f)); },
+                          [](const std::vector<tf::Tensor>& v) { return std::vector<tf::Tensor>{tf::concat({v[0], v[0]}, 0)}; },
+                          {x})[0];
+  });
+  EXPECT_THROW(bad(tf::constant({1.0f})), tf::errors::InvalidArgumentError);
+}
+}  // namespace
