@@ -22,6 +22,7 @@
 #include "tapeflow/core/ops/strings.h"
 #include "tapeflow/core/ops/training.h"
 #include "tapeflow/core/ops/unary.h"
+#include "tapeflow/graph/function.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #if TAPEFLOW_HAS_CUDA
 #include "tapeflow/cuda/cuda_backend.h"
@@ -71,6 +72,7 @@ void register_builtin_ops() {
   kernels::cpu::register_training_kernels();
 
   autograd::register_autograd();
+  graph::register_graph();
 
 #if TAPEFLOW_HAS_CUDA
   // The GPU backend reports 0 devices without a driver or GPU; its kernels then never run.

@@ -27,6 +27,8 @@
 #include "tapeflow/core/ops/sparse.h"
 #include "tapeflow/core/tensor.h"
 #include "tapeflow/core/variable.h"
+#include "tapeflow/graph/control_flow.h"
+#include "tapeflow/graph/function.h"
 #include "tapeflow/nn/keras.h"
 #include "tapeflow/serialization/checkpoint.h"
 #include "tapeflow/serialization/checkpoint_management.h"

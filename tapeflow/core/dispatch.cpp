@@ -77,6 +77,7 @@ void ensure_initialized() {
 OpInterceptor* set_op_interceptor(OpInterceptor* interceptor) noexcept {
   return std::exchange(t_interceptor, interceptor);
 }
+OpInterceptor* current_op_interceptor() noexcept { return t_interceptor; }
 void set_tape_hook(TapeHook hook) noexcept { g_tape_hook.store(hook); }
 int& tape_hook_depth() noexcept { return t_tape_depth; }
 

@@ -23,6 +23,7 @@
 
 namespace tapeflow {
 
+class Variable;
 using TensorList = util::SmallVector<Tensor, 4>;
 
 /// Attributes of an op call (axis, transpose flags, ...). Ops without attributes pass nullptr.
@@ -117,9 +118,30 @@ class OpInterceptor {
   virtual ~OpInterceptor() = default;
   virtual TensorList intercept(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                                std::span<const OutputSpec> specs, Device device) = 0;
+  /// Variables are not ops: a read or write while tracing becomes a graph node (ReadVariableOp,
+  /// AssignVariableOp, ...) so that the graph reads the variable at run time.
+  virtual Tensor read_variable(const Variable& v) = 0;
+  /// `op` is "AssignVariableOp", "AssignAddVariableOp" or "AssignSubVariableOp".
+  virtual void write_variable(const Variable& v, const char* op, const Tensor& value) = 0;
+  /// A variable created while tracing: returns its initial value as an eager tensor, or throws
+  /// when the function may not create variables (TF's first-trace rule).
+  virtual Tensor lift_variable_initializer(const Tensor& initial_value) = 0;
 };
 /// Installs `interceptor` on this thread; returns the previous one.
 OpInterceptor* set_op_interceptor(OpInterceptor* interceptor) noexcept;
+/// The interceptor installed on this thread, or nullptr.
+OpInterceptor* current_op_interceptor() noexcept;
+/// Uninstalls the interceptor for its lifetime (eager work done while tracing: variable creation).
+class InterceptorPause {
+ public:
+  InterceptorPause() noexcept : saved_(set_op_interceptor(nullptr)) {}
+  ~InterceptorPause() { set_op_interceptor(saved_); }
+  InterceptorPause(const InterceptorPause&) = delete;
+  InterceptorPause& operator=(const InterceptorPause&) = delete;
+
+ private:
+  OpInterceptor* saved_;
+};
 
 /// Called after a kernel ran when tape_hook_active() on this thread (set by autograd/).
 using TapeHook = void (*)(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,

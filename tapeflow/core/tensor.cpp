@@ -48,6 +48,17 @@ Tensor without_data(const Tensor& t) {
   return Tensor(std::move(impl));
 }
 
+namespace {
+std::atomic<SymbolicAccessHook> g_symbolic_hook{nullptr};
+std::atomic<SymbolicNameHook> g_symbolic_name_hook{nullptr};
+}
+void set_symbolic_name_hook(SymbolicNameHook hook) noexcept { g_symbolic_name_hook.store(hook); }
+void set_symbolic_access_hook(SymbolicAccessHook hook) noexcept { g_symbolic_hook.store(hook); }
+void throw_symbolic_access(const TensorImpl& t) {
+  if (SymbolicAccessHook hook = g_symbolic_hook.load()) hook(t);
+  TF_THROW(FailedPreconditionError, "", "this tensor is symbolic (a tf::function graph value) and has no data");
+}
+
 void throw_access_dtype(const char* what, DType have, DType want) {
   TF_THROW(InvalidArgumentError, "", what, ": the tensor has dtype ", dtype_name(have), " but ", dtype_name(want),
            " was requested; use tf::cast first");
@@ -106,6 +117,7 @@ void Tensor::throw_undefined() {
 
 void* Tensor::raw_data() const {
   const TensorImpl& i = impl();
+  if (!i.storage && i.symbolic) [[unlikely]] detail::throw_symbolic_access(i);
   TF_CHECK_TYPED(i.storage != nullptr, FailedPreconditionError, "",
                  "this tensor has no data: it is symbolic (inside tf::function tracing) or a value the "
                  "gradient tape did not keep because its op's gradient rule declared it unused");
@@ -134,8 +146,10 @@ std::string Tensor::to_string() const {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tf.Tensor(<undefined>)";
-  if (t.is_symbolic())
-    return os << "Tensor(\"symbolic\", shape=" << t.shape() << ", dtype=" << dtype_name(t.dtype()) << ")";
+  if (t.is_symbolic()) {
+    auto hook = detail::g_symbolic_name_hook.load();
+    return os << "Tensor(\"" << (hook ? hook(*t.unsafe_impl()) : std::string("symbolic")) << "\", shape=" << t.shape() << ", dtype=" << dtype_name(t.dtype()) << ")";
+  }
   // TF starts a multi-line value on its own line: "tf.Tensor(\n[[1 2]\n [3 4]], shape=...".
   std::string values = format_values(t);
   os << "tf.Tensor(" << (values.find('\n') != std::string::npos ? "\n" : "") << values;

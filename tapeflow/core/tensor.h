@@ -154,6 +154,14 @@ Tensor without_data(const Tensor& t);
 /// Copies `t` (any strides, any device) to a contiguous host buffer of t.size() elements.
 void copy_to_host(const Tensor& t, void* dst);
 [[noreturn]] void throw_access_dtype(const char* what, DType have, DType want);
+/// Throws the error for reading or running an op on a symbolic tensor; graph/ installs a hook that
+/// names the tf::function the tensor belongs to.
+using SymbolicAccessHook = void (*)(const TensorImpl& t);
+void set_symbolic_access_hook(SymbolicAccessHook hook) noexcept;
+[[noreturn]] void throw_symbolic_access(const TensorImpl& t);
+/// The graph name of a symbolic tensor ("x:0"), printed as TF prints a graph tensor.
+using SymbolicNameHook = std::string (*)(const TensorImpl& t);
+void set_symbolic_name_hook(SymbolicNameHook hook) noexcept;
 }  // namespace detail
 
 template <typename T>

@@ -40,11 +40,15 @@ void set_variable_assign_hook(VariableAssignHook hook) noexcept { g_assign_hook.
 
 Variable::Variable(const Tensor& initial_value, VariableOptions options) {
   TF_CHECK_ARG(initial_value.defined(), "VarHandleOp", "a Variable needs a defined initial value");
+  Tensor lifted = initial_value;
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]]
+    lifted = tracer->lift_variable_initializer(initial_value);
+  InterceptorPause eager;  // a variable is created eagerly, even inside a tf::function trace
   impl_ = std::make_shared<VariableImpl>();
   impl_->name = options.name;
   impl_->trainable = options.trainable;
   impl_->id = g_variable_ids.fetch_add(1);
-  Tensor init = options.dtype ? cast(initial_value, *options.dtype) : initial_value;
+  Tensor init = options.dtype ? cast(lifted, *options.dtype) : lifted;
   impl_->device = choose_device(ops::CopyToDevice, {});
   if (init.dtype() == DType::kString) impl_->device = kCPU0;
   impl_->value = own_copy(init, impl_->device);
@@ -62,6 +66,7 @@ uint64_t Variable::id() const { check_defined(); return impl_->id; }
 
 Tensor Variable::read_value() const {
   check_defined();
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] return tracer->read_variable(*this);
   // A read is a view of the variable's buffer tagged with the variable, so the tape can tell a
   // read of `v` from any other tensor. The buffer is only ever written when no read shares it.
   const Tensor& v = impl_->value;
@@ -76,6 +81,10 @@ Variable& Variable::assign(const Tensor& value) {
                " value to variable '", name(), "' of dtype ", dtype_name(dtype()));
   TF_CHECK_ARG(value.shape() == shape(), "AssignVariableOp", "Trying to assign a value of shape ",
                value.shape().to_string(), " to variable '", name(), "' of shape ", shape().to_string());
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] {
+    tracer->write_variable(*this, "AssignVariableOp", value);
+    return *this;
+  }
   Tensor fresh = own_copy(value, impl_->device);
   impl_->value = fresh;
   if (auto hook = g_assign_hook.load()) hook(*this);
@@ -88,6 +97,10 @@ Variable& Variable::assign_add(const Tensor& delta) {
                " value to variable '", name(), "' of dtype ", dtype_name(dtype()));
   TF_CHECK_ARG(delta.shape() == shape(), "AssignAddVariableOp", "Trying to add a value of shape ",
                delta.shape().to_string(), " to variable '", name(), "' of shape ", shape().to_string());
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] {
+    tracer->write_variable(*this, "AssignAddVariableOp", delta);
+    return *this;
+  }
   DeviceScope on(impl_->device);
   impl_->value = add(impl_->value, delta);
   if (auto hook = g_assign_hook.load()) hook(*this);
@@ -100,6 +113,10 @@ Variable& Variable::assign_sub(const Tensor& delta) {
                dtype_name(delta.dtype()), " value from variable '", name(), "' of dtype ", dtype_name(dtype()));
   TF_CHECK_ARG(delta.shape() == shape(), "AssignSubVariableOp", "Trying to subtract a value of shape ",
                delta.shape().to_string(), " from variable '", name(), "' of shape ", shape().to_string());
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] {
+    tracer->write_variable(*this, "AssignSubVariableOp", delta);
+    return *this;
+  }
   DeviceScope on(impl_->device);
   impl_->value = subtract(impl_->value, delta);
   if (auto hook = g_assign_hook.load()) hook(*this);

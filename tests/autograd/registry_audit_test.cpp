@@ -18,7 +18,9 @@ namespace {
 // (grads/sparse.cpp, grads/ragged.cpp), and FusedBatchNormGradV3 has TF's _FusedBatchNormGradGrad.
 // The ops TF does not differentiate are marked with register_not_differentiable instead (the
 // samplers, OneHot, the string ops, StopGradient): their audit status is "not differentiable".
-const std::set<std::string> kAwaitingGradient = {};
+// While (tf::while_loop traced in a Function, graph/control_flow.cpp) awaits TF's while
+// gradient (a backward loop over saved iterations); eager while_loop is differentiable.
+const std::set<std::string> kAwaitingGradient = {"While"};
 
 bool has_kernel(const tf::OpDef& op) {
   return std::any_of(std::begin(op.kernels), std::end(op.kernels), [](tf::KernelFn k) { return k != nullptr; });

@@ -58,7 +58,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
   const int64_t ka = attrs.transpose_a ? sa.dim(-2) : sa.dim(-1);
   const int64_t kb = attrs.transpose_b ? sb.dim(-1) : sb.dim(-2);
   const int64_t n = attrs.transpose_b ? sb.dim(-2) : sb.dim(-1);
-  TF_CHECK_ARG(ka == kb, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(), ", In[1]: ", sb.debug_string(),
+  TF_CHECK_ARG(ka == kb || ka < 0 || kb < 0, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(), ", In[1]: ", sb.debug_string(),
                " (", attrs.to_string(), ")");
 
   // Batch dimensions broadcast as NumPy's; the matrix dimensions come last.
@@ -69,7 +69,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
   for (int i = 0; i < nb; ++i) {
     int ia = i - (nb - batch_a.rank()), ib = i - (nb - batch_b.rank());
     int64_t da = ia >= 0 ? batch_a[ia] : 1, db = ib >= 0 ? batch_b[ib] : 1;
-    TF_CHECK_ARG(da == db || da == 1 || db == 1, op.name,
+    TF_CHECK_ARG(da == db || da == 1 || db == 1 || da < 0 || db < 0, op.name,
                  "In[0] and In[1] must have compatible batch dimensions: ", sa.debug_string(), " vs. ", sb.debug_string());
     out.push_back(da == 1 ? db : da);
   }

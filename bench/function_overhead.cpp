@@ -1,0 +1,53 @@
+// Issue 13: what a traced Function saves over eager execution on host-bound work. Prints, per
+// case, the eager and graph time per call and their ratio (peers: not yet wired, see RESULTS.md).
+//   power    the seed's power(x, 100): 100 int32 10x10 matmuls
+//   chain    100 tiny float32 ops on a (4,) vector: executor overhead per node
+#include <chrono>
+#include <cstdio>
+#include <functional>
+
+#include "tapeflow/tapeflow.h"
+
+namespace {
+
+double ns_per_call(const std::function<void()>& f, int calls) {
+  for (int i = 0; i < calls / 10 + 1; ++i) f();  // warm-up (traces the Function)
+  double best = 1e300;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < calls; ++i) f();
+    auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double, std::nano>(t1 - t0).count() / calls);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main() {
+  auto power = [](const tf::Tensor& x, int y) {
+    tf::Tensor result = tf::eye(10, std::nullopt, tf::int32);
+    for (int i = 0; i < y; ++i) result = tf::matmul(x, result);
+    return result;
+  };
+  auto power_graph = tf::function(power);
+  auto x = tf::random::uniform({10, 10}, {.minval = -4, .maxval = 4, .dtype = tf::int32, .seed = 1});
+  const bool same = power(x, 100).to_vector<int>() == power_graph(x, 100).tensor().to_vector<int>();
+  double eager = ns_per_call([&] { power(x, 100); }, 200);
+  double graph = ns_per_call([&] { power_graph(x, 100); }, 200);
+  std::printf("power(x, 100) int32 10x10: eager %.1f us, graph %.1f us, graph speed-up %.2fx (results %s)\n",
+              eager / 1e3, graph / 1e3, eager / graph, same ? "identical" : "DIFFER");
+
+  auto chain = [](const tf::Tensor& v) {
+    tf::Tensor r = v;
+    for (int i = 0; i < 100; ++i) r = (i % 2) ? tf::negative(r) : tf::abs(r);
+    return r;
+  };
+  auto chain_graph = tf::function(chain);
+  auto v = tf::constant({1.0f, -2.0f, 3.0f, -4.0f});
+  double chain_eager = ns_per_call([&] { chain(v); }, 2000);
+  double chain_traced = ns_per_call([&] { chain_graph(v); }, 2000);
+  std::printf("chain of 100 tiny ops: eager %.1f ns/op, graph %.1f ns/node (kernel included), speed-up %.2fx\n",
+              chain_eager / 100, chain_traced / 100, chain_eager / chain_traced);
+  return 0;
+}
