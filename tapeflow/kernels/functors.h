@@ -33,6 +33,9 @@ struct FloorDivFn {
       return std::floor(a / b);
     } else {
       if (b == 0) return T(0);
+      // INT_MIN / -1 traps (SIGFPE) on x86; wrap to INT_MIN as NumPy does.
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(a));
       T q = a / b;
       if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
       return q;
@@ -48,6 +51,8 @@ struct FloorModFn {
       return r;
     } else {
       if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);  // INT_MIN % -1 traps on x86 too
       T r = a % b;
       if (r != 0 && ((r < 0) != (b < 0))) r += b;
       return r;
