@@ -52,7 +52,7 @@ tf::Tensor str(const tf::Shape& s) {
 }
 
 /// The pool each input position is swept over: every dtype, ranks 0-4, empty shapes, NaN/Inf,
-/// negative and huge integer values, a non-contiguous view.
+/// negative and huge integer values, a non-contiguous view, an undefined (moved-from) handle.
 std::vector<std::pair<std::string, tf::Tensor>> pool() {
   std::vector<std::pair<std::string, tf::Tensor>> p;
   const std::vector<tf::Shape> shapes = {{}, {0}, {3}, {2, 3}, {2, 0, 3}, {1, 2, 3, 4}};
@@ -67,6 +67,7 @@ std::vector<std::pair<std::string, tf::Tensor>> pool() {
   p.emplace_back("huge int64(3,)", i64({int64_t{1} << 40, INT64_MAX, INT64_MIN}));
   p.emplace_back("transposed float32(3, 2)", tf::transpose(f32({2, 3})));
   p.emplace_back("large float32(64, 64)", f32({64, 64}));
+  p.emplace_back("undefined (default-constructed) Tensor", tf::Tensor());
   return p;
 }
 
