@@ -356,7 +356,21 @@ TEST(BadInputSweep, NegativeAndHugeDimensions) {
     expect_typed("range " + std::to_string(m), [&] { touch(tf::range(0, m, 1)); });
     expect_typed("split sizes " + std::to_string(m), [&] { touch(tf::split(x, std::vector<int64_t>{m, -1}, 1)); });
   }
-  expect_typed("range huge count", [&] { touch(tf::range(INT64_MIN, INT64_MAX, 1)); });
+  EXPECT_TF_ERROR(tf::range(INT64_MIN, INT64_MAX, 1, tf::int64), tf::errors::InvalidArgumentError,
+                  "Requires ((limit - start) / delta) <= 9223372036854775807");
+  EXPECT_TF_ERROR(tf::range(0.f, 1e30f, 1e-10f), tf::errors::InvalidArgumentError, "Requires ((limit - start) / delta)");
+  EXPECT_TF_ERROR(tf::range(0.0, std::nan(""), 1.0), tf::errors::InvalidArgumentError, "finite");
+  EXPECT_TF_ERROR(tf::range(0.5, 3, 1, tf::int32), tf::errors::InvalidArgumentError, "Cannot convert 0.5");
+  EXPECT_EQ(tf::range(INT64_MAX - 2, INT64_MAX, 1, tf::int64).to_vector<int64_t>(),
+            (std::vector<int64_t>{INT64_MAX - 2, INT64_MAX - 1}));
+  for (int n : {0, -1, 4, INT_MIN}) expect_typed("split into " + std::to_string(n), [&] { touch(tf::split(x, n, 1)); });
+  for (int64_t b : {INT64_MIN, INT64_MIN + 1, int64_t{-4}, int64_t{4}, INT64_MAX}) {
+    const std::string at = " bound " + std::to_string(b);
+    expect_typed("slice start" + at, [&] { touch(x[{tf::all, tf::slice(b, {})}]); });
+    expect_typed("slice stop" + at, [&] { touch(x[{tf::all, tf::slice({}, b)}]); });
+    expect_typed("slice step" + at, [&] { touch(x[{tf::all, tf::slice({}, {}, b)}]); });
+    expect_typed("slice reversed" + at, [&] { touch(x[tf::slice(b, {}, -1)]); });
+  }
   expect_typed("range int32 past limits", [&] { touch(tf::range(0, int64_t{1} << 40, 1, tf::int32)); });
   for (int k : {0, -1, 100, INT_MAX}) {
     const std::string at = " window " + std::to_string(k);

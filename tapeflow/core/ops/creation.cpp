@@ -1,6 +1,7 @@
 #include "tapeflow/core/ops/creation.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -142,9 +143,26 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
   double s = start.to_double(), l = limit.to_double(), d = delta.to_double();
   TF_CHECK_ARG(!(d > 0 && s > l) && !(d < 0 && s < l), "Range", "Requires start <= limit when delta > 0: ", s, "/",
                l);
-  int64_t n = is_integer(dt) ? (std::abs(start.to_int64() - limit.to_int64()) + std::abs(delta.to_int64()) - 1) /
-                                   std::abs(delta.to_int64())
-                             : static_cast<int64_t>(std::ceil(std::abs((l - s) / d)));
+  // The element count in checked arithmetic: |limit - start| may not fit int64 (INT64_MIN to
+  // INT64_MAX), a float quotient may be huge or NaN, and either must not reach the shape wrapped.
+  int64_t n = 0;
+  if (is_integer(dt)) {
+    for (const Scalar* v : {&start, &limit, &delta})
+      TF_CHECK_ARG(v->fits(dt), "Range", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ", dtype_name(dt));
+    const __int128 diff = static_cast<__int128>(limit.to_int64()) - start.to_int64();
+    const __int128 step = delta.to_int64();
+    const __int128 count = ((diff < 0 ? -diff : diff) + (step < 0 ? -step : step) - 1) / (step < 0 ? -step : step);
+    TF_CHECK_ARG(count <= INT64_MAX, "Range", "Requires ((limit - start) / delta) <= ", INT64_MAX);
+    n = static_cast<int64_t>(count);
+  } else {
+    TF_CHECK_ARG(std::isfinite(s) && std::isfinite(l) && std::isfinite(d), "Range",
+                 "Requires finite start, limit and delta, got ", s, ", ", l, ", ", d);
+    const double count = std::ceil(std::abs((l - s) / d));
+    TF_CHECK_ARG(count < 0x1p63, "Range",  // 2^63: the first double past INT64_MAX
+
+                 "Requires ((limit - start) / delta) <= ", INT64_MAX);
+    n = static_cast<int64_t>(count);
+  }
   ops::RangeAttrs attrs;
   attrs.start = s;
   attrs.delta = d;

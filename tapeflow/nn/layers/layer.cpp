@@ -29,9 +29,10 @@ thread_local const Layer* t_caller = nullptr;
 // (training does nothing) and out of checkpoints. Say so instead. Weightless layers (an
 // Activation made inside call) lose nothing and pass.
 void check_tracked_by(const Layer& caller, const Layer& callee) {
-  if (&caller == &callee || callee.variables().empty()) return;
+  if (&caller == &callee) return;
   for (const Module& m : caller.submodules())
     if (m == callee) return;
+  if (callee.variables().empty()) return;
   TF_THROW(InvalidArgumentError, "", "Layer \"", callee.name(), "\" (", callee.class_name(), ") is called by \"",
            caller.name(), "\" but is not tracked by it, so its weights are not in \"", caller.name(),
            "\".trainable_variables(): training would not update them and checkpoints would miss them. Track it "
