@@ -387,6 +387,49 @@ TEST(BadInputSweep, NegativeAndHugeDimensions) {
   expect_typed("decode_raw odd length", [&] { touch(tf::io::decode_raw(tf::constant("abc"), tf::int32)); });
 }
 
+// Odd attribute combinations and handle misuse that slip past a per-argument check.
+TEST(BadInputSweep, MisusedAttributesAndHandles) {
+  auto x = f32({2, 3});
+  const int raised_before = g_raised;
+  for (int b : {-5, -1, 2, 3, INT_MAX, INT_MIN})
+    expect_typed("gather batch_dims " + std::to_string(b), [&] { touch(tf::gather(x, tf::constant({{0}, {1}}), 1, b)); });
+  for (int64_t n : {int64_t{-1}, int64_t{0}, int64_t{1} << 40})
+    expect_typed("unsorted_segment_sum num_segments " + std::to_string(n),
+                 [&] { touch(tf::unsorted_segment_sum(x, tf::constant({0, 1}), n)); });
+  expect_typed("transpose duplicate perm", [&] { touch(tf::transpose(x, {0, 0})); });
+  expect_typed("transpose short perm", [&] { touch(tf::transpose(x, {1})); });
+  expect_typed("squeeze a non-1 axis", [&] { touch(tf::squeeze(x, {0})); });
+  expect_typed("split sizes two -1", [&] { touch(tf::split(x, std::vector<int64_t>{-1, -1}, 1)); });
+  expect_typed("split sizes too large", [&] { touch(tf::split(x, std::vector<int64_t>{2, 2}, 1)); });
+  expect_typed("tensordot axes too many", [&] { touch(tf::tensordot(x, x, 3)); });
+  expect_typed("tensordot axes negative", [&] { touch(tf::tensordot(x, x, -1)); });
+  expect_typed("tensordot axes pairs", [&] { touch(tf::tensordot(x, x, {{5}, {0}})); });
+  expect_typed("substr negative length", [&] { (void)tf::strings::substr(str({2}), 0, -3); });
+  expect_typed("to_number garbage", [&] { touch(tf::strings::to_number(tf::constant("abc"))); });
+  expect_typed("to_number overflow int32", [&] { touch(tf::strings::to_number(tf::constant("99999999999"), tf::int32)); });
+  expect_typed("item of an empty tensor", [&] { (void)tf::zeros({0}).item<float>(); });
+  expect_typed("item with the wrong type", [&] { (void)tf::zeros({1}).item<int32_t>(); });
+  expect_typed("to_vector of undefined", [&] { (void)tf::Tensor().to_vector<float>(); });
+  expect_typed("variable assign shape", [&] { tf::Variable v(x); v.assign(tf::zeros({3, 2})); });
+  expect_typed("variable assign dtype", [&] { tf::Variable v(x); v.assign(tf::zeros({2, 3}, tf::float64)); });
+  expect_typed("variable of undefined", [&] { tf::Variable v{tf::Tensor()}; });
+  expect_typed("sparse dense_shape negative", [&] {
+    touch(tf::sparse::to_dense(tf::sparse::SparseTensor(tf::zeros({0, 2}, tf::int64), tf::zeros({0}), i64({-2, 3}))));
+  });
+  expect_typed("sparse rank mismatch", [&] {
+    touch(tf::sparse::to_dense(tf::sparse::SparseTensor(tf::zeros({1, 3}, tf::int64), tf::zeros({1}), i64({2, 3}))));
+  });
+  expect_typed("ragged splits not from 0", [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({1, 4})).to_tensor()); });
+  expect_typed("ragged splits decreasing", [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 3, 1, 4})).to_tensor()); });
+  for (bool validate : {true, false}) {
+    expect_typed("ragged splits past the values, validate=" + std::to_string(validate),
+                 [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 9}), validate).to_tensor()); });
+    expect_typed("ragged splits negative, validate=" + std::to_string(validate),
+                 [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, -3, 4}), validate).to_tensor()); });
+  }
+  EXPECT_GT(g_raised - raised_before, 20);
+}
+
 // Integer division and modulo by zero raise as TF's CPU kernels do; INT_MIN / -1 wraps as
 // NumPy does instead of trapping (SIGFPE).
 TEST(BadInputSweep, IntegerDivisionByZeroAndOverflow) {

@@ -93,6 +93,12 @@ TEST(ScalarOperand, AnIntegerOutsideTheDtypeRaises) {
   EXPECT_EQ((i8 + 100).to_vector<int8_t>(), (std::vector<int8_t>{101, 102}));
   EXPECT_EQ((tf::constant({1}, tf::int64) * (int64_t{1} << 40)).item<int64_t>(), int64_t{1} << 40);
   EXPECT_TF_ERROR(tf::fill({2}, 2.5, tf::int32), tf::errors::InvalidArgumentError, "Cannot convert 2.5");
+  EXPECT_TF_ERROR(tf::pad(tf::constant({1, 2}), {{1, 1}}, "CONSTANT", 0.5), tf::errors::InvalidArgumentError,
+                  "Cannot convert 0.5 to EagerTensor of dtype int32");
+  EXPECT_TF_ERROR(tf::one_hot(tf::constant({0, 1}), 2, 7.5, 0, -1, tf::int32), tf::errors::InvalidArgumentError,
+                  "Cannot convert 7.5");
+  EXPECT_TF_ERROR(tf::clip_by_value(tf::constant({1, 5}), 0.5, 3), tf::errors::InvalidArgumentError, "Cannot convert 0.5");
+  EXPECT_EQ(tf::pad(tf::constant({1, 2}), {{1, 0}}, "CONSTANT", 9).to_vector<int32_t>(), (std::vector<int32_t>{9, 1, 2}));
 }
 
 // Runs `body` in a forked child under a 1 GiB address-space limit and returns the child's exit

@@ -366,6 +366,8 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& padd
            Scalar constant_values) {
   TF_CHECK_ARG(static_cast<int>(paddings.size()) == x.ndim(), "PadV2", "The first dimension of paddings must be the rank of inputs[",
                paddings.size(), ",2], ", x.shape().to_string());
+  TF_CHECK_ARG(constant_values.fits(x.dtype()), "PadV2", "Cannot convert ", constant_values.to_string(),
+               " to EagerTensor of dtype ", dtype_name(x.dtype()), " (constant_values)");
   ops::PadAttrs attrs;
   attrs.paddings = paddings;
   attrs.constant_value = constant_values;
@@ -456,6 +458,10 @@ Tensor one_hot(const Tensor& indices, int64_t depth, Scalar on_value, Scalar off
   ops::OneHotAttrs attrs;
   attrs.depth = depth;
   attrs.axis = a;
+  // The values become elements of `dtype`: one that does not fit would be truncated silently.
+  for (const Scalar* v : {&on_value, &off_value})
+    TF_CHECK_ARG(v->fits(dtype), "OneHot", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ",
+                 dtype_name(dtype));
   attrs.on = on_value;
   attrs.off = off_value;
   return dispatch1(ops::OneHot, std::span<const Tensor>(&indices, 1), &attrs, {Shape(d), dtype});
