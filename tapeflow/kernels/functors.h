@@ -108,8 +108,16 @@ namespace tapeflow::kernels {
 // Only std:: functions nvcc supports in device code; no exceptions.
 #define TF_UNARY_FUNCTOR(NAME, EXPR) \
   struct NAME { template <typename T> TF_HOST_DEVICE T operator()(T x) const { return EXPR; } };
-TF_UNARY_FUNCTOR(NegFn, -x)
-TF_UNARY_FUNCTOR(AbsFn, x < T(0) ? -x : x)
+/// -x of a signed integer in two's complement (TF's -INT_MIN is INT_MIN), without C++'s overflow UB.
+template <typename T>
+TF_HOST_DEVICE T wrapping_neg(T x) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+    return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
+  else
+    return -x;
+}
+TF_UNARY_FUNCTOR(NegFn, wrapping_neg(x))
+TF_UNARY_FUNCTOR(AbsFn, x < T(0) ? wrapping_neg(x) : x)
 TF_UNARY_FUNCTOR(SignFn, x > T(0) ? T(1) : (x < T(0) ? T(-1) : x))  // sign(nan) = nan, sign(-0) = -0
 TF_UNARY_FUNCTOR(SquareFn, x * x)
 TF_UNARY_FUNCTOR(SqrtFn, std::sqrt(x))

@@ -450,6 +450,10 @@ TEST(BadInputSweep, IntegerDivisionByZeroAndOverflow) {
   EXPECT_EQ(r.to_vector<int32_t>(), (std::vector<int32_t>{0, 0, 0}));
   auto q64 = tf::floordiv(i64({INT64_MIN}), i64({-1}));
   EXPECT_EQ(q64.item<int64_t>(), INT64_MIN);
+  // Two's complement as TF: -INT_MIN and |INT_MIN| are INT_MIN; integer reciprocal is refused.
+  EXPECT_EQ(tf::negative(tf::constant({INT_MIN})).item<int32_t>(), INT_MIN);
+  EXPECT_EQ(tf::abs(tf::constant({INT_MIN})).item<int32_t>(), INT_MIN);
+  EXPECT_TF_ERROR(tf::reciprocal(tf::constant({0, 2})), tf::errors::InvalidArgumentError, "");
 }
 
 // NaN and Inf inputs give IEEE/TF values, never an error or a crash.

@@ -74,7 +74,8 @@ Tensor round(const Tensor& x) {
   if (is_integer(x.dtype())) return identity(x);
   return same(ops::Round, x, Accepts::kFloating);
 }
-Tensor reciprocal(const Tensor& x) { return same(ops::Reciprocal, x, Accepts::kNumeric); }
+// TF has no integer Reciprocal kernel (1 / 0 would trap): floating inputs only.
+Tensor reciprocal(const Tensor& x) { return same(ops::Reciprocal, x, Accepts::kFloating); }
 Tensor erf(const Tensor& x) { return same(ops::Erf, x, Accepts::kFloating); }
 Tensor is_nan(const Tensor& x) { return unary(ops::IsNan, x, Accepts::kFloating, DType::kBool); }
 Tensor is_inf(const Tensor& x) { return unary(ops::IsInf, x, Accepts::kFloating, DType::kBool); }
