@@ -14,10 +14,8 @@ int main() {
     for (const auto& [key, value] : gpu.details) std::cout << " " << key << "=" << value;
     std::cout << "\n";
   }
-  if (gpus.empty()) {
-    std::cout << "No GPU here: soft device placement runs the GPU:0 ops on CPU:0 instead.\n";
-    tf::config::set_soft_device_placement(true);
-  }
+  // Soft placement is on by default, as in TF2: without a GPU the GPU:0 ops run on CPU:0.
+  if (gpus.empty()) std::cout << "No GPU here: soft device placement runs the GPU:0 ops on CPU:0 instead.\n";
   tf::debugging::set_log_device_placement(true);
 
   tf::Tensor a, b;

@@ -56,7 +56,7 @@ int main() {
   std::cout << "Number of axes: " << rank_4_tensor.ndim() << "\n";
   std::cout << "Shape of tensor: " << rank_4_tensor.shape().to_string() << "\n";
   std::cout << "Elements along axis 0 of tensor: " << rank_4_tensor.shape().dim(0) << "\n";
-  std::cout << "Elements along the last axis of tensor: " << rank_4_tensor.shape().dim(-1) << "\n";
+  std::cout << "Elements along the last axis of tensor: " << rank_4_tensor.shape()[-1] << "\n";
   std::cout << "Total number of elements (3*2*4*5): " << tf::size(rank_4_tensor).item<int32_t>() << "\n";
   std::cout << tf::rank(rank_4_tensor) << "\n";
   std::cout << tf::shape(rank_4_tensor) << "\n";

@@ -185,7 +185,7 @@ void GradientTape::release() {
   tracked_.clear();
 }
 
-std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tensor>& targets,
+GradientList GradientTape::compute(const std::vector<Tensor>& targets,
                                                          const std::vector<Source>& sources,
                                                          const std::vector<Tensor>& output_gradients,
                                                          UnconnectedGradients unconnected) {
@@ -203,7 +203,15 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Source& s = sources[i];
     if (!s.is_variable()) {
-      source_ids[i].push_back(s.tensor().id());
+      // TF differentiates only with respect to what the tape tracks: a watched tensor or a value
+      // computed from watched ones. A constant never watched (the seed's x3 in y = x0*x0 + x3)
+      // gives None even when a recorded op consumed it (TF drops the gradient of an input that
+      // has no entry on its tensor tape). A source that is itself a target still gets the
+      // target's seed, as TF's sources_that_are_targets.
+      const uint64_t id = s.tensor().id();
+      bool is_target = false;
+      for (const Tensor& t : targets) is_target = is_target || t.id() == id;
+      if (is_target || tracked_.contains(id)) source_ids[i].push_back(id);
       continue;
     }
     if (const auto* reads = var_reads_.find(s.variable().id())) source_ids[i] = *reads;
@@ -295,7 +303,7 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
     }
   }
 
-  std::vector<std::optional<Tensor>> out;
+  GradientList out;
   out.reserve(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Source& s = sources[i];
@@ -303,7 +311,8 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
     if (!differentiable_dtype(s.dtype())) {
       logging::warning(std::string("The dtype of the source tensor must be floating (e.g. tf.float32) when "
                                    "calling GradientTape.gradient, got ") + std::string(dtype_name(s.dtype())));
-      out.push_back(std::nullopt);
+      out.push_back(OptionalGradient::none(std::string("the source has dtype ") + std::string(dtype_name(s.dtype())) +
+                                           "; only floating sources have gradients"));
       continue;
     }
     util::SmallVector<uint64_t, 4> seen;  // a source's tensors are few (a variable's reads)
@@ -317,20 +326,30 @@ std::vector<std::optional<Tensor>> GradientTape::compute(const std::vector<Tenso
       DeviceScope on(s.device());
       g = zeros(s.shape(), s.dtype());
     }
-    out.push_back(std::move(g));
+    if (g) {
+      out.push_back(std::move(*g));
+    } else if (!s.is_variable() && source_ids[i].empty()) {
+      out.push_back(OptionalGradient::none(
+          "the source tensor is not watched by the tape: call tape.watch(x) before computing with it "
+          "(trainable variables are watched automatically)"));
+    } else {
+      out.push_back(OptionalGradient::none(
+          "the target does not depend on the source (use {.unconnected_gradients = "
+          "tf::UnconnectedGradients::Zero} for zeros)"));
+    }
   }
   return out;
 }
 
-std::optional<Tensor> GradientTape::gradient(const Tensor& target, const Source& source,
+OptionalGradient GradientTape::gradient(const Tensor& target, const Source& source,
                                              const GradientOptions& options) {
   return gradient(std::vector<Tensor>{target}, std::vector<Source>{source}, options)[0];
 }
-std::optional<Tensor> GradientTape::gradient(const std::vector<Tensor>& targets, const Source& source,
+OptionalGradient GradientTape::gradient(const std::vector<Tensor>& targets, const Source& source,
                                              const GradientOptions& options) {
   return gradient(targets, std::vector<Source>{source}, options)[0];
 }
-std::vector<std::optional<Tensor>> GradientTape::gradient(const std::vector<Tensor>& targets,
+GradientList GradientTape::gradient(const std::vector<Tensor>& targets,
                                                           const std::vector<Source>& sources,
                                                           const GradientOptions& options) {
   begin_use("gradient");
@@ -340,12 +359,12 @@ std::vector<std::optional<Tensor>> GradientTape::gradient(const std::vector<Tens
   } release{this};
   return compute(targets, sources, options.output_gradients, options.unconnected_gradients);
 }
-std::map<std::string, std::optional<Tensor>> GradientTape::gradient_named(
+std::map<std::string, OptionalGradient> GradientTape::gradient_named(
     const Tensor& target, const std::vector<std::pair<std::string, Source>>& sources, const GradientOptions& options) {
   std::vector<Source> list;
   for (const auto& [k, v] : sources) list.push_back(v);
   auto g = gradient(std::vector<Tensor>{target}, list, options);
-  std::map<std::string, std::optional<Tensor>> out;
+  std::map<std::string, OptionalGradient> out;
   std::size_t i = 0;
   for (const auto& [k, v] : sources) out[k] = g[i++];
   return out;
@@ -353,7 +372,7 @@ std::map<std::string, std::optional<Tensor>> GradientTape::gradient_named(
 
 // Jacobians: one backward pass per target element, seeded with a one-hot output gradient. The
 // recording is released only after the last pass, so a non-persistent tape allows one jacobian.
-std::optional<Tensor> GradientTape::jacobian(const Tensor& target, const Source& source,
+OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source,
                                              UnconnectedGradients unconnected) {
   begin_use("jacobian");
   struct Release {
@@ -374,7 +393,8 @@ std::optional<Tensor> GradientTape::jacobian(const Tensor& target, const Source&
     DeviceScope on(source.device());
     rows.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
   }
-  if (!connected && unconnected == UnconnectedGradients::None) return std::nullopt;
+  if (!connected && unconnected == UnconnectedGradients::None)
+    return OptionalGradient::none("the target does not depend on the source");
   Shape out_shape = target.shape();
   const Shape source_shape = source.shape();  // by value: dims() of a temporary would dangle
   for (int64_t d : source_shape.dims()) out_shape.push_back(d);
@@ -383,7 +403,7 @@ std::optional<Tensor> GradientTape::jacobian(const Tensor& target, const Source&
   return reshape(stack(rows), out_shape);
 }
 
-std::optional<Tensor> GradientTape::batch_jacobian(const Tensor& target, const Source& source,
+OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source& source,
                                                    UnconnectedGradients unconnected) {
   TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
                "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
@@ -409,12 +429,20 @@ std::optional<Tensor> GradientTape::batch_jacobian(const Tensor& target, const S
     DeviceScope on(source.device());
     cols.push_back(g[0] ? *g[0] : zeros(source.shape(), source.dtype()));
   }
-  if (!connected && unconnected == UnconnectedGradients::None) return std::nullopt;
+  if (!connected && unconnected == UnconnectedGradients::None)
+    return OptionalGradient::none("the target does not depend on the source");
   Shape out_shape = target.shape();
   for (int i = 1; i < source.shape().rank(); ++i) out_shape.push_back(source.shape()[i]);
   DeviceScope on(source.device());
   if (cols.empty()) return zeros(out_shape, source.dtype());
   return reshape(stack(cols, 1), out_shape);
+}
+
+const Tensor& OptionalGradient::checked() const {
+  if (value_) [[likely]] return *value_;
+  TF_THROW(FailedPreconditionError, "GradientTape.gradient", "the gradient is None: ",
+           why_.empty() ? std::string("no gradient was computed") : why_,
+           ". Test it first (`if (g)`, g.has_value(), g.value_or(...))");
 }
 
 namespace autograd::detail {

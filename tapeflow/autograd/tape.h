@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tapeflow/autograd/id_map.h"
+#include "tapeflow/autograd/optional_gradient.h"
 #include "tapeflow/core/dispatch.h"
 #include "tapeflow/core/variable.h"
 
@@ -71,32 +72,34 @@ class GradientTape {
   std::vector<Variable> watched_variables() const;
 
   /// d(sum of targets)/d(source): `tape.gradient(y, x)`. A variable target differentiates to ones
-  /// with respect to itself, as in TF.
-  std::optional<Tensor> gradient(const Tensor& target, const Source& source, const GradientOptions& options = {});
-  std::optional<Tensor> gradient(const std::vector<Tensor>& targets, const Source& source,
+  /// with respect to itself, as in TF. No gradient (TF's None: the target does not depend on the
+  /// source, the source is a tensor never watched, or an integer) is an empty OptionalGradient,
+  /// which converts to std::optional<Tensor> and whose `*`/`->` raise saying why.
+  OptionalGradient gradient(const Tensor& target, const Source& source, const GradientOptions& options = {});
+  OptionalGradient gradient(const std::vector<Tensor>& targets, const Source& source,
                                  const GradientOptions& options = {});
   /// One gradient per source: `tape.gradient(loss, model.trainable_variables())`, or a braced list
   /// mixing variables and tensors: `tape.gradient(y, {x0, x1, t})`.
   template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable>>>
-  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<S>& sources,
+  GradientList gradient(const Tensor& target, const std::vector<S>& sources,
                                               const GradientOptions& options = {}) {
     return gradient(std::vector<Tensor>{target}, std::vector<Source>(sources.begin(), sources.end()), options);
   }
-  std::vector<std::optional<Tensor>> gradient(const Tensor& target, const std::vector<Source>& sources,
+  GradientList gradient(const Tensor& target, const std::vector<Source>& sources,
                                               const GradientOptions& options = {}) {
     return gradient(std::vector<Tensor>{target}, sources, options);
   }
-  std::vector<std::optional<Tensor>> gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+  GradientList gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                               const GradientOptions& options = {});
   /// Named sources give a map with the same keys: `tape.gradient(loss, {{"w", w}, {"b", b}})`.
   template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable> ||
                                                     std::is_same_v<S, Source>>>
-  std::map<std::string, std::optional<Tensor>> gradient(const Tensor& target, const std::map<std::string, S>& sources,
+  std::map<std::string, OptionalGradient> gradient(const Tensor& target, const std::map<std::string, S>& sources,
                                                         const GradientOptions& options = {}) {
     return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
                           options);
   }
-  std::map<std::string, std::optional<Tensor>> gradient(
+  std::map<std::string, OptionalGradient> gradient(
       const Tensor& target, std::initializer_list<std::pair<const std::string, Source>> sources,
       const GradientOptions& options = {}) {
     return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
@@ -104,10 +107,10 @@ class GradientTape {
   }
 
   /// d(target[i...])/d(source[j...]): shape target.shape + source.shape.
-  std::optional<Tensor> jacobian(const Tensor& target, const Source& source,
+  OptionalGradient jacobian(const Tensor& target, const Source& source,
                                  UnconnectedGradients unconnected = UnconnectedGradients::None);
   /// For target (B, ...) and source (B, ...) whose rows are independent: (B, target[1:], source[1:]).
-  std::optional<Tensor> batch_jacobian(const Tensor& target, const Source& source,
+  OptionalGradient batch_jacobian(const Tensor& target, const Source& source,
                                        UnconnectedGradients unconnected = UnconnectedGradients::None);
 
   /// Called by the op door for every executed op while this tape records (internal).
@@ -117,12 +120,12 @@ class GradientTape {
   class EntryLog;
 
  private:
-  std::map<std::string, std::optional<Tensor>> gradient_named(const Tensor& target,
+  std::map<std::string, OptionalGradient> gradient_named(const Tensor& target,
                                                               const std::vector<std::pair<std::string, Source>>& sources,
                                                               const GradientOptions& options);
   bool is_tracked(const Tensor& t) const;
   /// The reverse pass. `release` frees the recording afterwards (a non-persistent tape's last use).
-  std::vector<std::optional<Tensor>> compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+  GradientList compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                              const std::vector<Tensor>& output_gradients,
                                              UnconnectedGradients unconnected);
   /// Checks that a non-persistent tape is still usable, and stops its recording for good: TF pops

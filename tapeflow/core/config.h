@@ -11,8 +11,9 @@ namespace tapeflow {
 namespace config {
 /// tf.config.list_physical_devices("GPU"); an empty type lists all.
 std::vector<PhysicalDevice> list_physical_devices(const std::string& device_type = "");
-/// When true, an op placed on a device that does not exist (or has no kernel) runs on CPU:0
-/// with a warning instead of raising InvalidArgumentError. Default false.
+/// When true (the default, as in TF2), an op placed on a device that does not exist (or that has
+/// no kernel there) runs on CPU:0, logged when placement logging is on; when false it raises
+/// InvalidArgumentError naming the devices that exist. A malformed device string always raises.
 void set_soft_device_placement(bool enabled);
 bool get_soft_device_placement();
 /// TF32 tensor cores for float32 matmul and convolution on GPUs (default on, as in TF).

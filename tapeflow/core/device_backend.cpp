@@ -57,7 +57,7 @@ std::string list_existing_devices() {
 
 namespace detail {
 std::atomic<bool> g_log_device_placement{false};
-std::atomic<bool> g_soft_device_placement{false};
+std::atomic<bool> g_soft_device_placement{true};  // TF2's default (tf.config.get_soft_device_placement())
 std::atomic<bool> g_tf32_enabled{true};
 }  // namespace detail
 

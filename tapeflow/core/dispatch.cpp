@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include "tapeflow/core/config.h"
@@ -15,9 +16,17 @@
 namespace tapeflow {
 namespace {
 
+// Note [Registry threads]: ops, kernels and gradients are registered by register_builtin_ops()
+// under g_init_mutex, before any thread can dispatch (ensure_initialized publishes them with a
+// release store), and dispatch reads OpDef fields only. The name table alone may still grow
+// later (a user's register_op, graph tools), so lookups share a reader lock with it.
 std::map<std::string, OpDef*, std::less<>>& op_table() {
   static auto* table = new std::map<std::string, OpDef*, std::less<>>();
   return *table;
+}
+std::shared_mutex& op_table_mutex() {
+  static auto* mu = new std::shared_mutex();  // leaked: ops may be looked up during static destruction
+  return *mu;
 }
 std::atomic<bool> g_initialized{false};
 std::mutex g_init_mutex;
@@ -36,21 +45,35 @@ Device default_device() noexcept {
            "]. Use tf::config::set_soft_device_placement(true) to fall back to CPU:0.");
 }
 
+std::string describe_outputs(std::span<const OutputSpec> specs) {
+  std::string s;
+  for (const OutputSpec& o : specs) {
+    if (!s.empty()) s += ", ";
+    s += o.shape.to_string() + " " + std::string(dtype_name(o.dtype));
+  }
+  return s.empty() ? "allocated by the kernel" : s;
+}
+
 }  // namespace
 
 void register_kernel(OpDef& op, DeviceType device, KernelFn fn, std::source_location where) {
   op.kernels[static_cast<int>(device)] = fn;
   op.kernel_defined_in[static_cast<int>(device)] = where.file_name();
 }
-void register_op(OpDef& op) { op_table()[op.name] = &op; }
+void register_op(OpDef& op) {
+  std::unique_lock lock(op_table_mutex());
+  op_table()[op.name] = &op;
+}
 OpDef* find_op(std::string_view name) {
   ensure_initialized();
+  std::shared_lock lock(op_table_mutex());
   auto it = op_table().find(name);
   return it == op_table().end() ? nullptr : it->second;
 }
 
 std::vector<OpDef*> registered_ops() {
   ensure_initialized();
+  std::shared_lock lock(op_table_mutex());
   std::vector<OpDef*> out;
   for (const auto& [name, op] : op_table()) out.push_back(op);
   return out;
@@ -103,9 +126,11 @@ Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
   // Without a scope TF prefers GPU:0 only for ops that have a GPU kernel; others run on CPU:0.
   if (implicit && exists && wanted.is_gpu()) return kCPU0;
   if (detail::g_soft_device_placement.load(std::memory_order_relaxed)) {
-    logging::warning(std::string("Op ") + op.name + " cannot run on " + wanted.str() +
-                     (exists ? " (no kernel for that device)" : " (no such device)") +
-                     "; soft device placement falls back to CPU:0");
+    // TF2 falls back silently; placement logging is where a user asks to see it.
+    if (detail::g_log_device_placement.load(std::memory_order_relaxed))
+      logging::info(std::string("Op ") + op.name + " cannot run on " + wanted.str() +
+                    (exists ? " (no kernel for that device)" : " (no such device)") +
+                    "; soft device placement falls back to CPU:0");
     return kCPU0;
   }
   if (!exists) throw_no_device(op, wanted);
@@ -120,8 +145,9 @@ TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAtt
   Device device = device_override ? *device_override : choose_device(op, inputs);
   if (device_override && !device_exists(device)) {
     if (!detail::g_soft_device_placement.load(std::memory_order_relaxed)) throw_no_device(op, device);
-    logging::warning(std::string("Device ") + device.str() + " does not exist; soft device placement keeps " +
-                     op.name + " on CPU:0");
+    if (detail::g_log_device_placement.load(std::memory_order_relaxed))
+      logging::info(std::string("Device ") + device.str() + " does not exist; soft device placement keeps " +
+                    op.name + " on CPU:0");
     device = kCPU0;
   }
 
@@ -150,18 +176,35 @@ TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAtt
     KernelFn kernel = op.kernels[static_cast<int>(device.type())];
     if (!kernel) [[unlikely]]
       TF_THROW(InvalidArgumentError, op.name, "No kernel registered for op ", op.name, " on ", device.str());
-    if (!op.kernel_allocates_outputs) {
-      for (const OutputSpec& s : specs) outputs.push_back(Tensor::empty(s.shape, s.dtype, device));
+    // Note [Out of memory]: a failed allocation, the outputs' or a kernel's scratch (a
+    // std::vector inside it), is a ResourceExhaustedError naming this op, never std::bad_alloc;
+    // nothing is half-written, so the process stays usable.
+    try {
+      if (!op.kernel_allocates_outputs) {
+        for (const OutputSpec& s : specs) outputs.push_back(Tensor::empty(s.shape, s.dtype, device));
+      } else {
+        // Views allocate nothing, so nothing else would check their element count (broadcast_to).
+        for (const OutputSpec& s : specs) (void)s.shape.num_elements();
+      }
+      void* stream = device.is_cpu() ? nullptr : device_backend(device.type())->stream(device.index());
+      KernelContext ctx{op, run_inputs, attrs, specs, outputs, device, stream};
+      // A kernel may call public ops (a contiguous copy of a strided input, say); those are
+      // implementation details the tape must not see.
+      struct TapePause {
+        int saved = std::exchange(t_tape_depth, 0);
+        ~TapePause() { t_tape_depth = saved; }
+      } pause;
+      kernel(ctx);
+    } catch (const errors::ResourceExhaustedError& e) {
+      if (!e.op().empty()) throw;
+      throw errors::ResourceExhaustedError(e.message(), op.name);
+    } catch (const errors::OpError& e) {
+      if (!e.op().empty() || e.error_code() != errors::Code::kInvalidArgument) throw;
+      throw errors::InvalidArgumentError(e.message(), op.name);  // an output shape past 2^63 elements
+    } catch (const std::bad_alloc&) {
+      TF_THROW(ResourceExhaustedError, op.name, "OOM when running op ", op.name, " on ", device.full_name(),
+               ": a host allocation failed (outputs ", describe_outputs(specs), ")");
     }
-    void* stream = device.is_cpu() ? nullptr : device_backend(device.type())->stream(device.index());
-    KernelContext ctx{op, run_inputs, attrs, specs, outputs, device, stream};
-    // A kernel may call public ops (a contiguous copy of a strided input, say); those are
-    // implementation details the tape must not see.
-    struct TapePause {
-      int saved = std::exchange(t_tape_depth, 0);
-      ~TapePause() { t_tape_depth = saved; }
-    } pause;
-    kernel(ctx);
     if (detail::g_log_device_placement.load(std::memory_order_relaxed)) [[unlikely]]
       logging::info(std::string("Executing op ") + op.name + " in device " + device.str());
   }

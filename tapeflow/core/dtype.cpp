@@ -1,6 +1,10 @@
 #include "tapeflow/core/dtype.h"
 
+#include <climits>
+#include <sstream>
+
 #include "tapeflow/core/errors.h"
+#include "tapeflow/core/scalar.h"
 
 namespace tapeflow {
 
@@ -61,5 +65,35 @@ void throw_bad_dtype(const char* op, DType dt, const char* expected) {
   TF_THROW(InvalidArgumentError, op ? op : "", op ? op : "", ": got dtype ", dtype_name(dt), ", expected ", expected);
 }
 }  // namespace detail
+
+}  // namespace tapeflow
+
+namespace tapeflow {
+
+// Scalar's dtype checks live here, beside the dtype facts they use.
+bool Scalar::fits(DType dtype) const noexcept {
+  if (is_floating(dtype) || dtype == DType::kString) return true;  // strings are refused by their ops
+  if (!is_integral_) return false;
+  if (is_unsigned_ && u_ > static_cast<uint64_t>(INT64_MAX)) return false;
+  int64_t lo = 0, hi = 0;
+  switch (dtype) {
+    case DType::kInt8: lo = INT8_MIN, hi = INT8_MAX; break;
+    case DType::kUInt8: lo = 0, hi = UINT8_MAX; break;
+    case DType::kInt32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case DType::kInt64: return true;
+    case DType::kBool: lo = 0, hi = 1; break;
+    default: return true;
+  }
+  return i_ >= lo && i_ <= hi;
+}
+
+std::string Scalar::to_string() const {
+  if (is_unsigned_) return std::to_string(u_);
+  if (is_integral_) return std::to_string(i_);
+  std::ostringstream os;
+  os.precision(17);
+  os << d_;
+  return os.str();
+}
 
 }  // namespace tapeflow

@@ -2,6 +2,7 @@
 // tensor it meets, as a Python number does in TF.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include "tapeflow/core/dtype.h"
@@ -11,12 +12,24 @@ namespace tapeflow {
 class Scalar {
  public:
   template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-  Scalar(T v) : is_integral_(std::is_integral_v<T>), d_(static_cast<double>(v)), i_(static_cast<int64_t>(v)) {}  // NOLINT
+  Scalar(T v)  // NOLINT
+      : is_integral_(std::is_integral_v<T>),
+        is_unsigned_(std::is_unsigned_v<T> && !std::is_same_v<T, bool>),
+        d_(static_cast<double>(v)),
+        i_(static_cast<int64_t>(v)),
+        u_(static_cast<uint64_t>(v)) {}
   Scalar(float16_t v) : d_(float(v)), i_(static_cast<int64_t>(float(v))) {}   // NOLINT
   Scalar(bfloat16_t v) : d_(float(v)), i_(static_cast<int64_t>(float(v))) {}  // NOLINT
   bool is_integral() const noexcept { return is_integral_; }
   double to_double() const noexcept { return d_; }
   int64_t to_int64() const noexcept { return is_integral_ ? i_ : static_cast<int64_t>(d_); }
+  /// Whether the number can become an element of `dtype` without loss, as TF's conversion of a
+  /// Python number requires: a floating number never becomes an integer or bool tensor (TF: "Cannot
+  /// convert 2.5 to EagerTensor of dtype int32"), an integer must lie in the dtype's range, and a
+  /// bool tensor takes 0 or 1. Floating dtypes take any number (rounded, as TF does).
+  bool fits(DType dtype) const noexcept;
+  /// The number as Python prints it ("2.5", "300").
+  std::string to_string() const;
   /// The value as a C++ T (T a kernel type).
   template <typename T>
   T to() const {
@@ -28,8 +41,10 @@ class Scalar {
 
  private:
   bool is_integral_ = false;
+  bool is_unsigned_ = false;  // a uint64 past INT64_MAX must not pass as negative
   double d_ = 0;
   int64_t i_ = 0;
+  uint64_t u_ = 0;
 };
 
 }  // namespace tapeflow

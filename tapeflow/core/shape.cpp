@@ -6,13 +6,24 @@
 
 namespace tapeflow {
 
-int64_t Shape::num_elements() const noexcept {
+int64_t Shape::num_elements() const {
   int64_t n = 1;
   for (int64_t d : dims_) {
     if (d < 0) return -1;
-    n *= d;
+    int64_t next;
+    // TF checks every step (TensorShape::AddDim), with its message; a zero dimension after the
+    // overflow does not undo it there either.
+    if (__builtin_mul_overflow(n, d, &next)) [[unlikely]]
+      TF_THROW(InvalidArgumentError, "", "Encountered overflow when multiplying ", n, " with ", d,
+               ", result: -1 (shape ", to_string(), " has more than 2^63 - 1 elements)");
+    n = next;
   }
   return n;
+}
+
+void Shape::throw_index(int i) const {
+  TF_THROW(InvalidArgumentError, "", "Shape index ", i, " is out of range for shape ", to_string(), " of rank ",
+           rank(), " (expected -", rank(), " <= index < ", rank(), ")");
 }
 
 bool Shape::is_fully_defined() const noexcept {
@@ -45,10 +56,13 @@ std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.to_s
 
 DimVector contiguous_strides(const Shape& shape) {
   DimVector strides(static_cast<std::size_t>(shape.rank()));
-  int64_t s = 1;
+  // Unsigned: a shape with a zero dimension may have a stride product past int64 (TF allows
+  // (0, 2^40, 2^40)); such strides are never used to address memory, so wrapping is harmless
+  // there, and for every other shape num_elements() has already ruled the overflow out.
+  uint64_t s = 1;
   for (int i = shape.rank() - 1; i >= 0; --i) {
-    strides[static_cast<std::size_t>(i)] = s;
-    s *= shape[i] > 0 ? shape[i] : 1;
+    strides[static_cast<std::size_t>(i)] = static_cast<int64_t>(s);
+    s *= static_cast<uint64_t>(shape[i] > 0 ? shape[i] : 1);
   }
   return strides;
 }

@@ -23,12 +23,14 @@ class Shape {
   explicit Shape(DimVector dims) : dims_(std::move(dims)) {}
 
   int rank() const noexcept { return static_cast<int>(dims_.size()); }
-  int64_t operator[](int i) const noexcept { return dims_[static_cast<std::size_t>(i)]; }
-  int64_t& operator[](int i) noexcept { return dims_[static_cast<std::size_t>(i)]; }
-  /// Dimension i, counting from the end when negative (Python's rule).
-  int64_t dim(int i) const noexcept { return dims_[static_cast<std::size_t>(i < 0 ? i + rank() : i)]; }
-  /// Product of the dimensions (1 for a scalar); -1 when a dimension is unknown.
-  int64_t num_elements() const noexcept;
+  /// Dimension i, counting from the end when negative (Python's `shape[-1]`); an index outside
+  /// [-rank, rank) raises InvalidArgumentError (Python's IndexError) instead of reading past the end.
+  int64_t operator[](int i) const { return dims_[checked_index(i)]; }
+  int64_t& operator[](int i) { return dims_[checked_index(i)]; }
+  int64_t dim(int i) const { return dims_[checked_index(i)]; }
+  /// Product of the dimensions (1 for a scalar); -1 when a dimension is unknown. A product past
+  /// 2^63 - 1 raises InvalidArgumentError, as TF's TensorShape does, instead of wrapping.
+  int64_t num_elements() const;
   bool is_fully_defined() const noexcept;
   const DimVector& dims() const noexcept { return dims_; }
   std::vector<int64_t> as_vector() const { return {dims_.begin(), dims_.end()}; }
@@ -44,6 +46,13 @@ class Shape {
   friend bool operator!=(const Shape& a, const Shape& b) { return !(a == b); }
 
  private:
+  std::size_t checked_index(int i) const {
+    const int r = rank();
+    if (i < 0) i += r;  // Python's rule; one compare covers both ends after the shift
+    if (static_cast<unsigned>(i) >= static_cast<unsigned>(r)) [[unlikely]] throw_index(i < 0 ? i - r : i);
+    return static_cast<std::size_t>(i);
+  }
+  [[noreturn]] void throw_index(int i) const;
   DimVector dims_;
 };
 

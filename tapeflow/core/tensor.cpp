@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <sstream>
 
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/dispatch.h"
@@ -83,22 +84,53 @@ namespace {
 void delete_strings(void*, void* ptr, std::size_t) { delete[] static_cast<std::string*>(ptr); }
 }  // namespace
 
+namespace {
+// TF's out-of-memory message ("OOM when allocating tensor with shape[2,3] and type float on
+// /job:localhost/replica:0/task:0/device:CPU:0 by allocator cpu"), with the bytes requested.
+[[noreturn]] void throw_oom(const Shape& shape, DType dtype, Device device, const std::string& bytes,
+                            const std::string& why) {
+  std::ostringstream dims;
+  for (int i = 0; i < shape.rank(); ++i) dims << (i ? "," : "") << shape[i];
+  TF_THROW(ResourceExhaustedError, "", "OOM when allocating tensor with shape[", dims.str(), "] and type ",
+           dtype == DType::kFloat32 ? std::string("float") : dtype == DType::kFloat64 ? std::string("double")
+                                                                                      : std::string(dtype_name(dtype)),
+           " on ", device.full_name(), " by allocator ", device.is_cpu() ? "cpu" : "gpu", " (", bytes,
+           " bytes requested", why, ")");
+}
+}  // namespace
+
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  int64_t n = shape.num_elements();
+  int64_t n = shape.num_elements();  // raises InvalidArgumentError past 2^63 - 1 elements
   TF_CHECK_ARG(n >= 0, "", "cannot allocate a tensor of shape ", shape.to_string(),
                ": every dimension must be known and non-negative");
+  // The byte count may wrap even when the element count does not (2^62 float32 elements are
+  // 2^64 bytes): a wrapped count would allocate a tiny buffer that kernels then overrun.
+  std::size_t nbytes = 0;
+  const std::size_t elem = dtype == DType::kString ? sizeof(std::string) : dtype_size(dtype);
+  if (__builtin_mul_overflow(static_cast<std::size_t>(n), elem, &nbytes)) [[unlikely]]
+    throw_oom(shape, dtype, device, std::to_string(n) + " x " + std::to_string(elem), ": more than 2^64");
   auto storage = std::make_shared<Storage>();
   if (dtype == DType::kString) {
     TF_CHECK_ARG(device.is_cpu(), "", "string tensors live on CPU:0 only, not ", device.str());
-    auto* strings = new std::string[static_cast<std::size_t>(n > 0 ? n : 1)];
-    storage->nbytes = static_cast<std::size_t>(n) * sizeof(std::string);
+    std::string* strings = nullptr;
+    try {
+      strings = new std::string[static_cast<std::size_t>(n > 0 ? n : 1)];
+    } catch (const std::bad_alloc&) {
+      throw_oom(shape, dtype, device, std::to_string(nbytes), "");
+    }
+    storage->nbytes = nbytes;
     storage->data = DataPtr(strings, storage->nbytes, device, delete_strings, nullptr);
   } else {
-    std::size_t nbytes = static_cast<std::size_t>(n) * dtype_size(dtype);
     DeviceBackend* backend = device_backend(device.type());
     TF_CHECK_ARG(backend && device.index() < backend->device_count(), "", "device ", device.str(),
                  " does not exist; existing devices: ", list_existing_devices());
-    storage->data = backend->allocator(device.index())->allocate(nbytes);
+    try {
+      storage->data = backend->allocator(device.index())->allocate(nbytes);
+    } catch (const errors::ResourceExhaustedError& e) {
+      throw_oom(shape, dtype, device, std::to_string(nbytes), std::string(": ") + e.message());
+    } catch (const std::bad_alloc&) {
+      throw_oom(shape, dtype, device, std::to_string(nbytes), "");
+    }
     storage->nbytes = nbytes;
   }
   auto impl = std::make_shared<TensorImpl>();

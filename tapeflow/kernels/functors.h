@@ -33,6 +33,9 @@ struct FloorDivFn {
       return std::floor(a / b);
     } else {
       if (b == 0) return T(0);
+      // INT_MIN / -1 traps (SIGFPE) on x86; wrap to INT_MIN as NumPy does.
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(a));
       T q = a / b;
       if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
       return q;
@@ -48,6 +51,8 @@ struct FloorModFn {
       return r;
     } else {
       if (b == 0) return T(0);
+      if constexpr (std::is_signed_v<T>)
+        if (b == T(-1)) return T(0);  // INT_MIN % -1 traps on x86 too
       T r = a % b;
       if (r != 0 && ((r < 0) != (b < 0))) r += b;
       return r;
@@ -103,8 +108,16 @@ namespace tapeflow::kernels {
 // Only std:: functions nvcc supports in device code; no exceptions.
 #define TF_UNARY_FUNCTOR(NAME, EXPR) \
   struct NAME { template <typename T> TF_HOST_DEVICE T operator()(T x) const { return EXPR; } };
-TF_UNARY_FUNCTOR(NegFn, -x)
-TF_UNARY_FUNCTOR(AbsFn, x < T(0) ? -x : x)
+/// -x of a signed integer in two's complement (TF's -INT_MIN is INT_MIN), without C++'s overflow UB.
+template <typename T>
+TF_HOST_DEVICE T wrapping_neg(T x) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+    return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
+  else
+    return -x;
+}
+TF_UNARY_FUNCTOR(NegFn, wrapping_neg(x))
+TF_UNARY_FUNCTOR(AbsFn, x < T(0) ? wrapping_neg(x) : x)
 TF_UNARY_FUNCTOR(SignFn, x > T(0) ? T(1) : (x < T(0) ? T(-1) : x))  // sign(nan) = nan, sign(-0) = -0
 TF_UNARY_FUNCTOR(SquareFn, x * x)
 TF_UNARY_FUNCTOR(SqrtFn, std::sqrt(x))

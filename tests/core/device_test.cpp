@@ -54,7 +54,7 @@ class NoGpu : public ::testing::Test {
   void SetUp() override {
     if (!tf::config::list_physical_devices("GPU").empty()) GTEST_SKIP() << "a GPU is present";
   }
-  void TearDown() override { tf::config::set_soft_device_placement(false); }
+  void TearDown() override { tf::config::set_soft_device_placement(true); }  // TF2's default
 };
 
 TEST_F(NoGpu, DefaultPlacementIsCpu) {
@@ -63,7 +63,8 @@ TEST_F(NoGpu, DefaultPlacementIsCpu) {
   EXPECT_EQ((a + a).device(), tf::kCPU0);
 }
 
-TEST_F(NoGpu, PlacingOnMissingGpuNamesExistingDevices) {
+TEST_F(NoGpu, StrictPlacementOnMissingGpuNamesExistingDevices) {
+  tf::config::set_soft_device_placement(false);
   auto a = tf::constant({1.f, 2.f});
   tf::DeviceScope on("GPU:0");
   EXPECT_TF_ERROR(a + a, tf::errors::InvalidArgumentError, "Existing devices: [CPU:0]");
@@ -73,22 +74,37 @@ TEST_F(NoGpu, PlacingOnMissingGpuNamesExistingDevices) {
 std::vector<std::string>* g_log_lines = nullptr;
 void capture(const std::string& level, const std::string& message) { g_log_lines->push_back(level + ": " + message); }
 
-TEST_F(NoGpu, SoftPlacementFallsBackWithWarning) {
+TEST_F(NoGpu, SoftPlacementIsTheDefaultAndLogsOnlyWithPlacementLogging) {
+  EXPECT_TRUE(tf::config::get_soft_device_placement());  // tf.config.get_soft_device_placement()
   std::vector<std::string> lines;
   g_log_lines = &lines;
   tf::logging::set_sink(capture);
-  tf::config::set_soft_device_placement(true);
   auto a = tf::constant({1.f, 2.f});
-  tf::Tensor c;
+  tf::Tensor c, d;
   {
     tf::DeviceScope on("GPU:0");
-    c = a * a;
+    c = a * a;  // TF2 runs the seed's `with tf.device('GPU:0'): a * b` on CPU:0, silently
   }
+  EXPECT_TRUE(lines.empty()) << lines[0];
+  tf::debugging::set_log_device_placement(true);
+  {
+    tf::DeviceScope on("GPU:0");
+    d = a * a;
+  }
+  tf::debugging::set_log_device_placement(false);
   tf::logging::set_sink(nullptr);
   EXPECT_EQ(c.device(), tf::kCPU0);
   EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{1.f, 4.f}));
-  ASSERT_FALSE(lines.empty());
-  EXPECT_NE(lines[0].find("warning: Op Mul cannot run on GPU:0"), std::string::npos) << lines[0];
+  EXPECT_EQ(d.device(), tf::kCPU0);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("info: Op Mul cannot run on GPU:0 (no such device)"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[1], "info: Executing op Mul in device CPU:0");
+}
+
+TEST_F(NoGpu, MalformedDeviceStringIsAlwaysAnError) {
+  ASSERT_TRUE(tf::config::get_soft_device_placement());
+  EXPECT_TF_ERROR(tf::DeviceScope("TPU:0"), tf::errors::InvalidArgumentError, "Could not parse device specification");
+  EXPECT_TF_ERROR(tf::DeviceScope("GPU:x"), tf::errors::InvalidArgumentError, "Could not parse device specification");
 }
 
 TEST(Placement, LogDevicePlacement) {

@@ -130,6 +130,21 @@ void register_array_ops() {
 }  // namespace ops
 
 namespace {
+// Shape arithmetic that TF does in checked int64 (TensorShape): a wrapped dimension would be a
+// silently wrong shape, or a negative one that fails later with a confusing message.
+int64_t checked_mul(const char* op, int64_t a, int64_t b) {
+  int64_t r;
+  TF_CHECK_ARG(!__builtin_mul_overflow(a, b, &r), op, "Encountered overflow when multiplying ", a, " with ", b,
+               ", result: -1");
+  return r;
+}
+int64_t checked_add(const char* op, int64_t a, int64_t b) {
+  int64_t r;
+  TF_CHECK_ARG(!__builtin_add_overflow(a, b, &r), op, "Encountered overflow when adding ", a, " and ", b,
+               ": the dimension would exceed 2^63 - 1");
+  return r;
+}
+
 Tensor view_op(const OpDef& op, const Tensor& x, const OpAttrs& attrs, const Shape& out) {
   return dispatch1(op, std::span<const Tensor>(&x, 1), &attrs, {out, x.dtype()});
 }
@@ -144,7 +159,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
       unknown = i;
     } else {
       TF_CHECK_ARG(shape[i] >= 0, "Reshape", "Size ", i, " must be non-negative, not ", shape[i]);
-      known *= shape[i];
+      known = checked_mul("Reshape", known, shape[i]);
     }
   }
   const int64_t n = x.size();
@@ -263,7 +278,7 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
       TF_CHECK_ARG(d == a || v.shape()[d] == first.shape()[d], "ConcatV2",
                    "Dimension ", d, " in both shapes must be equal: shape[0] = ", first.shape().to_string(),
                    " vs. shape[", i, "] = ", v.shape().to_string());
-    out[a] += v.shape()[a];
+    out[a] = checked_add("ConcatV2", out[a], v.shape()[a]);
   }
   ops::AxisAttrs attrs;
   attrs.axis = a;
@@ -340,7 +355,7 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
   for (int i = 0; i < x.ndim(); ++i) {
     TF_CHECK_ARG(multiples[static_cast<std::size_t>(i)] >= 0, "Tile", "Expected multiples[", i, "] >= 0, but got ",
                  multiples[static_cast<std::size_t>(i)]);
-    out.push_back(x.shape()[i] * multiples[static_cast<std::size_t>(i)]);
+    out.push_back(checked_mul("Tile", x.shape()[i], multiples[static_cast<std::size_t>(i)]));
   }
   ops::TileAttrs attrs;
   attrs.multiples = multiples;
@@ -351,6 +366,8 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& padd
            Scalar constant_values) {
   TF_CHECK_ARG(static_cast<int>(paddings.size()) == x.ndim(), "PadV2", "The first dimension of paddings must be the rank of inputs[",
                paddings.size(), ",2], ", x.shape().to_string());
+  TF_CHECK_ARG(constant_values.fits(x.dtype()), "PadV2", "Cannot convert ", constant_values.to_string(),
+               " to EagerTensor of dtype ", dtype_name(x.dtype()), " (constant_values)");
   ops::PadAttrs attrs;
   attrs.paddings = paddings;
   attrs.constant_value = constant_values;
@@ -368,7 +385,7 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& padd
       TF_CHECK_ARG(b <= limit && e <= limit, "MirrorPad", "paddings must be no greater than the dimension size: ", b,
                    ", ", e, " greater than ", limit);
     }
-    out.push_back(x.shape()[i] + b + e);
+    out.push_back(checked_add("PadV2", checked_add("PadV2", x.shape()[i], b), e));
   }
   return dispatch1(attrs.mode == 0 ? ops::PadV2 : ops::MirrorPad, std::span<const Tensor>(&x, 1), &attrs,
                    {out, x.dtype()});
@@ -441,6 +458,10 @@ Tensor one_hot(const Tensor& indices, int64_t depth, Scalar on_value, Scalar off
   ops::OneHotAttrs attrs;
   attrs.depth = depth;
   attrs.axis = a;
+  // The values become elements of `dtype`: one that does not fit would be truncated silently.
+  for (const Scalar* v : {&on_value, &off_value})
+    TF_CHECK_ARG(v->fits(dtype), "OneHot", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ",
+                 dtype_name(dtype));
   attrs.on = on_value;
   attrs.off = off_value;
   return dispatch1(ops::OneHot, std::span<const Tensor>(&indices, 1), &attrs, {Shape(d), dtype});

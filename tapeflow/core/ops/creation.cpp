@@ -1,5 +1,7 @@
 #include "tapeflow/core/ops/creation.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -82,6 +84,8 @@ Tensor from_host_buffer(const void* data, const Shape& shape, DType dtype) {
 Tensor fill(const Shape& shape, Scalar value, DType dtype) {
   TF_CHECK_ARG(shape.is_fully_defined(), "Fill", "dims must be non-negative, got ", shape.to_string());
   TF_CHECK_ARG(dtype != DType::kString, "Fill", "Fill of string tensors is not supported");
+  TF_CHECK_ARG(value.fits(dtype), "Fill", "Cannot convert ", value.to_string(), " to EagerTensor of dtype ",
+               dtype_name(dtype), value.is_integral() ? " (out of the dtype's range)" : "");
   ops::FillAttrs attrs(value);
   return dispatch1(ops::Fill, {}, &attrs, {shape, dtype});
 }
@@ -96,13 +100,39 @@ Tensor ones_like(const Tensor& x, std::optional<DType> dtype) {
   return ones(x.shape(), dtype.value_or(x.dtype()));
 }
 
+namespace {
+// A host tensor for an op that computes its values on the host (eye, linspace): allocated before
+// any value is computed, so a huge or overflowing size is a typed error naming the op, not a
+// std::vector that throws std::bad_alloc or a wrapped count that overruns its buffer.
+Tensor host_tensor(const Shape& shape, DType dtype, const char* op) {
+  try {
+    return Tensor::empty(shape, dtype, kCPU0);
+  } catch (const errors::ResourceExhaustedError& e) {
+    throw errors::ResourceExhaustedError(e.message(), op);
+  } catch (const errors::InvalidArgumentError& e) {
+    throw errors::InvalidArgumentError(e.message(), op);
+  }
+}
+template <typename T>
+T from_double(double v) {
+  if constexpr (std::is_same_v<T, bool>) return v != 0.0;
+  else if constexpr (std::is_arithmetic_v<T>) return static_cast<T>(v);
+  else return T(static_cast<float>(v));
+}
+}  // namespace
+
 Tensor eye(int64_t num_rows, std::optional<int64_t> num_columns, DType dtype) {
   int64_t cols = num_columns.value_or(num_rows);
   TF_CHECK_ARG(num_rows >= 0 && cols >= 0, "Eye", "num_rows and num_columns must be non-negative, got ", num_rows,
                " and ", cols);
-  std::vector<double> v(static_cast<std::size_t>(num_rows * cols), 0.0);
-  for (int64_t i = 0; i < std::min(num_rows, cols); ++i) v[static_cast<std::size_t>(i * cols + i)] = 1.0;
-  return detail::constant_from_doubles(v, Shape{num_rows, cols}, dtype);
+  TF_CHECK_ARG(dtype != DType::kString, "Eye", "eye needs a numeric or bool dtype, got string");
+  Tensor t = host_tensor(Shape{num_rows, cols}, dtype, "Eye");
+  visit_pod(dtype, "Eye", [&]<typename T>() {
+    T* p = t.data<T>();
+    std::fill(p, p + t.size(), from_double<T>(0.0));
+    for (int64_t i = 0; i < std::min(num_rows, cols); ++i) p[i * cols + i] = from_double<T>(1.0);
+  });
+  return place_constant(std::move(t));
 }
 
 Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtype) {
@@ -113,9 +143,26 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
   double s = start.to_double(), l = limit.to_double(), d = delta.to_double();
   TF_CHECK_ARG(!(d > 0 && s > l) && !(d < 0 && s < l), "Range", "Requires start <= limit when delta > 0: ", s, "/",
                l);
-  int64_t n = is_integer(dt) ? (std::abs(start.to_int64() - limit.to_int64()) + std::abs(delta.to_int64()) - 1) /
-                                   std::abs(delta.to_int64())
-                             : static_cast<int64_t>(std::ceil(std::abs((l - s) / d)));
+  // The element count in checked arithmetic: |limit - start| may not fit int64 (INT64_MIN to
+  // INT64_MAX), a float quotient may be huge or NaN, and either must not reach the shape wrapped.
+  int64_t n = 0;
+  if (is_integer(dt)) {
+    for (const Scalar* v : {&start, &limit, &delta})
+      TF_CHECK_ARG(v->fits(dt), "Range", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ", dtype_name(dt));
+    const __int128 diff = static_cast<__int128>(limit.to_int64()) - start.to_int64();
+    const __int128 step = delta.to_int64();
+    const __int128 count = ((diff < 0 ? -diff : diff) + (step < 0 ? -step : step) - 1) / (step < 0 ? -step : step);
+    TF_CHECK_ARG(count <= INT64_MAX, "Range", "Requires ((limit - start) / delta) <= ", INT64_MAX);
+    n = static_cast<int64_t>(count);
+  } else {
+    TF_CHECK_ARG(std::isfinite(s) && std::isfinite(l) && std::isfinite(d), "Range",
+                 "Requires finite start, limit and delta, got ", s, ", ", l, ", ", d);
+    const double count = std::ceil(std::abs((l - s) / d));
+    TF_CHECK_ARG(count < 0x1p63, "Range",  // 2^63: the first double past INT64_MAX
+
+                 "Requires ((limit - start) / delta) <= ", INT64_MAX);
+    n = static_cast<int64_t>(count);
+  }
   ops::RangeAttrs attrs;
   attrs.start = s;
   attrs.delta = d;
@@ -128,11 +175,14 @@ Tensor range(Scalar limit) { return range(0, limit, 1); }
 Tensor linspace(double start, double stop, int64_t num, DType dtype) {
   TF_CHECK_ARG(num > 0, "LinSpace", "Requires num > 0: ", num);
   TF_CHECK_ARG(is_floating(dtype), "LinSpace", "LinSpace needs a floating dtype, got ", dtype_name(dtype));
-  std::vector<double> v(static_cast<std::size_t>(num));
-  double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
-  for (int64_t i = 0; i < num; ++i) v[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
-  if (num > 1) v.back() = stop;
-  return detail::constant_from_doubles(v, Shape{num}, dtype);
+  Tensor t = host_tensor(Shape{num}, dtype, "LinSpace");
+  const double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
+  visit_pod(dtype, "LinSpace", [&]<typename T>() {
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < num; ++i) p[i] = from_double<T>(start + static_cast<double>(i) * step);
+    if (num > 1) p[num - 1] = from_double<T>(stop);
+  });
+  return place_constant(std::move(t));
 }
 
 Tensor rank(const Tensor& x) { return detail::constant_from_int64s({x.ndim()}, Shape{}, DType::kInt32); }
@@ -146,6 +196,10 @@ Tensor size(const Tensor& x) { return detail::constant_from_int64s({x.size()}, S
 namespace tapeflow {
 Tensor scalar_tensor(Scalar value, DType dtype) {
   TF_CHECK_ARG(dtype != DType::kString, "Const", "a number cannot be combined with a string tensor");
+  // `tf::constant({1, 2}) * 2.5` must not compute with 2 (TF raises the same error).
+  TF_CHECK_ARG(value.fits(dtype), "Const", "Cannot convert ", value.to_string(), " to EagerTensor of dtype ",
+               dtype_name(dtype), value.is_integral() ? " (out of the dtype's range)" : "",
+               "; cast the tensor first (tf::cast)");
   Tensor t = Tensor::empty(Shape{}, dtype, kCPU0);
   visit_pod(dtype, "Const", [&]<typename T>() { *t.data<T>() = value.to<T>(); });
   return t;

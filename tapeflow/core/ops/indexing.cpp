@@ -41,8 +41,13 @@ Tensor Tensor::operator[](const std::vector<Index>& indices) const {
       begin = std::clamp<int64_t>(begin, -1, n - 1);
       end = std::clamp<int64_t>(end, -1, n - 1);
     }
-    int64_t size = step > 0 ? (end - begin + step - 1) / step : (begin - end + (-step) - 1) / (-step);
-    size = std::max<int64_t>(size, 0);
+    // In unsigned arithmetic: a step of INT64_MAX or INT64_MIN must not overflow (-step, or
+    // span + step - 1). A slice of at most one element takes step +-1: its stride is never used,
+    // and step * stride could overflow in the view.
+    const int64_t span = step > 0 ? end - begin : begin - end;  // within [-n - 1, n + 1]
+    const uint64_t abs_step = step > 0 ? static_cast<uint64_t>(step) : uint64_t{0} - static_cast<uint64_t>(step);
+    const int64_t size = span > 0 ? static_cast<int64_t>(1 + (static_cast<uint64_t>(span) - 1) / abs_step) : 0;
+    if (size <= 1) step = step > 0 ? 1 : -1;
     attrs.dims.push_back({ax, size > 0 ? begin : 0, step, size});
     out.push_back(size);
   };

@@ -17,7 +17,7 @@
   X(Abs, abs, AbsFn, Numeric, Same)                   \
   X(Sign, sign, SignFn, Numeric, Same)                \
   X(Square, square, SquareFn, Numeric, Same)          \
-  X(Reciprocal, reciprocal, ReciprocalFn, Numeric, Same) \
+  X(Reciprocal, reciprocal, ReciprocalFn, Floating, Same) /* TF has no integer kernel */ \
   X(Sqrt, sqrt, SqrtFn, Floating, Same)               \
   X(Rsqrt, rsqrt, RsqrtFn, Floating, Same)            \
   X(Exp, exp, ExpFn, Floating, Same)                  \

@@ -69,6 +69,7 @@ void pad_kernel(KernelContext& ctx) {
 std::vector<int64_t> index_values(const Tensor& t) {
   Tensor c = t.contiguous();
   std::vector<int64_t> v(static_cast<std::size_t>(c.size()));
+  if (v.empty()) return v;  // an empty tensor's data pointer may be null, which memcpy may not take
   if (c.dtype() == DType::kInt64) std::memcpy(v.data(), c.raw_data(), v.size() * 8);
   else if (c.dtype() == DType::kInt32)
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<const int32_t*>(c.raw_data())[i];

@@ -17,6 +17,20 @@ void ragged_to_tensor_kernel(KernelContext& ctx) {
   const std::size_t levels = ctx.inputs.size() - 2;
   std::vector<std::vector<int64_t>> splits;
   for (std::size_t k = 0; k < levels; ++k) splits.push_back(ctx.input(2 + k).to_vector<int64_t>());
+  // Partitions built with validate=false reach here unchecked: a split past the values would
+  // read outside them, so check what the walk below relies on (TF's kernel checks it too).
+  for (std::size_t k = 0; k < levels; ++k) {
+    const auto& s = splits[k];
+    const int64_t rows = k + 1 < levels ? static_cast<int64_t>(splits[k + 1].size()) - 1
+                                        : (values.ndim() > 0 ? values.shape()[0] : 0);
+    bool ok = !s.empty() && s[0] == 0 && s.back() <= rows;
+    for (std::size_t i = 1; ok && i < s.size(); ++i) ok = s[i] >= s[i - 1];
+    TF_CHECK_ARG(ok, ctx.op.name, "Invalid row_splits at level ", k, ": they must start at 0, be non-decreasing ",
+                 "and end at most at the ", rows, " rows below them");
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+      TF_CHECK_ARG(s[i + 1] - s[i] <= out.shape()[static_cast<int>(k) + 1], ctx.op.name, "Invalid row_splits at level ",
+                   k, ": row ", i, " is longer than the output's dimension ", k + 1);
+  }
   const DimVector ostrides = out.strides();
   const int64_t inner = values.ndim() > 1 ? values.size() / values.shape()[0] : 1;
   visit_all(values.dtype(), "RaggedTensorToTensor", [&]<typename T>() {

@@ -22,6 +22,23 @@ namespace {
 // depth (losses from add_loss are cleared when an outermost call starts).
 thread_local std::optional<bool> t_training;
 thread_local int t_depth = 0;
+// The layer whose call is running on this thread: a layer called inside it must be tracked by it.
+thread_local const Layer* t_caller = nullptr;
+
+// Keras tracks a layer assigned to a model's attribute automatically; C++ cannot see a plain
+// member, so an untracked layer with weights would silently stay out of trainable_variables()
+// (training does nothing) and out of checkpoints. Say so instead. Weightless layers (an
+// Activation made inside call) lose nothing and pass.
+void check_tracked_by(const Layer& caller, const Layer& callee) {
+  if (&caller == &callee) return;
+  for (const Module& m : caller.submodules())
+    if (m == callee) return;
+  if (callee.variables().empty()) return;
+  TF_THROW(InvalidArgumentError, "", "Layer \"", callee.name(), "\" (", callee.class_name(), ") is called by \"",
+           caller.name(), "\" but is not tracked by it, so its weights are not in \"", caller.name(),
+           "\".trainable_variables(): training would not update them and checkpoints would miss them. Track it "
+           "where the member is initialized: `dense = track_layer(K::layers::Dense(...));`");
+}
 
 // Keras's "Exception encountered when calling layer ..." context, added once (by the innermost
 // layer) to an error from build or call, keeping the error's type.
@@ -61,8 +78,10 @@ Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(
   State& s = state();
   struct Restore {
     std::optional<bool> training;
-    ~Restore() { t_training = training; --t_depth; }
-  } restore{t_training};
+    const Layer* caller;
+    ~Restore() { t_training = training; --t_depth; t_caller = caller; }
+  } restore{t_training, t_caller};
+  const Layer* caller = std::exchange(t_caller, this);
   if (t_depth++ == 0) {
     s.call_losses.clear();
     for (const Module& m : submodules())
@@ -75,6 +94,7 @@ Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(
   } catch (const errors::OpError& e) {
     rethrow_in_layer(e, *this);
   }
+  if (caller) check_tracked_by(*caller, *this);  // after the call: a lazily built layer has its weights now
   if (!s.build_output_shape) s.build_output_shape = out.shape();
   Shape shown = out.shape();
   if (shown.rank() > 0) shown[0] = -1;

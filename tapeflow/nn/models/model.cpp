@@ -1,12 +1,14 @@
 #include "tapeflow/nn/models/model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <numeric>
 #include <random>
 #include <sstream>
 
 #include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/random.h"
@@ -118,7 +120,13 @@ void Model::train_step(const Tensor& x, const Tensor& y) {
   Tensor loss = compute_loss(x, y, y_pred);
   tape.stop();
   auto vars = trainable_variables();
-  compiled_->optimizer->apply_gradients(tape.gradient(loss, vars), vars);
+  // A frozen model still reports its loss and metrics, as Keras's train_step does (with a warning).
+  if (vars.empty()) {
+    static std::atomic<bool> warned{false};  // Python shows a warning once
+    if (!warned.exchange(true)) logging::warning("The model does not have any trainable weights.");
+  } else {
+    compiled_->optimizer->apply_gradients(tape.gradient(loss, vars), vars);
+  }
   // Keras 3 weights the running loss by the batch size.
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
   for (auto& m : compiled_->metrics) m->update_state(y, y_pred);

@@ -136,7 +136,17 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     g.push_back(*grads[i]);
     v.push_back(vars[i]);
   }
-  if (g.empty()) return;
+  // Keras raises rather than step nothing: no gradient at all means the loss does not depend on
+  // the variables (untracked layers, a tape that recorded nothing), a bug to report, not skip.
+  if (g.empty()) {
+    std::string names;
+    for (const Variable& var : vars) {
+      if (!names.empty()) names += ", ";
+      names += var.name();
+    }
+    TF_THROW(InvalidArgumentError, "", "No gradients provided for any variable. Variables: [", names,
+             "]. Check that the loss is computed from the variables inside the GradientTape.");
+  }
   const CommonOptions& o = state_->options;
   if (o.clipnorm)
     for (Tensor& t : g) t = clip_by_norm(t, *o.clipnorm);
