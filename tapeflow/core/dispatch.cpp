@@ -55,9 +55,20 @@ std::vector<OpDef*> registered_ops() {
 
 void ensure_initialized() {
   if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
+  // Registration itself may ask for a device backend (which initializes first): the thread
+  // that is registering passes through instead of waiting for itself.
+  thread_local bool t_registering = false;
+  if (t_registering) return;
   std::lock_guard<std::mutex> lock(g_init_mutex);
   if (g_initialized.load(std::memory_order_relaxed)) return;
-  register_builtin_ops();
+  t_registering = true;
+  try {
+    register_builtin_ops();
+  } catch (...) {
+    t_registering = false;
+    throw;
+  }
+  t_registering = false;
   g_initialized.store(true, std::memory_order_release);
 }
 

@@ -26,7 +26,10 @@ namespace {
 /// TF's spelling of a shape in kernel messages: "[2,3]".
 std::string tf_shape(const Shape& s) {
   std::string out = "[";
-  for (int i = 0; i < s.rank(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  for (int i = 0; i < s.rank(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(s[i]);  // appended, not `"," + str` (GCC 12's false -Wrestrict there)
+  }
   return out + "]";
 }
 
