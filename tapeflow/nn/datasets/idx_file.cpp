@@ -56,7 +56,10 @@ IdxContents read_idx_contents(const std::string& path) {
   }
   auto claims = [&] {
     std::string s;
-    for (int64_t d : out.dims) s += (s.empty() ? "" : " x ") + std::to_string(d);
+    for (int64_t d : out.dims) {
+      if (!s.empty()) s += " x ";
+      s += std::to_string(d);
+    }
     return s;
   };
   TF_CHECK_ARG(!overflow && total <= uint64_t(std::numeric_limits<int64_t>::max()), "", path,
