@@ -9,10 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-bash tools/install_deps.sh
+bash tools/install_deps.sh --fuzz
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S tests/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" >/dev/null
+# Targets WITH_LIBRARY link the main tree's libtapeflow.so: bring it up to date (a no-op after
+# tools/run_tests.sh).
+if [ -f build/CMakeCache.txt ]; then cmake --build build -j"$(nproc)" --target tapeflow >/dev/null; fi
+cmake -S tests/fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTAPEFLOW_BUILD_DIR="$PWD/build" "${launcher[@]}" >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 mkdir -p build-fuzz/artifacts
 status=0
