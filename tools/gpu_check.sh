@@ -4,8 +4,9 @@
 # under 64 MiB) and prints the one command to run there. The pack holds the stripped GPU test
 # binary, the examples, bench/cpu_vs_gpu and the MLP/CNN epoch benchmarks with their PyTorch
 # peers, libtapeflow.so, the shared libraries they need that the GPU machine lacks (never the
-# CUDA libraries: cuBLAS and cuDNN are installed there; GPU.md), the Fashion-MNIST files and
-# tools/gpu_run.sh, which runs it all there and writes logs and results.md into $OUT.
+# CUDA libraries: cuBLAS and cuDNN are installed there; GPU.md) and tools/gpu_run.sh, which runs
+# it all there and writes logs and results.md into $OUT; the Fashion-MNIST files go beside it
+# in gpu_pack/data/.
 #   bash tools/gpu_check.sh             # build, pack, print the command
 #   bash tools/gpu_check.sh --rehearse  # also run the pack here: the GPU parts skip and say so
 set -euo pipefail
@@ -50,13 +51,15 @@ data_dir=/usr/share/datasets/fashion-mnist  # installed by tools/install_deps.sh
 if ls "$data_dir"/*-ubyte.gz >/dev/null 2>&1; then cp "$data_dir"/*-ubyte.gz "$pack/data/"
 else echo "gpu_check.sh: Fashion-MNIST is not installed: the examples will say so and the benches use noise" >&2; fi
 git -C "$root" rev-parse --short HEAD > "$pack/COMMIT" 2>/dev/null || echo unknown > "$pack/COMMIT"
-tar -C gpu_pack -cJf gpu_pack/tapeflow_gpu.tar.xz tapeflow_gpu
+# The .gz data files do not compress further: they travel beside the archive, not through xz.
+mv "$pack/data" gpu_pack/data
+tar -C gpu_pack -cf - tapeflow_gpu | xz -T0 -6 > gpu_pack/tapeflow_gpu.tar.xz
 rm -rf "$pack"
-size=$(stat -c %s gpu_pack/tapeflow_gpu.tar.xz)
-echo "packed gpu_pack/tapeflow_gpu.tar.xz: $((size / 1048576)) MiB (limit 64); extra libraries: ${packed_libs[*]:-none}"
+size=$(du -cb gpu_pack/tapeflow_gpu.tar.xz gpu_pack/data | tail -n 1 | cut -f1)
+echo "packed gpu_pack/ (tapeflow_gpu.tar.xz and data/): $((size / 1048576)) MiB (limit 64); extra libraries: ${packed_libs[*]:-none}"
 [ "$size" -lt $((64 << 20)) ] || { echo "gpu_check.sh: the pack is over 64 MiB" >&2; exit 1; }
 
-cmd='mkdir -p /tmp/tf && tar -C /tmp/tf -xJf gpu_pack/tapeflow_gpu.tar.xz && bash /tmp/tf/tapeflow_gpu/tools/gpu_run.sh "$OUT"'
+cmd='mkdir -p /tmp/tf && tar -C /tmp/tf -xJf gpu_pack/tapeflow_gpu.tar.xz && TAPEFLOW_DATA=$PWD/gpu_pack/data bash /tmp/tf/tapeflow_gpu/tools/gpu_run.sh "$OUT"'
 echo
 echo "On the GPU machine (carry gpu_pack; about 8 minutes; logs and results.md land in \$OUT):"
 echo "  $cmd"
@@ -65,5 +68,5 @@ if [ "$rehearse" = 1 ]; then
   echo "Rehearsal here (no GPU: the GPU parts skip and say so):"
   rm -rf /tmp/tf_rehearsal && mkdir -p /tmp/tf_rehearsal/out
   tar -C /tmp/tf_rehearsal -xJf gpu_pack/tapeflow_gpu.tar.xz
-  bash /tmp/tf_rehearsal/tapeflow_gpu/tools/gpu_run.sh /tmp/tf_rehearsal/out
+  TAPEFLOW_DATA=$PWD/gpu_pack/data bash /tmp/tf_rehearsal/tapeflow_gpu/tools/gpu_run.sh /tmp/tf_rehearsal/out
 fi

@@ -15,7 +15,7 @@ out=${1:-${OUT:-}}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 export LD_LIBRARY_PATH="$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export TAPEFLOW_DATA="$pack/data"
+export TAPEFLOW_DATA="${TAPEFLOW_DATA:-$pack/data}"  # gpu_check.sh's command points it at gpu_pack/data
 start=$(date +%s)
 deadline=$((start + ${GPU_RUN_SECONDS:-450}))
 results="$out/results.md"
