@@ -97,8 +97,9 @@ if [ $has_gpu = 1 ]; then
   step example_fashion_mnist_cnn 120 "Test accuracy: 0\.[6-9]" "$bin/fashion_mnist_cnn" --epochs 1
 else
   step example_fashion_mnist_mlp 90 "Test accuracy: 0\.[6-9]" "$bin/fashion_mnist_mlp" --epochs 1 --train-samples 5000
-  # Its validation and test passes cover all 10000 test images: minutes on a small CPU.
-  step example_fashion_mnist_cnn 300 "Test accuracy: 0\.[6-9]" "$bin/fashion_mnist_cnn" --epochs 1 --train-samples 2000
+  # Its validation and test passes convolve all 10000 test images: many minutes on a small
+  # loaded CPU. CTest runs it on CPU (examples/CMakeLists.txt); this check runs it on a GPU.
+  skip example_fashion_mnist_cnn "no GPU (CTest runs it on CPU)"
 fi
 
 # 3. Benchmarks beside PyTorch (python3 with torch is on the GPU machine), GPU only.
