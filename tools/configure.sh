@@ -7,4 +7,5 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "$@"
+# TAPEFLOW_WERROR=ON in the environment (CI sets it) makes warnings in our own code errors.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTAPEFLOW_WERROR="${TAPEFLOW_WERROR:-OFF}" "${launcher[@]}" "$@"

@@ -3,7 +3,7 @@
 # Fashion-MNIST files the examples train on (dataset-fashion-mnist). Idempotent: installed
 # packages are skipped, so a second run touches nothing. Root runs apt-get directly, others
 # through sudo. The CUDA toolkit is optional: with it (nvcc on PATH or in /usr/local/cuda) the
-# GPU backend is built too.
+# GPU backend is built too. `install_deps.sh --fuzz` adds clang for the fuzz targets.
 set -euo pipefail
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,6 +14,8 @@ fi
 # TensorFlow interop tests (tools/python_env.sh installs TF from PyPI into the build tree).
 pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
       libleveldb-dev libprotobuf-dev protobuf-compiler python3-venv)
+# --fuzz: also clang and its runtime libraries (libFuzzer, sanitizers) for tools/run_fuzz.sh.
+[ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

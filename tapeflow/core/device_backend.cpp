@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "tapeflow/core/config.h"
+#include "tapeflow/core/dispatch.h"
 #include "tapeflow/core/errors.h"
 
 namespace tapeflow {
@@ -31,6 +32,15 @@ DeviceBackend* device_backend(DeviceType type) noexcept {
   if (type == DeviceType::kCPU) {
     static CpuBackend cpu;
     return &cpu;
+  }
+  // Other backends register at library start-up (the CUDA layer's init function): asking for
+  // one starts the library first, so that list_physical_devices, device_exists and the memory
+  // queries see the GPU before any op ran.
+  try {
+    ensure_initialized();
+  } catch (...) {
+    // A failed registration is raised again by the op that needs it; here the answer is
+    // only that no backend is registered yet.
   }
   return g_backends[static_cast<int>(type)];
 }

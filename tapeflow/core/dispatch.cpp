@@ -87,13 +87,24 @@ void set_library_initializer(void (*initializer)()) noexcept { g_library_initial
 
 void ensure_initialized() {
   if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
+  // Registration itself may ask for a device backend (which initializes first): the thread
+  // that is registering passes through instead of waiting for itself.
+  thread_local bool t_registering = false;
+  if (t_registering) return;
   std::lock_guard<std::mutex> lock(g_init_mutex);
   if (g_initialized.load(std::memory_order_relaxed)) return;
   void (*initializer)() = g_library_initializer.load();
   TF_CHECK_TYPED(initializer != nullptr, FailedPreconditionError, "",
                  "Tapeflow's ops are not registered yet: an op ran during static initialization, before "
                  "libtapeflow was initialized; create tensors inside functions, not in global objects");
-  initializer();
+  t_registering = true;
+  try {
+    initializer();
+  } catch (...) {
+    t_registering = false;
+    throw;
+  }
+  t_registering = false;
   g_initialized.store(true, std::memory_order_release);
 }
 

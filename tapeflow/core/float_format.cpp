@@ -114,7 +114,10 @@ constexpr int kBufferSize = 16384;
 int dragon4(const FloatBits& x, bool unique, CutoffMode cutoff_mode, int cutoff_max, int cutoff_min,
             int buffer_size, std::string& digits) {
   if (x.mantissa == 0) {
-    digits = "0";
+    // clear + push_back rather than `= "0"`: GCC 12 -O3 warns falsely (-Wrestrict) on
+    // assigning a literal to a string it has seen grow elsewhere in the function.
+    digits.clear();
+    digits.push_back('0');
     return 0;
   }
   const BigInt mantissa(x.mantissa);
@@ -209,7 +212,7 @@ int dragon4(const FloatBits& x, bool unique, CutoffMode cutoff_mode, int cutoff_
   } else {
     for (;;) {  // carry through trailing nines
       if (digits.empty()) {
-        digits = "1";
+        digits.push_back('1');  // (see above: no literal assignment)
         ++print_exponent;
         break;
       }

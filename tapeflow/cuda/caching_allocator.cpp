@@ -28,18 +28,18 @@ DataPtr CachingAllocator::allocate(std::size_t nbytes) {
   std::size_t rounded = round_size(nbytes);
   std::lock_guard<std::mutex> lock(mu_);
   if (rounded == 0) throw_oom(nbytes, nbytes);
-  void* p = rounded <= kSmallLimit ? take_small(rounded) : take_large(rounded);  // may grow `rounded`
+  void* p = rounded <= kSmallLimit ? take_small(rounded, nbytes) : take_large(rounded, nbytes);  // may grow `rounded`
   current_ += static_cast<int64_t>(rounded);
   peak_ = std::max(peak_, current_);
   ++live_;
   return DataPtr(p, rounded, Device(DeviceType::kGPU, device_), &CachingAllocator::release, this);
 }
 
-void* CachingAllocator::take_small(std::size_t rounded) {
+void* CachingAllocator::take_small(std::size_t rounded, std::size_t requested) {
   std::vector<void*>& bin = small_free_[static_cast<std::size_t>(small_class(rounded))];
   if (bin.empty()) {
     // Cut a fresh 2 MiB segment into blocks of this class.
-    char* base = static_cast<char*>(device_malloc(kSegmentBytes));
+    char* base = static_cast<char*>(device_malloc(kSegmentBytes, requested));
     const int n = static_cast<int>(kSegmentBytes / rounded);
     segments_[base] = Segment{base, rounded, n};
     for (int i = n - 1; i >= 0; --i) bin.push_back(base + static_cast<std::size_t>(i) * rounded);
@@ -53,7 +53,7 @@ void* CachingAllocator::take_small(std::size_t rounded) {
   return p;
 }
 
-void* CachingAllocator::take_large(std::size_t& rounded) {
+void* CachingAllocator::take_large(std::size_t& rounded, std::size_t requested) {
   // Best fit, but never a block much larger than asked (why: a small request must not pin a
   // huge block that a later large request needs).
   auto it = large_free_.lower_bound(rounded);
@@ -64,10 +64,10 @@ void* CachingAllocator::take_large(std::size_t& rounded) {
     large_free_.erase(it);
     return p;
   }
-  return device_malloc(rounded);
+  return device_malloc(rounded, requested);
 }
 
-void* CachingAllocator::device_malloc(std::size_t nbytes) {
+void* CachingAllocator::device_malloc(std::size_t nbytes, std::size_t requested) {
   set_device(device_);
   void* p = nullptr;
   cudaError_t st = cudaMalloc(&p, nbytes);
@@ -77,7 +77,7 @@ void* CachingAllocator::device_malloc(std::size_t nbytes) {
     st = cudaMalloc(&p, nbytes);
     if (st == cudaErrorMemoryAllocation) {
       (void)cudaGetLastError();
-      throw_oom(nbytes, nbytes);
+      throw_oom(requested, nbytes);
     }
   }
   if (st != cudaSuccess) throw_cuda_error(st, "cudaMalloc", __FILE__, __LINE__);
@@ -89,7 +89,7 @@ void CachingAllocator::throw_oom(std::size_t requested, std::size_t rounded) {
   std::size_t free_b = 0, total_b = 0;
   if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) (void)cudaGetLastError();
   TF_THROW(ResourceExhaustedError, "",
-           "OOM when allocating tensor of ", requested, " bytes (", rounded, " bytes rounded) on GPU:", device_,
+           "OOM when allocating tensor of ", requested, " bytes (", rounded, " bytes from the device) on GPU:", device_,
            ": ", mib(current_), " in use by tensors, ", mib(cached_), " cached, device free ",
            mib(static_cast<int64_t>(free_b)), " of ", mib(static_cast<int64_t>(total_b)));
 }

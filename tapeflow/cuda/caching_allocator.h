@@ -39,9 +39,11 @@ class CachingAllocator final : public Allocator {
   };
   static void release(void* ctx, void* ptr, std::size_t nbytes);
   void free_block(void* ptr, std::size_t nbytes);
-  void* take_small(std::size_t rounded);
-  void* take_large(std::size_t& rounded);  // sets `rounded` to the block's size
-  void* device_malloc(std::size_t nbytes);  // cudaMalloc; on OOM empties the cache and retries
+  // `requested` is the caller's size, for the out-of-memory message (the user asked for it, not
+  // for the rounded block).
+  void* take_small(std::size_t rounded, std::size_t requested);
+  void* take_large(std::size_t& rounded, std::size_t requested);  // sets `rounded` to the block's size
+  void* device_malloc(std::size_t nbytes, std::size_t requested);  // cudaMalloc; on OOM empties the cache and retries
   void empty_cache_locked();
   [[noreturn]] void throw_oom(std::size_t requested, std::size_t rounded);
 

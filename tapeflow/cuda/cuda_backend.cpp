@@ -113,9 +113,7 @@ class CudaBackend final : public DeviceBackend {
       if (dst_device == src_device) {
         TF_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, s));
       } else {
-        // The source's pending writes are on its own stream: finish them before the peer copy.
-        synchronize(src_device.index());
-        TF_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_device.index(), src, src_device.index(), nbytes, s));
+        peer_copy(dst, dst_device.index(), src, src_device.index(), nbytes);
       }
     } else if (dst_device.is_gpu()) {
       int i = dst_device.index();
@@ -132,6 +130,28 @@ class CudaBackend final : public DeviceBackend {
   void* stream(int index) override { return cuda::stream(index); }
 
  private:
+  // Note [Cross-device copies]
+  // A peer copy runs on the destination's stream, but the source buffer belongs to the source
+  // device's stream (Note [One stream per device]): its pending writes are queued there, and
+  // once the caller drops the source tensor its block may be handed to the next op on that
+  // stream. So the copy waits for an event recorded on the source stream, and the source
+  // stream waits for an event recorded after the copy: neither side blocks the host.
+  static void peer_copy(void* dst, int dst_index, const void* src, int src_index, std::size_t nbytes) {
+    cudaStream_t src_stream = cuda::stream(src_index), dst_stream = cuda::stream(dst_index);
+    set_device(src_index);
+    Event src_ready(Event::Timing::kDisabled);  // an event is recorded on its own device's stream
+    src_ready.record(src_stream);
+    set_device(dst_index);
+    src_ready.wait_on(dst_stream);
+    TF_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dst_index, src, src_index, nbytes, dst_stream));
+    Event copied(Event::Timing::kDisabled);
+    copied.record(dst_stream);
+    set_device(src_index);
+    copied.wait_on(src_stream);
+    set_device(dst_index);
+    // Destroying a recorded event is safe: CUDA releases it once the work it marks is done.
+  }
+
   std::vector<std::unique_ptr<CachingAllocator>> allocators_;
   std::vector<std::unique_ptr<PinnedStaging>> staging_;
 };

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "tapeflow/cuda/cublas_lock.h"
 #include "tapeflow/cuda/cuda_check.h"
 
 namespace tapeflow::cuda {
@@ -14,6 +15,7 @@ struct DeviceState {
   cudaStream_t stream = nullptr;
   cublasHandle_t cublas = nullptr;
   std::once_flag cublas_once;
+  std::mutex cublas_mu;
   cudaDeviceProp props{};
 };
 
@@ -79,6 +81,8 @@ cublasHandle_t cublas_handle(int index) {
   });
   return s.cublas;
 }
+
+std::mutex& cublas_mutex(int index) { return state(index).cublas_mu; }
 
 const cudaDeviceProp& properties(int index) {
   const Discovery& d = discovery();

@@ -11,6 +11,11 @@
 namespace tapeflow::cuda {
 
 [[noreturn]] void throw_cudnn_error(cudnnStatus_t status, const char* what, const char* file, int line);
+/// For calls that describe a configuration (descriptors, output sizes, algorithm queries):
+/// BAD_PARAM there means cuDNN cannot express these arguments, which TF's arguments checks
+/// have already accepted, so it is an UnimplementedError like NOT_SUPPORTED (the kernel falls
+/// back to the CPU kernel); other statuses are typed as throw_cudnn_error types them.
+[[noreturn]] void throw_cudnn_config_error(cudnnStatus_t status, const char* what, const char* file, int line);
 /// True for CUDNN_STATUS_NOT_SUPPORTED and its cuDNN 9 sub-codes (shape, data type, layout...).
 inline bool cudnn_not_supported(cudnnStatus_t status) noexcept {
   return CUDNN_STATUS_CATEGORY(status) == CUDNN_STATUS_NOT_SUPPORTED;
@@ -24,4 +29,13 @@ inline bool cudnn_not_supported(cudnnStatus_t status) noexcept {
     cudnnStatus_t tf_status_ = (call);                                                   \
     if (tf_status_ != CUDNN_STATUS_SUCCESS) [[unlikely]]                                 \
       ::tapeflow::cuda::throw_cudnn_error(tf_status_, #call, __FILE__, __LINE__);        \
+  } while (0)
+
+/// TF_CUDNN_CHECK_CONFIG(cudnnSetTensor4dDescriptor(...)): as TF_CUDNN_CHECK, but a rejected
+/// configuration (BAD_PARAM, NOT_SUPPORTED) is an UnimplementedError the caller falls back on.
+#define TF_CUDNN_CHECK_CONFIG(call)                                                      \
+  do {                                                                                   \
+    cudnnStatus_t tf_status_ = (call);                                                   \
+    if (tf_status_ != CUDNN_STATUS_SUCCESS) [[unlikely]]                                 \
+      ::tapeflow::cuda::throw_cudnn_config_error(tf_status_, #call, __FILE__, __LINE__); \
   } while (0)

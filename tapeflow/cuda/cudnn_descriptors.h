@@ -1,6 +1,8 @@
 // RAII owners of cuDNN's descriptors (tensor, filter, convolution) and the mapping from
 // Tapeflow dtypes to cuDNN's. Tapeflow images are NHWC; TF's HWIO filters are transposed to
 // OHWI (cuDNN's NHWC filter layout, "KRSC") before cuDNN sees them.
+// Setting a descriptor checks with TF_CUDNN_CHECK_CONFIG: arguments cuDNN rejects are an
+// UnimplementedError, on which the kernels fall back to the CPU kernel.
 // Only compiled into builds with cuDNN (TAPEFLOW_HAS_CUDNN).
 #pragma once
 #include <cudnn.h>
@@ -55,7 +57,7 @@ class TensorDescriptor {
   TensorDescriptor& operator=(const TensorDescriptor&) = delete;
   /// A dense NHWC image batch.
   void set_nhwc(cudnnDataType_t dt, int64_t n, int64_t h, int64_t w, int64_t c) {
-    TF_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d_, CUDNN_TENSOR_NHWC, dt, static_cast<int>(n), static_cast<int>(c),
+    TF_CUDNN_CHECK_CONFIG(cudnnSetTensor4dDescriptor(d_, CUDNN_TENSOR_NHWC, dt, static_cast<int>(n), static_cast<int>(c),
                                               static_cast<int>(h), static_cast<int>(w)));
   }
   cudnnTensorDescriptor_t get() const { return d_; }
@@ -72,7 +74,7 @@ class FilterDescriptor {
   FilterDescriptor& operator=(const FilterDescriptor&) = delete;
   /// An OHWI filter (out_channels, KH, KW, in_channels).
   void set_ohwi(cudnnDataType_t dt, int64_t o, int64_t kh, int64_t kw, int64_t c) {
-    TF_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d_, dt, CUDNN_TENSOR_NHWC, static_cast<int>(o), static_cast<int>(c),
+    TF_CUDNN_CHECK_CONFIG(cudnnSetFilter4dDescriptor(d_, dt, CUDNN_TENSOR_NHWC, static_cast<int>(o), static_cast<int>(c),
                                               static_cast<int>(kh), static_cast<int>(kw)));
   }
   cudnnFilterDescriptor_t get() const { return d_; }
@@ -90,12 +92,12 @@ class ConvolutionDescriptor {
   /// TF's conv2d is a cross-correlation (the filter is not flipped).
   void set_2d(int64_t pad_h, int64_t pad_w, int64_t stride_h, int64_t stride_w, int64_t dilation_h,
               int64_t dilation_w, cudnnDataType_t compute) {
-    TF_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(d_, static_cast<int>(pad_h), static_cast<int>(pad_w),
+    TF_CUDNN_CHECK_CONFIG(cudnnSetConvolution2dDescriptor(d_, static_cast<int>(pad_h), static_cast<int>(pad_w),
                                                    static_cast<int>(stride_h), static_cast<int>(stride_w),
                                                    static_cast<int>(dilation_h), static_cast<int>(dilation_w),
                                                    CUDNN_CROSS_CORRELATION, compute));
   }
-  void set_math_type(cudnnMathType_t math) { TF_CUDNN_CHECK(cudnnSetConvolutionMathType(d_, math)); }
+  void set_math_type(cudnnMathType_t math) { TF_CUDNN_CHECK_CONFIG(cudnnSetConvolutionMathType(d_, math)); }
   cudnnConvolutionDescriptor_t get() const { return d_; }
 
  private:

@@ -15,6 +15,7 @@ namespace {
 struct Handles {
   std::mutex mu;
   std::vector<cudnnHandle_t> per_device;
+  std::vector<std::unique_ptr<std::mutex>> in_use;  // cudnn_mutex, one per device
 };
 
 Handles& handles() {
@@ -35,7 +36,19 @@ void destroy_all() {
   (void)cudaGetLastError();
 }
 
+void ensure_mutexes(Handles& h) {  // under h.mu
+  while (h.in_use.size() < static_cast<std::size_t>(device_count())) h.in_use.push_back(std::make_unique<std::mutex>());
+}
+
 }  // namespace
+
+std::mutex& cudnn_mutex(int index) {
+  (void)stream(index);  // checks the index
+  Handles& h = handles();
+  std::lock_guard<std::mutex> lock(h.mu);
+  ensure_mutexes(h);
+  return *h.in_use[static_cast<std::size_t>(index)];
+}
 
 cudnnHandle_t cudnn_handle(int index) {
   cudaStream_t s = stream(index);  // checks the index; creates the stream on first use
@@ -46,6 +59,7 @@ cudnnHandle_t cudnn_handle(int index) {
     h.per_device.resize(static_cast<std::size_t>(device_count()), nullptr);
     std::atexit(destroy_all);
   }
+  ensure_mutexes(h);
   cudnnHandle_t& handle = h.per_device[static_cast<std::size_t>(index)];
   if (!handle) {
     cudnnHandle_t created = nullptr;

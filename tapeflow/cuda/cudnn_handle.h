@@ -5,11 +5,15 @@
 #include <cudnn.h>
 
 #include <cstddef>
+#include <mutex>
 
 namespace tapeflow::cuda {
 
 /// The handle of GPU `index`; makes that device current. Thread-safe.
 cudnnHandle_t cudnn_handle(int index);
+/// Held while a host thread uses GPU `index`'s handle: cuDNN forbids using one handle from
+/// several threads at once. Never held while waiting for another library lock.
+std::mutex& cudnn_mutex(int index);
 /// cuDNN's version at run time (e.g. 91400 for 9.14.0), which may differ from the headers'.
 std::size_t cudnn_runtime_version() noexcept;
 

@@ -27,8 +27,15 @@ TEST(Device, BadSpellingsAreInvalidArgument) {
   EXPECT_TF_ERROR(tf::Device("GPU:-1"), tf::errors::InvalidArgumentError, "GPU:-1");
 }
 
+TEST(DeviceScope, CpuSuitesRunPinnedToCpu) {
+  // tests/support/cpu_suite_environment.cpp: on a GPU host too, these suites assert CPU behaviour.
+  ASSERT_TRUE(tf::current_scope_device().has_value());
+  EXPECT_EQ(*tf::current_scope_device(), tf::kCPU0);
+  EXPECT_EQ((tf::constant({1.f}) + 1.f).device(), tf::kCPU0);
+}
+
 TEST(DeviceScope, NestsAndRestores) {
-  EXPECT_FALSE(tf::current_scope_device().has_value());
+  const std::optional<tf::Device> suite = tf::current_scope_device();  // the suite's CPU:0 pin
   {
     tf::DeviceScope outer("CPU:0");
     EXPECT_EQ(*tf::current_scope_device(), tf::kCPU0);
@@ -38,7 +45,11 @@ TEST(DeviceScope, NestsAndRestores) {
     }
     EXPECT_EQ(*tf::current_scope_device(), tf::kCPU0);
   }
-  EXPECT_FALSE(tf::current_scope_device().has_value());
+  EXPECT_EQ(tf::current_scope_device(), suite);
+  std::optional<tf::Device> fresh = tf::kGPU0;
+  std::thread t([&] { fresh = tf::current_scope_device(); });  // a new thread starts without a scope
+  t.join();
+  EXPECT_FALSE(fresh.has_value());
 }
 
 TEST(DeviceScope, IsThreadLocal) {
@@ -58,9 +69,16 @@ class NoGpu : public ::testing::Test {
 };
 
 TEST_F(NoGpu, DefaultPlacementIsCpu) {
-  auto a = tf::constant({1.f, 2.f});
-  EXPECT_EQ(a.device(), tf::kCPU0);
-  EXPECT_EQ((a + a).device(), tf::kCPU0);
+  // In a thread of its own: no scope there (the suite pins its main thread to CPU:0).
+  std::optional<tf::Device> a_device, sum_device;
+  std::thread t([&] {
+    auto a = tf::constant({1.f, 2.f});
+    a_device = a.device();
+    sum_device = (a + a).device();
+  });
+  t.join();
+  EXPECT_EQ(a_device, tf::kCPU0);
+  EXPECT_EQ(sum_device, tf::kCPU0);
 }
 
 TEST_F(NoGpu, StrictPlacementOnMissingGpuNamesExistingDevices) {

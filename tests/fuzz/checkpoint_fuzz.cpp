@@ -5,7 +5,7 @@
 // tf::errors::* error is the expected answer to a bad file; anything else (another exception,
 // a crash, a sanitizer report, an allocation over -malloc_limit_mb) is a finding. On success it
 // checks what the reader promises: each tensor's bytes are exactly shape x dtype.
-// Built and run by tests/fuzz/run_checkpoint_fuzz.sh (Debian's clang, libFuzzer, ASan+UBSan).
+// Built and run by tools/run_fuzz.sh (Debian's clang, libFuzzer, ASan+UBSan).
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,8 +1,12 @@
 // tf::data::Dataset semantics and the Fashion-MNIST loader.
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 
 #include "tests/core/test_util.h"
 
@@ -144,6 +148,68 @@ TEST(Dataset, LeavingAPrefetchedLoopEarlyStopsTheProducer) {
   EXPECT_EQ(n, 10);
   auto it = ds.begin();
   EXPECT_EQ((*it)[0].item<int>(), 0);
+}
+
+TEST(Dataset, PrefetchProducerRunsUnderTheCallersDeviceScope) {
+  std::optional<tf::Device> seen;
+  auto ds = Dataset::from_tensor_slices({tf::range(0, 3)})
+                .map([&](const tf::data::Element& e) {
+                  seen = tf::current_scope_device();
+                  return e;
+                })
+                .prefetch(1);
+  {
+    tf::DeviceScope on("GPU:0");  // nothing runs here on the GPU: the map only records its scope
+    for (auto& e : ds) (void)e;   // the iterator (and its producer thread) ends with the loop
+  }
+  EXPECT_EQ(seen, tf::kGPU0);
+}
+
+/// Writes a gzip'ed IDX file: magic 00 00 08 <rank>, the big-endian sizes, then `data`.
+std::string write_idx_gz(const std::string& name, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data,
+                         unsigned char type = 0x08) {
+  const std::string path = (std::filesystem::temp_directory_path() / name).string();
+  std::vector<uint8_t> bytes = {0, 0, type, static_cast<uint8_t>(dims.size())};
+  for (uint32_t d : dims)
+    for (int shift : {24, 16, 8, 0}) bytes.push_back(static_cast<uint8_t>(d >> shift));
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  gzFile f = gzopen(path.c_str(), "wb");
+  EXPECT_NE(f, nullptr);
+  EXPECT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), int(bytes.size()));
+  gzclose(f);
+  return path;
+}
+
+TEST(FashionMnist, ReadsAnIdxFile) {
+  const std::string path = write_idx_gz("tapeflow_idx_ok.gz", {2, 2, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 250, 255});
+  auto t = K::datasets::mnist_idx::read_idx_gz(path);
+  EXPECT_EQ(t.dtype(), tf::uint8);
+  tf::testing::expect_values(t, {2, 2, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 250, 255});
+  std::filesystem::remove(path);
+}
+
+TEST(FashionMnist, HeaderClaimingMoreThanTheDataIsRejectedBeforeAllocating) {
+  // 2^31 - 1 images of 28x28 (1.7 TB) claimed, 100 bytes present: a typed error naming the
+  // file, not std::bad_alloc (the reader grows its buffer with the data it actually reads).
+  const std::string path = write_idx_gz("tapeflow_idx_huge.gz", {0x7fffffffu, 28, 28}, std::vector<uint8_t>(100, 7));
+  EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(path), tf::errors::InvalidArgumentError,
+                  path + ": the IDX header claims 2147483647 x 28 x 28 = 1683627179248 bytes of data but the file "
+                         "holds 100");
+  // Four sizes of 2^32 - 1: their product overflows 64 bits.
+  const std::string overflow = write_idx_gz("tapeflow_idx_overflow.gz", {~0u, ~0u, ~0u, ~0u}, {1, 2, 3});
+  EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(overflow), tf::errors::InvalidArgumentError,
+                  overflow + ": the IDX header claims");
+  // A truncated header and a wrong type byte.
+  const std::string bad_type = write_idx_gz("tapeflow_idx_type.gz", {1}, {1}, 0x0D);
+  EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(bad_type), tf::errors::InvalidArgumentError,
+                  bad_type + " is not an unsigned-byte IDX file");
+  const std::string path_short = (std::filesystem::temp_directory_path() / "tapeflow_idx_short.gz").string();
+  gzFile f = gzopen(path_short.c_str(), "wb");
+  gzwrite(f, "\0\0\x08\x03\0\0", 6);
+  gzclose(f);
+  EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(path_short), tf::errors::OutOfRangeError,
+                  "Truncated IDX file " + path_short);
+  for (const auto& p : {path, overflow, bad_type, path_short}) std::filesystem::remove(p);
 }
 
 TEST(FashionMnist, LoadsOrSaysHowToInstall) {

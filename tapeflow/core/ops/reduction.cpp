@@ -17,7 +17,10 @@ void register_reduction_ops() {
 
 std::string ReduceAttrs::to_string() const {
   std::string s = "axis=[";
-  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(axes[i]);  // appended: `", " + str` trips GCC 12's false -Wrestrict
+  }
   return s + "], keepdims=" + (keepdims ? "true" : "false");
 }
 

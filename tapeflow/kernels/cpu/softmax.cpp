@@ -124,7 +124,10 @@ void check_labels(const I* labels, int64_t rows, int64_t n) {
   for (int64_t r = 0; r < rows; ++r) {
     if (labels[r] >= 0 && labels[r] < n) continue;
     std::string shown;
-    for (int64_t i = 0; i < std::min<int64_t>(rows, 20); ++i) shown += (i ? " " : "") + std::to_string(labels[i]);
+    for (int64_t i = 0; i < std::min<int64_t>(rows, 20); ++i) {
+      if (i) shown += ' ';
+      shown += std::to_string(labels[i]);  // appended: `" " + str` trips GCC 12's false -Wrestrict
+    }
     TF_THROW(InvalidArgumentError, "SparseSoftmaxCrossEntropyWithLogits", "Received a label value of ", labels[r],
              " which is outside the valid range of [0, ", n, ").  Label values: ", shown, rows > 20 ? " ..." : "");
   }

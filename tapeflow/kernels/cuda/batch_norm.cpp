@@ -66,7 +66,7 @@ struct BatchNormDescriptors {
   BatchNormDescriptors(const char* op, const BatchNormShape& s, DType dt) {
     tc::check_cudnn_dims(op, {s.n, s.h, s.w, s.c, s.rows() * s.c});
     x.set_nhwc(tc::cudnn_data_type(dt), s.n, s.h, s.w, s.c);
-    TF_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(bn.get(), x.get(), CUDNN_BATCHNORM_SPATIAL));
+    TF_CUDNN_CHECK_CONFIG(cudnnDeriveBNTensorDescriptor(bn.get(), x.get(), CUDNN_BATCHNORM_SPATIAL));
   }
 };
 
@@ -96,6 +96,7 @@ void fused_batch_norm(KernelContext& ctx) {
     const std::size_t vec_bytes = static_cast<std::size_t>(s.c) * dtype_size(u);
     BatchNormDescriptors d(ctx.op.name, s, x.dtype());
     cudnnHandle_t h = tc::cudnn_handle(ctx.device.index());
+    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(ctx.device.index()));  // one host thread on the handle
     const tc::CudnnScale one_zero(x.dtype());
     void* y = ctx.output(0).raw_data();
     if (!attrs.is_training) {
@@ -141,6 +142,7 @@ void fused_batch_norm_grad(KernelContext& ctx) {
     const DType u = vector_dtype(x.dtype());
     BatchNormDescriptors d(ctx.op.name, s, x.dtype());
     cudnnHandle_t h = tc::cudnn_handle(ctx.device.index());
+    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(ctx.device.index()));  // one host thread on the handle
     const Tensor inv_std = Tensor::empty(Shape{s.c}, u, ctx.device);
     batch_norm_inv_std(u, var.raw_data(), inv_std.raw_data(), s.c, attrs.epsilon, stream);
     const tc::CudnnScale one_zero(x.dtype());

@@ -4,7 +4,8 @@
 // workspace from the caching allocator, then cached. float16/bfloat16 accumulate in float,
 // float64 in double; float32 uses TF32 tensor cores unless
 // tf::config::enable_tensor_float_32_execution(false). What cuDNN rejects (and everything in a
-// build without cuDNN) runs the CPU kernel on host copies (cpu_fallback.h).
+// build without cuDNN) runs the CPU kernel on host copies (cpu_fallback.h); with placement
+// logging on, each algorithm search logs what it chose.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 
 #include "tapeflow/core/config.h"
+#include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/kernels/cuda/cpu_fallback.h"
@@ -83,7 +85,7 @@ struct ConvDescriptors {
     conv.set_math_type(requested_math(dt));
     // cuDNN's output size must be TF's: a mismatch would be a bug in the padding above.
     int n = 0, c = 0, h = 0, wd = 0;
-    TF_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv.get(), x.get(), f.get(), &n, &c, &h, &wd));
+    TF_CUDNN_CHECK_CONFIG(cudnnGetConvolution2dForwardOutputDim(conv.get(), x.get(), f.get(), &n, &c, &h, &wd));
     TF_CHECK_TYPED(h == w.out_h && wd == w.out_w && c == w.out_channels, InternalError, op,
                    "cuDNN's output size ", h, "x", wd, "x", c, " differs from TF's ", w.out_h, "x", w.out_w, "x",
                    w.out_channels);
@@ -105,12 +107,14 @@ struct Forward {
   using Perf = cudnnConvolutionFwdAlgoPerf_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
   static constexpr int kKind = 0;
+  static constexpr const char* kNames[] = {"IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT",
+                                           "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo a, std::size_t* bytes) {
     return cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.f.get(), d.conv.get(), d.y.get(), a, bytes);
   }
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
-    TF_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.get(), b.x, d.f.get(), b.f, d.conv.get(), d.y.get(),
+    TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.get(), b.x, d.f.get(), b.f, d.conv.get(), d.y.get(),
                                                           b.y, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
@@ -125,12 +129,13 @@ struct BackwardData {
   using Perf = cudnnConvolutionBwdDataAlgoPerf_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
   static constexpr int kKind = 1;
+  static constexpr const char* kNames[] = {"ALGO_0", "ALGO_1", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo a, std::size_t* bytes) {
     return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.f.get(), d.y.get(), d.conv.get(), d.x.get(), a, bytes);
   }
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
-    TF_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.f.get(), b.f, d.y.get(), b.y, d.conv.get(),
+    TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.f.get(), b.f, d.y.get(), b.y, d.conv.get(),
                                                                d.x.get(), b.x, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
@@ -145,12 +150,14 @@ struct BackwardFilter {
   using Perf = cudnnConvolutionBwdFilterAlgoPerf_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
   static constexpr int kKind = 2;
+  static constexpr const char* kNames[] = {"ALGO_0", "ALGO_1", "FFT", "ALGO_3", "WINOGRAD", "WINOGRAD_NONFUSED",
+                                           "FFT_TILING"};
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo a, std::size_t* bytes) {
     return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x.get(), d.y.get(), d.conv.get(), d.f.get(), a, bytes);
   }
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
-    TF_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x.get(), b.x, d.y.get(), b.y, d.conv.get(),
+    TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x.get(), b.x, d.y.get(), b.y, d.conv.get(),
                                                                  d.f.get(), b.f, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
@@ -206,6 +213,30 @@ std::size_t workspace_limit(int device) {
   return std::min<std::size_t>(std::size_t(1) << 30, free_b / 2);
 }
 
+const char* math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_DEFAULT_MATH: return "default (TF32 allowed)";
+    case CUDNN_TENSOR_OP_MATH: return "tensor ops";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: return "tensor ops with conversion";
+    case CUDNN_FMA_MATH: return "FMA (no TF32)";
+    default: return "unknown";
+  }
+}
+
+/// With placement logging on (tf::debugging::set_log_device_placement), says which algorithm
+/// a search chose, once per configuration (later calls take it from the cache).
+template <typename Dir>
+void log_algorithm(const char* op, int device, DType dt, const CudnnConv& g, const AlgoChoice& c, float ms) {
+  if (!debugging::get_log_device_placement()) return;
+  const Window2D& w = g.w;
+  const int n = static_cast<int>(std::size(Dir::kNames));
+  logging::info(detail::str_cat(op, " on GPU:", device, ": cuDNN algorithm ",
+                                c.algo >= 0 && c.algo < n ? Dir::kNames[c.algo] : "?", " (", c.algo, "), math ",
+                                math_name(c.math), ", workspace ", c.workspace, " bytes, ", ms, " ms in the search; ",
+                                dtype_name(dt), " input ", w.batch, "x", g.padded_h(), "x", g.padded_w(), "x",
+                                w.channels, ", filter ", w.k_h, "x", w.k_w, "x", w.channels, "x", w.out_channels));
+}
+
 /// The cached algorithm of this call, found by timing every algorithm on the call's own buffers
 /// the first time (cudnnFind*Ex writes the output buffer, which the real call then overwrites).
 template <typename Dir>
@@ -236,6 +267,7 @@ AlgoChoice choose_algorithm(const char* op, cudnnHandle_t h, const ConvDescripto
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > ws_bytes) continue;
     if (no_tf32 && p.mathType != CUDNN_FMA_MATH && p.mathType != CUDNN_DEFAULT_MATH) continue;
     AlgoChoice c{static_cast<int>(p.algo), no_tf32 ? CUDNN_FMA_MATH : p.mathType, p.memory};
+    log_algorithm<Dir>(op, device, dt, g, c, p.time);
     std::lock_guard<std::mutex> lock(g_cache_mu);
     algo_cache()[key] = c;
     return c;
@@ -248,6 +280,7 @@ template <typename Dir>
 void run_cudnn(const char* op, const CudnnConv& g, DType dt, int device, const ConvBuffers& b) {
   ConvDescriptors d(op, g, dt);
   cudnnHandle_t h = tc::cudnn_handle(device);
+  std::lock_guard<std::mutex> lock(tc::cudnn_mutex(device));  // one host thread on the handle at a time
   const AlgoChoice c = choose_algorithm<Dir>(op, h, d, b, dt, g, device);
   d.conv.set_math_type(c.math);
   // Freed at scope exit while cuDNN may still run: safe, the next user of the block is queued

@@ -2,6 +2,7 @@
 // a row-major (r, c) matrix is its column-major transpose, so C = op(A) op(B) is computed as
 // C^T = op(B)^T op(A)^T with the operands swapped, and no data moves.
 #include "tapeflow/core/config.h"
+#include "tapeflow/cuda/cublas_lock.h"
 #include "tapeflow/cuda/cuda_check.h"
 #include "tapeflow/cuda/cuda_context.h"
 #include "tapeflow/kernels/cuda/matmul.h"
@@ -49,7 +50,9 @@ void gemm_strided_batched(DType dtype, const void* a, const void* b, void* c, co
     return;
   }
   // Halves: no reduced-precision (16-bit) split-K reductions, so the result is rounded once
-  // from float32 accumulation as on the CPU.
+  // from float32 accumulation as on the CPU. The math mode is the handle's, shared by all
+  // host threads: set it and queue the product under the handle's lock.
+  std::lock_guard<std::mutex> lock(::tapeflow::cuda::cublas_mutex(device));
   TF_CUBLAS_CHECK(cublasSetMathMode(handle, compute == CUBLAS_COMPUTE_32F && data != CUDA_R_32F
                                                 ? CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION
                                                 : CUBLAS_DEFAULT_MATH));

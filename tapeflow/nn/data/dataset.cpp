@@ -334,7 +334,16 @@ class PrefetchNode : public Node {
       space_.notify_all();
       if (thread_.joinable()) thread_.join();
     }
-    void start() { thread_ = std::thread([this] { produce(); }); }
+    // The producer runs the input's ops under the device scope of the thread that made the
+    // iterator (DeviceScope is thread-local): `with tf.device('CPU:0')` around a loop covers
+    // its prefetched batches too.
+    void start() {
+      thread_ = std::thread([this, scope = current_scope_device()] {
+        if (!scope) return produce();
+        DeviceScope on(*scope);
+        produce();
+      });
+    }
     std::optional<Element> next() override {
       std::unique_lock<std::mutex> lock(mu_);
       ready_.wait(lock, [&] { return !queue_.empty() || done_; });

@@ -1,41 +1,21 @@
 #include "tapeflow/nn/datasets/fashion_mnist.h"
 
-#include <zlib.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <vector>
 
 #include "tapeflow/core/ops/creation.h"
+#include "tapeflow/nn/datasets/idx_file.h"
 
 namespace tapeflow::keras::datasets {
 
 namespace mnist_idx {
 Tensor read_idx_gz(const std::string& path) {
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
-  if (!f) TF_THROW(NotFoundError, "", "Could not open ", path);
-  auto read = [&](void* dst, unsigned n) {
-    if (gzread(f.get(), dst, n) != int(n))
-      TF_THROW(OutOfRangeError, "", "Truncated IDX file ", path);
-  };
-  unsigned char magic[4];
-  read(magic, 4);
-  // IDX: two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions.
-  if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] < 1 || magic[3] > 4)
-    TF_THROW(InvalidArgumentError, "", path, " is not an unsigned-byte IDX file");
+  const IdxContents c = read_idx_contents(path);
   DimVector dims;
-  int64_t total = 1;
-  for (int i = 0; i < magic[3]; ++i) {
-    unsigned char b[4];
-    read(b, 4);
-    int64_t d = (int64_t(b[0]) << 24) | (int64_t(b[1]) << 16) | (int64_t(b[2]) << 8) | int64_t(b[3]);
-    dims.push_back(d);
-    total *= d;
-  }
-  std::vector<uint8_t> data(static_cast<std::size_t>(total));
-  read(data.data(), unsigned(total));
-  return from_host_buffer(data.data(), Shape(dims), DType::kUInt8);
+  for (int64_t d : c.dims) dims.push_back(d);
+  return from_host_buffer(c.bytes.data(), Shape(dims), DType::kUInt8);
 }
 }  // namespace mnist_idx
 

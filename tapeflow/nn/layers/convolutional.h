@@ -15,7 +15,15 @@ struct IntPair {
   IntPair(int64_t v) : h(v), w(v) {}                   // NOLINT: `.strides = 2`
   IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}    // `.strides = {2, 1}`
   int64_t h, w;
-  std::string to_string() const { return "(" + std::to_string(h) + ", " + std::to_string(w) + ")"; }
+  std::string to_string() const {
+    // Appended piece by piece: `"(" + std::to_string(h)` trips GCC 12's false -Wrestrict.
+    std::string s = "(";
+    s += std::to_string(h);
+    s += ", ";
+    s += std::to_string(w);
+    s += ')';
+    return s;
+  }
 };
 
 struct Conv2DOptions {

@@ -289,8 +289,14 @@ void Model::set_weights(const std::vector<Tensor>& weights) {
 
 namespace {
 std::string with_commas(int64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  // Built front to back (no insert into the middle: GCC 12 warns falsely, -Wrestrict, there).
+  const std::string digits = std::to_string(n);
+  const std::size_t first = digits[0] == '-' ? 1 : 0;
+  std::string s = digits.substr(0, first);
+  for (std::size_t i = first; i < digits.size(); ++i) {
+    if (i > first && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
   return s;
 }
 

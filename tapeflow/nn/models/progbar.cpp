@@ -57,7 +57,10 @@ void Progbar::update(int64_t current, const std::function<std::map<std::string, 
     else std::snprintf(buf, sizeof buf, " %ds", eta);
     info = buf;
   } else {
-    info = " " + std::to_string(int(elapsed)) + "s " + format_time_per_step(per_step);
+    info = ' ';  // appended piece by piece: `" " + str` trips GCC 12's false -Wrestrict
+    info += std::to_string(int(elapsed));
+    info += "s ";
+    info += format_time_per_step(per_step);
   }
   std::fprintf(out_, "\r\x1b[1m%*lld/%lld\x1b[0m %s\x1b[0m%s%s\x1b[K", digits, (long long)current, (long long)target_,
                bar.c_str(), info.c_str(), format_logs(logs()).c_str());
