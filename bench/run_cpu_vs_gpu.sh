@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: $0 BUILD_DIR [cpu_vs_gpu flags...]}"
 shift
 bin="$build/bench/cpu_vs_gpu"
-[[ -x "$bin" ]] || { echo "no $bin: build the cpu_vs_gpu target first" >&2; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target cpu_vs_gpu >/dev/null
 
 torch_dir="$(python3 -c "import importlib.util,os;print(os.path.dirname(importlib.util.find_spec('torch').origin))" 2>/dev/null || true)"
 if [[ -z "$torch_dir" || ! -d "$torch_dir/include" ]]; then

@@ -135,7 +135,7 @@ std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const s
 namespace graph {
 void register_graph() {
   register_op(ops::PartitionedCall);
-  for (int d = 0; d < kNumDeviceTypes; ++d) ops::PartitionedCall.kernels[d] = call_kernel;
+  for (int d = 0; d < kNumDeviceTypes; ++d) register_kernel(ops::PartitionedCall, static_cast<DeviceType>(d), call_kernel);
   autograd::register_gradient(ops::PartitionedCall, call_grad);
   register_control_flow();
   detail::set_symbolic_access_hook(detail::throw_symbolic_tensor_use);

@@ -231,10 +231,10 @@ bool runs_stateful_graph(const OpDef& op, const OpAttrs* attrs) {
 namespace graph {
 void register_control_flow() {
   register_op(ops::While);
-  for (int d = 0; d < kNumDeviceTypes; ++d) ops::While.kernels[d] = while_kernel;
+  for (int d = 0; d < kNumDeviceTypes; ++d) register_kernel(ops::While, static_cast<DeviceType>(d), while_kernel);
   // While has no gradient rule yet: a tape that reaches one raises LookupError naming it.
   register_op(ops::If);
-  for (int d = 0; d < kNumDeviceTypes; ++d) ops::If.kernels[d] = if_kernel;
+  for (int d = 0; d < kNumDeviceTypes; ++d) register_kernel(ops::If, static_cast<DeviceType>(d), if_kernel);
   autograd::register_gradient(ops::If, if_grad);
 }
 }  // namespace graph

@@ -119,7 +119,7 @@ TF_HOST_DEVICE inline void box_muller(uint32_t x0, uint32_t x1, uint32_t x2, uin
   double u1 = to_unit_double(x0, x1);
   if (u1 < kEpsilon) u1 = kEpsilon;
   const double v1 = 6.283185307179586 * to_unit_double(x2, x3);
-  const double u2 = sqrt(-2.0 * pmath::log(u1));
+  const double u2 = ::sqrt(-2.0 * pmath::log(u1));
   double s, c;
   pmath::sincos(v1, s, c);
   d0 = s * u2;

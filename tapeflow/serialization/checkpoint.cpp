@@ -89,7 +89,10 @@ std::string Checkpoint::save(const std::string& file_prefix) {
   const std::string path = write_with_counter(file_prefix + "-" + std::to_string(counter.item<int64_t>()));
   std::string dir = std::filesystem::path(file_prefix).parent_path().string();
   if (dir.empty()) dir = ".";
-  update_checkpoint_state(dir, {.model_checkpoint_path = path, .all_model_checkpoint_paths = {path}});
+  CheckpointState state;
+  state.model_checkpoint_path = path;
+  state.all_model_checkpoint_paths = {path};
+  update_checkpoint_state(dir, state);
   return path;
 }
 
