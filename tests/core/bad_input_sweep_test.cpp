@@ -230,7 +230,9 @@ std::map<std::string, Entry> entries() {
 const std::set<std::string> kReachedThroughOthers = {
     "AvgPoolGrad", "MaxPoolGrad", "MaxPoolGradGrad", "BiasAddGrad", "FusedBatchNormGradV3", "StridedSliceGrad",
     "CustomGradient", "_FusedApplyAdagrad", "_FusedApplyAdam", "_FusedApplyGradientDescent",
-    "_FusedApplyKerasMomentum", "_FusedApplyRMSProp"};
+    "_FusedApplyKerasMomentum", "_FusedApplyRMSProp",
+    // The graph ops, built only by tf::cond, tf::while_loop and Function calls (tests/graph/).
+    "If", "While", "PartitionedCall"};
 
 bool has_kernel(const tf::OpDef& op) {
   return std::any_of(std::begin(op.kernels), std::end(op.kernels), [](tf::KernelFn k) { return k != nullptr; });

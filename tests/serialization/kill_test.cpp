@@ -33,7 +33,7 @@ struct State : tf::Module {
   for (;;) {
     ++i;  // every variable holds i: a restore mixing two saves would show two values
     s.a.assign(tf::fill({256, 64}, double(i)));
-    s.b.assign(tf::fill({1000}, double(i), tf::int64));
+    s.b.assign(tf::fill({1000}, i, tf::int64));
     s.step.assign(tf::constant(i));
     mgr.save();
   }
