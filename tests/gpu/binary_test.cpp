@@ -8,7 +8,6 @@ using Fn = std::function<tf::Tensor(const std::vector<tf::Tensor>&)>;
 
 const std::vector<tf::DType> kNumeric = {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int32, tf::int64,
                                          tf::int8, tf::uint8};
-const std::vector<tf::DType> kFloating = {tf::float32, tf::float64, tf::float16, tf::bfloat16};
 
 /// Input shape pairs: same shape with a vector tail, broadcasting both ways, a scalar on either
 /// side, a single element, and empty.

@@ -9,27 +9,6 @@ const std::vector<tf::DType> kNumeric = {tf::float32, tf::float64, tf::float16, 
                                          tf::int8, tf::uint8};
 const std::vector<tf::DType> kFloating = {tf::float32, tf::float64, tf::float16, tf::bfloat16};
 
-/// Input shape pairs: same shape with a vector tail, broadcasting both ways, a scalar on either
-/// side, a single element, and empty.
-const std::vector<std::pair<tf::Shape, tf::Shape>> kShapePairs = {
-    {{1003}, {1003}}, {{3, 1, 5}, {4, 1}}, {{7, 9}, {}}, {{}, {7, 9}}, {{1}, {1}}, {{0, 3}, {3}}, {{64, 33}, {33}}};
-
-void binary_parity(const std::string& name, const Fn& f, const std::vector<tf::DType>& dtypes, Range rb) {
-  uint32_t seed = 1;
-  for (tf::DType dt : dtypes) {
-    for (const auto& [sa, sb] : kShapePairs) {
-      auto a = random_cpu(sa, dt, seed++), b = random_cpu(sb, dt, seed++, rb);
-      expect_parity(f, {a, b}, name + " " + str(dt) + " " + sa.to_string() + " " + sb.to_string());
-    }
-    // Non-contiguous (transposed) operands, alone and together.
-    auto ta = random_transposed_cpu({37, 5}, dt, seed++), tb = random_transposed_cpu({37, 5}, dt, seed++, rb);
-    auto da = random_cpu({37, 5}, dt, seed++), db = random_cpu({37, 5}, dt, seed++, rb);
-    expect_parity(f, {ta, db}, name + " " + str(dt) + " transposed lhs");
-    expect_parity(f, {da, tb}, name + " " + str(dt) + " transposed rhs");
-    expect_parity(f, {ta, tb}, name + " " + str(dt) + " transposed both");
-  }
-}
-
 void unary_parity(const std::string& name, const Fn& f, const std::vector<tf::DType>& dtypes, Range r,
                   double tol_scale = 1) {
   uint32_t seed = 1000;
