@@ -6,89 +6,14 @@
 #include <limits>
 #include <numeric>
 
-#include "tapeflow/kernels/reduction_plan.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
+#include "tapeflow/kernels/reduction.h"
 
 namespace tapeflow::kernels::cpu {
 namespace {
-
-// Accumulators: floats in double (a float32 sum of 1e7 terms stays within 1e-7 relative), ints
-// in 64-bit unsigned arithmetic so overflow wraps like TF's int32 sums instead of being UB.
-template <typename T>
-using sum_acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
-
-template <typename T>
-struct SumR {
-  using Acc = sum_acc_t<T>;
-  static Acc init() { return Acc(0); }
-  static Acc step(Acc a, T v) {
-    if constexpr (std::is_integral_v<T>) return a + static_cast<Acc>(static_cast<int64_t>(v));
-    else return a + static_cast<double>(v);
-  }
-  static Acc combine(Acc a, Acc b) { return a + b; }
-  static T finish(Acc a, int64_t) {
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<int64_t>(a));
-    else return T(static_cast<std::conditional_t<std::is_same_v<T, double>, double, float>>(a));
-  }
-};
-template <typename T>
-struct MeanR : SumR<T> {
-  using Acc = typename SumR<T>::Acc;
-  static T finish(Acc a, int64_t n) {
-    if constexpr (std::is_integral_v<T>) {
-      if (n == 0) return T(0);
-      return static_cast<T>(static_cast<int64_t>(a) / n);
-    } else {
-      double m = n == 0 ? std::numeric_limits<double>::quiet_NaN() : a / static_cast<double>(n);
-      return T(static_cast<std::conditional_t<std::is_same_v<T, double>, double, float>>(m));
-    }
-  }
-};
-template <typename T>
-struct ProdR {
-  using Acc = sum_acc_t<T>;
-  static Acc init() { return Acc(1); }
-  static Acc step(Acc a, T v) {
-    if constexpr (std::is_integral_v<T>) return a * static_cast<Acc>(static_cast<int64_t>(v));
-    else return a * static_cast<double>(v);
-  }
-  static Acc combine(Acc a, Acc b) { return a * b; }
-  static T finish(Acc a, int64_t n) { return SumR<T>::finish(a, n); }
-};
-template <typename T, bool kMax>
-struct ExtremumR {
-  using C = compute_t<T>;
-  using Acc = C;
-  static Acc init() {
-    if constexpr (std::is_floating_point_v<C>)
-      return kMax ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::infinity();
-    else return kMax ? std::numeric_limits<C>::lowest() : std::numeric_limits<C>::max();
-  }
-  static Acc step(Acc a, T v) {
-    C c = static_cast<C>(v);
-    if constexpr (std::is_floating_point_v<C>) { if (a != a) return a; if (c != c) return c; }  // NaN propagates
-    return kMax ? (c > a ? c : a) : (c < a ? c : a);
-  }
-  static Acc combine(Acc a, Acc b) { return step(a, T(b)); }
-  static T finish(Acc a, int64_t) { return T(a); }
-};
-struct AnyR {
-  using Acc = bool;
-  static Acc init() { return false; }
-  static Acc step(Acc a, bool v) { return a || v; }
-  static Acc combine(Acc a, Acc b) { return a || b; }
-  static bool finish(Acc a, int64_t) { return a; }
-};
-struct AllR {
-  using Acc = bool;
-  static Acc init() { return true; }
-  static Acc step(Acc a, bool v) { return a && v; }
-  static Acc combine(Acc a, Acc b) { return a && b; }
-  static bool finish(Acc a, int64_t) { return a; }
-};
 
 using Plan = ReductionPlan;
 
@@ -105,9 +30,9 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
       std::vector<Acc> acc(static_cast<std::size_t>(e - b), R::init());
       for (int64_t i = 0; i < p.inner; ++i) {
         const T* row = in + i * p.outer;
-        for (int64_t j = b; j < e; ++j) acc[static_cast<std::size_t>(j - b)] = R::step(acc[static_cast<std::size_t>(j - b)], row[j]);
+        for (int64_t j = b; j < e; ++j) acc[static_cast<std::size_t>(j - b)] = R::step(acc[static_cast<std::size_t>(j - b)], row[j], i);
       }
-      for (int64_t j = b; j < e; ++j) o[j] = R::finish(acc[static_cast<std::size_t>(j - b)], p.inner);
+      for (int64_t j = b; j < e; ++j) o[j] = static_cast<Out>(R::finish(acc[static_cast<std::size_t>(j - b)], p.inner));
     });
     return;
   }
@@ -119,21 +44,21 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
     parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
         Acc a = R::init();
-        for (int64_t i = c * chunk; i < std::min(p.inner, (c + 1) * chunk); ++i) a = R::step(a, in[i]);
+        for (int64_t i = c * chunk; i < std::min(p.inner, (c + 1) * chunk); ++i) a = R::step(a, in[i], i);
         partial[static_cast<std::size_t>(c)] = a;
       }
     });
     Acc a = R::init();
     for (Acc v : partial) a = R::combine(a, v);
-    o[0] = R::finish(a, p.inner);
+    o[0] = static_cast<Out>(R::finish(a, p.inner));
     return;
   }
   parallel_for(p.outer, kParallelGrain / std::max<int64_t>(1, p.inner), [&](int64_t b, int64_t e) {
     for (int64_t j = b; j < e; ++j) {
       Acc a = R::init();
       const T* row = in + j * p.inner;
-      for (int64_t i = 0; i < p.inner; ++i) a = R::step(a, row[i]);
-      o[j] = R::finish(a, p.inner);
+      for (int64_t i = 0; i < p.inner; ++i) a = R::step(a, row[i], i);
+      o[j] = static_cast<Out>(R::finish(a, p.inner));
     }
   });
 }
@@ -144,9 +69,6 @@ void numeric_reduce_kernel(KernelContext& ctx) {
   visit_numeric(ctx.input(0).dtype(), ctx.op.name,
                 [&]<typename T>() { run_reduce<R<T>, T>(ctx.input(0), attrs.axes, ctx.output(0)); });
 }
-template <typename T> using MaxR = ExtremumR<T, true>;
-template <typename T> using MinR = ExtremumR<T, false>;
-
 template <typename R>
 void bool_reduce_kernel(KernelContext& ctx) {
   run_reduce<R, bool>(ctx.input(0), ctx.attr<ops::ReduceAttrs>().axes, ctx.output(0));
@@ -155,33 +77,11 @@ void bool_reduce_kernel(KernelContext& ctx) {
 // ---- argmax / argmin ----------------------------------------------------------------------
 template <bool kMax>
 void arg_kernel(KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
-  Plan p = make_reduction_plan(x, {axis});
+  const int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
   Tensor& out = ctx.output(0);
-  visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
-    using C = compute_t<T>;
-    const T* in = static_cast<const T*>(p.data.raw_data());
-    auto index_of = [&](int64_t j, auto at) {
-      int64_t best = 0;
-      C bv = static_cast<C>(at(0));
-      for (int64_t i = 1; i < p.inner; ++i) {
-        C v = static_cast<C>(at(i));
-        if constexpr (std::is_floating_point_v<C>) {
-          if (bv != bv) break;                    // NaN already wins
-          if (v != v) { best = i; bv = v; break; }
-        }
-        if (kMax ? v > bv : v < bv) { best = i; bv = v; }
-      }
-      (void)j;
-      return best;
-    };
-    for (int64_t j = 0; j < p.outer; ++j) {
-      int64_t best = p.columns ? index_of(j, [&](int64_t i) { return in[i * p.outer + j]; })
-                               : index_of(j, [&](int64_t i) { return in[j * p.inner + i]; });
-      if (out.dtype() == DType::kInt64) out.data<int64_t>()[j] = best;
-      else out.data<int32_t>()[j] = static_cast<int32_t>(best);
-    }
+  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
+    if (out.dtype() == DType::kInt64) run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out);
+    else run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out);
   });
 }
 
@@ -197,20 +97,11 @@ void scan_kernel(KernelContext& ctx) {
   for (int i = a.axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];
   for (int i = 0; i < a.axis; ++i) outer *= x.shape()[i];
   visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
-    using Acc = std::conditional_t<std::is_integral_v<T>, T, double>;
     const T* in = c.data<T>();
     T* o = out.data<T>();
     for (int64_t b = 0; b < outer; ++b)
-      for (int64_t k = 0; k < inner; ++k) {
-        Acc acc = kProd ? Acc(1) : Acc(0);
-        for (int64_t s = 0; s < len; ++s) {
-          int64_t i = a.reverse ? len - 1 - s : s;
-          int64_t idx = (b * len + i) * inner + k;
-          Acc v = static_cast<Acc>(static_cast<compute_t<T>>(in[idx]));
-          if (a.exclusive) { o[idx] = T(static_cast<compute_t<T>>(acc)); acc = kProd ? Acc(acc * v) : Acc(acc + v); }
-          else { acc = kProd ? Acc(acc * v) : Acc(acc + v); o[idx] = T(static_cast<compute_t<T>>(acc)); }
-        }
-      }
+      for (int64_t k = 0; k < inner; ++k)
+        scan_line<T, kProd>(in + b * len * inner + k, o + b * len * inner + k, len, inner, a.exclusive, a.reverse);
   });
 }
 
@@ -228,15 +119,8 @@ void topk_kernel(KernelContext& ctx) {
     for (int64_t r = 0; r < rows; ++r) {
       const T* row = in + r * n;
       std::iota(idx.begin(), idx.end(), 0);
-      // Larger first; NaN counts as largest; ties keep the lower index first.
-      auto greater = [&](int32_t i, int32_t j) {
-        C vi = static_cast<C>(row[i]), vj = static_cast<C>(row[j]);
-        bool ni = vi != vi, nj = vj != vj;
-        if (ni || nj) return ni && !nj;
-        return vi > vj;
-      };
       std::partial_sort(idx.begin(), idx.begin() + a.k, idx.end(), [&](int32_t i, int32_t j) {
-        return greater(i, j) || (!greater(j, i) && i < j);
+        return ranks_before(static_cast<C>(row[i]), i, static_cast<C>(row[j]), j);
       });
       for (int k = 0; k < a.k; ++k) {
         ov[r * a.k + k] = row[idx[static_cast<std::size_t>(k)]];

@@ -1,118 +1,21 @@
-// CUDA kernels of the reductions, mirroring kernels/cpu/reduction.cpp. The input is viewed as
-// (outer, reduced) rows (reduced axes moved last, copied only when that view is not contiguous)
-// or as (reduced, outer) columns (reduced axes leading a contiguous tensor). Long reductions are
-// split into chunks whose partial accumulators a second kernel combines in a fixed order, so
-// results are deterministic run to run. TopKV2 takes a block per row and selects its k entries
+// CUDA kernels of the reductions, mirroring kernels/cpu/reduction.cpp; the reducers of both are
+// kernels/reduction.h. The input is viewed as (outer, reduced) rows (reduced axes moved last,
+// copied only when that view is not contiguous) or as (reduced, outer) columns (reduced axes
+// leading a contiguous tensor). Long reductions are split into chunks whose partial accumulators
+// a second kernel combines in a fixed order, so results are deterministic run to run. TopKV2 takes a block per row and selects its k entries
 // one after another (O(k n) per row: meant for the usual small k).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
 
-#include "tapeflow/kernels/reduction_plan.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/kernels/cuda/launch.cuh"
 #include "tapeflow/kernels/cuda/registration.h"
 #include "tapeflow/kernels/functors.h"
+#include "tapeflow/kernels/reduction.h"
 
 namespace tapeflow::kernels::cuda {
 namespace {
-
-// ---- reducers: init, step (value and its index along the reduced axes), combine, finish --------
-
-// Sums accumulate floats in float (double for float64) through the tree, ints in 64-bit unsigned
-// arithmetic so that overflow wraps like TF's int32 sums instead of being UB.
-template <typename T>
-using sum_acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, std::conditional_t<std::is_same_v<T, double>, double, float>>;
-
-template <typename T>
-struct SumR {
-  using Acc = sum_acc_t<T>;
-  __device__ static Acc init() { return Acc(0); }
-  __device__ static Acc step(Acc a, T v, int64_t) {
-    if constexpr (std::is_integral_v<T>) return a + static_cast<Acc>(static_cast<int64_t>(v));
-    else return a + static_cast<Acc>(v);
-  }
-  __device__ static Acc combine(Acc a, Acc b) { return a + b; }
-  __device__ static T finish(Acc a, int64_t) {
-    if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<int64_t>(a));
-    else return T(a);
-  }
-};
-template <typename T>
-struct MeanR : SumR<T> {
-  using Acc = typename SumR<T>::Acc;
-  __device__ static T finish(Acc a, int64_t n) {
-    if constexpr (std::is_integral_v<T>) {
-      return n == 0 ? T(0) : static_cast<T>(static_cast<int64_t>(a) / n);
-    } else {
-      return n == 0 ? T(Acc(NAN)) : T(a / static_cast<Acc>(n));
-    }
-  }
-};
-template <typename T>
-struct ProdR {
-  using Acc = sum_acc_t<T>;
-  __device__ static Acc init() { return Acc(1); }
-  __device__ static Acc step(Acc a, T v, int64_t) {
-    if constexpr (std::is_integral_v<T>) return a * static_cast<Acc>(static_cast<int64_t>(v));
-    else return a * static_cast<Acc>(v);
-  }
-  __device__ static Acc combine(Acc a, Acc b) { return a * b; }
-  __device__ static T finish(Acc a, int64_t n) { return SumR<T>::finish(a, n); }
-};
-template <typename T, bool kMax>
-struct ExtremumR {
-  using Acc = compute_t<T>;
-  __device__ static Acc init() {
-    if constexpr (std::is_floating_point_v<Acc>)
-      return kMax ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::infinity();
-    else return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
-  }
-  __device__ static Acc combine(Acc a, Acc c) {
-    if constexpr (std::is_floating_point_v<Acc>) { if (a != a) return a; if (c != c) return c; }  // NaN propagates
-    return kMax ? (c > a ? c : a) : (c < a ? c : a);
-  }
-  __device__ static Acc step(Acc a, T v, int64_t) { return combine(a, static_cast<Acc>(v)); }
-  __device__ static T finish(Acc a, int64_t) { return T(a); }
-};
-template <typename T> using MaxR = ExtremumR<T, true>;
-template <typename T> using MinR = ExtremumR<T, false>;
-struct AnyR {
-  using Acc = bool;
-  __device__ static Acc init() { return false; }
-  __device__ static Acc step(Acc a, bool v, int64_t) { return a || v; }
-  __device__ static Acc combine(Acc a, Acc b) { return a || b; }
-  __device__ static bool finish(Acc a, int64_t) { return a; }
-};
-struct AllR {
-  using Acc = bool;
-  __device__ static Acc init() { return true; }
-  __device__ static Acc step(Acc a, bool v, int64_t) { return a && v; }
-  __device__ static Acc combine(Acc a, Acc b) { return a && b; }
-  __device__ static bool finish(Acc a, int64_t) { return a; }
-};
-/// argmax/argmin: ties and NaNs resolve to the lowest index whatever the combine order
-/// (NaN counts as the largest for argmax and the smallest for argmin, as on CPU).
-template <typename T, bool kMax>
-struct ArgR {
-  using C = compute_t<T>;
-  struct Acc {
-    C v;
-    int64_t i;
-  };
-  __device__ static Acc init() { return {ExtremumR<T, kMax>::init(), std::numeric_limits<int64_t>::max()}; }
-  __device__ static Acc combine(Acc a, Acc b) {
-    if constexpr (std::is_floating_point_v<C>) {
-      bool na = a.v != a.v, nb = b.v != b.v;
-      if (na || nb) return (na && nb) ? (a.i < b.i ? a : b) : (na ? a : b);
-    }
-    if (kMax ? b.v > a.v : b.v < a.v) return b;
-    if (a.v == b.v && b.i < a.i) return b;
-    return a;
-  }
-  __device__ static Acc step(Acc a, T v, int64_t i) { return combine(a, Acc{static_cast<C>(v), i}); }
-  __device__ static int64_t finish(Acc a, int64_t) { return a.i == std::numeric_limits<int64_t>::max() ? 0 : a.i; }
-};
 
 // ---- kernels ----------------------------------------------------------------------------------
 
@@ -185,31 +88,13 @@ __global__ void finish_partials_kernel(const typename R::Acc* __restrict__ parti
   }
 }
 
-template <typename T, typename Acc, bool kProd>
+template <typename T, bool kProd>
 __global__ void scan_kernel(const T* __restrict__ in, T* __restrict__ out, int64_t outer, int64_t len, int64_t inner,
                             bool exclusive, bool reverse) {
   for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner; t += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t b = t / inner, k = t % inner;
-    Acc acc = kProd ? Acc(1) : Acc(0);
-    for (int64_t s = 0; s < len; ++s) {
-      const int64_t i = reverse ? len - 1 - s : s;
-      const int64_t idx = (b * len + i) * inner + k;
-      const Acc v = static_cast<Acc>(static_cast<compute_t<T>>(in[idx]));
-      if (exclusive) out[idx] = T(static_cast<compute_t<T>>(acc));
-      acc = kProd ? Acc(acc * v) : Acc(acc + v);
-      if (!exclusive) out[idx] = T(static_cast<compute_t<T>>(acc));
-    }
+    const int64_t line = (t / inner) * len * inner + t % inner;
+    scan_line<T, kProd>(in + line, out + line, len, inner, exclusive, reverse);
   }
-}
-
-/// Ranking of top_k, as the CPU kernel's: a comes before b when its value is larger (NaN counts
-/// as the largest) or equal with a lower index. A strict total order on (value, index) pairs.
-template <typename C>
-__device__ __forceinline__ bool ranks_before(C va, int64_t ia, C vb, int64_t ib) {
-  const bool na = va != va, nb = vb != vb;
-  if (na != nb) return na;
-  if (!na && va != vb) return va > vb;
-  return ia < ib;
 }
 
 /// x (rows, n) -> values, indices (rows, k). Selection kk is the best entry ranked after
@@ -346,8 +231,7 @@ void scan_kernel_fn(KernelContext& ctx) {
   for (int i = a.axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];
   for (int i = 0; i < a.axis; ++i) outer *= x.shape()[i];
   visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
-    using Acc = std::conditional_t<std::is_integral_v<T>, T, double>;
-    scan_kernel<T, Acc, kProd><<<blocks_for(outer * inner), kThreads, 0, s>>>(
+    scan_kernel<T, kProd><<<blocks_for(outer * inner), kThreads, 0, s>>>(
         static_cast<const T*>(c.raw_data()), static_cast<T*>(out.raw_data()), outer, len, inner, a.exclusive, a.reverse);
     TF_CUDA_LAUNCH_CHECK("scan_kernel");
   });
