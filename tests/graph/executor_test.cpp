@@ -73,3 +73,38 @@ TEST(ExecutorMemoryPlan, ConcurrentCallsGiveTheirOwnResults) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ExecutorShapes, ReshapeWithNoneDimensions) {
+  // (None, 4) -> (-1, 2): the -1 is decided per call, and the ops after it follow.
+  auto f = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {-1, 2}) * 2.0f + 1.0f; },
+                        {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
+  for (int64_t rows : {3, 1, 5}) {
+    auto x = tf::reshape(tf::range(0.0f, static_cast<float>(rows * 4)), {rows, 4});
+    tf::Tensor y = f(x).tensor();
+    EXPECT_EQ(y.shape(), tf::Shape({rows * 2, 2}));
+    EXPECT_EQ(y.to_vector<float>(), (tf::reshape(x, {rows * 2, 2}) * 2.0f + 1.0f).to_vector<float>());
+  }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  // A flatten keeps the batch dimension as that dimension (TF's shape function).
+  auto flatten = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {-1, 4}); },
+                              {.input_signature = {{tf::TensorSpec({-1, 2, 2}, tf::float32)}}});
+  auto cf = flatten.get_concrete_function();
+  EXPECT_EQ(cf.structured_outputs()[0].shape, tf::Shape({-1, 4}));
+  EXPECT_EQ(cf(tf::ones({3, 2, 2})).tensor().shape(), tf::Shape({3, 4}));
+  // A static target shape is checked against the call's size, with TF's message.
+  auto fixed = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {2, 4}); },
+                            {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
+  EXPECT_EQ(fixed(tf::ones({2, 4})).tensor().shape(), tf::Shape({2, 4}));
+  try {
+    fixed(tf::ones({3, 4}));
+    ADD_FAILURE() << "no error";
+  } catch (const tf::errors::InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("Input to reshape is a tensor with 12 values, but the requested shape has 8"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
