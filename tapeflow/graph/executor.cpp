@@ -325,6 +325,9 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
               for (int d = 0; d < spec.shape.rank(); ++d) {
                 if (spec.shape[d] >= 0) continue;
                 auto it = dims.find(spec.shape[d]);
+                // A kernel that makes its outputs (a view) decides a dimension left unknown;
+                // what it decides is bound below for the ops downstream.
+                if (it == dims.end() && node.def->kernel_allocates_outputs) { spec.shape[d] = -1; continue; }
                 TF_CHECK_TYPED(it != dims.end(), UnimplementedError, node.op, "The shape of ", node.name,
                                " could not be inferred from the arguments' shapes at trace time (",
                                spec.shape.to_string(), "); trace with exact shapes instead of None");
@@ -346,6 +349,13 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
           KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
                             call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
           s.kernel(ctx);
+          if (s.unknown_dims && node.def->kernel_allocates_outputs) [[unlikely]] {
+            for (std::size_t i = 0; i < outs.size() && i < node.outputs.size(); ++i) {
+              const Shape& traced = node.outputs[i].shape;
+              for (int d = 0; d < traced.rank() && d < outs[i].ndim(); ++d)
+                if (traced[d] < -1) dims.emplace(traced[d], outs[i].shape()[d]);
+            }
+          }
           for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
           break;
         }
