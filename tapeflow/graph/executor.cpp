@@ -270,9 +270,19 @@ std::unique_ptr<OpAttrs> random_attrs_for_call(const Node& n, uint64_t call) {
 std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t call) const {
   InterceptorPause no_trace;   // a plan may run while a trace lifts a variable initializer
   TapePauseGuard no_tape;      // the call is one op to a tape; its insides are not recorded
-  // One run at a time uses the pool and the preallocated slots; a concurrent run allocates.
-  std::unique_lock pool_lock(pool_mu_, std::try_to_lock);
-  const bool pooled = pool_lock.owns_lock() && num_buffers_ > 0;
+  // One run at a time uses the pool and the preallocated slots; a concurrent run allocates, and
+  // so does a nested run of this plan on this thread (try_lock on a mutex this thread holds
+  // would be undefined).
+  thread_local std::vector<const ExecutionPlan*> t_pool_owners;
+  const bool nested = std::find(t_pool_owners.begin(), t_pool_owners.end(), this) != t_pool_owners.end();
+  std::unique_lock pool_lock(pool_mu_, std::defer_lock);
+  if (num_buffers_ > 0 && !nested) pool_lock.try_lock();
+  struct OwnerEntry {
+    bool pushed;
+    ~OwnerEntry() { if (pushed) t_pool_owners.pop_back(); }
+  } owner{pool_lock.owns_lock()};
+  if (owner.pushed) t_pool_owners.push_back(this);
+  const bool pooled = pool_lock.owns_lock();
   std::vector<Tensor> local;
   std::vector<Tensor>& values = pooled ? pooled_values_ : local;
   values.resize(static_cast<std::size_t>(num_slots_));

@@ -201,4 +201,21 @@ TEST(FunctionCacheKey, SoftPlacementAndTf32ChangeTheTrace) {
   EXPECT_EQ(f.experimental_get_tracing_count(), 3);
 }
 
+std::string g_test_context;  // stands in for Keras's training flag (registered by nn's Layer)
+std::string test_context() { return g_test_context; }
+
+TEST(FunctionCacheKey, RegisteredContextsChangeTheTrace) {
+  static const bool registered = (tf::register_trace_context(&test_context), true);
+  (void)registered;
+  auto f = tf::function([](const tf::Tensor& x) { return x * 2.0f; });
+  auto x = tf::constant({1.0f});
+  f(x);
+  g_test_context = "training";
+  f(x);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+  g_test_context = "";
+  EXPECT_FLOAT_EQ(f(x).tensor().item<float>(), 2.0f);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+}
+
 }  // namespace
