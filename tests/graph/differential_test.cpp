@@ -144,4 +144,36 @@ TEST(Differential, RandomProgramsEagerAndAsFunctions) {
   }
 }
 
+TEST(Differential, SecondOrderGradientsThroughFunctions) {
+  // Every op of the table: d/dx of (d/dx of sum(op(x, y)^2)) . w, eagerly and through a Function
+  // (its call op's traced backward, itself differentiated), with every graph pass on.
+  auto x = tf::random::uniform({3, 4}, {.minval = -2, .maxval = 2, .seed = 99});
+  auto y = tf::random::uniform({3, 4}, {.minval = -2, .maxval = 2, .seed = 98});
+  auto w = tf::random::uniform({3, 4}, {.minval = -1, .maxval = 1, .seed = 97});
+  for (const NamedOp& op : op_table()) {
+    SCOPED_TRACE(op.name);
+    auto fn = [&op](const tf::Tensor& a, const tf::Tensor& b) { return tf::reduce_sum(tf::square(op.fn(a, b))); };
+    auto f = tf::function(fn);
+    auto second = [&](bool traced) {
+      tf::GradientTape outer;
+      outer.watch(x);
+      tf::GradientTape inner;
+      inner.watch(x);
+      tf::Tensor loss = traced ? f(x, y).tensor() : fn(x, y);
+      inner.stop();
+      tf::Tensor g = *inner.gradient(loss, x);
+      tf::Tensor gw = tf::reduce_sum(g * w);
+      outer.stop();
+      auto h = outer.gradient(gw, x, {.unconnected_gradients = tf::UnconnectedGradients::Zero});
+      return std::make_pair(g.to_vector<float>(), h->to_vector<float>());
+    };
+    auto [ge, he] = second(false);
+    auto [gg, hg] = second(true);
+    for (std::size_t k = 0; k < ge.size(); ++k) {
+      EXPECT_NEAR(gg[k], ge[k], 1e-4f * (1 + std::abs(ge[k]))) << "gradient element " << k;
+      EXPECT_NEAR(hg[k], he[k], 1e-4f * (1 + std::abs(he[k]))) << "second-order element " << k;
+    }
+  }
+}
+
 }  // namespace
