@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <cstring>
 #include <random>
 
+#include "tapeflow/core/ops/binary_table.h"
+#include "tapeflow/core/ops/unary_table.h"
 #include "tapeflow/tapeflow.h"
 
 namespace {
@@ -172,6 +175,86 @@ TEST(Differential, SecondOrderGradientsThroughFunctions) {
     for (std::size_t k = 0; k < ge.size(); ++k) {
       EXPECT_NEAR(gg[k], ge[k], 1e-4f * (1 + std::abs(ge[k]))) << "gradient element " << k;
       EXPECT_NEAR(hg[k], he[k], 1e-4f * (1 + std::abs(he[k]))) << "second-order element " << k;
+    }
+  }
+}
+
+// ---- Programs drawn from the op tables (unary_table.h, binary_table.h) -----------------------
+struct TableOp {
+  const char* name;
+  const char* accepts;
+  const char* output;
+  int arity;
+  std::function<tf::Tensor(const tf::Tensor&, const tf::Tensor&)> fn;
+};
+
+#define TF_DIFF_UNARY(OP, FN, FUNCTOR, ACCEPTS, OUT) \
+  {#OP, #ACCEPTS, #OUT, 1, [](const tf::Tensor& a, const tf::Tensor&) { return tf::FN(a); }},
+#define TF_DIFF_ACTIVATION(OP, FN, FUNCTOR, ACCEPTS, OUT) \
+  {#OP, #ACCEPTS, #OUT, 1, [](const tf::Tensor& a, const tf::Tensor&) { return tf::nn::FN(a); }},
+#define TF_DIFF_BINARY(OP, TF_NAME, FN, FUNCTOR, ACCEPTS, OUT) \
+  {TF_NAME, #ACCEPTS, #OUT, 2, [](const tf::Tensor& a, const tf::Tensor& b) { return tf::FN(a, b); }},
+
+/// The float32 rows with a float32 result: every such elementwise op the registry has.
+const std::vector<TableOp>& table_ops() {
+  static const std::vector<TableOp> ops = [] {
+    std::vector<TableOp> all = {TAPEFLOW_UNARY_MATH_OPS(TF_DIFF_UNARY) TAPEFLOW_UNARY_ACTIVATION_OPS(TF_DIFF_ACTIVATION)
+                                    TAPEFLOW_BINARY_OPS(TF_DIFF_BINARY)};
+    std::vector<TableOp> kept;
+    for (TableOp& op : all)
+      if (std::string(op.output) == "Same" && std::string(op.accepts) != "Bool") kept.push_back(std::move(op));
+    return kept;
+  }();
+  return ops;
+}
+
+bool same_bits(const tf::Tensor& a, const tf::Tensor& b) {
+  if (a.shape() != b.shape()) return false;
+  auto x = a.to_vector<float>(), y = b.to_vector<float>();
+  return std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;  // NaNs included
+}
+
+TEST(Differential, RandomProgramsFromTheOpTables) {
+  EXPECT_GE(table_ops().size(), 35u);
+  std::mt19937 gen(7);
+  // A step applies a table op, sometimes wrapped in what a pass rewrites: a duplicate (CSE),
+  // a multiplication by one (arithmetic), a constant product (folding).
+  struct Step {
+    std::size_t op, a, b;
+    int wrap;
+  };
+  for (int trial = 0; trial < 30; ++trial) {
+    std::vector<Step> steps;
+    std::string what = "program " + std::to_string(trial) + ":";
+    for (int i = 0; i < 8; ++i) {
+      const std::size_t pool = 2 + static_cast<std::size_t>(i);
+      steps.push_back({std::uniform_int_distribution<std::size_t>(0, table_ops().size() - 1)(gen),
+                       std::uniform_int_distribution<std::size_t>(0, pool - 1)(gen),
+                       std::uniform_int_distribution<std::size_t>(0, pool - 1)(gen),
+                       std::uniform_int_distribution<int>(0, 3)(gen)});
+      what += std::string(" ") + table_ops()[steps.back().op].name + "/" + std::to_string(steps.back().wrap);
+    }
+    SCOPED_TRACE(what);
+    auto run = [&steps](const tf::Tensor& x, const tf::Tensor& y) {
+      std::vector<tf::Tensor> pool = {x, y};
+      for (const Step& s : steps) {
+        const auto& fn = table_ops()[s.op].fn;
+        tf::Tensor r = fn(pool[s.a], pool[s.b]);
+        if (s.wrap == 1) r = r + fn(pool[s.a], pool[s.b]);
+        if (s.wrap == 2) r = r * 1.0f;
+        if (s.wrap == 3) r = r * (tf::constant(0.5f) * tf::constant(3.0f));
+        pool.push_back(r);
+      }
+      return std::vector<tf::Tensor>{pool.back(), pool[pool.size() - 2]};
+    };
+    auto x = tf::random::uniform({2, 3}, {.minval = 0.1, .maxval = 0.9, .seed = trial});
+    auto y = tf::random::uniform({2, 3}, {.minval = 0.1, .maxval = 0.9, .seed = 100 + trial});
+    auto eager = run(x, y);
+    for (const tf::GraphOptimizerOptions& options : {tf::GraphOptimizerOptions{}, kAllOff}) {
+      auto f = tf::function(run, {.optimizer = options});
+      std::vector<tf::Tensor> graph = f(x, y);
+      ASSERT_EQ(graph.size(), eager.size());
+      for (std::size_t i = 0; i < eager.size(); ++i) EXPECT_TRUE(same_bits(graph[i], eager[i])) << "output " << i;
     }
   }
 }
