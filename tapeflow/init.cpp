@@ -12,6 +12,7 @@
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/core/ops/copy.h"
 #include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/fused_contraction.h"
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/core/ops/ragged.h"
@@ -51,6 +52,7 @@ void register_builtin_ops() {
   ops::register_batch_norm_ops();
   ops::register_bias_add_ops();
   ops::register_training_ops();
+  ops::register_fused_contraction_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_cast_kernels();
@@ -70,6 +72,7 @@ void register_builtin_ops() {
   kernels::cpu::register_batch_norm_kernels();
   kernels::cpu::register_bias_add_kernels();
   kernels::cpu::register_training_kernels();
+  kernels::cpu::register_fused_contraction_kernels();
 
   autograd::register_autograd();
   graph::register_graph();

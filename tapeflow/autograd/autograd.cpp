@@ -32,6 +32,7 @@ void register_autograd() {
   register_sparse_gradients();
   register_ragged_gradients();
   register_training_gradients();
+  register_fused_contraction_gradients();
 }
 
 }  // namespace tapeflow::autograd

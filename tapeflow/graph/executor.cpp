@@ -166,6 +166,55 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
   for (int slot : output_slots_) last_use[static_cast<std::size_t>(slot)] = -1;
   for (int slot = 0; slot < num_slots_; ++slot)
     if (int k = last_use[static_cast<std::size_t>(slot)]; k >= 0) steps_[static_cast<std::size_t>(k)].release.push_back(slot);
+  plan_buffers(last_use);
+}
+
+// Note [Buffer reuse]: an intermediate value's buffer is not freed after its last reader but
+// kept in the plan's pool and handed to a later producer of the same dtype, shape and device,
+// in this call (the buffer's lifetimes do not overlap: greedy assignment over liveness
+// intervals, as TFLite's arena planner) and in the next calls, so a warm plan allocates only
+// what it returns. A value is recycled only when nothing but the plan can hold it: produced into
+// a buffer the executor allocated (not a view), read only by kernels that do not keep or
+// forward their inputs (no views, calls, variable writes or outputs), and, at run time, the sole
+// owner of its storage.
+void ExecutionPlan::plan_buffers(const std::vector<int>& last_use) {
+  auto plain = [](const Step& s) {
+    return s.node->kind == NodeKind::kOp && !s.node->def->kernel_allocates_outputs && !s.in_place;
+  };
+  std::vector<bool> escapes(static_cast<std::size_t>(num_slots_), false);
+  for (const Step& s : steps_)
+    if (!plain(s)) for (int slot : s.in) escapes[static_cast<std::size_t>(slot)] = true;
+  slot_buffer_.assign(static_cast<std::size_t>(num_slots_), -1);
+  std::unordered_map<std::string, std::vector<int>> by_spec;  // buffers of one dtype/shape/device
+  std::vector<int> busy_until;                                 // buffer -> last step reading it
+  for (std::size_t k = 0; k < steps_.size(); ++k) {
+    const Step& s = steps_[k];
+    if (!plain(s) || s.unknown_dims) continue;
+    for (std::size_t i = 0; i < s.node->outputs.size(); ++i) {
+      const int slot = s.out + static_cast<int>(i);
+      const OutputSpec& spec = s.node->outputs[i];
+      if (escapes[static_cast<std::size_t>(slot)] || last_use[static_cast<std::size_t>(slot)] < 0 ||
+          spec.dtype == DType::kString)
+        continue;
+      std::vector<int>& buffers = by_spec[detail::str_cat(static_cast<int>(spec.dtype), spec.shape.to_string(), s.node->device.str())];
+      int id = -1;
+      for (int b : buffers)
+        if (busy_until[static_cast<std::size_t>(b)] < static_cast<int>(k)) { id = b; break; }
+      if (id < 0) {
+        id = static_cast<int>(busy_until.size());
+        busy_until.push_back(0);
+        buffers.push_back(id);
+      }
+      busy_until[static_cast<std::size_t>(id)] = last_use[static_cast<std::size_t>(slot)];
+      slot_buffer_[static_cast<std::size_t>(slot)] = id;
+    }
+  }
+  num_buffers_ = static_cast<int>(busy_until.size());
+  pool_.resize(static_cast<std::size_t>(num_buffers_));
+}
+
+int ExecutionPlan::num_recycled_values() const {
+  return static_cast<int>(std::count_if(slot_buffer_.begin(), slot_buffer_.end(), [](int b) { return b >= 0; }));
 }
 
 void ExecutionPlan::make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
@@ -221,7 +270,22 @@ std::unique_ptr<OpAttrs> random_attrs_for_call(const Node& n, uint64_t call) {
 std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t call) const {
   InterceptorPause no_trace;   // a plan may run while a trace lifts a variable initializer
   TapePauseGuard no_tape;      // the call is one op to a tape; its insides are not recorded
-  std::vector<Tensor> values(static_cast<std::size_t>(num_slots_));
+  // One run at a time uses the pool and the preallocated slots; a concurrent run allocates, and
+  // so does a nested run of this plan on this thread (try_lock on a mutex this thread holds
+  // would be undefined).
+  thread_local std::vector<const ExecutionPlan*> t_pool_owners;
+  const bool nested = std::find(t_pool_owners.begin(), t_pool_owners.end(), this) != t_pool_owners.end();
+  std::unique_lock pool_lock(pool_mu_, std::defer_lock);
+  if (num_buffers_ > 0 && !nested) pool_lock.try_lock();
+  struct OwnerEntry {
+    bool pushed;
+    ~OwnerEntry() { if (pushed) t_pool_owners.pop_back(); }
+  } owner{pool_lock.owns_lock()};
+  if (owner.pushed) t_pool_owners.push_back(this);
+  const bool pooled = pool_lock.owns_lock();
+  std::vector<Tensor> local;
+  std::vector<Tensor>& values = pooled ? pooled_values_ : local;
+  values.resize(static_cast<std::size_t>(num_slots_));
   // Unknown dimensions: bind each argument's placeholder dimensions to this call's sizes.
   std::unordered_map<int64_t, int64_t> dims;
   if (has_unknown_dims_) {
@@ -271,6 +335,9 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
               for (int d = 0; d < spec.shape.rank(); ++d) {
                 if (spec.shape[d] >= 0) continue;
                 auto it = dims.find(spec.shape[d]);
+                // A kernel that makes its outputs (a view) decides a dimension left unknown;
+                // what it decides is bound below for the ops downstream.
+                if (it == dims.end() && node.def->kernel_allocates_outputs) { spec.shape[d] = -1; continue; }
                 TF_CHECK_TYPED(it != dims.end(), UnimplementedError, node.op, "The shape of ", node.name,
                                " could not be inferred from the arguments' shapes at trace time (",
                                spec.shape.to_string(), "); trace with exact shapes instead of None");
@@ -280,24 +347,45 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
             specs = resolved;
           }
           outs.clear();
-          if (!node.def->kernel_allocates_outputs)
-            for (const OutputSpec& spec : specs) outs.push_back(Tensor::empty(spec.shape, spec.dtype, node.device));
+          if (!node.def->kernel_allocates_outputs) {
+            for (std::size_t i = 0; i < specs.size(); ++i) {
+              const int b = pooled ? slot_buffer_[static_cast<std::size_t>(s.out) + i] : -1;
+              Tensor* idle = b >= 0 ? &pool_[static_cast<std::size_t>(b)] : nullptr;
+              if (idle && idle->defined() && idle->storage().use_count() == 1) outs.push_back(std::move(*idle));
+              else outs.push_back(Tensor::empty(specs[i].shape, specs[i].dtype, node.device));
+            }
+          }
           std::unique_ptr<OpAttrs> call_attrs = s.random && call > 0 ? random_attrs_for_call(node, call) : nullptr;
           KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
                             call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
           s.kernel(ctx);
+          if (s.unknown_dims && node.def->kernel_allocates_outputs) [[unlikely]] {
+            for (std::size_t i = 0; i < outs.size() && i < node.outputs.size(); ++i) {
+              const Shape& traced = node.outputs[i].shape;
+              for (int d = 0; d < traced.rank() && d < outs[i].ndim(); ++d)
+                if (traced[d] < -1) dims.emplace(traced[d], outs[i].shape()[d]);
+            }
+          }
           for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
           break;
         }
       }
     } catch (const std::exception& e) {
+      if (pooled) std::fill(values.begin(), values.end(), Tensor());
       rethrow_in_node(s, e);
     }
-    for (int slot : s.release) values[static_cast<std::size_t>(slot)] = Tensor();
+    for (int slot : s.release) {
+      Tensor& v = values[static_cast<std::size_t>(slot)];
+      const int b = pooled ? slot_buffer_[static_cast<std::size_t>(slot)] : -1;
+      if (b >= 0 && v.defined() && v.storage() && v.storage().use_count() == 1 && !v.unsafe_impl()->variable)
+        pool_[static_cast<std::size_t>(b)] = std::move(v);
+      v = Tensor();
+    }
   }
   std::vector<Tensor> result;
   result.reserve(output_slots_.size());
   for (int slot : output_slots_) result.push_back(values[static_cast<std::size_t>(slot)]);
+  if (pooled) std::fill(values.begin(), values.end(), Tensor());  // hold nothing between calls
   return result;
 }
 

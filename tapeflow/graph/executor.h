@@ -4,6 +4,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,10 @@ class ExecutionPlan {
   /// Whether node `i` is in the schedule (false: pruned, never runs).
   bool runs(int node) const { return scheduled_[static_cast<std::size_t>(node)]; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
+  /// Memory planning (Note [Buffer reuse]): the number of intermediate values whose buffers are
+  /// recycled, and the number of distinct buffers they share.
+  int num_recycled_values() const;
+  int num_buffers() const { return num_buffers_; }
 
  private:
   struct Step {
@@ -47,6 +52,7 @@ class ExecutionPlan {
   void make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
                                       const Step& s) const;
   [[noreturn]] void rethrow_in_node(const Step& s, const std::exception& e) const;
+  void plan_buffers(const std::vector<int>& last_use);
 
   std::shared_ptr<const Graph> graph_;
   std::string function_name_;
@@ -56,6 +62,11 @@ class ExecutionPlan {
   int num_slots_ = 0;
   bool has_unknown_dims_ = false;
   mutable std::atomic<uint64_t> calls_{0};
+  std::vector<int> slot_buffer_;       // value slot -> recycled buffer (-1: allocated per call)
+  int num_buffers_ = 0;
+  mutable std::mutex pool_mu_;         // held by the run that uses the pool; others allocate
+  mutable std::vector<Tensor> pool_;   // buffer -> its idle tensor, reused by the next producer
+  mutable std::vector<Tensor> pooled_values_;  // the value slots of the run that holds the pool
 };
 
 /// The attributes of random op node `n` for call number `call` (nullptr for other nodes).

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "tapeflow/core/config.h"
 #include "tapeflow/graph/call_op.h"
 #include "tapeflow/graph/tracer.h"
 
@@ -65,6 +66,23 @@ void flatten(const Value& v, std::string& key, std::vector<Tensor>& tensors) {
       key += ';';
     }
   }, v.storage());
+}
+
+std::mutex g_contexts_mu;
+std::vector<std::string (*)()>& trace_contexts() {
+  static std::vector<std::string (*)()> contexts;
+  return contexts;
+}
+
+/// The ambient state a trace depends on: the device scope and soft placement (where ops are
+/// placed, and whether a missing device raises), TF32 (matmul precision on GPUs) and what upper
+/// layers registered (Keras's training flag).
+void append_ambient_context(std::string& key) {
+  if (auto scoped = current_scope_device()) key += "@" + scoped->str();
+  key += config::get_soft_device_placement() ? "|s" : "|h";
+  key += config::tensor_float_32_execution_enabled() ? "t" : "f";
+  std::lock_guard lock(g_contexts_mu);
+  for (auto* context : trace_contexts()) key += "|" + context();
 }
 
 /// `v` with its Tensor leaves replaced, in order, by `leaves`.
@@ -138,12 +156,19 @@ std::string str_of(const Value& v) {
 
 }  // namespace
 
+void register_trace_context(std::string (*context)()) {
+  std::lock_guard lock(g_contexts_mu);
+  trace_contexts().push_back(context);
+}
+
 // ---- Concrete functions ----------------------------------------------------------------------
 struct ConcreteFunctionImpl : CallableGraph {
   std::vector<std::string> arg_names;
   std::vector<Value> args;          // the traced call's arguments; Tensor leaves are the placeholders
   std::vector<TensorSpec> specs;    // of the Tensor leaves, in order (-1: None)
   Value outputs;                    // the structure returned; Tensor leaves are graph tensors
+  std::shared_ptr<const Graph> optimized;  // what the plan runs (graph after the passes)
+  std::string context;              // the ambient state it was traced in (append_ambient_context)
 };
 
 namespace {
@@ -152,7 +177,8 @@ std::atomic<int> g_function_uid{1};
 ConcreteFunction make_concrete(const std::string& name, const std::vector<std::string>& arg_names,
                                const Function::Body& body, const std::vector<Value>& args,
                                const std::vector<TensorSpec>& specs, const std::vector<Tensor>& arg_values,
-                               bool allow_variable_creation, bool* created_variables) {
+                               bool allow_variable_creation, bool* created_variables,
+                               const GraphOptimizerOptions& optimizer) {
   auto impl = std::make_shared<ConcreteFunctionImpl>();
   impl->name = name;
   impl->arg_names = arg_names;
@@ -201,7 +227,8 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
   impl->captures = tracer.capture_values();
   next = 0;
   impl->outputs = rebuild(result, returned, next);
-  impl->plan = std::make_unique<ExecutionPlan>(impl->graph, impl->graph->outputs, impl->graph->name());
+  impl->optimized = passes::optimize(*impl->graph, optimizer);
+  impl->plan = std::make_unique<ExecutionPlan>(impl->optimized, impl->optimized->outputs, impl->graph->name());
   return ConcreteFunction(impl);
 }
 }  // namespace
@@ -225,6 +252,7 @@ Value ConcreteFunction::call_flat(const std::vector<Tensor>& tensors) const {
 }
 
 const Graph& ConcreteFunction::graph() const { return *impl_->graph; }
+const Graph& ConcreteFunction::optimized_graph() const { return *impl_->optimized; }
 const Value& ConcreteFunction::output_structure() const { return impl_->outputs; }
 std::shared_ptr<CallableGraph> ConcreteFunction::callable() const { return impl_; }
 
@@ -232,7 +260,8 @@ ConcreteFunction detail::trace_graph(const std::string& name, const Function::Bo
                                      const std::vector<Value>& args, const std::vector<TensorSpec>& specs) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < args.size(); ++i) names.push_back("args_" + std::to_string(i));
-  return make_concrete(name, names, body, args, specs, {}, false, nullptr);
+  return make_concrete(name, names, body, args, specs, {}, false, nullptr,
+                       config::optimizer::get_experimental_options());
 }
 
 std::vector<ArgSpec> ConcreteFunction::structured_input_signature() const {
@@ -324,6 +353,7 @@ struct FunctionState {
   Function::Body body;
   int arity = 0;
   FunctionOptions options;
+  GraphOptimizerOptions optimizer;
   std::vector<std::string> arg_names;
   std::recursive_mutex mu;  // a callable may call its own Function while being traced
   std::vector<ConcreteFunction> concrete;                  // in trace order
@@ -338,6 +368,7 @@ Function::Function(Body body, int arity, FunctionOptions options) : state_(std::
   state_->arg_names = options.arg_names;
   for (int i = static_cast<int>(state_->arg_names.size()); i < arity; ++i)
     state_->arg_names.push_back("args_" + std::to_string(i));
+  state_->optimizer = options.optimizer.value_or(config::optimizer::get_experimental_options());
   state_->options = std::move(options);
 }
 
@@ -361,9 +392,12 @@ ConcreteFunction trace(FunctionState& s, const std::vector<Value>& args, const s
   TF_CHECK_ARG(static_cast<int>(args.size()) == s.arity, "", s.options.name, "() takes ", s.arity,
                " positional arguments but ", args.size(), " were given");
   bool created = false;
-  ConcreteFunction cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, !s.traced, &created);
+  ConcreteFunction cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, !s.traced, &created,
+                                      s.optimizer);
   s.traced = true;
-  if (created) cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, false, nullptr);
+  if (created)
+    cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, false, nullptr, s.optimizer);
+  append_ambient_context(static_cast<ConcreteFunctionImpl&>(*cf.impl()).context);
   ++s.tracing_count;
   s.concrete.push_back(cf);
   return cf;
@@ -407,10 +441,11 @@ std::string incompatible_signature(const std::vector<Value>& args, const std::ve
 Value Function::call(const std::vector<Value>& args) const {
   FunctionState& s = *state_;
   if (config::functions_run_eagerly()) return s.body(args);
-  std::string key;
+  std::string key, context;
   std::vector<Tensor> tensors;
   for (const Value& a : args) flatten(a, key, tensors);
-  if (auto scoped = current_scope_device()) key += "@" + scoped->str();
+  append_ambient_context(context);
+  key += context;
   ConcreteFunction cf;
   {
     std::lock_guard lock(s.mu);
@@ -423,7 +458,9 @@ Value Function::call(const std::vector<Value>& args) const {
       for (std::size_t i = 0; ok && i < args.size(); ++i)
         ok = args[i].is_tensor() && sig[i].is_compatible_with(args[i].tensor());
       TF_CHECK_ARG(ok, "", incompatible_signature(args, sig));
-      cf = s.concrete.empty() ? trace(s, args, sig, tensors) : s.concrete.front();
+      for (const ConcreteFunction& c : s.concrete)
+        if (c.impl()->context == context) { cf = c; break; }
+      if (!cf.impl()) cf = trace(s, args, sig, tensors);
       s.cache.emplace(key, cf);
     } else {
       std::vector<TensorSpec> specs = exact_specs(tensors);
@@ -432,7 +469,7 @@ Value Function::call(const std::vector<Value>& args) const {
       const std::string relaxed = relaxed_key(args);
       ConcreteFunction similar;
       for (const ConcreteFunction& c : s.concrete) {
-        if (relaxed_key(c.impl()->args) != relaxed) continue;
+        if (c.impl()->context != context || relaxed_key(c.impl()->args) != relaxed) continue;
         bool fits = true;
         for (std::size_t i = 0; fits && i < tensors.size(); ++i) {
           TensorSpec want = c.impl()->specs[i];
@@ -475,7 +512,10 @@ ConcreteFunction Function::get_concrete_function_for(std::vector<Value> values,
       for (const Tensor& t : leaves) flat.emplace_back(t.shape(), t.dtype());
     }
   }
+  std::string context;
+  append_ambient_context(context);
   for (const ConcreteFunction& c : s.concrete) {
+    if (c.impl()->context != context) continue;
     if (c.impl()->specs.size() != flat.size() || c.impl()->args.size() != values.size()) continue;
     bool same = true;
     for (std::size_t i = 0; same && i < flat.size(); ++i) {

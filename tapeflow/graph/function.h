@@ -13,6 +13,7 @@
 
 #include "tapeflow/graph/executor.h"
 #include "tapeflow/graph/graph.h"
+#include "tapeflow/graph/optimizer.h"
 #include "tapeflow/graph/value.h"
 
 namespace tapeflow {
@@ -45,6 +46,9 @@ struct FunctionOptions {
   /// lambdas have neither, so they default to "<lambda>" and "args_0", "args_1", ... as in TF.
   std::string name = "<lambda>";
   std::vector<std::string> arg_names = {};
+  /// The graph passes its concrete functions run with; unset: those of
+  /// tf::config::optimizer::set_experimental_options when the Function is created.
+  std::optional<GraphOptimizerOptions> optimizer = std::nullopt;
 };
 
 /// One argument of a concrete function's structured input signature: a TensorSpec for a Tensor
@@ -80,6 +84,8 @@ class ConcreteFunction {
   /// The signature as pretty_printed_concrete_signatures prints it.
   std::string pretty_printed_signature() const;
   const std::shared_ptr<ConcreteFunctionImpl>& impl() const { return impl_; }
+  /// The graph that runs: graph() after the optimizer's passes (TF's Grappler output).
+  const Graph& optimized_graph() const;
   /// The graph, plan, captures and variables a call needs (graph/call_op.h).
   std::shared_ptr<CallableGraph> callable() const;
 
@@ -195,6 +201,10 @@ namespace detail {
 ConcreteFunction trace_graph(const std::string& name, const Function::Body& body, const std::vector<Value>& args,
                              const std::vector<TensorSpec>& specs);
 }  // namespace detail
+
+/// Adds to a call's signature key what ambient state (beyond device scope, soft placement and
+/// TF32) changes a trace, e.g. Keras's training flag; upper layers register it at start-up.
+void register_trace_context(std::string (*context)());
 
 namespace config {
 /// tf.config.run_functions_eagerly: when true, Functions run their callable eagerly (no tracing).

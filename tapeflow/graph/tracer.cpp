@@ -148,6 +148,11 @@ TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, co
   for (const Tensor& t : inputs) n.inputs.push_back(endpoint_of(t));
   if (attrs) n.attrs = std::shared_ptr<const OpAttrs>(attrs->clone());
   n.outputs.assign(specs.begin(), specs.end());
+  // A dimension inference could not relate to the arguments' (Reshape's -1 of a None input)
+  // gets a placeholder of its own too; the executor binds it from the kernel's output.
+  if (op.kernel_allocates_outputs)
+    for (OutputSpec& spec : n.outputs)
+      for (int d = 0; d < spec.shape.rank(); ++d) if (spec.shape[d] == -1) spec.shape[d] = -2 - next_unknown_dim_++;
   n.device = device;
   n.device_requested = current_scope_device().has_value();
   // An op with no outputs exists for its side effect (the fused optimizer updates write their

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tapeflow/core/ops/fused_contraction.h"
 #include "tests/core/test_util.h"
 
 namespace {
@@ -176,6 +177,10 @@ std::map<std::string, Entry> entries() {
   e["MaxPool"] = {{img()}, [](const Inputs& x) { touch(tf::nn::max_pool2d(x[0], 2, 2, "VALID")); }};
   e["AvgPool"] = {{img()}, [](const Inputs& x) { touch(tf::nn::avg_pool2d(x[0], 2, 1, "SAME")); }};
   e["BiasAdd"] = {{img(), f32({2})}, [](const Inputs& x) { touch(tf::nn::bias_add(x[0], x[1])); }};
+  e["_FusedMatMul"] = {{f32({2, 3}), f32({3, 2}), f32({2})},
+                       [](const Inputs& x) { touch(tf::ops::fused_matmul(x[0], x[1], x[2], {}, true)); }};
+  e["_FusedConv2D"] = {{img(), f32({2, 2, 2, 3}), f32({3})},
+                       [](const Inputs& x) { touch(tf::ops::fused_conv2d(x[0], x[1], x[2], {}, true)); }};
   e["FusedBatchNormV3"] = {{img(), tf::ones({2}), tf::zeros({2})}, [](const Inputs& x) {
                              auto r = tf::nn::fused_batch_norm(x[0], x[1], x[2]);
                              touch(r.y);

@@ -112,6 +112,34 @@ TEST(MatMul, IntegerOverflowWrapsAsTf) {
   EXPECT_EQ(tf::matmul(a, b).to_vector<int32_t>(), std::vector<int32_t>{65536});
 }
 
+template <typename T>
+std::vector<T> wrapping_matmul(const std::vector<T>& a, const std::vector<T>& b, int64_t m, int64_t k, int64_t n) {
+  using U = std::make_unsigned_t<T>;
+  std::vector<T> c(static_cast<std::size_t>(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      U sum = 0;
+      for (int64_t kk = 0; kk < k; ++kk)
+        sum += static_cast<U>(a[static_cast<std::size_t>(i * k + kk)]) * static_cast<U>(b[static_cast<std::size_t>(kk * n + j)]);
+      c[static_cast<std::size_t>(i * n + j)] = static_cast<T>(sum);
+    }
+  return c;
+}
+
+TEST(MatMul, SmallIntegerMatricesWrapAtEveryWidth) {
+  // The small-matrix path sums in blocks of columns: every width around the block size, with
+  // values whose products wrap.
+  for (int64_t n : {1, 7, 8, 9, 10, 16, 19}) {
+    SCOPED_TRACE(n);
+    auto a = tf::random::uniform({5, 6}, {.minval = -1 << 30, .maxval = 1 << 30, .dtype = tf::int32, .seed = 1});
+    auto b = tf::random::uniform({6, n}, {.minval = -1 << 30, .maxval = 1 << 30, .dtype = tf::int32, .seed = 2});
+    EXPECT_EQ(tf::matmul(a, b).to_vector<int32_t>(), wrapping_matmul(a.to_vector<int32_t>(), b.to_vector<int32_t>(), 5, 6, n));
+    auto a64 = tf::cast(a, tf::int64), b64 = tf::cast(b, tf::int64) * tf::constant(int64_t{1} << 33);
+    EXPECT_EQ(tf::matmul(a64, b64).to_vector<int64_t>(),
+              wrapping_matmul(a64.to_vector<int64_t>(), b64.to_vector<int64_t>(), 5, 6, n));
+  }
+}
+
 TEST(MatMul, EmptyAndZeroInnerDimension) {
   auto e = tf::matmul(tf::zeros({0, 3}), tf::ones({3, 4}));
   EXPECT_EQ(e.shape(), (tf::Shape{0, 4}));

@@ -193,6 +193,28 @@ struct Scale : K::layers::Layer {
   std::string class_name() const override { return "Scale"; }
 };
 
+// A Function called inside a layer's call: the layers it calls inherit the call's training flag,
+// so the flag is part of the Function's signature (a trace per flag, as Keras's retracing).
+struct DoubleWhenTraining : K::layers::Layer {
+  DoubleWhenTraining() : Layer("double_when_training") {}
+  tf::Tensor call(const tf::Tensor& x, bool training) override { return training ? x * 2.0f : x; }
+};
+struct CallsAFunction : K::layers::Layer {
+  DoubleWhenTraining inner;
+  tf::Function f = tf::function([this](const tf::Tensor& x) { return inner(x); });
+  CallsAFunction() : Layer("calls_a_function") {}
+  tf::Tensor call(const tf::Tensor& x, bool) override { return f(x).tensor(); }
+};
+
+TEST(Layer, AFunctionInsideACallRetracesForTheTrainingFlag) {
+  CallsAFunction layer;
+  auto x = tf::constant({{1.0f, 2.0f}});
+  tf::testing::expect_values(layer(x, true), {1, 2}, {2.0, 4.0});
+  tf::testing::expect_values(layer(x, false), {1, 2}, {1.0, 2.0});
+  tf::testing::expect_values(layer(x, true), {1, 2}, {2.0, 4.0});
+  EXPECT_EQ(layer.f.experimental_get_tracing_count(), 2);
+}
+
 TEST(Layer, CustomLayerBuildsAndSeesTraining) {
   Scale layer;
   auto x = tf::constant({{1.0f, 2.0f}});

@@ -37,7 +37,22 @@ Tensor view_of(const Tensor& x, Shape shape, DimVector strides, int64_t offset) 
 
 void reshape_kernel(KernelContext& ctx) {
   Tensor c = ctx.input(0).contiguous();
-  const Shape& s = ctx.attr<ShapeAttrs>().shape;
+  // The spec, not the attribute: in a graph traced with None dimensions it holds this call's
+  // sizes, with -1 where only the input's size decides (checked here, as TF's kernel does).
+  Shape s = ctx.specs[0].shape;
+  int64_t known = 1;
+  int unknown = -1;
+  for (int d = 0; d < s.rank(); ++d) {
+    if (s[d] < 0) unknown = d;
+    else known *= s[d];
+  }
+  if (unknown >= 0) {
+    TF_CHECK_ARG(known > 0 ? c.size() % known == 0 : c.size() == 0, "Reshape", "Input to reshape is a tensor with ",
+                 c.size(), " values, but the requested shape requires a multiple of ", known);
+    s[unknown] = known > 0 ? c.size() / known : 0;
+  }
+  TF_CHECK_ARG(s.num_elements() == c.size(), "Reshape", "Input to reshape is a tensor with ", c.size(),
+               " values, but the requested shape has ", s.num_elements());
   ctx.outputs.push_back(view_of(c, s, contiguous_strides(s), c.offset()));
 }
 void transpose_kernel(KernelContext& ctx) {
@@ -164,7 +179,19 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   }
   const int64_t n = x.size();
   Shape out = shape;
-  if (unknown >= 0) {
+  if (!x.shape().is_fully_defined()) {
+    // Traced with None dimensions (TF's shape function): -1 of an input with one unknown
+    // dimension and the same known part is that dimension (a flatten keeps the batch); any
+    // other -1 stays unknown. The kernel checks the sizes at run time.
+    if (unknown >= 0) {
+      int64_t known_x = 1, unknown_dim = -1;
+      int unknowns = 0;
+      for (int64_t d : x.shape()) {
+        if (d < 0) { ++unknowns; unknown_dim = d; } else { known_x *= d; }
+      }
+      out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
+    }
+  } else if (unknown >= 0) {
     TF_CHECK_ARG(known > 0 ? n % known == 0 : n == 0, "Reshape", "Input to reshape is a tensor with ", n,
                  " values, but the requested shape requires a multiple of ", known);
     out[unknown] = known > 0 ? n / known : 0;

@@ -20,4 +20,5 @@ void register_pooling_kernels();  // MaxPool, AvgPool and their gradients
 void register_batch_norm_kernels();  // FusedBatchNormV3, FusedBatchNormGradV3
 void register_bias_add_kernels();  // BiasAdd, BiasAddGrad
 void register_training_kernels();  // the fused optimizer updates (_FusedApplyAdam, ...)
+void register_fused_contraction_kernels();  // _FusedMatMul, _FusedConv2D (made by the graph remapper)
 }  // namespace tapeflow::kernels::cpu

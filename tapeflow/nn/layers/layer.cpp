@@ -4,6 +4,7 @@
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/unary.h"
+#include "tapeflow/graph/function.h"
 
 namespace tapeflow::keras::layers {
 
@@ -24,6 +25,10 @@ thread_local std::optional<bool> t_training;
 thread_local int t_depth = 0;
 // The layer whose call is running on this thread: a layer called inside it must be tracked by it.
 thread_local const Layer* t_caller = nullptr;
+
+// A Function called inside a layer's call traces its nested layers with this training flag, so
+// the flag belongs to the Function's cache key.
+std::string training_trace_context() { return t_training ? (*t_training ? "training" : "inference") : ""; }
 
 // Keras tracks a layer assigned to a model's attribute automatically; C++ cannot see a plain
 // member, so an untracked layer with weights would silently stay out of trainable_variables()
@@ -62,6 +67,8 @@ void check_tracked_by(const Layer& caller, const Layer& callee) {
 Layer::Layer(const std::string& default_name, LayerOptions options)
     : Module(options.name.empty() ? default_name : options.name, {.unique = options.name.empty()}) {
   extension() = std::make_shared<State>();
+  static const bool context_registered = (register_trace_context(&training_trace_context), true);
+  (void)context_registered;
   set_trainable(options.trainable);
 }
 

@@ -1,0 +1,221 @@
+// The graph optimizer's passes on before/after graphs: each pass rewrites what it should, leaves
+// what it must not touch, can be switched off, and never changes a Function's values.
+#include <gtest/gtest.h>
+
+#include "tapeflow/tapeflow.h"
+
+namespace {
+
+int count_ops(const tf::Graph& g, const std::string& op) {
+  int n = 0;
+  for (const tf::Node& node : g.nodes()) n += node.op == op;
+  return n;
+}
+
+tf::GraphOptimizerOptions all_off() {
+  return {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = false,
+          .remapping = false};
+}
+
+template <typename F>
+tf::ConcreteFunction traced(F fn, tf::GraphOptimizerOptions options, const tf::Tensor& x) {
+  auto f = tf::function(fn, {.optimizer = options});
+  return f.get_concrete_function(tf::TensorSpec(x.shape(), x.dtype()));
+}
+
+TEST(GraphOptimizer, ConstantFoldingEvaluatesConstantSubgraphsOnce) {
+  auto fn = [](const tf::Tensor& x) { return x * (tf::constant(2.0f) + tf::exp(tf::constant(0.0f))); };
+  auto x = tf::constant({1.0f, -2.0f, 4.0f});
+  auto off = traced(fn, all_off(), x);
+  auto on = traced(fn, {.constant_folding = true, .common_subexpression_elimination = false,
+                        .arithmetic_optimization = false}, x);
+  EXPECT_EQ(count_ops(on.graph(), "AddV2"), 1);  // the traced graph is kept as traced
+  EXPECT_EQ(count_ops(off.optimized_graph(), "AddV2"), 1);
+  EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 1);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "AddV2"), 0);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "Exp"), 0);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "Mul"), 1);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "Const"), 1);  // 3.0, the inputs pruned
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), (std::vector<float>{3.0f, -6.0f, 12.0f}));
+  EXPECT_EQ(off(x).tensor().to_vector<float>(), (std::vector<float>{3.0f, -6.0f, 12.0f}));
+}
+
+TEST(GraphOptimizer, ConstantFoldingLeavesAFailingOpToRunTime) {
+  // Folding must not raise at trace time: the error comes from the call, naming the node.
+  auto f = tf::function([](const tf::Tensor& x) {
+    return x + tf::cast(tf::gather(tf::constant({1, 2}), tf::constant({5})), tf::float32);
+  });
+  EXPECT_THROW(f(tf::constant({1.0f})), tf::errors::InvalidArgumentError);
+}
+
+TEST(GraphOptimizer, ConstantFoldingKeepsRandomOpsRandom) {
+  auto f = tf::function([](const tf::Tensor& x) { return x + tf::random::uniform({3}, {.seed = 7}); });
+  auto x = tf::zeros({3});
+  auto a = f(x).tensor().to_vector<float>();
+  auto b = f(x).tensor().to_vector<float>();
+  EXPECT_NE(a, b);
+  auto cf = f.get_concrete_function(tf::TensorSpec({3}, tf::float32));
+  EXPECT_EQ(count_ops(cf.optimized_graph(), "Const"), 0);
+}
+
+TEST(GraphOptimizer, CommonSubexpressionsAreComputedOnce) {
+  auto fn = [](const tf::Tensor& x) { return tf::exp(x) * tf::exp(x) + tf::matmul(x, x) - tf::matmul(x, x, false, true); };
+  auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
+  auto off = traced(fn, all_off(), x);
+  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = true,
+                        .arithmetic_optimization = false}, x);
+  EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 2);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "Exp"), 1);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 2);  // different transpose_b: not the same
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
+  EXPECT_EQ(off(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
+}
+
+TEST(GraphOptimizer, CommonSubexpressionEliminationKeepsStatefulOps) {
+  tf::Variable v(tf::constant(1.0f));
+  auto f = tf::function([&](const tf::Tensor& x) {
+    v.assign_add(x);
+    v.assign_add(x);
+    return v.read_value();
+  });
+  EXPECT_FLOAT_EQ(f(tf::constant(2.0f)).tensor().item<float>(), 5.0f);
+  EXPECT_FLOAT_EQ(v.read_value().item<float>(), 5.0f);
+}
+
+TEST(GraphOptimizer, ArithmeticSimplificationRemovesIdentities) {
+  auto fn = [](const tf::Tensor& x) { return tf::negative(tf::negative(x * 1.0f + 0.0f)) / 1.0f - 0.0f; };
+  auto x = tf::constant({1.5f, -2.0f});
+  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = false,
+                        .arithmetic_optimization = true}, x);
+  for (const char* op : {"Mul", "AddV2", "Neg", "RealDiv", "Sub"}) {
+    EXPECT_EQ(count_ops(on.graph(), op), op == std::string("Neg") ? 2 : 1) << op;
+    EXPECT_EQ(count_ops(on.optimized_graph(), op), 0) << op;
+  }
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), x.to_vector<float>());
+}
+
+TEST(GraphOptimizer, ArithmeticSimplificationKeepsBroadcastsAndOtherConstants) {
+  // x (3,) * ones (2, 3) broadcasts: the Mul changes the shape and stays; x * 2 stays.
+  auto fn = [](const tf::Tensor& x) { return x * tf::ones({2, 3}) + x * 2.0f; };
+  auto x = tf::constant({1.0f, 2.0f, 3.0f});
+  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = false,
+                        .arithmetic_optimization = true}, x);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "Mul"), 2);
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
+}
+
+TEST(GraphOptimizer, GlobalOptionsApplyToFunctionsCreatedAfterwards) {
+  auto fn = [](const tf::Tensor& x) { return x * (tf::constant(1.0f) + tf::constant(1.0f)); };
+  auto x = tf::constant({1.0f});
+  const auto saved = tf::config::optimizer::get_experimental_options();
+  tf::config::optimizer::set_experimental_options(all_off());
+  auto f = tf::function(fn);
+  tf::config::optimizer::set_experimental_options(saved);
+  auto g = tf::function(fn);
+  EXPECT_EQ(count_ops(f.get_concrete_function(tf::TensorSpec({1}, tf::float32)).optimized_graph(), "AddV2"), 1);
+  EXPECT_EQ(count_ops(g.get_concrete_function(tf::TensorSpec({1}, tf::float32)).optimized_graph(), "AddV2"), 0);
+}
+
+TEST(GraphOptimizer, NestedFunctionsAreOptimizedWithoutLeakingIntoTheOuterTrace) {
+  auto inner = tf::function([](const tf::Tensor& x) { return x * (tf::constant(2.0f) * tf::constant(3.0f)); });
+  auto outer = tf::function([&](const tf::Tensor& x) { return inner(x).tensor() + 1.0f; });
+  EXPECT_EQ(outer(tf::constant({1.0f, 2.0f})).tensor().to_vector<float>(), (std::vector<float>{7.0f, 13.0f}));
+  auto cf = outer.get_concrete_function(tf::TensorSpec({2}, tf::float32));
+  EXPECT_EQ(count_ops(cf.graph(), "Mul"), 0);  // the inner Function is one call node
+}
+
+tf::GraphOptimizerOptions only_remapping() {
+  tf::GraphOptimizerOptions o = all_off();
+  o.remapping = true;
+  return o;
+}
+
+TEST(GraphOptimizer, RemappingFusesMatMulBiasAddRelu) {
+  auto w = tf::constant({{1.0f, -2.0f}, {0.5f, 1.0f}, {-1.0f, 0.25f}});
+  auto b = tf::constant({0.5f, -0.5f});
+  auto fn = [&](const tf::Tensor& x) { return tf::nn::relu(tf::nn::bias_add(tf::matmul(x, w), b)); };
+  auto x = tf::constant({{1.0f, 2.0f, 3.0f}, {-1.0f, 0.5f, 2.0f}});
+  auto cf = traced(fn, only_remapping(), x);
+  EXPECT_EQ(count_ops(cf.optimized_graph(), "_FusedMatMul"), 1);
+  for (const char* op : {"MatMul", "BiasAdd", "Relu"}) {
+    EXPECT_EQ(count_ops(cf.graph(), op), 1) << op;
+    EXPECT_EQ(count_ops(cf.optimized_graph(), op), 0) << op;
+  }
+  // relu([[-1, 0.75], [-2.75, 3]] + b)
+  EXPECT_EQ(cf(x).tensor().to_vector<float>(), (std::vector<float>{0.0f, 0.25f, 0.0f, 2.5f}));
+  EXPECT_EQ(cf(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
+}
+
+TEST(GraphOptimizer, RemappingFusesMatMulAddV2AndConv2DBiasAdd) {
+  auto w = tf::constant({{1.0f, -2.0f}, {0.5f, 1.0f}});
+  auto b = tf::constant({0.5f, -0.5f});
+  auto dense = [&](const tf::Tensor& x) { return b + tf::matmul(x, w); };
+  auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
+  auto cf = traced(dense, only_remapping(), x);
+  EXPECT_EQ(count_ops(cf.optimized_graph(), "_FusedMatMul"), 1);
+  EXPECT_EQ(cf(x).tensor().to_vector<float>(), dense(x).to_vector<float>());
+
+  auto f = tf::ones({2, 2, 1, 3});
+  auto conv = [&](const tf::Tensor& img) { return tf::nn::bias_add(tf::nn::conv2d(img, f, 1, "VALID"), tf::constant({1.0f, 0.0f, -100.0f})); };
+  auto img = tf::reshape(tf::range(0.0f, 9.0f), {1, 3, 3, 1});
+  auto cc = traced(conv, only_remapping(), img);
+  EXPECT_EQ(count_ops(cc.optimized_graph(), "_FusedConv2D"), 1);
+  EXPECT_EQ(count_ops(cc.optimized_graph(), "Conv2D"), 0);
+  EXPECT_EQ(cc(img).tensor().to_vector<float>(), conv(img).to_vector<float>());
+}
+
+TEST(GraphOptimizer, RemappingLeavesSharedAndBroadcastContractions) {
+  auto w = tf::constant({{1.0f, -2.0f}, {0.5f, 1.0f}});
+  // The MatMul's value is used twice: fusing would compute it twice.
+  auto shared = [&](const tf::Tensor& x) {
+    auto m = tf::matmul(x, w);
+    return tf::nn::bias_add(m, tf::constant({1.0f, 2.0f})) * m;
+  };
+  // A (2, 2) addend is not a bias.
+  auto full = [&](const tf::Tensor& x) { return tf::matmul(x, w) + x; };
+  // int32 has no fused kernel.
+  auto ints = [](const tf::Tensor& x) { return tf::matmul(x, x) + tf::constant({1, 2}); };
+  auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
+  auto xi = tf::constant({{1, 2}, {3, 4}});
+  for (const auto& cf : {traced(shared, only_remapping(), x), traced(full, only_remapping(), x), traced(ints, only_remapping(), xi)}) {
+    EXPECT_EQ(count_ops(cf.optimized_graph(), "_FusedMatMul"), 0);
+    EXPECT_EQ(count_ops(cf.optimized_graph(), "MatMul"), 1);
+  }
+}
+
+TEST(FunctionCacheKey, SoftPlacementAndTf32ChangeTheTrace) {
+  auto f = tf::function([](const tf::Tensor& x) { return x + 1.0f; });
+  auto x = tf::constant({1.0f});
+  f(x);
+  f(x);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  tf::config::set_soft_device_placement(false);
+  f(x);
+  tf::config::set_soft_device_placement(true);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+  tf::config::enable_tensor_float_32_execution(false);
+  f(x);
+  tf::config::enable_tensor_float_32_execution(true);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 3);
+  f(x);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 3);
+}
+
+std::string g_test_context;  // stands in for Keras's training flag (registered by nn's Layer)
+std::string test_context() { return g_test_context; }
+
+TEST(FunctionCacheKey, RegisteredContextsChangeTheTrace) {
+  static const bool registered = (tf::register_trace_context(&test_context), true);
+  (void)registered;
+  auto f = tf::function([](const tf::Tensor& x) { return x * 2.0f; });
+  auto x = tf::constant({1.0f});
+  f(x);
+  g_test_context = "training";
+  f(x);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+  g_test_context = "";
+  EXPECT_FLOAT_EQ(f(x).tensor().item<float>(), 2.0f);
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+}
+
+}  // namespace
