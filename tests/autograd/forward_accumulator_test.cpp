@@ -3,6 +3,8 @@
 // (Hessian-vector products of an MLP loss against finite differences of its gradients),
 // forward-mode jacobian/batch_jacobian, and Functions seen as one op. Every op's JVP is checked
 // by check_gradients (gradient_check.h) in each GRADIENT_CHECK_TEST.
+#include <gtest/gtest-spi.h>
+
 #include <cmath>
 
 #include "tests/autograd/fixtures/forward_accumulator_fixtures.h"
@@ -28,9 +30,9 @@ TEST(ForwardAccumulator, IssueExampleGivesTFsValue) {
 }
 
 TEST(ForwardAccumulator, UnconnectedStoppedAndIntegerGiveNone) {
-  auto x = tf::constant({1.0, 2.0});
-  auto c = tf::constant({3.0, 4.0});
-  tf::autodiff::ForwardAccumulator acc({x}, {tf::constant({1.0, 1.0})});
+  auto x = tf::constant({1.0, 2.0}, tf::float64);
+  auto c = tf::constant({3.0, 4.0}, tf::float64);
+  tf::autodiff::ForwardAccumulator acc({x}, {tf::constant({1.0, 1.0}, tf::float64)});
   auto y = c * c;
   auto i = tf::argmax(x * x, 0);
   acc.stop();
@@ -49,7 +51,7 @@ TEST(ForwardAccumulator, BadArgumentsRaiseTFsErrors) {
   auto x = tf::constant({1.0f, 2.0f});
   using Acc = tf::autodiff::ForwardAccumulator;
   EXPECT_THROW(Acc({x, x + 1.0f}, {x}), tf::errors::InvalidArgumentError);                        // structure
-  EXPECT_THROW(Acc({x}, {tf::constant({1.0, 2.0})}), tf::errors::InvalidArgumentError);          // dtype
+  EXPECT_THROW(Acc({x}, {tf::constant({1.0, 2.0}, tf::float64)}), tf::errors::InvalidArgumentError);  // dtype
   EXPECT_THROW(Acc({x}, {tf::constant({1.0f, 2.0f, 3.0f})}), tf::errors::InvalidArgumentError);  // shape
   EXPECT_THROW(Acc({x, x}, {x, x}), tf::errors::InvalidArgumentError);                           // twice
   Acc acc({x}, {x});
@@ -259,6 +261,31 @@ TEST(ForwardAccumulator, ExplicitJvpRulesCoverTheHotOpsAndAreGradientChecked) {
   for (const char* hot : {"AddV2", "Sub", "Mul", "RealDiv", "MatMul", "BatchMatMulV2", "Exp", "Log", "Tanh", "Sigmoid",
                           "Relu", "Sin", "Cos", "Square", "Sqrt", "Neg"})
     EXPECT_TRUE(explicit_rules.count(hot)) << hot << " should have an explicit JVP rule";
+}
+
+// The checker's forward-mode half catches a wrong JVP rule (Sin's, swapped for twice the truth).
+tf::autograd::OutputTangents doubled_sin_jvp(const tf::autograd::JvpContext& c) {
+  return {c.tangent(0) * tf::cos(c.input(0)) * 2.0};
+}
+TEST(ForwardAccumulator, CheckerCatchesAWrongJvpRule) {
+  tf::OpDef* sin = tf::find_op("Sin");
+  ASSERT_NE(sin, nullptr);
+  tf::autograd::JvpFn right = tf::autograd::jvp_function(*sin);
+  ASSERT_NE(right, nullptr);
+  tf::autograd::register_jvp(*sin, doubled_sin_jvp);
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    tf::testing::check_gradients([](const std::vector<tf::Tensor>& v) { return tf::sin(v[0]); },
+                                 {uniform({3}, -1, 1, 1)});
+  }
+  tf::autograd::register_jvp(*sin, right);
+  // Each of the 3 JVP elements against central differences, and <w, J t> against <Jᵀw, t>.
+  ASSERT_EQ(failures.size(), 4);
+  for (int i = 0; i < 3; ++i) EXPECT_NE(std::string(failures.GetTestPartResult(i).message()).find("JVP element"), std::string::npos);
+  EXPECT_NE(std::string(failures.GetTestPartResult(3).message()).find("reverse mode"), std::string::npos);
+  tf::testing::check_gradients([](const std::vector<tf::Tensor>& v) { return tf::sin(v[0]); }, {uniform({3}, -1, 1, 1)});
 }
 
 }  // namespace
