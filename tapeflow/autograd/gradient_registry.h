@@ -103,6 +103,10 @@ JvpFn jvp_function(const OpDef& op);
 /// The source file of `op`'s explicit JVP rule, or nullptr.
 const char* jvp_defined_in(const OpDef& op);
 
+/// The JVP of an op that is linear in its inputs, all floating (Sum, Mean, BiasAdd): the op
+/// itself applied to the tangents (zeros for an input without one), with the same attributes.
+OutputTangents linear_jvp(const JvpContext& c);
+
 /// The JVP of an elementwise op of one input whose gradient rule is `Grad`: its Jacobian is
 /// diagonal, so J t is the gradient rule applied to t.
 template <GradFn Grad>

@@ -259,7 +259,7 @@ TEST(ForwardAccumulator, ExplicitJvpRulesCoverTheHotOpsAndAreGradientChecked) {
       EXPECT_TRUE(checked.count(op->name)) << op->name << " has a JVP rule but no GRADIENT_CHECK_TEST checks it";
     }
   for (const char* hot : {"AddV2", "Sub", "Mul", "RealDiv", "MatMul", "BatchMatMulV2", "Exp", "Log", "Tanh", "Sigmoid",
-                          "Relu", "Sin", "Cos", "Square", "Sqrt", "Neg"})
+                          "Relu", "Sin", "Cos", "Square", "Sqrt", "Neg", "Sum", "Mean", "BiasAdd"})
     EXPECT_TRUE(explicit_rules.count(hot)) << hot << " should have an explicit JVP rule";
 }
 
