@@ -189,7 +189,7 @@ TEST(ForwardAccumulator, ForwardModeJacobianEqualsReverseMode) {
     tape.watch(x);
     auto y = f(x);
     tape.stop();
-    fwd = *tape.jacobian(y, x, tf::JacobianOptions{.forward_mode = true});
+    fwd = *tape.jacobian(y, x, {.forward_mode = true});  // the spelling README shows
   }
   {
     tf::GradientTape tape;
