@@ -1,6 +1,7 @@
 // The umbrella header: everything a Tapeflow user needs, and `namespace tf = tapeflow;`.
 #pragma once
 #include "tapeflow/autograd/custom_gradient.h"
+#include "tapeflow/autograd/forward_accumulator.h"
 #include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/config.h"
 #include "tapeflow/core/device.h"

@@ -1,5 +1,7 @@
 #include "tapeflow/autograd/gradient_registry.h"
 
+#include <unordered_map>
+
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/reduction.h"
 
@@ -21,6 +23,40 @@ void register_not_differentiable(OpDef& op, std::source_location where) {
 }
 bool is_not_differentiable(const OpDef& op) {
   return op.gradient == reinterpret_cast<const void*>(&not_differentiable_marker);
+}
+
+namespace {
+struct JvpEntry {
+  JvpFn fn;
+  const char* defined_in;
+};
+// Filled by the registration functions at start-up (ensure_initialized), read-only afterwards.
+std::unordered_map<const OpDef*, JvpEntry>& jvp_rules() {
+  static std::unordered_map<const OpDef*, JvpEntry> rules;
+  return rules;
+}
+}  // namespace
+
+void register_jvp(OpDef& op, JvpFn fn, std::source_location where) {
+  jvp_rules()[&op] = JvpEntry{fn, where.file_name()};
+}
+JvpFn jvp_function(const OpDef& op) {
+  auto it = jvp_rules().find(&op);
+  return it == jvp_rules().end() ? nullptr : it->second.fn;
+}
+const char* jvp_defined_in(const OpDef& op) {
+  auto it = jvp_rules().find(&op);
+  return it == jvp_rules().end() ? nullptr : it->second.defined_in;
+}
+
+OutputTangents linear_jvp(const JvpContext& c) {
+  TensorList args;
+  for (std::size_t k = 0; k < c.inputs.size(); ++k) args.push_back(c.has_tangent(k) ? c.tangent(k) : zeros_like(c.input(k)));
+  util::SmallVector<OutputSpec, 2> specs;
+  for (const Tensor& y : c.outputs) specs.push_back({y.shape(), y.dtype()});
+  TensorList out = dispatch(c.op, std::span<const Tensor>(args.data(), args.size()), c.attrs,
+                            std::span<const OutputSpec>(specs.data(), specs.size()));
+  return OutputTangents(out.begin(), out.end());
 }
 
 Tensor GradContext::zeros_for(const Tensor& output) { return zeros_like(output); }

@@ -71,6 +71,52 @@ bool is_not_differentiable(const OpDef& op);
 /// The rule of `op`, nullptr for not-differentiable ops; throws LookupError when none is registered.
 GradFn gradient_function(const OpDef& op);
 
+// ---- forward mode (tf.autodiff.ForwardAccumulator) ----------------------------------------
+/// What a JVP rule sees: the forward call and the tangents of its inputs.
+struct JvpContext {
+  const OpDef& op;
+  std::span<const Tensor> inputs;
+  std::span<const Tensor> outputs;
+  const OpAttrs* attrs;
+  /// d(input i) along the accumulator's direction; undefined where input i has none (zero).
+  std::span<const Tensor> tangents;
+
+  const Tensor& input(std::size_t i) const { return inputs[i]; }
+  const Tensor& output(std::size_t i) const { return outputs[i]; }
+  bool has_tangent(std::size_t i) const { return i < tangents.size() && tangents[i].defined(); }
+  const Tensor& tangent(std::size_t i) const { return tangents[i]; }
+  template <typename A>
+  const A& attr() const { return static_cast<const A&>(*attrs); }
+};
+/// The tangent of each output (std::nullopt: none, e.g. integer outputs).
+using OutputTangents = util::SmallVector<std::optional<Tensor>, 2>;
+using JvpFn = OutputTangents (*)(const JvpContext& ctx);
+
+/// Registers an explicit JVP rule for `op` (the hot elementwise ops, matmul). Ops without one
+/// get their JVP from the gradient rule (TF's double-VJP construction, forward_accumulator.cpp).
+/// Note [JVP rules read what the gradient rule reads]: tape.jacobian's forward mode replays a
+/// tape, which keeps only the values named by the gradient rule's ReadsValues; a JVP rule must
+/// read no other input or output value.
+void register_jvp(OpDef& op, JvpFn fn, std::source_location where = std::source_location::current());
+/// The explicit JVP rule of `op`, or nullptr (then it is derived from the gradient rule).
+JvpFn jvp_function(const OpDef& op);
+/// The source file of `op`'s explicit JVP rule, or nullptr.
+const char* jvp_defined_in(const OpDef& op);
+
+/// The JVP of an op that is linear in its inputs, all floating (Sum, Mean, BiasAdd): the op
+/// itself applied to the tangents (zeros for an input without one), with the same attributes.
+OutputTangents linear_jvp(const JvpContext& c);
+
+/// The JVP of an elementwise op of one input whose gradient rule is `Grad`: its Jacobian is
+/// diagonal, so J t is the gradient rule applied to t.
+template <GradFn Grad>
+OutputTangents elementwise_jvp(const JvpContext& c) {
+  Tensor t = c.tangent(0);
+  GradContext g{c.op, c.inputs, c.outputs, c.attrs, std::span<Tensor>(&t, 1), ~uint64_t{0}, 1u};
+  InputGrads r = Grad(g);
+  return {r.empty() ? std::nullopt : r[0]};
+}
+
 /// d(loss)/d(x) where x was broadcast to `grad`'s shape: sums over the broadcast axes and
 /// reshapes back to `shape`.
 Tensor unbroadcast(const Tensor& grad, const Shape& shape);

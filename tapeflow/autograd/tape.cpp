@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "tapeflow/autograd/forward_accumulator.h"
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
@@ -61,9 +62,11 @@ void tape_hook(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* a
   // A tape's gradient pass may record into an outer tape, never start or stop one: iterate a copy anyway.
   const std::vector<GradientTape*> tapes = t_recording_tapes;
   for (GradientTape* tape : tapes) tape->record(op, inputs, attrs, outputs);
+  // Accumulators after tapes: an accumulator's JVP ops are then recorded after the op itself.
+  if (autograd::detail::recording_accumulators() > 0) autograd::detail::record_on_accumulators(op, inputs, attrs, outputs);
 }
 
-void sync_depth() { tape_hook_depth() = static_cast<int>(t_recording_tapes.size()); }
+void sync_depth() { autograd::detail::sync_hook_depth(); }
 
 /// TF's backprop_util.IsTrainable: only floating tensors carry gradients.
 bool differentiable_dtype(DType dt) { return is_floating(dt); }
@@ -72,7 +75,9 @@ const VariableImpl* variable_of(const Tensor& t) { return t.unsafe_impl()->varia
 }  // namespace
 
 namespace autograd {
-PauseAllTapes::PauseAllTapes() : paused_(t_recording_tapes) {
+PauseAllTapes::PauseAllTapes(uint64_t created_from) {
+  for (GradientTape* tape : t_recording_tapes)
+    if (tape->nesting_id() >= created_from) paused_.push_back(tape);
   for (GradientTape* tape : paused_) tape->stop();
 }
 PauseAllTapes::~PauseAllTapes() {
@@ -438,6 +443,116 @@ OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source
   return reshape(stack(cols, 1), out_shape);
 }
 
+// ---- forward-mode Jacobians: the recorded ops replayed forwards, one pass per source element --
+
+util::SmallVector<uint64_t, 2> GradientTape::ids_of(const Source& source) const {
+  util::SmallVector<uint64_t, 2> ids;
+  if (!source.is_variable()) {
+    if (tracked_.contains(source.tensor().id())) ids.push_back(source.tensor().id());
+  } else if (const auto* reads = var_reads_.find(source.variable().id())) {
+    ids = *reads;
+  }
+  return ids;
+}
+
+std::optional<Tensor> GradientTape::forward_pass(const Tensor& target, const Source& source, const Tensor& tangent) {
+  autograd::IdMap<Tensor> tangents;
+  for (uint64_t id : ids_of(source)) *tangents.try_emplace(id).first = tangent;
+  const std::size_t recorded = entries_->size();  // a recording persistent tape appends the replay's ops
+  TensorList in_tangents;
+  for (std::size_t n = 0; n < recorded; ++n) {
+    const Entry& e = (*entries_)[n];
+    in_tangents.clear();
+    in_tangents.resize(e.inputs.size());
+    bool any = false;
+    for (std::size_t k = 0; k < e.inputs.size(); ++k) {
+      if (!differentiable_dtype(e.inputs[k].dtype())) continue;
+      if (const Tensor* t = tangents.find(e.inputs[k].id())) {
+        in_tangents[k] = *t;
+        any = true;
+      }
+    }
+    if (!any) continue;
+    // Nothing is paused: the replay is this tape's gradient computation, which outer tapes record.
+    autograd::OutputTangents out = autograd::detail::compute_jvp(
+        *e.op, std::span<const Tensor>(e.inputs.data(), e.inputs.size()), e.attrs.get(),
+        std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
+        std::span<const Tensor>(in_tangents.data(), in_tangents.size()), ~uint64_t{0});
+    for (std::size_t k = 0; k < e.outputs.size() && k < out.size(); ++k)
+      if (out[k]) *tangents.try_emplace(e.outputs[k].id()).first = std::move(*out[k]);
+  }
+  const Tensor* t = tangents.find(target.id());
+  return t ? std::optional<Tensor>(*t) : std::nullopt;
+}
+
+OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source, const JacobianOptions& options) {
+  if (!options.forward_mode) return jacobian(target, source, options.unconnected_gradients);
+  begin_use("jacobian");
+  struct Release {
+    GradientTape* tape;
+    ~Release() { tape->end_use(); }
+  } release{this};
+  const int64_t n = source.shape().num_elements();
+  std::vector<Tensor> columns;
+  bool connected = false;
+  for (int64_t j = 0; j < n; ++j) {
+    Tensor seed;
+    {
+      DeviceScope on(source.device());
+      seed = reshape(one_hot(scalar_tensor(j, DType::kInt64), n, 1, 0, -1, source.dtype()), source.shape());
+    }
+    std::optional<Tensor> t = forward_pass(target, source, seed);
+    if (t) connected = true;
+    DeviceScope on(target.device());
+    columns.push_back(t ? *t : zeros(target.shape(), target.dtype()));
+  }
+  if (!connected && options.unconnected_gradients == UnconnectedGradients::None)
+    return OptionalGradient::none("the target does not depend on the source");
+  Shape out_shape = target.shape();
+  const Shape source_shape = source.shape();
+  for (int64_t d : source_shape.dims()) out_shape.push_back(d);
+  DeviceScope on(target.device());
+  if (columns.empty()) return zeros(out_shape, target.dtype());
+  return reshape(stack(columns, target.ndim()), out_shape);
+}
+
+OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source& source,
+                                              const JacobianOptions& options) {
+  if (!options.forward_mode) return batch_jacobian(target, source, options.unconnected_gradients);
+  TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
+               "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
+               ") and source shape (", source.shape().to_string(), ") to match.");
+  begin_use("batch_jacobian");
+  struct Release {
+    GradientTape* tape;
+    ~Release() { tape->end_use(); }
+  } release{this};
+  const int64_t batch = target.shape()[0];
+  const int64_t source_row = batch == 0 ? 0 : source.shape().num_elements() / batch;
+  const int64_t target_row = batch == 0 ? 0 : target.size() / batch;
+  std::vector<Tensor> columns;
+  bool connected = false;
+  for (int64_t j = 0; j < source_row; ++j) {
+    Tensor seed;
+    {
+      DeviceScope on(source.device());
+      Tensor row = one_hot(scalar_tensor(j, DType::kInt64), source_row, 1, 0, -1, source.dtype());
+      seed = reshape(broadcast_to(row, Shape{batch, source_row}), source.shape());
+    }
+    std::optional<Tensor> t = forward_pass(target, source, seed);
+    if (t) connected = true;
+    DeviceScope on(target.device());
+    columns.push_back(t ? reshape(*t, Shape{batch, target_row}) : zeros(Shape{batch, target_row}, target.dtype()));
+  }
+  if (!connected && options.unconnected_gradients == UnconnectedGradients::None)
+    return OptionalGradient::none("the target does not depend on the source");
+  Shape out_shape = target.shape();
+  for (int i = 1; i < source.shape().rank(); ++i) out_shape.push_back(source.shape()[i]);
+  DeviceScope on(target.device());
+  if (columns.empty()) return zeros(out_shape, target.dtype());
+  return reshape(stack(columns, 2), out_shape);
+}
+
 const Tensor& OptionalGradient::checked() const {
   if (value_) [[likely]] return *value_;
   TF_THROW(FailedPreconditionError, "GradientTape.gradient", "the gradient is None: ",
@@ -447,6 +562,7 @@ const Tensor& OptionalGradient::checked() const {
 
 namespace autograd::detail {
 void install_tape_hook() { set_tape_hook(tape_hook); }
+void sync_hook_depth() { tape_hook_depth() = static_cast<int>(t_recording_tapes.size()) + recording_accumulators(); }
 }  // namespace autograd::detail
 
 }  // namespace tapeflow

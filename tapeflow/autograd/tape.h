@@ -27,6 +27,14 @@ struct GradientTapeOptions {
   bool watch_accessed_variables = true;
 };
 
+/// tape.jacobian / batch_jacobian's options. forward_mode replays the tape forwards once per
+/// source element (JVPs) instead of backwards once per target element: faster when the target
+/// has more elements than the source.
+struct JacobianOptions {
+  UnconnectedGradients unconnected_gradients = UnconnectedGradients::None;
+  bool forward_mode = false;
+};
+
 struct GradientOptions {
   /// Gradients of the targets (one per target; default ones_like(target)).
   std::vector<Tensor> output_gradients = {};
@@ -109,12 +117,18 @@ class GradientTape {
   /// d(target[i...])/d(source[j...]): shape target.shape + source.shape.
   OptionalGradient jacobian(const Tensor& target, const Source& source,
                                  UnconnectedGradients unconnected = UnconnectedGradients::None);
+  /// `tape.jacobian(y, x, {.forward_mode = true})`: the same Jacobian from forward-mode passes.
+  OptionalGradient jacobian(const Tensor& target, const Source& source, const JacobianOptions& options);
   /// For target (B, ...) and source (B, ...) whose rows are independent: (B, target[1:], source[1:]).
   OptionalGradient batch_jacobian(const Tensor& target, const Source& source,
                                        UnconnectedGradients unconnected = UnconnectedGradients::None);
+  OptionalGradient batch_jacobian(const Tensor& target, const Source& source, const JacobianOptions& options);
 
   /// Called by the op door for every executed op while this tape records (internal).
   void record(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs, std::span<const Tensor> outputs);
+
+  /// When the tape was created, on the tensor-id clock (Note [Nesting tapes and accumulators]).
+  uint64_t nesting_id() const { return first_id_; }
 
   struct Entry;
   class EntryLog;
@@ -124,6 +138,11 @@ class GradientTape {
                                                               const std::vector<std::pair<std::string, Source>>& sources,
                                                               const GradientOptions& options);
   bool is_tracked(const Tensor& t) const;
+  /// The tangent of `target` when the recorded ops are replayed forwards from `tangent` at
+  /// `source` (std::nullopt: unconnected).
+  std::optional<Tensor> forward_pass(const Tensor& target, const Source& source, const Tensor& tangent);
+  /// The ids that stand for `source` on this tape (a watched tensor, a variable's reads).
+  util::SmallVector<uint64_t, 2> ids_of(const Source& source) const;
   /// The reverse pass. `release` frees the recording afterwards (a non-persistent tape's last use).
   GradientList compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                              const std::vector<Tensor>& output_gradients,
@@ -152,10 +171,11 @@ Tensor stop_gradient(const Tensor& x);
 
 namespace autograd {
 /// Pauses every tape recording on this thread for its lifetime (TF's stop_recording on all
-/// tapes); custom_gradient runs the forward function under it.
+/// tapes); custom_gradient runs the forward function under it. With `created_from`, only the
+/// tapes whose nesting_id() is at least that (a ForwardAccumulator computing its JVPs).
 class PauseAllTapes {
  public:
-  PauseAllTapes();
+  explicit PauseAllTapes(uint64_t created_from = 0);
   ~PauseAllTapes();
   PauseAllTapes(const PauseAllTapes&) = delete;
   PauseAllTapes& operator=(const PauseAllTapes&) = delete;
@@ -163,6 +183,11 @@ class PauseAllTapes {
  private:
   std::vector<GradientTape*> paused_;
 };
+
+namespace detail {
+/// Sets the op door's hook depth from the recording tapes and accumulators of this thread.
+void sync_hook_depth();
+}  // namespace detail
 
 /// Registers the tape hook with core's op door and every built-in gradient rule.
 void register_autograd();

@@ -2,7 +2,8 @@
 // central-difference checker, compares the tape's gradient of
 // sum(f(inputs) * w) (w fixed random weights, so every output element counts differently) with
 // (L(x + eps) - L(x - eps)) / 2 eps for every element of every input. order = 2 checks the
-// gradient of the gradient (nested tapes). GRADIENT_CHECK_TEST records which TF op a test
+// gradient of the gradient (nested tapes). Each check also checks forward mode (ForwardAccumulator's
+// JVP; at order 2, forward over backward: Hessian-vector products). GRADIENT_CHECK_TEST records which TF op a test
 // covers, so the registry audit can fail on a differentiable op nobody checks.
 #pragma once
 #include <gtest/gtest.h>
@@ -75,6 +76,9 @@ struct GradientCheckOptions {
   bool non_contiguous = false;
   /// 1: gradients; 2: also the gradients of the (flattened) gradients.
   int order = 1;
+  /// Also check forward mode: the ForwardAccumulator's JVP along a random direction against
+  /// central differences along it, and against jᵀv from the gradients (<w, J t> = <Jᵀw, t>).
+  bool check_jvp = true;
 };
 
 /// Uniform float64 values in [lo, hi) of `shape`, from a fixed seed.
@@ -144,6 +148,61 @@ inline Tensor flat_gradient(const Function& f, const std::vector<Tensor>& xs, co
 }
 }  // namespace detail
 
+namespace detail {
+/// The forward-mode half of check_gradients: ForwardAccumulator's J t for a random direction t
+/// against (f(x + eps t) - f(x - eps t)) / 2 eps, element by element, and <w, J t> against
+/// sum_i <grads_i, t_i> (the reverse rules' Jᵀw).
+inline void check_jvp(const Function& f, const std::vector<Tensor>& inputs, const Tensor& w,
+                      const GradientList& grads, const GradientCheckOptions& options) {
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (inputs[i].id() == inputs[j].id()) return;  // one tensor twice: a primal may be watched once
+  std::vector<Tensor> tangents;
+  std::vector<Source> primals(inputs.begin(), inputs.end());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    tangents.push_back(uniform(inputs[i].shape(), -1, 1, 1000 + static_cast<unsigned>(i)));
+  std::optional<Tensor> jv;
+  Tensor y;
+  {
+    autodiff::ForwardAccumulator acc(primals, tangents);
+    y = f(inputs);
+    acc.stop();
+    jv = acc.jvp(y);
+  }
+  auto along = [&](double s) {
+    std::vector<Tensor> xs;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<double> v = inputs[i].to_vector<double>(), t = tangents[i].to_vector<double>();
+      for (std::size_t k = 0; k < v.size(); ++k) v[k] += s * t[k];
+      Tensor x = constant(v, inputs[i].shape(), DType::kFloat64);
+      xs.push_back(options.non_contiguous ? strided_copy(x) : x);
+    }
+    return f(xs).to_vector<double>();
+  };
+  const std::vector<double> up = along(options.eps), down = along(-options.eps);
+  std::vector<double> analytic(up.size(), 0.0);
+  if (jv) {
+    ASSERT_EQ(jv->shape(), y.shape()) << "JVP shape";
+    ASSERT_EQ(jv->dtype(), y.dtype()) << "JVP dtype";
+    analytic = jv->to_vector<double>();
+  }
+  for (std::size_t k = 0; k < up.size(); ++k) {
+    const double numeric = (up[k] - down[k]) / (2 * options.eps);
+    EXPECT_NEAR(analytic[k], numeric, options.atol + options.rtol * std::abs(numeric))
+        << "JVP element " << k << (jv ? "" : " (the accumulator gave no JVP)");
+  }
+  double wjv = 0, gt = 0;
+  const std::vector<double> wv = w.to_vector<double>();
+  for (std::size_t k = 0; k < analytic.size(); ++k) wjv += wv[k] * analytic[k];
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!grads[i]) continue;
+    const std::vector<double> g = grads[i]->to_vector<double>(), t = tangents[i].to_vector<double>();
+    for (std::size_t k = 0; k < g.size(); ++k) gt += g[k] * t[k];
+  }
+  EXPECT_NEAR(wjv, gt, 1e-8 * (1 + std::abs(gt))) << "<w, J t> (forward mode) differs from <Jᵀw, t> (reverse mode)";
+}
+}  // namespace detail
+
 /// Checks the tape's gradients of f at `inputs` (float64) against central differences.
 inline void check_gradients(const Function& f, std::vector<Tensor> inputs, GradientCheckOptions options = {}) {
   for (const Tensor& x : inputs) ASSERT_EQ(x.dtype(), DType::kFloat64) << "the checker works in float64";
@@ -175,6 +234,7 @@ inline void check_gradients(const Function& f, std::vector<Tensor> inputs, Gradi
           << "d/d input " << i << " element " << j << (grads[i] ? "" : " (tape gave no gradient)");
     }
   }
+  if (options.check_jvp) detail::check_jvp(f, inputs, w, grads, options);
 
   if (options.order >= 2) {
     // The gradient is itself a function of the inputs: check it the same way (outer tape).

@@ -60,6 +60,25 @@ TEST(GradientRegistryAudit, EveryDifferentiableOpHasAGradientCheck) {
   EXPECT_GT(audited, 50);
 }
 
+// Forward mode (ForwardAccumulator): an op with an explicit JVP rule (register_jvp) uses it; every
+// other differentiable op derives its JVP from its gradient rule (double VJP). Both kinds are
+// checked by the GRADIENT_CHECK_TESTs, whose checker also checks JVPs. The explicit ones are listed
+// in the test's XML output (property "explicit_jvp_rules").
+TEST(GradientRegistryAudit, EveryDifferentiableOpHasAJvp) {
+  std::string explicit_rules;
+  int explicit_count = 0;
+  for (tf::OpDef* op : tf::registered_ops()) {
+    if (!has_kernel(*op)) continue;
+    const bool has_jvp_rule = tf::autograd::jvp_function(*op) != nullptr;
+    if (has_jvp_rule) {
+      explicit_rules += (explicit_count++ ? " " : "") + std::string(op->name);
+      EXPECT_EQ(status_of(*op), Status::kRule) << op->name << " has a JVP rule but no gradient rule";
+    }
+  }
+  ::testing::Test::RecordProperty("explicit_jvp_rules", explicit_rules);
+  EXPECT_GE(explicit_count, 20) << explicit_rules;
+}
+
 TEST(GradientRegistryAudit, EveryCheckNamesARegisteredOp) {
   for (const std::string& name : tf::testing::gradient_checked_ops())
     EXPECT_NE(tf::find_op(name), nullptr) << "GRADIENT_CHECK_TEST names unknown op " << name;

@@ -13,6 +13,7 @@ InputGrads bias_add_grad_grad(const GradContext& c) { return {broadcast_to(c.gra
 
 void register_bias_add_gradients() {
   register_gradient(ops::BiasAdd, bias_add_grad, kReadsNothing);
+  register_jvp(ops::BiasAdd, linear_jvp);  // linear in value and bias
   register_gradient(ops::BiasAddGrad, bias_add_grad_grad);
 }
 

@@ -3,6 +3,7 @@
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
 #include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/unary.h"
@@ -59,6 +60,34 @@ InputGrads pow_grad(const GradContext& c) {
   Tensor safe_log = where(greater(a, scalar_tensor(0, a.dtype())), log(where(greater(a, scalar_tensor(0, a.dtype())), a, ones_like(a))), zeros_like(a));
   return {unbroadcast(ga, a.shape()), unbroadcast(g * y * safe_log, b.shape())};
 }
+
+// ---- forward mode: t_y = d_a y * t_a + d_b y * t_b, broadcast to y's shape ----------------
+/// Sum of the terms present (each already of y's shape or broadcastable to it).
+OutputTangents tangent_sum(const JvpContext& c, std::optional<Tensor> ta, std::optional<Tensor> tb) {
+  std::optional<Tensor> t = ta && tb ? std::optional<Tensor>(*ta + *tb) : ta ? ta : tb;
+  if (t && t->shape() != c.output(0).shape()) t = broadcast_to(*t, c.output(0).shape());
+  return {t};
+}
+template <typename F>
+std::optional<Tensor> term(const JvpContext& c, std::size_t i, F&& f) {
+  return c.has_tangent(i) ? std::optional<Tensor>(f(c.tangent(i))) : std::nullopt;
+}
+OutputTangents add_jvp(const JvpContext& c) {
+  return tangent_sum(c, term(c, 0, [](const Tensor& t) { return t; }), term(c, 1, [](const Tensor& t) { return t; }));
+}
+OutputTangents sub_jvp(const JvpContext& c) {
+  return tangent_sum(c, term(c, 0, [](const Tensor& t) { return t; }), term(c, 1, [](const Tensor& t) { return neg(t); }));
+}
+OutputTangents mul_jvp(const JvpContext& c) {
+  return tangent_sum(c, term(c, 0, [&](const Tensor& t) { return t * c.input(1); }),
+                     term(c, 1, [&](const Tensor& t) { return c.input(0) * t; }));
+}
+// Reads only the inputs, as div_grad (Note [JVP rules read what the gradient rule reads]).
+OutputTangents div_jvp(const JvpContext& c) {
+  const Tensor &a = c.input(0), &b = c.input(1);
+  return tangent_sum(c, term(c, 0, [&](const Tensor& t) { return t / b; }),
+                     term(c, 1, [&](const Tensor& t) { return neg(t) * a / (b * b); }));
+}
 }  // namespace
 
 void register_binary_gradients() {
@@ -71,6 +100,10 @@ void register_binary_gradients() {
   register_gradient(ops::SquaredDifference, squared_difference_grad, kReadsInputs);
   register_gradient(ops::FloorMod, floormod_grad, kReadsInputs);
   register_gradient(ops::Pow, pow_grad);
+  register_jvp(ops::Add, add_jvp);
+  register_jvp(ops::Sub, sub_jvp);
+  register_jvp(ops::Mul, mul_jvp);
+  register_jvp(ops::RealDiv, div_jvp);
   for (OpDef* op : {&ops::FloorDiv, &ops::Equal, &ops::NotEqual, &ops::Less, &ops::LessEqual, &ops::Greater,
                     &ops::GreaterEqual, &ops::LogicalAnd, &ops::LogicalOr})
     register_not_differentiable(*op);

@@ -3,6 +3,7 @@
 // summed back over broadcast batch dimensions.
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/linalg.h"
 
 namespace tapeflow::autograd {
@@ -36,11 +37,25 @@ InputGrads matmul_grad(const GradContext& c) {
   if (gb) gb = unbroadcast(*gb, b.shape());
   return {ga, gb};
 }
+
+// Forward mode: d(op_a(A) op_b(B)) = op_a(dA) op_b(B) + op_a(A) op_b(dB), same flags.
+OutputTangents matmul_jvp(const JvpContext& c) {
+  const auto& attrs = c.attr<ops::MatMulAttrs>();
+  std::optional<Tensor> t;
+  if (c.has_tangent(0)) t = matmul(c.tangent(0), c.input(1), attrs.transpose_a, attrs.transpose_b);
+  if (c.has_tangent(1)) {
+    Tensor tb = matmul(c.input(0), c.tangent(1), attrs.transpose_a, attrs.transpose_b);
+    t = t ? *t + tb : tb;
+  }
+  return {t};
+}
 }  // namespace
 
 void register_linalg_gradients() {
   register_gradient(ops::MatMul, matmul_grad, kReadsInputs);
   register_gradient(ops::BatchMatMulV2, matmul_grad, kReadsInputs);
+  register_jvp(ops::MatMul, matmul_jvp);
+  register_jvp(ops::BatchMatMulV2, matmul_jvp);
 }
 
 }  // namespace tapeflow::autograd

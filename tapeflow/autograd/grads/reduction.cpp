@@ -91,6 +91,8 @@ InputGrads top_k_grad(const GradContext& c) {
 void register_reduction_gradients() {
   register_gradient(ops::Sum, sum_grad, kReadsNothing);
   register_gradient(ops::Mean, mean_grad, kReadsNothing);
+  register_jvp(ops::Sum, linear_jvp);  // linear: the JVP is the reduction of the tangent
+  register_jvp(ops::Mean, linear_jvp);
   register_gradient(ops::Max, extremum_grad);
   register_gradient(ops::Min, extremum_grad);
   register_gradient(ops::Prod, prod_grad, kReadsInputs);

@@ -97,6 +97,33 @@ void register_unary_gradients() {
   register_gradient(ops::LeakyRelu, leaky_relu_grad, kReadsInputs);
   register_gradient(ops::Gelu, gelu_grad, kReadsInputs);
   register_gradient(ops::SelectV2, select_grad, ReadsValues{.inputs = 0b001, .outputs = 0});
+  // Forward mode: each op's Jacobian is diagonal, so its JVP is its gradient rule applied to the
+  // tangent (and reads the same values).
+  register_jvp(ops::Neg, elementwise_jvp<neg_grad>);
+  register_jvp(ops::Abs, elementwise_jvp<abs_grad>);
+  register_jvp(ops::Square, elementwise_jvp<square_grad>);
+  register_jvp(ops::Sqrt, elementwise_jvp<sqrt_grad>);
+  register_jvp(ops::Rsqrt, elementwise_jvp<rsqrt_grad>);
+  register_jvp(ops::Exp, elementwise_jvp<exp_grad>);
+  register_jvp(ops::Expm1, elementwise_jvp<expm1_grad>);
+  register_jvp(ops::Log, elementwise_jvp<log_grad>);
+  register_jvp(ops::Log1p, elementwise_jvp<log1p_grad>);
+  register_jvp(ops::Sin, elementwise_jvp<sin_grad>);
+  register_jvp(ops::Cos, elementwise_jvp<cos_grad>);
+  register_jvp(ops::Tan, elementwise_jvp<tan_grad>);
+  register_jvp(ops::Tanh, elementwise_jvp<tanh_grad>);
+  register_jvp(ops::Sigmoid, elementwise_jvp<sigmoid_grad>);
+  register_jvp(ops::Reciprocal, elementwise_jvp<reciprocal_grad>);
+  register_jvp(ops::Erf, elementwise_jvp<erf_grad>);
+  register_jvp(ops::Relu, elementwise_jvp<relu_grad>);
+  register_jvp(ops::Relu6, elementwise_jvp<relu6_grad>);
+  register_jvp(ops::Elu, elementwise_jvp<elu_grad>);
+  register_jvp(ops::Selu, elementwise_jvp<selu_grad>);
+  register_jvp(ops::Softplus, elementwise_jvp<softplus_grad>);
+  register_jvp(ops::Softsign, elementwise_jvp<softsign_grad>);
+  register_jvp(ops::Silu, elementwise_jvp<silu_grad>);
+  register_jvp(ops::LeakyRelu, elementwise_jvp<leaky_relu_grad>);
+  register_jvp(ops::Gelu, elementwise_jvp<gelu_grad>);
   // TF registers these as not differentiable (or with None gradients).
   for (OpDef* op : {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
                     &ops::LogicalNot, &ops::Where})
