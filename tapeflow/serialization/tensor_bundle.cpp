@@ -155,9 +155,14 @@ void BundleWriter::add(const std::string& key, const Tensor& tensor) {
   } else {
     const std::size_t nbytes = static_cast<std::size_t>(tensor.size()) * dtype_size(tensor.dtype());
     if (tensor.device().is_cpu() && tensor.is_contiguous()) {
+      // 4 MiB at a time: each chunk is checksummed and written while it is in cache.
       const char* p = static_cast<const char*>(tensor.raw_data());
-      out.write(p, nbytes);
-      crc = crc32c::value(p, nbytes);
+      constexpr std::size_t kChunk = std::size_t{4} << 20;
+      for (std::size_t done = 0; done < nbytes; done += kChunk) {
+        const std::size_t n = std::min(kChunk, nbytes - done);
+        crc = crc32c::extend(crc, p + done, n);
+        out.write(p + done, n);
+      }
     } else {  // one host copy of this tensor: the writer's peak extra memory is the largest tensor
       std::vector<char> host(nbytes);
       detail::copy_to_host(tensor, host.data());
