@@ -83,6 +83,36 @@ TEST(KerasWeightsH5, LayoutIsKeras3s) {
   expect_identical(r.read("optimizer/vars", 0), tf::constant(int64_t{1}));
 }
 
+// A subclassed model: Keras walks its attributes in dir() order, `layers` (the model's layer
+// list) among them, each layer saved once. For the Python model with attributes `dense_a` and
+// `zeta`, h5py lists: vars, dense_a/vars/{0,1}, layers/dense_1/vars/{0,1} (zeta, reached first
+// through `layers`, where dense_a took the name "dense").
+struct SubclassedModel : K::Model {
+  K::layers::Dense a, z;
+  SubclassedModel()
+      : K::Model("m"), a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))), z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
+  tf::Tensor call(const tf::Tensor& x, bool training) override { return z(a(x, training), training); }
+};
+
+TEST(KerasWeightsH5, SubclassedModelLayoutIsKeras3s) {
+  TempDir dir;
+  SubclassedModel m;
+  auto x = inputs(2, 4);
+  m(x);
+  m.save_weights(dir / "sub.weights.h5");
+  tf::serialization::H5WeightsReader r(dir / "sub.weights.h5");
+  EXPECT_EQ(r.num_datasets("dense_a/vars"), 2);
+  EXPECT_EQ(r.num_datasets("layers/dense_1/vars"), 2);
+  EXPECT_TRUE(r.has_group("vars"));
+  EXPECT_FALSE(r.has_group("zeta"));
+  EXPECT_FALSE(r.has_group("layers/dense"));
+  expect_identical(r.read("layers/dense_1/vars", 0), m.z.variables()[0].read_value());
+  SubclassedModel m2;
+  m2(x);
+  m2.load_weights(dir / "sub.weights.h5");
+  expect_identical(m2(x), m(x));
+}
+
 TEST(KerasWeightsH5, RoundTripResumesTrainingBitForBit) {
   TempDir dir;
   auto x = inputs(6, 4), y = inputs(6, 3) * 0.5f;

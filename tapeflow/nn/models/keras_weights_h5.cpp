@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "tapeflow/core/errors.h"
 #include "tapeflow/nn/layers/input_layer.h"
@@ -31,46 +32,55 @@ struct LayerGroup {
   bool built;
 };
 
-void collect(const layers::Layer& layer, const std::string& path, std::vector<LayerGroup>& out);
+using Visited = std::set<const void*>;
+void collect(const layers::Layer& layer, const std::string& path, Visited& visited, std::vector<LayerGroup>& out);
 
-// Keras's _save_container_state: a list of layers named by class, "dense", "dense_1", ...
+// Keras's _save_container_state: a list of layers named by class, "dense", "dense_1", ... (a
+// layer already saved elsewhere still takes its name, as in Keras).
 void collect_container(const std::vector<std::shared_ptr<layers::Layer>>& list, const std::string& path,
-                       bool skip_input_layers, std::vector<LayerGroup>& out) {
+                       bool skip_input_layers, Visited& visited, std::vector<LayerGroup>& out) {
   std::map<std::string, int> used;
   for (const auto& l : list) {
     if (skip_input_layers && dynamic_cast<const layers::InputLayer*>(l.get())) continue;
     std::string name = to_snake_case(l->class_name());
     if (auto it = used.find(name); it != used.end()) name += "_" + std::to_string(++it->second);
     else used[name] = 0;
-    collect(*l, join(path, name), out);
+    collect(*l, join(path, name), visited, out);
   }
 }
 
-// Keras's _save_state: the object's own `vars`, then its children. Sequential lists its layers
-// without the InputLayer, a functional model with them; other layers (subclassed models) have
-// their sublayers under their attribute names, sorted as Python's dir() sorts them (Tapeflow
-// tracks a sublayer under its layer name, which is the attribute name Keras sees when the two
-// agree).
-void collect(const layers::Layer& layer, const std::string& path, std::vector<LayerGroup>& out) {
+// Keras's _save_state: the object's own `vars`, then its children, each object once. Sequential
+// and functional models list their layers first ("layers"; Sequential without its InputLayer).
+// Other layers have their sublayers under their attribute names in Python's dir() order, a
+// subclassed model's `layers` list among them (Tapeflow tracks a sublayer under its layer name:
+// the attribute name Keras sees when the two agree).
+void collect(const layers::Layer& layer, const std::string& path, Visited& visited, std::vector<LayerGroup>& out) {
+  if (!visited.insert(layer.trackable_id()).second) return;
   out.push_back({{join(path, "vars"), layer.name(), own_variables(layer)}, layer.built()});
+  const auto* model = dynamic_cast<const Model*>(&layer);
   if (const auto* seq = dynamic_cast<const Sequential*>(&layer)) {
-    collect_container(seq->layers(), join(path, "layers"), true, out);
+    collect_container(seq->layers(), join(path, "layers"), true, visited, out);
     return;
   }
-  if (const auto* model = dynamic_cast<const Model*>(&layer); model && !model->inputs().empty()) {
-    collect_container(model->layers(), join(path, "layers"), false, out);
+  if (model && !model->inputs().empty()) {
+    collect_container(model->layers(), join(path, "layers"), false, visited, out);
     return;
   }
   std::vector<std::pair<std::string, const layers::Layer*>> subs;
   for (const TrackableReference& ref : layer.trackable_children())
     if (const auto* sub = dynamic_cast<const layers::Layer*>(ref.object.get())) subs.emplace_back(ref.name, sub);
+  if (model) subs.emplace_back("layers", nullptr);  // Model.layers, a container
   std::sort(subs.begin(), subs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [name, sub] : subs) collect(*sub, join(path, name), out);
+  for (const auto& [name, sub] : subs) {
+    if (sub) collect(*sub, join(path, name), visited, out);
+    else collect_container(model->layers(), join(path, "layers"), false, visited, out);
+  }
 }
 
 std::vector<LayerGroup> layer_groups(const Model& model) {
   std::vector<LayerGroup> out;
-  collect(model, "", out);
+  Visited visited;
+  collect(model, "", visited, out);
   return out;
 }
 

@@ -114,6 +114,22 @@ def main(out):
     cnn.load_weights(os.path.join(out, "cnn.weights.h5"))
     got = cnn(h5["cnn_x"].astype(np.float32).reshape(3, 6, 6, 1), training=False).numpy().ravel()
     check("keras reads cnn.weights.h5", np.allclose(got, h5["cnn_y"], rtol=1e-5, atol=1e-6), "%r vs %r" % (got, h5["cnn_y"]))
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense_a = keras.layers.Dense(3)
+            self.zeta = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.zeta(self.dense_a(x))
+
+    sub = Sub()
+    x4 = h5["mlp_x"].astype(np.float32).reshape(5, 4)
+    sub(x4)
+    sub.load_weights(os.path.join(out, "sub.weights.h5"))
+    got = sub(x4).numpy().ravel()
+    check("keras reads a subclassed model's .weights.h5", np.allclose(got, h5["sub_y"], rtol=1e-5, atol=1e-6))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

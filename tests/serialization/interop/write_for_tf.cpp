@@ -20,6 +20,15 @@ void write_values(std::ofstream& f, const std::string& name, const tf::Tensor& t
   f << '\n';
 }
 
+// A subclassed model whose sublayers are tracked under the attribute names of the Python model
+// tf_reads_tapeflow.py builds (`dense_a`, `zeta`).
+struct SubclassedModel : K::Model {
+  K::layers::Dense a, z;
+  SubclassedModel()
+      : K::Model("sub"), a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))), z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
+  tf::Tensor call(const tf::Tensor& x, bool training) override { return z(a(x, training), training); }
+};
+
 std::vector<double> linspace(double a, double b, int n) {
   std::vector<double> out;
   for (int i = 0; i < n; ++i) out.push_back(float(a + (b - a) * i / (n - 1)));
@@ -95,6 +104,9 @@ int main(int argc, char** argv) {
   cnn.save_weights(out + "/cnn.weights.h5");
   write_values(h5out, "cnn_x", img);
   write_values(h5out, "cnn_y", cnn(img, false));
+  SubclassedModel sub;
+  write_values(h5out, "sub_y", sub(x4));
+  sub.save_weights(out + "/sub.weights.h5");
   h5out.close();
   std::printf("wrote %s\n", out.c_str());
   return 0;
