@@ -62,27 +62,34 @@ int main(int argc, char** argv) {
   long save_extra = 0, restore_extra = 0;
   bool ok = true;
   for (int round = 0; round < repeat; ++round) {
+    double t0 = 0;
     // Peer: dd-style sequential write (fsync) and read of the same number of bytes.
-    double t0 = now();
-    {
-      std::FILE* f = std::fopen((base + "/dd").c_str(), "wb");
-      for (int64_t done = 0; done < bytes; done += int64_t(chunk.size())) std::fwrite(chunk.data(), 1, chunk.size(), f);
-      std::fflush(f);
-      ::fsync(::fileno(f));
-      std::fclose(f);
-    }
-    dd_write = std::max(dd_write, double(bytes) / (now() - t0) / 1e9);
-
+    auto peer_write = [&] {
+      t0 = now();
+      {
+        std::FILE* f = std::fopen((base + "/dd").c_str(), "wb");
+        for (int64_t done = 0; done < bytes; done += int64_t(chunk.size())) std::fwrite(chunk.data(), 1, chunk.size(), f);
+        std::fflush(f);
+        ::fsync(::fileno(f));
+        std::fclose(f);
+      }
+      dd_write = std::max(dd_write, double(bytes) / (now() - t0) / 1e9);
+    };
     // Like the peer, write a new file: the previous round's checkpoint is deleted untimed (a
     // rename over it would free its 1 GiB of pages inside the timed save).
-    std::filesystem::remove(base + "/ckpt.index");
-    std::filesystem::remove(base + "/ckpt.data-00000-of-00001");
-    const long rss_before_save = rss_kib("VmRSS:");
-    reset_peak();
-    t0 = now();
-    ckpt.write(base + "/ckpt");
-    save = std::max(save, double(bytes) / (now() - t0) / 1e9);
-    save_extra = std::max(save_extra, rss_kib("VmHWM:") - rss_before_save);
+    auto checkpoint_write = [&] {
+      std::filesystem::remove(base + "/ckpt.index");
+      std::filesystem::remove(base + "/ckpt.data-00000-of-00001");
+      const long rss_before_save = rss_kib("VmRSS:");
+      reset_peak();
+      t0 = now();
+      ckpt.write(base + "/ckpt");
+      save = std::max(save, double(bytes) / (now() - t0) / 1e9);
+      save_extra = std::max(save_extra, rss_kib("VmHWM:") - rss_before_save);
+    };
+    // Alternate which writer goes first: the second one meets the first one's writeback.
+    if (round % 2 == 0) peer_write(), checkpoint_write();
+    else checkpoint_write(), peer_write();
 
     t0 = now();
     {
