@@ -21,6 +21,14 @@ struct Checkpoint::State {
   Variable save_counter;
 };
 
+std::shared_ptr<Trackable> Checkpointable::shared_handle(Trackable& object) {
+  std::shared_ptr<Trackable> handle = object.weak_from_this().lock();
+  TF_CHECK_TYPED(handle != nullptr, FailedPreconditionError, "",
+                 "Checkpoint: an object given by reference must be owned by a std::shared_ptr (as a compiled "
+                 "model's optimizer is); pass the object itself or a std::shared_ptr to it");
+  return handle;
+}
+
 Checkpoint::Checkpoint(std::vector<std::pair<std::string, Checkpointable>> objects) : state_(std::make_shared<State>()) {
   for (auto& [name, obj] : objects) {
     TF_CHECK_ARG(!name.empty(), "", "tf.train.Checkpoint: an object needs a non-empty name");

@@ -110,17 +110,33 @@ void write_object_graph_checkpoint(const std::shared_ptr<Trackable>& root, const
 }
 
 namespace {
-void check_compatible(const Tensor& value, const Variable& v, const std::string& key) {
-  if (value.dtype() != v.dtype())
-    TF_THROW(InvalidArgumentError, "", "Received tensor of dtype ", dtype_name(value.dtype()),
+void check_compatible(DType dtype, const Shape& shape, const Variable& v, const std::string& key) {
+  if (dtype != v.dtype())
+    TF_THROW(InvalidArgumentError, "", "Received tensor of dtype ", dtype_name(dtype),
              " when attempting to restore variable with dtype ", dtype_name(v.dtype()), " and name ", key, ".");
-  if (value.shape() != v.shape())
-    TF_THROW(InvalidArgumentError, "", "Received incompatible tensor with shape ", value.shape().to_string(),
+  if (shape != v.shape())
+    TF_THROW(InvalidArgumentError, "", "Received incompatible tensor with shape ", shape.to_string(),
              " when attempting to restore variable with shape ", v.shape().to_string(), " and name ", key, ".");
 }
 
-void assign_checked(Variable& v, const Tensor& value, const std::string& key) {
-  check_compatible(value, v, key);
+// Restores `v` from `key`. A CPU variable whose buffer nothing else shares is filled in place,
+// straight from the file (the rule of Note [Fused training ops write in place]: no read sees
+// the write), so a restore costs one read and no staging copy or extra memory; otherwise
+// the value is read into a fresh tensor and assigned. Dtype and shape are checked first.
+void restore_variable(Variable& v, const BundleReader& reader, const std::string& key) {
+  const BundleEntry& e = reader.entries().at(key);  // callers checked contains(key)
+  const std::optional<DType> dtype = dtype_from_tf_datatype(e.datatype);
+  if (dtype) check_compatible(*dtype, e.shape, v, key);
+  if (dtype && *dtype != DType::kString && v.device().is_cpu()) {
+    Tensor current = v.read_value();
+    // Two holders when exclusive: the variable and `current`.
+    if (current.storage().use_count() <= 2 && current.is_contiguous() && current.size() > 0) {
+      reader.read_into(key, current.raw_data());
+      return;
+    }
+  }
+  Tensor value = reader.get_tensor(key);
+  check_compatible(value.dtype(), value.shape(), v, key);
   v.assign(value.device() == v.device() ? value : value.to(v.device()));
 }
 
@@ -174,7 +190,7 @@ RestoreResult restore_object_graph_checkpoint(const std::shared_ptr<Trackable>& 
     Bound b = *bound[static_cast<std::size_t>(id)];
     if (b.variable.defined()) {
       if (const std::string* key = variable_value_key(node)) {
-        assign_checked(b.variable, reader->get_tensor(*key), *key);
+        restore_variable(b.variable, *reader, *key);
         restored_live[b.variable.impl().get()] = true;
         result.restored_keys.push_back(*key);
       }
@@ -204,7 +220,7 @@ RestoreResult restore_object_graph_checkpoint(const std::shared_ptr<Trackable>& 
       deferred->keys.push_back(k);
       deferred->applied.push_back(false);
       if (b.object->defer_variable_restore(c.local_name(), [reader, k, deferred, slot](Variable& v) {
-            assign_checked(v, reader->get_tensor(k), k);
+            restore_variable(v, *reader, k);
             deferred->applied[slot] = true;
           })) {
         consumed[cid] = true;

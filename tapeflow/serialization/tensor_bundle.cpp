@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -154,9 +155,14 @@ void BundleWriter::add(const std::string& key, const Tensor& tensor) {
   } else {
     const std::size_t nbytes = static_cast<std::size_t>(tensor.size()) * dtype_size(tensor.dtype());
     if (tensor.device().is_cpu() && tensor.is_contiguous()) {
+      // 4 MiB at a time: each chunk is checksummed and written while it is in cache.
       const char* p = static_cast<const char*>(tensor.raw_data());
-      out.write(p, nbytes);
-      crc = crc32c::value(p, nbytes);
+      constexpr std::size_t kChunk = std::size_t{4} << 20;
+      for (std::size_t done = 0; done < nbytes; done += kChunk) {
+        const std::size_t n = std::min(kChunk, nbytes - done);
+        crc = crc32c::extend(crc, p + done, n);
+        out.write(p + done, n);
+      }
     } else {  // one host copy of this tensor: the writer's peak extra memory is the largest tensor
       std::vector<char> host(nbytes);
       detail::copy_to_host(tensor, host.data());
@@ -301,38 +307,72 @@ BundleReader::BundleReader(std::string prefix) : prefix_(std::move(prefix)) {
   }
 }
 
-Tensor BundleReader::get_tensor(const std::string& key) const {
+const BundleEntry& BundleReader::entry(const std::string& key) const {
   auto it = entries_.find(key);
   if (it == entries_.end()) throw errors::NotFoundError("Key " + key + " not found in checkpoint");
-  const BundleEntry& e = it->second;
+  return it->second;
+}
+
+namespace {
+// The data file of an entry, opened for reading; closed on scope exit.
+struct DataFile {
+  std::string path;
+  std::FILE* f = nullptr;
+  DataFile(std::string p, const std::string& key) : path(std::move(p)), f(std::fopen(path.c_str(), "rb")) {
+    if (!f) throw errors::DataLossError("Checkpoint data file " + path + " is missing (needed for key '" + key + "')");
+  }
+  ~DataFile() { std::fclose(f); }
+  DataFile(const DataFile&) = delete;
+  DataFile& operator=(const DataFile&) = delete;
+  void read_at(void* dst, uint64_t offset, uint64_t n, const std::string& key) const {
+    if (n == 0) return;
+    if (::fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f) != n)
+      data_loss(path, key, "short read (the file shrank?)");
+  }
+};
+}  // namespace
+
+void BundleReader::read_into(const std::string& key, void* dst) const {
+  const BundleEntry& e = entry(key);
+  auto dtype = dtype_from_tf_datatype(e.datatype);
+  if (!dtype || *dtype == DType::kString)
+    throw errors::InternalError("BundleReader::read_into: key '" + key + "' does not hold a numeric tensor");
+  DataFile file(data_filename(prefix_, e.shard_id, num_shards_), key);
+  // Chunks of 4 MiB: each is checksummed while it is still in cache, and one sequential pass
+  // over the file fills the variable's buffer (no staging copy).
+  constexpr uint64_t kChunk = uint64_t{4} << 20;
+  auto* out = static_cast<char*>(dst);
+  uint32_t crc = 0;
+  if (e.size > 0 && ::fseeko(file.f, static_cast<off_t>(e.offset), SEEK_SET) != 0)
+    data_loss(file.path, key, "cannot seek to the entry");
+  for (uint64_t done = 0; done < e.size; done += kChunk) {
+    const uint64_t n = std::min(kChunk, e.size - done);
+    if (std::fread(out + done, 1, n, file.f) != n) data_loss(file.path, key, "short read (the file shrank?)");
+    crc = crc32c::extend(crc, out + done, n);
+  }
+  if (crc != crc32c::unmask(e.masked_crc32c)) data_loss(file.path, key, "checksum mismatch (bit flip?)");
+  if (*dtype == DType::kBool) {  // NumPy and TF store bools as bytes 0/1; anything else is damage
+    const auto* b = static_cast<const uint8_t*>(dst);
+    for (uint64_t i = 0; i < e.size; ++i)
+      if (b[i] > 1) data_loss(file.path, key, "bool byte " + std::to_string(b[i]));
+  }
+}
+
+Tensor BundleReader::get_tensor(const std::string& key) const {
+  const BundleEntry& e = entry(key);
   auto dtype = dtype_from_tf_datatype(e.datatype);
   if (!dtype)
     throw errors::UnimplementedError("Checkpoint key '" + key + "' holds a " + tf_datatype_name(e.datatype) +
                                      " tensor, a dtype Tapeflow does not have");
-  const std::string path = data_filename(prefix_, e.shard_id, num_shards_);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw errors::DataLossError("Checkpoint data file " + path + " is missing (needed for key '" + key + "')");
-  struct Closer {
-    std::FILE* f;
-    ~Closer() { std::fclose(f); }
-  } closer{f};
-  auto read_at = [&](void* dst, uint64_t offset, uint64_t n) {
-    if (n == 0) return;
-    if (::fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f) != n)
-      data_loss(path, key, "short read (the file shrank?)");
-  };
-  const uint32_t want = crc32c::unmask(e.masked_crc32c);
   if (*dtype != DType::kString) {
     Tensor t = Tensor::empty(e.shape, *dtype);  // size == shape x dtype was checked against the file
-    read_at(t.raw_data(), e.offset, e.size);
-    if (crc32c::value(t.raw_data(), e.size) != want) data_loss(path, key, "checksum mismatch (bit flip?)");
-    if (*dtype == DType::kBool) {  // NumPy and TF store bools as bytes 0/1; anything else is damage
-      const auto* b = static_cast<const uint8_t*>(t.raw_data());
-      for (uint64_t i = 0; i < e.size; ++i)
-        if (b[i] > 1) data_loss(path, key, "bool byte " + std::to_string(b[i]));
-    }
+    read_into(key, t.raw_data());
     return t;
   }
+  DataFile file(data_filename(prefix_, e.shard_id, num_shards_), key);
+  const std::string& path = file.path;
+  auto read_at = [&](void* dst, uint64_t offset, uint64_t n) { file.read_at(dst, offset, n, key); };
+  const uint32_t want = crc32c::unmask(e.masked_crc32c);
   std::string bytes(e.size, '\0');
   read_at(bytes.data(), e.offset, e.size);
   // The entry's CRC is TF's: over each length (extend_with_length), the masked length

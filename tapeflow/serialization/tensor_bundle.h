@@ -63,8 +63,13 @@ class BundleReader {
   /// The tensor under `key` on CPU:0, its CRC checked (DataLossError naming file and key);
   /// NotFoundError for a missing key.
   Tensor get_tensor(const std::string& key) const;
+  /// Reads the numeric (non-string) tensor under `key` straight into `dst` (entry.size bytes,
+  /// host memory the caller checked matches the entry's dtype and shape), CRC checked chunk by
+  /// chunk. On a DataLossError `dst` holds partial data.
+  void read_into(const std::string& key, void* dst) const;
 
  private:
+  const BundleEntry& entry(const std::string& key) const;
   std::string prefix_;
   int num_shards_ = 1;
   std::vector<uint64_t> shard_sizes_;

@@ -25,7 +25,10 @@ struct TrackableReference {
 /// Applies a restored value to a variable created after the restore (deferred restoration).
 using DeferredRestore = std::function<void(Variable&)>;
 
-class Trackable {
+/// Trackables are handles held by std::shared_ptr where shared (a model's optimizer, a
+/// checkpoint's objects): shared_from_this lets a reference to one (`model.optimizer()`, an
+/// abstract `Optimizer&`) be kept alive by whoever stores it.
+class Trackable : public std::enable_shared_from_this<Trackable> {
  public:
   virtual ~Trackable() = default;
   /// The identity of the object behind this handle: handles sharing state share it, so an

@@ -33,10 +33,12 @@ TEST(Crc32c, KnownValuesAndMask) {
   EXPECT_EQ(tf::crc32c::value(ascending), 0x46dd794eu);
   EXPECT_EQ(tf::crc32c::extend(tf::crc32c::value(std::string_view("hello ")), "world", 5),
             tf::crc32c::value(std::string_view("hello world")));
-  std::string noise(1000, '\0');
+  std::string noise(100000, '\0');
   uint32_t state = 1;
   for (char& ch : noise) ch = char((state = state * 1103515245u + 12345u) >> 24);
-  for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000})  // the hardware and table paths agree
+  // The hardware path (three interleaved streams over 3 x 8 KiB blocks, then one) and the
+  // table path agree, below, at and beyond the block sizes.
+  for (std::size_t n : {0, 1, 7, 8, 9, 63, 1000, 24575, 24576, 24577, 49152 + 13, 100000})
     EXPECT_EQ(tf::crc32c::extend(5, noise.data(), n),
               tf::crc32c::detail::extend_portable(5, reinterpret_cast<const unsigned char*>(noise.data()), n));
   const uint32_t c = tf::crc32c::value(std::string_view("foo"));

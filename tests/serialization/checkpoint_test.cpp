@@ -253,6 +253,37 @@ TEST(Checkpoint, OptimizerStateResumesBitForBit) {
   for (std::size_t i = 0; i < resumed.size(); ++i) expect_identical(resumed[i], uninterrupted[i]);
 }
 
+// Every form of API.md and issue 14: objects by value, a compiled model's optimizer by
+// reference (shared with the model, so the checkpoint sees the optimizer fit updates), a variable.
+TEST(Checkpoint, ConstructorFormsOfTheApi) {
+  TempDir dir;
+  auto x = tf::random::normal({8, 3}, {.seed = 3});
+  auto y = tf::random::normal({8, 2}, {.seed = 4});
+  auto model = small_model();
+  model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}), .loss = "mse"});
+  tf::Variable step_var(tf::constant(int64_t{0}));
+  tf::train::Checkpoint ckpt({{"model", model}, {"optimizer", model.optimizer()}, {"step", step_var}});
+  model.fit(x, y, {.epochs = 2, .batch_size = 4, .verbose = 0});
+  step_var.assign(tf::constant(int64_t{2}));
+  const std::string path = ckpt.save(dir / "save/model.ckpt");
+  EXPECT_EQ(tf::train::latest_checkpoint(dir / "save"), path);
+
+  auto model2 = small_model();
+  model2.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}), .loss = "mse"});
+  tf::Variable step2(tf::constant(int64_t{0}));
+  tf::train::Checkpoint ckpt2({{"model", model2}, {"optimizer", model2.optimizer()}, {"step", step2}});
+  ckpt2.restore(tf::train::latest_checkpoint(dir / "save")).assert_existing_objects_matched();
+  EXPECT_EQ(model2.optimizer().iterations(), 4);
+  EXPECT_EQ(step2.item<int64_t>(), 2);
+  model2(x);  // builds the layers: their deferred values arrive
+  const auto w = model.get_weights(), w2 = model2.get_weights();
+  ASSERT_EQ(w2.size(), w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) expect_identical(w2[i], w[i]);
+  model.fit(x, y, {.epochs = 1, .batch_size = 4, .shuffle = false, .verbose = 0});
+  model2.fit(x, y, {.epochs = 1, .batch_size = 4, .shuffle = false, .verbose = 0});  // slots restored when created
+  for (std::size_t i = 0; i < w.size(); ++i) expect_identical(model2.get_weights()[i], model.get_weights()[i]);
+}
+
 TEST(CheckpointManager, KeepsMaxToKeepAndRecordsTimestamps) {
   TempDir dir;
   Net net(1.0f);

@@ -45,7 +45,7 @@ TEST(CheckpointKill, LatestCheckpointSurvivesSigkillAtAnyMoment) {
   std::uniform_int_distribution<int> delay_us(0, 20000);
   int64_t last_step = 0;
   int restored = 0;
-  const int kRounds = 100;
+  const int kRounds = 200;  // issue 14: 200 kills at random moments
   for (int round = 0; round < kRounds; ++round) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);

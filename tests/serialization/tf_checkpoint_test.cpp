@@ -91,4 +91,24 @@ TEST(TensorFlowCheckpoint, KerasModelAndAdamResumeWhereTensorFlowStopped) {
                                      expected.at("weight_after_step_" + std::to_string(i)), 1e-5);
 }
 
+// keras.Model.save_weights("*.weights.h5") files load into the equivalent Tapeflow models and
+// give Keras's outputs; the MLP's Adam slots wait for the optimizer to create them.
+TEST(TensorFlowCheckpoint, KerasWeightsH5FilesLoad) {
+  auto expected = read_expected(fixtures() + "/keras_h5_expected.txt");
+  auto x = tf::detail::constant_from_doubles(expected.at("mlp_x"), {5, 4}, tf::float32);
+  K::Sequential mlp({K::layers::Dense(8, {.activation = "relu"}), K::layers::Dense(3)});
+  mlp.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}), .loss = "mse"});
+  mlp(x);
+  mlp.load_weights(fixtures() + "/keras_mlp.weights.h5");
+  tapeflow::testing::expect_values(mlp(x, false), {5, 3}, expected.at("mlp_y"), 1e-5);
+  EXPECT_EQ(mlp.optimizer().iterations(), 3);  // fit of 3 epochs, one batch each
+
+  auto img = tf::detail::constant_from_doubles(expected.at("cnn_x"), {3, 6, 6, 1}, tf::float32);
+  K::Sequential cnn({K::layers::Conv2D(4, 3), K::layers::BatchNormalization(), K::layers::Activation("relu"),
+                     K::layers::Flatten(), K::layers::Dense(2)});
+  cnn(img);
+  cnn.load_weights(fixtures() + "/keras_cnn.weights.h5");
+  tapeflow::testing::expect_values(cnn(img, false), {3, 2}, expected.at("cnn_y"), 1e-5);
+}
+
 }  // namespace

@@ -14,6 +14,7 @@
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/nn/layers/input_layer.h"
 #include "tapeflow/nn/models/functional.h"
+#include "tapeflow/nn/models/keras_weights_h5.h"
 #include "tapeflow/nn/models/progbar.h"
 #include "tapeflow/nn/models/sequential.h"
 #include "tapeflow/serialization/object_graph.h"
@@ -70,10 +71,12 @@ std::vector<TrackableReference> Model::trackable_children() const {
 }
 
 void Model::save_weights(const std::string& filepath) const {
+  if (internal::is_keras_weights_h5(filepath)) return internal::save_weights_h5(*this, filepath);
   serialization::write_object_graph_checkpoint(std::static_pointer_cast<Trackable>(clone()), filepath);
 }
 
 void Model::load_weights(const std::string& filepath) {
+  if (internal::is_keras_weights_h5(filepath)) return internal::load_weights_h5(*this, filepath);
   serialization::restore_object_graph_checkpoint(std::static_pointer_cast<Trackable>(clone()), filepath);
 }
 
@@ -196,12 +199,19 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
   cbs.push_back(history.get());
   for (auto* c : cbs) c->set_model(this);
   stop_training = false;
+  resume_epoch.reset();
   for (auto* c : cbs) c->on_train_begin({});
+  const int first_epoch = resume_epoch.value_or(options.initial_epoch);
+  resume_epoch.reset();
 
   std::mt19937_64 rng = make_shuffle_rng();
   std::vector<int64_t> order(static_cast<std::size_t>(n_train));
+  // A resumed fit draws the shuffles of the epochs it skips, so its later epochs see the
+  // batches an uninterrupted fit would (BackupAndRestore ends bit-identical).
+  if (options.shuffle)
+    for (int epoch = 0; epoch < first_epoch; ++epoch) std::shuffle(order.begin(), order.end(), rng);
   callbacks::Logs logs;
-  for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* c : cbs) c->on_epoch_begin(epoch, {});
     if (options.verbose) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
     std::iota(order.begin(), order.end(), 0);

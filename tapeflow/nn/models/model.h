@@ -111,12 +111,14 @@ class Model : public layers::Layer {
   /// Trackable: a functional model's layers as Keras 3 checkpoints list them
   /// (`_operations/<i>`, InputLayers included); a subclassed model's tracked attributes.
   std::vector<TrackableReference> trackable_children() const override;
-  /// Writes the model's weights as a TensorFlow checkpoint (`<filepath>.index` + data), the
-  /// model itself the root (Keras 2's TF-format save_weights; Keras 3 reads it with a
-  /// tf.train.Checkpoint(model).read... equivalent). Atomic as tf::train::Checkpoint::write.
+  /// A path ending in ".weights.h5" is written in Keras 3's HDF5 layout (layers and optimizer
+  /// variables; keras.Model.load_weights reads it). Any other path gets the model's weights as
+  /// a TensorFlow checkpoint (`<filepath>.index` + data), the model itself the root (Keras 2's
+  /// TF-format save_weights). Both are atomic (temporary files renamed into place).
   void save_weights(const std::string& filepath) const;
-  /// Restores save_weights' checkpoint; weights not built yet are restored when they are
-  /// (deferred restoration). Mismatched shapes raise InvalidArgumentError naming the key.
+  /// Restores save_weights' file (or Keras's .weights.h5). TF format: weights not built yet are
+  /// restored when they are (deferred restoration). Mismatched shapes raise InvalidArgumentError
+  /// naming the key or the HDF5 dataset; a damaged file DataLossError naming the file.
   void load_weights(const std::string& filepath);
 
   std::vector<Tensor> get_weights() const;
@@ -125,6 +127,9 @@ class Model : public layers::Layer {
   bool compiled() const;
   /// Set by a callback (EarlyStopping) to end fit after the current epoch.
   bool stop_training = false;
+  /// Set by a callback's on_train_begin (BackupAndRestore) to make fit start at this epoch
+  /// (Keras's model._initial_epoch); fit consumes it.
+  std::optional<int> resume_epoch;
 
  private:
   struct Compiled;

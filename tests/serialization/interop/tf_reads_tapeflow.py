@@ -100,6 +100,36 @@ def main(out):
     want = read_expected(os.path.join(out, "functional_expected.txt"))["y"]
     got = func(x, training=False).numpy().ravel()
     check("functional outputs", np.allclose(got, want, rtol=1e-5, atol=1e-6), "%r vs %r" % (got, want))
+    # Keras 3 reads our .weights.h5 files into the equivalent Keras models.
+    h5 = read_expected(os.path.join(out, "h5_expected.txt"))
+    mlp = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)])
+    mlp.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    mlp.optimizer.build(mlp.trainable_variables)
+    mlp.load_weights(os.path.join(out, "mlp.weights.h5"))
+    got = mlp(h5["mlp_x"].astype(np.float32).reshape(5, 4), training=False).numpy().ravel()
+    check("keras reads mlp.weights.h5", np.allclose(got, h5["mlp_y"], rtol=1e-5, atol=1e-6), "%r vs %r" % (got, h5["mlp_y"]))
+    check("keras reads the optimizer", int(mlp.optimizer.iterations.numpy()) == 3, str(mlp.optimizer.iterations.numpy()))
+    cnn = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+                            keras.layers.Activation("relu"), keras.layers.Flatten(), keras.layers.Dense(2)])
+    cnn.load_weights(os.path.join(out, "cnn.weights.h5"))
+    got = cnn(h5["cnn_x"].astype(np.float32).reshape(3, 6, 6, 1), training=False).numpy().ravel()
+    check("keras reads cnn.weights.h5", np.allclose(got, h5["cnn_y"], rtol=1e-5, atol=1e-6), "%r vs %r" % (got, h5["cnn_y"]))
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense_a = keras.layers.Dense(3)
+            self.zeta = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.zeta(self.dense_a(x))
+
+    sub = Sub()
+    x4 = h5["mlp_x"].astype(np.float32).reshape(5, 4)
+    sub(x4)
+    sub.load_weights(os.path.join(out, "sub.weights.h5"))
+    got = sub(x4).numpy().ravel()
+    check("keras reads a subclassed model's .weights.h5", np.allclose(got, h5["sub_y"], rtol=1e-5, atol=1e-6))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
