@@ -135,6 +135,7 @@ TF_UNARY_FUNCTOR(CeilFn, std::ceil(x))
 TF_UNARY_FUNCTOR(RoundFn, std::nearbyint(x))  // half to even under the default rounding mode, as TF
 TF_UNARY_FUNCTOR(ReciprocalFn, T(1) / x)
 TF_UNARY_FUNCTOR(ErfFn, std::erf(x))
+TF_UNARY_FUNCTOR(ErfcFn, std::erfc(x))
 TF_UNARY_FUNCTOR(ReluFn, x > T(0) ? x : (x != x ? x : T(0)))
 TF_UNARY_FUNCTOR(Relu6Fn, x != x ? x : (x < T(0) ? T(0) : (x > T(6) ? T(6) : x)))
 TF_UNARY_FUNCTOR(EluFn, x > T(0) ? x : std::expm1(x))
@@ -145,9 +146,15 @@ TF_UNARY_FUNCTOR(SoftsignFn, x / (T(1) + (x < T(0) ? -x : x)))
 TF_UNARY_FUNCTOR(SigmoidFn, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)))
 // softplus: log(1+e^x) = max(x,0) + log1p(e^-|x|): no overflow for large x, exact for very negative x.
 TF_UNARY_FUNCTOR(SoftplusFn, (x > T(0) ? x : T(0)) + std::log1p(std::exp(x > T(0) ? -x : x)))
-TF_UNARY_FUNCTOR(GeluFn, T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))))
+// gelu: x Φ(x) = x erfc(-x/√2) / 2, as TF writes it: 1 + erf(x/√2) would cancel for negative x.
+TF_UNARY_FUNCTOR(GeluFn, T(0.5) * x * std::erfc(-x * T(0.70710678118654752440)))
 TF_UNARY_FUNCTOR(GeluTanhFn, T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))))
-TF_UNARY_FUNCTOR(SiluFn, x >= T(0) ? x / (T(1) + std::exp(-x)) : x * std::exp(x) / (T(1) + std::exp(x)))
+// silu: x / (1 + e^-x), or x e^x / (1 + e^x) for negative x. Below -40, 1 + e^x rounds to 1 and
+// x e^x is computed as (x e^(x/2)) e^(x/2): e^x itself may be subnormal, short of the bits that
+// the product by x would show, while every factor here stays normal until the last product.
+TF_UNARY_FUNCTOR(SiluFn, x >= T(0)    ? x / (T(1) + std::exp(-x))
+                         : x < T(-40) ? (x * std::exp(x / T(2))) * std::exp(x / T(2))
+                                      : x * std::exp(x) / (T(1) + std::exp(x)))
 #undef TF_UNARY_FUNCTOR
 
 struct LeakyReluFn {

@@ -30,6 +30,7 @@ GRADIENT_CHECK_TEST(Tanh, Values) { check_unary(tf::tanh, -2, 2, true); }
 GRADIENT_CHECK_TEST(Sigmoid, Values) { check_unary(tf::sigmoid, -3, 3, true); }
 GRADIENT_CHECK_TEST(Reciprocal, AwayFromZero) { check_unary(tf::reciprocal, 0.5, 3, true); }
 GRADIENT_CHECK_TEST(Erf, Values) { check_unary(tf::erf, -2, 2); }
+GRADIENT_CHECK_TEST(Erfc, Values) { check_unary(tf::erfc, -2, 2); }
 GRADIENT_CHECK_TEST(Sign, ZeroGradient) { check_unary(tf::sign, -2, 2); }
 GRADIENT_CHECK_TEST(Relu, AwayFromKink) { check_unary(tf::nn::relu, -2, 2); }
 GRADIENT_CHECK_TEST(Relu6, AwayFromKinks) { check_unary(tf::nn::relu6, -2, 8); }

@@ -87,6 +87,7 @@ std::map<std::string, Entry> entries() {
   unary("Log", tf::log); unary("Log1p", tf::log1p); unary("Sin", tf::sin); unary("Cos", tf::cos);
   unary("Tan", tf::tan); unary("Tanh", tf::tanh); unary("Sigmoid", tf::sigmoid); unary("Floor", tf::floor);
   unary("Ceil", tf::ceil); unary("Round", tf::round); unary("Reciprocal", tf::reciprocal); unary("Erf", tf::erf);
+  unary("Erfc", tf::erfc);
   unary("IsNan", tf::is_nan); unary("IsInf", tf::is_inf); unary("IsFinite", tf::is_finite);
   unary("Identity", tf::identity);
   e["LogicalNot"] = {{tf::constant({true, false})}, [](const Inputs& x) { touch(tf::logical_not(x[0])); }};

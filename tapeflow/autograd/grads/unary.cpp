@@ -33,6 +33,7 @@ RULE(tanh_grad, g * (num(1, y) - y * y))
 RULE(sigmoid_grad, g * y * (num(1, y) - y))
 RULE(reciprocal_grad, negative(g) * y * y)
 RULE(erf_grad, g * num(2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
+RULE(erfc_grad, g * num(-2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
 RULE(relu_grad, g * mask(greater(y, num(0, y)), g))  // y > 0 exactly where x > 0
 RULE(relu6_grad, g * mask(logical_and(greater(x, num(0, x)), less(x, num(6, x))), g))
 RULE(elu_grad, where(greater(x, num(0, x)), g, g * (y + num(1, y))))
@@ -57,8 +58,8 @@ InputGrads gelu_grad(const GradContext& c) {
     Tensor dinner = num(k, x) * (num(1, x) + num(3 * 0.044715, x) * x * x);
     return {g * (num(0.5, x) * (num(1, x) + t) + num(0.5, x) * x * (num(1, x) - t * t) * dinner)};
   }
-  // d/dx x Φ(x) = Φ(x) + x φ(x)
-  Tensor cdf = num(0.5, x) * (num(1, x) + erf(x * num(M_SQRT1_2, x)));
+  // d/dx x Φ(x) = Φ(x) + x φ(x), with Φ(x) = erfc(-x/√2) / 2 (no cancellation for negative x)
+  Tensor cdf = num(0.5, x) * erfc(negative(x) * num(M_SQRT1_2, x));
   Tensor pdf = num(1.0 / std::sqrt(2 * M_PI), x) * exp(num(-0.5, x) * x * x);
   return {g * (cdf + x * pdf)};
 }
@@ -87,6 +88,7 @@ void register_unary_gradients() {
   register_gradient(ops::Sigmoid, sigmoid_grad, kReadsOutputs);
   register_gradient(ops::Reciprocal, reciprocal_grad, kReadsOutputs);
   register_gradient(ops::Erf, erf_grad, kReadsInputs);
+  register_gradient(ops::Erfc, erfc_grad, kReadsInputs);
   register_gradient(ops::Relu, relu_grad, kReadsOutputs);
   register_gradient(ops::Relu6, relu6_grad, kReadsInputs);
   register_gradient(ops::Elu, elu_grad);

@@ -11,7 +11,7 @@
 namespace tapeflow {
 
 // ---- unary math (TF ops Neg, Abs, Sign, Square, Sqrt, Rsqrt, Exp, Expm1, Log, Log1p, Sin, Cos,
-//      Tan, Tanh, Sigmoid, Floor, Ceil, Round, Reciprocal, Erf, IsNan, IsInf, IsFinite, LogicalNot) --
+//      Tan, Tanh, Sigmoid, Floor, Ceil, Round, Reciprocal, Erf, Erfc, IsNan, IsInf, IsFinite, LogicalNot) --
 // Transcendental functions need a floating dtype; abs/negative/sign/square/reciprocal take any
 // numeric dtype; round of an integer tensor is the identity, as TF.
 Tensor negative(const Tensor& x);
@@ -35,6 +35,8 @@ Tensor ceil(const Tensor& x);
 Tensor round(const Tensor& x);
 Tensor reciprocal(const Tensor& x);
 Tensor erf(const Tensor& x);
+/// 1 - erf(x), accurate where erf(x) is close to 1 (tf.math.erfc).
+Tensor erfc(const Tensor& x);
 Tensor is_nan(const Tensor& x);
 Tensor is_inf(const Tensor& x);
 Tensor is_finite(const Tensor& x);

@@ -32,6 +32,7 @@
   X(Floor, floor, FloorFn, Floating, Same)            \
   X(Ceil, ceil, CeilFn, Floating, Same)               \
   X(Erf, erf, ErfFn, Floating, Same)                  \
+  X(Erfc, erfc, ErfcFn, Floating, Same)               \
   X(IsNan, is_nan, IsNanFn, Floating, Bool)           \
   X(IsInf, is_inf, IsInfFn, Floating, Bool)           \
   X(IsFinite, is_finite, IsFiniteFn, Floating, Bool)  \
