@@ -30,6 +30,7 @@
 #include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"
 #include "tapeflow/nn/keras.h"
+#include "tapeflow/nn/models/tensorboard.h"
 #include "tapeflow/serialization/checkpoint.h"
 #include "tapeflow/serialization/checkpoint_management.h"
 #include "tapeflow/serialization/checkpoint_reader.h"
