@@ -34,6 +34,7 @@
 #include "tapeflow/serialization/checkpoint.h"
 #include "tapeflow/serialization/checkpoint_management.h"
 #include "tapeflow/serialization/checkpoint_reader.h"
+#include "tapeflow/serialization/profiler.h"
 #include "tapeflow/serialization/summary.h"
 #include "tapeflow/trackable/module.h"
 #include "tapeflow/trackable/trackable.h"

@@ -12,6 +12,7 @@
 
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/errors.h"
+#include "tapeflow/core/op_profiler.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/graph/function.h"
 
@@ -285,7 +286,7 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
           std::unique_ptr<OpAttrs> call_attrs = s.random && call > 0 ? random_attrs_for_call(node, call) : nullptr;
           KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
                             call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
-          s.kernel(ctx);
+          run_kernel(s.kernel, ctx);  // profiled when tf::profiler is on
           for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
           break;
         }

@@ -16,6 +16,7 @@
 #include "tapeflow/graph/function.h"
 #include "tapeflow/serialization/graph_def_proto.h"
 #include "tapeflow/serialization/png.h"
+#include "tapeflow/serialization/profiler.h"
 #include "tapeflow/serialization/summary_protos.h"
 
 namespace tapeflow::summary {
@@ -278,6 +279,7 @@ void trace_on(TraceOptions options) {
   TraceState& s = trace_state();
   std::lock_guard lock(s.mu);
   if (s.on) return;  // TF warns "Trace already enabled" and keeps the running trace
+  if (options.profiler) profiler::detail::start_recording();  // AlreadyExistsError if one runs
   s.on = true;
   s.options = options;
   s.functions.clear();
@@ -287,6 +289,7 @@ void trace_on(TraceOptions options) {
 void trace_off() {
   TraceState& s = trace_state();
   std::lock_guard lock(s.mu);
+  if (s.on && s.options.profiler) profiler::detail::discard_recording();
   s.on = false;
   s.functions.clear();
   tapeflow::detail::set_function_call_observer(nullptr);
@@ -294,13 +297,31 @@ void trace_off() {
 
 bool trace_export(std::string_view name, std::optional<int64_t> step, const TraceExportOptions& options) {
   std::vector<ConcreteFunction> functions;
+  bool profiling = false;
   {
     TraceState& s = trace_state();
     std::lock_guard lock(s.mu);
     if (!s.on) return false;  // TF warns "Cannot export trace because trace has not been started"
     functions = s.functions;
+    profiling = s.options.profiler;
   }
   EventFileWriter* w = default_writer();
+  if (profiling) {
+    // The trace goes to profiler_outdir, else beside the default writer's events (TF's rule).
+    std::string outdir = options.profiler_outdir;
+    if (outdir.empty() && w != nullptr) outdir = w->logdir();
+    if (outdir.empty()) {
+      trace_off();
+      TF_THROW(InvalidArgumentError, "", "trace_export('", name,
+               "'): profiling needs profiler_outdir or a default writer to place the trace");
+    }
+    {
+      TraceState& s = trace_state();
+      std::lock_guard lock(s.mu);
+      s.options.profiler = false;  // trace_off below must not drop it
+    }
+    profiler::detail::stop_into(outdir);
+  }
   bool written = false;
   if (w != nullptr) {
     tensorflow::RunMetadata run_metadata;
@@ -311,7 +332,6 @@ bool trace_export(std::string_view name, std::optional<int64_t> step, const Trac
     write_tensor_summary(*w, name, resolve_step(step, name), "graph_run_metadata_graph", "1", {}, bytes);
     written = true;
   }
-  (void)options;
   trace_off();
   return written;
 }

@@ -2,6 +2,10 @@
     tensorboard_reads_tapeflow.py LOGDIR
 Tags, steps, plugins and values must be exact; the references are TensorFlow's and
 TensorBoard's own functions (histogram bucketing, image dtype conversion, PNG decoding)."""
+import glob
+import gzip
+import json
+import os
 import sys
 
 import numpy as np
@@ -87,6 +91,18 @@ graph = acc.Graph()
 check({"MatMul", "Sigmoid"} <= {n.op for n in graph.node}, "Event.graph_def ops")
 with tf.Graph().as_default():
     tf.graph_util.import_graph_def(tf.compat.v1.GraphDef.FromString(graph.SerializeToString()), name="")
+
+# The profiler's Chrome trace (trace_on(profiler=True)) is gzip'ed JSON with the Function's ops.
+traces = glob.glob(os.path.join(logdir, "plugins", "profile", "*", "*.trace.json.gz"))
+check(len(traces) == 1, f"profiler traces {traces}")
+if traces:
+    trace = json.load(gzip.open(traces[0]))
+    ops = [e for e in trace["traceEvents"] if e["ph"] == "X"]
+    names = {e["name"] for e in ops}
+    check({"MatMul", "Sigmoid", "AddV2"} <= names, f"profiled ops {names}")
+    check(all(e["dur"] >= 0 and e["ts"] >= 0 and e["args"]["device"] for e in ops), "profiled spans")
+    matmul = next(e for e in ops if e["name"] == "MatMul")
+    check(matmul["args"]["shapes"] == "(1, 2), (2, 3)", f"MatMul shapes {matmul['args']}")
 
 if failures:
     sys.exit(f"{len(failures)} checks failed")

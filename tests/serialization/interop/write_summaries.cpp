@@ -53,11 +53,11 @@ int main(int argc, char** argv) {
   tf::Variable w(tf::constant({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}}));
   tf::Variable b(tf::constant({0.5f, 0.25f, 0.125f}));
   auto my_func = tf::function([&](const tf::Tensor& x) { return tf::sigmoid(tf::matmul(x, w) + b); });
-  tf::summary::trace_on({.graph = true, .profiler = false});
+  tf::summary::trace_on({.graph = true, .profiler = true});
   my_func(tf::constant({{1.0f, 2.0f}}));
   {
     auto as_default = writer.as_default();
-    tf::summary::trace_export("my_func_trace", 0);
+    tf::summary::trace_export("my_func_trace", 0, {.profiler_outdir = argv[1]});
     tf::summary::graph(my_func.concrete_functions().front().graph().as_graph_def());
   }
   writer.close();
