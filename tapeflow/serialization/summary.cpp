@@ -78,6 +78,7 @@ std::vector<double> histogram_buckets(const std::vector<double>& data, int k) {
   const double width = range / static_cast<double>(k);
   for (double x : data) {
     const double index = std::floor((x - min) / width);
+    if (!(index >= 0)) continue;  // NaN: TF's cast gives a negative index, whose one-hot row is zero
     const int i = index >= k - 1 ? k - 1 : static_cast<int>(index);
     rows[3 * i + 2] += 1.0;
   }
