@@ -20,13 +20,13 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string hostname() {
+}  // namespace
+
+std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
   return buf;
 }
-
-}  // namespace
 
 std::string event_file_name(const std::string& suffix) {
   static std::atomic<int> counter{0};  // TF's file_id_counter: distinct names within a second
@@ -34,7 +34,7 @@ std::string event_file_name(const std::string& suffix) {
   std::snprintf(head, sizeof head, "events.out.tfevents.%010lld.",
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
                                            std::chrono::system_clock::now().time_since_epoch()).count()));
-  return head + hostname() + "." + std::to_string(getpid()) + "." + std::to_string(counter.fetch_add(1)) + suffix;
+  return head + host_name() + "." + std::to_string(getpid()) + "." + std::to_string(counter.fetch_add(1)) + suffix;
 }
 
 EventFileWriter::EventFileWriter(std::string logdir, EventWriterOptions options)

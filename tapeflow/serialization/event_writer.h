@@ -79,6 +79,9 @@ class EventFileWriter {
   std::unique_ptr<RecordWriter> file_;  // used by the writer thread only, after construction
 };
 
+/// This machine's name (gethostname), as TF puts it in event and profile file names.
+std::string host_name();
+
 /// The event file name TF gives: `events.out.tfevents.<10-digit seconds>.<host>.<pid>.<n><suffix>`.
 std::string event_file_name(const std::string& suffix);
 

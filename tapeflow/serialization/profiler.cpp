@@ -1,7 +1,6 @@
 // The op profiler and its Chrome trace writer (profiler.h).
 #include "tapeflow/serialization/profiler.h"
 
-#include <unistd.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -16,6 +15,7 @@
 
 #include "tapeflow/core/errors.h"
 #include "tapeflow/core/op_profiler.h"
+#include "tapeflow/serialization/event_writer.h"
 
 namespace tapeflow::profiler {
 namespace {
@@ -63,12 +63,6 @@ Recorder& recorder() {
 std::mutex& control_mutex() {
   static auto* mu = new std::mutex;
   return *mu;
-}
-
-std::string hostname() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  return buf;
 }
 
 // TF names a profile run by its start time: 2024_01_31_12_00_00.
@@ -148,7 +142,7 @@ std::string stop_locked(const std::string& logdir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   TF_CHECK_TYPED(!ec, FailedPreconditionError, "", "profiler: cannot create '", dir.string(), "': ", ec.message());
-  const std::string path = (dir / (hostname() + ".trace.json.gz")).string();
+  const std::string path = (dir / (serialization::host_name() + ".trace.json.gz")).string();
   write_gzip(path, chrome_trace(events, r.origin_ns));
   return path;
 }
