@@ -27,8 +27,8 @@ using serialization::EventFileWriter;
 // TF keeps the default writer per thread (`_summary_state` is a threading.local).
 thread_local std::vector<std::shared_ptr<EventFileWriter>> default_writers;
 
-std::atomic<bool> step_set{false};
-std::atomic<int64_t> default_step{0};
+// The default step is per thread too (`_summary_state.step`).
+thread_local std::optional<int64_t> default_step;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -38,9 +38,9 @@ EventFileWriter* default_writer() { return default_writers.empty() ? nullptr : d
 
 int64_t resolve_step(std::optional<int64_t> step, std::string_view name) {
   if (step) return *step;
-  TF_CHECK_ARG(step_set.load(std::memory_order_relaxed), "",
+  TF_CHECK_ARG(default_step.has_value(), "",
                "summary '", name, "': no step set; pass one or call tf::summary::experimental::set_step");
-  return default_step.load(std::memory_order_relaxed);
+  return *default_step;
 }
 
 void check_eager(const Tensor& data, std::string_view kind, std::string_view name) {
@@ -266,14 +266,8 @@ void flush() {
 }
 
 namespace experimental {
-void set_step(std::optional<int64_t> step) {
-  if (step) default_step.store(*step, std::memory_order_relaxed);
-  step_set.store(step.has_value(), std::memory_order_relaxed);
-}
-std::optional<int64_t> get_step() {
-  if (!step_set.load(std::memory_order_relaxed)) return std::nullopt;
-  return default_step.load(std::memory_order_relaxed);
-}
+void set_step(std::optional<int64_t> step) { default_step = step; }
+std::optional<int64_t> get_step() { return default_step; }
 }  // namespace experimental
 
 void trace_on(TraceOptions options) {

@@ -86,7 +86,7 @@ bool graph(const GraphDef& graph_def);
 void flush();
 
 namespace experimental {
-/// The default step of summaries called without one (process-wide, as in TF).
+/// The default step of summaries called without one (per thread, as TF's summary state).
 void set_step(std::optional<int64_t> step);
 std::optional<int64_t> get_step();
 }  // namespace experimental

@@ -125,6 +125,9 @@ TEST(SummaryWriter, DefaultStepAndItsErrors) {
     EXPECT_EQ(tf::summary::experimental::get_step(), 42);
   }
   EXPECT_EQ(tf::summary::experimental::get_step(), std::nullopt);
+  tf::summary::experimental::set_step(5);
+  std::thread([] { EXPECT_EQ(tf::summary::experimental::get_step(), std::nullopt); }).join();  // per thread
+  tf::summary::experimental::set_step(std::nullopt);
   auto scope = w.as_default();
   EXPECT_THROW(tf::summary::scalar("x", 1.0), tf::errors::InvalidArgumentError);  // no step anywhere
   w.flush();
