@@ -2,7 +2,6 @@
 #include "tapeflow/serialization/summary.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <mutex>
