@@ -3,7 +3,9 @@
 // MaxPool2D -> Flatten -> Dense(128, relu) -> Dense(10), Adam with a cosine-decayed rate;
 // --batchnorm puts a BatchNormalization after each convolution and the hidden Dense, and
 // Dropout after each block. Runs on GPU:0 when there is one.
-// Usage: fashion_mnist_cnn [--epochs N] [--batch-size B] [--train-samples N] [--batchnorm].
+// Usage: fashion_mnist_cnn [--epochs N] [--batch-size B] [--train-samples N] [--batchnorm] [--logdir DIR].
+// --logdir adds Keras's TensorBoard callback: DIR/train and DIR/validation loss and accuracy
+// curves and weight histograms every epoch (`tensorboard --logdir DIR`).
 // Needs Debian's dataset-fashion-mnist package (or $TAPEFLOW_DATA).
 #include <algorithm>
 #include <chrono>
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   int epochs = 10, batch_size = 64;
   int64_t train_samples = 60000;
   bool batchnorm = false;
+  std::string logdir;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const bool has_value = i + 1 < argc;
@@ -39,8 +42,10 @@ int main(int argc, char** argv) {
     else if (flag == "--epochs" && has_value) epochs = std::atoi(argv[++i]);
     else if (flag == "--batch-size" && has_value) batch_size = std::atoi(argv[++i]);
     else if (flag == "--train-samples" && has_value) train_samples = std::atoll(argv[++i]);
+    else if (flag == "--logdir" && has_value) logdir = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-size B] [--train-samples N] [--batchnorm]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-size B] [--train-samples N] [--batchnorm] [--logdir DIR]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -76,8 +81,11 @@ int main(int argc, char** argv) {
 
   const auto start = std::chrono::steady_clock::now();  // fit's time includes the validation passes
   // As the TF tutorial, the test set is the validation data: val_accuracy shows each epoch's.
+  std::vector<K::callbacks::AnyCallback> callbacks;
+  if (!logdir.empty()) callbacks.push_back(K::callbacks::TensorBoard({.log_dir = logdir, .histogram_freq = 1}));
   model.fit(x_train, y_train,
-            {.epochs = epochs, .batch_size = batch_size, .validation_data = std::pair(x_test, y_test), .verbose = 2});
+            {.epochs = epochs, .batch_size = batch_size, .validation_data = std::pair(x_test, y_test), .verbose = 2,
+             .callbacks = callbacks});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("Training: %.1fs per epoch\n", seconds / std::max(1, epochs));
 

@@ -2,7 +2,9 @@
 // GradientTape loop and Adam, evaluated with SparseCategoricalAccuracy, as in TF2's
 // "custom training loop" tutorial. Needs Debian's dataset-fashion-mnist package (or $TAPEFLOW_DATA).
 // Usage: fashion_mnist_mlp [--epochs N] [--batch-size B] [--learning-rate LR] [--decay cosine|none]
-//                          [--seed S] [--train-samples N] [--validation-samples N]
+//                          [--seed S] [--train-samples N] [--validation-samples N] [--logdir DIR]
+// --logdir writes TensorBoard summaries (`tensorboard --logdir DIR`): per epoch the loss and
+// accuracy curves, the learning rate and a histogram of every weight, in DIR/train.
 // The defaults are the usual ones (Keras's glorot_uniform Dense layers, Adam at 1e-3, batch 32,
 // the data reshuffled every epoch) plus a cosine decay of the learning rate to 0 over the 10
 // epochs; they reach >= 0.885 test accuracy (0.8889 with seed 42). Tune on a held-out part of
@@ -21,7 +23,7 @@ namespace K = tf::keras;
 int main(int argc, char** argv) {
   int epochs = 10, batch_size = 32;
   double learning_rate = 1e-3;
-  std::string decay = "cosine";
+  std::string decay = "cosine", logdir;
   int64_t seed = 42, train_samples = 60000, validation_samples = 0;
   for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
@@ -33,11 +35,12 @@ int main(int argc, char** argv) {
     else if (flag == "--seed") seed = std::atoll(value);
     else if (flag == "--train-samples") train_samples = std::atoll(value);
     else if (flag == "--validation-samples") validation_samples = std::atoll(value);
+    else if (flag == "--logdir") logdir = value;
     else flag.clear();
     if (flag.empty() || i + 1 >= argc || (decay != "cosine" && decay != "none")) {
       std::fprintf(stderr,
                    "usage: %s [--epochs N] [--batch-size B] [--learning-rate LR] [--decay cosine|none] [--seed S]\n"
-                   "       [--train-samples N] [--validation-samples N]\n",
+                   "       [--train-samples N] [--validation-samples N] [--logdir DIR]\n",
                    argv[0]);
       return 2;
     }
@@ -76,6 +79,8 @@ int main(int argc, char** argv) {
                  : K::optimizers::Adam({.learning_rate = learning_rate});
   K::metrics::Mean train_loss({.name = "loss"});
   K::metrics::SparseCategoricalAccuracy train_acc;
+  tf::summary::SummaryWriter writer;
+  if (!logdir.empty()) writer = tf::summary::create_file_writer(logdir + "/train");
 
   for (int epoch = 0; epoch < epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
@@ -97,6 +102,13 @@ int main(int argc, char** argv) {
     std::printf("Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f\n", epoch + 1, epochs, seconds,
                 train_loss.result().item<float>(), train_acc.result().item<float>());
     std::fflush(stdout);
+    if (writer.defined()) {  // the tags Keras's TensorBoard callback uses
+      auto as_default = writer.as_default();
+      tf::summary::scalar("epoch_loss", train_loss.result(), epoch);
+      tf::summary::scalar("epoch_accuracy", train_acc.result(), epoch);
+      tf::summary::scalar("epoch_learning_rate", opt.learning_rate(), epoch);
+      for (const auto& [name, v] : model.named_variables()) tf::summary::histogram(name + "/histogram", v, epoch);
+    }
   }
 
   auto accuracy = [&](const tf::Tensor& x, const tf::Tensor& y) {

@@ -13,7 +13,7 @@ fi
 # Checkpoints: leveldb (the index table), protobuf (the messages); python3-venv for the
 # TensorFlow interop tests (tools/python_env.sh installs TF from PyPI into the build tree).
 pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
-      libleveldb-dev libprotobuf-dev protobuf-compiler python3-venv)
+      libleveldb-dev libprotobuf-dev protobuf-compiler python3-venv libpng-dev)
 pkgs+=(libhdf5-dev)  # Keras 3 .weights.h5 files (serialization/h5_weights.cpp)
 # --fuzz: also clang and its runtime libraries (libFuzzer, sanitizers) for tools/run_fuzz.sh.
 [ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)

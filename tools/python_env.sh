@@ -6,7 +6,7 @@
 set -euo pipefail
 venv=${1:?usage: python_env.sh VENV_DIR}
 stamp="$venv/.tapeflow-interop-ready"
-reqs="tensorflow-cpu==2.21.* keras>=3.10 safetensors"
+reqs="tensorflow-cpu==2.21.* keras>=3.10 safetensors tensorboard"
 mkdir -p "$(dirname "$venv")"
 exec 9>"$venv.lock"
 flock 9

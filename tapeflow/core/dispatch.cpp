@@ -3,6 +3,7 @@
 #include "tapeflow/core/dispatch.h"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -10,6 +11,7 @@
 
 #include "tapeflow/core/config.h"
 #include "tapeflow/core/device_backend.h"
+#include "tapeflow/core/op_profiler.h"
 #include "tapeflow/core/errors.h"
 #include "tapeflow/core/logging.h"
 
@@ -33,6 +35,11 @@ std::mutex g_init_mutex;
 thread_local OpInterceptor* t_interceptor = nullptr;
 thread_local int t_tape_depth = 0;
 std::atomic<TapeHook> g_tape_hook{nullptr};
+std::atomic<OpProfiler*> g_op_profiler{nullptr};
+
+int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 Device default_device() noexcept {
   static const bool has_gpu = device_exists(kGPU0);
@@ -113,6 +120,19 @@ OpInterceptor* set_op_interceptor(OpInterceptor* interceptor) noexcept {
 }
 OpInterceptor* current_op_interceptor() noexcept { return t_interceptor; }
 void set_tape_hook(TapeHook hook) noexcept { g_tape_hook.store(hook); }
+OpProfiler* set_op_profiler(OpProfiler* profiler) noexcept { return g_op_profiler.exchange(profiler); }
+
+void run_kernel(KernelFn kernel, KernelContext& ctx) {
+  OpProfiler* profiler = g_op_profiler.load(std::memory_order_relaxed);
+  if (profiler == nullptr) [[likely]] {
+    kernel(ctx);
+    return;
+  }
+  const int64_t start = steady_ns();
+  kernel(ctx);
+  if (!ctx.device.is_cpu()) device_backend(ctx.device.type())->synchronize(ctx.device.index());
+  profiler->op_ran(ctx.op, ctx.device, ctx.inputs, start, steady_ns());
+}
 int& tape_hook_depth() noexcept { return t_tape_depth; }
 
 Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
@@ -205,7 +225,7 @@ TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAtt
         int saved = std::exchange(t_tape_depth, 0);
         ~TapePause() { t_tape_depth = saved; }
       } pause;
-      kernel(ctx);
+      run_kernel(kernel, ctx);
     } catch (const errors::ResourceExhaustedError& e) {
       if (!e.op().empty()) throw;
       throw errors::ResourceExhaustedError(e.message(), op.name);

@@ -12,6 +12,7 @@
 
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/errors.h"
+#include "tapeflow/core/op_profiler.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/graph/function.h"
 
@@ -358,7 +359,7 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
           std::unique_ptr<OpAttrs> call_attrs = s.random && call > 0 ? random_attrs_for_call(node, call) : nullptr;
           KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
                             call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
-          s.kernel(ctx);
+          run_kernel(s.kernel, ctx);  // profiled when tf::profiler is on
           if (s.unknown_dims && node.def->kernel_allocates_outputs) [[unlikely]] {
             for (std::size_t i = 0; i < outs.size() && i < node.outputs.size(); ++i) {
               const Shape& traced = node.outputs[i].shape;

@@ -38,6 +38,7 @@ std::ostream& operator<<(std::ostream& os, const TensorSpec& s) { return os << s
 
 // ---- The signature of a call ----------------------------------------------------------------
 namespace {
+std::atomic<detail::FunctionCallObserver> function_call_observer{nullptr};
 
 /// Appends the key of `v` (its structure, Tensor dtypes and shapes, other leaves by value) and
 /// collects its Tensor leaves in order.
@@ -488,7 +489,12 @@ Value Function::call(const std::vector<Value>& args) const {
       s.cache.emplace(key, cf);
     }
   }
+  if (detail::FunctionCallObserver observer = function_call_observer.load(std::memory_order_acquire)) observer(cf);
   return cf.call_flat(tensors);
+}
+
+void detail::set_function_call_observer(FunctionCallObserver observer) noexcept {
+  function_call_observer.store(observer, std::memory_order_release);
 }
 
 ConcreteFunction Function::get_concrete_function_for(std::vector<Value> values,

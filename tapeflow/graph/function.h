@@ -196,6 +196,11 @@ template <typename... A>
 void print(const A&... args) { print(std::vector<PrintArg>{PrintArg(args)...}); }
 
 namespace detail {
+/// Called with the concrete function of every Function call (tf::summary::trace_on records
+/// their graphs); nullptr (the default) costs one relaxed atomic load per call.
+using FunctionCallObserver = void (*)(const ConcreteFunction& function);
+void set_function_call_observer(FunctionCallObserver observer) noexcept;
+
 /// Traces `body` on `args` (Tensor leaves become placeholders of `specs`) into a concrete
 /// function that may not create variables: the branches of tf::cond.
 ConcreteFunction trace_graph(const std::string& name, const Function::Body& body, const std::vector<Value>& args,

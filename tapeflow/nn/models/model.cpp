@@ -224,8 +224,10 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
       if (options.shuffle) train_step(take(x_train, order, b, e), take(y_train, order, b, e));
       else train_step(rows(x_train, b, e), rows(y_train, b, e));
       bar.update(step + 1, [&] { return metrics_result(); });
-      if (cbs.size() > 1)
-        for (auto* c : cbs) c->on_train_batch_end(int(step), {});
+      if (cbs.size() > 1) {  // Keras passes the running metrics (TensorBoard's batch_<metric>)
+        const callbacks::Logs batch_logs = metrics_result();
+        for (auto* c : cbs) c->on_train_batch_end(int(step), batch_logs);
+      }
     }
     logs = metrics_result();
     if (val) {
