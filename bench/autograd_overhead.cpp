@@ -58,13 +58,14 @@ bool same(const tf::Tensor& a, const tf::Tensor& b) {
 struct Timings {
   std::vector<double> tape, replay, diff;
 };
-template <typename TapeFn, typename ReplayFn>
-Timings interleave(int iters, TapeFn&& tape_backward, ReplayFn&& replay) {
+template <typename TapeFn, typename ReplayFn> Timings interleave(int iters, TapeFn&& tape_backward, ReplayFn&& replay) {
   Timings out;
   for (int i = 0; i < iters; ++i) {
     double t, r;
-    if (i % 2 == 0) t = tape_backward(), r = replay();
-    else r = replay(), t = tape_backward();
+    if (i % 2 == 0)
+      t = tape_backward(), r = replay();
+    else
+      r = replay(), t = tape_backward();
     out.tape.push_back(t);
     out.replay.push_back(r);
     out.diff.push_back(t - r);
@@ -114,16 +115,16 @@ void mlp(int iters) {
     grads.clear();
     auto t0 = Clock::now();
     {  // the intermediate gradients die inside the timed region, as they do inside tape.gradient
-      tf::Tensor g = tf::ones_like(s->loss);                                                    // seed
+      tf::Tensor g = tf::ones_like(s->loss);                                                   // seed
       g = tf::broadcast_to(tf::reshape(g, {1}) / tf::scalar_tensor(32.0, tf::float32), {32});  // Mean
-      tf::Tensor g_logits = tf::expand_dims(g, -1) * s->backprop;                               // SparseSoftmaxXent
-      tf::Tensor g_b2 = tf::reduce_sum(g_logits, std::vector<int>{0});                          // AddV2
+      tf::Tensor g_logits = tf::expand_dims(g, -1) * s->backprop;                              // SparseSoftmaxXent
+      tf::Tensor g_b2 = tf::reduce_sum(g_logits, std::vector<int>{0});                         // AddV2
       tf::Tensor g_h = tf::matmul(g_logits, s->w2, {.transpose_b = true});                     // MatMul
       tf::Tensor g_w2 = tf::matmul(s->h, g_logits, {.transpose_a = true});
       const tf::Tensor zero = tf::scalar_tensor(0.0, tf::float32);
-      tf::Tensor g_a1 = g_h * tf::cast(tf::greater(s->h, zero), tf::float32);                  // Relu
-      tf::Tensor g_b1 = tf::reduce_sum(g_a1, std::vector<int>{0});                              // AddV2
-      tf::Tensor g_w1 = tf::matmul(x, g_a1, {.transpose_a = true});                            // MatMul (x needs none)
+      tf::Tensor g_a1 = g_h * tf::cast(tf::greater(s->h, zero), tf::float32);  // Relu
+      tf::Tensor g_b1 = tf::reduce_sum(g_a1, std::vector<int>{0});             // AddV2
+      tf::Tensor g_w1 = tf::matmul(x, g_a1, {.transpose_a = true});            // MatMul (x needs none)
       grads = {g_w1, g_b1, g_w2, g_b2};
     }
     s.reset();
@@ -138,8 +139,8 @@ void mlp(int iters) {
       std::cerr << "replay differs from the tape's gradient " << i << "\n";
       std::exit(1);
     }
-  const auto [tape, rep, diff] =
-      interleave(iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
+  const auto [tape, rep, diff] = interleave(
+      iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
   std::cout << "mlp_recorded_ops " << kRecordedOps << " ops\n";
   std::cout << "mlp_backward_tapeflow " << median(tape) << " ns\n";
   std::cout << "mlp_replay_tapeflow " << median(rep) << " ns\n";
@@ -171,8 +172,8 @@ void chain(int iters) {
     const tf::Tensor loss = tf::reduce_sum(y);
     grad = tf::Tensor();
     auto t0 = Clock::now();
-    tf::Tensor g = tf::ones_like(loss);                   // seed
-    g = tf::broadcast_to(tf::reshape(g, {1}), {16});      // Sum
+    tf::Tensor g = tf::ones_like(loss);                    // seed
+    g = tf::broadcast_to(tf::reshape(g, {1}), {16});       // Sum
     for (int i = 0; i < kChain; ++i) g = tf::negative(g);  // Neg
     grad = g;
     return since_ns(t0);
@@ -183,8 +184,8 @@ void chain(int iters) {
     std::cerr << "chain replay differs from the tape's gradient\n";
     std::exit(1);
   }
-  const auto [tape, rep, diff] =
-      interleave(iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
+  const auto [tape, rep, diff] = interleave(
+      iters, [&] { return tape_backward(tg); }, [&] { return replay(rg); });
   std::cout << "chain_recorded_ops " << kRecordedOps << " ops\n";
   std::cout << "chain_backward_per_op_tapeflow " << median(tape) / kRecordedOps << " ns\n";
   std::cout << "chain_replay_per_op_tapeflow " << median(rep) / kRecordedOps << " ns\n";

@@ -33,8 +33,10 @@ Timings interleave(int iters, BackwardFn& backward, ReplayFn& replay) {
   Timings out;
   for (int i = 0; i < iters; ++i) {
     double b, r;
-    if (i % 2 == 0) b = backward(), r = replay();
-    else r = replay(), b = backward();
+    if (i % 2 == 0)
+      b = backward(), r = replay();
+    else
+      r = replay(), b = backward();
     out.backward.push_back(b);
     out.replay.push_back(r);
     out.diff.push_back(b - r);

@@ -47,10 +47,14 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--mib") mib = std::atoll(argv[i + 1]);
-    else if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--tensors") tensors = std::atoi(argv[i + 1]);
-    else if (a == "--repeat") repeat = std::max(1, std::atoi(argv[i + 1]));
+    if (a == "--mib")
+      mib = std::atoll(argv[i + 1]);
+    else if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--tensors")
+      tensors = std::atoi(argv[i + 1]);
+    else if (a == "--repeat")
+      repeat = std::max(1, std::atoi(argv[i + 1]));
   }
   const std::string base = dir + "/tapeflow_checkpoint_io";
   std::filesystem::create_directories(base);
@@ -68,7 +72,8 @@ int main(int argc, char** argv) {
       t0 = now();
       {
         std::FILE* f = std::fopen((base + "/dd").c_str(), "wb");
-        for (int64_t done = 0; done < bytes; done += int64_t(chunk.size())) std::fwrite(chunk.data(), 1, chunk.size(), f);
+        for (int64_t done = 0; done < bytes; done += int64_t(chunk.size()))
+          std::fwrite(chunk.data(), 1, chunk.size(), f);
         std::fflush(f);
         ::fsync(::fileno(f));
         std::fclose(f);
@@ -88,14 +93,15 @@ int main(int argc, char** argv) {
       save_extra = std::max(save_extra, rss_kib("VmHWM:") - rss_before_save);
     };
     // Alternate which writer goes first: the second one meets the first one's writeback.
-    if (round % 2 == 0) peer_write(), checkpoint_write();
-    else checkpoint_write(), peer_write();
+    if (round % 2 == 0)
+      peer_write(), checkpoint_write();
+    else
+      checkpoint_write(), peer_write();
 
     t0 = now();
     {
       std::FILE* f = std::fopen((base + "/dd").c_str(), "rb");
-      while (std::fread(chunk.data(), 1, chunk.size(), f) == chunk.size()) {
-      }
+      while (std::fread(chunk.data(), 1, chunk.size(), f) == chunk.size()) {}
       std::fclose(f);
     }
     dd_read = std::max(dd_read, double(bytes) / (now() - t0) / 1e9);

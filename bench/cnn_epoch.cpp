@@ -65,7 +65,8 @@ std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_
       last_loss = loss;
     }
     (void)last_loss.item<float>();  // waits for the device's queue
-    if (epoch > 0) ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (epoch > 0)
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return ms;
 }
@@ -80,12 +81,17 @@ int main(int argc, char** argv) {
   if (!tf::config::list_physical_devices("GPU").empty()) devices = {"GPU:0"};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--epochs") epochs = std::atoi(argv[i + 1]);
-    else if (flag == "--batch-sizes") batch_sizes = split(argv[i + 1]);
-    else if (flag == "--devices") devices = split(argv[i + 1]);
-    else if (flag == "--train-samples") train_samples = std::atoll(argv[i + 1]);
+    if (flag == "--epochs")
+      epochs = std::atoi(argv[i + 1]);
+    else if (flag == "--batch-sizes")
+      batch_sizes = split(argv[i + 1]);
+    else if (flag == "--devices")
+      devices = split(argv[i + 1]);
+    else if (flag == "--train-samples")
+      train_samples = std::atoll(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 64,256] [--devices CPU:0,GPU:0] [--train-samples N]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--epochs N] [--batch-sizes 64,256] [--devices CPU:0,GPU:0] [--train-samples N]\n",
                    argv[0]);
       return 2;
     }

@@ -34,8 +34,8 @@ std::function<void()> gemm(int m, int n, int k, bool ta, bool tb) {
   auto b = std::make_shared<std::vector<float>>(static_cast<std::size_t>(k) * n, 0.25f);
   auto c = std::make_shared<std::vector<float>>(static_cast<std::size_t>(m) * n);
   return [=] {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f,
-                a->data(), ta ? m : k, b->data(), tb ? k : n, 0.f, c->data(), n);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a->data(),
+                ta ? m : k, b->data(), tb ? k : n, 0.f, c->data(), n);
   };
 }
 
@@ -44,17 +44,17 @@ void conv_layer(const char* name, int batch, int hw, int cin, int cout, int k, i
   auto f = tf::random::uniform({k, k, cin, cout}, {.seed = 2});
   auto g = tf::random::uniform({batch, hw, hw, cout}, {.seed = 3});
   const int m = batch * hw * hw, kk = k * k * cin;
-  auto t = best_seconds({gemm(m, cout, kk, false, false), [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); },
-                         gemm(m, kk, cout, false, true),
-                         [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); },
-                         gemm(kk, cout, m, true, false),
-                         [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }},
-                        reps);
+  auto t = best_seconds(
+      {gemm(m, cout, kk, false, false), [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); }, gemm(m, kk, cout, false, true),
+       [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); }, gemm(kk, cout, m, true, false),
+       [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }},
+      reps);
   const double flops = 2.0 * m * cout * kk;
-  std::printf("%s (%d, %d, %d, %d) * %dx%dx%d: forward %6.2f ms (%5.1f GFLOP/s, gemm ratio %.2f)  "
-              "input grad %6.2f ms (%.2f)  filter grad %6.2f ms (%.2f)\n",
-              name, batch, hw, hw, cin, k, k, cout, t[1] * 1e3, flops / t[1] * 1e-9, t[0] / t[1], t[3] * 1e3,
-              t[2] / t[3], t[5] * 1e3, t[4] / t[5]);
+  std::printf(
+      "%s (%d, %d, %d, %d) * %dx%dx%d: forward %6.2f ms (%5.1f GFLOP/s, gemm ratio %.2f)  "
+      "input grad %6.2f ms (%.2f)  filter grad %6.2f ms (%.2f)\n",
+      name, batch, hw, hw, cin, k, k, cout, t[1] * 1e3, flops / t[1] * 1e-9, t[0] / t[1], t[3] * 1e3, t[2] / t[3],
+      t[5] * 1e3, t[4] / t[5]);
 }
 
 void pool_layer(const char* name, int batch, int hw, int c, int reps) {
@@ -66,8 +66,8 @@ void pool_layer(const char* name, int batch, int hw, int c, int reps) {
   auto t = best_seconds({[&] { (void)tf::identity(x * 1.0f); }, [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); },
                          [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }},
                         reps);
-  std::printf("%s max_pool 2x2 of (%d, %d, %d, %d): forward %6.2f ms  grad %6.2f ms  (x * 1: %6.2f ms)\n", name,
-              batch, hw, hw, c, t[1] * 1e3, t[2] * 1e3, t[0] * 1e3);
+  std::printf("%s max_pool 2x2 of (%d, %d, %d, %d): forward %6.2f ms  grad %6.2f ms  (x * 1: %6.2f ms)\n", name, batch,
+              hw, hw, c, t[1] * 1e3, t[2] * 1e3, t[0] * 1e3);
 }
 }  // namespace
 

@@ -77,8 +77,8 @@ double seconds_per_call(const std::function<void()>& op, tf::Device device, int 
 
 /// The sizes of every op; the peer programs get the same through the same flags.
 struct Sizes {
-  int64_t vector;                 // elements of add / reduce_sum / transfer
-  std::vector<int64_t> matmul;    // n of the n x n x n products
+  int64_t vector;               // elements of add / reduce_sum / transfer
+  std::vector<int64_t> matmul;  // n of the n x n x n products
   int64_t softmax_rows, softmax_cols;
 };
 Sizes sizes_for(bool quick) {
@@ -96,12 +96,14 @@ std::vector<Row> measure(const Options& opt, bool have_gpu) {
 
   Row add{"add", "add float32 [" + std::to_string(sz.vector) + "]", 3 * vbytes};
   Row sum{"reduce_sum", "reduce_sum float32 [" + std::to_string(sz.vector) + "]", vbytes};
-  Row softmax{"softmax", "softmax float32 [" + std::to_string(sz.softmax_rows) + "," + std::to_string(sz.softmax_cols) + "]",
+  Row softmax{"softmax",
+              "softmax float32 [" + std::to_string(sz.softmax_rows) + "," + std::to_string(sz.softmax_cols) + "]",
               2.0 * static_cast<double>(sz.softmax_rows * sz.softmax_cols) * 4};
   Row tiny{"tiny_add", "tiny_add float32 [16] (per op)", 0};
   std::vector<Row> matmuls;
   for (int64_t n : sz.matmul)
-    matmuls.push_back({"matmul_" + std::to_string(n), "matmul float32 " + std::to_string(n) + "^3", 2.0 * n * n * n, true});
+    matmuls.push_back(
+        {"matmul_" + std::to_string(n), "matmul float32 " + std::to_string(n) + "^3", 2.0 * n * n * n, true});
   const int64_t big = sz.matmul.back();
   Row matmul_fp32{"matmul_" + std::to_string(big) + "_notf32", "matmul float32 " + std::to_string(big) + "^3, TF32 off",
                   2.0 * big * big * big, true};
@@ -213,8 +215,8 @@ std::map<std::string, double> run_peer(const Options& opt, const std::string& se
     const auto sibling = std::filesystem::path(self).parent_path() / "cpu_vs_gpu_libtorch";
     program = std::filesystem::exists(sibling) ? sibling.string() : "python";
   }
-  std::string flags = std::string(opt.quick ? " --quick" : "") + " --reps " + std::to_string(opt.reps) +
-                      (have_gpu ? "" : " --no-gpu");
+  std::string flags =
+      std::string(opt.quick ? " --quick" : "") + " --reps " + std::to_string(opt.reps) + (have_gpu ? "" : " --no-gpu");
   std::string cmd;
   if (program == "python") {
     const auto script = std::filesystem::temp_directory_path() / "tapeflow_cpu_vs_gpu_peer.py";
@@ -245,16 +247,21 @@ std::map<std::string, double> run_peer(const Options& opt, const std::string& se
 std::string time_str(double s) {
   char b[32];
   if (s < 0) return "-";
-  if (s < 1e-3) std::snprintf(b, sizeof b, "%.2f us", s * 1e6);
-  else if (s < 1) std::snprintf(b, sizeof b, "%.3f ms", s * 1e3);
-  else std::snprintf(b, sizeof b, "%.3f s", s);
+  if (s < 1e-3)
+    std::snprintf(b, sizeof b, "%.2f us", s * 1e6);
+  else if (s < 1)
+    std::snprintf(b, sizeof b, "%.3f ms", s * 1e3);
+  else
+    std::snprintf(b, sizeof b, "%.3f s", s);
   return b;
 }
 std::string rate_str(const Row& r, double s) {
   if (s < 0 || r.work == 0) return "-";
   char b[32];
-  if (r.flops) std::snprintf(b, sizeof b, "%.2f TFLOP/s", r.work / s * 1e-12);
-  else std::snprintf(b, sizeof b, "%.1f GB/s", r.work / s * 1e-9);
+  if (r.flops)
+    std::snprintf(b, sizeof b, "%.2f TFLOP/s", r.work / s * 1e-12);
+  else
+    std::snprintf(b, sizeof b, "%.1f GB/s", r.work / s * 1e-9);
   return b;
 }
 std::string ratio_str(double num, double den) {

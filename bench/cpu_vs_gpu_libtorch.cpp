@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
   for (const auto& d : devices) {
     const char* dn = d.is_cuda() ? "GPU" : "CPU";
     auto opts = torch::TensorOptions().device(d).dtype(torch::kFloat32);
-    auto print = [&](const std::string& name, double s) { std::printf("%s %s %.9g\n", name.c_str(), dn, s), std::fflush(stdout); };
+    auto print = [&](const std::string& name, double s) {
+      std::printf("%s %s %.9g\n", name.c_str(), dn, s), std::fflush(stdout);
+    };
     at::globalContext().setAllowTF32CuBLAS(true);
     {
       auto a = torch::rand({n}, opts), b = torch::rand({n}, opts);

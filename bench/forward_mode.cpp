@@ -49,10 +49,9 @@ tf::Tensor uniform(const tf::Shape& shape, int seed) {
 
 void mlp(int batch) {
   const tf::Tensor x = uniform({batch, 784}, 1);
-  const tf::Tensor labels = tf::one_hot(tf::cast(tf::random::uniform({batch}, {.minval = 0, .maxval = 10,
-                                                                        .dtype = tf::int32, .seed = 2}),
-                                                 tf::int64),
-                                        10, 1, 0, -1, tf::float32);
+  const tf::Tensor labels = tf::one_hot(
+      tf::cast(tf::random::uniform({batch}, {.minval = 0, .maxval = 10, .dtype = tf::int32, .seed = 2}), tf::int64), 10,
+      1, 0, -1, tf::float32);
   std::vector<tf::Tensor> p = {uniform({784, 100}, 3), uniform({100}, 4), uniform({100, 10}, 5), uniform({10}, 6)};
   std::vector<tf::Tensor> v = {uniform({784, 100}, 7), uniform({100}, 8), uniform({100, 10}, 9), uniform({10}, 10)};
   std::vector<tf::Source> primals(p.begin(), p.end());
@@ -60,21 +59,21 @@ void mlp(int batch) {
   auto loss = [&] { return tf::reduce_mean(tf::nn::softmax_cross_entropy_with_logits(labels, logits())); };
   const int reps = batch <= 32 ? 400 : 100;
   auto [fwd, jvp] = paired_best_us([&] { (void)logits().to_vector<float>(); },
-                                     [&] {
-                                       tf::autodiff::ForwardAccumulator acc(primals, v);
-                                       tf::Tensor y = logits();
-                                       acc.stop();
-                                       (void)acc.jvp(y)->to_vector<float>();
-                                     },
-                                     reps);
+                                   [&] {
+                                     tf::autodiff::ForwardAccumulator acc(primals, v);
+                                     tf::Tensor y = logits();
+                                     acc.stop();
+                                     (void)acc.jvp(y)->to_vector<float>();
+                                   },
+                                   reps);
   auto [fwd_loss, jvp_loss] = paired_best_us([&] { (void)loss().item<float>(); },
-                                               [&] {
-                                                 tf::autodiff::ForwardAccumulator acc(primals, v);
-                                                 tf::Tensor y = loss();
-                                                 acc.stop();
-                                                 (void)acc.jvp(y)->item<float>();
-                                               },
-                                               reps);
+                                             [&] {
+                                               tf::autodiff::ForwardAccumulator acc(primals, v);
+                                               tf::Tensor y = loss();
+                                               acc.stop();
+                                               (void)acc.jvp(y)->item<float>();
+                                             },
+                                             reps);
   std::printf("MLP 784-100-10, batch %d, logits: forward %.1f us, JVP %.1f us, ratio %.2fx (target <= 3x)\n", batch,
               fwd, jvp, jvp / fwd);
   std::printf("MLP 784-100-10, batch %d, loss:   forward %.1f us, JVP %.1f us, ratio %.2fx (target <= 3x)\n", batch,
@@ -85,7 +84,9 @@ void jacobian() {
   const int64_t n = 10000;
   const tf::Tensor a = uniform({n, 4}, 11), b = uniform({n, 4}, 12);
   const tf::Tensor x = tf::random::uniform({4, 1}, {.minval = -1, .maxval = 1, .dtype = tf::float32, .seed = 13});
-  auto f = [&](const tf::Tensor& t) { return tf::reshape(tf::tanh(tf::matmul(a, t)) * tf::sin(tf::matmul(b, t)), {n}); };
+  auto f = [&](const tf::Tensor& t) {
+    return tf::reshape(tf::tanh(tf::matmul(a, t)) * tf::sin(tf::matmul(b, t)), {n});
+  };
   auto run = [&](bool forward) {
     tf::GradientTape tape;
     tape.watch(x);
@@ -97,9 +98,10 @@ void jacobian() {
   const float diff = tf::reduce_max(tf::abs(jf - jr)).item<float>();
   double fwd = best_us([&] { (void)run(true).to_vector<float>(); }, 21);
   double rev = best_us([&] { (void)run(false).to_vector<float>(); }, 3);
-  std::printf("jacobian of f: R^4 -> R^%lld (shape %s): forward mode %.0f us, reverse mode %.0f us, forward %.1fx "
-              "faster (max |difference| %.2g)\n",
-              static_cast<long long>(n), jf.shape().to_string().c_str(), fwd, rev, rev / fwd, diff);
+  std::printf(
+      "jacobian of f: R^4 -> R^%lld (shape %s): forward mode %.0f us, reverse mode %.0f us, forward %.1fx "
+      "faster (max |difference| %.2g)\n",
+      static_cast<long long>(n), jf.shape().to_string().c_str(), fwd, rev, rev / fwd, diff);
 }
 
 }  // namespace

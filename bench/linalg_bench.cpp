@@ -41,15 +41,19 @@ void square(int64_t n, int reps) {
   std::vector<float> c(static_cast<std::size_t>(n * n));
   const float *pa = a.data<float>(), *pb = b.data<float>();
   const int ni = static_cast<int>(n);
-  auto t = best_seconds({[&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.f, pa, ni, pb, ni, 0.f, c.data(), ni);
-  }, [&] { (void)tf::matmul(a, b); }, [&] { (void)tf::matmul(a, tf::transpose(b), {.transpose_b = true}); }}, reps);
+  auto t = best_seconds(
+      {[&] {
+         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.f, pa, ni, pb, ni, 0.f, c.data(), ni);
+       },
+       [&] { (void)tf::matmul(a, b); }, [&] { (void)tf::matmul(a, tf::transpose(b), {.transpose_b = true}); }},
+      reps);
   const double direct = t[0], ours = t[1], ours_t = t[2];
   double flops = 2.0 * n * n * n;
-  std::printf("matmul %4lldx%-4lld float32: cblas %7.1f GFLOP/s  tapeflow %7.1f (ratio %.3f)  "
-              "transposed view %7.1f (%.3f)\n",
-              static_cast<long long>(n), static_cast<long long>(n), flops / direct * 1e-9, flops / ours * 1e-9,
-              direct / ours, flops / ours_t * 1e-9, direct / ours_t);
+  std::printf(
+      "matmul %4lldx%-4lld float32: cblas %7.1f GFLOP/s  tapeflow %7.1f (ratio %.3f)  "
+      "transposed view %7.1f (%.3f)\n",
+      static_cast<long long>(n), static_cast<long long>(n), flops / direct * 1e-9, flops / ours * 1e-9, direct / ours,
+      flops / ours_t * 1e-9, direct / ours_t);
 }
 
 void small_batch(int64_t batch, int64_t n, int reps) {
@@ -58,10 +62,12 @@ void small_batch(int64_t batch, int64_t n, int reps) {
   const float *pa = a.data<float>(), *pb = b.data<float>();
   const int ni = static_cast<int>(n);
   auto t = best_seconds({[&] {
-    for (int64_t i = 0; i < batch; ++i)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.f, pa + i * n * n, ni, pb + i * n * n, ni,
-                  0.f, c.data() + i * n * n, ni);
-  }, [&] { (void)tf::matmul(a, b); }}, reps);
+                           for (int64_t i = 0; i < batch; ++i)
+                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.f, pa + i * n * n, ni,
+                                         pb + i * n * n, ni, 0.f, c.data() + i * n * n, ni);
+                         },
+                         [&] { (void)tf::matmul(a, b); }},
+                        reps);
   const double direct = t[0], ours = t[1];
   std::printf("matmul %lld x %lldx%lld float32: cblas loop %.3f ms  tapeflow %.3f ms (ratio %.2f)\n",
               static_cast<long long>(batch), static_cast<long long>(n), static_cast<long long>(n), direct * 1e3,

@@ -34,7 +34,8 @@ std::vector<double> time_epochs(const torch::Tensor& x, const torch::Tensor& y, 
       opt.step();
     }
     (void)loss.item<float>();  // waits for the device's queue
-    if (epoch > 0) ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (epoch > 0)
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return ms;
 }

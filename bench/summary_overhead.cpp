@@ -22,8 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double ns_since(Clock::time_point t) { return std::chrono::duration<double, std::nano>(Clock::now() - t).count(); }
 
-template <typename F>
-double median_ns_per_call(tf::summary::SummaryWriter& w, int bursts, int per_burst, F call) {
+template <typename F> double median_ns_per_call(tf::summary::SummaryWriter& w, int bursts, int per_burst, F call) {
   std::vector<double> per_call;
   int64_t step = 0;
   for (int b = 0; b < bursts; ++b) {
@@ -50,8 +49,10 @@ int main(int argc, char** argv) {
     const double d = median_ns_per_call(w, 51, 1000, [](int64_t s) { tf::summary::scalar("loss", 0.5, s); });
     const tf::Tensor loss = tf::constant(0.5f);
     const double t = median_ns_per_call(w, 51, 1000, [&](int64_t s) { tf::summary::scalar("loss", loss, s); });
-    std::printf("scalar(name, double, step): %.0f ns per call on the calling thread (median of 51 bursts of 1000)\n", d);
-    std::printf("scalar(name, Tensor, step): %.0f ns per call on the calling thread (median of 51 bursts of 1000)\n", t);
+    std::printf("scalar(name, double, step): %.0f ns per call on the calling thread (median of 51 bursts of 1000)\n",
+                d);
+    std::printf("scalar(name, Tensor, step): %.0f ns per call on the calling thread (median of 51 bursts of 1000)\n",
+                t);
   }
 
   auto w = tf::summary::create_file_writer((dir / "stream").string());
@@ -63,9 +64,10 @@ int main(int argc, char** argv) {
   const double queued_ns = ns_since(start);
   w.close();
   const double total_ns = ns_since(start);
-  std::printf("%lld scalars back to back: %.0f ns per call on the calling thread, %.2f s until all were on disk "
-              "(%.2f M records/s)\n",
-              static_cast<long long>(calls), queued_ns / double(calls), total_ns / 1e9, double(calls) / total_ns * 1e3);
+  std::printf(
+      "%lld scalars back to back: %.0f ns per call on the calling thread, %.2f s until all were on disk "
+      "(%.2f M records/s)\n",
+      static_cast<long long>(calls), queued_ns / double(calls), total_ns / 1e9, double(calls) / total_ns * 1e3);
 
   const auto events = tf::serialization::read_events(w.path());
   int64_t lost = calls - (static_cast<int64_t>(events.size()) - 1), wrong = 0;

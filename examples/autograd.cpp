@@ -33,7 +33,8 @@ void show(const std::string& name, const std::optional<tf::Tensor>& t, const std
   if (ok && t) {
     std::vector<float> v = t->to_vector<float>();
     ok = v.size() == tf_value.size();
-    for (std::size_t i = 0; ok && i < v.size(); ++i) ok = std::abs(v[i] - tf_value[i]) <= 1e-5f * std::max(1.0f, std::abs(tf_value[i]));
+    for (std::size_t i = 0; ok && i < v.size(); ++i)
+      ok = std::abs(v[i] - tf_value[i]) <= 1e-5f * std::max(1.0f, std::abs(tf_value[i]));
   }
   if (!ok) {
     std::cout << "  MISMATCH: TF gives " << (tf_value.empty() ? "None" : std::to_string(tf_value[0]) + "...") << "\n";
@@ -216,7 +217,9 @@ int main() {
     show("custom_gradient log1pexp'(100)", tape.gradient(y, x), {1.0f});
   }
 
-  if (g_mismatches == 0) std::cout << "autograd tutorial: all values match TF\n";
-  else std::cout << "autograd tutorial: " << g_mismatches << " values differ from TF\n";
+  if (g_mismatches == 0)
+    std::cout << "autograd tutorial: all values match TF\n";
+  else
+    std::cout << "autograd tutorial: " << g_mismatches << " values differ from TF\n";
   return g_mismatches == 0 ? 0 : 1;
 }

@@ -22,12 +22,11 @@ K::Sequential cnn(bool batchnorm) {
   // "same" padding keeps the borders: 28x28 -> 14x14 -> 7x7 feature maps.
   const L::Conv2DOptions conv{.padding = "same", .activation = "relu"};
   if (!batchnorm)
-    return K::Sequential({L::Conv2D(32, 3, conv), L::MaxPool2D(), L::Conv2D(64, 3, conv), L::MaxPool2D(),
-                          L::Flatten(), L::Dense(128, {.activation = "relu"}), L::Dense(10)});
+    return K::Sequential({L::Conv2D(32, 3, conv), L::MaxPool2D(), L::Conv2D(64, 3, conv), L::MaxPool2D(), L::Flatten(),
+                          L::Dense(128, {.activation = "relu"}), L::Dense(10)});
   return K::Sequential({L::Conv2D(32, 3, conv), L::BatchNormalization(), L::MaxPool2D(), L::Dropout(0.25),
-                        L::Conv2D(64, 3, conv), L::BatchNormalization(), L::MaxPool2D(), L::Dropout(0.25),
-                        L::Flatten(), L::Dense(256, {.activation = "relu"}), L::BatchNormalization(),
-                        L::Dropout(0.5), L::Dense(10)});
+                        L::Conv2D(64, 3, conv), L::BatchNormalization(), L::MaxPool2D(), L::Dropout(0.25), L::Flatten(),
+                        L::Dense(256, {.activation = "relu"}), L::BatchNormalization(), L::Dropout(0.5), L::Dense(10)});
 }
 
 int main(int argc, char** argv) {
@@ -38,11 +37,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const bool has_value = i + 1 < argc;
-    if (flag == "--batchnorm") batchnorm = true;
-    else if (flag == "--epochs" && has_value) epochs = std::atoi(argv[++i]);
-    else if (flag == "--batch-size" && has_value) batch_size = std::atoi(argv[++i]);
-    else if (flag == "--train-samples" && has_value) train_samples = std::atoll(argv[++i]);
-    else if (flag == "--logdir" && has_value) logdir = argv[++i];
+    if (flag == "--batchnorm")
+      batchnorm = true;
+    else if (flag == "--epochs" && has_value)
+      epochs = std::atoi(argv[++i]);
+    else if (flag == "--batch-size" && has_value)
+      batch_size = std::atoi(argv[++i]);
+    else if (flag == "--train-samples" && has_value)
+      train_samples = std::atoll(argv[++i]);
+    else if (flag == "--logdir" && has_value)
+      logdir = argv[++i];
     else {
       std::fprintf(stderr, "usage: %s [--epochs N] [--batch-size B] [--train-samples N] [--batchnorm] [--logdir DIR]\n",
                    argv[0]);
@@ -84,7 +88,10 @@ int main(int argc, char** argv) {
   std::vector<K::callbacks::AnyCallback> callbacks;
   if (!logdir.empty()) callbacks.push_back(K::callbacks::TensorBoard({.log_dir = logdir, .histogram_freq = 1}));
   model.fit(x_train, y_train,
-            {.epochs = epochs, .batch_size = batch_size, .validation_data = std::pair(x_test, y_test), .verbose = 2,
+            {.epochs = epochs,
+             .batch_size = batch_size,
+             .validation_data = std::pair(x_test, y_test),
+             .verbose = 2,
              .callbacks = callbacks});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("Training: %.1fs per epoch\n", seconds / std::max(1, epochs));

@@ -28,15 +28,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : "";
-    if (flag == "--epochs") epochs = std::atoi(value);
-    else if (flag == "--batch-size") batch_size = std::atoi(value);
-    else if (flag == "--learning-rate") learning_rate = std::atof(value);
-    else if (flag == "--decay") decay = value;
-    else if (flag == "--seed") seed = std::atoll(value);
-    else if (flag == "--train-samples") train_samples = std::atoll(value);
-    else if (flag == "--validation-samples") validation_samples = std::atoll(value);
-    else if (flag == "--logdir") logdir = value;
-    else flag.clear();
+    if (flag == "--epochs")
+      epochs = std::atoi(value);
+    else if (flag == "--batch-size")
+      batch_size = std::atoi(value);
+    else if (flag == "--learning-rate")
+      learning_rate = std::atof(value);
+    else if (flag == "--decay")
+      decay = value;
+    else if (flag == "--seed")
+      seed = std::atoll(value);
+    else if (flag == "--train-samples")
+      train_samples = std::atoll(value);
+    else if (flag == "--validation-samples")
+      validation_samples = std::atoll(value);
+    else if (flag == "--logdir")
+      logdir = value;
+    else
+      flag.clear();
     if (flag.empty() || i + 1 >= argc || (decay != "cosine" && decay != "none")) {
       std::fprintf(stderr,
                    "usage: %s [--epochs N] [--batch-size B] [--learning-rate LR] [--decay cosine|none] [--seed S]\n"
@@ -113,7 +122,8 @@ int main(int argc, char** argv) {
 
   auto accuracy = [&](const tf::Tensor& x, const tf::Tensor& y) {
     K::metrics::SparseCategoricalAccuracy acc;
-    for (auto& batch : tf::data::Dataset::from_tensor_slices({x, y}).batch(1000)) acc.update_state(batch[1], model(batch[0]));
+    for (auto& batch : tf::data::Dataset::from_tensor_slices({x, y}).batch(1000))
+      acc.update_state(batch[1], model(batch[0]));
     return acc.result().item<float>();
   };
   if (validation_samples > 0) std::printf("Validation accuracy: %.4f\n", accuracy(x_val, y_val));

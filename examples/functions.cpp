@@ -65,9 +65,7 @@ int main() {
   };
   try {
     std::cout << unused_return(tf::constant({0.0f})) << "\n";
-  } catch (const tf::errors::InvalidArgumentError& e) {
-    std::cout << "InvalidArgumentError: " << e.what() << "\n";
-  }
+  } catch (const tf::errors::InvalidArgumentError& e) { std::cout << "InvalidArgumentError: " << e.what() << "\n"; }
   std::cout << tf::function(unused_return)(tf::constant({0.0f})) << "\n";
 
   // ---- What retraces: new shapes and dtypes, and new non-Tensor values ------------------------
@@ -89,9 +87,7 @@ int main() {
   auto makes_variables = tf::function([](const tf::Tensor& x) { return tf::Variable(1.0f) * x; });
   try {
     makes_variables(tf::constant(1.0f));
-  } catch (const tf::errors::InvalidArgumentError& e) {
-    std::cout << "InvalidArgumentError: " << e.message() << "\n";
-  }
+  } catch (const tf::errors::InvalidArgumentError& e) { std::cout << "InvalidArgumentError: " << e.message() << "\n"; }
   std::optional<tf::Variable> count;
   auto counter = tf::function([&]() -> tf::Tensor {
     if (!count) count = tf::Variable(tf::constant(0));

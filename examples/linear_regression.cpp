@@ -30,7 +30,8 @@ int main() {
     return tf::reduce_mean(tf::square(target - predicted));
   };
 
-  std::printf("step   0: a=%.4f b=%.4f loss=%.6f\n", a.item<float>(), b.item<float>(), loss_fn(y, model(x)).item<float>());
+  std::printf("step   0: a=%.4f b=%.4f loss=%.6f\n", a.item<float>(), b.item<float>(),
+              loss_fn(y, model(x)).item<float>());
   for (int step = 1; step <= kSteps; ++step) {
     tf::GradientTape tape;
     auto loss = loss_fn(y, model(x));

@@ -93,9 +93,7 @@ int main() {
   std::cout << tf::transpose(tf::reshape(rank_3_tensor, {3, 10})) << "\n";
   try {
     tf::reshape(rank_3_tensor, {7, -1});
-  } catch (const tf::errors::InvalidArgumentError& e) {
-    std::cout << "InvalidArgumentError: " << e.message() << "\n";
-  }
+  } catch (const tf::errors::InvalidArgumentError& e) { std::cout << "InvalidArgumentError: " << e.message() << "\n"; }
 
   section("DTypes");
   auto the_f64_tensor = tf::constant({2.2, 3.3, 4.4}, tf::float64);

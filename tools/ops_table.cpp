@@ -51,14 +51,14 @@ int main(int argc, char** argv) {
     std::string grad_cell = cell(grad);
     if (!grad.empty() && tapeflow::autograd::is_not_differentiable(*op)) grad_cell += " (not differentiable)";
     std::string tests;
-    for (const char* t : {"core/%_test.cpp", "autograd/%_grad_test.cpp", "autograd/%_test.cpp", "graph/%_test.cpp",
-                          "gpu/%_test.cpp"}) {
+    for (const char* t :
+         {"core/%_test.cpp", "autograd/%_grad_test.cpp", "autograd/%_test.cpp", "graph/%_test.cpp", "gpu/%_test.cpp"}) {
       std::string rel(t);
       rel.replace(rel.find('%'), 1, family);
       if (fs::exists(source / "tests" / rel)) tests += (tests.empty() ? "`" : ", `") + rel + "`";
     }
-    std::cout << "| " << op->name << " | " << family << " | " << cell(def) << " | " << cell(cpu) << " | "
-              << cell(gpu) << " | " << grad_cell << " | " << (tests.empty() ? "—" : tests) << " |\n";
+    std::cout << "| " << op->name << " | " << family << " | " << cell(def) << " | " << cell(cpu) << " | " << cell(gpu)
+              << " | " << grad_cell << " | " << (tests.empty() ? "—" : tests) << " |\n";
     for (const std::string& f : {cpu, gpu, grad}) {
       if (!f.empty() && stem_of(f) != family) {
         std::cerr << "ops_table: " << op->name << " is defined in " << def << " but registered in " << f

@@ -34,11 +34,14 @@ InputGrads custom_gradient_grad(const GradContext& c) {
   std::vector<Tensor> upstream;
   for (std::size_t i = 0; i < c.outputs.size(); ++i) upstream.push_back(c.grad(i));
   auto [input_grads, variable_grads] = (*a.grad_fn)(upstream, a.variables);
-  TF_CHECK_ARG(input_grads.size() == a.num_inputs, "CustomGradient", "the gradient function of a custom_gradient "
-               "returned ", input_grads.size(), " gradients for ", a.num_inputs, " inputs");
-  TF_CHECK_ARG(variable_grads.size() == a.variables.size(), "CustomGradient", "the gradient function of a "
-               "custom_gradient returned ", variable_grads.size(), " variable gradients for ", a.variables.size(),
-               " variables");
+  TF_CHECK_ARG(input_grads.size() == a.num_inputs, "CustomGradient",
+               "the gradient function of a custom_gradient "
+               "returned ",
+               input_grads.size(), " gradients for ", a.num_inputs, " inputs");
+  TF_CHECK_ARG(variable_grads.size() == a.variables.size(), "CustomGradient",
+               "the gradient function of a "
+               "custom_gradient returned ",
+               variable_grads.size(), " variable gradients for ", a.variables.size(), " variables");
   InputGrads out(input_grads.begin(), input_grads.end());
   out.append(variable_grads.begin(), variable_grads.end());
   out.resize(c.inputs.size());  // the computed results get no gradient

@@ -42,10 +42,11 @@ inline std::vector<std::optional<Tensor>> as_gradient_list(const std::vector<Ten
 }
 inline std::vector<std::optional<Tensor>> as_gradient_list(std::vector<std::optional<Tensor>> gs) { return gs; }
 
-template <typename Out>
-inline std::vector<Tensor> as_output_list(const Out& out) {
-  if constexpr (std::is_same_v<Out, Tensor>) return {out};
-  else return out;
+template <typename Out> inline std::vector<Tensor> as_output_list(const Out& out) {
+  if constexpr (std::is_same_v<Out, Tensor>)
+    return {out};
+  else
+    return out;
 }
 }  // namespace autograd::detail
 
@@ -55,13 +56,11 @@ inline std::vector<Tensor> as_output_list(const Out& out) {
 /// Tensor for one input, else a std::vector of Tensor or std::optional<Tensor>). When f reads
 /// trainable variables, grad_fn must also take `const std::vector<tf::Variable>& variables` and
 /// return {input gradients, variable gradients}, as TF's `variables` keyword argument.
-template <typename F>
-class CustomGradientFunction {
+template <typename F> class CustomGradientFunction {
  public:
   explicit CustomGradientFunction(F f) : f_(std::move(f)) {}
 
-  template <typename... Args>
-  auto operator()(const Args&... args) const {
+  template <typename... Args> auto operator()(const Args&... args) const {
     using Result = std::invoke_result_t<const F&, const decltype(Tensor(args))&...>;
     using Out = std::decay_t<decltype(std::get<0>(std::declval<Result>()))>;
     using Grad = std::decay_t<decltype(std::get<1>(std::declval<Result>()))>;
@@ -81,8 +80,10 @@ class CustomGradientFunction {
       Grad grad = std::get<1>(std::move(r));
       out.grad_fn = [grad](const std::vector<Tensor>& upstream, const std::vector<Variable>& variables) {
         Upstream up;
-        if constexpr (std::is_same_v<Upstream, Tensor>) up = upstream[0];
-        else up = upstream;
+        if constexpr (std::is_same_v<Upstream, Tensor>)
+          up = upstream[0];
+        else
+          up = upstream;
         if constexpr (kTakesVariables) {
           auto [gx, gv] = grad(up, variables);
           return std::pair{autograd::detail::as_gradient_list(gx), autograd::detail::as_gradient_list(gv)};
@@ -93,22 +94,20 @@ class CustomGradientFunction {
       return out;
     };
     std::vector<Tensor> outs = autograd::detail::call_with_custom_gradient(inputs, forward);
-    if constexpr (std::is_same_v<Out, Tensor>) return outs[0];
-    else return outs;
+    if constexpr (std::is_same_v<Out, Tensor>)
+      return outs[0];
+    else
+      return outs;
   }
 
  private:
-  template <std::size_t... I>
-  auto call(const std::vector<Tensor>& xs, std::index_sequence<I...>) const {
+  template <std::size_t... I> auto call(const std::vector<Tensor>& xs, std::index_sequence<I...>) const {
     return f_(xs[I]...);
   }
   F f_;
 };
 
 /// tf.custom_gradient: see CustomGradientFunction.
-template <typename F>
-CustomGradientFunction<F> custom_gradient(F f) {
-  return CustomGradientFunction<F>(std::move(f));
-}
+template <typename F> CustomGradientFunction<F> custom_gradient(F f) { return CustomGradientFunction<F>(std::move(f)); }
 
 }  // namespace tapeflow

@@ -23,10 +23,9 @@ using autodiff::ForwardAccumulator;
 thread_local std::vector<ForwardAccumulator*> t_accumulators;  // recording ones, by nesting_id
 
 void add_recording(ForwardAccumulator* acc) {
-  auto at = std::upper_bound(t_accumulators.begin(), t_accumulators.end(), acc,
-                             [](const ForwardAccumulator* a, const ForwardAccumulator* b) {
-                               return a->nesting_id() < b->nesting_id();
-                             });
+  auto at = std::upper_bound(
+      t_accumulators.begin(), t_accumulators.end(), acc,
+      [](const ForwardAccumulator* a, const ForwardAccumulator* b) { return a->nesting_id() < b->nesting_id(); });
   t_accumulators.insert(at, acc);
   autograd::detail::sync_hook_depth();
 }
@@ -62,7 +61,7 @@ bool differentiable_dtype(DType dt) { return is_floating(dt); }
 autograd::OutputTangents double_vjp(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                                     std::span<const Tensor> outputs, std::span<const Tensor> tangents) {
   autograd::GradFn fn = autograd::gradient_function(op);  // LookupError when the op has no rule
-  if (!fn) return {};                                      // not differentiable: no tangents
+  if (!fn) return {};                                     // not differentiable: no tangents
   TensorList dys(outputs.size());
   std::vector<Source> sources;
   std::vector<std::size_t> source_output;
@@ -125,10 +124,9 @@ OutputTangents compute_jvp(const OpDef& op, std::span<const Tensor> inputs, cons
       t.reset();
       continue;
     }
-    TF_CHECK_TYPED(t->shape() == y.shape() && t->dtype() == y.dtype(), InternalError, op.name,
-                   "the JVP of ", op.name, " output ", k, " has shape ", t->shape().to_string(), " and dtype ",
-                   dtype_name(t->dtype()), " but the output has shape ", y.shape().to_string(), " and dtype ",
-                   dtype_name(y.dtype()));
+    TF_CHECK_TYPED(t->shape() == y.shape() && t->dtype() == y.dtype(), InternalError, op.name, "the JVP of ", op.name,
+                   " output ", k, " has shape ", t->shape().to_string(), " and dtype ", dtype_name(t->dtype()),
+                   " but the output has shape ", y.shape().to_string(), " and dtype ", dtype_name(y.dtype()));
     if (t->device() != y.device()) t = t->to(y.device());  // a tangent lives on its tensor's device
   }
   return out;
@@ -155,9 +153,10 @@ ForwardAccumulator::ForwardAccumulator(const std::vector<Source>& primals, const
     TF_CHECK_ARG(t.shape() == p.shape(), "ForwardAccumulator", "tangent ", i, " has shape ", t.shape().to_string(),
                  " but its primal has shape ", p.shape().to_string());
     if (t.device() != p.device()) t = t.to(p.device());
-    auto [slot, fresh] = p.is_variable() ? var_tangents_.try_emplace(p.variable().id())
-                                         : tangents_.try_emplace(p.tensor().id());
-    TF_CHECK_ARG(fresh, "ForwardAccumulator", "primal ", i, " was specified as a primal multiple times. This may "
+    auto [slot, fresh] =
+        p.is_variable() ? var_tangents_.try_emplace(p.variable().id()) : tangents_.try_emplace(p.tensor().id());
+    TF_CHECK_ARG(fresh, "ForwardAccumulator", "primal ", i,
+                 " was specified as a primal multiple times. This may "
                  "indicate an error. If it was intended, please sum the corresponding tangents.");
     *slot = std::move(t);
   }

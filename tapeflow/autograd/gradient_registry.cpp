@@ -51,7 +51,8 @@ const char* jvp_defined_in(const OpDef& op) {
 
 OutputTangents linear_jvp(const JvpContext& c) {
   TensorList args;
-  for (std::size_t k = 0; k < c.inputs.size(); ++k) args.push_back(c.has_tangent(k) ? c.tangent(k) : zeros_like(c.input(k)));
+  for (std::size_t k = 0; k < c.inputs.size(); ++k)
+    args.push_back(c.has_tangent(k) ? c.tangent(k) : zeros_like(c.input(k)));
   util::SmallVector<OutputSpec, 2> specs;
   for (const Tensor& y : c.outputs) specs.push_back({y.shape(), y.dtype()});
   TensorList out = dispatch(c.op, std::span<const Tensor>(args.data(), args.size()), c.attrs,

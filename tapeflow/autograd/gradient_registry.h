@@ -35,8 +35,7 @@ struct GradContext {
   }
   bool has_grad(std::size_t i) const { return i >= 64 || ((received >> i) & 1u) != 0; }
   bool needs_grad(std::size_t i) const { return i >= 64 || ((needed >> i) & 1u) != 0; }
-  template <typename A>
-  const A& attr() const { return static_cast<const A&>(*attrs); }
+  template <typename A> const A& attr() const { return static_cast<const A&>(*attrs); }
 
  private:
   static Tensor zeros_for(const Tensor& output);
@@ -85,8 +84,7 @@ struct JvpContext {
   const Tensor& output(std::size_t i) const { return outputs[i]; }
   bool has_tangent(std::size_t i) const { return i < tangents.size() && tangents[i].defined(); }
   const Tensor& tangent(std::size_t i) const { return tangents[i]; }
-  template <typename A>
-  const A& attr() const { return static_cast<const A&>(*attrs); }
+  template <typename A> const A& attr() const { return static_cast<const A&>(*attrs); }
 };
 /// The tangent of each output (std::nullopt: none, e.g. integer outputs).
 using OutputTangents = util::SmallVector<std::optional<Tensor>, 2>;
@@ -109,8 +107,7 @@ OutputTangents linear_jvp(const JvpContext& c);
 
 /// The JVP of an elementwise op of one input whose gradient rule is `Grad`: its Jacobian is
 /// diagonal, so J t is the gradient rule applied to t.
-template <GradFn Grad>
-OutputTangents elementwise_jvp(const JvpContext& c) {
+template <GradFn Grad> OutputTangents elementwise_jvp(const JvpContext& c) {
   Tensor t = c.tangent(0);
   GradContext g{c.op, c.inputs, c.outputs, c.attrs, std::span<Tensor>(&t, 1), ~uint64_t{0}, 1u};
   InputGrads r = Grad(g);

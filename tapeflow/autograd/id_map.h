@@ -10,8 +10,7 @@
 namespace tapeflow::autograd {
 
 /// Keys are tensor ids, which are never 0 (the empty-slot marker).
-template <typename V>
-class IdMap {
+template <typename V> class IdMap {
  public:
   V* find(uint64_t id) {
     if (size_ == 0) return nullptr;
@@ -66,8 +65,7 @@ class IdMap {
   }
   std::size_t size() const { return size_; }
 
-  template <typename F>
-  void for_each(F&& f) const {
+  template <typename F> void for_each(F&& f) const {
     for (const Slot& s : slots_)
       if (s.key != 0) f(s.key, s.value);
   }

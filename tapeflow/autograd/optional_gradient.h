@@ -16,8 +16,8 @@ namespace tapeflow {
 class OptionalGradient {
  public:
   OptionalGradient() = default;
-  OptionalGradient(std::nullopt_t) {}                          // NOLINT: as std::optional
-  OptionalGradient(Tensor t) : value_(std::move(t)) {}         // NOLINT
+  OptionalGradient(std::nullopt_t) {}                                  // NOLINT: as std::optional
+  OptionalGradient(Tensor t) : value_(std::move(t)) {}                 // NOLINT
   OptionalGradient(std::optional<Tensor> t) : value_(std::move(t)) {}  // NOLINT
   /// No gradient, with the reason the error on access reports ("the target does not depend on
   /// the source").
@@ -44,8 +44,8 @@ class OptionalGradient {
   /// Why there is no gradient (empty when there is one).
   const std::string& why_none() const noexcept { return why_; }
 
-  operator std::optional<Tensor>() const& { return value_; }              // NOLINT: API.md's spelling
-  operator std::optional<Tensor>() && { return std::move(value_); }       // NOLINT
+  operator std::optional<Tensor>() const& { return value_; }         // NOLINT: API.md's spelling
+  operator std::optional<Tensor>() && { return std::move(value_); }  // NOLINT
   const std::optional<Tensor>& as_optional() const noexcept { return value_; }
 
   friend bool operator==(const OptionalGradient& g, std::nullopt_t) noexcept { return !g.has_value(); }
@@ -63,7 +63,8 @@ class GradientList : public std::vector<OptionalGradient> {
  public:
   using std::vector<OptionalGradient>::vector;
   GradientList() = default;
-  operator std::vector<std::optional<Tensor>>() const {  // NOLINT: `std::vector<std::optional<Tensor>> g = tape.gradient(...)`
+  operator std::vector<std::optional<Tensor>>()
+      const {  // NOLINT: `std::vector<std::optional<Tensor>> g = tape.gradient(...)`
     std::vector<std::optional<Tensor>> out;
     out.reserve(size());
     for (const OptionalGradient& g : *this) out.push_back(g.as_optional());

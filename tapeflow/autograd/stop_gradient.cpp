@@ -10,7 +10,8 @@ OpDef StopGradient{.name = "StopGradient", .placement = Placement::kFirstInput, 
 namespace {
 void stop_gradient_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  ctx.outputs.push_back(tapeflow::detail::make_view(x.storage(), x.shape(), x.strides(), x.offset(), x.dtype(), x.device()));
+  ctx.outputs.push_back(
+      tapeflow::detail::make_view(x.storage(), x.shape(), x.strides(), x.offset(), x.dtype(), x.device()));
 }
 }  // namespace
 

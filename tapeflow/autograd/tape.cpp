@@ -57,13 +57,13 @@ class GradientTape::EntryLog {
 namespace {
 thread_local std::vector<GradientTape*> t_recording_tapes;
 
-void tape_hook(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
-               std::span<const Tensor> outputs) {
+void tape_hook(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs, std::span<const Tensor> outputs) {
   // A tape's gradient pass may record into an outer tape, never start or stop one: iterate a copy anyway.
   const std::vector<GradientTape*> tapes = t_recording_tapes;
   for (GradientTape* tape : tapes) tape->record(op, inputs, attrs, outputs);
   // Accumulators after tapes: an accumulator's JVP ops are then recorded after the op itself.
-  if (autograd::detail::recording_accumulators() > 0) autograd::detail::record_on_accumulators(op, inputs, attrs, outputs);
+  if (autograd::detail::recording_accumulators() > 0)
+    autograd::detail::record_on_accumulators(op, inputs, attrs, outputs);
 }
 
 void sync_depth() { autograd::detail::sync_hook_depth(); }
@@ -174,8 +174,8 @@ void GradientTape::begin_use(const char* what) {
   if (options_.persistent) return;
   if (used_)
     throw RuntimeError(std::string("A non-persistent GradientTape can only be used to compute one set of "
-                                   "gradients (or jacobians); ") + what +
-                       " was called again. Use tf::GradientTape tape({.persistent = true}).");
+                                   "gradients (or jacobians); ") +
+                       what + " was called again. Use tf::GradientTape tape({.persistent = true}).");
   stop();
   used_ = true;
 }
@@ -190,17 +190,16 @@ void GradientTape::release() {
   tracked_.clear();
 }
 
-GradientList GradientTape::compute(const std::vector<Tensor>& targets,
-                                                         const std::vector<Source>& sources,
-                                                         const std::vector<Tensor>& output_gradients,
-                                                         UnconnectedGradients unconnected) {
+GradientList GradientTape::compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+                                   const std::vector<Tensor>& output_gradients, UnconnectedGradients unconnected) {
   TF_CHECK_ARG(output_gradients.empty() || output_gradients.size() == targets.size(), "GradientTape.gradient",
                "output_gradients must have one entry per target: got ", output_gradients.size(), " for ",
                targets.size(), " targets");
   for (const Tensor& t : targets)
     if (!differentiable_dtype(t.dtype()))
       logging::warning(std::string("The dtype of the target tensor must be floating (e.g. tf.float32) when "
-                                   "calling GradientTape.gradient, got ") + std::string(dtype_name(t.dtype())));
+                                   "calling GradientTape.gradient, got ") +
+                       std::string(dtype_name(t.dtype())));
 
   // The tensors that stand for each source: a watched tensor itself; for a variable, its recorded
   // reads and any target that is a read of it (TF differentiates the variable's handle).
@@ -258,10 +257,9 @@ GradientList GradientTape::compute(const std::vector<Tensor>& targets,
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Tensor& t = targets[i];
     Tensor seed = output_gradients.empty() ? ones_like(t) : output_gradients[i];
-    TF_CHECK_ARG(seed.shape() == t.shape() && seed.dtype() == t.dtype(), "GradientTape.gradient",
-                 "output_gradients[", i, "] has shape ", seed.shape().to_string(), " and dtype ",
-                 dtype_name(seed.dtype()), " but the target has shape ", t.shape().to_string(), " and dtype ",
-                 dtype_name(t.dtype()));
+    TF_CHECK_ARG(seed.shape() == t.shape() && seed.dtype() == t.dtype(), "GradientTape.gradient", "output_gradients[",
+                 i, "] has shape ", seed.shape().to_string(), " and dtype ", dtype_name(seed.dtype()),
+                 " but the target has shape ", t.shape().to_string(), " and dtype ", dtype_name(t.dtype()));
     if (differentiable_dtype(t.dtype())) accumulate(t, seed);
   }
   auto wants_gradient = [&](const Tensor& input) {
@@ -315,7 +313,8 @@ GradientList GradientTape::compute(const std::vector<Tensor>& targets,
     std::optional<Tensor> g;
     if (!differentiable_dtype(s.dtype())) {
       logging::warning(std::string("The dtype of the source tensor must be floating (e.g. tf.float32) when "
-                                   "calling GradientTape.gradient, got ") + std::string(dtype_name(s.dtype())));
+                                   "calling GradientTape.gradient, got ") +
+                       std::string(dtype_name(s.dtype())));
       out.push_back(OptionalGradient::none(std::string("the source has dtype ") + std::string(dtype_name(s.dtype())) +
                                            "; only floating sources have gradients"));
       continue;
@@ -338,25 +337,23 @@ GradientList GradientTape::compute(const std::vector<Tensor>& targets,
           "the source tensor is not watched by the tape: call tape.watch(x) before computing with it "
           "(trainable variables are watched automatically)"));
     } else {
-      out.push_back(OptionalGradient::none(
-          "the target does not depend on the source (use {.unconnected_gradients = "
-          "tf::UnconnectedGradients::Zero} for zeros)"));
+      out.push_back(
+          OptionalGradient::none("the target does not depend on the source (use {.unconnected_gradients = "
+                                 "tf::UnconnectedGradients::Zero} for zeros)"));
     }
   }
   return out;
 }
 
-OptionalGradient GradientTape::gradient(const Tensor& target, const Source& source,
-                                             const GradientOptions& options) {
+OptionalGradient GradientTape::gradient(const Tensor& target, const Source& source, const GradientOptions& options) {
   return gradient(std::vector<Tensor>{target}, std::vector<Source>{source}, options)[0];
 }
 OptionalGradient GradientTape::gradient(const std::vector<Tensor>& targets, const Source& source,
-                                             const GradientOptions& options) {
+                                        const GradientOptions& options) {
   return gradient(targets, std::vector<Source>{source}, options)[0];
 }
-GradientList GradientTape::gradient(const std::vector<Tensor>& targets,
-                                                          const std::vector<Source>& sources,
-                                                          const GradientOptions& options) {
+GradientList GradientTape::gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+                                    const GradientOptions& options) {
   begin_use("gradient");
   struct Release {
     GradientTape* tape;
@@ -377,8 +374,7 @@ std::map<std::string, OptionalGradient> GradientTape::gradient_named(
 
 // Jacobians: one backward pass per target element, seeded with a one-hot output gradient. The
 // recording is released only after the last pass, so a non-persistent tape allows one jacobian.
-OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source,
-                                             UnconnectedGradients unconnected) {
+OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source, UnconnectedGradients unconnected) {
   begin_use("jacobian");
   struct Release {
     GradientTape* tape;
@@ -409,7 +405,7 @@ OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& sour
 }
 
 OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source& source,
-                                                   UnconnectedGradients unconnected) {
+                                              UnconnectedGradients unconnected) {
   TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
                "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
                ") and source shape (", source.shape().to_string(), ") to match.");
@@ -474,10 +470,10 @@ std::optional<Tensor> GradientTape::forward_pass(const Tensor& target, const Sou
     }
     if (!any) continue;
     // Nothing is paused: the replay is this tape's gradient computation, which outer tapes record.
-    autograd::OutputTangents out = autograd::detail::compute_jvp(
-        *e.op, std::span<const Tensor>(e.inputs.data(), e.inputs.size()), e.attrs.get(),
-        std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
-        std::span<const Tensor>(in_tangents.data(), in_tangents.size()), ~uint64_t{0});
+    autograd::OutputTangents out =
+        autograd::detail::compute_jvp(*e.op, std::span<const Tensor>(e.inputs.data(), e.inputs.size()), e.attrs.get(),
+                                      std::span<const Tensor>(e.outputs.data(), e.outputs.size()),
+                                      std::span<const Tensor>(in_tangents.data(), in_tangents.size()), ~uint64_t{0});
     for (std::size_t k = 0; k < e.outputs.size() && k < out.size(); ++k)
       if (out[k]) *tangents.try_emplace(e.outputs[k].id()).first = std::move(*out[k]);
   }
@@ -554,9 +550,10 @@ OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source
 }
 
 const Tensor& OptionalGradient::checked() const {
-  if (value_) [[likely]] return *value_;
-  TF_THROW(FailedPreconditionError, "GradientTape.gradient", "the gradient is None: ",
-           why_.empty() ? std::string("no gradient was computed") : why_,
+  if (value_) [[likely]]
+    return *value_;
+  TF_THROW(FailedPreconditionError, "GradientTape.gradient",
+           "the gradient is None: ", why_.empty() ? std::string("no gradient was computed") : why_,
            ". Test it first (`if (g)`, g.has_value(), g.value_or(...))");
 }
 

@@ -44,8 +44,8 @@ struct GradientOptions {
 /// A differentiation source: a Tensor (watched with tape.watch) or a Variable.
 class Source {
  public:
-  Source(const Tensor& t) : tensor_(t) {}       // NOLINT
-  Source(const Variable& v) : variable_(v) {}   // NOLINT
+  Source(const Tensor& t) : tensor_(t) {}      // NOLINT
+  Source(const Variable& v) : variable_(v) {}  // NOLINT
   bool is_variable() const { return variable_.defined(); }
   const Tensor& tensor() const { return tensor_; }
   const Variable& variable() const { return variable_; }
@@ -74,8 +74,12 @@ class GradientTape {
   /// Watches a tensor (or a variable regardless of its trainable flag).
   void watch(const Tensor& t);
   void watch(const Variable& v);
-  void watch(const std::vector<Tensor>& ts) { for (const auto& t : ts) watch(t); }
-  void watch(const std::vector<Variable>& vs) { for (const auto& v : vs) watch(v); }
+  void watch(const std::vector<Tensor>& ts) {
+    for (const auto& t : ts) watch(t);
+  }
+  void watch(const std::vector<Variable>& vs) {
+    for (const auto& v : vs) watch(v);
+  }
   /// The variables this tape watches, in first-watch order.
   std::vector<Variable> watched_variables() const;
 
@@ -85,43 +89,39 @@ class GradientTape {
   /// which converts to std::optional<Tensor> and whose `*`/`->` raise saying why.
   OptionalGradient gradient(const Tensor& target, const Source& source, const GradientOptions& options = {});
   OptionalGradient gradient(const std::vector<Tensor>& targets, const Source& source,
-                                 const GradientOptions& options = {});
+                            const GradientOptions& options = {});
   /// One gradient per source: `tape.gradient(loss, model.trainable_variables())`, or a braced list
   /// mixing variables and tensors: `tape.gradient(y, {x0, x1, t})`.
   template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable>>>
-  GradientList gradient(const Tensor& target, const std::vector<S>& sources,
-                                              const GradientOptions& options = {}) {
+  GradientList gradient(const Tensor& target, const std::vector<S>& sources, const GradientOptions& options = {}) {
     return gradient(std::vector<Tensor>{target}, std::vector<Source>(sources.begin(), sources.end()), options);
   }
-  GradientList gradient(const Tensor& target, const std::vector<Source>& sources,
-                                              const GradientOptions& options = {}) {
+  GradientList gradient(const Tensor& target, const std::vector<Source>& sources, const GradientOptions& options = {}) {
     return gradient(std::vector<Tensor>{target}, sources, options);
   }
   GradientList gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
-                                              const GradientOptions& options = {});
+                        const GradientOptions& options = {});
   /// Named sources give a map with the same keys: `tape.gradient(loss, {{"w", w}, {"b", b}})`.
   template <typename S, typename = std::enable_if_t<std::is_same_v<S, Tensor> || std::is_same_v<S, Variable> ||
                                                     std::is_same_v<S, Source>>>
   std::map<std::string, OptionalGradient> gradient(const Tensor& target, const std::map<std::string, S>& sources,
-                                                        const GradientOptions& options = {}) {
-    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
-                          options);
+                                                   const GradientOptions& options = {}) {
+    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()), options);
   }
-  std::map<std::string, OptionalGradient> gradient(
-      const Tensor& target, std::initializer_list<std::pair<const std::string, Source>> sources,
-      const GradientOptions& options = {}) {
-    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()),
-                          options);
+  std::map<std::string, OptionalGradient> gradient(const Tensor& target,
+                                                   std::initializer_list<std::pair<const std::string, Source>> sources,
+                                                   const GradientOptions& options = {}) {
+    return gradient_named(target, std::vector<std::pair<std::string, Source>>(sources.begin(), sources.end()), options);
   }
 
   /// d(target[i...])/d(source[j...]): shape target.shape + source.shape.
   OptionalGradient jacobian(const Tensor& target, const Source& source,
-                                 UnconnectedGradients unconnected = UnconnectedGradients::None);
+                            UnconnectedGradients unconnected = UnconnectedGradients::None);
   /// `tape.jacobian(y, x, {.forward_mode = true})`: the same Jacobian from forward-mode passes.
   OptionalGradient jacobian(const Tensor& target, const Source& source, const JacobianOptions& options);
   /// For target (B, ...) and source (B, ...) whose rows are independent: (B, target[1:], source[1:]).
   OptionalGradient batch_jacobian(const Tensor& target, const Source& source,
-                                       UnconnectedGradients unconnected = UnconnectedGradients::None);
+                                  UnconnectedGradients unconnected = UnconnectedGradients::None);
   OptionalGradient batch_jacobian(const Tensor& target, const Source& source, const JacobianOptions& options);
 
   /// Called by the op door for every executed op while this tape records (internal).
@@ -135,8 +135,8 @@ class GradientTape {
 
  private:
   std::map<std::string, OptionalGradient> gradient_named(const Tensor& target,
-                                                              const std::vector<std::pair<std::string, Source>>& sources,
-                                                              const GradientOptions& options);
+                                                         const std::vector<std::pair<std::string, Source>>& sources,
+                                                         const GradientOptions& options);
   bool is_tracked(const Tensor& t) const;
   /// The tangent of `target` when the recorded ops are replayed forwards from `tangent` at
   /// `source` (std::nullopt: unconnected).
@@ -145,8 +145,7 @@ class GradientTape {
   util::SmallVector<uint64_t, 2> ids_of(const Source& source) const;
   /// The reverse pass. `release` frees the recording afterwards (a non-persistent tape's last use).
   GradientList compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
-                                             const std::vector<Tensor>& output_gradients,
-                                             UnconnectedGradients unconnected);
+                       const std::vector<Tensor>& output_gradients, UnconnectedGradients unconnected);
   /// Checks that a non-persistent tape is still usable, and stops its recording for good: TF pops
   /// a non-persistent tape when gradient() is called inside its `with` block.
   void begin_use(const char* what);
@@ -159,10 +158,10 @@ class GradientTape {
   uint64_t first_id_ = 0;
   bool recording_ = false;
   bool used_ = false;
-  std::unique_ptr<EntryLog> entries_;                   // the recorded ops, in execution order
-  autograd::IdSet tracked_;                             // tensor ids that depend on watched things
-  std::vector<Variable> watched_vars_;                  // in first-watch order
-  autograd::IdMap<uint32_t> watched_index_;             // variable id -> its index in watched_vars_
+  std::unique_ptr<EntryLog> entries_;                          // the recorded ops, in execution order
+  autograd::IdSet tracked_;                                    // tensor ids that depend on watched things
+  std::vector<Variable> watched_vars_;                         // in first-watch order
+  autograd::IdMap<uint32_t> watched_index_;                    // variable id -> its index in watched_vars_
   autograd::IdMap<util::SmallVector<uint64_t, 2>> var_reads_;  // variable id -> ids of its recorded reads
 };
 

@@ -52,10 +52,10 @@ class DataPtr {
 
 /// Memory statistics of one device's allocator (tf.config.experimental.get_memory_info).
 struct MemoryInfo {
-  int64_t current = 0;         // bytes in live tensors
-  int64_t peak = 0;            // highest `current` since the last reset_memory_stats
-  int64_t live_buffers = 0;    // number of live allocations
-  int64_t cached = 0;          // bytes held by the allocator's cache, free for reuse
+  int64_t current = 0;       // bytes in live tensors
+  int64_t peak = 0;          // highest `current` since the last reset_memory_stats
+  int64_t live_buffers = 0;  // number of live allocations
+  int64_t cached = 0;        // bytes held by the allocator's cache, free for reuse
 };
 
 class Allocator {

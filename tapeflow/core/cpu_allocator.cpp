@@ -56,8 +56,8 @@ class CpuAllocator final : public Allocator {
         p = std::aligned_alloc(kAlignment, c.bytes);
       }
       if (!p)
-        TF_THROW(ResourceExhaustedError, "", "OOM when allocating ", nbytes, " bytes on CPU:0 (",
-                 current_.load(), " bytes in use)");
+        TF_THROW(ResourceExhaustedError, "", "OOM when allocating ", nbytes, " bytes on CPU:0 (", current_.load(),
+                 " bytes in use)");
     }
     const auto bytes = static_cast<int64_t>(c.bytes);
     const int64_t cur = current_.fetch_add(bytes, std::memory_order_relaxed) + bytes;

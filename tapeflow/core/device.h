@@ -19,7 +19,7 @@ class Device {
   constexpr Device() = default;
   constexpr Device(DeviceType type, int index) : type_(type), index_(index) {}
   Device(std::string_view spec);  // NOLINT: implicit, so "GPU:0" works wherever a Device does
-  Device(const char* spec) : Device(std::string_view(spec)) {}  // NOLINT
+  Device(const char* spec) : Device(std::string_view(spec)) {}         // NOLINT
   Device(const std::string& spec) : Device(std::string_view(spec)) {}  // NOLINT
 
   constexpr DeviceType type() const noexcept { return type_; }

@@ -91,8 +91,8 @@ bool tensor_float_32_execution_enabled() { return detail::g_tf32_enabled; }
 namespace experimental {
 static Allocator* allocator_for(const std::string& spec) {
   Device d(spec);
-  TF_CHECK_ARG(device_exists(d), "", "get_memory_info: device ", d.str(), " does not exist; existing devices: ",
-               list_existing_devices());
+  TF_CHECK_ARG(device_exists(d), "", "get_memory_info: device ", d.str(),
+               " does not exist; existing devices: ", list_existing_devices());
   return device_backend(d.type())->allocator(d.index());
 }
 MemoryInfo get_memory_info(const std::string& device) { return allocator_for(device)->memory_info(); }

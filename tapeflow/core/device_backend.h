@@ -14,8 +14,8 @@ namespace tapeflow {
 
 /// One physical device as tf.config.list_physical_devices describes it.
 struct PhysicalDevice {
-  std::string name;         // "/physical_device:GPU:0"
-  std::string device_type;  // "GPU"
+  std::string name;                            // "/physical_device:GPU:0"
+  std::string device_type;                     // "GPU"
   std::map<std::string, std::string> details;  // device_name, compute_capability, memory_bytes
 };
 

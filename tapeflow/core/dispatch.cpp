@@ -38,7 +38,8 @@ std::atomic<TapeHook> g_tape_hook{nullptr};
 std::atomic<OpProfiler*> g_op_profiler{nullptr};
 
 int64_t steady_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 Device default_device() noexcept {
@@ -93,7 +94,8 @@ static constinit std::atomic<void (*)()> g_library_initializer{nullptr};
 void set_library_initializer(void (*initializer)()) noexcept { g_library_initializer.store(initializer); }
 
 void ensure_initialized() {
-  if (g_initialized.load(std::memory_order_acquire)) [[likely]] return;
+  if (g_initialized.load(std::memory_order_acquire)) [[likely]]
+    return;
   // Registration itself may ask for a device backend (which initializes first): the thread
   // that is registering passes through instead of waiting for itself.
   thread_local bool t_registering = false;
@@ -153,7 +155,8 @@ Device choose_device(const OpDef& op, std::span<const Tensor> inputs) {
   }
   const bool exists = wanted.is_cpu() ? wanted.index() == 0 : device_exists(wanted);
   const bool has_kernel = op.kernels[static_cast<int>(wanted.type())] != nullptr;
-  if (exists && has_kernel) [[likely]] return wanted;
+  if (exists && has_kernel) [[likely]]
+    return wanted;
   // Without a scope TF prefers GPU:0 only for ops that have a GPU kernel; others run on CPU:0.
   if (implicit && exists && wanted.is_gpu()) return kCPU0;
   if (detail::g_soft_device_placement.load(std::memory_order_relaxed)) {
@@ -177,8 +180,8 @@ TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAtt
   if (device_override && !device_exists(device)) {
     if (!detail::g_soft_device_placement.load(std::memory_order_relaxed)) throw_no_device(op, device);
     if (detail::g_log_device_placement.load(std::memory_order_relaxed))
-      logging::info(std::string("Device ") + device.str() + " does not exist; soft device placement keeps " +
-                    op.name + " on CPU:0");
+      logging::info(std::string("Device ") + device.str() + " does not exist; soft device placement keeps " + op.name +
+                    " on CPU:0");
     device = kCPU0;
   }
 

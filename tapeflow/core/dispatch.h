@@ -34,8 +34,7 @@ struct OpAttrs {
   /// For graph printing: "axis=[1], keepdims=false".
   virtual std::string to_string() const { return {}; }
 };
-template <typename Derived>
-struct OpAttrsBase : OpAttrs {
+template <typename Derived> struct OpAttrsBase : OpAttrs {
   std::unique_ptr<OpAttrs> clone() const override {
     return std::make_unique<Derived>(static_cast<const Derived&>(*this));
   }
@@ -61,27 +60,26 @@ struct KernelContext {
 
   const Tensor& input(std::size_t i) const { return inputs[i]; }
   Tensor& output(std::size_t i) { return outputs[i]; }
-  template <typename A>
-  const A& attr() const { return static_cast<const A&>(*attrs); }
+  template <typename A> const A& attr() const { return static_cast<const A&>(*attrs); }
 };
 using KernelFn = void (*)(KernelContext&);
 
 /// Placement rule of an op.
 enum class Placement : uint8_t {
-  kDefault,      // innermost DeviceScope, else GPU:0 when present, else CPU:0
-  kFirstInput,   // where its first input lives (views, host reads, contiguous copies)
-  kHostOnly,     // always CPU:0 (string ops, ragged/sparse bookkeeping)
+  kDefault,     // innermost DeviceScope, else GPU:0 when present, else CPU:0
+  kFirstInput,  // where its first input lives (views, host reads, contiguous copies)
+  kHostOnly,    // always CPU:0 (string ops, ragged/sparse bookkeeping)
 };
 
 /// An op definition. Defined once in core/ops/<family>.cpp; kernels and the gradient rule are
 /// attached by registration functions.
 struct OpDef {
-  const char* name;                         // TF's op name: "AddV2", "MatMul"
+  const char* name;  // TF's op name: "AddV2", "MatMul"
   Placement placement = Placement::kDefault;
   bool kernel_allocates_outputs = false;
-  bool inputs_any_device = false;           // device copies: inputs are not moved first
+  bool inputs_any_device = false;  // device copies: inputs are not moved first
   KernelFn kernels[kNumDeviceTypes] = {};
-  const void* gradient = nullptr;           // autograd's rule, type-erased (core knows no autograd)
+  const void* gradient = nullptr;                  // autograd's rule, type-erased (core knows no autograd)
   uint64_t gradient_reads_inputs = ~uint64_t{0};   // bit i: the rule reads input i's value
   uint64_t gradient_reads_outputs = ~uint64_t{0};  // bit i: the rule reads output i's value
   // Where the op lives, recorded by its definition and its registrations (source paths as

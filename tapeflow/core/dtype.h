@@ -12,7 +12,16 @@
 namespace tapeflow {
 
 enum class DType : uint8_t {
-  kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kInt32, kInt64, kUInt8, kBool, kString,
+  kFloat32,
+  kFloat64,
+  kFloat16,
+  kBFloat16,
+  kInt8,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kBool,
+  kString,
 };
 inline constexpr int kNumDTypes = 10;
 
@@ -33,8 +42,8 @@ std::size_t dtype_size(DType dt) noexcept;
 std::string_view dtype_name(DType dt) noexcept;
 /// Parses a TF dtype name; throws InvalidArgumentError for an unknown one.
 DType dtype_from_name(std::string_view name);
-bool is_floating(DType dt) noexcept;   // float16/bfloat16/float32/float64
-bool is_integer(DType dt) noexcept;    // int8/int32/int64/uint8
+bool is_floating(DType dt) noexcept;  // float16/bfloat16/float32/float64
+bool is_integer(DType dt) noexcept;   // int8/int32/int64/uint8
 inline bool is_numeric(DType dt) noexcept { return is_floating(dt) || is_integer(dt); }
 inline bool is_signed(DType dt) noexcept { return dt != DType::kUInt8 && dt != DType::kBool && dt != DType::kString; }
 std::ostream& operator<<(std::ostream& os, DType dt);
@@ -62,8 +71,7 @@ namespace detail {
 #define TF_DTYPE_CASE(ENUM, TYPE) \
   case ::tapeflow::DType::ENUM: return f.template operator()<TYPE>();
 
-template <typename F>
-decltype(auto) visit_numeric(DType dt, const char* op, F&& f) {
+template <typename F> decltype(auto) visit_numeric(DType dt, const char* op, F&& f) {
   switch (dt) {
     TF_DTYPE_CASE(kFloat32, float)
     TF_DTYPE_CASE(kFloat64, double)
@@ -76,8 +84,7 @@ decltype(auto) visit_numeric(DType dt, const char* op, F&& f) {
     default: detail::throw_bad_dtype(op, dt, "a numeric dtype");
   }
 }
-template <typename F>
-decltype(auto) visit_floating(DType dt, const char* op, F&& f) {
+template <typename F> decltype(auto) visit_floating(DType dt, const char* op, F&& f) {
   switch (dt) {
     TF_DTYPE_CASE(kFloat32, float)
     TF_DTYPE_CASE(kFloat64, double)
@@ -87,8 +94,7 @@ decltype(auto) visit_floating(DType dt, const char* op, F&& f) {
   }
 }
 /// Numeric types and bool.
-template <typename F>
-decltype(auto) visit_pod(DType dt, const char* op, F&& f) {
+template <typename F> decltype(auto) visit_pod(DType dt, const char* op, F&& f) {
   switch (dt) {
     TF_DTYPE_CASE(kFloat32, float)
     TF_DTYPE_CASE(kFloat64, double)
@@ -102,8 +108,7 @@ decltype(auto) visit_pod(DType dt, const char* op, F&& f) {
     default: detail::throw_bad_dtype(op, dt, "a numeric or bool dtype");
   }
 }
-template <typename F>
-decltype(auto) visit_all(DType dt, const char* op, F&& f) {
+template <typename F> decltype(auto) visit_all(DType dt, const char* op, F&& f) {
   switch (dt) {
     TF_DTYPE_CASE(kFloat32, float)
     TF_DTYPE_CASE(kFloat64, double)

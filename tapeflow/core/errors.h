@@ -10,9 +10,17 @@ namespace tapeflow::errors {
 
 /// TF's status codes, as tf.errors exposes them.
 enum class Code {
-  kCancelled = 1, kUnknown = 2, kInvalidArgument = 3, kNotFound = 5, kAlreadyExists = 6,
-  kResourceExhausted = 8, kFailedPrecondition = 9, kOutOfRange = 11, kUnimplemented = 12,
-  kInternal = 13, kDataLoss = 15,
+  kCancelled = 1,
+  kUnknown = 2,
+  kInvalidArgument = 3,
+  kNotFound = 5,
+  kAlreadyExists = 6,
+  kResourceExhausted = 8,
+  kFailedPrecondition = 9,
+  kOutOfRange = 11,
+  kUnimplemented = 12,
+  kInternal = 13,
+  kDataLoss = 15,
 };
 
 /// Base of every error an op raises (tf.errors.OpError).
@@ -20,7 +28,9 @@ class OpError : public std::runtime_error {
  public:
   OpError(Code code, std::string message, std::string op = {})
       : std::runtime_error(op.empty() ? message : message + " [Op:" + op + "]"),
-        code_(code), message_(std::move(message)), op_(std::move(op)) {}
+        code_(code),
+        message_(std::move(message)),
+        op_(std::move(op)) {}
   Code error_code() const noexcept { return code_; }
   /// The message without the "[Op:...]" suffix.
   const std::string& message() const noexcept { return message_; }
@@ -33,11 +43,11 @@ class OpError : public std::runtime_error {
   std::string op_;
 };
 
-#define TAPEFLOW_DEFINE_ERROR(Name, CodeValue)                                 \
-  class Name : public OpError {                                                \
-   public:                                                                     \
-    explicit Name(std::string message, std::string op = {})                    \
-        : OpError(Code::CodeValue, std::move(message), std::move(op)) {}      \
+#define TAPEFLOW_DEFINE_ERROR(Name, CodeValue)                           \
+  class Name : public OpError {                                          \
+   public:                                                               \
+    explicit Name(std::string message, std::string op = {})              \
+        : OpError(Code::CodeValue, std::move(message), std::move(op)) {} \
   };
 TAPEFLOW_DEFINE_ERROR(InvalidArgumentError, kInvalidArgument)
 TAPEFLOW_DEFINE_ERROR(NotFoundError, kNotFound)
@@ -75,8 +85,7 @@ class RuntimeError : public std::runtime_error {
 };
 
 namespace detail {
-template <typename... Args>
-std::string str_cat(const Args&... args) {
+template <typename... Args> std::string str_cat(const Args&... args) {
   std::ostringstream os;
   (os << ... << args);
   return os.str();
@@ -85,15 +94,14 @@ std::string str_cat(const Args&... args) {
 }  // namespace tapeflow
 
 /// TF_CHECK_ARG(cond, "Reshape", "message parts", ...) throws InvalidArgumentError naming op.
-#define TF_CHECK_ARG(cond, op, ...)                                                     \
-  do {                                                                                  \
-    if (!(cond)) [[unlikely]]                                                           \
+#define TF_CHECK_ARG(cond, op, ...)                                                                 \
+  do {                                                                                              \
+    if (!(cond)) [[unlikely]]                                                                       \
       throw ::tapeflow::errors::InvalidArgumentError(::tapeflow::detail::str_cat(__VA_ARGS__), op); \
   } while (0)
-#define TF_CHECK_TYPED(cond, ErrorType, op, ...)                                       \
-  do {                                                                                  \
-    if (!(cond)) [[unlikely]]                                                           \
+#define TF_CHECK_TYPED(cond, ErrorType, op, ...)                                         \
+  do {                                                                                   \
+    if (!(cond)) [[unlikely]]                                                            \
       throw ::tapeflow::errors::ErrorType(::tapeflow::detail::str_cat(__VA_ARGS__), op); \
   } while (0)
-#define TF_THROW(ErrorType, op, ...) \
-  throw ::tapeflow::errors::ErrorType(::tapeflow::detail::str_cat(__VA_ARGS__), op)
+#define TF_THROW(ErrorType, op, ...) throw ::tapeflow::errors::ErrorType(::tapeflow::detail::str_cat(__VA_ARGS__), op)

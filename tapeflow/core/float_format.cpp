@@ -111,8 +111,8 @@ constexpr int kBufferSize = 16384;
 
 /// Dragon4 (NumPy's variant): appends the decimal digits of x to `digits` and returns the base-10
 /// exponent of the first digit. cutoff_max/cutoff_min count total digits or fraction digits.
-int dragon4(const FloatBits& x, bool unique, CutoffMode cutoff_mode, int cutoff_max, int cutoff_min,
-            int buffer_size, std::string& digits) {
+int dragon4(const FloatBits& x, bool unique, CutoffMode cutoff_mode, int cutoff_max, int cutoff_min, int buffer_size,
+            std::string& digits) {
   if (x.mantissa == 0) {
     // clear + push_back rather than `= "0"`: GCC 12 -O3 warns falsely (-Wrestrict) on
     // assigning a literal to a string it has seen grow elsewhere in the function.
@@ -393,9 +393,9 @@ std::string format_float_scientific(const FloatBits& x, const FloatFormatOptions
   if (sign) out += sign;
 
   std::string digits;
-  int print_exponent = dragon4(x, o.unique, CutoffMode::kTotalLength, o.precision < 0 ? -1 : o.precision + 1,
-                               o.min_digits < 0 ? -1 : o.min_digits + 1,
-                               kBufferSize - static_cast<int>(out.size()), digits);
+  int print_exponent =
+      dragon4(x, o.unique, CutoffMode::kTotalLength, o.precision < 0 ? -1 : o.precision + 1,
+              o.min_digits < 0 ? -1 : o.min_digits + 1, kBufferSize - static_cast<int>(out.size()), digits);
   out += digits[0];
   int fraction_digits = static_cast<int>(digits.size()) - 1;
   if (fraction_digits > 0) {

@@ -29,9 +29,9 @@ struct FloatBits {
 enum class Trim { kKeep, kZeros, kLeaveOneZero, kDptZeros };
 
 struct FloatFormatOptions {
-  int precision = -1;   // at most this many digits after the point; -1: no limit
-  int min_digits = -1;  // at least this many digits after the point (unique mode); -1: none
-  bool unique = true;   // shortest digits that round-trip, else exact digits up to precision
+  int precision = -1;      // at most this many digits after the point; -1: no limit
+  int min_digits = -1;     // at least this many digits after the point (unique mode); -1: none
+  bool unique = true;      // shortest digits that round-trip, else exact digits up to precision
   bool fractional = true;  // positional: precision counts fraction digits (else all digits)
   Trim trim = Trim::kKeep;
   bool sign = false;    // always print a sign

@@ -31,12 +31,15 @@ class Scalar {
   /// The number as Python prints it ("2.5", "300").
   std::string to_string() const;
   /// The value as a C++ T (T a kernel type).
-  template <typename T>
-  T to() const {
-    if constexpr (std::is_same_v<T, bool>) return is_integral_ ? i_ != 0 : d_ != 0.0;
-    else if constexpr (std::is_integral_v<T>) return static_cast<T>(to_int64());
-    else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(d_);
-    else return T(static_cast<float>(d_));
+  template <typename T> T to() const {
+    if constexpr (std::is_same_v<T, bool>)
+      return is_integral_ ? i_ != 0 : d_ != 0.0;
+    else if constexpr (std::is_integral_v<T>)
+      return static_cast<T>(to_int64());
+    else if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(d_);
+    else
+      return T(static_cast<float>(d_));
   }
 
  private:

@@ -22,12 +22,13 @@ int64_t Shape::num_elements() const {
 }
 
 void Shape::throw_index(int i) const {
-  TF_THROW(InvalidArgumentError, "", "Shape index ", i, " is out of range for shape ", to_string(), " of rank ",
-           rank(), " (expected -", rank(), " <= index < ", rank(), ")");
+  TF_THROW(InvalidArgumentError, "", "Shape index ", i, " is out of range for shape ", to_string(), " of rank ", rank(),
+           " (expected -", rank(), " <= index < ", rank(), ")");
 }
 
 bool Shape::is_fully_defined() const noexcept {
-  for (int64_t d : dims_) if (d < 0) return false;
+  for (int64_t d : dims_)
+    if (d < 0) return false;
   return true;
 }
 
@@ -83,16 +84,16 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
       // inference assumes: the known size wins; two different unknowns stay unknown.
       out[static_cast<std::size_t>(i)] = da < 0 && db < 0 ? -1 : (da < 0 ? db : da);
     } else {
-      TF_THROW(InvalidArgumentError, op, "Incompatible shapes: ", a.to_string(), " vs. ", b.to_string(),
-               " (dimension ", i - r, " is ", da, " and ", db, "; broadcasting needs equal sizes or 1)");
+      TF_THROW(InvalidArgumentError, op, "Incompatible shapes: ", a.to_string(), " vs. ", b.to_string(), " (dimension ",
+               i - r, " is ", da, " and ", db, "; broadcasting needs equal sizes or 1)");
     }
   }
   return Shape(std::move(out));
 }
 
 int normalize_axis(const char* op, int64_t axis, int rank) {
-  TF_CHECK_ARG(axis >= -rank && axis < rank, op, "axis ", axis, " is out of bounds for a tensor of rank ",
-               rank, " (expected -", rank, " <= axis < ", rank, ")");
+  TF_CHECK_ARG(axis >= -rank && axis < rank, op, "axis ", axis, " is out of bounds for a tensor of rank ", rank,
+               " (expected -", rank, " <= axis < ", rank, ")");
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 

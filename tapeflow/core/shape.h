@@ -49,7 +49,8 @@ class Shape {
   std::size_t checked_index(int i) const {
     const int r = rank();
     if (i < 0) i += r;  // Python's rule; one compare covers both ends after the shift
-    if (static_cast<unsigned>(i) >= static_cast<unsigned>(r)) [[unlikely]] throw_index(i < 0 ? i - r : i);
+    if (static_cast<unsigned>(i) >= static_cast<unsigned>(r)) [[unlikely]]
+      throw_index(i < 0 ? i - r : i);
     return static_cast<std::size_t>(i);
   }
   [[noreturn]] void throw_index(int i) const;

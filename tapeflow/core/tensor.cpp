@@ -52,7 +52,7 @@ Tensor without_data(const Tensor& t) {
 namespace {
 std::atomic<SymbolicAccessHook> g_symbolic_hook{nullptr};
 std::atomic<SymbolicNameHook> g_symbolic_name_hook{nullptr};
-}
+}  // namespace
 void set_symbolic_name_hook(SymbolicNameHook hook) noexcept { g_symbolic_name_hook.store(hook); }
 void set_symbolic_access_hook(SymbolicAccessHook hook) noexcept { g_symbolic_hook.store(hook); }
 void throw_symbolic_access(const TensorImpl& t) {
@@ -92,8 +92,9 @@ namespace {
   std::ostringstream dims;
   for (int i = 0; i < shape.rank(); ++i) dims << (i ? "," : "") << shape[i];
   TF_THROW(ResourceExhaustedError, "", "OOM when allocating tensor with shape[", dims.str(), "] and type ",
-           dtype == DType::kFloat32 ? std::string("float") : dtype == DType::kFloat64 ? std::string("double")
-                                                                                      : std::string(dtype_name(dtype)),
+           dtype == DType::kFloat32   ? std::string("float")
+           : dtype == DType::kFloat64 ? std::string("double")
+                                      : std::string(dtype_name(dtype)),
            " on ", device.full_name(), " by allocator ", device.is_cpu() ? "cpu" : "gpu", " (", bytes,
            " bytes requested", why, ")");
 }
@@ -115,9 +116,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
     std::string* strings = nullptr;
     try {
       strings = new std::string[static_cast<std::size_t>(n > 0 ? n : 1)];
-    } catch (const std::bad_alloc&) {
-      throw_oom(shape, dtype, device, std::to_string(nbytes), "");
-    }
+    } catch (const std::bad_alloc&) { throw_oom(shape, dtype, device, std::to_string(nbytes), ""); }
     storage->nbytes = nbytes;
     storage->data = DataPtr(strings, storage->nbytes, device, delete_strings, nullptr);
   } else {
@@ -128,9 +127,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
       storage->data = backend->allocator(device.index())->allocate(nbytes);
     } catch (const errors::ResourceExhaustedError& e) {
       throw_oom(shape, dtype, device, std::to_string(nbytes), std::string(": ") + e.message());
-    } catch (const std::bad_alloc&) {
-      throw_oom(shape, dtype, device, std::to_string(nbytes), "");
-    }
+    } catch (const std::bad_alloc&) { throw_oom(shape, dtype, device, std::to_string(nbytes), ""); }
     storage->nbytes = nbytes;
   }
   auto impl = std::make_shared<TensorImpl>();
@@ -149,7 +146,8 @@ void Tensor::throw_undefined() {
 
 void* Tensor::raw_data() const {
   const TensorImpl& i = impl();
-  if (!i.storage && i.symbolic) [[unlikely]] detail::throw_symbolic_access(i);
+  if (!i.storage && i.symbolic) [[unlikely]]
+    detail::throw_symbolic_access(i);
   TF_CHECK_TYPED(i.storage != nullptr, FailedPreconditionError, "",
                  "this tensor has no data: it is symbolic (inside tf::function tracing) or a value the "
                  "gradient tape did not keep because its op's gradient rule declared it unused");
@@ -180,7 +178,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tf.Tensor(<undefined>)";
   if (t.is_symbolic()) {
     auto hook = detail::g_symbolic_name_hook.load();
-    return os << "Tensor(\"" << (hook ? hook(*t.unsafe_impl()) : std::string("symbolic")) << "\", shape=" << t.shape() << ", dtype=" << dtype_name(t.dtype()) << ")";
+    return os << "Tensor(\"" << (hook ? hook(*t.unsafe_impl()) : std::string("symbolic")) << "\", shape=" << t.shape()
+              << ", dtype=" << dtype_name(t.dtype()) << ")";
   }
   // TF starts a multi-line value on its own line: "tf.Tensor(\n[[1 2]\n [3 4]], shape=...".
   std::string values = format_values(t);

@@ -24,14 +24,14 @@ namespace tapeflow {
 struct TensorImpl {
   std::shared_ptr<Storage> storage;  // null for symbolic (traced) tensors
   Shape shape;
-  DimVector strides;                 // in elements
-  int64_t offset = 0;                // in elements
+  DimVector strides;   // in elements
+  int64_t offset = 0;  // in elements
   DType dtype = DType::kFloat32;
   Device device;
   bool contiguous = true;
-  uint64_t id = 0;                   // unique per impl; the tape keys on it
+  uint64_t id = 0;                                // unique per impl; the tape keys on it
   std::shared_ptr<struct VariableImpl> variable;  // set when this value is a read of a Variable
-  std::shared_ptr<void> symbolic;    // the graph node output, while a tf::function traces
+  std::shared_ptr<void> symbolic;                 // the graph node output, while a tf::function traces
 };
 
 /// Python's omitted slice bound / `:`: `tf::slice({}, 4)` is `[:4]`.
@@ -44,7 +44,7 @@ inline Slice slice(std::optional<int64_t> start, std::optional<int64_t> stop = s
   return Slice{start, stop, step};
 }
 struct AllTag {};
-inline constexpr AllTag all{};          // `:` in `x[:, 1]` is `x[{tf::all, 1}]`
+inline constexpr AllTag all{};  // `:` in `x[:, 1]` is `x[{tf::all, 1}]`
 struct NewAxisTag {};
 inline constexpr NewAxisTag newaxis{};  // tf.newaxis
 struct EllipsisTag {};
@@ -55,10 +55,10 @@ class Index {
  public:
   template <typename I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
   Index(I i) : v_(static_cast<int64_t>(i)) {}  // NOLINT
-  Index(Slice s) : v_(s) {}                   // NOLINT
-  Index(AllTag) : v_(Slice{}) {}              // NOLINT
-  Index(NewAxisTag) : v_(NewAxisTag{}) {}     // NOLINT
-  Index(EllipsisTag) : v_(EllipsisTag{}) {}   // NOLINT
+  Index(Slice s) : v_(s) {}                    // NOLINT
+  Index(AllTag) : v_(Slice{}) {}               // NOLINT
+  Index(NewAxisTag) : v_(NewAxisTag{}) {}      // NOLINT
+  Index(EllipsisTag) : v_(EllipsisTag{}) {}    // NOLINT
   const std::variant<int64_t, Slice, NewAxisTag, EllipsisTag>& value() const { return v_; }
 
  private:
@@ -92,19 +92,16 @@ class Tensor {
 
   /// Pointer to the first element (device memory for GPU tensors). Respect strides().
   void* raw_data() const;
-  template <typename T>
-  T* data() const {
+  template <typename T> T* data() const {
     check_dtype_for_access<T>("data");
     return static_cast<T*>(raw_data());
   }
 
   /// The value of a one-element tensor, copied to the host (synchronizes). T must match dtype
   /// (float also reads float16/bfloat16).
-  template <typename T>
-  T item() const;
+  template <typename T> T item() const;
   /// All elements in row-major order, copied to the host (TF's .numpy().flatten()).
-  template <typename T>
-  std::vector<T> to_vector() const;
+  template <typename T> std::vector<T> to_vector() const;
 
   /// A copy on `device` (this tensor when it already lives there). Copies are async.
   Tensor to(Device device) const;
@@ -123,12 +120,12 @@ class Tensor {
 
  private:
   const TensorImpl& impl() const {
-    if (!impl_) [[unlikely]] throw_undefined();
+    if (!impl_) [[unlikely]]
+      throw_undefined();
     return *impl_;
   }
   [[noreturn]] static void throw_undefined();
-  template <typename T>
-  void check_dtype_for_access(const char* what) const;
+  template <typename T> void check_dtype_for_access(const char* what) const;
 
   std::shared_ptr<TensorImpl> impl_;
 };
@@ -164,13 +161,11 @@ using SymbolicNameHook = std::string (*)(const TensorImpl& t);
 void set_symbolic_name_hook(SymbolicNameHook hook) noexcept;
 }  // namespace detail
 
-template <typename T>
-void Tensor::check_dtype_for_access(const char* what) const {
+template <typename T> void Tensor::check_dtype_for_access(const char* what) const {
   if (dtype() != dtype_v<T>) detail::throw_access_dtype(what, dtype(), dtype_v<T>);
 }
 
-template <typename T>
-std::vector<T> Tensor::to_vector() const {
+template <typename T> std::vector<T> Tensor::to_vector() const {
   const DType have = dtype();
   std::vector<T> out;
   if constexpr (std::is_same_v<T, float>) {
@@ -198,10 +193,9 @@ std::vector<T> Tensor::to_vector() const {
   return out;
 }
 
-template <typename T>
-T Tensor::item() const {
-  TF_CHECK_ARG(size() == 1, "item", "item() needs a tensor with exactly one element, got shape ",
-               shape().to_string(), " (", size(), " elements)");
+template <typename T> T Tensor::item() const {
+  TF_CHECK_ARG(size() == 1, "item", "item() needs a tensor with exactly one element, got shape ", shape().to_string(),
+               " (", size(), " elements)");
   return to_vector<T>()[0];
 }
 

@@ -51,7 +51,8 @@ Shown shown_elements(const Shape& shape) {
   }
   // Row-major walk over the kept indices of every axis.
   std::vector<int64_t> strides(static_cast<std::size_t>(rank), 1);
-  for (int a = rank - 2; a >= 0; --a) strides[static_cast<std::size_t>(a)] = strides[static_cast<std::size_t>(a) + 1] * shape.dim(a + 1);
+  for (int a = rank - 2; a >= 0; --a)
+    strides[static_cast<std::size_t>(a)] = strides[static_cast<std::size_t>(a) + 1] * shape.dim(a + 1);
   std::vector<std::size_t> pos(static_cast<std::size_t>(rank), 0);
   for (;;) {
     int64_t flat = 0;
@@ -72,24 +73,20 @@ Shown shown_elements(const Shape& shape) {
 
 /// How NumPy compares and divides a float dtype's values: in that dtype (NEP 50 casts a Python
 /// float operand to it), and which magnitude switches to scientific notation.
-template <typename T>
-struct FloatDTypeRules;
-template <>
-struct FloatDTypeRules<double> {
-  static constexpr double kExpCutoffMax = 1e8;  // 10 ** min(8, finfo.precision = 15)
+template <typename T> struct FloatDTypeRules;
+template <> struct FloatDTypeRules<double> {
+  static constexpr double kExpCutoffMax = 1e8;    // 10 ** min(8, finfo.precision = 15)
   static constexpr double kMaxPositional = 1e16;  // a scalar's str() turns scientific here
   static double small() { return 1e-4; }
   static double ratio(double max, double min) { return max / min; }
 };
-template <>
-struct FloatDTypeRules<float> {
+template <> struct FloatDTypeRules<float> {
   static constexpr double kExpCutoffMax = 1e6;  // finfo(float32).precision = 6
   static constexpr double kMaxPositional = 1e6;
   static double small() { return static_cast<float>(1e-4); }
   static double ratio(double max, double min) { return static_cast<float>(max) / static_cast<float>(min); }
 };
-template <>
-struct FloatDTypeRules<float16_t> {
+template <> struct FloatDTypeRules<float16_t> {
   static constexpr double kExpCutoffMax = 1e3;  // finfo(float16).precision = 3
   static constexpr double kMaxPositional = 1e3;
   static double small() { return static_cast<float>(float16_t(1e-4)); }
@@ -99,8 +96,7 @@ struct FloatDTypeRules<float16_t> {
 };
 
 /// arrayprint's FloatingFormat: one width and notation for all shown elements.
-template <typename T>
-std::vector<std::string> format_floats(const std::vector<T>& values) {
+template <typename T> std::vector<std::string> format_floats(const std::vector<T>& values) {
   using Rules = FloatDTypeRules<T>;
   std::vector<FloatBits> bits;
   bits.reserve(values.size());
@@ -212,13 +208,13 @@ std::string bytes_repr(const std::string& s) {
 }
 
 /// arrayprint's IntegerFormat: right-aligned to the wider of the largest and smallest value.
-template <typename T>
-std::vector<std::string> format_integers(const std::vector<T>& values) {
+template <typename T> std::vector<std::string> format_integers(const std::vector<T>& values) {
   std::vector<std::string> words;
   std::size_t width = 0;
   if (!values.empty()) {
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-    width = std::max(std::to_string(static_cast<int64_t>(*lo)).size(), std::to_string(static_cast<int64_t>(*hi)).size());
+    width =
+        std::max(std::to_string(static_cast<int64_t>(*lo)).size(), std::to_string(static_cast<int64_t>(*hi)).size());
   }
   for (const T& v : values) {
     std::string s = std::to_string(static_cast<int64_t>(v));
@@ -312,7 +308,8 @@ class ArrayLayout {
     std::string s;
     if (axes_left == 1) {
       const std::size_t rstripped_sep = rstrip(separator_).size();
-      const auto elem_width = static_cast<std::size_t>(width - static_cast<int>(std::max<std::size_t>(rstripped_sep, 1)));
+      const auto elem_width =
+          static_cast<std::size_t>(width - static_cast<int>(std::max<std::size_t>(rstripped_sep, 1)));
       std::string line = hanging_indent;
       for (int64_t i = 0; i < n; ++i) {
         extend_line(s, line, child(i), elem_width, hanging_indent);
@@ -357,8 +354,10 @@ std::string format_python_item(const Tensor& t) {
       return std::to_string(static_cast<int64_t>(v));
     } else {
       double d;
-      if constexpr (std::is_same_v<T, double>) d = v;
-      else d = static_cast<double>(static_cast<float>(v));
+      if constexpr (std::is_same_v<T, double>)
+        d = v;
+      else
+        d = static_cast<double>(static_cast<float>(v));
       return detail::format_float_scalar(FloatBits::of(d), d, 1e16);
     }
   });
@@ -407,8 +406,10 @@ std::string format_values_repr(const Tensor& t) {
   std::string out = prefix + list + ",";
   extras += ")";
   const std::size_t last_line = out.size() - (out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-  if (last_line + extras.size() + 1 > static_cast<std::size_t>(kLineWidth)) out += "\n" + std::string(prefix.size(), ' ');
-  else out += ' ';
+  if (last_line + extras.size() + 1 > static_cast<std::size_t>(kLineWidth))
+    out += "\n" + std::string(prefix.size(), ' ');
+  else
+    out += ' ';
   return out + extras;
 }
 

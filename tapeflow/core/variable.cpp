@@ -57,16 +57,35 @@ Variable::Variable(const Tensor& initial_value, VariableOptions options) {
 void Variable::check_defined() const {
   if (!impl_) TF_THROW(FailedPreconditionError, "ReadVariableOp", "use of an uninitialized (default) Variable");
 }
-std::string Variable::name() const { check_defined(); return impl_->name + ":0"; }
-bool Variable::trainable() const { check_defined(); return impl_->trainable; }
-const Shape& Variable::shape() const { check_defined(); return impl_->value.shape(); }
-DType Variable::dtype() const { check_defined(); return impl_->value.dtype(); }
-Device Variable::device() const { check_defined(); return impl_->device; }
-uint64_t Variable::id() const { check_defined(); return impl_->id; }
+std::string Variable::name() const {
+  check_defined();
+  return impl_->name + ":0";
+}
+bool Variable::trainable() const {
+  check_defined();
+  return impl_->trainable;
+}
+const Shape& Variable::shape() const {
+  check_defined();
+  return impl_->value.shape();
+}
+DType Variable::dtype() const {
+  check_defined();
+  return impl_->value.dtype();
+}
+Device Variable::device() const {
+  check_defined();
+  return impl_->device;
+}
+uint64_t Variable::id() const {
+  check_defined();
+  return impl_->id;
+}
 
 Tensor Variable::read_value() const {
   check_defined();
-  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] return tracer->read_variable(*this);
+  if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]]
+    return tracer->read_variable(*this);
   // A read is a view of the variable's buffer tagged with the variable, so the tape can tell a
   // read of `v` from any other tensor. The buffer is only ever written when no read shares it.
   const Tensor& v = impl_->value;
@@ -109,8 +128,8 @@ Variable& Variable::assign_add(const Tensor& delta) {
 
 Variable& Variable::assign_sub(const Tensor& delta) {
   check_defined();
-  TF_CHECK_ARG(delta.dtype() == dtype(), "AssignSubVariableOp", "Trying to subtract a ",
-               dtype_name(delta.dtype()), " value from variable '", name(), "' of dtype ", dtype_name(dtype()));
+  TF_CHECK_ARG(delta.dtype() == dtype(), "AssignSubVariableOp", "Trying to subtract a ", dtype_name(delta.dtype()),
+               " value from variable '", name(), "' of dtype ", dtype_name(dtype()));
   TF_CHECK_ARG(delta.shape() == shape(), "AssignSubVariableOp", "Trying to subtract a value of shape ",
                delta.shape().to_string(), " from variable '", name(), "' of shape ", shape().to_string());
   if (OpInterceptor* tracer = current_op_interceptor()) [[unlikely]] {

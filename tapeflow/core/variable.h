@@ -47,10 +47,8 @@ class Variable {
   Variable& assign_add(const Tensor& delta);
   Variable& assign_sub(const Tensor& delta);
 
-  template <typename T>
-  T item() const { return read_value().item<T>(); }
-  template <typename T>
-  std::vector<T> to_vector() const { return read_value().to_vector<T>(); }
+  template <typename T> T item() const { return read_value().item<T>(); }
+  template <typename T> std::vector<T> to_vector() const { return read_value().to_vector<T>(); }
   Tensor operator[](const Index& index) const { return read_value()[index]; }
   Tensor operator[](std::initializer_list<Index> indices) const { return read_value()[indices]; }
 

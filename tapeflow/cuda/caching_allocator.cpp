@@ -11,7 +11,9 @@ namespace tapeflow::cuda {
 namespace {
 constexpr int kNumSmallClasses = 12;  // 512 B .. 1 MiB, powers of two
 
-int small_class(std::size_t rounded) { return std::countr_zero(rounded) - std::countr_zero(CachingAllocator::kMinBlock); }
+int small_class(std::size_t rounded) {
+  return std::countr_zero(rounded) - std::countr_zero(CachingAllocator::kMinBlock);
+}
 std::string mib(int64_t bytes) { return detail::str_cat(static_cast<double>(bytes) / (1 << 20), " MiB"); }
 }  // namespace
 
@@ -88,10 +90,9 @@ void* CachingAllocator::device_malloc(std::size_t nbytes, std::size_t requested)
 void CachingAllocator::throw_oom(std::size_t requested, std::size_t rounded) {
   std::size_t free_b = 0, total_b = 0;
   if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) (void)cudaGetLastError();
-  TF_THROW(ResourceExhaustedError, "",
-           "OOM when allocating tensor of ", requested, " bytes (", rounded, " bytes from the device) on GPU:", device_,
-           ": ", mib(current_), " in use by tensors, ", mib(cached_), " cached, device free ",
-           mib(static_cast<int64_t>(free_b)), " of ", mib(static_cast<int64_t>(total_b)));
+  TF_THROW(ResourceExhaustedError, "", "OOM when allocating tensor of ", requested, " bytes (", rounded,
+           " bytes from the device) on GPU:", device_, ": ", mib(current_), " in use by tensors, ", mib(cached_),
+           " cached, device free ", mib(static_cast<int64_t>(free_b)), " of ", mib(static_cast<int64_t>(total_b)));
 }
 
 void CachingAllocator::release(void* ctx, void* ptr, std::size_t nbytes) {
@@ -138,7 +139,10 @@ void CachingAllocator::empty_cache_locked() {
   large_free_.clear();
   for (auto it = segments_.begin(); it != segments_.end();) {
     Segment& s = it->second;
-    if (s.free_blocks != static_cast<int>(kSegmentBytes / s.block)) { ++it; continue; }
+    if (s.free_blocks != static_cast<int>(kSegmentBytes / s.block)) {
+      ++it;
+      continue;
+    }
     auto& bin = small_free_[static_cast<std::size_t>(small_class(s.block))];
     char* lo = s.base;
     char* hi = s.base + kSegmentBytes;

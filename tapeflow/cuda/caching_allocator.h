@@ -25,8 +25,8 @@ class CachingAllocator final : public Allocator {
 
   /// Size classes (why: the GPU's 512-byte alignment keeps vector loads aligned; 2 MiB is the
   /// driver's large-page granularity, so rounding there wastes no device memory).
-  static constexpr std::size_t kSmallLimit = std::size_t(1) << 20;      // <= 1 MiB: small pool
-  static constexpr std::size_t kSegmentBytes = std::size_t(2) << 20;    // small blocks are cut from these
+  static constexpr std::size_t kSmallLimit = std::size_t(1) << 20;    // <= 1 MiB: small pool
+  static constexpr std::size_t kSegmentBytes = std::size_t(2) << 20;  // small blocks are cut from these
   static constexpr std::size_t kMinBlock = 512;
   /// The size a request of nbytes is served with.
   static std::size_t round_size(std::size_t nbytes) noexcept;
@@ -42,7 +42,7 @@ class CachingAllocator final : public Allocator {
   // `requested` is the caller's size, for the out-of-memory message (the user asked for it, not
   // for the rounded block).
   void* take_small(std::size_t rounded, std::size_t requested);
-  void* take_large(std::size_t& rounded, std::size_t requested);  // sets `rounded` to the block's size
+  void* take_large(std::size_t& rounded, std::size_t requested);   // sets `rounded` to the block's size
   void* device_malloc(std::size_t nbytes, std::size_t requested);  // cudaMalloc; on OOM empties the cache and retries
   void empty_cache_locked();
   [[noreturn]] void throw_oom(std::size_t requested, std::size_t rounded);

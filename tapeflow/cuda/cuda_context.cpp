@@ -49,8 +49,8 @@ thread_local int t_current_device = -1;
 
 DeviceState& state(int index) {
   const Discovery& d = discovery();
-  TF_CHECK_ARG(index >= 0 && index < d.count, "", "GPU:", index, " does not exist (", d.count,
-               " CUDA devices found", d.error.empty() ? "" : "; " + d.error, ")");
+  TF_CHECK_ARG(index >= 0 && index < d.count, "", "GPU:", index, " does not exist (", d.count, " CUDA devices found",
+               d.error.empty() ? "" : "; " + d.error, ")");
   DeviceState& s = *d.devices[static_cast<std::size_t>(index)];
   std::call_once(s.once, [&] {
     set_device(index);

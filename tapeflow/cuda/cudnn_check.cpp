@@ -12,8 +12,7 @@ std::string cudnn_message(cudnnStatus_t status, const char* what, const char* fi
   char why[512] = {};
   cudnnGetLastErrorString(why, sizeof(why));
   return detail::str_cat(what, " failed: ", cudnnGetErrorString(status), " (", static_cast<int>(status), ")",
-                         why[0] ? std::string(": ") + why : std::string(), " at ", slash ? slash + 1 : file, ":",
-                         line);
+                         why[0] ? std::string(": ") + why : std::string(), " at ", slash ? slash + 1 : file, ":", line);
 }
 }  // namespace
 

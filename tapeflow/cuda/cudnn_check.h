@@ -24,11 +24,11 @@ inline bool cudnn_not_supported(cudnnStatus_t status) noexcept {
 }  // namespace tapeflow::cuda
 
 /// TF_CUDNN_CHECK(cudnnConvolutionForward(...)): throws naming the call unless it succeeds.
-#define TF_CUDNN_CHECK(call)                                                             \
-  do {                                                                                   \
-    cudnnStatus_t tf_status_ = (call);                                                   \
-    if (tf_status_ != CUDNN_STATUS_SUCCESS) [[unlikely]]                                 \
-      ::tapeflow::cuda::throw_cudnn_error(tf_status_, #call, __FILE__, __LINE__);        \
+#define TF_CUDNN_CHECK(call)                                                      \
+  do {                                                                            \
+    cudnnStatus_t tf_status_ = (call);                                            \
+    if (tf_status_ != CUDNN_STATUS_SUCCESS) [[unlikely]]                          \
+      ::tapeflow::cuda::throw_cudnn_error(tf_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
 /// TF_CUDNN_CHECK_CONFIG(cudnnSetTensor4dDescriptor(...)): as TF_CUDNN_CHECK, but a rejected

@@ -23,8 +23,7 @@ inline cudnnDataType_t cudnn_data_type(DType dt) {
     case DType::kFloat64: return CUDNN_DATA_DOUBLE;
     case DType::kFloat16: return CUDNN_DATA_HALF;
     case DType::kBFloat16: return CUDNN_DATA_BFLOAT16;
-    default:
-      TF_THROW(UnimplementedError, "", "cuDNN has no data type for ", dtype_name(dt));
+    default: TF_THROW(UnimplementedError, "", "cuDNN has no data type for ", dtype_name(dt));
   }
 }
 /// The type cuDNN accumulates a dtype in: float for the halves (pseudo-half configurations,
@@ -57,8 +56,8 @@ class TensorDescriptor {
   TensorDescriptor& operator=(const TensorDescriptor&) = delete;
   /// A dense NHWC image batch.
   void set_nhwc(cudnnDataType_t dt, int64_t n, int64_t h, int64_t w, int64_t c) {
-    TF_CUDNN_CHECK_CONFIG(cudnnSetTensor4dDescriptor(d_, CUDNN_TENSOR_NHWC, dt, static_cast<int>(n), static_cast<int>(c),
-                                              static_cast<int>(h), static_cast<int>(w)));
+    TF_CUDNN_CHECK_CONFIG(cudnnSetTensor4dDescriptor(d_, CUDNN_TENSOR_NHWC, dt, static_cast<int>(n),
+                                                     static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
   }
   cudnnTensorDescriptor_t get() const { return d_; }
 
@@ -74,8 +73,8 @@ class FilterDescriptor {
   FilterDescriptor& operator=(const FilterDescriptor&) = delete;
   /// An OHWI filter (out_channels, KH, KW, in_channels).
   void set_ohwi(cudnnDataType_t dt, int64_t o, int64_t kh, int64_t kw, int64_t c) {
-    TF_CUDNN_CHECK_CONFIG(cudnnSetFilter4dDescriptor(d_, dt, CUDNN_TENSOR_NHWC, static_cast<int>(o), static_cast<int>(c),
-                                              static_cast<int>(kh), static_cast<int>(kw)));
+    TF_CUDNN_CHECK_CONFIG(cudnnSetFilter4dDescriptor(d_, dt, CUDNN_TENSOR_NHWC, static_cast<int>(o),
+                                                     static_cast<int>(c), static_cast<int>(kh), static_cast<int>(kw)));
   }
   cudnnFilterDescriptor_t get() const { return d_; }
 
@@ -90,12 +89,11 @@ class ConvolutionDescriptor {
   ConvolutionDescriptor(const ConvolutionDescriptor&) = delete;
   ConvolutionDescriptor& operator=(const ConvolutionDescriptor&) = delete;
   /// TF's conv2d is a cross-correlation (the filter is not flipped).
-  void set_2d(int64_t pad_h, int64_t pad_w, int64_t stride_h, int64_t stride_w, int64_t dilation_h,
-              int64_t dilation_w, cudnnDataType_t compute) {
-    TF_CUDNN_CHECK_CONFIG(cudnnSetConvolution2dDescriptor(d_, static_cast<int>(pad_h), static_cast<int>(pad_w),
-                                                   static_cast<int>(stride_h), static_cast<int>(stride_w),
-                                                   static_cast<int>(dilation_h), static_cast<int>(dilation_w),
-                                                   CUDNN_CROSS_CORRELATION, compute));
+  void set_2d(int64_t pad_h, int64_t pad_w, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
+              cudnnDataType_t compute) {
+    TF_CUDNN_CHECK_CONFIG(cudnnSetConvolution2dDescriptor(
+        d_, static_cast<int>(pad_h), static_cast<int>(pad_w), static_cast<int>(stride_h), static_cast<int>(stride_w),
+        static_cast<int>(dilation_h), static_cast<int>(dilation_w), CUDNN_CROSS_CORRELATION, compute));
   }
   void set_math_type(cudnnMathType_t math) { TF_CUDNN_CHECK_CONFIG(cudnnSetConvolutionMathType(d_, math)); }
   cudnnConvolutionDescriptor_t get() const { return d_; }

@@ -7,8 +7,8 @@
 namespace tapeflow::cuda {
 
 Event::Event(Timing timing) {
-  TF_CUDA_CHECK(cudaEventCreateWithFlags(&event_, timing == Timing::kEnabled ? cudaEventDefault
-                                                                             : cudaEventDisableTiming));
+  TF_CUDA_CHECK(
+      cudaEventCreateWithFlags(&event_, timing == Timing::kEnabled ? cudaEventDefault : cudaEventDisableTiming));
 }
 
 Event::~Event() {

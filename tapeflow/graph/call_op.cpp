@@ -12,8 +12,10 @@
 
 namespace tapeflow {
 namespace ops {
-OpDef PartitionedCall{.name = "PartitionedCall", .placement = Placement::kHostOnly,
-                      .kernel_allocates_outputs = true, .inputs_any_device = true};
+OpDef PartitionedCall{.name = "PartitionedCall",
+                      .placement = Placement::kHostOnly,
+                      .kernel_allocates_outputs = true,
+                      .inputs_any_device = true};
 }
 
 namespace {
@@ -49,12 +51,14 @@ Function backward_of(const std::shared_ptr<CallableGraph>& fn, int num_plain) {
     TF_CHECK_TYPED(f != nullptr, FailedPreconditionError, "PartitionedCall", "the forward function is gone");
     std::vector<Tensor> ins = v[0], dys = v[1];
     GradientTape tape;
-    for (const Tensor& t : ins) if (is_floating(t.dtype())) tape.watch(t);
+    for (const Tensor& t : ins)
+      if (is_floating(t.dtype())) tape.watch(t);
     std::unordered_map<const VariableImpl*, Tensor> var_values;
     for (std::size_t j = 0; j + static_cast<std::size_t>(num_plain) < ins.size() && j < f->variables.size(); ++j)
       var_values[f->variables[j].get()] = ins[static_cast<std::size_t>(num_plain) + j];
-    std::vector<Tensor> outs = interpret_graph(*f->graph, std::span<const Tensor>(ins.data(), static_cast<std::size_t>(num_plain)),
-                                               var_values, /*side_effects=*/false);
+    std::vector<Tensor> outs =
+        interpret_graph(*f->graph, std::span<const Tensor>(ins.data(), static_cast<std::size_t>(num_plain)), var_values,
+                        /*side_effects=*/false);
     std::vector<Tensor> targets, grads;
     for (std::size_t i = 0; i < outs.size(); ++i) {
       if (!is_floating(outs[i].dtype())) continue;
@@ -64,11 +68,15 @@ Function backward_of(const std::shared_ptr<CallableGraph>& fn, int num_plain) {
     std::vector<Source> sources;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < ins.size(); ++i)
-      if (is_floating(ins[i].dtype())) { sources.emplace_back(ins[i]); where.push_back(i); }
+      if (is_floating(ins[i].dtype())) {
+        sources.emplace_back(ins[i]);
+        where.push_back(i);
+      }
     Value::List result(ins.size());
     if (targets.empty() || sources.empty()) return Value(std::move(result));
     auto g = tape.gradient(targets, sources, {.output_gradients = grads});
-    for (std::size_t k = 0; k < g.size(); ++k) if (g[k]) result[where[k]] = Value(*g[k]);
+    for (std::size_t k = 0; k < g.size(); ++k)
+      if (g[k]) result[where[k]] = Value(*g[k]);
     return Value(std::move(result));
   };
   fn->backward = std::make_shared<Function>(std::move(body), 2, FunctionOptions{.name = "__backward_" + fn->name});
@@ -116,7 +124,8 @@ std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const s
     if (n.kind != NodeKind::kArg) continue;
     const Shape& want = n.outputs[0].shape;
     const Shape& have = args[static_cast<std::size_t>(n.slot)].shape();
-    for (int d = 0; d < want.rank() && d < have.rank(); ++d) if (want[d] < -1) dims[want[d]] = have[d];
+    for (int d = 0; d < want.rank() && d < have.rank(); ++d)
+      if (want[d] < -1) dims[want[d]] = have[d];
   }
   std::vector<OutputSpec> specs;
   for (Endpoint e : fn->graph->outputs) {
@@ -135,7 +144,8 @@ std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const s
 namespace graph {
 void register_graph() {
   register_op(ops::PartitionedCall);
-  for (int d = 0; d < kNumDeviceTypes; ++d) register_kernel(ops::PartitionedCall, static_cast<DeviceType>(d), call_kernel);
+  for (int d = 0; d < kNumDeviceTypes; ++d)
+    register_kernel(ops::PartitionedCall, static_cast<DeviceType>(d), call_kernel);
   autograd::register_gradient(ops::PartitionedCall, call_grad);
   register_control_flow();
   detail::set_symbolic_access_hook(detail::throw_symbolic_tensor_use);

@@ -16,14 +16,14 @@ class Function;
 
 /// What a call needs of a concrete function.
 struct CallableGraph {
-  std::string name;                      // the Function's name
+  std::string name;  // the Function's name
   std::shared_ptr<Graph> graph;
   std::unique_ptr<ExecutionPlan> plan;
-  std::vector<Tensor> captures;          // bound to the capture placeholders, after the arguments
+  std::vector<Tensor> captures;                          // bound to the capture placeholders, after the arguments
   std::vector<std::shared_ptr<VariableImpl>> variables;  // the variables the graph reads or writes
-  bool has_side_effects = false;         // a node of the graph is stateful (assign, print, ...)
+  bool has_side_effects = false;                         // a node of the graph is stateful (assign, print, ...)
   std::mutex backward_mu;
-  std::shared_ptr<Function> backward;    // traced on the first gradient through a call
+  std::shared_ptr<Function> backward;  // traced on the first gradient through a call
 };
 
 namespace ops {

@@ -8,8 +8,8 @@
 namespace tapeflow {
 namespace ops {
 OpDef If{.name = "If", .placement = Placement::kHostOnly, .kernel_allocates_outputs = true, .inputs_any_device = true};
-OpDef While{.name = "While", .placement = Placement::kHostOnly, .kernel_allocates_outputs = true,
-            .inputs_any_device = true};
+OpDef While{
+    .name = "While", .placement = Placement::kHostOnly, .kernel_allocates_outputs = true, .inputs_any_device = true};
 
 /// Inputs: the loop variables, then cond's captures, then body's captures.
 struct WhileAttrs : OpAttrsBase<WhileAttrs> {
@@ -49,7 +49,8 @@ void if_kernel(KernelContext& ctx) {
 void while_kernel(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::WhileAttrs>();
   std::vector<Tensor> vars(ctx.inputs.begin(), ctx.inputs.begin() + a.num_vars);
-  auto cond_caps = ctx.inputs.subspan(static_cast<std::size_t>(a.num_vars), static_cast<std::size_t>(a.num_cond_captures));
+  auto cond_caps =
+      ctx.inputs.subspan(static_cast<std::size_t>(a.num_vars), static_cast<std::size_t>(a.num_cond_captures));
   auto body_caps = ctx.inputs.subspan(static_cast<std::size_t>(a.num_vars + a.num_cond_captures));
   for (;;) {
     std::vector<Tensor> in = vars;
@@ -65,8 +66,16 @@ void while_kernel(KernelContext& ctx) {
 std::vector<Tensor> flat_tensors(const Value& v) {
   std::vector<Tensor> out;
   if (v.is_tensor()) out.push_back(v.tensor());
-  if (v.is_list()) for (const Value& e : v.list()) { auto t = flat_tensors(e); out.insert(out.end(), t.begin(), t.end()); }
-  if (v.is_dict()) for (const auto& [k, e] : v.dict()) { auto t = flat_tensors(e); out.insert(out.end(), t.begin(), t.end()); }
+  if (v.is_list())
+    for (const Value& e : v.list()) {
+      auto t = flat_tensors(e);
+      out.insert(out.end(), t.begin(), t.end());
+    }
+  if (v.is_dict())
+    for (const auto& [k, e] : v.dict()) {
+      auto t = flat_tensors(e);
+      out.insert(out.end(), t.begin(), t.end());
+    }
   return out;
 }
 
@@ -107,7 +116,8 @@ autograd::InputGrads if_grad(const autograd::GradContext& c) {
     }
     return Value(std::move(all));
   };
-  Value r = cond(c.input(0), [&] { return branch_grads(0); }, [&] { return branch_grads(1); });
+  Value r = cond(
+      c.input(0), [&] { return branch_grads(0); }, [&] { return branch_grads(1); });
   autograd::InputGrads out;
   out.push_back(std::nullopt);  // pred
   std::size_t k = 0;
@@ -130,16 +140,19 @@ Value cond(const Tensor& pred, const std::function<Value()>& true_fn, const std:
   std::vector<Tensor> outs[2] = {flat_tensors(cf[0].output_structure()), flat_tensors(cf[1].output_structure())};
   TF_CHECK_ARG(outs[0].size() == outs[1].size(), "If",
                "true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure of "
-               "return values. true_fn returns ", outs[0].size(), " tensors, false_fn returns ", outs[1].size());
+               "return values. true_fn returns ",
+               outs[0].size(), " tensors, false_fn returns ", outs[1].size());
   std::vector<OutputSpec> specs;
   for (std::size_t i = 0; i < outs[0].size(); ++i) {
     const Tensor &t = outs[0][i], &f = outs[1][i];
     TF_CHECK_ARG(t.dtype() == f.dtype() && t.ndim() == f.ndim(), "If",
                  "true_fn and false_fn arguments to tf.cond must have the same number, type, and overall structure "
-                 "of return values. Output ", i, ": ", dtype_name(t.dtype()), " ", t.shape().to_string(), " vs. ",
-                 dtype_name(f.dtype()), " ", f.shape().to_string());
+                 "of return values. Output ",
+                 i, ": ", dtype_name(t.dtype()), " ", t.shape().to_string(), " vs. ", dtype_name(f.dtype()), " ",
+                 f.shape().to_string());
     Shape s = t.shape();
-    for (int d = 0; d < s.rank(); ++d) if (s[d] != f.shape()[d] || s[d] < 0) s[d] = -1;
+    for (int d = 0; d < s.rank(); ++d)
+      if (s[d] != f.shape()[d] || s[d] < 0) s[d] = -1;
     specs.push_back({s, t.dtype()});
   }
   ops::IfAttrs attrs;
@@ -175,31 +188,39 @@ std::vector<Tensor> while_loop(const std::function<Tensor(const std::vector<Tens
   std::vector<TensorSpec> specs;
   for (const Tensor& t : loop_vars) specs.emplace_back(t.shape(), t.dtype());
   std::vector<Value> args{Value(Value::List(loop_vars.begin(), loop_vars.end()))};
-  ConcreteFunction c = detail::trace_graph("while_cond", [&](const std::vector<Value>& v) {
-    Tensor r = cond_fn(v[0]);
-    check_pred(r);
-    return Value(r);
-  }, args, specs);
-  ConcreteFunction b = detail::trace_graph("while_body", [&](const std::vector<Value>& v) {
-    std::vector<Tensor> out = body_fn(v[0]);
-    TF_CHECK_ARG(out.size() == loop_vars.size(), "While", "body must return ", loop_vars.size(),
-                 " loop variables, got ", out.size());
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      // The placeholders hold -2, -3, ... for unknown dimensions; compare what TF would.
-      TF_CHECK_ARG(out[i].dtype() == loop_vars[i].dtype() && out[i].shape().rank() == loop_vars[i].ndim(), "While",
-                   "Input tensor 'args_0_", i, ":0' enters the loop with shape ", loop_vars[i].shape().to_string(),
-                   ", but has shape ", out[i].shape().to_string(), " after one iteration. To allow the shape to "
-                   "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
-                   "less-specific shape.");
-      for (int d = 0; d < out[i].ndim(); ++d)
-        TF_CHECK_ARG(out[i].shape()[d] == loop_vars[i].shape()[d] || loop_vars[i].shape()[d] < 0, "While",
-                     "Input tensor 'args_0_", i, ":0' enters the loop with shape ", loop_vars[i].shape().to_string(),
-                     ", but has shape ", out[i].shape().to_string(), " after one iteration. To allow the shape to "
-                     "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
-                     "less-specific shape.");
-    }
-    return Value(Value::List(out.begin(), out.end()));
-  }, args, specs);
+  ConcreteFunction c = detail::trace_graph(
+      "while_cond",
+      [&](const std::vector<Value>& v) {
+        Tensor r = cond_fn(v[0]);
+        check_pred(r);
+        return Value(r);
+      },
+      args, specs);
+  ConcreteFunction b = detail::trace_graph(
+      "while_body",
+      [&](const std::vector<Value>& v) {
+        std::vector<Tensor> out = body_fn(v[0]);
+        TF_CHECK_ARG(out.size() == loop_vars.size(), "While", "body must return ", loop_vars.size(),
+                     " loop variables, got ", out.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+          // The placeholders hold -2, -3, ... for unknown dimensions; compare what TF would.
+          TF_CHECK_ARG(out[i].dtype() == loop_vars[i].dtype() && out[i].shape().rank() == loop_vars[i].ndim(), "While",
+                       "Input tensor 'args_0_", i, ":0' enters the loop with shape ", loop_vars[i].shape().to_string(),
+                       ", but has shape ", out[i].shape().to_string(),
+                       " after one iteration. To allow the shape to "
+                       "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
+                       "less-specific shape.");
+          for (int d = 0; d < out[i].ndim(); ++d)
+            TF_CHECK_ARG(out[i].shape()[d] == loop_vars[i].shape()[d] || loop_vars[i].shape()[d] < 0, "While",
+                         "Input tensor 'args_0_", i, ":0' enters the loop with shape ",
+                         loop_vars[i].shape().to_string(), ", but has shape ", out[i].shape().to_string(),
+                         " after one iteration. To allow the shape to "
+                         "vary across iterations, use the `shape_invariants` argument of tf.while_loop to specify a "
+                         "less-specific shape.");
+        }
+        return Value(Value::List(out.begin(), out.end()));
+      },
+      args, specs);
   ops::WhileAttrs attrs;
   attrs.cond = c.callable();
   attrs.body = b.callable();

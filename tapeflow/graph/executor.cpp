@@ -45,8 +45,7 @@ namespace {
 // tf.print formats values as TF's C++ SummarizeValue does (not NumPy's str()): floats with the
 // fewest of 6 or 9 (17 for float64) significant digits that round-trip, "3" for 3.0; at most
 // `summarize` (3) leading and trailing entries per dimension around "...".
-template <typename T>
-std::string print_element(T v) {
+template <typename T> std::string print_element(T v) {
   char buf[64];
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     const int digits = std::is_same_v<T, float> ? 6 : 15;
@@ -91,7 +90,9 @@ std::string print_tensor(const Tensor& t) {
   std::string out;
   auto go = [&]<typename T>(std::vector<T> values) { print_dim(values, t.shape(), 0, 0, out); };
   switch (t.dtype()) {
-    case DType::kFloat32: case DType::kFloat16: case DType::kBFloat16: go(t.to_vector<float>()); break;
+    case DType::kFloat32:
+    case DType::kFloat16:
+    case DType::kBFloat16: go(t.to_vector<float>()); break;
     case DType::kFloat64: go(t.to_vector<double>()); break;
     case DType::kInt32: go(t.to_vector<int32_t>()); break;
     case DType::kInt64: go(t.to_vector<int64_t>()); break;
@@ -124,7 +125,8 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
   std::vector<int> stack;
   for (Endpoint e : outputs) stack.push_back(e.node);
   if (keep_stateful)
-    for (int i = 0; i < n; ++i) if (g.node(i).stateful) stack.push_back(i);
+    for (int i = 0; i < n; ++i)
+      if (g.node(i).stateful) stack.push_back(i);
   while (!stack.empty()) {
     int i = stack.back();
     stack.pop_back();
@@ -166,7 +168,8 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
     for (int slot : steps_[k].in) last_use[static_cast<std::size_t>(slot)] = static_cast<int>(k);
   for (int slot : output_slots_) last_use[static_cast<std::size_t>(slot)] = -1;
   for (int slot = 0; slot < num_slots_; ++slot)
-    if (int k = last_use[static_cast<std::size_t>(slot)]; k >= 0) steps_[static_cast<std::size_t>(k)].release.push_back(slot);
+    if (int k = last_use[static_cast<std::size_t>(slot)]; k >= 0)
+      steps_[static_cast<std::size_t>(k)].release.push_back(slot);
   plan_buffers(last_use);
 }
 
@@ -184,10 +187,11 @@ void ExecutionPlan::plan_buffers(const std::vector<int>& last_use) {
   };
   std::vector<bool> escapes(static_cast<std::size_t>(num_slots_), false);
   for (const Step& s : steps_)
-    if (!plain(s)) for (int slot : s.in) escapes[static_cast<std::size_t>(slot)] = true;
+    if (!plain(s))
+      for (int slot : s.in) escapes[static_cast<std::size_t>(slot)] = true;
   slot_buffer_.assign(static_cast<std::size_t>(num_slots_), -1);
   std::unordered_map<std::string, std::vector<int>> by_spec;  // buffers of one dtype/shape/device
-  std::vector<int> busy_until;                                 // buffer -> last step reading it
+  std::vector<int> busy_until;                                // buffer -> last step reading it
   for (std::size_t k = 0; k < steps_.size(); ++k) {
     const Step& s = steps_[k];
     if (!plain(s) || s.unknown_dims) continue;
@@ -197,10 +201,14 @@ void ExecutionPlan::plan_buffers(const std::vector<int>& last_use) {
       if (escapes[static_cast<std::size_t>(slot)] || last_use[static_cast<std::size_t>(slot)] < 0 ||
           spec.dtype == DType::kString)
         continue;
-      std::vector<int>& buffers = by_spec[detail::str_cat(static_cast<int>(spec.dtype), spec.shape.to_string(), s.node->device.str())];
+      std::vector<int>& buffers =
+          by_spec[detail::str_cat(static_cast<int>(spec.dtype), spec.shape.to_string(), s.node->device.str())];
       int id = -1;
       for (int b : buffers)
-        if (busy_until[static_cast<std::size_t>(b)] < static_cast<int>(k)) { id = b; break; }
+        if (busy_until[static_cast<std::size_t>(b)] < static_cast<int>(k)) {
+          id = b;
+          break;
+        }
       if (id < 0) {
         id = static_cast<int>(busy_until.size());
         busy_until.push_back(0);
@@ -240,7 +248,8 @@ void ExecutionPlan::make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>&
 void ExecutionPlan::rethrow_in_node(const Step& s, const std::exception& e) const {
   // TF names the function and the node: "{{function_node __inference_f_12}} ... [[{{node GatherV2}}]]".
   const std::string context = "\n\t [[{{node " + s.node->name + "}}]] [function " + function_name_ + "]";
-  if (const auto* op = dynamic_cast<const errors::OpError*>(&e)) rethrow_as(op->error_code(), op->message() + context, op->op());
+  if (const auto* op = dynamic_cast<const errors::OpError*>(&e))
+    rethrow_as(op->error_code(), op->message() + context, op->op());
   throw;
 }
 
@@ -269,8 +278,8 @@ std::unique_ptr<OpAttrs> random_attrs_for_call(const Node& n, uint64_t call) {
 }
 
 std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t call) const {
-  InterceptorPause no_trace;   // a plan may run while a trace lifts a variable initializer
-  TapePauseGuard no_tape;      // the call is one op to a tape; its insides are not recorded
+  InterceptorPause no_trace;  // a plan may run while a trace lifts a variable initializer
+  TapePauseGuard no_tape;     // the call is one op to a tape; its insides are not recorded
   // One run at a time uses the pool and the preallocated slots; a concurrent run allocates, and
   // so does a nested run of this plan on this thread (try_lock on a mutex this thread holds
   // would be undefined).
@@ -280,7 +289,9 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
   if (num_buffers_ > 0 && !nested) pool_lock.try_lock();
   struct OwnerEntry {
     bool pushed;
-    ~OwnerEntry() { if (pushed) t_pool_owners.pop_back(); }
+    ~OwnerEntry() {
+      if (pushed) t_pool_owners.pop_back();
+    }
   } owner{pool_lock.owns_lock()};
   if (owner.pushed) t_pool_owners.push_back(this);
   const bool pooled = pool_lock.owns_lock();
@@ -294,7 +305,8 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
       if (s.node->kind != NodeKind::kArg) continue;
       const Shape& want = s.node->outputs[0].shape;
       const Shape& have = inputs[static_cast<std::size_t>(s.node->slot)].shape();
-      for (int d = 0; d < want.rank() && d < have.rank(); ++d) if (want[d] < -1) dims[want[d]] = have[d];
+      for (int d = 0; d < want.rank() && d < have.rank(); ++d)
+        if (want[d] < -1) dims[want[d]] = have[d];
     }
   }
   std::vector<OutputSpec> resolved;
@@ -314,9 +326,12 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
         case NodeKind::kAssign: {
           Variable v(s.variable);
           const Tensor& value = values[static_cast<std::size_t>(s.in[1])];
-          if (node.op == "AssignVariableOp") v.assign(value);
-          else if (node.op == "AssignAddVariableOp") v.assign_add(value);
-          else v.assign_sub(value);
+          if (node.op == "AssignVariableOp")
+            v.assign(value);
+          else if (node.op == "AssignAddVariableOp")
+            v.assign_add(value);
+          else
+            v.assign_sub(value);
           break;
         }
         case NodeKind::kPrint: {
@@ -328,7 +343,8 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
         case NodeKind::kOp: {
           ins.clear();
           for (int slot : s.in) ins.push_back(values[static_cast<std::size_t>(slot)]);
-          if (s.in_place) [[unlikely]] make_variable_inputs_exclusive(ins, values, s);
+          if (s.in_place) [[unlikely]]
+            make_variable_inputs_exclusive(ins, values, s);
           std::span<const OutputSpec> specs(node.outputs);
           if (s.unknown_dims) [[unlikely]] {
             resolved = node.outputs;
@@ -338,7 +354,10 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
                 auto it = dims.find(spec.shape[d]);
                 // A kernel that makes its outputs (a view) decides a dimension left unknown;
                 // what it decides is bound below for the ops downstream.
-                if (it == dims.end() && node.def->kernel_allocates_outputs) { spec.shape[d] = -1; continue; }
+                if (it == dims.end() && node.def->kernel_allocates_outputs) {
+                  spec.shape[d] = -1;
+                  continue;
+                }
                 TF_CHECK_TYPED(it != dims.end(), UnimplementedError, node.op, "The shape of ", node.name,
                                " could not be inferred from the arguments' shapes at trace time (",
                                spec.shape.to_string(), "); trace with exact shapes instead of None");
@@ -352,13 +371,20 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
             for (std::size_t i = 0; i < specs.size(); ++i) {
               const int b = pooled ? slot_buffer_[static_cast<std::size_t>(s.out) + i] : -1;
               Tensor* idle = b >= 0 ? &pool_[static_cast<std::size_t>(b)] : nullptr;
-              if (idle && idle->defined() && idle->storage().use_count() == 1) outs.push_back(std::move(*idle));
-              else outs.push_back(Tensor::empty(specs[i].shape, specs[i].dtype, node.device));
+              if (idle && idle->defined() && idle->storage().use_count() == 1)
+                outs.push_back(std::move(*idle));
+              else
+                outs.push_back(Tensor::empty(specs[i].shape, specs[i].dtype, node.device));
             }
           }
           std::unique_ptr<OpAttrs> call_attrs = s.random && call > 0 ? random_attrs_for_call(node, call) : nullptr;
-          KernelContext ctx{*node.def, std::span<const Tensor>(ins.data(), ins.size()),
-                            call_attrs ? call_attrs.get() : node.attrs.get(), specs, outs, node.device, s.stream};
+          KernelContext ctx{*node.def,
+                            std::span<const Tensor>(ins.data(), ins.size()),
+                            call_attrs ? call_attrs.get() : node.attrs.get(),
+                            specs,
+                            outs,
+                            node.device,
+                            s.stream};
           run_kernel(s.kernel, ctx);  // profiled when tf::profiler is on
           if (s.unknown_dims && node.def->kernel_allocates_outputs) [[unlikely]] {
             for (std::size_t i = 0; i < outs.size() && i < node.outputs.size(); ++i) {
@@ -367,7 +393,8 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
                 if (traced[d] < -1) dims.emplace(traced[d], outs[i].shape()[d]);
             }
           }
-          for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
+          for (std::size_t i = 0; i < outs.size(); ++i)
+            values[static_cast<std::size_t>(s.out) + i] = std::move(outs[i]);
           break;
         }
       }
@@ -418,9 +445,12 @@ std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inpu
       }
       case NodeKind::kAssign: {
         Variable v(g.node(n.inputs[0].node).variable);
-        if (n.op == "AssignVariableOp") v.assign(in(1));
-        else if (n.op == "AssignAddVariableOp") v.assign_add(in(1));
-        else v.assign_sub(in(1));
+        if (n.op == "AssignVariableOp")
+          v.assign(in(1));
+        else if (n.op == "AssignAddVariableOp")
+          v.assign_add(in(1));
+        else
+          v.assign_sub(in(1));
         break;
       }
       case NodeKind::kPrint: {
@@ -441,7 +471,8 @@ std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inpu
     }
   }
   std::vector<Tensor> result;
-  for (Endpoint e : g.outputs) result.push_back(values[static_cast<std::size_t>(e.node)][static_cast<std::size_t>(e.index)]);
+  for (Endpoint e : g.outputs)
+    result.push_back(values[static_cast<std::size_t>(e.node)][static_cast<std::size_t>(e.index)]);
   return result;
 }
 

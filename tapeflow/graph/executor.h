@@ -38,16 +38,16 @@ class ExecutionPlan {
  private:
   struct Step {
     const Node* node;
-    int index;                       // the node's index in the graph
+    int index;  // the node's index in the graph
     KernelFn kernel = nullptr;
     void* stream = nullptr;
-    util::SmallVector<int, 4> in;    // value slots of the inputs
-    int out = 0;                     // first output slot
-    util::SmallVector<int, 2> release;  // slots whose last use is this step
+    util::SmallVector<int, 4> in;            // value slots of the inputs
+    int out = 0;                             // first output slot
+    util::SmallVector<int, 2> release;       // slots whose last use is this step
     std::shared_ptr<VariableImpl> variable;  // kRead / kAssign
-    bool unknown_dims = false;       // an output spec holds an unknown dimension
-    bool in_place = false;           // writes its variable inputs in place (no outputs)
-    bool random = false;             // a random op: its stream advances per call
+    bool unknown_dims = false;               // an output spec holds an unknown dimension
+    bool in_place = false;                   // writes its variable inputs in place (no outputs)
+    bool random = false;                     // a random op: its stream advances per call
   };
   void make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
                                       const Step& s) const;
@@ -62,10 +62,10 @@ class ExecutionPlan {
   int num_slots_ = 0;
   bool has_unknown_dims_ = false;
   mutable std::atomic<uint64_t> calls_{0};
-  std::vector<int> slot_buffer_;       // value slot -> recycled buffer (-1: allocated per call)
+  std::vector<int> slot_buffer_;  // value slot -> recycled buffer (-1: allocated per call)
   int num_buffers_ = 0;
-  mutable std::mutex pool_mu_;         // held by the run that uses the pool; others allocate
-  mutable std::vector<Tensor> pool_;   // buffer -> its idle tensor, reused by the next producer
+  mutable std::mutex pool_mu_;                 // held by the run that uses the pool; others allocate
+  mutable std::vector<Tensor> pool_;           // buffer -> its idle tensor, reused by the next producer
   mutable std::vector<Tensor> pooled_values_;  // the value slots of the run that holds the pool
 };
 

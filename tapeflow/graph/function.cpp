@@ -43,30 +43,39 @@ std::atomic<detail::FunctionCallObserver> function_call_observer{nullptr};
 /// Appends the key of `v` (its structure, Tensor dtypes and shapes, other leaves by value) and
 /// collects its Tensor leaves in order.
 void flatten(const Value& v, std::string& key, std::vector<Tensor>& tensors) {
-  std::visit([&](const auto& x) {
-    using T = std::decay_t<decltype(x)>;
-    if constexpr (std::is_same_v<T, Tensor>) {
-      key += 'T';
-      key += static_cast<char>('a' + static_cast<int>(x.dtype()));
-      for (int64_t d : x.shape()) { key += std::to_string(d); key += ','; }
-      key += ';';
-      tensors.push_back(x);
-    } else if constexpr (std::is_same_v<T, Value::List>) {
-      key += '[';
-      for (const Value& e : x) flatten(e, key, tensors);
-      key += ']';
-    } else if constexpr (std::is_same_v<T, Value::Dict>) {
-      key += '{';
-      for (const auto& [k, e] : x) { key += k; key += ':'; flatten(e, key, tensors); }
-      key += '}';
-    } else if constexpr (std::is_same_v<T, Variable>) {
-      key += "V" + std::to_string(x.id()) + ';';  // captured by reference: one trace per variable
-    } else {
-      key += 'P';
-      key += v.repr();
-      key += ';';
-    }
-  }, v.storage());
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Tensor>) {
+          key += 'T';
+          key += static_cast<char>('a' + static_cast<int>(x.dtype()));
+          for (int64_t d : x.shape()) {
+            key += std::to_string(d);
+            key += ',';
+          }
+          key += ';';
+          tensors.push_back(x);
+        } else if constexpr (std::is_same_v<T, Value::List>) {
+          key += '[';
+          for (const Value& e : x) flatten(e, key, tensors);
+          key += ']';
+        } else if constexpr (std::is_same_v<T, Value::Dict>) {
+          key += '{';
+          for (const auto& [k, e] : x) {
+            key += k;
+            key += ':';
+            flatten(e, key, tensors);
+          }
+          key += '}';
+        } else if constexpr (std::is_same_v<T, Variable>) {
+          key += "V" + std::to_string(x.id()) + ';';  // captured by reference: one trace per variable
+        } else {
+          key += 'P';
+          key += v.repr();
+          key += ';';
+        }
+      },
+      v.storage());
 }
 
 std::mutex g_contexts_mu;
@@ -104,14 +113,19 @@ Value rebuild(const Value& v, const std::vector<Tensor>& leaves, std::size_t& ne
 
 bool contains_tensor(const Value& v) {
   if (v.is_tensor()) return true;
-  if (v.is_list()) for (const Value& e : v.list()) if (contains_tensor(e)) return true;
-  if (v.is_dict()) for (const auto& [k, e] : v.dict()) if (contains_tensor(e)) return true;
+  if (v.is_list())
+    for (const Value& e : v.list())
+      if (contains_tensor(e)) return true;
+  if (v.is_dict())
+    for (const auto& [k, e] : v.dict())
+      if (contains_tensor(e)) return true;
   return false;
 }
 
 std::string spec_text(DType dt, const Shape& s) {
   Shape shown = s;
-  for (int d = 0; d < shown.rank(); ++d) if (shown[d] < 0) shown[d] = -1;
+  for (int d = 0; d < shown.rank(); ++d)
+    if (shown[d] < 0) shown[d] = -1;
   return detail::str_cat(dtype_name(dt), " Tensor, shape=", shown.to_string());
 }
 
@@ -126,7 +140,10 @@ std::string marker_structure(const Value& v, int& next) {
   if (v.is_dict()) {
     std::string s = "{";
     bool first = true;
-    for (const auto& [k, e] : v.dict()) { s += (first ? "'" : ", '") + k + "': " + marker_structure(e, next); first = false; }
+    for (const auto& [k, e] : v.dict()) {
+      s += (first ? "'" : ", '") + k + "': " + marker_structure(e, next);
+      first = false;
+    }
     return s + "}";
   }
   return v.repr();
@@ -165,11 +182,11 @@ void register_trace_context(std::string (*context)()) {
 // ---- Concrete functions ----------------------------------------------------------------------
 struct ConcreteFunctionImpl : CallableGraph {
   std::vector<std::string> arg_names;
-  std::vector<Value> args;          // the traced call's arguments; Tensor leaves are the placeholders
-  std::vector<TensorSpec> specs;    // of the Tensor leaves, in order (-1: None)
-  Value outputs;                    // the structure returned; Tensor leaves are graph tensors
+  std::vector<Value> args;                 // the traced call's arguments; Tensor leaves are the placeholders
+  std::vector<TensorSpec> specs;           // of the Tensor leaves, in order (-1: None)
+  Value outputs;                           // the structure returned; Tensor leaves are graph tensors
   std::shared_ptr<const Graph> optimized;  // what the plan runs (graph after the passes)
-  std::string context;              // the ambient state it was traced in (append_ambient_context)
+  std::string context;                     // the ambient state it was traced in (append_ambient_context)
 };
 
 namespace {
@@ -237,14 +254,16 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
 Value ConcreteFunction::call_flat(const std::vector<Tensor>& tensors) const {
   TF_CHECK_TYPED(impl_ != nullptr, FailedPreconditionError, "", "use of an empty ConcreteFunction");
   const auto& specs = impl_->specs;
-  TF_CHECK_ARG(tensors.size() == specs.size(), "", "ConcreteFunction ", pretty_printed_signature().substr(0, pretty_printed_signature().find('\n')),
-               " takes ", specs.size(), " Tensor arguments but was called with ", tensors.size());
+  TF_CHECK_ARG(tensors.size() == specs.size(), "", "ConcreteFunction ",
+               pretty_printed_signature().substr(0, pretty_printed_signature().find('\n')), " takes ", specs.size(),
+               " Tensor arguments but was called with ", tensors.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
     TensorSpec want(specs[i].shape, specs[i].dtype);
-    for (int d = 0; d < want.shape.rank(); ++d) if (want.shape[d] < 0) want.shape[d] = -1;
-    TF_CHECK_ARG(want.is_compatible_with(tensors[i]), "", "ConcreteFunction ", impl_->name,
-                 " was traced for ", want.to_string(), " at argument ", i, ", but was called with a ",
-                 dtype_name(tensors[i].dtype()), " Tensor of shape ", tensors[i].shape().to_string(),
+    for (int d = 0; d < want.shape.rank(); ++d)
+      if (want.shape[d] < 0) want.shape[d] = -1;
+    TF_CHECK_ARG(want.is_compatible_with(tensors[i]), "", "ConcreteFunction ", impl_->name, " was traced for ",
+                 want.to_string(), " at argument ", i, ", but was called with a ", dtype_name(tensors[i].dtype()),
+                 " Tensor of shape ", tensors[i].shape().to_string(),
                  "; call the tf::Function instead to trace a new concrete function");
   }
   std::vector<Tensor> results = call_graph(impl_, tensors);
@@ -272,7 +291,8 @@ std::vector<ArgSpec> ConcreteFunction::structured_input_signature() const {
     const Value& v = impl_->args[a];
     if (v.is_tensor()) {
       TensorSpec s = impl_->specs[leaf++];
-      for (int d = 0; d < s.shape.rank(); ++d) if (s.shape[d] < 0) s.shape[d] = -1;
+      for (int d = 0; d < s.shape.rank(); ++d)
+        if (s.shape[d] < 0) s.shape[d] = -1;
       s.name = impl_->arg_names[a];
       out.push_back({s, Value()});
     } else {
@@ -300,7 +320,8 @@ std::vector<TensorSpec> ConcreteFunction::structured_outputs() const {
   std::vector<TensorSpec> out;
   for (const Tensor& t : leaves) {
     Shape s = t.shape();
-    for (int d = 0; d < s.rank(); ++d) if (s[d] < 0) s[d] = -1;
+    for (int d = 0; d < s.rank(); ++d)
+      if (s[d] < 0) s[d] = -1;
     out.emplace_back(s, t.dtype());
   }
   return out;
@@ -312,7 +333,8 @@ std::string ConcreteFunction::structured_outputs_string() const {
     if (v.is_tensor()) {
       const Tensor& t = v.tensor();
       Shape s = t.shape();
-      for (int d = 0; d < s.rank(); ++d) if (s[d] < 0) s[d] = -1;
+      for (int d = 0; d < s.rank(); ++d)
+        if (s[d] < 0) s[d] = -1;
       std::ostringstream name;
       name << t;  // Tensor("Maximum:0", ...)
       std::string n = name.str();
@@ -320,12 +342,19 @@ std::string ConcreteFunction::structured_outputs_string() const {
       os << "<tf.Tensor '" << n << "' shape=" << s << " dtype=" << dtype_name(t.dtype()) << ">";
     } else if (v.is_list()) {
       os << "[";
-      for (std::size_t i = 0; i < v.list().size(); ++i) { if (i) os << ", "; print(v.list()[i]); }
+      for (std::size_t i = 0; i < v.list().size(); ++i) {
+        if (i) os << ", ";
+        print(v.list()[i]);
+      }
       os << "]";
     } else if (v.is_dict()) {
       os << "{";
       bool first = true;
-      for (const auto& [k, e] : v.dict()) { os << (first ? "'" : ", '") << k << "': "; print(e); first = false; }
+      for (const auto& [k, e] : v.dict()) {
+        os << (first ? "'" : ", '") << k << "': ";
+        print(e);
+        first = false;
+      }
       os << "}";
     } else {
       os << v.repr();
@@ -341,8 +370,10 @@ std::string ConcreteFunction::pretty_printed_signature() const {
   for (std::size_t a = 0; a < impl_->args.size(); ++a) {
     const Value& v = impl_->args[a];
     header += (a ? ", " : "") + impl_->arg_names[a];
-    if (contains_tensor(v)) details += "\n    " + impl_->arg_names[a] + ": " + pretty_spec(v);
-    else header += "=" + str_of(v);
+    if (contains_tensor(v))
+      details += "\n    " + impl_->arg_names[a] + ": " + pretty_spec(v);
+    else
+      header += "=" + str_of(v);
   }
   header += ")";
   if (!details.empty()) header += "\n  Args:" + details;
@@ -356,8 +387,8 @@ struct FunctionState {
   FunctionOptions options;
   GraphOptimizerOptions optimizer;
   std::vector<std::string> arg_names;
-  std::recursive_mutex mu;  // a callable may call its own Function while being traced
-  std::vector<ConcreteFunction> concrete;                  // in trace order
+  std::recursive_mutex mu;                                  // a callable may call its own Function while being traced
+  std::vector<ConcreteFunction> concrete;                   // in trace order
   std::unordered_map<std::string, ConcreteFunction> cache;  // call signature -> concrete function
   int tracing_count = 0;
   bool traced = false;
@@ -393,8 +424,8 @@ ConcreteFunction trace(FunctionState& s, const std::vector<Value>& args, const s
   TF_CHECK_ARG(static_cast<int>(args.size()) == s.arity, "", s.options.name, "() takes ", s.arity,
                " positional arguments but ", args.size(), " were given");
   bool created = false;
-  ConcreteFunction cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, !s.traced, &created,
-                                      s.optimizer);
+  ConcreteFunction cf =
+      make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, !s.traced, &created, s.optimizer);
   s.traced = true;
   if (created)
     cf = make_concrete(s.options.name, s.arg_names, s.body, args, specs, arg_values, false, nullptr, s.optimizer);
@@ -418,10 +449,18 @@ std::string relaxed_key(const std::vector<Value>& args) {
   std::string out;
   bool in_dims = false;
   for (std::size_t i = 0; i < key.size(); ++i) {
-    if (key[i] == 'T' && i + 1 < key.size()) { out += key[i]; out += key[++i]; in_dims = true; continue; }
+    if (key[i] == 'T' && i + 1 < key.size()) {
+      out += key[i];
+      out += key[++i];
+      in_dims = true;
+      continue;
+    }
     if (in_dims) {
       if (key[i] == ',') out += ',';
-      if (key[i] == ';') { out += ';'; in_dims = false; }
+      if (key[i] == ';') {
+        out += ';';
+        in_dims = false;
+      }
       continue;
     }
     out += key[i];
@@ -460,7 +499,10 @@ Value Function::call(const std::vector<Value>& args) const {
         ok = args[i].is_tensor() && sig[i].is_compatible_with(args[i].tensor());
       TF_CHECK_ARG(ok, "", incompatible_signature(args, sig));
       for (const ConcreteFunction& c : s.concrete)
-        if (c.impl()->context == context) { cf = c; break; }
+        if (c.impl()->context == context) {
+          cf = c;
+          break;
+        }
       if (!cf.impl()) cf = trace(s, args, sig, tensors);
       s.cache.emplace(key, cf);
     } else {
@@ -474,10 +516,14 @@ Value Function::call(const std::vector<Value>& args) const {
         bool fits = true;
         for (std::size_t i = 0; fits && i < tensors.size(); ++i) {
           TensorSpec want = c.impl()->specs[i];
-          for (int d = 0; d < want.shape.rank(); ++d) if (want.shape[d] < 0) want.shape[d] = -1;
+          for (int d = 0; d < want.shape.rank(); ++d)
+            if (want.shape[d] < 0) want.shape[d] = -1;
           fits = want.is_compatible_with(tensors[i]);
         }
-        if (fits) { cf = c; break; }
+        if (fits) {
+          cf = c;
+          break;
+        }
         similar = c;
       }
       if (!cf.impl() && similar.impl() && s.options.reduce_retracing) {
@@ -502,7 +548,10 @@ ConcreteFunction Function::get_concrete_function_for(std::vector<Value> values,
   FunctionState& s = *state_;
   std::lock_guard lock(s.mu);
   if (values.empty() && s.options.input_signature) {
-    for (const TensorSpec& spec : *s.options.input_signature) { values.push_back(Value()); specs.push_back(spec); }
+    for (const TensorSpec& spec : *s.options.input_signature) {
+      values.push_back(Value());
+      specs.push_back(spec);
+    }
   }
   // Spec'd arguments are traced with a placeholder each; the key uses the spec's dims (-1 kept).
   std::vector<TensorSpec> flat;
@@ -526,7 +575,8 @@ ConcreteFunction Function::get_concrete_function_for(std::vector<Value> values,
     bool same = true;
     for (std::size_t i = 0; same && i < flat.size(); ++i) {
       Shape a = c.impl()->specs[i].shape;
-      for (int d = 0; d < a.rank(); ++d) if (a[d] < 0) a[d] = -1;
+      for (int d = 0; d < a.rank(); ++d)
+        if (a[d] < 0) a[d] = -1;
       same = a == flat[i].shape && c.impl()->specs[i].dtype == flat[i].dtype;
     }
     for (std::size_t i = 0; same && i < values.size(); ++i)
@@ -536,10 +586,10 @@ ConcreteFunction Function::get_concrete_function_for(std::vector<Value> values,
   return trace(s, values, flat, {});
 }
 
-
 std::string Function::pretty_printed_concrete_signatures() const {
   std::string out;
-  for (const ConcreteFunction& c : concrete_functions()) out += (out.empty() ? "" : "\n\n") + c.pretty_printed_signature();
+  for (const ConcreteFunction& c : concrete_functions())
+    out += (out.empty() ? "" : "\n\n") + c.pretty_printed_signature();
   return out;
 }
 

@@ -68,8 +68,7 @@ class ConcreteFunction {
   ConcreteFunction() = default;
   explicit ConcreteFunction(std::shared_ptr<ConcreteFunctionImpl> impl) : impl_(std::move(impl)) {}
   /// Runs the graph: `cf(x, y)` with the Tensor arguments of its signature, in order.
-  template <typename... A>
-  Value operator()(const A&... args) const { return call_flat({Tensor(args)...}); }
+  template <typename... A> Value operator()(const A&... args) const { return call_flat({Tensor(args)...}); }
   Value call_flat(const std::vector<Tensor>& tensors) const;
 
   const Graph& graph() const;
@@ -101,16 +100,16 @@ class Function {
   Function() = default;
   Function(Body body, int arity, FunctionOptions options);
 
-  template <typename... A>
-  Value operator()(A&&... args) const { return call(std::vector<Value>{Value(std::forward<A>(args))...}); }
+  template <typename... A> Value operator()(A&&... args) const {
+    return call(std::vector<Value>{Value(std::forward<A>(args))...});
+  }
   Value call(const std::vector<Value>& args) const;
 
   /// The number of times the callable was traced (TF's experimental_get_tracing_count()).
   int experimental_get_tracing_count() const;
   /// The concrete function for these arguments (traced if new): a TensorSpec for each Tensor
   /// argument (-1 in its shape is None), the value for any other.
-  template <typename... S>
-  ConcreteFunction get_concrete_function(const S&... specs) const {
+  template <typename... S> ConcreteFunction get_concrete_function(const S&... specs) const {
     std::vector<std::optional<TensorSpec>> s;
     std::vector<Value> v;
     (add_spec(specs, s, v), ...);
@@ -139,18 +138,15 @@ class Function {
 };
 
 namespace detail {
-template <typename F>
-struct callable_traits : callable_traits<decltype(&std::remove_cvref_t<F>::operator())> {};
-template <typename C, typename R, typename... A>
-struct callable_traits<R (C::*)(A...) const> {
+template <typename F> struct callable_traits : callable_traits<decltype(&std::remove_cvref_t<F>::operator())> {};
+template <typename C, typename R, typename... A> struct callable_traits<R (C::*)(A...) const> {
   using result = R;
   using args = std::tuple<A...>;
   static constexpr int arity = sizeof...(A);
 };
 template <typename C, typename R, typename... A>
 struct callable_traits<R (C::*)(A...)> : callable_traits<R (C::*)(A...) const> {};
-template <typename R, typename... A>
-struct callable_traits<R (*)(A...)> {
+template <typename R, typename... A> struct callable_traits<R (*)(A...)> {
   using result = R;
   using args = std::tuple<A...>;
   static constexpr int arity = sizeof...(A);
@@ -169,8 +165,7 @@ Value invoke_with_values(F& fn, const std::vector<Value>& v, std::index_sequence
 }  // namespace detail
 
 /// tf.function: `auto f = tf::function([](const tf::Tensor& x) { return x * x; });`
-template <typename F>
-Function function(F fn, FunctionOptions options = {}) {
+template <typename F> Function function(F fn, FunctionOptions options = {}) {
   using Traits = detail::callable_traits<F>;
   using Args = typename Traits::args;
   Function::Body body = [fn = std::move(fn)](const std::vector<Value>& args) mutable -> Value {
@@ -182,18 +177,17 @@ Function function(F fn, FunctionOptions options = {}) {
 /// tf.print: prints its arguments separated by spaces. Eagerly it prints now; inside a Function
 /// it becomes a PrintV2 node that prints on every call, in program order.
 struct PrintArg {
-  PrintArg(const Tensor& t) : tensor(t) {}               // NOLINT
+  PrintArg(const Tensor& t) : tensor(t) {}                 // NOLINT
   PrintArg(const Variable& v) : tensor(v.read_value()) {}  // NOLINT
-  PrintArg(const char* s) : text(s) {}                   // NOLINT
-  PrintArg(std::string s) : text(std::move(s)) {}        // NOLINT
+  PrintArg(const char* s) : text(s) {}                     // NOLINT
+  PrintArg(std::string s) : text(std::move(s)) {}          // NOLINT
   template <typename N, std::enable_if_t<std::is_arithmetic_v<N>, int> = 0>
-  PrintArg(N n) : text(Value(n).repr()) {}               // NOLINT
+  PrintArg(N n) : text(Value(n).repr()) {}  // NOLINT
   Tensor tensor;
   std::string text;
 };
 void print(const std::vector<PrintArg>& args);
-template <typename... A>
-void print(const A&... args) { print(std::vector<PrintArg>{PrintArg(args)...}); }
+template <typename... A> void print(const A&... args) { print(std::vector<PrintArg>{PrintArg(args)...}); }
 
 namespace detail {
 /// Called with the concrete function of every Function call (tf::summary::trace_on records

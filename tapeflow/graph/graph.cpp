@@ -28,15 +28,17 @@ std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     out += c;
   }
   return out + "\"";
 }
 
 // Protobuf's text format prints floats with the shortest digits that round-trip ("0", "1.5").
-template <typename F>
-std::string shortest(F v) {
+template <typename F> std::string shortest(F v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
@@ -57,18 +59,34 @@ std::string tensor_body(const Tensor& t) {
   os << "\n  }";
   Tensor host = t.cpu();
   switch (t.dtype()) {
-    case DType::kFloat32: for (float v : host.to_vector<float>()) os << "\n  float_val: " << shortest(v); break;
-    case DType::kFloat64: for (double v : host.to_vector<double>()) os << "\n  double_val: " << shortest(v); break;
-    case DType::kInt32: for (int v : host.to_vector<int32_t>()) os << "\n  int_val: " << v; break;
-    case DType::kInt8: for (int v : host.to_vector<int8_t>()) os << "\n  int_val: " << v; break;
-    case DType::kUInt8: for (int v : host.to_vector<uint8_t>()) os << "\n  int_val: " << v; break;
-    case DType::kInt64: for (int64_t v : host.to_vector<int64_t>()) os << "\n  int64_val: " << v; break;
-    case DType::kBool: for (bool v : host.to_vector<bool>()) os << "\n  bool_val: " << (v ? "true" : "false"); break;
+    case DType::kFloat32:
+      for (float v : host.to_vector<float>()) os << "\n  float_val: " << shortest(v);
+      break;
+    case DType::kFloat64:
+      for (double v : host.to_vector<double>()) os << "\n  double_val: " << shortest(v);
+      break;
+    case DType::kInt32:
+      for (int v : host.to_vector<int32_t>()) os << "\n  int_val: " << v;
+      break;
+    case DType::kInt8:
+      for (int v : host.to_vector<int8_t>()) os << "\n  int_val: " << v;
+      break;
+    case DType::kUInt8:
+      for (int v : host.to_vector<uint8_t>()) os << "\n  int_val: " << v;
+      break;
+    case DType::kInt64:
+      for (int64_t v : host.to_vector<int64_t>()) os << "\n  int64_val: " << v;
+      break;
+    case DType::kBool:
+      for (bool v : host.to_vector<bool>()) os << "\n  bool_val: " << (v ? "true" : "false");
+      break;
     case DType::kString:
       for (const std::string& v : host.to_vector<std::string>()) os << "\n  string_val: " << quote(v);
       break;
     case DType::kFloat16:
-    case DType::kBFloat16: for (float v : host.to_vector<float>()) os << "\n  float_val: " << shortest(v); break;
+    case DType::kBFloat16:
+      for (float v : host.to_vector<float>()) os << "\n  float_val: " << shortest(v);
+      break;
   }
   os << "\n}";
   return os.str();
@@ -78,7 +96,8 @@ bool is_integer_text(const std::string& v) {
   if (v.empty()) return false;
   std::size_t i = v[0] == '-' ? 1 : 0;
   if (i == v.size()) return false;
-  for (; i < v.size(); ++i) if (v[i] < '0' || v[i] > '9') return false;
+  for (; i < v.size(); ++i)
+    if (v[i] < '0' || v[i] > '9') return false;
   return true;
 }
 
@@ -126,7 +145,10 @@ void parse_attrs(const std::string& text, std::map<std::string, std::string>& ou
   for (char c : text) {
     if (c == '[' || c == '(') ++depth;
     if (c == ']' || c == ')') --depth;
-    if (c == ',' && depth == 0) { flush(); continue; }
+    if (c == ',' && depth == 0) {
+      flush();
+      continue;
+    }
     cur += c;
   }
   flush();
@@ -177,12 +199,8 @@ GraphDef Graph::as_graph_def() const {
         d.attr["dtype"] = "type: " + tf_type(n.value.dtype());
         d.attr["value"] = tensor_body(n.value);
         break;
-      case NodeKind::kRead:
-        d.attr["dtype"] = "type: " + tf_type(n.outputs[0].dtype);
-        break;
-      case NodeKind::kAssign:
-        d.attr["dtype"] = "type: " + tf_type(spec(n.inputs[1]).dtype);
-        break;
+      case NodeKind::kRead: d.attr["dtype"] = "type: " + tf_type(n.outputs[0].dtype); break;
+      case NodeKind::kAssign: d.attr["dtype"] = "type: " + tf_type(spec(n.inputs[1]).dtype); break;
       case NodeKind::kPrint: {
         // TF builds a tf.print as StringFormat (the template) feeding PrintV2.
         NodeDef fmt;
@@ -190,7 +208,8 @@ GraphDef Graph::as_graph_def() const {
         fmt.op = "StringFormat";
         fmt.input = d.input;
         std::string tmpl, types = "list {";
-        for (const PrintPiece& p : n.print) tmpl += (tmpl.empty() ? "" : " ") + (p.is_tensor ? std::string("{}") : p.text);
+        for (const PrintPiece& p : n.print)
+          tmpl += (tmpl.empty() ? "" : " ") + (p.is_tensor ? std::string("{}") : p.text);
         for (Endpoint e : n.inputs) types += "\n  type: " + tf_type(spec(e).dtype);
         fmt.attr["T"] = types + "\n}";
         fmt.attr["placeholder"] = "s: \"{}\"";

@@ -39,21 +39,21 @@ struct PrintPiece {
 };
 
 struct Node {
-  std::string name;               // unique in the graph: "MatMul", "MatMul_1"
-  std::string op;                 // TF's op type: "MatMul", "Placeholder", "ReadVariableOp"
+  std::string name;  // unique in the graph: "MatMul", "MatMul_1"
+  std::string op;    // TF's op type: "MatMul", "Placeholder", "ReadVariableOp"
   NodeKind kind = NodeKind::kOp;
-  const OpDef* def = nullptr;     // kOp: the door's op definition
+  const OpDef* def = nullptr;  // kOp: the door's op definition
   std::vector<Endpoint> inputs;
   std::vector<int> control_inputs;  // TF's "^name": stateful ops in program order
   std::shared_ptr<const OpAttrs> attrs;
   std::vector<OutputSpec> outputs;
-  Device device;                  // where it runs
-  bool device_requested = false;  // a DeviceScope was active: printed as the node's device
-  bool stateful = false;          // kept by pruning even when no output needs it
-  Tensor value;                   // kConst
+  Device device;                           // where it runs
+  bool device_requested = false;           // a DeviceScope was active: printed as the node's device
+  bool stateful = false;                   // kept by pruning even when no output needs it
+  Tensor value;                            // kConst
   std::shared_ptr<VariableImpl> variable;  // kVarHandle
-  int slot = -1;                  // kArg / kCapture: index among the call's inputs
-  std::vector<PrintPiece> print;  // kPrint
+  int slot = -1;                           // kArg / kCapture: index among the call's inputs
+  std::vector<PrintPiece> print;           // kPrint
 };
 
 /// TF's NodeDef: attribute values are kept as their text-format bodies ("type: DT_FLOAT").

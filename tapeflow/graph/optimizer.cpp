@@ -46,7 +46,7 @@ struct EagerScope {
 // a closure).
 bool is_opaque(const Node& n) {
   static const std::unordered_set<std::string> kOpaque = {"PartitionedCall", "StatefulPartitionedCall", "If",
-                                                          "While", "CustomGradient", "IdentityN"};
+                                                          "While",           "CustomGradient",          "IdentityN"};
   return n.kind != NodeKind::kOp || n.stateful || kOpaque.count(n.op) > 0 || random_attrs_for_call(n, 1) != nullptr;
 }
 
@@ -156,10 +156,16 @@ int simplify_arithmetic(Graph& g) {
       if (!same_spec(g.spec(n.inputs[x]), n.outputs[0])) return;
       if (is_constant_filled_with(g, n.inputs[c].node, v)) same = n.inputs[x];
     };
-    if (n.op == "Mul") { keep_if(0, 1, 1.0); keep_if(1, 0, 1.0); }
-    else if (n.op == "AddV2" || n.op == "Add") { keep_if(0, 1, 0.0); keep_if(1, 0, 0.0); }
-    else if (n.op == "Sub") keep_if(0, 1, 0.0);
-    else if (n.op == "RealDiv" || n.op == "Div") keep_if(0, 1, 1.0);
+    if (n.op == "Mul") {
+      keep_if(0, 1, 1.0);
+      keep_if(1, 0, 1.0);
+    } else if (n.op == "AddV2" || n.op == "Add") {
+      keep_if(0, 1, 0.0);
+      keep_if(1, 0, 0.0);
+    } else if (n.op == "Sub")
+      keep_if(0, 1, 0.0);
+    else if (n.op == "RealDiv" || n.op == "Div")
+      keep_if(0, 1, 1.0);
     else if (n.op == "Neg") {
       const Node& inner = g.node(n.inputs[0].node);
       if (inner.op == "Neg" && inner.kind == NodeKind::kOp && same_spec(g.spec(inner.inputs[0]), n.outputs[0]))

@@ -33,10 +33,14 @@ namespace detail {
   const auto* s = static_cast<const SymbolicValue*>(t.symbolic.get());
   if (s->trace->active.load())
     TF_THROW(FailedPreconditionError, "", describe(t, *s), " is a symbolic tensor of tf.function '",
-             s->trace->function_name, "' while it is being traced: it has no value yet. Return it from the "
+             s->trace->function_name,
+             "' while it is being traced: it has no value yet. Return it from the "
              "function to get its value, or use tf::print to print it when the function runs");
-  TF_THROW(InvalidArgumentError, "", describe(t, *s), " is out of scope and cannot be used here: it was defined "
-           "while tracing tf.function '", s->trace->function_name, "', whose trace has ended. Use return values to "
+  TF_THROW(InvalidArgumentError, "", describe(t, *s),
+           " is out of scope and cannot be used here: it was defined "
+           "while tracing tf.function '",
+           s->trace->function_name,
+           "', whose trace has ended. Use return values to "
            "take tensors out of a Function");
 }
 }  // namespace detail
@@ -44,8 +48,10 @@ namespace detail {
 Tracer* Tracer::current() { return t_tracer; }
 
 Tracer::Tracer(std::shared_ptr<Graph> graph, std::string function_name, bool allow_variable_creation)
-    : graph_(std::move(graph)), state_(std::make_shared<TraceState>()),
-      allow_variable_creation_(allow_variable_creation), first_id_(detail::next_tensor_id()) {
+    : graph_(std::move(graph)),
+      state_(std::make_shared<TraceState>()),
+      allow_variable_creation_(allow_variable_creation),
+      first_id_(detail::next_tensor_id()) {
   state_->function_name = std::move(function_name);
   previous_ = set_op_interceptor(this);
   saved_tape_depth_ = std::exchange(tape_hook_depth(), 0);
@@ -84,7 +90,8 @@ Tensor Tracer::make_symbolic(int node, int index) {
 Tensor Tracer::add_argument(const std::string& name, const Shape& shape, DType dtype) {
   // Each unknown dimension gets its own negative placeholder (Note [Graph execution]).
   Shape traced = shape;
-  for (int d = 0; d < traced.rank(); ++d) if (traced[d] < 0) traced[d] = -2 - next_unknown_dim_++;
+  for (int d = 0; d < traced.rank(); ++d)
+    if (traced[d] < 0) traced[d] = -2 - next_unknown_dim_++;
   Node n;
   n.name = name;
   n.op = "Placeholder";
@@ -138,9 +145,11 @@ void Tracer::chain_side_effect(Node& n) {
 
 TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, const OpAttrs* attrs,
                              std::span<const OutputSpec> specs, Device device) {
-  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall && &op != &ops::If && &op != &ops::While), UnimplementedError, op.name, "Op ", op.name,
-                 " has a data-dependent output shape and cannot be traced into tf.function '",
-                 state_->function_name, "' yet; call it outside the function");
+  TF_CHECK_TYPED(!(op.kernel_allocates_outputs && specs.empty() && &op != &ops::PartitionedCall && &op != &ops::If &&
+                   &op != &ops::While),
+                 UnimplementedError, op.name, "Op ", op.name,
+                 " has a data-dependent output shape and cannot be traced into tf.function '", state_->function_name,
+                 "' yet; call it outside the function");
   Node n;
   n.op = op.name;
   n.def = &op;
@@ -152,7 +161,8 @@ TensorList Tracer::intercept(const OpDef& op, std::span<const Tensor> inputs, co
   // gets a placeholder of its own too; the executor binds it from the kernel's output.
   if (op.kernel_allocates_outputs)
     for (OutputSpec& spec : n.outputs)
-      for (int d = 0; d < spec.shape.rank(); ++d) if (spec.shape[d] == -1) spec.shape[d] = -2 - next_unknown_dim_++;
+      for (int d = 0; d < spec.shape.rank(); ++d)
+        if (spec.shape[d] == -1) spec.shape[d] = -2 - next_unknown_dim_++;
   n.device = device;
   n.device_requested = current_scope_device().has_value();
   // An op with no outputs exists for its side effect (the fused optimizer updates write their

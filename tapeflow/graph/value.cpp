@@ -78,32 +78,43 @@ Value::operator std::vector<Tensor>() const {
 
 std::string Value::repr() const {
   std::ostringstream os;
-  std::visit([&](const auto& x) {
-    using T = std::decay_t<decltype(x)>;
-    if constexpr (std::is_same_v<T, std::monostate>) os << "None";
-    else if constexpr (std::is_same_v<T, Tensor>) os << x;
-    else if constexpr (std::is_same_v<T, Variable>) os << x;
-    else if constexpr (std::is_same_v<T, bool>) os << (x ? "True" : "False");
-    else if constexpr (std::is_same_v<T, int64_t>) os << x;
-    else if constexpr (std::is_same_v<T, double>) {
-      std::ostringstream d;
-      d.precision(17);
-      d << x;
-      std::string s = d.str();
-      if (s.find_first_of(".en") == std::string::npos) s += ".0";  // Python's repr(2.0) is "2.0"
-      os << s;
-    } else if constexpr (std::is_same_v<T, std::string>) os << "'" << x << "'";
-    else if constexpr (std::is_same_v<T, List>) {
-      os << "[";
-      for (std::size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << x[i].repr();
-      os << "]";
-    } else {
-      os << "{";
-      bool first = true;
-      for (const auto& [k, e] : x) { os << (first ? "" : ", ") << "'" << k << "': " << e.repr(); first = false; }
-      os << "}";
-    }
-  }, v_);
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>)
+          os << "None";
+        else if constexpr (std::is_same_v<T, Tensor>)
+          os << x;
+        else if constexpr (std::is_same_v<T, Variable>)
+          os << x;
+        else if constexpr (std::is_same_v<T, bool>)
+          os << (x ? "True" : "False");
+        else if constexpr (std::is_same_v<T, int64_t>)
+          os << x;
+        else if constexpr (std::is_same_v<T, double>) {
+          std::ostringstream d;
+          d.precision(17);
+          d << x;
+          std::string s = d.str();
+          if (s.find_first_of(".en") == std::string::npos) s += ".0";  // Python's repr(2.0) is "2.0"
+          os << s;
+        } else if constexpr (std::is_same_v<T, std::string>)
+          os << "'" << x << "'";
+        else if constexpr (std::is_same_v<T, List>) {
+          os << "[";
+          for (std::size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << x[i].repr();
+          os << "]";
+        } else {
+          os << "{";
+          bool first = true;
+          for (const auto& [k, e] : x) {
+            os << (first ? "" : ", ") << "'" << k << "': " << e.repr();
+            first = false;
+          }
+          os << "}";
+        }
+      },
+      v_);
   return os.str();
 }
 

@@ -36,8 +36,7 @@ inline Tensor narrow(const Tensor& out, int axis, int64_t start, int64_t len) {
 }
 
 /// ConcatV2: calls copy(input, slot) for each non-empty input and the view of `out` it fills.
-template <typename Copy>
-void concat_slots(std::span<const Tensor> inputs, const Tensor& out, int axis, Copy&& copy) {
+template <typename Copy> void concat_slots(std::span<const Tensor> inputs, const Tensor& out, int axis, Copy&& copy) {
   int64_t start = 0;
   for (const Tensor& in : inputs) {
     const int64_t len = in.shape()[axis];

@@ -10,8 +10,7 @@ namespace tapeflow::kernels {
 
 /// v as a To: bool is v != 0; float to int truncates toward zero, and NaN or out-of-range
 /// values become 0 (instead of undefined behaviour); the rest is a C++ conversion.
-template <typename From, typename To>
-TF_HOST_DEVICE inline To cast_value(From v) {
+template <typename From, typename To> TF_HOST_DEVICE inline To cast_value(From v) {
   using CF = compute_t<From>;
   const CF c = static_cast<CF>(v);
   if constexpr (std::is_same_v<To, bool>) {

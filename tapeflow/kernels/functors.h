@@ -17,15 +17,24 @@ template <> struct compute_type<bfloat16_t> { using type = float; };
 template <typename T> using compute_t = typename compute_type<T>::type;
 
 // ---- binary arithmetic ----------------------------------------------------------------------
-struct AddFn { template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a + b; } };
-struct SubFn { template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a - b; } };
+struct AddFn {
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a + b; }
+};
+struct SubFn {
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a - b; }
+};
 struct MulFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && b; else return a * b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a && b;
+    else
+      return a * b;
   }
 };
 /// Division of floats (RealDiv); integer inputs are cast to floats by the op before the kernel.
-struct DivFn { template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a / b; } };
+struct DivFn {
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a / b; }
+};
 /// Python's // : rounds toward -inf. Integer division by zero is rejected before the kernel runs.
 struct FloorDivFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
@@ -77,13 +86,19 @@ struct PowFn {
 };
 struct MaximumFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) { if (a != a) return a; if (b != b) return b; }  // NaN propagates
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }  // NaN propagates
     return a > b ? a : b;
   }
 };
 struct MinimumFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) { if (a != a) return a; if (b != b) return b; }
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
     return a < b ? a : b;
   }
 };
@@ -92,25 +107,42 @@ struct SquaredDifferenceFn {
 };
 
 // ---- comparisons and logic (output bool) --------------------------------------------------
-struct EqualFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a == b; } };
-struct NotEqualFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a != b; } };
-struct LessFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a < b; } };
-struct LessEqualFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a <= b; } };
-struct GreaterFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a > b; } };
-struct GreaterEqualFn { template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a >= b; } };
-struct LogicalAndFn { TF_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; } };
-struct LogicalOrFn { TF_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; } };
+struct EqualFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a == b; }
+};
+struct NotEqualFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a != b; }
+};
+struct LessFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a < b; }
+};
+struct LessEqualFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a <= b; }
+};
+struct GreaterFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a > b; }
+};
+struct GreaterEqualFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T a, T b) const { return a >= b; }
+};
+struct LogicalAndFn {
+  TF_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; }
+};
+struct LogicalOrFn {
+  TF_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; }
+};
 
 }  // namespace tapeflow::kernels
 
 namespace tapeflow::kernels {
 // ---- unary math (input compute type -> same type, or bool for predicates) ----------------------
 // Only std:: functions nvcc supports in device code; no exceptions.
-#define TF_UNARY_FUNCTOR(NAME, EXPR) \
-  struct NAME { template <typename T> TF_HOST_DEVICE T operator()(T x) const { return EXPR; } };
+#define TF_UNARY_FUNCTOR(NAME, EXPR)                                              \
+  struct NAME {                                                                   \
+    template <typename T> TF_HOST_DEVICE T operator()(T x) const { return EXPR; } \
+  };
 /// -x of a signed integer in two's complement (TF's -INT_MIN is INT_MIN), without C++'s overflow UB.
-template <typename T>
-TF_HOST_DEVICE T wrapping_neg(T x) {
+template <typename T> TF_HOST_DEVICE T wrapping_neg(T x) {
   if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
     return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
   else
@@ -119,7 +151,7 @@ TF_HOST_DEVICE T wrapping_neg(T x) {
 TF_UNARY_FUNCTOR(NegFn, wrapping_neg(x))
 TF_UNARY_FUNCTOR(AbsFn, x < T(0) ? wrapping_neg(x) : x)
 TF_UNARY_FUNCTOR(SignFn, x > T(0) ? T(1) : (x < T(0) ? T(-1) : x))  // sign(nan) = nan, sign(-0) = -0
-TF_UNARY_FUNCTOR(SquareFn, x * x)
+TF_UNARY_FUNCTOR(SquareFn, x* x)
 TF_UNARY_FUNCTOR(SqrtFn, std::sqrt(x))
 TF_UNARY_FUNCTOR(RsqrtFn, T(1) / std::sqrt(x))
 TF_UNARY_FUNCTOR(ExpFn, std::exp(x))
@@ -139,8 +171,9 @@ TF_UNARY_FUNCTOR(ErfcFn, std::erfc(x))
 TF_UNARY_FUNCTOR(ReluFn, x > T(0) ? x : (x != x ? x : T(0)))
 TF_UNARY_FUNCTOR(Relu6Fn, x != x ? x : (x < T(0) ? T(0) : (x > T(6) ? T(6) : x)))
 TF_UNARY_FUNCTOR(EluFn, x > T(0) ? x : std::expm1(x))
-TF_UNARY_FUNCTOR(SeluFn, x > T(0) ? T(1.0507009873554804934193349852946) * x
-                                  : T(1.0507009873554804934193349852946 * 1.6732632423543772848170429916717) * std::expm1(x))
+TF_UNARY_FUNCTOR(SeluFn, x > T(0)
+                             ? T(1.0507009873554804934193349852946) * x
+                             : T(1.0507009873554804934193349852946 * 1.6732632423543772848170429916717) * std::expm1(x))
 TF_UNARY_FUNCTOR(SoftsignFn, x / (T(1) + (x < T(0) ? -x : x)))
 // sigmoid: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise, so neither branch overflows.
 TF_UNARY_FUNCTOR(SigmoidFn, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)))
@@ -161,10 +194,16 @@ struct LeakyReluFn {
   float alpha;
   template <typename T> TF_HOST_DEVICE T operator()(T x) const { return x > T(0) ? x : T(alpha) * x; }
 };
-struct IsNanFn { template <typename T> TF_HOST_DEVICE bool operator()(T x) const { return x != x; } };
+struct IsNanFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T x) const { return x != x; }
+};
 struct IsInfFn {
   template <typename T> TF_HOST_DEVICE bool operator()(T x) const { return x == x && (x - x) != (x - x); }
 };
-struct IsFiniteFn { template <typename T> TF_HOST_DEVICE bool operator()(T x) const { return (x - x) == (x - x); } };
-struct LogicalNotFn { TF_HOST_DEVICE bool operator()(bool x) const { return !x; } };
+struct IsFiniteFn {
+  template <typename T> TF_HOST_DEVICE bool operator()(T x) const { return (x - x) == (x - x); }
+};
+struct LogicalNotFn {
+  TF_HOST_DEVICE bool operator()(bool x) const { return !x; }
+};
 }  // namespace tapeflow::kernels

@@ -87,7 +87,7 @@ TF_HOST_DEVICE inline float to_unit_float(uint32_t x) {
 }
 TF_HOST_DEVICE inline double to_unit_double(uint32_t hi, uint32_t lo) {
   const uint64_t mantissa = (static_cast<uint64_t>(hi & 0xfffffu) << 32) | lo;  // 52 bits
-  return static_cast<double>(mantissa) * 2.220446049250313080847e-16;         // * 2^-52
+  return static_cast<double>(mantissa) * 2.220446049250313080847e-16;           // * 2^-52
 }
 TF_HOST_DEVICE inline float16_t to_unit_half(uint32_t x) {
   return float16_t(static_cast<float>(x & 0x3ffu) * 9.765625e-04f);  // 10 bits * 2^-10
@@ -126,8 +126,7 @@ TF_HOST_DEVICE inline void box_muller(uint32_t x0, uint32_t x1, uint32_t x2, uin
   d1 = c * u2;
 }
 
-template <typename T>
-inline constexpr bool is_half_v = std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+template <typename T> inline constexpr bool is_half_v = std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
 
 /// Elements per group of a distribution: one block makes 4 values of 32 bits or 2 of 64 bits.
 template <typename T>
@@ -135,8 +134,7 @@ inline constexpr int kGroupSize = (std::is_same_v<T, double> || std::is_same_v<T
 
 // ---- distributions: group g of the output from the stream ----------------------------------
 /// Uniform [0, 1) for floating T.
-template <typename T>
-struct UniformUnit {
+template <typename T> struct UniformUnit {
   TF_HOST_DEVICE void operator()(const Stream& s, uint64_t g, T* out) const {
     const Block b = s(g);
     if constexpr (std::is_same_v<T, double>) {
@@ -144,9 +142,12 @@ struct UniformUnit {
       out[1] = to_unit_double(b.w[2], b.w[3]);
     } else {
       for (int i = 0; i < 4; ++i) {
-        if constexpr (std::is_same_v<T, float>) out[i] = to_unit_float(b.w[i]);
-        else if constexpr (std::is_same_v<T, float16_t>) out[i] = to_unit_half(b.w[i]);
-        else out[i] = to_unit_bfloat16(b.w[i]);
+        if constexpr (std::is_same_v<T, float>)
+          out[i] = to_unit_float(b.w[i]);
+        else if constexpr (std::is_same_v<T, float16_t>)
+          out[i] = to_unit_half(b.w[i]);
+        else
+          out[i] = to_unit_bfloat16(b.w[i]);
       }
     }
   }
@@ -155,8 +156,7 @@ struct UniformUnit {
 /// Uniform integers in [lo, lo + range) for int32/int64 T: TF's `lo + bits % range`. The
 /// modulo favours the low residues by at most range / 2^32 (int32) or range / 2^64 (int64)
 /// in relative probability, as TF documents; exact when range is a power of two.
-template <typename T>
-struct UniformInt {
+template <typename T> struct UniformInt {
   using U = std::make_unsigned_t<T>;
   T lo;
   U range;  // maxval - minval as unsigned: never overflows
@@ -174,8 +174,7 @@ struct UniformInt {
 };
 
 /// Standard normal for floating T (halves are drawn in float and rounded, as TF does).
-template <typename T>
-struct StandardNormal {
+template <typename T> struct StandardNormal {
   TF_HOST_DEVICE void operator()(const Stream& s, uint64_t g, T* out) const {
     const Block b = s(g);
     if constexpr (std::is_same_v<T, double>) {
@@ -193,8 +192,7 @@ struct StandardNormal {
 /// region of the stream and values outside (-2, 2) are rejected (TF's TruncatedNormalDistribution).
 /// A draw is rejected with probability 4.55%; a group would run past its reserved region only
 /// after about a thousand rejections, which does not happen in practice (TF does not bound it).
-template <typename T>
-struct TruncatedStandardNormal {
+template <typename T> struct TruncatedStandardNormal {
   static constexpr uint64_t kBlocksPerGroup = std::is_same_v<T, double> ? 128 : 256;
   TF_HOST_DEVICE void operator()(const Stream& s, uint64_t g, T* out) const {
     uint64_t next = g * kBlocksPerGroup;
@@ -229,15 +227,16 @@ struct TruncatedStandardNormal {
 /// x * scale + shift with TF's rounding: its Python wrappers apply separate Mul and Add ops in
 /// the output dtype, so each step rounds to T (halves compute in float, as Eigen does). Written
 /// without contraction into an fma so that every backend rounds the same way.
-template <typename T>
-TF_HOST_DEVICE inline T scale_shift(T x, T scale, T shift) {
+template <typename T> TF_HOST_DEVICE inline T scale_shift(T x, T scale, T shift) {
   if constexpr (is_half_v<T>) {
     const T m = T(static_cast<float>(x) * static_cast<float>(scale));
     return T(static_cast<float>(m) + static_cast<float>(shift));
   } else {
 #if defined(__CUDA_ARCH__)
-    if constexpr (std::is_same_v<T, float>) return __fadd_rn(__fmul_rn(x, scale), shift);
-    else return __dadd_rn(__dmul_rn(x, scale), shift);
+    if constexpr (std::is_same_v<T, float>)
+      return __fadd_rn(__fmul_rn(x, scale), shift);
+    else
+      return __dadd_rn(__dmul_rn(x, scale), shift);
 #else
     const T m = x * scale;
     return m + shift;

@@ -61,9 +61,8 @@ TF_HOST_DEVICE inline double div(double a, double b) {
 TF_HOST_DEVICE inline double log(double x) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2 in 32 bits: k * kLn2Hi is exact
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
-                   kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01,
-                   kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
+  constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01, kLg3 = 2.857142874366239149e-01,
+                   kLg4 = 2.222219843214978396e-01, kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
                    kLg7 = 1.479819860511658591e-01;
   int e = 0;
   double m = frexp(x, &e);  // exact: x = m 2^e, m in [1/2, 1)
@@ -75,7 +74,7 @@ TF_HOST_DEVICE inline double log(double x) {
   const double k = static_cast<double>(e);
   const double s = div(f, add(2.0, f));
   const double z = mul(s, s), w = mul(z, z);
-  const double t1 = fma(w, fma(w, kLg6, kLg4), kLg2);                // times w
+  const double t1 = fma(w, fma(w, kLg6, kLg4), kLg2);  // times w
   const double t2 = mul(z, fma(w, fma(w, fma(w, kLg7, kLg5), kLg3), kLg1));
   const double r = fma(w, t1, t2);
   const double hfsq = mul(mul(0.5, f), f);
@@ -119,13 +118,25 @@ TF_HOST_DEVICE inline void sincos(double x, double& sin_x, double& cos_x) {
   const double p = mul(n, kPio2A), p_lo = fma(n, kPio2A, -p);
   const double t = sub(x, p);
   const double c = fma(n, kPio2C, fma(n, kPio2B, p_lo));  // the rest of n pi/2, tiny
-  const double r = sub(t, c), tail = sub(sub(t, r), c);  // r + tail = t - c (Fast2Sum)
+  const double r = sub(t, c), tail = sub(sub(t, r), c);   // r + tail = t - c (Fast2Sum)
   const double s = kernel_sin(r, tail), co = kernel_cos(r, tail);
   switch (static_cast<int64_t>(n) & 3) {
-    case 0: sin_x = s; cos_x = co; break;
-    case 1: sin_x = co; cos_x = -s; break;
-    case 2: sin_x = -s; cos_x = -co; break;
-    default: sin_x = -co; cos_x = s; break;
+    case 0:
+      sin_x = s;
+      cos_x = co;
+      break;
+    case 1:
+      sin_x = co;
+      cos_x = -s;
+      break;
+    case 2:
+      sin_x = -s;
+      cos_x = -co;
+      break;
+    default:
+      sin_x = -co;
+      cos_x = s;
+      break;
   }
 }
 

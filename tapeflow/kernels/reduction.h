@@ -18,26 +18,25 @@ namespace tapeflow::kernels {
 // Floats accumulate in double on both devices (a float32 sum of 1e7 terms stays within 1e-7
 // relative; reductions are memory-bound, so the wider adds cost nothing measurable), ints in
 // 64-bit unsigned arithmetic so that overflow wraps like TF's int32 sums instead of being UB.
-template <typename T>
-using sum_acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
+template <typename T> using sum_acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
 /// cumsum/cumprod carry ints in their own type (wrapping under -fwrapv), floats in double.
-template <typename T>
-using scan_acc_t = std::conditional_t<std::is_integral_v<T>, T, double>;
+template <typename T> using scan_acc_t = std::conditional_t<std::is_integral_v<T>, T, double>;
 
-template <typename T>
-TF_HOST_DEVICE inline sum_acc_t<T> to_sum_acc(T v) {
-  if constexpr (std::is_integral_v<T>) return static_cast<uint64_t>(static_cast<int64_t>(v));
-  else return static_cast<double>(static_cast<compute_t<T>>(v));
+template <typename T> TF_HOST_DEVICE inline sum_acc_t<T> to_sum_acc(T v) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<uint64_t>(static_cast<int64_t>(v));
+  else
+    return static_cast<double>(static_cast<compute_t<T>>(v));
 }
-template <typename T>
-TF_HOST_DEVICE inline T from_sum_acc(sum_acc_t<T> a) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<int64_t>(a));
-  else return T(static_cast<compute_t<T>>(a));
+template <typename T> TF_HOST_DEVICE inline T from_sum_acc(sum_acc_t<T> a) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<int64_t>(a));
+  else
+    return T(static_cast<compute_t<T>>(a));
 }
 
 // ---- reducers ---------------------------------------------------------------------------------
-template <typename T>
-struct SumR {
+template <typename T> struct SumR {
   using Acc = sum_acc_t<T>;
   TF_HOST_DEVICE static Acc init() { return Acc(0); }
   TF_HOST_DEVICE static Acc step(Acc a, T v, int64_t) { return a + to_sum_acc(v); }
@@ -45,8 +44,7 @@ struct SumR {
   TF_HOST_DEVICE static T finish(Acc a, int64_t) { return from_sum_acc<T>(a); }
 };
 /// Integer means truncate toward zero as TF's; the mean of nothing is NaN (0 for ints).
-template <typename T>
-struct MeanR : SumR<T> {
+template <typename T> struct MeanR : SumR<T> {
   using Acc = sum_acc_t<T>;
   TF_HOST_DEVICE static T finish(Acc a, int64_t n) {
     if constexpr (std::is_integral_v<T>) {
@@ -57,8 +55,7 @@ struct MeanR : SumR<T> {
     }
   }
 };
-template <typename T>
-struct ProdR {
+template <typename T> struct ProdR {
   using Acc = sum_acc_t<T>;
   TF_HOST_DEVICE static Acc init() { return Acc(1); }
   TF_HOST_DEVICE static Acc step(Acc a, T v, int64_t) { return a * to_sum_acc(v); }
@@ -66,13 +63,13 @@ struct ProdR {
   TF_HOST_DEVICE static T finish(Acc a, int64_t) { return from_sum_acc<T>(a); }
 };
 /// max/min; a NaN anywhere makes the result NaN (as TF's).
-template <typename T, bool kMax>
-struct ExtremumR {
+template <typename T, bool kMax> struct ExtremumR {
   using Acc = compute_t<T>;
   TF_HOST_DEVICE static Acc init() {
     if constexpr (std::is_floating_point_v<Acc>)
       return kMax ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::infinity();
-    else return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
+    else
+      return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
   }
   TF_HOST_DEVICE static Acc combine(Acc a, Acc c) {
     if constexpr (std::is_floating_point_v<Acc>) {
@@ -102,8 +99,7 @@ struct AllR {
 };
 /// argmax/argmin: ties and NaNs resolve to the lowest index whatever the combine order (NaN
 /// counts as the largest for argmax and the smallest for argmin, as TF's CPU kernels).
-template <typename T, bool kMax>
-struct ArgR {
+template <typename T, bool kMax> struct ArgR {
   using C = compute_t<T>;
   struct Acc {
     C v;
@@ -120,9 +116,7 @@ struct ArgR {
     return a;
   }
   TF_HOST_DEVICE static Acc step(Acc a, T v, int64_t i) { return combine(a, Acc{static_cast<C>(v), i}); }
-  TF_HOST_DEVICE static int64_t finish(Acc a, int64_t) {
-    return a.i == std::numeric_limits<int64_t>::max() ? 0 : a.i;
-  }
+  TF_HOST_DEVICE static int64_t finish(Acc a, int64_t) { return a.i == std::numeric_limits<int64_t>::max() ? 0 : a.i; }
 };
 
 /// cumsum/cumprod of one line of `len` elements `stride` apart (exclusive: each output leaves its
@@ -142,8 +136,7 @@ TF_HOST_DEVICE inline void scan_line(const T* in, T* out, int64_t len, int64_t s
 
 /// top_k's ranking: a comes before b when its value is larger (NaN counts as the largest) or equal
 /// with a lower index. A strict total order on (value, index) pairs.
-template <typename C>
-TF_HOST_DEVICE inline bool ranks_before(C va, int64_t ia, C vb, int64_t ib) {
+template <typename C> TF_HOST_DEVICE inline bool ranks_before(C va, int64_t ia, C vb, int64_t ib) {
   const bool na = va != va, nb = vb != vb;
   if (na != nb) return na;
   if (!na && va != vb) return va > vb;

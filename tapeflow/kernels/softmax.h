@@ -13,8 +13,7 @@ namespace tapeflow::kernels {
 /// Running (max, sum of exp(x - max)) of a row, one value at a time: a new maximum rescales the
 /// sum. Parts of a row reduced separately are merged (a CUDA block merges its warps' stats).
 /// -inf entries add nothing; a row of only -inf gives NaN, as TF's exp(x - max) does.
-template <typename C>
-struct SoftmaxStats {
+template <typename C> struct SoftmaxStats {
   C max = -std::numeric_limits<C>::infinity();
   C sum = C(0);
 
@@ -48,27 +47,27 @@ struct SoftmaxStats {
 
 /// softmax(x) given the row's stats: exp(x - max) / sum.
 struct SoftmaxFn {
-  template <typename C>
-  TF_HOST_DEVICE C operator()(C x, const SoftmaxStats<C>& s) const { return std::exp(x - s.max) / s.sum; }
+  template <typename C> TF_HOST_DEVICE C operator()(C x, const SoftmaxStats<C>& s) const {
+    return std::exp(x - s.max) / s.sum;
+  }
 };
 /// log_softmax(x) = x - log_sum_exp.
 struct LogSoftmaxFn {
-  template <typename C>
-  TF_HOST_DEVICE C operator()(C x, C log_sum_exp) const { return x - log_sum_exp; }
+  template <typename C> TF_HOST_DEVICE C operator()(C x, C log_sum_exp) const { return x - log_sum_exp; }
 };
 
 /// One class's share of the cross-entropy -sum(labels * log_softmax(logits)): labels * (lse - x),
 /// taken as 0 where the label is 0 (so an -inf logit with label 0 adds nothing, as in TF).
 struct XentLossTermFn {
-  template <typename C>
-  TF_HOST_DEVICE C operator()(C x, C label, C log_sum_exp) const {
+  template <typename C> TF_HOST_DEVICE C operator()(C x, C label, C log_sum_exp) const {
     return label == C(0) ? C(0) : label * (log_sum_exp - x);
   }
 };
 /// d(loss)/d(x) of one class: softmax(x) - label.
 struct XentBackpropFn {
-  template <typename C>
-  TF_HOST_DEVICE C operator()(C x, C label, C log_sum_exp) const { return std::exp(x - log_sum_exp) - label; }
+  template <typename C> TF_HOST_DEVICE C operator()(C x, C label, C log_sum_exp) const {
+    return std::exp(x - log_sum_exp) - label;
+  }
 };
 
 }  // namespace tapeflow::kernels

@@ -12,15 +12,13 @@
 
 namespace tapeflow::kernels {
 
-template <typename T>
-TF_HOST_DEVICE inline void apply_weight_decay(T& w, T decay) {
+template <typename T> TF_HOST_DEVICE inline void apply_weight_decay(T& w, T decay) {
   // A select, not a branch: a branch in the loop body stops GCC vectorizing the CPU loop.
   w = decay != T(0) ? w - w * decay : w;
 }
 
 /// w -= g * lr.  Lists: w, g.
-template <typename T>
-struct GradientDescentUpdate {
+template <typename T> struct GradientDescentUpdate {
   using value_type = T;
   static constexpr int kLists = 2;
   T lr, decay;
@@ -34,8 +32,7 @@ struct GradientDescentUpdate {
 
 /// Keras's SGD momentum: m = m * momentum - g * lr; w += m (nesterov: w += m * momentum - g * lr).
 /// Lists: w, m, g.
-template <typename T, bool kNesterov>
-struct KerasMomentumUpdate {
+template <typename T, bool kNesterov> struct KerasMomentumUpdate {
   using value_type = T;
   static constexpr int kLists = 3;
   T lr, momentum, decay;
@@ -45,16 +42,17 @@ struct KerasMomentumUpdate {
     const T g = p[2][i];
     apply_weight_decay(w, decay);
     m = m * momentum - g * lr;
-    if constexpr (kNesterov) w = w + (m * momentum - g * lr);
-    else w = w + m;
+    if constexpr (kNesterov)
+      w = w + (m * momentum - g * lr);
+    else
+      w = w + m;
   }
 };
 
 /// Adam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps), with
 /// alpha = lr sqrt(1 - b2^t) / (1 - b1^t). AMSGrad divides by the running maximum v_hat of v.
 /// Lists: w, m, v, g (AMSGrad: w, m, v, v_hat, g).
-template <typename T, bool kAmsgrad>
-struct AdamUpdate {
+template <typename T, bool kAmsgrad> struct AdamUpdate {
   using value_type = T;
   static constexpr int kLists = kAmsgrad ? 5 : 4;
   T alpha, one_minus_beta_1, one_minus_beta_2, epsilon, decay;
@@ -77,8 +75,7 @@ struct AdamUpdate {
 };
 
 /// Adagrad: acc += g^2; w -= g * lr / sqrt(acc + eps).  Lists: w, acc, g.
-template <typename T>
-struct AdagradUpdate {
+template <typename T> struct AdagradUpdate {
   using value_type = T;
   static constexpr int kLists = 3;
   T lr, epsilon, decay;
@@ -95,8 +92,7 @@ struct AdagradUpdate {
 /// RMSprop: v = v rho + g^2 (1 - rho); centered: a = a rho + g (1 - rho), denominator v - a^2 + eps
 /// (else v + eps); increment = g lr / sqrt(denominator); with momentum m = m momentum + increment
 /// and w -= m, else w -= increment.  Lists: w, v, [a], [m], g.
-template <typename T, bool kCentered, bool kMomentum>
-struct RMSpropUpdate {
+template <typename T, bool kCentered, bool kMomentum> struct RMSpropUpdate {
   using value_type = T;
   static constexpr int kLists = 3 + int(kCentered) + int(kMomentum);
   T lr, rho, one_minus_rho, momentum, epsilon, decay;
@@ -137,28 +133,38 @@ void with_update(const Attrs& a, int64_t lists_per_var, Run&& run) {
   if constexpr (kOp == FusedOp::kGradientDescent) {
     run(GradientDescentUpdate<T>{T(a.learning_rate), T(a.decay)});
   } else if constexpr (kOp == FusedOp::kKerasMomentum) {
-    if (a.nesterov) run(KerasMomentumUpdate<T, true>{T(a.learning_rate), T(a.momentum), T(a.decay)});
-    else run(KerasMomentumUpdate<T, false>{T(a.learning_rate), T(a.momentum), T(a.decay)});
+    if (a.nesterov)
+      run(KerasMomentumUpdate<T, true>{T(a.learning_rate), T(a.momentum), T(a.decay)});
+    else
+      run(KerasMomentumUpdate<T, false>{T(a.learning_rate), T(a.momentum), T(a.decay)});
   } else if constexpr (kOp == FusedOp::kAdam) {
     const T alpha(a.learning_rate), c1(1.0 - a.beta_1), c2(1.0 - a.beta_2), eps(a.epsilon), decay(a.decay);
-    if (a.amsgrad) run(AdamUpdate<T, true>{alpha, c1, c2, eps, decay});
-    else run(AdamUpdate<T, false>{alpha, c1, c2, eps, decay});
+    if (a.amsgrad)
+      run(AdamUpdate<T, true>{alpha, c1, c2, eps, decay});
+    else
+      run(AdamUpdate<T, false>{alpha, c1, c2, eps, decay});
   } else if constexpr (kOp == FusedOp::kAdagrad) {
     run(AdagradUpdate<T>{T(a.learning_rate), T(a.epsilon), T(a.decay)});
   } else {
     const bool momentum = lists_per_var == 4 + int64_t(a.centered);
     const T lr(a.learning_rate), rho(a.rho), omr(1.0 - a.rho), mom(a.momentum), eps(a.epsilon), decay(a.decay);
-    if (a.centered && momentum) run(RMSpropUpdate<T, true, true>{lr, rho, omr, mom, eps, decay});
-    else if (a.centered) run(RMSpropUpdate<T, true, false>{lr, rho, omr, mom, eps, decay});
-    else if (momentum) run(RMSpropUpdate<T, false, true>{lr, rho, omr, mom, eps, decay});
-    else run(RMSpropUpdate<T, false, false>{lr, rho, omr, mom, eps, decay});
+    if (a.centered && momentum)
+      run(RMSpropUpdate<T, true, true>{lr, rho, omr, mom, eps, decay});
+    else if (a.centered)
+      run(RMSpropUpdate<T, true, false>{lr, rho, omr, mom, eps, decay});
+    else if (momentum)
+      run(RMSpropUpdate<T, false, true>{lr, rho, omr, mom, eps, decay});
+    else
+      run(RMSpropUpdate<T, false, false>{lr, rho, omr, mom, eps, decay});
   }
 }
 
 template <FusedOp kOp, typename Attrs, typename Run>
 void with_update(const Attrs& a, bool float64, int64_t lists_per_var, Run&& run) {
-  if (float64) with_update<kOp, double>(a, lists_per_var, run);
-  else with_update<kOp, float>(a, lists_per_var, run);
+  if (float64)
+    with_update<kOp, double>(a, lists_per_var, run);
+  else
+    with_update<kOp, float>(a, lists_per_var, run);
 }
 
 }  // namespace tapeflow::kernels

@@ -23,67 +23,91 @@ Constant::Constant(double value)
     : Initializer([value](const Shape& s, DType dt) { return fill(s, value, dt); }, "constant") {}
 
 RandomUniform::RandomUniform(RandomUniformOptions o)
-    : Initializer([o](const Shape& s, DType dt) {
-        return random::uniform(s, {.minval = o.minval, .maxval = o.maxval, .dtype = dt, .seed = o.seed});
-      }, "random_uniform") {}
+    : Initializer(
+          [o](const Shape& s, DType dt) {
+            return random::uniform(s, {.minval = o.minval, .maxval = o.maxval, .dtype = dt, .seed = o.seed});
+          },
+          "random_uniform") {}
 RandomNormal::RandomNormal(RandomNormalOptions o)
-    : Initializer([o](const Shape& s, DType dt) {
-        return random::normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
-      }, "random_normal") {}
+    : Initializer(
+          [o](const Shape& s, DType dt) {
+            return random::normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
+          },
+          "random_normal") {}
 TruncatedNormal::TruncatedNormal(RandomNormalOptions o)
-    : Initializer([o](const Shape& s, DType dt) {
-        return random::truncated_normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
-      }, "truncated_normal") {}
+    : Initializer(
+          [o](const Shape& s, DType dt) {
+            return random::truncated_normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
+          },
+          "truncated_normal") {}
 
 VarianceScaling::VarianceScaling(VarianceScalingOptions o)
-    : Initializer([o](const Shape& s, DType dt) {
-        auto [fan_in, fan_out] = compute_fans(s);
-        double fan = o.mode == "fan_in" ? fan_in : o.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2;
-        double scale = o.scale / std::max(1.0, fan);
-        if (o.distribution == "truncated_normal") {
-          // 0.8796... is the stddev of a standard normal truncated to [-2, 2] (Keras's constant).
-          return random::truncated_normal(s, {.stddev = std::sqrt(scale) / 0.87962566103423978, .dtype = dt, .seed = o.seed});
-        }
-        if (o.distribution == "untruncated_normal")
-          return random::normal(s, {.stddev = std::sqrt(scale), .dtype = dt, .seed = o.seed});
-        double limit = std::sqrt(3.0 * scale);
-        return random::uniform(s, {.minval = -limit, .maxval = limit, .dtype = dt, .seed = o.seed});
-      }, "variance_scaling") {
+    : Initializer(
+          [o](const Shape& s, DType dt) {
+            auto [fan_in, fan_out] = compute_fans(s);
+            double fan = o.mode == "fan_in" ? fan_in : o.mode == "fan_out" ? fan_out : (fan_in + fan_out) / 2;
+            double scale = o.scale / std::max(1.0, fan);
+            if (o.distribution == "truncated_normal") {
+              // 0.8796... is the stddev of a standard normal truncated to [-2, 2] (Keras's constant).
+              return random::truncated_normal(
+                  s, {.stddev = std::sqrt(scale) / 0.87962566103423978, .dtype = dt, .seed = o.seed});
+            }
+            if (o.distribution == "untruncated_normal")
+              return random::normal(s, {.stddev = std::sqrt(scale), .dtype = dt, .seed = o.seed});
+            double limit = std::sqrt(3.0 * scale);
+            return random::uniform(s, {.minval = -limit, .maxval = limit, .dtype = dt, .seed = o.seed});
+          },
+          "variance_scaling") {
   TF_CHECK_ARG(o.mode == "fan_in" || o.mode == "fan_out" || o.mode == "fan_avg", "VarianceScaling",
                "Invalid `mode` argument: ", o.mode, " (expected fan_in, fan_out or fan_avg)");
-  TF_CHECK_ARG(o.distribution == "truncated_normal" || o.distribution == "untruncated_normal" ||
-                   o.distribution == "uniform",
-               "VarianceScaling", "Invalid `distribution` argument: ", o.distribution);
+  TF_CHECK_ARG(
+      o.distribution == "truncated_normal" || o.distribution == "untruncated_normal" || o.distribution == "uniform",
+      "VarianceScaling", "Invalid `distribution` argument: ", o.distribution);
 }
 
 GlorotUniform::GlorotUniform(SeedOptions o)
     : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "uniform", .seed = o.seed})) {}
 GlorotNormal::GlorotNormal(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "truncated_normal", .seed = o.seed})) {}
+    : Initializer(
+          VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "truncated_normal", .seed = o.seed})) {}
 HeNormal::HeNormal(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
+    : Initializer(
+          VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
 HeUniform::HeUniform(SeedOptions o)
     : Initializer(VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed})) {}
 LecunNormal::LecunNormal(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
+    : Initializer(
+          VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
 LecunUniform::LecunUniform(SeedOptions o)
     : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed})) {}
 
 Initializer::Initializer(const char* name) : Initializer(std::string(name)) {}
 
 Initializer::Initializer(const std::string& name) {
-  if (name == "zeros") *this = Zeros();
-  else if (name == "ones") *this = Ones();
-  else if (name == "glorot_uniform") *this = GlorotUniform();
-  else if (name == "glorot_normal") *this = GlorotNormal();
-  else if (name == "he_normal") *this = HeNormal();
-  else if (name == "he_uniform") *this = HeUniform();
-  else if (name == "lecun_normal") *this = LecunNormal();
-  else if (name == "lecun_uniform") *this = LecunUniform();
-  else if (name == "random_uniform" || name == "uniform") *this = RandomUniform();
-  else if (name == "random_normal" || name == "normal") *this = RandomNormal();
-  else if (name == "truncated_normal") *this = TruncatedNormal();
-  else TF_THROW(InvalidArgumentError, "", "Could not interpret initializer identifier: '", name, "'");
+  if (name == "zeros")
+    *this = Zeros();
+  else if (name == "ones")
+    *this = Ones();
+  else if (name == "glorot_uniform")
+    *this = GlorotUniform();
+  else if (name == "glorot_normal")
+    *this = GlorotNormal();
+  else if (name == "he_normal")
+    *this = HeNormal();
+  else if (name == "he_uniform")
+    *this = HeUniform();
+  else if (name == "lecun_normal")
+    *this = LecunNormal();
+  else if (name == "lecun_uniform")
+    *this = LecunUniform();
+  else if (name == "random_uniform" || name == "uniform")
+    *this = RandomUniform();
+  else if (name == "random_normal" || name == "normal")
+    *this = RandomNormal();
+  else if (name == "truncated_normal")
+    *this = TruncatedNormal();
+  else
+    TF_THROW(InvalidArgumentError, "", "Could not interpret initializer identifier: '", name, "'");
   name_ = name;
 }
 

@@ -17,8 +17,8 @@ class Initializer {
   Initializer(Fn fn, std::string name) : fn_(std::move(fn)), name_(std::move(name)) {}
   /// A Keras name: zeros ones glorot_uniform glorot_normal he_uniform he_normal lecun_uniform
   /// lecun_normal random_uniform random_normal truncated_normal (unknown: InvalidArgumentError).
-  Initializer(const char* name);          // NOLINT: `.kernel_initializer = "zeros"`
-  Initializer(const std::string& name);   // NOLINT
+  Initializer(const char* name);         // NOLINT: `.kernel_initializer = "zeros"`
+  Initializer(const std::string& name);  // NOLINT
 
   Tensor operator()(const Shape& shape, DType dtype = DType::kFloat32) const { return fn_(shape, dtype); }
   const std::string& name() const { return name_; }
@@ -36,14 +36,32 @@ struct SeedOptions {
 /// receptive field (product of the leading dims) for a convolution kernel (..., in, out).
 std::pair<double, double> compute_fans(const Shape& shape);
 
-struct Zeros : Initializer { Zeros(); };
-struct Ones : Initializer { Ones(); };
-struct Constant : Initializer { explicit Constant(double value); };
-struct RandomUniformOptions { double minval = -0.05, maxval = 0.05; std::optional<int64_t> seed; };
-struct RandomUniform : Initializer { explicit RandomUniform(RandomUniformOptions options = {}); };
-struct RandomNormalOptions { double mean = 0.0, stddev = 0.05; std::optional<int64_t> seed; };
-struct RandomNormal : Initializer { explicit RandomNormal(RandomNormalOptions options = {}); };
-struct TruncatedNormal : Initializer { explicit TruncatedNormal(RandomNormalOptions options = {}); };
+struct Zeros : Initializer {
+  Zeros();
+};
+struct Ones : Initializer {
+  Ones();
+};
+struct Constant : Initializer {
+  explicit Constant(double value);
+};
+struct RandomUniformOptions {
+  double minval = -0.05, maxval = 0.05;
+  std::optional<int64_t> seed;
+};
+struct RandomUniform : Initializer {
+  explicit RandomUniform(RandomUniformOptions options = {});
+};
+struct RandomNormalOptions {
+  double mean = 0.0, stddev = 0.05;
+  std::optional<int64_t> seed;
+};
+struct RandomNormal : Initializer {
+  explicit RandomNormal(RandomNormalOptions options = {});
+};
+struct TruncatedNormal : Initializer {
+  explicit TruncatedNormal(RandomNormalOptions options = {});
+};
 
 /// Keras's VarianceScaling: scale / fan ("fan_in", "fan_out", "fan_avg"); "truncated_normal"
 /// draws N(0, sqrt(scale / fan) / 0.8796...) within two standard deviations, "untruncated_normal"
@@ -54,15 +72,29 @@ struct VarianceScalingOptions {
   std::string distribution = "truncated_normal";
   std::optional<int64_t> seed;
 };
-struct VarianceScaling : Initializer { explicit VarianceScaling(VarianceScalingOptions options = {}); };
+struct VarianceScaling : Initializer {
+  explicit VarianceScaling(VarianceScalingOptions options = {});
+};
 /// U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)): Dense's and Conv's default kernel.
-struct GlorotUniform : Initializer { explicit GlorotUniform(SeedOptions options = {}); };
-struct GlorotNormal : Initializer { explicit GlorotNormal(SeedOptions options = {}); };
+struct GlorotUniform : Initializer {
+  explicit GlorotUniform(SeedOptions options = {});
+};
+struct GlorotNormal : Initializer {
+  explicit GlorotNormal(SeedOptions options = {});
+};
 /// Truncated N(0, sqrt(2 / fan_in) / 0.8796...): for relu layers.
-struct HeNormal : Initializer { explicit HeNormal(SeedOptions options = {}); };
-struct HeUniform : Initializer { explicit HeUniform(SeedOptions options = {}); };
-struct LecunNormal : Initializer { explicit LecunNormal(SeedOptions options = {}); };
-struct LecunUniform : Initializer { explicit LecunUniform(SeedOptions options = {}); };
+struct HeNormal : Initializer {
+  explicit HeNormal(SeedOptions options = {});
+};
+struct HeUniform : Initializer {
+  explicit HeUniform(SeedOptions options = {});
+};
+struct LecunNormal : Initializer {
+  explicit LecunNormal(SeedOptions options = {});
+};
+struct LecunUniform : Initializer {
+  explicit LecunUniform(SeedOptions options = {});
+};
 
 inline Initializer get(const std::string& name) { return Initializer(name); }
 

@@ -18,16 +18,19 @@ std::string or_default(const std::string& name, const char* fallback) { return n
 }  // namespace
 
 Loss::Loss(std::string name, LossOptions options) : name_(std::move(name)), reduction_(std::move(options.reduction)) {
-  TF_CHECK_ARG(reduction_ == "sum_over_batch_size" || reduction_ == "sum" || reduction_ == "mean" ||
-                   reduction_ == "none",
-               "", "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', 'mean', "
-               "'none'}. Received: reduction=", reduction_);
+  TF_CHECK_ARG(
+      reduction_ == "sum_over_batch_size" || reduction_ == "sum" || reduction_ == "mean" || reduction_ == "none", "",
+      "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', 'mean', "
+      "'none'}. Received: reduction=",
+      reduction_);
 }
 
 void Loss::check_batch(const Tensor& y_true, const Tensor& y_pred) const {
   if (y_true.ndim() > 0 && y_pred.ndim() > 0 && y_true.shape()[0] != y_pred.shape()[0])
-    TF_THROW(InvalidArgumentError, "", "Loss \"", name_, "\": y_true and y_pred must hold the same number of samples. "
-             "Received: y_true.shape=", y_true.shape().to_string(), ", y_pred.shape=", y_pred.shape().to_string());
+    TF_THROW(InvalidArgumentError, "", "Loss \"", name_,
+             "\": y_true and y_pred must hold the same number of samples. "
+             "Received: y_true.shape=",
+             y_true.shape().to_string(), ", y_pred.shape=", y_pred.shape().to_string());
 }
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const std::optional<Tensor>& sample_weight) const {
@@ -48,20 +51,22 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const std::o
   return total / static_cast<double>(std::max<int64_t>(values.size(), 1));
 }
 
-MeanSquaredError::MeanSquaredError(MeanSquaredErrorOptions o)
-    : Loss(o.name, {.reduction = o.reduction, .name = {}}) {}
+MeanSquaredError::MeanSquaredError(MeanSquaredErrorOptions o) : Loss(o.name, {.reduction = o.reduction, .name = {}}) {}
 
 Tensor MeanSquaredError::call(const Tensor& y_true, const Tensor& y_pred) const {
   return reduce_mean(squared_difference(as_dtype(y_true, y_pred.dtype()), y_pred), -1);
 }
 
 BinaryCrossentropy::BinaryCrossentropy(CrossentropyOptions o)
-    : Loss(or_default(o.name, "binary_crossentropy"), {.reduction = o.reduction, .name = {}}), from_logits_(o.from_logits) {}
+    : Loss(or_default(o.name, "binary_crossentropy"), {.reduction = o.reduction, .name = {}}),
+      from_logits_(o.from_logits) {}
 
 Tensor BinaryCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
   Tensor t = as_dtype(y_true, y_pred.dtype());
-  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(), "\": Arguments `target` and `output` must have the "
-               "same shape. Received: target.shape=", t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
+  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(),
+               "\": Arguments `target` and `output` must have the "
+               "same shape. Received: target.shape=",
+               t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
   Tensor bce;
   if (from_logits_) {
     bce = nn::sigmoid_cross_entropy_with_logits(t, y_pred);
@@ -73,12 +78,15 @@ Tensor BinaryCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) cons
 }
 
 CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyOptions o)
-    : Loss(or_default(o.name, "categorical_crossentropy"), {.reduction = o.reduction, .name = {}}), from_logits_(o.from_logits) {}
+    : Loss(or_default(o.name, "categorical_crossentropy"), {.reduction = o.reduction, .name = {}}),
+      from_logits_(o.from_logits) {}
 
 Tensor CategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
   Tensor t = as_dtype(y_true, y_pred.dtype());
-  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(), "\": Arguments `target` and `output` must have the "
-               "same shape. Received: target.shape=", t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
+  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(),
+               "\": Arguments `target` and `output` must have the "
+               "same shape. Received: target.shape=",
+               t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
   if (from_logits_) return nn::softmax_cross_entropy_with_logits(t, y_pred);
   Tensor p = y_pred / reduce_sum(y_pred, -1, true);
   p = clip_by_value(p, kEpsilon, 1.0 - kEpsilon);
@@ -91,14 +99,16 @@ SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(CrossentropyOptions
 
 Tensor SparseCategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
   Tensor labels = y_true;
-  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1) labels = squeeze(labels, {-1});
+  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1)
+    labels = squeeze(labels, {-1});
   if (labels.dtype() != DType::kInt32 && labels.dtype() != DType::kInt64) labels = cast(labels, DType::kInt32);
   Shape want(y_pred.shape().as_vector());
   bool shapes_ok = y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1;
   for (int i = 0; shapes_ok && i < labels.ndim(); ++i) shapes_ok = labels.shape()[i] == y_pred.shape()[i];
-  TF_CHECK_ARG(shapes_ok, "", "Loss \"", name(), "\": `labels.shape` must equal `logits.shape` except for the last "
-               "dimension. Received: labels.shape=", y_true.shape().to_string(), " and logits.shape=",
-               y_pred.shape().to_string());
+  TF_CHECK_ARG(shapes_ok, "", "Loss \"", name(),
+               "\": `labels.shape` must equal `logits.shape` except for the last "
+               "dimension. Received: labels.shape=",
+               y_true.shape().to_string(), " and logits.shape=", y_pred.shape().to_string());
   Tensor logits = y_pred;
   if (!from_logits_) logits = log(clip_by_value(y_pred, kEpsilon, 1.0 - kEpsilon));
   try {
@@ -111,11 +121,16 @@ Tensor SparseCategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y
 AnyLoss::AnyLoss(const char* name) : AnyLoss(std::string(name)) {}
 
 AnyLoss::AnyLoss(const std::string& name) {
-  if (name == "mse" || name == "mean_squared_error") loss_ = std::make_shared<MeanSquaredError>();
-  else if (name == "binary_crossentropy") loss_ = std::make_shared<BinaryCrossentropy>();
-  else if (name == "categorical_crossentropy") loss_ = std::make_shared<CategoricalCrossentropy>();
-  else if (name == "sparse_categorical_crossentropy") loss_ = std::make_shared<SparseCategoricalCrossentropy>();
-  else TF_THROW(InvalidArgumentError, "", "Could not interpret loss identifier: '", name, "'");
+  if (name == "mse" || name == "mean_squared_error")
+    loss_ = std::make_shared<MeanSquaredError>();
+  else if (name == "binary_crossentropy")
+    loss_ = std::make_shared<BinaryCrossentropy>();
+  else if (name == "categorical_crossentropy")
+    loss_ = std::make_shared<CategoricalCrossentropy>();
+  else if (name == "sparse_categorical_crossentropy")
+    loss_ = std::make_shared<SparseCategoricalCrossentropy>();
+  else
+    TF_THROW(InvalidArgumentError, "", "Could not interpret loss identifier: '", name, "'");
 }
 
 }  // namespace tapeflow::keras::losses

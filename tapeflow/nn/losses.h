@@ -89,10 +89,9 @@ class SparseCategoricalCrossentropy : public Loss {
 class AnyLoss {
  public:
   AnyLoss() = default;
-  AnyLoss(const char* name);         // NOLINT
-  AnyLoss(const std::string& name);  // NOLINT
-  template <std::derived_from<Loss> L>
-  AnyLoss(L loss) : loss_(std::make_shared<L>(std::move(loss))) {}  // NOLINT
+  AnyLoss(const char* name);                                                                             // NOLINT
+  AnyLoss(const std::string& name);                                                                      // NOLINT
+  template <std::derived_from<Loss> L> AnyLoss(L loss) : loss_(std::make_shared<L>(std::move(loss))) {}  // NOLINT
   explicit operator bool() const { return loss_ != nullptr; }
   const Loss& operator*() const { return *loss_; }
   const Loss* operator->() const { return loss_.get(); }

@@ -59,9 +59,10 @@ MeanMetricWrapper::MeanMetricWrapper(Fn fn, const std::string& default_name, Met
 void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
                                      const std::optional<Tensor>& sample_weight) {
   if (y_true.ndim() > 0 && y_pred.ndim() > 0 && y_true.shape()[0] != y_pred.shape()[0])
-    TF_THROW(InvalidArgumentError, "", "Metric \"", name(), "\": y_true and y_pred must hold the same number of "
-             "samples. Received: y_true.shape=", y_true.shape().to_string(), ", y_pred.shape=",
-             y_pred.shape().to_string());
+    TF_THROW(InvalidArgumentError, "", "Metric \"", name(),
+             "\": y_true and y_pred must hold the same number of "
+             "samples. Received: y_true.shape=",
+             y_true.shape().to_string(), ", y_pred.shape=", y_pred.shape().to_string());
   Mean::update_state(fn_(y_true, y_pred), sample_weight);
 }
 
@@ -74,7 +75,8 @@ Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
 }
 Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
   Tensor labels = y_true;
-  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1) labels = squeeze(labels, {-1});
+  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1)
+    labels = squeeze(labels, {-1});
   Tensor predicted = argmax(y_pred, -1);
   if (labels.dtype() != DType::kInt64) predicted = cast(predicted, labels.dtype());
   return cast(equal(labels, predicted), DType::kFloat32);

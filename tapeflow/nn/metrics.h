@@ -62,13 +62,21 @@ class MeanMetricWrapper : public Mean {
 };
 
 /// How often y_pred equals y_true exactly.
-struct Accuracy : MeanMetricWrapper { explicit Accuracy(MetricOptions options = {}); };
+struct Accuracy : MeanMetricWrapper {
+  explicit Accuracy(MetricOptions options = {});
+};
 /// How often round(y_pred > threshold) equals y_true.
-struct BinaryAccuracy : MeanMetricWrapper { explicit BinaryAccuracy(MetricOptions options = {}, double threshold = 0.5); };
+struct BinaryAccuracy : MeanMetricWrapper {
+  explicit BinaryAccuracy(MetricOptions options = {}, double threshold = 0.5);
+};
 /// How often argmax(y_pred, -1) equals argmax(y_true, -1) (one-hot labels).
-struct CategoricalAccuracy : MeanMetricWrapper { explicit CategoricalAccuracy(MetricOptions options = {}); };
+struct CategoricalAccuracy : MeanMetricWrapper {
+  explicit CategoricalAccuracy(MetricOptions options = {});
+};
 /// How often argmax(y_pred, -1) equals the integer label y_true ((B,) or (B, 1)).
-struct SparseCategoricalAccuracy : MeanMetricWrapper { explicit SparseCategoricalAccuracy(MetricOptions options = {}); };
+struct SparseCategoricalAccuracy : MeanMetricWrapper {
+  explicit SparseCategoricalAccuracy(MetricOptions options = {});
+};
 
 namespace detail {
 Tensor accuracy(const Tensor& y_true, const Tensor& y_pred);

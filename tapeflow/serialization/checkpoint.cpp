@@ -29,10 +29,12 @@ std::shared_ptr<Trackable> Checkpointable::shared_handle(Trackable& object) {
   return handle;
 }
 
-Checkpoint::Checkpoint(std::vector<std::pair<std::string, Checkpointable>> objects) : state_(std::make_shared<State>()) {
+Checkpoint::Checkpoint(std::vector<std::pair<std::string, Checkpointable>> objects)
+    : state_(std::make_shared<State>()) {
   for (auto& [name, obj] : objects) {
     TF_CHECK_ARG(!name.empty(), "", "tf.train.Checkpoint: an object needs a non-empty name");
-    TF_CHECK_ARG(name != "save_counter", "", "tf.train.Checkpoint: 'save_counter' is reserved for the checkpoint's own counter");
+    TF_CHECK_ARG(name != "save_counter", "",
+                 "tf.train.Checkpoint: 'save_counter' is reserved for the checkpoint's own counter");
     TrackableReference ref = obj.reference();
     TF_CHECK_ARG(ref.object || ref.variable.defined(), "", "tf.train.Checkpoint: object '", name, "' is undefined");
     ref.name = name;
@@ -51,9 +53,7 @@ std::vector<TrackableReference> Checkpoint::trackable_children() const {
 }
 
 namespace {
-Variable make_save_counter() {
-  return Variable(constant(int64_t{0}), {.name = "save_counter", .trainable = false});
-}
+Variable make_save_counter() { return Variable(constant(int64_t{0}), {.name = "save_counter", .trainable = false}); }
 }  // namespace
 
 bool Checkpoint::defer_variable_restore(const std::string& name, DeferredRestore restore) {
@@ -160,8 +160,8 @@ std::vector<std::string> CheckpointLoadStatus::restored_keys() const {
 const CheckpointLoadStatus& CheckpointLoadStatus::assert_consumed() const {
   if (!result_) no_checkpoint();
   if (!result_->unmatched_keys.empty())
-    throw AssertionError("Unresolved object in checkpoint " + result_->save_path +
-                         ": no object matched the values " + join(result_->unmatched_keys));
+    throw AssertionError("Unresolved object in checkpoint " + result_->save_path + ": no object matched the values " +
+                         join(result_->unmatched_keys));
   if (auto pending = pending_keys(); !pending.empty())
     throw AssertionError("Unresolved object in checkpoint " + result_->save_path +
                          ": values waiting for variables that were never created: " + join(pending));

@@ -21,16 +21,15 @@ namespace tapeflow::train {
 class Checkpointable {
  public:
   template <std::derived_from<Trackable> T>
-    requires(!std::is_abstract_v<T>)
-  Checkpointable(T object) : ref_{"", std::make_shared<T>(std::move(object)), Variable()} {}  // NOLINT
+  requires(!std::is_abstract_v<T>) Checkpointable(T object)
+      : ref_{"", std::make_shared<T>(std::move(object)), Variable()} {}  // NOLINT
   /// An object known by an abstract reference (`{"optimizer", model.optimizer()}`): shared with
   /// its owner, which must hold it by std::shared_ptr (FailedPreconditionError otherwise).
   template <std::derived_from<Trackable> T>
-    requires std::is_abstract_v<T>
-  Checkpointable(T& object) : ref_{"", shared_handle(object), Variable()} {}  // NOLINT
+  requires std::is_abstract_v<T> Checkpointable(T& object) : ref_{"", shared_handle(object), Variable()} {}  // NOLINT
   template <std::derived_from<Trackable> T>
   Checkpointable(std::shared_ptr<T> object) : ref_{"", std::move(object), Variable()} {}  // NOLINT
-  Checkpointable(Variable variable) : ref_{"", nullptr, std::move(variable)} {}  // NOLINT
+  Checkpointable(Variable variable) : ref_{"", nullptr, std::move(variable)} {}           // NOLINT
   const TrackableReference& reference() const { return ref_; }
 
  private:

@@ -46,7 +46,8 @@ std::optional<CheckpointState> get_checkpoint_state(const std::string& checkpoin
     throw errors::DataLossError("Corrupted checkpoint state file " + path + ": not a text CheckpointState");
   CheckpointState s;
   s.model_checkpoint_path = resolve(checkpoint_dir, proto.model_checkpoint_path());
-  for (const auto& p : proto.all_model_checkpoint_paths()) s.all_model_checkpoint_paths.push_back(resolve(checkpoint_dir, p));
+  for (const auto& p : proto.all_model_checkpoint_paths())
+    s.all_model_checkpoint_paths.push_back(resolve(checkpoint_dir, p));
   s.all_model_checkpoint_timestamps.assign(proto.all_model_checkpoint_timestamps().begin(),
                                            proto.all_model_checkpoint_timestamps().end());
   s.last_preserved_timestamp = proto.last_preserved_timestamp();
@@ -56,7 +57,8 @@ std::optional<CheckpointState> get_checkpoint_state(const std::string& checkpoin
 void update_checkpoint_state(const std::string& checkpoint_dir, const CheckpointState& state) {
   tensorflow::CheckpointState proto;
   proto.set_model_checkpoint_path(relative(checkpoint_dir, state.model_checkpoint_path));
-  for (const auto& p : state.all_model_checkpoint_paths) proto.add_all_model_checkpoint_paths(relative(checkpoint_dir, p));
+  for (const auto& p : state.all_model_checkpoint_paths)
+    proto.add_all_model_checkpoint_paths(relative(checkpoint_dir, p));
   for (double t : state.all_model_checkpoint_timestamps) proto.add_all_model_checkpoint_timestamps(t);
   proto.set_last_preserved_timestamp(state.last_preserved_timestamp);
   std::string text;

@@ -12,7 +12,8 @@ namespace {
 std::string resolve_prefix(const std::string& path) {
   if (!std::filesystem::is_directory(path)) return path;
   std::string latest = latest_checkpoint(path);
-  if (latest.empty()) throw errors::NotFoundError("Couldn't find 'checkpoint' file or checkpoints in given directory " + path);
+  if (latest.empty())
+    throw errors::NotFoundError("Couldn't find 'checkpoint' file or checkpoints in given directory " + path);
   return latest;
 }
 }  // namespace

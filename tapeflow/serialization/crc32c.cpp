@@ -80,7 +80,9 @@ struct ShiftTables {
         t[k][b] = v;
       }
   }
-  uint32_t shift(uint32_t x) const { return t[0][x & 0xff] ^ t[1][(x >> 8) & 0xff] ^ t[2][(x >> 16) & 0xff] ^ t[3][x >> 24]; }
+  uint32_t shift(uint32_t x) const {
+    return t[0][x & 0xff] ^ t[1][(x >> 8) & 0xff] ^ t[2][(x >> 16) & 0xff] ^ t[3][x >> 24];
+  }
 };
 
 __attribute__((target("sse4.2"))) uint32_t extend_sse42(uint32_t crc, const unsigned char* p, std::size_t n) noexcept {

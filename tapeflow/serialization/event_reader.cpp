@@ -12,8 +12,7 @@
 namespace tapeflow::serialization {
 namespace {
 
-template <typename T>
-std::vector<T> content_values(const std::string& bytes, std::size_t n) {
+template <typename T> std::vector<T> content_values(const std::string& bytes, std::size_t n) {
   TF_CHECK_TYPED(bytes.size() == n * sizeof(T), DataLossError, "", "tensor_content holds ", bytes.size(),
                  " bytes, its shape needs ", n * sizeof(T));
   std::vector<T> out(n);
@@ -34,13 +33,13 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& p) {
     case tensorflow::DT_STRING:
       return constant(std::vector<std::string>(p.string_val().begin(), p.string_val().end()), shape).cpu();
     case tensorflow::DT_FLOAT: {
-      std::vector<float> v = c.empty() ? std::vector<float>(p.float_val().begin(), p.float_val().end())
-                                       : content_values<float>(c, n);
+      std::vector<float> v =
+          c.empty() ? std::vector<float>(p.float_val().begin(), p.float_val().end()) : content_values<float>(c, n);
       return constant(v, shape, DType::kFloat32).cpu();
     }
     case tensorflow::DT_DOUBLE: {
-      std::vector<double> v = c.empty() ? std::vector<double>(p.double_val().begin(), p.double_val().end())
-                                        : content_values<double>(c, n);
+      std::vector<double> v =
+          c.empty() ? std::vector<double>(p.double_val().begin(), p.double_val().end()) : content_values<double>(c, n);
       return constant(v, shape, DType::kFloat64).cpu();
     }
     default:
@@ -89,7 +88,8 @@ std::vector<std::vector<std::string>> run_metadata_function_ops(const std::strin
   tensorflow::RunMetadata m;
   TF_CHECK_TYPED(m.ParseFromString(serialized), DataLossError, "", "not a serialized RunMetadata");
   std::vector<std::vector<std::string>> out;
-  for (const auto& f : m.function_graphs()) out.push_back(graph_def_ops(f.pre_optimization_graph().SerializeAsString()));
+  for (const auto& f : m.function_graphs())
+    out.push_back(graph_def_ops(f.pre_optimization_graph().SerializeAsString()));
   return out;
 }
 

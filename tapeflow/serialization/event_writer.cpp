@@ -33,7 +33,8 @@ std::string event_file_name(const std::string& suffix) {
   char head[64];
   std::snprintf(head, sizeof head, "events.out.tfevents.%010lld.",
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                           std::chrono::system_clock::now().time_since_epoch()).count()));
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count()));
   return head + host_name() + "." + std::to_string(getpid()) + "." + std::to_string(counter.fetch_add(1)) + suffix;
 }
 
@@ -47,8 +48,8 @@ EventFileWriter::EventFileWriter(std::string logdir, EventWriterOptions options)
   std::error_code ec;
   std::filesystem::create_directories(logdir_, ec);
   TF_CHECK_TYPED(!ec && std::filesystem::is_directory(logdir_), FailedPreconditionError, "",
-                 "create_file_writer: cannot create logdir '", logdir_, "': ",
-                 ec ? ec.message() : std::string("not a directory"));
+                 "create_file_writer: cannot create logdir '", logdir_,
+                 "': ", ec ? ec.message() : std::string("not a directory"));
   path_ = (std::filesystem::path(logdir_) / event_file_name(options_.filename_suffix)).string();
   try {
     file_ = std::make_unique<RecordWriter>(path_);
@@ -118,9 +119,7 @@ void EventFileWriter::close() {
   std::exception_ptr error;
   try {
     flush();
-  } catch (...) {
-    error = std::current_exception();
-  }
+  } catch (...) { error = std::current_exception(); }
   {
     std::lock_guard lock(mu_);
     closed_ = true;
@@ -169,9 +168,7 @@ void EventFileWriter::run() {
     try {
       for (Pending& p : batch) {
         switch (p.kind) {
-          case Pending::Kind::kEvent:
-            file_->write_record(p.bytes);
-            break;
+          case Pending::Kind::kEvent: file_->write_record(p.bytes); break;
           case Pending::Kind::kScalar:
             fill_scalar_event(scalar_event, p.bytes, p.value, p.step, p.wall_time);
             scratch.clear();

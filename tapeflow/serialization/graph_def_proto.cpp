@@ -20,8 +20,8 @@ void to_graph_def_proto(const GraphDef& graph, tensorflow::GraphDef& out) {
     for (const auto& [key, body] : n.attr) {
       // The graph layer keeps attributes as their text format (what GraphDef printing shows),
       // so the proto is that text parsed: one source of truth for both.
-      TF_CHECK_TYPED(google::protobuf::TextFormat::ParseFromString(body, &attrs[key]), InternalError, "",
-                     "node '", n.name, "' (", n.op, "): attribute '", key, "' is not a valid AttrValue: ", body);
+      TF_CHECK_TYPED(google::protobuf::TextFormat::ParseFromString(body, &attrs[key]), InternalError, "", "node '",
+                     n.name, "' (", n.op, "): attribute '", key, "' is not a valid AttrValue: ", body);
     }
   }
 }

@@ -109,8 +109,8 @@ std::optional<DType> dtype_of(hid_t t) {
 }
 
 std::string type_description(hid_t t) {
-  const char* classes[] = {"integer", "float", "time", "string", "bitfield", "opaque",
-                           "compound", "reference", "enum", "vlen", "array"};
+  const char* classes[] = {"integer",  "float",     "time", "string", "bitfield", "opaque",
+                           "compound", "reference", "enum", "vlen",   "array"};
   const int c = H5Tget_class(t);
   return std::string(c >= 0 && c < 11 ? classes[c] : "unknown") + " of " + std::to_string(H5Tget_size(t)) + " bytes";
 }
@@ -145,10 +145,11 @@ void write_h5_weights(const std::string& filepath, const std::vector<H5VarsGroup
         const std::string ds = dataset_path(g.path, static_cast<int64_t>(i));
         Id type(h5_type(v.dtype()), H5Tclose);
         if (!type.ok())
-          TF_THROW(UnimplementedError, "", "Cannot write Keras weights file ", filepath, ": dataset ", ds, " has dtype ",
-                   dtype_name(v.dtype()), ", which .weights.h5 files do not store");
+          TF_THROW(UnimplementedError, "", "Cannot write Keras weights file ", filepath, ": dataset ", ds,
+                   " has dtype ", dtype_name(v.dtype()), ", which .weights.h5 files do not store");
         std::vector<hsize_t> dims(v.shape().dims().begin(), v.shape().dims().end());
-        Id space(dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+        Id space(dims.empty() ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                  H5Sclose);
         Id dset(H5Dcreate2(group.get(), std::to_string(i).c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
                            H5P_DEFAULT),
@@ -232,7 +233,8 @@ struct OpenDataset {
   }
 };
 
-void open_dataset(hid_t file, const std::string& filepath, uint64_t file_size, const std::string& ds, OpenDataset& out) {
+void open_dataset(hid_t file, const std::string& filepath, uint64_t file_size, const std::string& ds,
+                  OpenDataset& out) {
   auto damaged = [&](const std::string& why) {
     TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds, " ", why);
   };
@@ -254,7 +256,8 @@ void open_dataset(hid_t file, const std::string& filepath, uint64_t file_size, c
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > 32) damaged("has an invalid rank");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) damaged("has unreadable dimensions");
+  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    damaged("has unreadable dimensions");
   std::vector<int64_t> d;
   uint64_t elements = 1;
   for (hsize_t n : dims) {
@@ -280,17 +283,17 @@ void read_values(const OpenDataset& d, const std::string& filepath, const std::s
   if (t.size() == 0) return;
   Id mem(h5_type(d.dtype), H5Tclose);
   if (H5Dread(d.dset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0)
-    TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds, " cannot be read (damaged?): ",
-             hdf5_reason());
+    TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
+             " cannot be read (damaged?): ", hdf5_reason());
 }
 }  // namespace
 
 namespace {
 void check_matches(const OpenDataset& d, const std::string& filepath, const std::string& ds, const Variable& variable) {
   if (d.dtype != variable.dtype() || d.shape != variable.shape())
-    TF_THROW(InvalidArgumentError, "", "Keras weights file ", filepath, ": dataset ", ds, " holds ", dtype_name(d.dtype),
-             " ", d.shape.to_string(), " but the variable \"", variable.name(), "\" it restores is ",
-             dtype_name(variable.dtype()), " ", variable.shape().to_string());
+    TF_THROW(InvalidArgumentError, "", "Keras weights file ", filepath, ": dataset ", ds, " holds ",
+             dtype_name(d.dtype), " ", d.shape.to_string(), " but the variable \"", variable.name(),
+             "\" it restores is ", dtype_name(variable.dtype()), " ", variable.shape().to_string());
 }
 }  // namespace
 

@@ -14,9 +14,12 @@ namespace tapeflow::serialization {
 std::string escape_local_name(const std::string& name) {
   std::string out;
   for (char c : name) {
-    if (c == '.') out += "..";
-    else if (c == '/') out += "./";
-    else out += c;
+    if (c == '.')
+      out += "..";
+    else if (c == '/')
+      out += "./";
+    else
+      out += c;
   }
   return out;
 }
@@ -165,7 +168,8 @@ RestoreResult restore_object_graph_checkpoint(const std::shared_ptr<Trackable>& 
     for (const auto& c : node.children())
       if (c.node_id() < 0 || c.node_id() >= n)
         throw errors::DataLossError("Corrupted checkpoint " + save_path + " (key '" + kObjectGraphKey +
-                                    "'): a child refers to node " + std::to_string(c.node_id()) + " of " + std::to_string(n));
+                                    "'): a child refers to node " + std::to_string(c.node_id()) + " of " +
+                                    std::to_string(n));
     if (const std::string* key = variable_value_key(node); key && !reader->contains(*key))
       throw errors::DataLossError("Corrupted checkpoint " + save_path + ": the object graph names key '" + *key +
                                   "', which the index lacks");
@@ -235,7 +239,8 @@ RestoreResult restore_object_graph_checkpoint(const std::shared_ptr<Trackable>& 
     if (!consumed[static_cast<std::size_t>(i)])
       if (const std::string* key = variable_value_key(graph.nodes(i))) result.unmatched_keys.push_back(*key);
   for (const LiveNode& ln : walk_live(root))
-    if (ln.variable.defined() && !restored_live.count(ln.variable.impl().get())) result.unrestored_live.push_back(ln.path);
+    if (ln.variable.defined() && !restored_live.count(ln.variable.impl().get()))
+      result.unrestored_live.push_back(ln.path);
   return result;
 }
 

@@ -32,7 +32,10 @@ std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) { out += ' '; continue; }
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+      continue;
+    }
     out += c;
   }
   return out;
@@ -81,7 +84,8 @@ std::string chrome_trace(const std::vector<OpEvent>& events, int64_t origin_ns) 
   std::vector<Device> devices;
   std::vector<std::size_t> threads;
   auto index_of = [](auto& list, const auto& v) {
-    for (std::size_t i = 0; i < list.size(); ++i) if (list[i] == v) return i;
+    for (std::size_t i = 0; i < list.size(); ++i)
+      if (list[i] == v) return i;
     list.push_back(v);
     return list.size() - 1;
   };
@@ -98,8 +102,8 @@ std::string chrome_trace(const std::vector<OpEvent>& events, int64_t origin_ns) 
   out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
   out << "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"args\":{\"name\":\"Tapeflow\"}}";
   for (std::size_t i = 0; i < devices.size(); ++i)
-    out << ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":" << i + 1 << ",\"args\":{\"name\":\"/device:"
-        << devices[i].str() << "\"}}";
+    out << ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":" << i + 1
+        << ",\"args\":{\"name\":\"/device:" << devices[i].str() << "\"}}";
   out << body.str() << "\n]}\n";
   return out.str();
 }
@@ -109,8 +113,8 @@ void write_gzip(const std::string& path, const std::string& data) {
   TF_CHECK_TYPED(f != nullptr, FailedPreconditionError, "", "profiler: cannot create '", path, "'");
   const int written = gzwrite(f, data.data(), static_cast<unsigned>(data.size()));
   const int closed = gzclose(f);
-  TF_CHECK_TYPED(written == static_cast<int>(data.size()) && closed == Z_OK, DataLossError, "",
-                 "profiler: writing '", path, "' failed");
+  TF_CHECK_TYPED(written == static_cast<int>(data.size()) && closed == Z_OK, DataLossError, "", "profiler: writing '",
+                 path, "' failed");
 }
 
 void start_locked(const std::string& logdir) {
@@ -120,8 +124,9 @@ void start_locked(const std::string& logdir) {
     std::lock_guard lock(r.mu);
     r.events.clear();
     r.logdir = logdir;
-    r.origin_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count();
+    r.origin_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
   }
   r.on = true;
   set_op_profiler(&r);

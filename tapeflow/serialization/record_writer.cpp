@@ -76,12 +76,18 @@ std::vector<std::string> parse_records(std::string_view bytes, bool* torn) {
   if (torn) *torn = false;
   std::size_t pos = 0;
   while (pos < bytes.size()) {
-    if (bytes.size() - pos < 12) { if (torn) *torn = true; break; }
+    if (bytes.size() - pos < 12) {
+      if (torn) *torn = true;
+      break;
+    }
     const char* h = bytes.data() + pos;
     TF_CHECK_TYPED(crc32c::unmask(get_u32(h + 8)) == crc32c::value(h, 8), DataLossError, "",
                    "corrupted record at offset ", pos, ": the length's CRC does not match");
     const uint64_t n = get_u64(h);
-    if (n > bytes.size() - pos - 12 || bytes.size() - pos - 12 - n < 4) { if (torn) *torn = true; break; }
+    if (n > bytes.size() - pos - 12 || bytes.size() - pos - 12 - n < 4) {
+      if (torn) *torn = true;
+      break;
+    }
     std::string_view data = bytes.substr(pos + 12, n);
     TF_CHECK_TYPED(crc32c::unmask(get_u32(h + 12 + n)) == crc32c::value(data), DataLossError, "",
                    "corrupted record at offset ", pos, ": the data's CRC does not match");

@@ -37,12 +37,14 @@ std::optional<DType> from_st_dtype(const std::string& s) {
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += char(c);
+    if (c == '"' || c == '\\')
+      out += '\\', out += char(c);
     else if (c < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
-    } else out += char(c);
+    } else
+      out += char(c);
   }
   return out + "\"";
 }
@@ -82,9 +84,12 @@ class Json {
             char h = s_[pos_++];
             v = v * 16 + unsigned(std::isdigit(h) ? h - '0' : (std::tolower(h) - 'a' + 10));
           }
-          if (v < 0x80) out += char(v);
-          else if (v < 0x800) out += char(0xc0 | (v >> 6)), out += char(0x80 | (v & 0x3f));
-          else out += char(0xe0 | (v >> 12)), out += char(0x80 | ((v >> 6) & 0x3f)), out += char(0x80 | (v & 0x3f));
+          if (v < 0x80)
+            out += char(v);
+          else if (v < 0x800)
+            out += char(0xc0 | (v >> 6)), out += char(0x80 | (v & 0x3f));
+          else
+            out += char(0xe0 | (v >> 12)), out += char(0x80 | ((v >> 6) & 0x3f)), out += char(0x80 | (v & 0x3f));
         } else {
           const char* map = "\"\"\\\\//b\bf\fn\nr\rt\t";
           const char* m = std::strchr(map, e);
@@ -100,7 +105,8 @@ class Json {
   }
   uint64_t integer() {
     ws();
-    if (pos_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[pos_]))) fail("expected a non-negative integer");
+    if (pos_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[pos_])))
+      fail("expected a non-negative integer");
     uint64_t v = 0;
     while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
       const uint64_t d = uint64_t(s_[pos_++] - '0');
@@ -216,7 +222,9 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
         if (field == "dtype") {
           const std::string d = j.string();
           dtype = from_st_dtype(d);
-          if (!dtype) throw errors::UnimplementedError("safetensors file " + path + ": tensor '" + name + "' has dtype " + d + ", which Tapeflow lacks");
+          if (!dtype)
+            throw errors::UnimplementedError("safetensors file " + path + ": tensor '" + name + "' has dtype " + d +
+                                             ", which Tapeflow lacks");
         } else if (field == "shape") {
           shape = j.integers();
         } else if (field == "data_offsets") {
@@ -226,11 +234,13 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
         }
       } while (j.peek(',') && ++j.pos_);
       j.expect('}');
-      if (!dtype || !shape || !offsets || offsets->size() != 2) j.fail("tensor '" + name + "' lacks dtype, shape or data_offsets");
+      if (!dtype || !shape || !offsets || offsets->size() != 2)
+        j.fail("tensor '" + name + "' lacks dtype, shape or data_offsets");
       uint64_t n = 1;
       DimVector dims;
       for (uint64_t d : *shape) {
-        if (d > uint64_t(std::numeric_limits<int64_t>::max()) || (d && n > data_size / d + 1)) j.fail("tensor '" + name + "' is larger than the file");
+        if (d > uint64_t(std::numeric_limits<int64_t>::max()) || (d && n > data_size / d + 1))
+          j.fail("tensor '" + name + "' is larger than the file");
         n *= d;
         dims.push_back(int64_t(d));
       }
@@ -238,7 +248,8 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
       if (b > e || e > data_size || e - b != n * dtype_size(*dtype))
         j.fail("tensor '" + name + "' has data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
                "] that do not match its shape and dtype within the file");
-      if (!entries.emplace(name, Entry{*dtype, Shape(dims), b, e}).second) j.fail("tensor '" + name + "' appears twice");
+      if (!entries.emplace(name, Entry{*dtype, Shape(dims), b, e}).second)
+        j.fail("tensor '" + name + "' appears twice");
     } while (j.peek(',') && ++j.pos_);
   }
   j.expect('}');
@@ -249,7 +260,8 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
     if (e.end > e.begin) std::memcpy(t.raw_data(), bytes.data() + data_begin + e.begin, e.end - e.begin);
     if (e.dtype == DType::kBool)
       for (uint64_t i = 0; i < e.end - e.begin; ++i)
-        if (uint8_t(bytes[data_begin + e.begin + i]) > 1) fail("tensor '" + name + "' holds a bool byte other than 0/1");
+        if (uint8_t(bytes[data_begin + e.begin + i]) > 1)
+          fail("tensor '" + name + "' holds a bool byte other than 0/1");
     out.emplace(name, t);
   }
   return out;

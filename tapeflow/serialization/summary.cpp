@@ -37,8 +37,8 @@ EventFileWriter* default_writer() { return default_writers.empty() ? nullptr : d
 
 int64_t resolve_step(std::optional<int64_t> step, std::string_view name) {
   if (step) return *step;
-  TF_CHECK_ARG(default_step.has_value(), "",
-               "summary '", name, "': no step set; pass one or call tf::summary::experimental::set_step");
+  TF_CHECK_ARG(default_step.has_value(), "", "summary '", name,
+               "': no step set; pass one or call tf::summary::experimental::set_step");
   return *default_step;
 }
 
@@ -90,8 +90,7 @@ std::vector<double> histogram_buckets(const std::vector<double>& data, int k) {
 
 // tf.image.convert_image_dtype(x, uint8, saturate=True) for floating x: x * 255.5, clamped to
 // [0, 255], truncated; computed in the input's precision (float64 stays float64).
-template <typename F>
-uint8_t float_to_pixel(F x) {
+template <typename F> uint8_t float_to_pixel(F x) {
   const F scaled = x * static_cast<F>(255.5);
   if (!(scaled > 0)) return 0;  // also NaN
   if (scaled >= 255) return 255;
@@ -184,8 +183,8 @@ bool scalar(std::string_view name, double data, std::optional<int64_t> step, con
 bool histogram(std::string_view name, const Tensor& data, std::optional<int64_t> step,
                const HistogramOptions& options) {
   check_eager(data, "histogram", name);
-  TF_CHECK_ARG(is_real(data.dtype()), "", "tf::summary::histogram('", name,
-               "'): data must be real numbers, got dtype ", dtype_name(data.dtype()));
+  TF_CHECK_ARG(is_real(data.dtype()), "", "tf::summary::histogram('", name, "'): data must be real numbers, got dtype ",
+               dtype_name(data.dtype()));
   TF_CHECK_ARG(options.buckets >= 0, "", "tf::summary::histogram('", name, "'): buckets must be >= 0, got ",
                options.buckets);
   EventFileWriter* w = default_writer();
@@ -200,8 +199,8 @@ bool histogram(std::string_view name, const Tensor& data, std::optional<int64_t>
 
 bool image(std::string_view name, const Tensor& data, std::optional<int64_t> step, const ImageOptions& options) {
   check_eager(data, "image", name);
-  TF_CHECK_ARG(data.rank() == 4, "", "tf::summary::image('", name,
-               "'): data must be rank 4 (k, h, w, c), got shape ", data.shape());
+  TF_CHECK_ARG(data.rank() == 4, "", "tf::summary::image('", name, "'): data must be rank 4 (k, h, w, c), got shape ",
+               data.shape());
   const int64_t c = data.shape()[3];
   TF_CHECK_ARG(c == 1 || c == 3 || c == 4, "", "tf::summary::image('", name,
                "'): data must have 1, 3 or 4 channels, got shape ", data.shape());
@@ -235,8 +234,7 @@ bool image(std::string_view name, const Tensor& data, std::optional<int64_t> ste
       parts.push_back(serialization::encode_png(pixels.data() + i * per_image, static_cast<int>(wd),
                                                 static_cast<int>(h), static_cast<int>(c)));
   const int64_t count = static_cast<int64_t>(parts.size());
-  write_tensor_summary(*w, name, s, "images", {}, options.description,
-                       constant(parts, Shape{count}));
+  write_tensor_summary(*w, name, s, "images", {}, options.description, constant(parts, Shape{count}));
   return true;
 }
 

@@ -57,10 +57,20 @@ class SummaryWriter {
 /// FailedPreconditionError naming the logdir when it cannot be created or written.
 SummaryWriter create_file_writer(const std::string& logdir, FileWriterOptions options = {});
 
-struct ScalarOptions { std::string description; };
-struct HistogramOptions { int buckets = 30; std::string description; };
-struct ImageOptions { int max_outputs = 3; std::string description; };
-struct TextOptions { std::string description; };
+struct ScalarOptions {
+  std::string description;
+};
+struct HistogramOptions {
+  int buckets = 30;
+  std::string description;
+};
+struct ImageOptions {
+  int max_outputs = 3;
+  std::string description;
+};
+struct TextOptions {
+  std::string description;
+};
 
 /// tf.summary.scalar: `data` a real scalar (any numeric dtype, stored as float32). Returns false
 /// without a default writer. InvalidArgumentError naming `data` for a non-scalar or non-number.
@@ -93,9 +103,14 @@ std::optional<int64_t> get_step();
 
 /// tf.summary.trace_on: from now on, the graph of every tf::Function called is recorded (graph),
 /// and the ops executed are profiled (profiler) until trace_export or trace_off.
-struct TraceOptions { bool graph = true; bool profiler = false; };
+struct TraceOptions {
+  bool graph = true;
+  bool profiler = false;
+};
 void trace_on(TraceOptions options = {});
-struct TraceExportOptions { std::string profiler_outdir; };
+struct TraceExportOptions {
+  std::string profiler_outdir;
+};
 /// tf.summary.trace_export: writes the recorded graphs to the default writer as one summary
 /// `name` (plugin graph_run_metadata_graph: a RunMetadata whose function_graphs hold each
 /// Function's pre-optimization GraphDef) and stops tracing. False without a default writer or

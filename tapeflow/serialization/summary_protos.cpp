@@ -56,8 +56,7 @@ tensorflow::Summary::Value& init_summary_event(tensorflow::Event& event, std::st
 }
 
 void fill_scalar_event(tensorflow::Event& event, std::string_view tag, float value, int64_t step, double wall_time) {
-  tensorflow::Summary::Value& v =
-      init_summary_event(event, tag, step, wall_time, "scalars", {});
+  tensorflow::Summary::Value& v = init_summary_event(event, tag, step, wall_time, "scalars", {});
   tensorflow::TensorProto& t = *v.mutable_tensor();
   t.set_dtype(tensorflow::DT_FLOAT);
   t.mutable_tensor_shape();

@@ -65,8 +65,11 @@ class Parser {
     const char type = p[h.size];
     const uint32_t stored = crc32c::unmask(fixed32(p + h.size + 1));
     const uint32_t actual = crc32c::value(p, h.size + 1);
-    if (stored != actual) fail(std::string("block checksum mismatch in the ") + what + " block at offset " + std::to_string(h.offset));
-    if (type != 0) fail(std::string("compressed ") + what + " block (type " + std::to_string(int(type)) + "); TensorFlow writes none");
+    if (stored != actual)
+      fail(std::string("block checksum mismatch in the ") + what + " block at offset " + std::to_string(h.offset));
+    if (type != 0)
+      fail(std::string("compressed ") + what + " block (type " + std::to_string(int(type)) +
+           "); TensorFlow writes none");
     return {p, static_cast<std::size_t>(h.size)};
   }
 
@@ -75,7 +78,8 @@ class Parser {
   std::vector<std::pair<std::string, std::string>> entries(std::string_view b, const char* what) const {
     if (b.size() < 4) fail(std::string(what) + " block too short");
     const uint32_t num_restarts = fixed32(b.data() + b.size() - 4);
-    if (num_restarts == 0 || num_restarts > (b.size() - 4) / 4) fail(std::string(what) + " block has a bad restart count");
+    if (num_restarts == 0 || num_restarts > (b.size() - 4) / 4)
+      fail(std::string(what) + " block has a bad restart count");
     std::string_view data = b.substr(0, b.size() - 4 - 4 * std::size_t(num_restarts));
     std::vector<std::pair<std::string, std::string>> out;
     std::string key;
@@ -94,7 +98,8 @@ class Parser {
   }
 
   std::vector<std::pair<std::string, std::string>> run() {
-    if (all_.size() < kFooterSize) fail("file of " + std::to_string(all_.size()) + " bytes is shorter than a table footer");
+    if (all_.size() < kFooterSize)
+      fail("file of " + std::to_string(all_.size()) + " bytes is shorter than a table footer");
     const char* footer = all_.data() + all_.size() - kFooterSize;
     uint64_t magic;
     std::memcpy(&magic, footer + 40, 8);

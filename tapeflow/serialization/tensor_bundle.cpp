@@ -68,13 +68,21 @@ namespace {
 // Bytes per element of a TF DataType stored as raw bytes; 0 for strings and unknown types.
 std::size_t tf_element_size(int datatype) {
   switch (datatype) {
-    case tensorflow::DT_FLOAT: case tensorflow::DT_INT32: case tensorflow::DT_UINT32: return 4;
-    case tensorflow::DT_DOUBLE: case tensorflow::DT_INT64: case tensorflow::DT_UINT64:
+    case tensorflow::DT_FLOAT:
+    case tensorflow::DT_INT32:
+    case tensorflow::DT_UINT32: return 4;
+    case tensorflow::DT_DOUBLE:
+    case tensorflow::DT_INT64:
+    case tensorflow::DT_UINT64:
     case tensorflow::DT_COMPLEX64: return 8;
     case tensorflow::DT_COMPLEX128: return 16;
-    case tensorflow::DT_HALF: case tensorflow::DT_BFLOAT16: case tensorflow::DT_INT16:
+    case tensorflow::DT_HALF:
+    case tensorflow::DT_BFLOAT16:
+    case tensorflow::DT_INT16:
     case tensorflow::DT_UINT16: return 2;
-    case tensorflow::DT_INT8: case tensorflow::DT_UINT8: case tensorflow::DT_BOOL: return 1;
+    case tensorflow::DT_INT8:
+    case tensorflow::DT_UINT8:
+    case tensorflow::DT_BOOL: return 1;
     default: return 0;
   }
 }
@@ -246,11 +254,13 @@ BundleReader::BundleReader(std::string prefix) : prefix_(std::move(prefix)) {
                                 prefix_);
   const std::string contents = read_file(index_path);
   auto table = read_table(contents, index_path);
-  if (table.empty() || !table.front().first.empty()) data_loss(index_path, "", "the bundle header (key \"\") is missing");
+  if (table.empty() || !table.front().first.empty())
+    data_loss(index_path, "", "the bundle header (key \"\") is missing");
   tensorflow::BundleHeaderProto header;
   if (!header.ParseFromString(table.front().second)) data_loss(index_path, "", "the bundle header does not parse");
   if (header.endianness() != tensorflow::BundleHeaderProto::LITTLE)
-    throw errors::UnimplementedError("Checkpoint " + index_path + " is big-endian; only little-endian bundles are read");
+    throw errors::UnimplementedError("Checkpoint " + index_path +
+                                     " is big-endian; only little-endian bundles are read");
   if (header.num_shards() < 1 || header.num_shards() > 65536)
     data_loss(index_path, "", "bad num_shards " + std::to_string(header.num_shards()));
   if (header.version().producer() < 1 || header.version().min_consumer() > 1)
@@ -291,18 +301,21 @@ BundleReader::BundleReader(std::string prefix) : prefix_(std::move(prefix)) {
     if (e.datatype == tensorflow::DT_STRING) {
       // At least one length byte per element plus the 4-byte length checksum.
       if (overflow || elements > e.size || e.size - elements < 4)
-        data_loss(index_path, key, "size " + std::to_string(e.size) + " cannot hold " + std::to_string(elements) + " strings");
+        data_loss(index_path, key,
+                  "size " + std::to_string(e.size) + " cannot hold " + std::to_string(elements) + " strings");
     } else if (elem != 0) {
       if (overflow || elements > std::numeric_limits<uint64_t>::max() / elem || elements * elem != e.size)
-        data_loss(index_path, key, "size " + std::to_string(e.size) + " does not match shape " + e.shape.to_string() +
-                                       " of " + tf_datatype_name(e.datatype));
+        data_loss(index_path, key,
+                  "size " + std::to_string(e.size) + " does not match shape " + e.shape.to_string() + " of " +
+                      tf_datatype_name(e.datatype));
     }
     uint64_t& shard_size = shard_sizes_[static_cast<std::size_t>(e.shard_id)];
     const std::string data_path = data_filename(prefix_, e.shard_id, num_shards_);
     if (shard_size == std::numeric_limits<uint64_t>::max()) shard_size = file_size_or_throw(data_path, key);
     if (e.offset > shard_size || e.size > shard_size - e.offset)
-      data_loss(data_path, key, "bytes [" + std::to_string(e.offset) + ", +" + std::to_string(e.size) +
-                                    ") lie outside the data file of " + std::to_string(shard_size) + " bytes (truncated?)");
+      data_loss(data_path, key,
+                "bytes [" + std::to_string(e.offset) + ", +" + std::to_string(e.size) +
+                    ") lie outside the data file of " + std::to_string(shard_size) + " bytes (truncated?)");
     entries_.emplace(key, std::move(e));
   }
 }

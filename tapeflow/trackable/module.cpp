@@ -17,7 +17,7 @@ struct ModuleState {
     std::shared_ptr<ModuleState> module;  // set for a tracked submodule
     std::shared_ptr<Module> handle;       // the submodule with its class
   };
-  std::vector<Entry> entries;  // tracking order
+  std::vector<Entry> entries;                                     // tracking order
   std::vector<std::pair<std::string, DeferredRestore>> deferred;  // restores waiting for track()
   std::shared_ptr<void> extension;
 };
@@ -72,8 +72,9 @@ void Module::set_trainable(bool trainable) { state_->trainable = trainable; }
 std::vector<std::pair<std::string, Variable>> Module::named_variables() const {
   std::vector<std::pair<std::string, Variable>> out;
   std::unordered_set<const void*> seen{state_.get()};
-  walk(state_, state_->name, false, seen, [&](const std::string& p, const Variable& v, bool) { out.emplace_back(p, v); },
-       [](const auto&) {});
+  walk(
+      state_, state_->name, false, seen, [&](const std::string& p, const Variable& v, bool) { out.emplace_back(p, v); },
+      [](const auto&) {});
   return out;
 }
 
@@ -86,26 +87,33 @@ std::vector<Variable> Module::variables() const {
 std::vector<Variable> Module::trainable_variables() const {
   std::vector<Variable> out;
   std::unordered_set<const void*> seen{state_.get()};
-  walk(state_, state_->name, false, seen,
-       [&](const std::string&, const Variable& v, bool frozen) { if (!frozen && v.trainable()) out.push_back(v); },
-       [](const auto&) {});
+  walk(
+      state_, state_->name, false, seen,
+      [&](const std::string&, const Variable& v, bool frozen) {
+        if (!frozen && v.trainable()) out.push_back(v);
+      },
+      [](const auto&) {});
   return out;
 }
 
 std::vector<Variable> Module::non_trainable_variables() const {
   std::vector<Variable> out;
   std::unordered_set<const void*> seen{state_.get()};
-  walk(state_, state_->name, false, seen,
-       [&](const std::string&, const Variable& v, bool frozen) { if (frozen || !v.trainable()) out.push_back(v); },
-       [](const auto&) {});
+  walk(
+      state_, state_->name, false, seen,
+      [&](const std::string&, const Variable& v, bool frozen) {
+        if (frozen || !v.trainable()) out.push_back(v);
+      },
+      [](const auto&) {});
   return out;
 }
 
 std::vector<Module> Module::submodules() const {
   std::vector<Module> out;
   std::unordered_set<const void*> seen{state_.get()};
-  walk(state_, state_->name, false, seen, [](const std::string&, const Variable&, bool) {},
-       [&](const std::shared_ptr<ModuleState>& m) { out.push_back(Module(m)); });
+  walk(
+      state_, state_->name, false, seen, [](const std::string&, const Variable&, bool) {},
+      [&](const std::shared_ptr<ModuleState>& m) { out.push_back(Module(m)); });
   return out;
 }
 
@@ -131,8 +139,10 @@ void Module::track_module(const std::string& name, std::shared_ptr<Module> modul
 std::vector<TrackableReference> Module::trackable_children() const {
   std::vector<TrackableReference> out;
   for (const auto& e : state_->entries) {
-    if (e.variable.defined()) out.push_back({e.name, nullptr, e.variable});
-    else out.push_back({e.name, e.handle ? e.handle : std::shared_ptr<Module>(new Module(e.module)), Variable()});
+    if (e.variable.defined())
+      out.push_back({e.name, nullptr, e.variable});
+    else
+      out.push_back({e.name, e.handle ? e.handle : std::shared_ptr<Module>(new Module(e.module)), Variable()});
   }
   return out;
 }

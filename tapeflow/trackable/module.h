@@ -66,14 +66,12 @@ class Module : public Trackable {
   /// Tracks `v` under `name` and returns it: `w(track("w", tf::Variable(...)))`.
   Variable track(const std::string& name, Variable v);
   /// Tracks a submodule under `name` and returns it.
-  template <std::derived_from<Module> M>
-  M track(const std::string& name, M module) {
+  template <std::derived_from<Module> M> M track(const std::string& name, M module) {
     track_module(name, std::make_shared<M>(module));
     return module;
   }
   /// Tracks a submodule under its own name.
-  template <std::derived_from<Module> M>
-  M track(M module) {
+  template <std::derived_from<Module> M> M track(M module) {
     track_module(module.name(), std::make_shared<M>(module));
     return module;
   }

@@ -40,7 +40,11 @@ struct float16_t {
   TF_HOST_DEVICE float16_t(double f) : bits(from_float(static_cast<float>(f))) {}
   TF_HOST_DEVICE float16_t(int f) : bits(from_float(static_cast<float>(f))) {}
   TF_HOST_DEVICE operator float() const { return to_float(bits); }
-  TF_HOST_DEVICE static float16_t from_bits(uint16_t b) { float16_t h; h.bits = b; return h; }
+  TF_HOST_DEVICE static float16_t from_bits(uint16_t b) {
+    float16_t h;
+    h.bits = b;
+    return h;
+  }
 
   // Round-to-nearest-even conversion (same result as the hardware's cvt.rn.f16.f32).
   TF_HOST_DEVICE static uint16_t from_float(float f) {
@@ -49,7 +53,7 @@ struct float16_t {
     uint32_t abs = x & 0x7fffffffu;
     if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u));
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
-    if (abs < 0x38800000u) {  // subnormal or zero in half
+    if (abs < 0x38800000u) {                                               // subnormal or zero in half
       // Let the FPU do the rounding: add a magic number that aligns the mantissa.
       float magic = detail::bits_float(0x3f000000u);  // 0.5f
       float v = detail::bits_float(abs) + magic;
@@ -80,11 +84,15 @@ struct bfloat16_t {
   TF_HOST_DEVICE bfloat16_t(double f) : bits(from_float(static_cast<float>(f))) {}
   TF_HOST_DEVICE bfloat16_t(int f) : bits(from_float(static_cast<float>(f))) {}
   TF_HOST_DEVICE operator float() const { return detail::bits_float(static_cast<uint32_t>(bits) << 16); }
-  TF_HOST_DEVICE static bfloat16_t from_bits(uint16_t b) { bfloat16_t h; h.bits = b; return h; }
+  TF_HOST_DEVICE static bfloat16_t from_bits(uint16_t b) {
+    bfloat16_t h;
+    h.bits = b;
+    return h;
+  }
   TF_HOST_DEVICE static uint16_t from_float(float f) {
     uint32_t x = detail::float_bits(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
-    x += 0x7fffu + ((x >> 16) & 1u);  // round to nearest even
+    x += 0x7fffu + ((x >> 16) & 1u);                                                       // round to nearest even
     return static_cast<uint16_t>(x >> 16);
   }
 };

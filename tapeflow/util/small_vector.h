@@ -12,8 +12,7 @@
 
 namespace tapeflow::util {
 
-template <typename T, std::size_t N>
-class SmallVector {
+template <typename T, std::size_t N> class SmallVector {
  public:
   using value_type = T;
   using iterator = T*;
@@ -23,19 +22,30 @@ class SmallVector {
   SmallVector(std::size_t n, const T& value) { assign(n, value); }
   explicit SmallVector(std::size_t n) { resize(n); }
   SmallVector(std::initializer_list<T> init) { append(init.begin(), init.end()); }
-  template <typename It, typename = decltype(*std::declval<It>())>
-  SmallVector(It first, It last) { append(first, last); }
+  template <typename It, typename = decltype(*std::declval<It>())> SmallVector(It first, It last) {
+    append(first, last);
+  }
   SmallVector(const SmallVector& o) { append(o.begin(), o.end()); }
   SmallVector(SmallVector&& o) noexcept { move_from(std::move(o)); }
   SmallVector& operator=(const SmallVector& o) {
-    if (this != &o) { clear(); append(o.begin(), o.end()); }
+    if (this != &o) {
+      clear();
+      append(o.begin(), o.end());
+    }
     return *this;
   }
   SmallVector& operator=(SmallVector&& o) noexcept {
-    if (this != &o) { destroy_all(); release_heap(); move_from(std::move(o)); }
+    if (this != &o) {
+      destroy_all();
+      release_heap();
+      move_from(std::move(o));
+    }
     return *this;
   }
-  ~SmallVector() { destroy_all(); release_heap(); }
+  ~SmallVector() {
+    destroy_all();
+    release_heap();
+  }
 
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
@@ -66,8 +76,7 @@ class SmallVector {
   }
   void push_back(const T& v) { emplace_back(v); }
   void push_back(T&& v) { emplace_back(std::move(v)); }
-  template <typename... A>
-  T& emplace_back(A&&... a) {
+  template <typename... A> T& emplace_back(A&&... a) {
     if (size_ == capacity_) reserve(capacity_ * 2);
     T* p = new (ptr() + size_) T(std::forward<A>(a)...);
     ++size_;
@@ -85,9 +94,11 @@ class SmallVector {
     while (size_ > n) pop_back();
     while (size_ < n) emplace_back(v);
   }
-  void assign(std::size_t n, const T& v) { clear(); resize(n, v); }
-  template <typename It>
-  void append(It first, It last) {
+  void assign(std::size_t n, const T& v) {
+    clear();
+    resize(n, v);
+  }
+  template <typename It> void append(It first, It last) {
     for (; first != last; ++first) emplace_back(*first);
   }
   T* insert(T* pos, const T& v) {

@@ -8,14 +8,20 @@ using tf::testing::uniform;
 using Xs = std::vector<tf::Tensor>;
 
 GRADIENT_CHECK_TEST(Reshape, Views) {
-  check_gradients([](const Xs& x) { return tf::reshape(x[0], {3, -1}) * x[1]; },
-                  {uniform({2, 3, 2}, -1, 1, 1), uniform({4}, -1, 1, 2)});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::reshape(x[0], {3, -1}) * x[1];
+      },
+      {uniform({2, 3, 2}, -1, 1, 1), uniform({4}, -1, 1, 2)});
   check_gradients([](const Xs& x) { return tf::reshape(x[0], {-1}); }, {uniform({3, 2}, -1, 1, 3)},
                   {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(Transpose, Perm) {
-  check_gradients([](const Xs& x) { return tf::transpose(x[0], {2, 0, 1}) * x[1]; },
-                  {uniform({2, 3, 4}, -1, 1, 1), uniform({2, 3}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::transpose(x[0], {2, 0, 1}) * x[1];
+      },
+      {uniform({2, 3, 4}, -1, 1, 1), uniform({2, 3}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(ExpandDims, Axis) {
   check_gradients([](const Xs& x) { return tf::expand_dims(x[0], 1) * x[1]; },
@@ -27,33 +33,51 @@ GRADIENT_CHECK_TEST(Squeeze, Axis) {
 }
 GRADIENT_CHECK_TEST(BroadcastTo, Shapes) {
   check_gradients([](const Xs& x) { return tf::broadcast_to(x[0], {2, 3, 4}); }, {uniform({3, 1}, -1, 1, 1)});
-  check_gradients([](const Xs& x) { return tf::broadcast_to(x[0], {2, 4}); }, {uniform({4}, -1, 1, 2)},
-                  {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::broadcast_to(x[0], {2, 4});
+      },
+      {uniform({4}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(Identity, Value) {
   check_gradients([](const Xs& x) { return tf::identity(x[0]) * x[0]; }, {uniform({2, 3}, -1, 1, 1)});
 }
 GRADIENT_CHECK_TEST(ReverseV2, Axes) {
-  check_gradients([](const Xs& x) { return tf::reverse(x[0], {0, -1}) * x[1]; },
-                  {uniform({2, 3}, -1, 1, 1), uniform({3}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::reverse(x[0], {0, -1}) * x[1];
+      },
+      {uniform({2, 3}, -1, 1, 1), uniform({3}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(StridedSlice, PythonSlicing) {
   auto x = uniform({4, 6}, -1, 1, 1);
   check_gradients([](const Xs& v) { return v[0][{1, tf::slice(1, {})}]; }, {x});
   check_gradients([](const Xs& v) { return v[0][{tf::slice({}, {}, -1), tf::slice(5, 0, -2)}]; }, {x});
-  check_gradients([](const Xs& v) { return v[0][{tf::newaxis, tf::slice(-3, {}), tf::ellipsis, 2}]; }, {x},
-                  {.non_contiguous = true});
-  check_gradients([](const Xs& v) { return v[0][{tf::all, tf::slice(1, 5, 3)}] * v[0][{tf::all, tf::slice(4, 0, -3)}]; },
-                  {x});
+  check_gradients(
+      [](const Xs& v) {
+        return v[0][{tf::newaxis, tf::slice(-3, {}), tf::ellipsis, 2}];
+      },
+      {x}, {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& v) {
+        return v[0][{tf::all, tf::slice(1, 5, 3)}] * v[0][{tf::all, tf::slice(4, 0, -3)}];
+      },
+      {x});
 }
 // The second derivative of slicing runs through StridedSliceGrad's own gradient.
 GRADIENT_CHECK_TEST(StridedSliceGrad, SecondOrderOfSlicing) {
-  check_gradients([](const Xs& v) { return tf::square(v[0][{tf::slice({}, {}, -2), 1}]); },
-                  {uniform({5, 3}, -1, 1, 2)}, {.order = 2});
+  check_gradients(
+      [](const Xs& v) {
+        return tf::square(v[0][{tf::slice({}, {}, -2), 1}]);
+      },
+      {uniform({5, 3}, -1, 1, 2)}, {.order = 2});
 }
 GRADIENT_CHECK_TEST(ConcatV2, Axis) {
-  check_gradients([](const Xs& x) { return tf::concat({x[0], x[1], x[0]}, 1); },
-                  {uniform({2, 3}, -1, 1, 1), uniform({2, 1}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::concat({x[0], x[1], x[0]}, 1);
+      },
+      {uniform({2, 3}, -1, 1, 1), uniform({2, 1}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(ConcatV2, SplitAndStack) {
   check_gradients(
@@ -66,23 +90,35 @@ GRADIENT_CHECK_TEST(ConcatV2, SplitAndStack) {
 }
 GRADIENT_CHECK_TEST(Tile, Multiples) {
   check_gradients([](const Xs& x) { return tf::tile(x[0], {2, 1, 3}); }, {uniform({2, 3, 2}, -1, 1, 1)});
-  check_gradients([](const Xs& x) { return tf::tile(x[0], {3, 2}) * tf::tile(x[0], {3, 2}); }, {uniform({2, 2}, -1, 1, 2)},
-                  {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::tile(x[0], {3, 2}) * tf::tile(x[0], {3, 2});
+      },
+      {uniform({2, 2}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(PadV2, Constant) {
-  check_gradients([](const Xs& x) { return tf::pad(x[0], {{1, 2}, {0, 3}}, "CONSTANT", 1.5); },
-                  {uniform({2, 3}, -1, 1, 1)}, {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::pad(x[0], {{1, 2}, {0, 3}}, "CONSTANT", 1.5);
+      },
+      {uniform({2, 3}, -1, 1, 1)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(MirrorPad, ReflectAndSymmetric) {
   check_gradients([](const Xs& x) { return tf::pad(x[0], {{2, 1}, {1, 2}}, "REFLECT"); }, {uniform({3, 4}, -1, 1, 1)});
-  check_gradients([](const Xs& x) { return tf::pad(x[0], {{2, 3}, {0, 1}}, "SYMMETRIC"); }, {uniform({3, 4}, -1, 1, 2)},
-                  {.non_contiguous = true});
+  check_gradients(
+      [](const Xs& x) {
+        return tf::pad(x[0], {{2, 3}, {0, 1}}, "SYMMETRIC");
+      },
+      {uniform({3, 4}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(GatherV2, AxesAndRepeats) {
   auto idx = tf::constant({2, 0, 2, 1});
   check_gradients([idx](const Xs& x) { return tf::gather(x[0], idx); }, {uniform({3, 2}, -1, 1, 1)});
-  check_gradients([idx](const Xs& x) { return tf::gather(x[0], tf::reshape(idx, {2, 2}), 1); },
-                  {uniform({2, 3, 2}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [idx](const Xs& x) {
+        return tf::gather(x[0], tf::reshape(idx, {2, 2}), 1);
+      },
+      {uniform({2, 3, 2}, -1, 1, 2)}, {.non_contiguous = true});
   check_gradients([idx](const Xs& x) { return tf::square(tf::gather(x[0], idx)); }, {uniform({3}, -1, 1, 3)},
                   {.order = 2});
 }

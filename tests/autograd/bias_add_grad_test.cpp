@@ -7,8 +7,8 @@ using tf::testing::uniform;
 using Xs = std::vector<tf::Tensor>;
 
 GRADIENT_CHECK_TEST(BiasAdd, ValueAndBias) {
-  check_gradients([](const Xs& x) { return tf::nn::bias_add(x[0], x[1]); }, {uniform({2, 3, 4}, -1, 1, 1), uniform({4}, -1, 1, 2)},
-                  {.non_contiguous = true});
+  check_gradients([](const Xs& x) { return tf::nn::bias_add(x[0], x[1]); },
+                  {uniform({2, 3, 4}, -1, 1, 1), uniform({4}, -1, 1, 2)}, {.non_contiguous = true});
 }
 
 GRADIENT_CHECK_TEST(BiasAddGrad, OutBackprop) {

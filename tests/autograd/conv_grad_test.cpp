@@ -18,13 +18,17 @@ GRADIENT_CHECK_TEST(Conv2D, SameValidStridesDilations) {
 
 GRADIENT_CHECK_TEST(Conv2DBackpropInput, FiltersAndOutBackprop) {
   check_gradients(
-      [](const Xs& x) { return tf::nn::conv2d_backprop_input({1, 4, 4, 2}, x[0], x[1], 1, "SAME"); },
+      [](const Xs& x) {
+        return tf::nn::conv2d_backprop_input({1, 4, 4, 2}, x[0], x[1], 1, "SAME");
+      },
       {uniform({3, 3, 2, 2}, -1, 1, 1), uniform({1, 4, 4, 2}, -1, 1, 2)});
 }
 
 GRADIENT_CHECK_TEST(Conv2DBackpropFilter, InputAndOutBackprop) {
   check_gradients(
-      [](const Xs& x) { return tf::nn::conv2d_backprop_filter(x[0], {2, 2, 1, 2}, x[1], 1, "VALID"); },
+      [](const Xs& x) {
+        return tf::nn::conv2d_backprop_filter(x[0], {2, 2, 1, 2}, x[1], 1, "VALID");
+      },
       {uniform({1, 4, 3, 1}, -1, 1, 1), uniform({1, 3, 2, 2}, -1, 1, 2)});
 }
 }  // namespace

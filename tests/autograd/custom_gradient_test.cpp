@@ -42,7 +42,9 @@ TEST(CustomGradient, ClipGradientByNorm) {
 
 TEST(CustomGradient, SeveralInputsAndNone) {
   auto f = tf::custom_gradient([](const tf::Tensor& a, const tf::Tensor& b) {
-    auto grad = [a, b](const tf::Tensor& dz) { return std::vector<std::optional<tf::Tensor>>{dz * b * 10.0f, std::nullopt}; };
+    auto grad = [a, b](const tf::Tensor& dz) {
+      return std::vector<std::optional<tf::Tensor>>{dz * b * 10.0f, std::nullopt};
+    };
     return std::pair{a * b, grad};
   });
   auto a = tf::constant(2.0f), b = tf::constant(3.0f);

@@ -50,10 +50,10 @@ TEST(ForwardAccumulator, UnconnectedStoppedAndIntegerGiveNone) {
 TEST(ForwardAccumulator, BadArgumentsRaiseTFsErrors) {
   auto x = tf::constant({1.0f, 2.0f});
   using Acc = tf::autodiff::ForwardAccumulator;
-  EXPECT_THROW(Acc({x, x + 1.0f}, {x}), tf::errors::InvalidArgumentError);                        // structure
+  EXPECT_THROW(Acc({x, x + 1.0f}, {x}), tf::errors::InvalidArgumentError);                            // structure
   EXPECT_THROW(Acc({x}, {tf::constant({1.0, 2.0}, tf::float64)}), tf::errors::InvalidArgumentError);  // dtype
-  EXPECT_THROW(Acc({x}, {tf::constant({1.0f, 2.0f, 3.0f})}), tf::errors::InvalidArgumentError);  // shape
-  EXPECT_THROW(Acc({x, x}, {x, x}), tf::errors::InvalidArgumentError);                           // twice
+  EXPECT_THROW(Acc({x}, {tf::constant({1.0f, 2.0f, 3.0f})}), tf::errors::InvalidArgumentError);       // shape
+  EXPECT_THROW(Acc({x, x}, {x, x}), tf::errors::InvalidArgumentError);                                // twice
   Acc acc({x}, {x});
   EXPECT_THROW(acc.resume(), tf::errors::InvalidArgumentError);  // "Accumulator is already recording."
   EXPECT_EQ(tf::tape_hook_depth(), 1);
@@ -283,9 +283,11 @@ TEST(ForwardAccumulator, CheckerCatchesAWrongJvpRule) {
   tf::autograd::register_jvp(*sin, right);
   // Each of the 3 JVP elements against central differences, and <w, J t> against <Jᵀw, t>.
   ASSERT_EQ(failures.size(), 4);
-  for (int i = 0; i < 3; ++i) EXPECT_NE(std::string(failures.GetTestPartResult(i).message()).find("JVP element"), std::string::npos);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(std::string(failures.GetTestPartResult(i).message()).find("JVP element"), std::string::npos);
   EXPECT_NE(std::string(failures.GetTestPartResult(3).message()).find("reverse mode"), std::string::npos);
-  tf::testing::check_gradients([](const std::vector<tf::Tensor>& v) { return tf::sin(v[0]); }, {uniform({3}, -1, 1, 1)});
+  tf::testing::check_gradients([](const std::vector<tf::Tensor>& v) { return tf::sin(v[0]); },
+                               {uniform({3}, -1, 1, 1)});
 }
 
 }  // namespace

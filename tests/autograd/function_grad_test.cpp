@@ -8,7 +8,9 @@ using tf::testing::check_gradients;
 using tf::testing::uniform;
 
 GRADIENT_CHECK_TEST(PartitionedCall, TracedBackwardSecondOrder) {
-  auto f = tf::function([](const tf::Tensor& a, const tf::Tensor& b) { return tf::tanh(tf::matmul(a, b)) * a[{tf::all, tf::slice(0, 1)}]; });
+  auto f = tf::function([](const tf::Tensor& a, const tf::Tensor& b) {
+    return tf::tanh(tf::matmul(a, b)) * a[{tf::all, tf::slice(0, 1)}];
+  });
   check_gradients([f](const std::vector<tf::Tensor>& v) -> tf::Tensor { return f(v[0], v[1]); },
                   {uniform({2, 3}, -1, 1, 1), uniform({3, 2}, -1, 1, 2)}, {.order = 2});
 }
@@ -19,8 +21,9 @@ namespace {
 // branches' traced backwards. Both branches are checked (the predicate depends on the input).
 GRADIENT_CHECK_TEST(If, BothBranchesSecondOrder) {
   auto f = tf::function([](const tf::Tensor& a, const tf::Tensor& b) {
-    return tf::cond(tf::greater(tf::reduce_sum(a), tf::constant(0.0, tf::float64)),
-                    [&] { return tf::sin(a) * b; }, [&] { return a * a * b; });
+    return tf::cond(
+        tf::greater(tf::reduce_sum(a), tf::constant(0.0, tf::float64)), [&] { return tf::sin(a) * b; },
+        [&] { return a * a * b; });
   });
   auto fn = [f](const std::vector<tf::Tensor>& v) -> tf::Tensor { return f(v[0], v[1]); };
   check_gradients(fn, {uniform({3}, 0.5, 1, 1), uniform({3}, -1, 1, 2)}, {.order = 2});

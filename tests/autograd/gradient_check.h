@@ -152,8 +152,8 @@ namespace detail {
 /// The forward-mode half of check_gradients: ForwardAccumulator's J t for a random direction t
 /// against (f(x + eps t) - f(x - eps t)) / 2 eps, element by element, and <w, J t> against
 /// sum_i <grads_i, t_i> (the reverse rules' Jᵀw).
-inline void check_jvp(const Function& f, const std::vector<Tensor>& inputs, const Tensor& w,
-                      const GradientList& grads, const GradientCheckOptions& options) {
+inline void check_jvp(const Function& f, const std::vector<Tensor>& inputs, const Tensor& w, const GradientList& grads,
+                      const GradientCheckOptions& options) {
   for (std::size_t i = 0; i < inputs.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (inputs[i].id() == inputs[j].id()) return;  // one tensor twice: a primal may be watched once
@@ -259,6 +259,6 @@ struct CoversOp {
 }  // namespace tapeflow::testing
 
 /// GRADIENT_CHECK_TEST(Mul, Broadcasting) { ... }: a gtest case that gradient-checks TF op `Mul`.
-#define GRADIENT_CHECK_TEST(OpName, CaseName)                                                 \
-  static ::tapeflow::testing::CoversOp covers_##OpName##_##CaseName(#OpName);                 \
+#define GRADIENT_CHECK_TEST(OpName, CaseName)                                 \
+  static ::tapeflow::testing::CoversOp covers_##OpName##_##CaseName(#OpName); \
   TEST(GradientCheck_##OpName, CaseName)

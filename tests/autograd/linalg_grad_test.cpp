@@ -43,7 +43,9 @@ using tf::testing::expect_second_order;
 using tf::testing::numeric_gradient;
 using tf::testing::tape_gradient;
 
-tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) { return tf::constant(c.values, tf::Shape(c.shape), dt); }
+tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) {
+  return tf::constant(c.values, tf::Shape(c.shape), dt);
+}
 void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = 1e-10) {
   expect_values(got, tf::Shape(want.shape), want.values, tol);
 }
@@ -56,11 +58,12 @@ void expect_first_order(const Fn& f, const tf::Tensor& x) {
   expect_values(tape_gradient(f, x), x.shape(), numeric_gradient(f, x), 1e-7);
 }
 
-
 TEST(MatMulGrad, EveryTransposeCombination) {
   auto a = from(fx::a), b = from(fx::b), at = from(fx::a_t), bt = from(fx::b_t), g = from(fx::g);
   auto ga_t = tf::transpose(from(fx::grad_a)), gb_t = tf::transpose(from(fx::grad_b));
-  struct Combo { bool ta, tb; };
+  struct Combo {
+    bool ta, tb;
+  };
   for (Combo c : {Combo{false, false}, Combo{false, true}, Combo{true, false}, Combo{true, true}}) {
     SCOPED_TRACE(::testing::Message() << "transpose_a=" << c.ta << " transpose_b=" << c.tb);
     tf::Tensor x = c.ta ? at : a, y = c.tb ? bt : b;
@@ -70,8 +73,14 @@ TEST(MatMulGrad, EveryTransposeCombination) {
     auto loss = tf::reduce_sum(g * tf::matmul(x, y, {.transpose_a = c.ta, .transpose_b = c.tb}));
     tape.stop();
     auto grads = tape.gradient(loss, std::vector<tf::Tensor>{x, y});
-    if (c.ta) expect_tensor(*grads[0], ga_t); else expect_case(*grads[0], fx::grad_a);
-    if (c.tb) expect_tensor(*grads[1], gb_t); else expect_case(*grads[1], fx::grad_b);
+    if (c.ta)
+      expect_tensor(*grads[0], ga_t);
+    else
+      expect_case(*grads[0], fx::grad_a);
+    if (c.tb)
+      expect_tensor(*grads[1], gb_t);
+    else
+      expect_case(*grads[1], fx::grad_b);
   }
 }
 
@@ -112,17 +121,32 @@ TEST(MatMulGrad, IntegerInputsGetNoGradient) {
 TEST(TensordotGrad, MatchesFiniteDifferences) {
   auto ta = from(fx::ta), tb = from(fx::tb), tc = from(fx::tc);
   auto w = tf::reverse(from(fx::td_pairs), {0});  // (2, 5)
-  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w * tf::tensordot(t, tb, {{1, 2}, {1, 0}})); }, ta);
-  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w * tf::tensordot(ta, t, {{1, 2}, {1, 0}})); }, tb);
+  expect_first_order(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(w * tf::tensordot(t, tb, {{1, 2}, {1, 0}}));
+      },
+      ta);
+  expect_first_order(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(w * tf::tensordot(ta, t, {{1, 2}, {1, 0}}));
+      },
+      tb);
   auto w2 = from(fx::td_trail) * 0.5;  // (2, 3, 5)
   expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(w2 * tf::tensordot(ta, t, {{2}, {1}})); }, tc);
-  expect_first_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(tf::tensordot(t, t, {{0}, {0}}))); }, ta);
+  expect_first_order(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(tf::square(tf::tensordot(t, t, {{0}, {0}})));
+      },
+      ta);
 }
 
 TEST(MatMulGrad, SecondOrder) {
   auto b = from(fx::b), g = from(fx::g);
   // f(a) = sum(g * (a b)^2): its gradient depends on a.
-  Fn f = [&](const tf::Tensor& a) { auto y = tf::matmul(a, b); return tf::reduce_sum(g * y * y); };
+  Fn f = [&](const tf::Tensor& a) {
+    auto y = tf::matmul(a, b);
+    return tf::reduce_sum(g * y * y);
+  };
   expect_second_order(f, from(fx::a), from(fx::a) * 0.5 + 1.0);
   Fn ft = [&](const tf::Tensor& a) {
     auto y = tf::matmul(a, tf::transpose(b), {.transpose_a = true, .transpose_b = true});

@@ -7,7 +7,8 @@ using tf::testing::uniform;
 using Xs = std::vector<tf::Tensor>;
 
 GRADIENT_CHECK_TEST(MaxPool, Windows) {
-  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
+  check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 2, 2, "VALID"); },
+                  {uniform({1, 4, 4, 2}, -1, 1, 1)});
   check_gradients([](const Xs& x) { return tf::nn::max_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
                   {.non_contiguous = true});
 }
@@ -31,7 +32,8 @@ GRADIENT_CHECK_TEST(MaxPoolGradGrad, WithRespectToGrad) {
 }
 
 GRADIENT_CHECK_TEST(AvgPool, Windows) {
-  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 2, 2, "VALID"); }, {uniform({1, 4, 4, 2}, -1, 1, 1)});
+  check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 2, 2, "VALID"); },
+                  {uniform({1, 4, 4, 2}, -1, 1, 1)});
   check_gradients([](const Xs& x) { return tf::nn::avg_pool2d(x[0], 3, 2, "SAME"); }, {uniform({2, 5, 5, 1}, -1, 1, 2)},
                   {.order = 2});
 }
@@ -41,7 +43,10 @@ GRADIENT_CHECK_TEST(AvgPoolGrad, WithRespectToGrad) {
   attrs.ksize[0] = attrs.ksize[1] = 3;
   attrs.strides[0] = attrs.strides[1] = 2;
   attrs.padding = tf::ops::Padding::kSame;
-  check_gradients([=](const Xs& x) { return tf::ops::avg_pool_grad({1, 5, 5, 2}, x[0], attrs); },
-                  {uniform({1, 3, 3, 2}, -1, 1, 1)});
+  check_gradients(
+      [=](const Xs& x) {
+        return tf::ops::avg_pool_grad({1, 5, 5, 2}, x[0], attrs);
+      },
+      {uniform({1, 3, 3, 2}, -1, 1, 1)});
 }
 }  // namespace

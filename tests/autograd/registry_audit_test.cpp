@@ -30,9 +30,7 @@ enum class Status { kNoRule, kNotDifferentiable, kRule };
 Status status_of(const tf::OpDef& op) {
   try {
     return tf::autograd::gradient_function(op) ? Status::kRule : Status::kNotDifferentiable;
-  } catch (const tf::LookupError&) {
-    return Status::kNoRule;
-  }
+  } catch (const tf::LookupError&) { return Status::kNoRule; }
 }
 
 TEST(GradientRegistryAudit, EveryDifferentiableOpHasAGradientCheck) {

@@ -71,7 +71,9 @@ using tf::testing::expect_second_order;
 using tf::testing::numeric_gradient;
 using tf::testing::tape_gradient;
 
-tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) { return tf::constant(c.values, tf::Shape(c.shape), dt); }
+tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) {
+  return tf::constant(c.values, tf::Shape(c.shape), dt);
+}
 void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = 1e-10) {
   expect_values(got, tf::Shape(want.shape), want.values, tol);
 }
@@ -84,16 +86,17 @@ void expect_first_order(const Fn& f, const tf::Tensor& x) {
   expect_values(tape_gradient(f, x), x.shape(), numeric_gradient(f, x), 1e-7);
 }
 
-
 TEST(SoftmaxGrad, MatchesAnalytic) {
   auto x = from(fx::logits), gs = from(fx::gs);
-  expect_case(tape_gradient([&](const tf::Tensor& t) { return tf::reduce_sum(gs * tf::nn::softmax(t)); }, x), fx::softmax_grad);
+  expect_case(tape_gradient([&](const tf::Tensor& t) { return tf::reduce_sum(gs * tf::nn::softmax(t)); }, x),
+              fx::softmax_grad);
   expect_case(tape_gradient([&](const tf::Tensor& t) { return tf::reduce_sum(gs * tf::nn::log_softmax(t)); }, x),
               fx::log_softmax_grad);
   // Over axis 0 of the transpose: the same numbers, transposed.
   auto xt = tf::transpose(x), gst = tf::transpose(gs);
   auto want = tf::transpose(from(fx::softmax_grad));
-  expect_tensor(tape_gradient([&](const tf::Tensor& t) { return tf::reduce_sum(gst * tf::nn::softmax(t, 0)); }, xt), want);
+  expect_tensor(tape_gradient([&](const tf::Tensor& t) { return tf::reduce_sum(gst * tf::nn::softmax(t, 0)); }, xt),
+                want);
 }
 
 TEST(SoftmaxGrad, SecondOrder) {
@@ -116,37 +119,44 @@ TEST(CrossEntropyGrad, MatchesAnalytic) {
 
   std::vector<int64_t> idx(fx::sparse_labels.values.begin(), fx::sparse_labels.values.end());
   auto sparse = tf::constant(idx);
-  expect_case(tape_gradient([&](const tf::Tensor& t) {
-                return tf::reduce_sum(gl * tf::nn::sparse_softmax_cross_entropy_with_logits(sparse, t));
-              }, logits),
+  expect_case(tape_gradient(
+                  [&](const tf::Tensor& t) {
+                    return tf::reduce_sum(gl * tf::nn::sparse_softmax_cross_entropy_with_logits(sparse, t));
+                  },
+                  logits),
               fx::sparse_xent_grad);
   // float32 follows.
-  auto g32 = tape_gradient([&](const tf::Tensor& t) {
-    return tf::reduce_sum(tf::cast(gl, tf::float32) * tf::nn::sparse_softmax_cross_entropy_with_logits(sparse, t));
-  }, tf::cast(logits, tf::float32));
+  auto g32 = tape_gradient(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(tf::cast(gl, tf::float32) * tf::nn::sparse_softmax_cross_entropy_with_logits(sparse, t));
+      },
+      tf::cast(logits, tf::float32));
   expect_case(g32, fx::sparse_xent_grad, 1e-4);
 }
 
 TEST(CrossEntropyGrad, OtherAxisAndSecondOrder) {
   auto logits = from(fx::logits), labels = from(fx::labels);
   // The class axis first: gradient flows back through the transpose views.
-  auto gx = tape_gradient([&](const tf::Tensor& t) {
-    return tf::reduce_sum(tf::nn::softmax_cross_entropy_with_logits(tf::transpose(labels), t, 0));
-  }, tf::transpose(logits));
+  auto gx = tape_gradient(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(tf::nn::softmax_cross_entropy_with_logits(tf::transpose(labels), t, 0));
+      },
+      tf::transpose(logits));
   auto want = tf::transpose(tf::nn::softmax(logits) - labels);
   expect_tensor(gx, want);
   // Gradients of gradients (moderate logits: rows 0 and 3 of the fixture are not shifted).
-  auto x = from(fx::l3)[0];                              // (3, 4)
-  auto z = tf::nn::softmax(from(fx::l3)[1]);             // a distribution per row
+  auto x = from(fx::l3)[0];                   // (3, 4)
+  auto z = tf::nn::softmax(from(fx::l3)[1]);  // a distribution per row
   auto w = from(fx::l3)[1] - 0.5;
   auto gl = tf::constant({0.5, -1.0, 2.0}, tf::float64);
-  expect_second_order([&](const tf::Tensor& t) {
-    return tf::reduce_sum(gl * tf::nn::softmax_cross_entropy_with_logits(z, t));
-  }, x, w);
+  expect_second_order(
+      [&](const tf::Tensor& t) { return tf::reduce_sum(gl * tf::nn::softmax_cross_entropy_with_logits(z, t)); }, x, w);
   auto idx = tf::constant({3, 0, 2});
-  expect_second_order([&](const tf::Tensor& t) {
-    return tf::reduce_sum(gl * tf::nn::sparse_softmax_cross_entropy_with_logits(idx, t));
-  }, x, w);
+  expect_second_order(
+      [&](const tf::Tensor& t) {
+        return tf::reduce_sum(gl * tf::nn::sparse_softmax_cross_entropy_with_logits(idx, t));
+      },
+      x, w);
 }
 
 }  // namespace

@@ -4,16 +4,19 @@
 #include "tests/autograd/gradient_check.h"
 
 namespace {
+using tf::sparse::SparseTensor;
 using tf::testing::check_gradients;
 using tf::testing::uniform;
-using tf::sparse::SparseTensor;
 using Xs = std::vector<tf::Tensor>;
 using Idx = std::vector<std::vector<int64_t>>;
 
 GRADIENT_CHECK_TEST(SparseToDense, ValuesAndDefault) {
   const Idx idx{{0, 1}, {1, 0}, {2, 3}};
-  check_gradients([idx](const Xs& x) { return tf::sparse::to_dense(SparseTensor(idx, x[0], {3, 4}), 0.5); },
-                  {uniform({3}, -1, 1, 1)}, {.non_contiguous = true});
+  check_gradients(
+      [idx](const Xs& x) {
+        return tf::sparse::to_dense(SparseTensor(idx, x[0], {3, 4}), 0.5);
+      },
+      {uniform({3}, -1, 1, 1)}, {.non_contiguous = true});
   // The default value as a tensor input (tf.sparse.to_dense's default_value): it fills 9 positions.
   const SparseTensor sp(idx, uniform({3}, -1, 1, 2), {3, 4});
   check_gradients(
@@ -35,8 +38,11 @@ GRADIENT_CHECK_TEST(SparseFromDense, NonzeroEntries) {
 }
 GRADIENT_CHECK_TEST(SparseReorder, Permutation) {
   const Idx idx{{2, 1}, {0, 3}, {1, 0}, {0, 0}};
-  check_gradients([idx](const Xs& x) { return tf::sparse::reorder(SparseTensor(idx, x[0], {3, 4})).values(); },
-                  {uniform({4}, -1, 1, 1)}, {.non_contiguous = true});
+  check_gradients(
+      [idx](const Xs& x) {
+        return tf::sparse::reorder(SparseTensor(idx, x[0], {3, 4})).values();
+      },
+      {uniform({4}, -1, 1, 1)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(SparseAdd, OverlapAndThreshold) {
   // Unsorted inputs (add reorders them); [1,0] appears in both; [2,2] sums to 0.1 and falls
@@ -53,16 +59,22 @@ GRADIENT_CHECK_TEST(SparseAdd, OverlapAndThreshold) {
 }
 GRADIENT_CHECK_TEST(SparseTensorDenseAdd, ValuesAndDense) {
   const Idx idx{{0, 2}, {1, 1}};
-  check_gradients([idx](const Xs& x) { return tf::sparse::add(SparseTensor(idx, x[0], {2, 3}), x[1]); },
-                  {uniform({2}, -1, 1, 1), uniform({2, 3}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [idx](const Xs& x) {
+        return tf::sparse::add(SparseTensor(idx, x[0], {2, 3}), x[1]);
+      },
+      {uniform({2}, -1, 1, 1), uniform({2, 3}, -1, 1, 2)}, {.non_contiguous = true});
 }
 GRADIENT_CHECK_TEST(SparseReduceSum, Axes) {
   const Idx idx{{0, 1, 0}, {1, 0, 2}, {1, 2, 2}, {0, 1, 1}};
   auto sp = [idx](const tf::Tensor& v) { return SparseTensor(idx, v, {2, 3, 3}); };
   check_gradients([sp](const Xs& x) { return tf::sparse::reduce_sum(sp(x[0]), std::vector<int>{1}); },
                   {uniform({4}, -1, 1, 1)});
-  check_gradients([sp](const Xs& x) { return tf::sparse::reduce_sum(sp(x[0]), std::vector<int>{0, -1}, true); },
-                  {uniform({4}, -1, 1, 2)}, {.non_contiguous = true});
+  check_gradients(
+      [sp](const Xs& x) {
+        return tf::sparse::reduce_sum(sp(x[0]), std::vector<int>{0, -1}, true);
+      },
+      {uniform({4}, -1, 1, 2)}, {.non_contiguous = true});
   check_gradients([sp](const Xs& x) { return tf::sparse::reduce_sum(sp(x[0])); }, {uniform({4}, -1, 1, 3)});
 }
 GRADIENT_CHECK_TEST(SparseTensorDenseMatMul, Adjoints) {

@@ -40,7 +40,7 @@ TEST(GradientTapeMemory, TapeFreesWhenItDies) {
     tf::GradientTape tape({.persistent = true});
     record_chain(x);
     tape.stop();
-    EXPECT_EQ(live_buffers(), base + 1);  // z kept by the tape (no rule reads y or loss)
+    EXPECT_EQ(live_buffers(), base + 1);          // z kept by the tape (no rule reads y or loss)
     auto g1 = tape.gradient(record_chain(x), x);  // recorded while stopped: not on the tape
     EXPECT_FALSE(g1);
   }

@@ -271,7 +271,7 @@ TEST(GradientTape, IntegerSourceGivesNoneWithWarning) {
 TEST(GradientTape, StatefulAssignStopsTheGradient) {
   tf::Variable x0(3.0f), x1(0.0f);
   tf::GradientTape tape;
-  x1.assign_add(x0);       // x1 = x1 + x0
+  x1.assign_add(x0);        // x1 = x1 + x0
   auto y = tf::square(x1);  // y = (x1 + x0)^2, recorded from x1
   tape.stop();
   EXPECT_FALSE(tape.gradient(y, x0));
@@ -349,7 +349,7 @@ TEST(GradientTape, NestedTapesGiveThirdDerivative) {
   t1.watch(x);
   auto y = x * x * x * x;  // x^4
   t1.stop();
-  auto d1 = *t1.gradient(y, x);   // 4x^3 = 32
+  auto d1 = *t1.gradient(y, x);  // 4x^3 = 32
   t2.stop();
   auto d2 = *t2.gradient(d1, x);  // 12x^2 = 48
   t3.stop();

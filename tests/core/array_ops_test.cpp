@@ -83,7 +83,8 @@ TEST(ConcatStack, MatchNumPy) {
                   "Dimension 1 in both shapes must be equal");
   EXPECT_TF_ERROR(tf::concat({y, tf::cast(y, tf::float32)}, 0), tf::errors::InvalidArgumentError, "same dtype");
   EXPECT_TF_ERROR(tf::concat({y}, 3), tf::errors::InvalidArgumentError, "axis 3 is out of bounds");
-  EXPECT_TF_ERROR(tf::stack({y, tf::zeros({2, 3})}), tf::errors::InvalidArgumentError, "Shapes of all inputs must match");
+  EXPECT_TF_ERROR(tf::stack({y, tf::zeros({2, 3})}), tf::errors::InvalidArgumentError,
+                  "Shapes of all inputs must match");
 }
 
 TEST(SplitUnstack, Views) {
@@ -106,7 +107,8 @@ TEST(TilePadReverse, MatchNumPy) {
   expect_values(tf::tile(y, {2, 1, 3}), S(fixtures::tile_213_shape), fixtures::tile_213, 0);
   expect_values(tf::pad(y, {{1, 0}, {0, 2}, {1, 1}}, "CONSTANT", -1), S(fixtures::pad_constant_shape),
                 fixtures::pad_constant, 0);
-  expect_values(tf::pad(y, {{1, 1}, {2, 1}, {3, 0}}, "REFLECT"), S(fixtures::pad_reflect_shape), fixtures::pad_reflect, 0);
+  expect_values(tf::pad(y, {{1, 1}, {2, 1}, {3, 0}}, "REFLECT"), S(fixtures::pad_reflect_shape), fixtures::pad_reflect,
+                0);
   expect_values(tf::pad(y, {{1, 1}, {2, 1}, {3, 0}}, "SYMMETRIC"), S(fixtures::pad_symmetric_shape),
                 fixtures::pad_symmetric, 0);
   expect_values(tf::reverse(y, {0, -1}), S(fixtures::reverse_02_shape), fixtures::reverse_02, 0);
@@ -121,8 +123,8 @@ TEST(TilePadReverse, MatchNumPy) {
 TEST(Gather, MatchNumPy) {
   auto y = y234();
   expect_values(tf::gather(y, tf::constant({2, 0, 2}), 1), S(fixtures::gather_axis1_shape), fixtures::gather_axis1, 0);
-  expect_values(tf::gather(y, tf::constant({{3, 0}, {1, 1}}, tf::int64), -1), S(fixtures::gather_axis2_2d_indices_shape),
-                fixtures::gather_axis2_2d_indices, 0);
+  expect_values(tf::gather(y, tf::constant({{3, 0}, {1, 1}}, tf::int64), -1),
+                S(fixtures::gather_axis2_2d_indices_shape), fixtures::gather_axis2_2d_indices, 0);
   expect_values(tf::gather_nd(y, tf::constant({{1, 2}, {0, 0}})), S(fixtures::gather_nd_shape), fixtures::gather_nd, 0);
   expect_values(tf::gather_nd(y, tf::constant({{1, 2, 3}, {0, 1, 0}})), S(fixtures::gather_nd_full_shape),
                 fixtures::gather_nd_full, 0);
@@ -131,9 +133,11 @@ TEST(Gather, MatchNumPy) {
   expect_values(tf::gather(p, tf::constant({{2}, {0}}), 1, 1), {2, 1}, {3, 4});
   auto strings = tf::constant(std::vector<std::string>{"a", "b", "c"});
   EXPECT_EQ(tf::gather(strings, tf::constant({2, 0})).to_vector<std::string>(), (std::vector<std::string>{"c", "a"}));
-  EXPECT_TF_ERROR(tf::gather(y, tf::constant({0, 7}), 2), tf::errors::InvalidArgumentError, "indices[1] = 7 is not in [0, 4)");
+  EXPECT_TF_ERROR(tf::gather(y, tf::constant({0, 7}), 2), tf::errors::InvalidArgumentError,
+                  "indices[1] = 7 is not in [0, 4)");
   EXPECT_TF_ERROR(tf::gather(y, tf::constant({0.f})), tf::errors::InvalidArgumentError, "int32 or int64");
-  EXPECT_TF_ERROR(tf::gather_nd(y, tf::constant({{2, 0}})), tf::errors::InvalidArgumentError, "does not index into param shape");
+  EXPECT_TF_ERROR(tf::gather_nd(y, tf::constant({{2, 0}})), tf::errors::InvalidArgumentError,
+                  "does not index into param shape");
 }
 
 TEST(OneHot, AsTf) {

@@ -41,15 +41,18 @@ void touch(const std::vector<tf::Tensor>& ts) {
 }
 void touch(const tf::RaggedTensor& r) { touch(r.flat_values()); }
 void touch(const tf::MaybeRagged& m) {
-  if (m.is_ragged()) touch(m.ragged());
-  else touch(m.tensor());
+  if (m.is_ragged())
+    touch(m.ragged());
+  else
+    touch(m.tensor());
 }
 
 tf::Tensor f32(const tf::Shape& s) { return tf::reshape(tf::cast(tf::range(s.num_elements()), tf::float32), s) / 7.0f; }
 tf::Tensor i32(const tf::Shape& s) { return tf::reshape(tf::range(s.num_elements()), s); }
 tf::Tensor i64(std::vector<int64_t> v) { return tf::constant(v, tf::Shape{static_cast<int64_t>(v.size())}); }
 tf::Tensor str(const tf::Shape& s) {
-  return tf::detail::constant_from_strings(std::vector<std::string>(static_cast<std::size_t>(s.num_elements()), "1.5 a"), s);
+  return tf::detail::constant_from_strings(
+      std::vector<std::string>(static_cast<std::size_t>(s.num_elements()), "1.5 a"), s);
 }
 
 /// The pool each input position is swept over: every dtype, ranks 0-4, empty shapes, NaN/Inf,
@@ -57,8 +60,8 @@ tf::Tensor str(const tf::Shape& s) {
 std::vector<std::pair<std::string, tf::Tensor>> pool() {
   std::vector<std::pair<std::string, tf::Tensor>> p;
   const std::vector<tf::Shape> shapes = {{}, {0}, {3}, {2, 3}, {2, 0, 3}, {1, 2, 3, 4}};
-  for (tf::DType dt : {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int8, tf::int32, tf::int64, tf::uint8,
-                       tf::bool_}) {
+  for (tf::DType dt :
+       {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int8, tf::int32, tf::int64, tf::uint8, tf::bool_}) {
     for (const auto& s : shapes) p.emplace_back(std::string(tf::dtype_name(dt)) + s.to_string(), tf::cast(i32(s), dt));
   }
   for (const auto& s : shapes) p.emplace_back("string" + s.to_string(), str(s));
@@ -82,27 +85,65 @@ std::map<std::string, Entry> entries() {
   auto binary = [&](const char* name, tf::Tensor (*fn)(const tf::Tensor&, const tf::Tensor&)) {
     e[name] = {{f32({2, 3}), f32({3})}, [fn](const Inputs& x) { touch(fn(x[0], x[1])); }};
   };
-  unary("Abs", tf::abs); unary("Neg", tf::negative); unary("Sign", tf::sign); unary("Square", tf::square);
-  unary("Sqrt", tf::sqrt); unary("Rsqrt", tf::rsqrt); unary("Exp", tf::exp); unary("Expm1", tf::expm1);
-  unary("Log", tf::log); unary("Log1p", tf::log1p); unary("Sin", tf::sin); unary("Cos", tf::cos);
-  unary("Tan", tf::tan); unary("Tanh", tf::tanh); unary("Sigmoid", tf::sigmoid); unary("Floor", tf::floor);
-  unary("Ceil", tf::ceil); unary("Round", tf::round); unary("Reciprocal", tf::reciprocal); unary("Erf", tf::erf);
+  unary("Abs", tf::abs);
+  unary("Neg", tf::negative);
+  unary("Sign", tf::sign);
+  unary("Square", tf::square);
+  unary("Sqrt", tf::sqrt);
+  unary("Rsqrt", tf::rsqrt);
+  unary("Exp", tf::exp);
+  unary("Expm1", tf::expm1);
+  unary("Log", tf::log);
+  unary("Log1p", tf::log1p);
+  unary("Sin", tf::sin);
+  unary("Cos", tf::cos);
+  unary("Tan", tf::tan);
+  unary("Tanh", tf::tanh);
+  unary("Sigmoid", tf::sigmoid);
+  unary("Floor", tf::floor);
+  unary("Ceil", tf::ceil);
+  unary("Round", tf::round);
+  unary("Reciprocal", tf::reciprocal);
+  unary("Erf", tf::erf);
   unary("Erfc", tf::erfc);
-  unary("IsNan", tf::is_nan); unary("IsInf", tf::is_inf); unary("IsFinite", tf::is_finite);
+  unary("IsNan", tf::is_nan);
+  unary("IsInf", tf::is_inf);
+  unary("IsFinite", tf::is_finite);
   unary("Identity", tf::identity);
   e["LogicalNot"] = {{tf::constant({true, false})}, [](const Inputs& x) { touch(tf::logical_not(x[0])); }};
-  e["LogicalAnd"] = {{tf::constant({true, false}), tf::constant(true)}, [](const Inputs& x) { touch(tf::logical_and(x[0], x[1])); }};
-  e["LogicalOr"] = {{tf::constant({true, false}), tf::constant(false)}, [](const Inputs& x) { touch(tf::logical_or(x[0], x[1])); }};
-  unary("Relu", tf::nn::relu); unary("Relu6", tf::nn::relu6); unary("Elu", tf::nn::elu); unary("Selu", tf::nn::selu);
-  unary("Softplus", tf::nn::softplus); unary("Softsign", tf::nn::softsign); unary("Silu", tf::nn::silu);
+  e["LogicalAnd"] = {{tf::constant({true, false}), tf::constant(true)},
+                     [](const Inputs& x) { touch(tf::logical_and(x[0], x[1])); }};
+  e["LogicalOr"] = {{tf::constant({true, false}), tf::constant(false)},
+                    [](const Inputs& x) { touch(tf::logical_or(x[0], x[1])); }};
+  unary("Relu", tf::nn::relu);
+  unary("Relu6", tf::nn::relu6);
+  unary("Elu", tf::nn::elu);
+  unary("Selu", tf::nn::selu);
+  unary("Softplus", tf::nn::softplus);
+  unary("Softsign", tf::nn::softsign);
+  unary("Silu", tf::nn::silu);
   unary("StopGradient", tf::stop_gradient);
   e["LeakyRelu"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::nn::leaky_relu(x[0], 0.3f)); }};
-  e["Gelu"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::nn::gelu(x[0])); touch(tf::nn::gelu(x[0], true)); }};
-  binary("AddV2", tf::add); binary("Sub", tf::subtract); binary("Mul", tf::multiply); binary("RealDiv", tf::divide);
-  binary("FloorDiv", tf::floordiv); binary("FloorMod", tf::floormod); binary("Pow", tf::pow);
-  binary("Maximum", tf::maximum); binary("Minimum", tf::minimum); binary("SquaredDifference", tf::squared_difference);
-  binary("Equal", tf::equal); binary("NotEqual", tf::not_equal); binary("Less", tf::less);
-  binary("LessEqual", tf::less_equal); binary("Greater", tf::greater); binary("GreaterEqual", tf::greater_equal);
+  e["Gelu"] = {{f32({2, 3})}, [](const Inputs& x) {
+                 touch(tf::nn::gelu(x[0]));
+                 touch(tf::nn::gelu(x[0], true));
+               }};
+  binary("AddV2", tf::add);
+  binary("Sub", tf::subtract);
+  binary("Mul", tf::multiply);
+  binary("RealDiv", tf::divide);
+  binary("FloorDiv", tf::floordiv);
+  binary("FloorMod", tf::floormod);
+  binary("Pow", tf::pow);
+  binary("Maximum", tf::maximum);
+  binary("Minimum", tf::minimum);
+  binary("SquaredDifference", tf::squared_difference);
+  binary("Equal", tf::equal);
+  binary("NotEqual", tf::not_equal);
+  binary("Less", tf::less);
+  binary("LessEqual", tf::less_equal);
+  binary("Greater", tf::greater);
+  binary("GreaterEqual", tf::greater_equal);
   e["SelectV2"] = {{tf::constant({true, false, true}), f32({2, 3}), f32({3})},
                    [](const Inputs& x) { touch(tf::where(x[0], x[1], x[2])); }};
   e["Where"] = {{tf::constant({true, false, true})}, [](const Inputs& x) { touch(tf::where(x[0])); }};
@@ -116,8 +157,12 @@ std::map<std::string, Entry> entries() {
                  touch(fn(x[0], -1, true));
                }};
   };
-  reduction("Sum", tf::reduce_sum); reduction("Mean", tf::reduce_mean); reduction("Max", tf::reduce_max);
-  reduction("Min", tf::reduce_min); reduction("Prod", tf::reduce_prod); reduction("Any", tf::reduce_any);
+  reduction("Sum", tf::reduce_sum);
+  reduction("Mean", tf::reduce_mean);
+  reduction("Max", tf::reduce_max);
+  reduction("Min", tf::reduce_min);
+  reduction("Prod", tf::reduce_prod);
+  reduction("Any", tf::reduce_any);
   reduction("All", tf::reduce_all);
   e["Any"].good = e["All"].good = {tf::constant({{true, false}, {false, false}})};
   e["ArgMax"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::argmax(x[0], -1)); }};
@@ -130,7 +175,8 @@ std::map<std::string, Entry> entries() {
                    touch(r.indices);
                  }};
   e["MatMul"] = {{f32({2, 3}), f32({3, 2})}, [](const Inputs& x) { touch(tf::matmul(x[0], x[1])); }};
-  e["BatchMatMulV2"] = {{f32({2, 2, 3}), f32({3, 2})}, [](const Inputs& x) { touch(tf::matmul(x[0], x[1], true, true)); }};
+  e["BatchMatMulV2"] = {{f32({2, 2, 3}), f32({3, 2})},
+                        [](const Inputs& x) { touch(tf::matmul(x[0], x[1], true, true)); }};
   e["Reshape"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::reshape(x[0], {3, -1})); }};
   e["Transpose"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::transpose(x[0])); }};
   e["ExpandDims"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::expand_dims(x[0], -1)); }};
@@ -151,7 +197,8 @@ std::map<std::string, Entry> entries() {
                          touch(x[0][{tf::ellipsis, tf::slice(1, {})}]);
                        }};
   e["GatherV2"] = {{f32({2, 3}), tf::constant({1, 0, 1})}, [](const Inputs& x) { touch(tf::gather(x[0], x[1], -1)); }};
-  e["GatherNd"] = {{f32({2, 3}), tf::constant({{1, 2}, {0, 0}})}, [](const Inputs& x) { touch(tf::gather_nd(x[0], x[1])); }};
+  e["GatherNd"] = {{f32({2, 3}), tf::constant({{1, 2}, {0, 0}})},
+                   [](const Inputs& x) { touch(tf::gather_nd(x[0], x[1])); }};
   e["OneHot"] = {{tf::constant({0, 2, -1, 5})}, [](const Inputs& x) { touch(tf::one_hot(x[0], 3)); }};
   e["UnsortedSegmentSum"] = {{f32({3, 2}), tf::constant({0, 2, 1})},
                              [](const Inputs& x) { touch(tf::unsorted_segment_sum(x[0], x[1], 3)); }};
@@ -190,9 +237,10 @@ std::map<std::string, Entry> entries() {
                            }};
   e["Dropout"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::nn::dropout(x[0], 0.5, {.seed = 1})); }};
   e["RandomUniform"] = {{}, [](const Inputs&) { touch(tf::random::uniform({2, 3}, {.seed = 1})); }};
-  e["RandomUniformInt"] = {{}, [](const Inputs&) {
-                             touch(tf::random::uniform({2, 3}, {.minval = -3, .maxval = 5, .dtype = tf::int32, .seed = 1}));
-                           }};
+  e["RandomUniformInt"] = {
+      {}, [](const Inputs&) {
+        touch(tf::random::uniform({2, 3}, {.minval = -3, .maxval = 5, .dtype = tf::int32, .seed = 1}));
+      }};
   e["RandomStandardNormal"] = {{}, [](const Inputs&) { touch(tf::random::normal({2, 3}, {.seed = 1})); }};
   e["TruncatedNormal"] = {{}, [](const Inputs&) { touch(tf::random::truncated_normal({2, 3}, {.seed = 1})); }};
   e["StringSplitV2"] = {{str({2})}, [](const Inputs& x) { touch(tf::strings::split(x[0], " ")); }};
@@ -208,23 +256,28 @@ std::map<std::string, Entry> entries() {
   e["Substr"] = {{str({2})}, [](const Inputs& x) { (void)tf::strings::substr(x[0], 1, 2); }};
   e["AsString"] = {{f32({2, 3})}, [](const Inputs& x) { (void)tf::strings::as_string(x[0]); }};
   e["DecodeRaw"] = {{str({2})}, [](const Inputs& x) { touch(tf::io::decode_raw(x[0], tf::uint8)); }};
-  e["SparseToDense"] = {{tf::constant({{0LL, 1LL}, {1LL, 2LL}}, tf::int64), tf::constant({1.f, 2.f}), i64({2, 3})},
-                        [](const Inputs& x) { touch(tf::sparse::to_dense(tf::sparse::SparseTensor(x[0], x[1], x[2]))); }};
+  e["SparseToDense"] = {
+      {tf::constant({{0LL, 1LL}, {1LL, 2LL}}, tf::int64), tf::constant({1.f, 2.f}), i64({2, 3})},
+      [](const Inputs& x) { touch(tf::sparse::to_dense(tf::sparse::SparseTensor(x[0], x[1], x[2]))); }};
   e["SparseFromDense"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::sparse::from_dense(x[0]).values()); }};
-  e["SparseReorder"] = {{tf::constant({{1LL, 2LL}, {0LL, 1LL}}, tf::int64), tf::constant({1.f, 2.f}), i64({2, 3})},
-                        [](const Inputs& x) { touch(tf::sparse::reorder(tf::sparse::SparseTensor(x[0], x[1], x[2])).values()); }};
+  e["SparseReorder"] = {
+      {tf::constant({{1LL, 2LL}, {0LL, 1LL}}, tf::int64), tf::constant({1.f, 2.f}), i64({2, 3})},
+      [](const Inputs& x) { touch(tf::sparse::reorder(tf::sparse::SparseTensor(x[0], x[1], x[2])).values()); }};
   e["SparseAdd"] = {{tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3})}, [](const Inputs& x) {
                       tf::sparse::SparseTensor a(x[0], x[1], x[2]);
                       touch(tf::sparse::add(a, a).values());
                     }};
-  e["SparseTensorDenseAdd"] = {{tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3}), f32({2, 3})},
-                               [](const Inputs& x) { touch(tf::sparse::add(tf::sparse::SparseTensor(x[0], x[1], x[2]), x[3])); }};
-  e["SparseReduceSum"] = {{tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3})},
-                          [](const Inputs& x) { touch(tf::sparse::reduce_sum(tf::sparse::SparseTensor(x[0], x[1], x[2]), std::vector<int>{1})); }};
-  e["SparseTensorDenseMatMul"] = {{tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3}), f32({3, 2})},
-                                  [](const Inputs& x) {
-                                    touch(tf::sparse::sparse_dense_matmul(tf::sparse::SparseTensor(x[0], x[1], x[2]), x[3]));
-                                  }};
+  e["SparseTensorDenseAdd"] = {
+      {tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3}), f32({2, 3})},
+      [](const Inputs& x) { touch(tf::sparse::add(tf::sparse::SparseTensor(x[0], x[1], x[2]), x[3])); }};
+  e["SparseReduceSum"] = {
+      {tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3})}, [](const Inputs& x) {
+        touch(tf::sparse::reduce_sum(tf::sparse::SparseTensor(x[0], x[1], x[2]), std::vector<int>{1}));
+      }};
+  e["SparseTensorDenseMatMul"] = {
+      {tf::constant({{0LL, 1LL}}, tf::int64), tf::constant({1.f}), i64({2, 3}), f32({3, 2})}, [](const Inputs& x) {
+        touch(tf::sparse::sparse_dense_matmul(tf::sparse::SparseTensor(x[0], x[1], x[2]), x[3]));
+      }};
   e["RaggedTensorToTensor"] = {{f32({4}), i64({0, 1, 4})}, [](const Inputs& x) {
                                  touch(tf::RaggedTensor::from_row_splits(x[0], x[1]).to_tensor());
                                }};
@@ -235,8 +288,8 @@ std::map<std::string, Entry> entries() {
 // through that public entry (see GradientInternalOpsTakeBadInputs below).
 const std::set<std::string> kReachedThroughOthers = {
     "AvgPoolGrad", "MaxPoolGrad", "MaxPoolGradGrad", "BiasAddGrad", "FusedBatchNormGradV3", "StridedSliceGrad",
-    "CustomGradient", "_FusedApplyAdagrad", "_FusedApplyAdam", "_FusedApplyGradientDescent",
-    "_FusedApplyKerasMomentum", "_FusedApplyRMSProp",
+    "CustomGradient", "_FusedApplyAdagrad", "_FusedApplyAdam", "_FusedApplyGradientDescent", "_FusedApplyKerasMomentum",
+    "_FusedApplyRMSProp",
     // The graph ops, built only by tf::cond, tf::while_loop and Function calls (tests/graph/).
     "If", "While", "PartitionedCall"};
 
@@ -247,18 +300,13 @@ bool has_kernel(const tf::OpDef& op) {
 int g_succeeded = 0, g_raised = 0;  // how the calls ended, so a sweep that only raises shows
 
 /// Calls `fn`; an OpError is an accepted answer, anything else is reported with `what`.
-template <typename F>
-void expect_typed(const std::string& what, F&& fn) {
+template <typename F> void expect_typed(const std::string& what, F&& fn) {
   try {
     fn();
     ++g_succeeded;
-  } catch (const tf::errors::OpError&) {
-    ++g_raised;
-  } catch (const std::exception& e) {
+  } catch (const tf::errors::OpError&) { ++g_raised; } catch (const std::exception& e) {
     ADD_FAILURE() << what << ": raised a non-OpError exception: " << e.what();
-  } catch (...) {
-    ADD_FAILURE() << what << ": raised a non-std exception";
-  }
+  } catch (...) { ADD_FAILURE() << what << ": raised a non-std exception"; }
 }
 
 TEST(BadInputSweep, EveryRegisteredOpHasAnEntry) {
@@ -280,9 +328,7 @@ TEST(BadInputSweep, EveryInputPositionTakesEveryPoolTensor) {
   for (const auto& [name, entry] : table) {
     try {
       entry.run(entry.good);  // the reference call must work, or the sweep around it tests nothing
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << name << " fails on its good inputs: " << e.what();
-    }
+    } catch (const std::exception& e) { ADD_FAILURE() << name << " fails on its good inputs: " << e.what(); }
     for (std::size_t pos = 0; pos < entry.good.size(); ++pos) {
       for (const auto& [label, t] : inputs) {
         Inputs x = entry.good;
@@ -332,20 +378,25 @@ TEST(BadInputSweep, AttributesOutOfRange) {
     expect_typed("one_hot depth" + at, [&] { touch(tf::one_hot(tf::constant({0}), i)); });
     expect_typed("substr" + at, [&] { (void)tf::strings::substr(str({2}), i, 2); });
     expect_typed("sparse index" + at, [&] {
-      touch(tf::sparse::to_dense(tf::sparse::SparseTensor(tf::reshape(i64({0, i}), {1, 2}), tf::constant({1.f}), i64({2, 3}))));
+      touch(tf::sparse::to_dense(
+          tf::sparse::SparseTensor(tf::reshape(i64({0, i}), {1, 2}), tf::constant({1.f}), i64({2, 3}))));
     });
-    expect_typed("ragged splits" + at, [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, i, 4})).to_tensor()); });
+    expect_typed("ragged splits" + at, [&] {
+      touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, i, 4})).to_tensor());
+    });
   }
   EXPECT_GT(g_raised - raised_before, 100);
   // TF's documented answers for two of them.
-  EXPECT_TF_ERROR(tf::gather(x, tf::constant({3}), 1), tf::errors::InvalidArgumentError, "indices[0] = 3 is not in [0, 3)");
+  EXPECT_TF_ERROR(tf::gather(x, tf::constant({3}), 1), tf::errors::InvalidArgumentError,
+                  "indices[0] = 3 is not in [0, 3)");
   EXPECT_TF_ERROR(tf::reduce_sum(x, 2), tf::errors::InvalidArgumentError, "Invalid reduction dimension");
 }
 
 TEST(BadInputSweep, NegativeAndHugeDimensions) {
   auto x = f32({2, 3});
-  const std::vector<tf::Shape> shapes = {{-2}, {-1, -1}, {-5, 2}, {int64_t{1} << 40, int64_t{1} << 40},
-                                         {INT64_MAX, 2}, {int64_t{1} << 62, 4}, {INT64_MIN}};
+  const std::vector<tf::Shape> shapes = {
+      {-2},       {-1, -1}, {-5, 2}, {int64_t{1} << 40, int64_t{1} << 40}, {INT64_MAX, 2}, {int64_t{1} << 62, 4},
+      {INT64_MIN}};
   for (const auto& s : shapes) {
     const std::string at = " shape " + s.to_string();
     expect_typed("zeros" + at, [&] { touch(tf::zeros(s)); });
@@ -354,7 +405,9 @@ TEST(BadInputSweep, NegativeAndHugeDimensions) {
     expect_typed("broadcast_to" + at, [&] { touch(tf::broadcast_to(x, s)); });
     expect_typed("random::uniform" + at, [&] { touch(tf::random::uniform(s, {.seed = 1})); });
     expect_typed("random::normal" + at, [&] { touch(tf::random::normal(s, {.seed = 1})); });
-    expect_typed("conv2d_backprop_input" + at, [&] { touch(tf::nn::conv2d_backprop_input(s, f32({2, 2, 2, 3}), f32({1, 4, 4, 3}), 1, "SAME")); });
+    expect_typed("conv2d_backprop_input" + at, [&] {
+      touch(tf::nn::conv2d_backprop_input(s, f32({2, 2, 2, 3}), f32({1, 4, 4, 3}), 1, "SAME"));
+    });
     expect_typed("eye" + at, [&] { touch(tf::eye(s[0])); });
     expect_typed("linspace" + at, [&] { touch(tf::linspace(0, 1, s[0])); });
   }
@@ -366,7 +419,8 @@ TEST(BadInputSweep, NegativeAndHugeDimensions) {
   }
   EXPECT_TF_ERROR(tf::range(INT64_MIN, INT64_MAX, 1, tf::int64), tf::errors::InvalidArgumentError,
                   "Requires ((limit - start) / delta) <= 9223372036854775807");
-  EXPECT_TF_ERROR(tf::range(0.f, 1e30f, 1e-10f), tf::errors::InvalidArgumentError, "Requires ((limit - start) / delta)");
+  EXPECT_TF_ERROR(tf::range(0.f, 1e30f, 1e-10f), tf::errors::InvalidArgumentError,
+                  "Requires ((limit - start) / delta)");
   EXPECT_TF_ERROR(tf::range(0.0, std::nan(""), 1.0), tf::errors::InvalidArgumentError, "finite");
   EXPECT_TF_ERROR(tf::range(0.5, 3, 1, tf::int32), tf::errors::InvalidArgumentError, "Cannot convert 0.5");
   EXPECT_EQ(tf::range(INT64_MAX - 2, INT64_MAX, 1, tf::int64).to_vector<int64_t>(),
@@ -391,7 +445,8 @@ TEST(BadInputSweep, NegativeAndHugeDimensions) {
   expect_typed("dropout rate 1", [&] { touch(tf::nn::dropout(x, 1.0)); });
   expect_typed("dropout rate -1", [&] { touch(tf::nn::dropout(x, -1.0)); });
   expect_typed("dropout rate nan", [&] { touch(tf::nn::dropout(x, std::nan(""))); });
-  expect_typed("uniform minval > maxval", [&] { touch(tf::random::uniform({2}, {.minval = 5, .maxval = 1, .dtype = tf::int32})); });
+  expect_typed("uniform minval > maxval",
+               [&] { touch(tf::random::uniform({2}, {.minval = 5, .maxval = 1, .dtype = tf::int32})); });
   expect_typed("decode_raw odd length", [&] { touch(tf::io::decode_raw(tf::constant("abc"), tf::int32)); });
 }
 
@@ -400,10 +455,13 @@ TEST(BadInputSweep, MisusedAttributesAndHandles) {
   auto x = f32({2, 3});
   const int raised_before = g_raised;
   for (int b : {-5, -1, 2, 3, INT_MAX, INT_MIN})
-    expect_typed("gather batch_dims " + std::to_string(b), [&] { touch(tf::gather(x, tf::constant({{0}, {1}}), 1, b)); });
+    expect_typed("gather batch_dims " + std::to_string(b), [&] {
+      touch(tf::gather(x, tf::constant({{0}, {1}}), 1, b));
+    });
   for (int64_t n : {int64_t{-1}, int64_t{0}, int64_t{1} << 40})
-    expect_typed("unsorted_segment_sum num_segments " + std::to_string(n),
-                 [&] { touch(tf::unsorted_segment_sum(x, tf::constant({0, 1}), n)); });
+    expect_typed("unsorted_segment_sum num_segments " + std::to_string(n), [&] {
+      touch(tf::unsorted_segment_sum(x, tf::constant({0, 1}), n));
+    });
   expect_typed("transpose duplicate perm", [&] { touch(tf::transpose(x, {0, 0})); });
   expect_typed("transpose short perm", [&] { touch(tf::transpose(x, {1})); });
   expect_typed("squeeze a non-1 axis", [&] { touch(tf::squeeze(x, {0})); });
@@ -414,12 +472,19 @@ TEST(BadInputSweep, MisusedAttributesAndHandles) {
   expect_typed("tensordot axes pairs", [&] { touch(tf::tensordot(x, x, {{5}, {0}})); });
   expect_typed("substr negative length", [&] { (void)tf::strings::substr(str({2}), 0, -3); });
   expect_typed("to_number garbage", [&] { touch(tf::strings::to_number(tf::constant("abc"))); });
-  expect_typed("to_number overflow int32", [&] { touch(tf::strings::to_number(tf::constant("99999999999"), tf::int32)); });
+  expect_typed("to_number overflow int32",
+               [&] { touch(tf::strings::to_number(tf::constant("99999999999"), tf::int32)); });
   expect_typed("item of an empty tensor", [&] { (void)tf::zeros({0}).item<float>(); });
   expect_typed("item with the wrong type", [&] { (void)tf::zeros({1}).item<int32_t>(); });
   expect_typed("to_vector of undefined", [&] { (void)tf::Tensor().to_vector<float>(); });
-  expect_typed("variable assign shape", [&] { tf::Variable v(x); v.assign(tf::zeros({3, 2})); });
-  expect_typed("variable assign dtype", [&] { tf::Variable v(x); v.assign(tf::zeros({2, 3}, tf::float64)); });
+  expect_typed("variable assign shape", [&] {
+    tf::Variable v(x);
+    v.assign(tf::zeros({3, 2}));
+  });
+  expect_typed("variable assign dtype", [&] {
+    tf::Variable v(x);
+    v.assign(tf::zeros({2, 3}, tf::float64));
+  });
   expect_typed("variable of undefined", [&] { tf::Variable v{tf::Tensor()}; });
   expect_typed("sparse dense_shape negative", [&] {
     touch(tf::sparse::to_dense(tf::sparse::SparseTensor(tf::zeros({0, 2}, tf::int64), tf::zeros({0}), i64({-2, 3}))));
@@ -427,13 +492,19 @@ TEST(BadInputSweep, MisusedAttributesAndHandles) {
   expect_typed("sparse rank mismatch", [&] {
     touch(tf::sparse::to_dense(tf::sparse::SparseTensor(tf::zeros({1, 3}, tf::int64), tf::zeros({1}), i64({2, 3}))));
   });
-  expect_typed("ragged splits not from 0", [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({1, 4})).to_tensor()); });
-  expect_typed("ragged splits decreasing", [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 3, 1, 4})).to_tensor()); });
+  expect_typed("ragged splits not from 0", [&] {
+    touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({1, 4})).to_tensor());
+  });
+  expect_typed("ragged splits decreasing", [&] {
+    touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 3, 1, 4})).to_tensor());
+  });
   for (bool validate : {true, false}) {
-    expect_typed("ragged splits past the values, validate=" + std::to_string(validate),
-                 [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 9}), validate).to_tensor()); });
-    expect_typed("ragged splits negative, validate=" + std::to_string(validate),
-                 [&] { touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, -3, 4}), validate).to_tensor()); });
+    expect_typed("ragged splits past the values, validate=" + std::to_string(validate), [&] {
+      touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, 9}), validate).to_tensor());
+    });
+    expect_typed("ragged splits negative, validate=" + std::to_string(validate), [&] {
+      touch(tf::RaggedTensor::from_row_splits(f32({4}), i64({0, -3, 4}), validate).to_tensor());
+    });
   }
   EXPECT_GT(g_raised - raised_before, 20);
 }

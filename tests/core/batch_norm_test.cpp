@@ -57,13 +57,16 @@ TEST(BiasAdd, LargeSumsAreExact) {
 
 TEST(BiasAdd, SecondOrder) {
   auto v = from(fx::bias_value), b = from(fx::bias_bias);
-  tf::testing::expect_second_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(tf::nn::bias_add(v, t))); },
-                                   b, tf::cos(b));
+  tf::testing::expect_second_order(
+      [&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(tf::nn::bias_add(v, t))); }, b, tf::cos(b));
 }
 
 TEST(BiasAdd, Errors) {
-  tf::testing::expect_invalid_argument([] { return tf::nn::bias_add(tf::zeros({2, 3}), tf::zeros({4})); }, "BiasAdd",
-                                       "Must provide as many biases as the last dimension of the input tensor: [4] vs. [2,3]");
+  tf::testing::expect_invalid_argument(
+      [] {
+        return tf::nn::bias_add(tf::zeros({2, 3}), tf::zeros({4}));
+      },
+      "BiasAdd", "Must provide as many biases as the last dimension of the input tensor: [4] vs. [2,3]");
   tf::testing::expect_invalid_argument([] { return tf::nn::bias_add(tf::zeros({3}), tf::zeros({3})); }, "BiasAdd",
                                        "Input tensor must be at least 2D: [3]");
 }
@@ -146,9 +149,9 @@ TEST(FusedBatchNorm, GradientsMatchCentralDifferences) {
 }
 
 TEST(FusedBatchNorm, RunningAverage) {
-  auto out = tf::nn::fused_batch_norm(from(fx::fbn_x), from(fx::fbn_scale), from(fx::fbn_offset),
-                                      {.mean = from(fx::fbn_run_mean), .variance = from(fx::fbn_run_var),
-                                       .exponential_avg_factor = 0.1});
+  auto out = tf::nn::fused_batch_norm(
+      from(fx::fbn_x), from(fx::fbn_scale), from(fx::fbn_offset),
+      {.mean = from(fx::fbn_run_mean), .variance = from(fx::fbn_run_var), .exponential_avg_factor = 0.1});
   expect_case(out.y, fx::fbn_y, 1e-10);
   expect_case(out.mean, fx::fbn_avg_mean, 1e-12);
   expect_case(out.variance, fx::fbn_avg_var, 1e-12);
@@ -161,8 +164,8 @@ TEST(FusedBatchNorm, InferenceMatchesTensorFlow) {
     auto run_mean = from(fx::fbn_run_mean, dt), run_var = from(fx::fbn_run_var, dt);
     tf::GradientTape tape;
     for (auto* t : {&x, &scale, &offset, &run_mean}) tape.watch(*t);
-    auto out = tf::nn::fused_batch_norm(x, scale, offset,
-                                        {.mean = run_mean, .variance = run_var, .is_training = false});
+    auto out =
+        tf::nn::fused_batch_norm(x, scale, offset, {.mean = run_mean, .variance = run_var, .is_training = false});
     auto loss = tf::reduce_sum(from(fx::fbn_g, dt) * out.y);
     tape.stop();
     expect_case(out.y, fx::fbn_inf_y, tol_for(dt));

@@ -14,8 +14,8 @@ TEST(Binary, AddSameShape) {
 }
 
 TEST(Binary, BroadcastRowAndColumn) {
-  auto a = tf::constant({{1}, {2}, {3}});      // (3, 1) int32
-  auto b = tf::constant({10, 20});             // (2,)
+  auto a = tf::constant({{1}, {2}, {3}});  // (3, 1) int32
+  auto b = tf::constant({10, 20});         // (2,)
   auto c = a * b;
   EXPECT_EQ(c.shape(), (tf::Shape{3, 2}));
   EXPECT_EQ(c.to_vector<int32_t>(), (std::vector<int32_t>{10, 20, 20, 40, 30, 60}));

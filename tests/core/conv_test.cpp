@@ -29,9 +29,11 @@ struct ConvCase {
   std::string padding;
   tf::nn::WindowArg dilations;
 };
-#define CONV_CASE(NAME, STRIDES, PADDING, DILATIONS)                                                         \
-  ConvCase{#NAME, fx::conv_##NAME##_x, fx::conv_##NAME##_f, fx::conv_##NAME##_g, fx::conv_##NAME##_y,         \
-           fx::conv_##NAME##_dx, fx::conv_##NAME##_df, STRIDES, PADDING, DILATIONS}
+#define CONV_CASE(NAME, STRIDES, PADDING, DILATIONS)                                                                 \
+  ConvCase {                                                                                                         \
+#NAME, fx::conv_##NAME##_x, fx::conv_##NAME##_f, fx::conv_##NAME##_g, fx::conv_##NAME##_y, fx::conv_##NAME##_dx, \
+        fx::conv_##NAME##_df, STRIDES, PADDING, DILATIONS                                                            \
+  }
 // The same cases as gen_conv.py's conv_cases.
 std::vector<ConvCase> conv_cases() {
   return {CONV_CASE(same, 1, "SAME", 1),
@@ -136,7 +138,8 @@ TEST(Conv2D, LargeBatchIsChunkedLikeOneImageAtATime) {
   }
   tf::Tensor df_sum = tf::zeros_like(f);
   for (int n = 0; n < kBatch; ++n)
-    df_sum = df_sum + tf::nn::conv2d_backprop_filter(x[tf::slice(n, n + 1)], f.shape(), g[tf::slice(n, n + 1)], 1, "SAME");
+    df_sum =
+        df_sum + tf::nn::conv2d_backprop_filter(x[tf::slice(n, n + 1)], f.shape(), g[tf::slice(n, n + 1)], 1, "SAME");
   expect_values(*grads[1], f.shape(), df_sum.to_vector<double>(), 1e-10);
 }
 
@@ -147,10 +150,10 @@ TEST(Conv2D, SecondOrderGradients) {
     SCOPED_TRACE(c.name);
     auto x = from(c.x), f = from(c.f);
     auto w_x = tf::cos(x), w_f = tf::sin(f);
-    tf::testing::expect_second_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(conv(c, t, f))); },
-                                     x, w_x);
-    tf::testing::expect_second_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(conv(c, x, t))); },
-                                     f, w_f);
+    tf::testing::expect_second_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(conv(c, t, f))); }, x,
+                                     w_x);
+    tf::testing::expect_second_order([&](const tf::Tensor& t) { return tf::reduce_sum(tf::square(conv(c, x, t))); }, f,
+                                     w_f);
   }
 }
 
@@ -164,34 +167,63 @@ TEST(Conv2D, EmptyBatchAndZeroOutput) {
 TEST(Conv2D, Errors) {
   using tf::testing::expect_invalid_argument;
   auto x = tf::zeros({1, 5, 5, 3}), f = tf::zeros({3, 3, 3, 4});
-  expect_invalid_argument([&] { return tf::nn::conv2d(tf::zeros({5, 5, 3}), f, 1, "SAME"); }, "Conv2D",
-                          "input must be 4-dimensional (N, H, W, C): [5,5,3]");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, tf::zeros({3, 3, 4}), 1, "SAME"); }, "Conv2D",
-                          "filter must be 4-dimensional");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, tf::zeros({3, 3, 2, 4}), 1, "SAME"); }, "Conv2D",
-                          "input depth must be evenly divisible by filter depth: 3 vs 2");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(tf::zeros({5, 5, 3}), f, 1, "SAME");
+      },
+      "Conv2D", "input must be 4-dimensional (N, H, W, C): [5,5,3]");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(x, tf::zeros({3, 3, 4}), 1, "SAME");
+      },
+      "Conv2D", "filter must be 4-dimensional");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(x, tf::zeros({3, 3, 2, 4}), 1, "SAME");
+      },
+      "Conv2D", "input depth must be evenly divisible by filter depth: 3 vs 2");
   expect_invalid_argument([&] { return tf::nn::conv2d(x, f, 1, "same"); }, "Conv2D",
                           "Value for attr 'padding' of \"same\" is not in the list of allowed values");
   expect_invalid_argument([&] { return tf::nn::conv2d(x, f, 0, "SAME"); }, "Conv2D",
                           "strides must be positive, got [0, 0]");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, f, {1, -2}, "SAME"); }, "Conv2D",
-                          "strides must be positive, got [1, -2]");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, f, {2, 1, 1, 1}, "SAME"); }, "Conv2D",
-                          "does not yet support strides in the batch and depth dimensions");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, f, {1, 1, 1}, "SAME"); }, "Conv2D",
-                          "strides should be of length 1, 2 or 4 but was 3");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, f, 1, "SAME", 0); }, "Conv2D",
-                          "dilations must be positive");
-  expect_invalid_argument([&] { return tf::nn::conv2d(tf::zeros({1, 2, 2, 3}), tf::zeros({5, 5, 3, 4}), 1, "VALID"); },
-                          "Conv2D", "Computed output size would be negative: -2 [input_size: 2, effective_filter_size: 5");
-  expect_invalid_argument([&] { return tf::nn::conv2d(x, tf::zeros({3, 3, 3, 4}, tf::float64), 1, "SAME"); }, "Conv2D",
-                          "filter must be float32 like the input, got float64");
-  expect_invalid_argument([&] { return tf::nn::conv2d(tf::zeros({1, 5, 5, 3}, tf::int32), f, 1, "SAME"); }, "Conv2D",
-                          "input must be floating");
   expect_invalid_argument(
-      [&] { return tf::nn::conv2d_backprop_input({1, 5, 5, 3}, f, tf::zeros({1, 4, 5, 4}), 1, "SAME"); },
+      [&] {
+        return tf::nn::conv2d(x, f, {1, -2}, "SAME");
+      },
+      "Conv2D", "strides must be positive, got [1, -2]");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(x, f, {2, 1, 1, 1}, "SAME");
+      },
+      "Conv2D", "does not yet support strides in the batch and depth dimensions");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(x, f, {1, 1, 1}, "SAME");
+      },
+      "Conv2D", "strides should be of length 1, 2 or 4 but was 3");
+  expect_invalid_argument([&] { return tf::nn::conv2d(x, f, 1, "SAME", 0); }, "Conv2D", "dilations must be positive");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(tf::zeros({1, 2, 2, 3}), tf::zeros({5, 5, 3, 4}), 1, "VALID");
+      },
+      "Conv2D", "Computed output size would be negative: -2 [input_size: 2, effective_filter_size: 5");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(x, tf::zeros({3, 3, 3, 4}, tf::float64), 1, "SAME");
+      },
+      "Conv2D", "filter must be float32 like the input, got float64");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d(tf::zeros({1, 5, 5, 3}, tf::int32), f, 1, "SAME");
+      },
+      "Conv2D", "input must be floating");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::conv2d_backprop_input({1, 5, 5, 3}, f, tf::zeros({1, 4, 5, 4}), 1, "SAME");
+      },
       "Conv2DBackpropInput", "out_backprop has shape [1,4,5,4] but the convolution's output is [1,5,5,4]");
-  EXPECT_THROW(tf::nn::conv2d(tf::zeros({1, 5, 5, 4}), tf::zeros({3, 3, 2, 4}), 1, "SAME"), tf::errors::UnimplementedError);
+  EXPECT_THROW(tf::nn::conv2d(tf::zeros({1, 5, 5, 4}), tf::zeros({3, 3, 2, 4}), 1, "SAME"),
+               tf::errors::UnimplementedError);
 }
 
 }  // namespace

@@ -25,10 +25,13 @@ tf::Tensor make_tensor(const fixtures::format::Case& c) {
   tf::visit_all(dtype, "make_tensor", [&]<typename T>() {
     T* out = t.data<T>();
     for (std::size_t i = 0; i < n; ++i) {
-      if constexpr (std::is_same_v<T, std::string>) out[i] = c.strings[i];
+      if constexpr (std::is_same_v<T, std::string>)
+        out[i] = c.strings[i];
       else if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, tf::float16_t> ||
-                         std::is_same_v<T, tf::bfloat16_t>) out[i] = T(c.floats[i]);
-      else out[i] = static_cast<T>(c.ints[i]);
+                         std::is_same_v<T, tf::bfloat16_t>)
+        out[i] = T(c.floats[i]);
+      else
+        out[i] = static_cast<T>(c.ints[i]);
     }
   });
   return t;

@@ -30,7 +30,8 @@ TEST(ShapeIndex, NegativeIndexCountsFromTheEnd) {
 
 TEST(ShapeIndex, OutOfRangeIsATypedError) {
   auto t = tf::zeros({3, 2, 4, 5});
-  EXPECT_TF_ERROR(t.shape()[4], tf::errors::InvalidArgumentError, "Shape index 4 is out of range for shape (3, 2, 4, 5)");
+  EXPECT_TF_ERROR(t.shape()[4], tf::errors::InvalidArgumentError,
+                  "Shape index 4 is out of range for shape (3, 2, 4, 5)");
   EXPECT_TF_ERROR(t.shape()[-5], tf::errors::InvalidArgumentError, "Shape index -5 is out of range");
   EXPECT_TF_ERROR(tf::Shape{}[0], tf::errors::InvalidArgumentError, "of rank 0");
   EXPECT_TF_ERROR(t.shape()[INT_MIN], tf::errors::InvalidArgumentError, "out of range");
@@ -97,8 +98,10 @@ TEST(ScalarOperand, AnIntegerOutsideTheDtypeRaises) {
                   "Cannot convert 0.5 to EagerTensor of dtype int32");
   EXPECT_TF_ERROR(tf::one_hot(tf::constant({0, 1}), 2, 7.5, 0, -1, tf::int32), tf::errors::InvalidArgumentError,
                   "Cannot convert 7.5");
-  EXPECT_TF_ERROR(tf::clip_by_value(tf::constant({1, 5}), 0.5, 3), tf::errors::InvalidArgumentError, "Cannot convert 0.5");
-  EXPECT_EQ(tf::pad(tf::constant({1, 2}), {{1, 0}}, "CONSTANT", 9).to_vector<int32_t>(), (std::vector<int32_t>{9, 1, 2}));
+  EXPECT_TF_ERROR(tf::clip_by_value(tf::constant({1, 5}), 0.5, 3), tf::errors::InvalidArgumentError,
+                  "Cannot convert 0.5");
+  EXPECT_EQ(tf::pad(tf::constant({1, 2}), {{1, 0}}, "CONSTANT", 9).to_vector<int32_t>(),
+            (std::vector<int32_t>{9, 1, 2}));
 }
 
 // Runs `body` in a forked child under a 1 GiB address-space limit and returns the child's exit
@@ -132,9 +135,7 @@ TEST(HostAllocation, FailureIsResourceExhaustedNamingOpAndSize) {
       if (m.find("OOM when allocating tensor with shape[1073741824,2] and type float") == std::string::npos) _exit(2);
       if (m.find("8589934592 bytes") == std::string::npos) _exit(3);
       if (e.op() != "Fill") _exit(4);
-    } catch (const std::bad_alloc&) {
-      _exit(5);
-    } catch (...) {
+    } catch (const std::bad_alloc&) { _exit(5); } catch (...) {
       _exit(6);
     }
     // Still usable after the failure: a normal op runs and gives the right values.
@@ -149,9 +150,7 @@ TEST(HostAllocation, FailureIsResourceExhaustedNamingOpAndSize) {
       _exit(8);
     } catch (const tf::errors::ResourceExhaustedError& e) {
       if (e.op().empty()) _exit(9);
-    } catch (...) {
-      _exit(10);
-    }
+    } catch (...) { _exit(10); }
   });
   EXPECT_EQ(code, 0) << "child exit code " << code
                      << " (1: no error, 2-4: wrong message/op, 5: std::bad_alloc, 6: other exception, "

@@ -16,9 +16,7 @@ TEST(Indexing, MatchesNumPyBattery) {
     SCOPED_TRACE(c.expr);
     tf::Tensor r = c.apply(x);
     expect_values(r, tf::Shape(c.shape), c.values, 0);
-    if (r.size() > 0) {
-      EXPECT_EQ(r.storage(), x.storage()) << "indexing must return a view";
-    }
+    if (r.size() > 0) { EXPECT_EQ(r.storage(), x.storage()) << "indexing must return a view"; }
   }
 }
 

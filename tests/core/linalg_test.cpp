@@ -10,7 +10,9 @@ namespace {
 namespace fx = ::fixtures::linalg;
 using tf::testing::expect_values;
 
-tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) { return tf::constant(c.values, tf::Shape(c.shape), dt); }
+tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) {
+  return tf::constant(c.values, tf::Shape(c.shape), dt);
+}
 tf::Shape shape_of(const fx::Case& c) { return tf::Shape(c.shape); }
 void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = -1) {
   expect_values(got, shape_of(want), want.values, tol);
@@ -60,9 +62,9 @@ TEST(MatMul, BatchDimsBroadcast) {
 }
 
 TEST(MatMul, SlicedViews) {
-  auto wide = from(fx::wide);  // (3, 6)
-  auto cols = wide[{tf::all, tf::slice(1, 5)}];           // row stride 6: read in place
-  auto step = wide[{tf::all, tf::slice({}, {}, 2)}];      // column stride 2: copied first
+  auto wide = from(fx::wide);                         // (3, 6)
+  auto cols = wide[{tf::all, tf::slice(1, 5)}];       // row stride 6: read in place
+  auto step = wide[{tf::all, tf::slice({}, {}, 2)}];  // column stride 2: copied first
   auto b = from(fx::b);
   expect_case(tf::matmul(cols, b), fx::wide_cols_b);
   expect_case(tf::matmul(step, b[tf::slice({}, 3)]), fx::wide_step_b);
@@ -100,8 +102,9 @@ TEST(MatMul, EveryDtype) {
     EXPECT_EQ(y.dtype(), dt);
     expect_values(y, shape_of(fx::qa_qb), want16, 0);
     // Transposed operands, read through their strides.
-    expect_values(tf::matmul(tf::transpose(qa, {0, 2, 1}), tf::transpose(qb), {.transpose_a = true, .transpose_b = true}),
-                  shape_of(fx::qa_qb), want16, 0);
+    expect_values(
+        tf::matmul(tf::transpose(qa, {0, 2, 1}), tf::transpose(qb), {.transpose_a = true, .transpose_b = true}),
+        shape_of(fx::qa_qb), want16, 0);
   }
 }
 
@@ -120,7 +123,8 @@ std::vector<T> wrapping_matmul(const std::vector<T>& a, const std::vector<T>& b,
     for (int64_t j = 0; j < n; ++j) {
       U sum = 0;
       for (int64_t kk = 0; kk < k; ++kk)
-        sum += static_cast<U>(a[static_cast<std::size_t>(i * k + kk)]) * static_cast<U>(b[static_cast<std::size_t>(kk * n + j)]);
+        sum += static_cast<U>(a[static_cast<std::size_t>(i * k + kk)]) *
+               static_cast<U>(b[static_cast<std::size_t>(kk * n + j)]);
       c[static_cast<std::size_t>(i * n + j)] = static_cast<T>(sum);
     }
   return c;
@@ -133,7 +137,8 @@ TEST(MatMul, SmallIntegerMatricesWrapAtEveryWidth) {
     SCOPED_TRACE(n);
     auto a = tf::random::uniform({5, 6}, {.minval = -1 << 30, .maxval = 1 << 30, .dtype = tf::int32, .seed = 1});
     auto b = tf::random::uniform({6, n}, {.minval = -1 << 30, .maxval = 1 << 30, .dtype = tf::int32, .seed = 2});
-    EXPECT_EQ(tf::matmul(a, b).to_vector<int32_t>(), wrapping_matmul(a.to_vector<int32_t>(), b.to_vector<int32_t>(), 5, 6, n));
+    EXPECT_EQ(tf::matmul(a, b).to_vector<int32_t>(),
+              wrapping_matmul(a.to_vector<int32_t>(), b.to_vector<int32_t>(), 5, 6, n));
     auto a64 = tf::cast(a, tf::int64), b64 = tf::cast(b, tf::int64) * tf::constant(int64_t{1} << 33);
     EXPECT_EQ(tf::matmul(a64, b64).to_vector<int64_t>(),
               wrapping_matmul(a64.to_vector<int64_t>(), b64.to_vector<int64_t>(), 5, 6, n));

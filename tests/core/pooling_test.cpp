@@ -31,9 +31,11 @@ struct PoolCase {
   std::string padding;
   tf::Tensor operator()(const tf::Tensor& t) const { return pool(t, ksize, strides, padding); }
 };
-#define POOL_CASE(OP, NAME, KSIZE, STRIDES, PADDING)                                                              \
-  PoolCase{#OP "_" #NAME, tf::nn::OP##_pool2d, fx::pool_##NAME##_x, fx::OP##_##NAME##_g, fx::OP##_##NAME##_y, \
-           fx::OP##_##NAME##_dx, KSIZE, STRIDES, PADDING}
+#define POOL_CASE(OP, NAME, KSIZE, STRIDES, PADDING)                                                   \
+  PoolCase {                                                                                           \
+#OP "_" #NAME, tf::nn::OP##_pool2d, fx::pool_##NAME##_x, fx::OP##_##NAME##_g, fx::OP##_##NAME##_y, \
+        fx::OP##_##NAME##_dx, KSIZE, STRIDES, PADDING                                                  \
+  }
 // The same cases as gen_conv.py's pool_cases, for max and avg.
 std::vector<PoolCase> pool_cases() {
   return {POOL_CASE(max, k2s2_valid, 2, 2, "VALID"),
@@ -142,16 +144,25 @@ TEST(Pooling, Errors) {
                           "ksize must be positive, got [0, 0]");
   expect_invalid_argument([&] { return tf::nn::avg_pool2d(x, 2, -1, "SAME"); }, "AvgPool",
                           "strides must be positive, got [-1, -1]");
-  expect_invalid_argument([&] { return tf::nn::max_pool2d(tf::zeros({5, 5, 3}), 2, 1, "SAME"); }, "MaxPool",
-                          "input must be 4-dimensional (N, H, W, C): [5,5,3]");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::max_pool2d(tf::zeros({5, 5, 3}), 2, 1, "SAME");
+      },
+      "MaxPool", "input must be 4-dimensional (N, H, W, C): [5,5,3]");
   expect_invalid_argument([&] { return tf::nn::avg_pool2d(x, 2, 1, "FULL"); }, "AvgPool",
                           "Value for attr 'padding' of \"FULL\"");
-  expect_invalid_argument([&] { return tf::nn::max_pool2d(x, {2, 2, 2, 1}, 1, "SAME"); }, "MaxPool",
-                          "does not yet support ksize in the batch and depth dimensions");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::max_pool2d(x, {2, 2, 2, 1}, 1, "SAME");
+      },
+      "MaxPool", "does not yet support ksize in the batch and depth dimensions");
   expect_invalid_argument([&] { return tf::nn::max_pool2d(x, 7, 1, "VALID"); }, "MaxPool",
                           "Computed output size would be negative");
-  expect_invalid_argument([&] { return tf::nn::max_pool2d(tf::zeros({1, 5, 5, 3}, tf::int32), 2, 1, "SAME"); },
-                          "MaxPool", "input must be floating");
+  expect_invalid_argument(
+      [&] {
+        return tf::nn::max_pool2d(tf::zeros({1, 5, 5, 3}, tf::int32), 2, 1, "SAME");
+      },
+      "MaxPool", "input must be floating");
 }
 
 }  // namespace

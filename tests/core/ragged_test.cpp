@@ -30,11 +30,13 @@ TEST(Ragged, TutorialExample) {
   EXPECT_EQ(ragged_tensor.row_lengths().to_vector<int64_t>(), (I64{4, 2, 3, 1}));
   EXPECT_EQ(ragged_tensor.value_rowids().to_vector<int64_t>(), (I64{0, 0, 0, 0, 1, 1, 2, 2, 2, 3}));
   EXPECT_EQ(ragged_tensor.values().to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
-  EXPECT_EQ(ragged_tensor.to_list<int32_t>(), (std::vector<std::vector<int32_t>>{{0, 1, 2, 3}, {4, 5}, {6, 7, 8}, {9}}));
+  EXPECT_EQ(ragged_tensor.to_list<int32_t>(),
+            (std::vector<std::vector<int32_t>>{{0, 1, 2, 3}, {4, 5}, {6, 7, 8}, {9}}));
 }
 
 TEST(Ragged, PrintsPythonReprOfEachDtype) {
-  EXPECT_EQ(str(tf::ragged::constant({{1.5f, 2.f}, {}, {0.1f}})), "<tf.RaggedTensor [[1.5, 2.0], [], [0.10000000149011612]]>");
+  EXPECT_EQ(str(tf::ragged::constant({{1.5f, 2.f}, {}, {0.1f}})),
+            "<tf.RaggedTensor [[1.5, 2.0], [], [0.10000000149011612]]>");
   EXPECT_EQ(str(tf::ragged::constant({{1e-5, 1e20}}, tf::float64)), "<tf.RaggedTensor [[1e-05, 1e+20]]>");
   EXPECT_EQ(str(tf::ragged::constant({{true}, {false, true}})), "<tf.RaggedTensor [[True], [False, True]]>");
   EXPECT_EQ(str(tf::ragged::constant({{"it's"}, {"a\n"}})), "<tf.RaggedTensor [[b\"it's\"], [b'a\\n']]>");
@@ -100,8 +102,8 @@ TEST(Ragged, BadPartitionsAreInvalidArgument) {
                   "must equal the number of values (3)");
   EXPECT_TF_ERROR(RaggedTensor::from_value_rowids(values, tf::constant({0, 2, 1})), tf::errors::InvalidArgumentError,
                   "sorted");
-  EXPECT_TF_ERROR(RaggedTensor::from_value_rowids(values, tf::constant({0, 1, 2}), 2),
-                  tf::errors::InvalidArgumentError, "value_rowids[2] = 2 is not less than nrows = 2");
+  EXPECT_TF_ERROR(RaggedTensor::from_value_rowids(values, tf::constant({0, 1, 2}), 2), tf::errors::InvalidArgumentError,
+                  "value_rowids[2] = 2 is not less than nrows = 2");
   EXPECT_TF_ERROR(RaggedTensor::from_value_rowids(values, tf::constant({-1, 0, 0})), tf::errors::InvalidArgumentError,
                   "negative");
   EXPECT_TF_ERROR(RaggedTensor::from_row_splits(tf::constant(1), tf::constant({0, 1})),
@@ -127,7 +129,8 @@ TEST(Ragged, ToTensorPadsWithDefault) {
   auto empty = tf::RaggedTensor::from_row_splits(tf::constant(std::vector<float>{}), tf::constant({0, 0, 0, 0}));
   EXPECT_EQ(empty.to_tensor().shape(), (tf::Shape{3, 0}));
   EXPECT_EQ(str(empty), "<tf.RaggedTensor [[], [], []]>");
-  EXPECT_TF_ERROR(r.to_tensor(std::string("x")), tf::errors::InvalidArgumentError, "default_value must have dtype int32");
+  EXPECT_TF_ERROR(r.to_tensor(std::string("x")), tf::errors::InvalidArgumentError,
+                  "default_value must have dtype int32");
 }
 
 TEST(Ragged, ElementwiseOpsOnFlatValues) {
@@ -168,7 +171,8 @@ TEST(Ragged, NonContiguousValuesAndEveryDtype) {
   EXPECT_EQ(str(r), "<tf.RaggedTensor [[1], [3, 5]]>");
   EXPECT_EQ(r.to_tensor().to_vector<int32_t>(), (std::vector<int32_t>{1, 0, 3, 5}));
   EXPECT_EQ(r[1].to_vector<int32_t>(), (std::vector<int32_t>{3, 5}));
-  for (tf::DType dt : {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int8, tf::uint8, tf::int64, tf::bool_}) {
+  for (tf::DType dt :
+       {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int8, tf::uint8, tf::int64, tf::bool_}) {
     auto x = tf::ragged::constant({{1, 0}, {}, {3}}, dt);
     EXPECT_EQ(x.dtype(), dt);
     tf::testing::expect_values(x.to_tensor(), tf::Shape{3, 2}, {1, 0, 0, 0, dt == tf::bool_ ? 1.0 : 3.0, 0});

@@ -69,7 +69,8 @@ TEST(RandomMatchesTF, OpSeedsUnderAGlobalSeed) {
   tf::random::set_seed(7);
   expect_case(tf::random::uniform({10}, {.seed = 5}), fixtures::uniform_f32_first, kExact);
   expect_case(tf::random::uniform({10}, {.seed = 5}), fixtures::uniform_f32_second, kExact);
-  expect_case(tf::random::uniform({5}, {.minval = 2.0, .maxval = 5.0, .seed = 15}), fixtures::uniform_f32_range, kExact);
+  expect_case(tf::random::uniform({5}, {.minval = 2.0, .maxval = 5.0, .seed = 15}), fixtures::uniform_f32_range,
+              kExact);
   expect_case(tf::random::uniform({5}, {.dtype = tf::float64, .seed = 9}), fixtures::uniform_f64, kExact);
   expect_case(tf::random::uniform({6}, {.dtype = tf::float16, .seed = 13}), fixtures::uniform_f16, kExact);
   expect_case(tf::random::uniform({6}, {.minval = -1.5, .maxval = 0.25, .dtype = tf::float16, .seed = 13}),
@@ -78,8 +79,8 @@ TEST(RandomMatchesTF, OpSeedsUnderAGlobalSeed) {
   auto i32 = tf::random::uniform({7}, {.minval = -5, .maxval = 100, .dtype = tf::int32, .seed = 11});
   EXPECT_EQ(i32.dtype(), tf::int32);
   expect_case(i32, fixtures::uniform_i32, kExact);
-  auto i64 = tf::random::uniform({5}, {.minval = -(int64_t{1} << 40), .maxval = int64_t{1} << 41, .dtype = tf::int64,
-                                       .seed = 12});
+  auto i64 = tf::random::uniform(
+      {5}, {.minval = -(int64_t{1} << 40), .maxval = int64_t{1} << 41, .dtype = tf::int64, .seed = 12});
   EXPECT_EQ(i64.dtype(), tf::int64);
   expect_case(i64, fixtures::uniform_i64, kExact);
   expect_case(tf::random::normal({2, 3}, {.mean = 1.5, .stddev = 2.0, .seed = 3}), fixtures::normal_f32, kF32);
@@ -224,8 +225,8 @@ TEST(RandomDistributions, Normal) {
     Stats s = stats_of(sample(tf::random::normal({kN}, {.dtype = dt})));
     EXPECT_NEAR(s.mean, 0.0, kFiveSigma);
     EXPECT_NEAR(s.stddev, 1.0, dt == tf::bfloat16 ? 0.006 : 0.004);  // sd of the sample sd: 1/sqrt(2N)
-    EXPECT_LT(s.max, 5.7);   // Box-Muller's cap sqrt(-2 ln 1e-7) = 5.68
-    EXPECT_GT(s.max, 4.0);   // about 33 samples above 4 are expected
+    EXPECT_LT(s.max, 5.7);                                           // Box-Muller's cap sqrt(-2 ln 1e-7) = 5.68
+    EXPECT_GT(s.max, 4.0);                                           // about 33 samples above 4 are expected
     EXPECT_GT(s.min, -5.7);
     EXPECT_LT(s.min, -4.0);
   }
@@ -263,7 +264,10 @@ TEST(RandomDistributions, TruncatedNormal) {
 TEST(RandomDistributions, UniformFloats) {
   tf::random::set_seed(3);
   // With b random mantissa bits, values are k / 2^b for k uniform in [0, 2^b): mean (1 - 2^-b) / 2.
-  struct Row { tf::DType dt; int bits; };
+  struct Row {
+    tf::DType dt;
+    int bits;
+  };
   for (Row r : {Row{tf::float32, 23}, Row{tf::float64, 52}, Row{tf::float16, 10}, Row{tf::bfloat16, 7}}) {
     SCOPED_TRACE(tf::dtype_name(r.dt));
     const double step = std::ldexp(1.0, -r.bits);
@@ -305,7 +309,8 @@ TEST(RandomDistributions, UniformIntsCoverTheRangeEvenly) {
   }
   EXPECT_NEAR(mean / kN, 0.0, 2 * kFiveSigma * std::sqrt(1.0 / 3));  // U(-1, 1) after scaling: variance 1/3
   auto full = tf::random::uniform({1000}, {.minval = std::numeric_limits<int32_t>::min(),
-                                           .maxval = std::numeric_limits<int32_t>::max(), .dtype = tf::int32})
+                                           .maxval = std::numeric_limits<int32_t>::max(),
+                                           .dtype = tf::int32})
                   .to_vector<int32_t>();
   EXPECT_LT(*std::min_element(full.begin(), full.end()), -(1 << 30));
   EXPECT_GT(*std::max_element(full.begin(), full.end()), 1 << 30);
@@ -318,8 +323,10 @@ TEST(RandomDistributions, DropoutKeepsOneMinusRateAndScales) {
   int64_t zeros = 0;
   const float kept = static_cast<float>(1.0 / (1.0 - rate));
   for (float v : y) {
-    if (v == 0.0f) ++zeros;
-    else ASSERT_EQ(v, kept);
+    if (v == 0.0f)
+      ++zeros;
+    else
+      ASSERT_EQ(v, kept);
   }
   // Dropped fraction: binomial, sd = sqrt(0.21 / kN) = 4.5e-4.
   EXPECT_NEAR(static_cast<double>(zeros) / kN, rate, 5 * 4.5e-4);
@@ -415,8 +422,8 @@ TEST(RandomGradients, DropoutGradientIsTheSameMaskScaled) {
 
 TEST(RandomGradients, SamplersAreNotDifferentiable) {
   tf::ensure_initialized();  // registration happens on the first op otherwise
-  for (const tf::OpDef* op : {&tf::ops::RandomStandardNormal, &tf::ops::TruncatedNormal, &tf::ops::RandomUniform,
-                              &tf::ops::RandomUniformInt})
+  for (const tf::OpDef* op :
+       {&tf::ops::RandomStandardNormal, &tf::ops::TruncatedNormal, &tf::ops::RandomUniform, &tf::ops::RandomUniformInt})
     EXPECT_EQ(tf::autograd::gradient_function(*op), nullptr) << op->name;
   // Noise added to a watched tensor passes the gradient to it alone.
   tf::random::set_seed(10);

@@ -16,7 +16,10 @@ tf::Shape shape_of(const fixtures::Case& c) { return tf::Shape(c.shape); }
 
 TEST(Reduction, EveryAxisComboMatchesNumPy) {
   auto x = from_case(fixtures::x);
-  struct Row { std::vector<int> axes; const fixtures::Case *sum, *mean, *max, *min, *prod; };
+  struct Row {
+    std::vector<int> axes;
+    const fixtures::Case *sum, *mean, *max, *min, *prod;
+  };
   std::vector<Row> rows = {
       {{0}, &fixtures::sum_0, &fixtures::mean_0, &fixtures::max_0, &fixtures::min_0, &fixtures::prod_0},
       {{1}, &fixtures::sum_1, &fixtures::mean_1, &fixtures::max_1, &fixtures::min_1, &fixtures::prod_1},

@@ -10,7 +10,9 @@ namespace {
 namespace fx = ::fixtures::linalg;
 using tf::testing::expect_values;
 
-tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) { return tf::constant(c.values, tf::Shape(c.shape), dt); }
+tf::Tensor from(const fx::Case& c, tf::DType dt = tf::float64) {
+  return tf::constant(c.values, tf::Shape(c.shape), dt);
+}
 void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = -1) {
   expect_values(got, tf::Shape(want.shape), want.values, tol);
 }
@@ -65,7 +67,7 @@ TEST(Softmax, EveryFloatingDtype) {
     double tol = 2 * tf::testing::tolerance(dt);
     expect_case(s, fx::softmax_l3_1, tol);
     expect_case(tf::nn::log_softmax(l3, 1), fx::log_softmax_l3_1, tol);
-    expect_case(tf::nn::softmax(from(fx::logits, dt)[tf::slice(3, 4)]), 
+    expect_case(tf::nn::softmax(from(fx::logits, dt)[tf::slice(3, 4)]),
                 {{1, 5}, std::vector<double>(fx::softmax_last.values.end() - 5, fx::softmax_last.values.end())}, tol);
   }
 }
@@ -103,8 +105,8 @@ TEST(SparseSoftmaxCrossEntropy, MatchesNumPy) {
   for (tf::DType label_dt : {tf::int32, tf::int64}) {
     auto labels = tf::cast(tf::constant(idx), label_dt);
     expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, logits), fx::sparse_xent);
-    expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, tf::cast(logits, tf::float32)), fx::sparse_xent,
-                1e-4);
+    expect_case(tf::nn::sparse_softmax_cross_entropy_with_logits(labels, tf::cast(logits, tf::float32)),
+                fx::sparse_xent, 1e-4);
   }
   // Rank-3 logits with rank-2 labels: the same rows.
   auto logits3 = tf::reshape(logits, {2, 2, 5});
@@ -133,8 +135,9 @@ TEST(SoftmaxCrossEntropy, Errors) {
                   "Shape mismatch");
   EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0.f, 1.f}), x), InvalidArgumentError,
                   "labels must be int32 or int64");
-  EXPECT_TF_ERROR(tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0, 1}), tf::constant({{1, 2}, {3, 4}})),
-                  InvalidArgumentError, "logits must be floating");
+  EXPECT_TF_ERROR(
+      tf::nn::sparse_softmax_cross_entropy_with_logits(tf::constant({0, 1}), tf::constant({{1, 2}, {3, 4}})),
+      InvalidArgumentError, "logits must be floating");
   EXPECT_TF_ERROR(tf::nn::softmax_cross_entropy_with_logits(tf::ones({2, 4}), x), InvalidArgumentError,
                   "logits and labels must be same size: logits_size=(2, 3) labels_size=(2, 4)");
   EXPECT_TF_ERROR(tf::nn::softmax_cross_entropy_with_logits(tf::ones({2, 3}, tf::float64), x), InvalidArgumentError,

@@ -45,8 +45,7 @@ TEST(Strings, SplitVectorGivesRaggedTensor) {
 TEST(Strings, SplitSemanticsMatchPythonStrSplit) {
   // Without sep: runs of whitespace, no empty pieces; with sep: every occurrence, empties kept.
   auto s = tf::constant({"  a \t b\n", "", "a,,b,"});
-  EXPECT_EQ(tf::strings::split(s).ragged().to_list<std::string>(),
-            (std::vector<Strings>{{"a", "b"}, {}, {"a,,b,"}}));
+  EXPECT_EQ(tf::strings::split(s).ragged().to_list<std::string>(), (std::vector<Strings>{{"a", "b"}, {}, {"a,,b,"}}));
   EXPECT_EQ(tf::strings::split(s, ",").ragged().to_list<std::string>(),
             (std::vector<Strings>{{"  a \t b\n"}, {""}, {"a", "", "b", ""}}));
   EXPECT_EQ(tf::strings::split(tf::constant("a<>b<>c"), "<>", 1).to_vector<std::string>(), (Strings{"a", "b<>c"}));

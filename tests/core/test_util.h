@@ -29,8 +29,7 @@ inline std::vector<double> values_as_double(const Tensor& t) {
 }
 
 /// Expects shape equality and |got - want| <= tol * max(1, |want|) elementwise (NaN matches NaN).
-inline void expect_values(const Tensor& got, const Shape& shape, const std::vector<double>& want,
-                          double tol = -1) {
+inline void expect_values(const Tensor& got, const Shape& shape, const std::vector<double>& want, double tol = -1) {
   ASSERT_EQ(got.shape(), shape);
   if (tol < 0) tol = tolerance(got.dtype());
   std::vector<double> g = values_as_double(got);
@@ -47,20 +46,18 @@ inline void expect_values(const Tensor& got, const Shape& shape, const std::vect
 }
 
 /// EXPECT_TF_ERROR(stmt, tf::errors::InvalidArgumentError, "words in the message")
-#define EXPECT_TF_ERROR(stmt, ErrorType, substring)                                              \
-  do {                                                                                          \
-    try {                                                                                       \
-      (void)(stmt);                                                                             \
-      ADD_FAILURE() << "expected " #ErrorType " from " #stmt;                                  \
-    } catch (const ErrorType& e) {                                                              \
-      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos)                      \
-          << "message was: " << e.what();                                                       \
-    }                                                                                           \
+#define EXPECT_TF_ERROR(stmt, ErrorType, substring)                                                       \
+  do {                                                                                                    \
+    try {                                                                                                 \
+      (void)(stmt);                                                                                       \
+      ADD_FAILURE() << "expected " #ErrorType " from " #stmt;                                             \
+    } catch (const ErrorType& e) {                                                                        \
+      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos) << "message was: " << e.what(); \
+    }                                                                                                     \
   } while (0)
 
 /// Expects `stmt` to throw InvalidArgumentError raised by `op` whose message contains `words`.
-template <typename F>
-void expect_invalid_argument(F&& stmt, const std::string& op, const std::string& words) {
+template <typename F> void expect_invalid_argument(F&& stmt, const std::string& op, const std::string& words) {
   try {
     (void)stmt();
     ADD_FAILURE() << "expected InvalidArgumentError from " << op;

@@ -61,7 +61,8 @@ TEST(Unary, MatchesNumPyInEveryFloatDtype) {
       auto x = tf::constant(c.input->values, tf::Shape(c.input->shape), dt);
       std::vector<double> w = c.want->values;
       if (dt == tf::float32)  // beyond float32's range the result is infinite
-        for (double& v : w) if (std::abs(v) > 3.4028235e38) v = v > 0 ? INFINITY : -INFINITY;
+        for (double& v : w)
+          if (std::abs(v) > 3.4028235e38) v = v > 0 ? INFINITY : -INFINITY;
       expect_values(c.fn(x), tf::Shape(c.want->shape), w);
     }
     // Half types: compare against the reference evaluated at the half-rounded input.
@@ -72,7 +73,8 @@ TEST(Unary, MatchesNumPyInEveryFloatDtype) {
       EXPECT_EQ(got.dtype(), dt);
       std::vector<double> w = tf::testing::values_as_double(want);
       const double max = dt == tf::float16 ? 65519.0 : 3.3961e38;  // beyond the range: infinity
-      for (double& v : w) if (std::abs(v) > max) v = v > 0 ? INFINITY : -INFINITY;
+      for (double& v : w)
+        if (std::abs(v) > max) v = v > 0 ? INFINITY : -INFINITY;
       expect_values(got, tf::Shape(c.want->shape), w, tf::testing::tolerance(dt) * 2);
     }
   }
@@ -124,7 +126,7 @@ TEST(Unary, SigmoidCrossEntropyIsStable) {
 }
 
 TEST(Where, SelectsWithBroadcasting) {
-  auto c = tf::constant({{true}, {false}});            // (2, 1)
+  auto c = tf::constant({{true}, {false}});             // (2, 1)
   auto x = tf::constant({1, 2, 3});                     // (3,)
   auto y = tf::constant({{10, 20, 30}, {40, 50, 60}});  // (2, 3)
   expect_values(tf::where(c, x, y), {2, 3}, {1, 2, 3, 40, 50, 60});

@@ -48,8 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (n > size) n = static_cast<uint32_t>(size);
   try {
     S::read_table(std::string_view(reinterpret_cast<const char*>(data), n), "fuzz.index");
-  } catch (const tapeflow::errors::OpError&) {
-  }
+  } catch (const tapeflow::errors::OpError&) {}
   const std::string prefix = scratch_prefix();
   put(S::index_filename(prefix), data, n);
   put(S::data_filename(prefix, 0, 1), data + n, size - n);
@@ -59,13 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       try {
         tapeflow::Tensor t = reader.get_tensor(key);
         if (t.shape() != entry.shape) std::abort();
-        if (t.dtype() != tapeflow::DType::kString &&
-            uint64_t(t.size()) * tapeflow::dtype_size(t.dtype()) != entry.size)
+        if (t.dtype() != tapeflow::DType::kString && uint64_t(t.size()) * tapeflow::dtype_size(t.dtype()) != entry.size)
           std::abort();
-      } catch (const tapeflow::errors::OpError&) {
-      }
+      } catch (const tapeflow::errors::OpError&) {}
     }
-  } catch (const tapeflow::errors::OpError&) {
-  }
+  } catch (const tapeflow::errors::OpError&) {}
   return 0;
 }

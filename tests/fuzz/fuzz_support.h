@@ -41,8 +41,7 @@ class InputFile {
 };
 
 /// Runs a reader on one input: typed errors are the reader saying "bad file" and are fine.
-template <typename Reader>
-void run_reader(const uint8_t* data, std::size_t size, Reader&& read) {
+template <typename Reader> void run_reader(const uint8_t* data, std::size_t size, Reader&& read) {
   InputFile file(data, size);
   try {
     read(file.path());

@@ -9,7 +9,8 @@
 namespace {
 using namespace tapeflow::testing;
 
-const std::vector<tf::DType> kMoved = {tf::float32, tf::float64, tf::float16, tf::int32, tf::int64, tf::bool_, tf::uint8};
+const std::vector<tf::DType> kMoved = {tf::float32, tf::float64, tf::float16, tf::int32,
+                                       tf::int64,   tf::bool_,   tf::uint8};
 
 TEST_F(GpuTest, ConcatStackTileParity) {
   uint32_t seed = 1;
@@ -58,7 +59,8 @@ TEST_F(GpuTest, GatherParity) {
                       "gather " + str(dt) + " " + str(it) + " axis " + std::to_string(axis));
       }
       auto bidx = indices_cpu({5, 4}, 7, it, seed++);
-      expect_parity([](auto& v) { return tf::gather(v[0], v[1], 2, 1); }, {params, bidx}, "gather batch_dims " + str(dt));
+      expect_parity([](auto& v) { return tf::gather(v[0], v[1], 2, 1); }, {params, bidx},
+                    "gather batch_dims " + str(dt));
       auto t = random_transposed_cpu({7, 6}, dt, seed++);
       expect_parity([](auto& v) { return tf::gather(v[0], v[1], 0); }, {t, indices_cpu({9}, 6, it, seed++)},
                     "gather transposed " + str(dt));

@@ -53,8 +53,7 @@ TEST_F(GpuTest, FusedBatchNormParity) {
                 return fused_batch_norm_all(v[0], v[1], v[2], stats ? v[3] : empty, stats ? v[4] : empty, a)[out];
               },
               {x, scale, offset, mean, var},
-              "fused_batch_norm " + str(dt) + " " + shape.to_string() + " " + m.name + " output " +
-                  std::to_string(out),
+              "fused_batch_norm " + str(dt) + " " + shape.to_string() + " " + m.name + " output " + std::to_string(out),
               out == 0 ? tol : std::max(tol, 1e-5));
         }
         // The gradient from the CPU forward's reserve spaces, on each device.

@@ -6,8 +6,8 @@ namespace {
 using namespace tapeflow::testing;
 using Fn = std::function<tf::Tensor(const std::vector<tf::Tensor>&)>;
 
-const std::vector<tf::DType> kNumeric = {tf::float32, tf::float64, tf::float16, tf::bfloat16, tf::int32, tf::int64,
-                                         tf::int8, tf::uint8};
+const std::vector<tf::DType> kNumeric = {tf::float32, tf::float64, tf::float16, tf::bfloat16,
+                                         tf::int32,   tf::int64,   tf::int8,    tf::uint8};
 
 /// Input shape pairs: same shape with a vector tail, broadcasting both ways, a scalar on either
 /// side, a single element, and empty.
@@ -31,16 +31,24 @@ void binary_parity(const std::string& name, const Fn& f, const std::vector<tf::D
 }
 
 TEST_F(GpuTest, ArithmeticParity) {
-  binary_parity("add", [](auto& x) { return x[0] + x[1]; }, kNumeric, Range::kSigned);
-  binary_parity("subtract", [](auto& x) { return x[0] - x[1]; }, kNumeric, Range::kSigned);
-  binary_parity("multiply", [](auto& x) { return x[0] * x[1]; }, kNumeric, Range::kSigned);
-  binary_parity("divide", [](auto& x) { return x[0] / x[1]; }, kNumeric, Range::kPositive);
-  binary_parity("floordiv", [](auto& x) { return tf::floordiv(x[0], x[1]); }, kNumeric, Range::kPositive);
-  binary_parity("floormod", [](auto& x) { return tf::floormod(x[0], x[1]); }, kNumeric, Range::kPositive);
-  binary_parity("maximum", [](auto& x) { return tf::maximum(x[0], x[1]); }, kNumeric, Range::kSigned);
-  binary_parity("minimum", [](auto& x) { return tf::minimum(x[0], x[1]); }, kNumeric, Range::kSigned);
-  binary_parity("squared_difference", [](auto& x) { return tf::squared_difference(x[0], x[1]); }, kNumeric,
-                Range::kSigned);
+  binary_parity(
+      "add", [](auto& x) { return x[0] + x[1]; }, kNumeric, Range::kSigned);
+  binary_parity(
+      "subtract", [](auto& x) { return x[0] - x[1]; }, kNumeric, Range::kSigned);
+  binary_parity(
+      "multiply", [](auto& x) { return x[0] * x[1]; }, kNumeric, Range::kSigned);
+  binary_parity(
+      "divide", [](auto& x) { return x[0] / x[1]; }, kNumeric, Range::kPositive);
+  binary_parity(
+      "floordiv", [](auto& x) { return tf::floordiv(x[0], x[1]); }, kNumeric, Range::kPositive);
+  binary_parity(
+      "floormod", [](auto& x) { return tf::floormod(x[0], x[1]); }, kNumeric, Range::kPositive);
+  binary_parity(
+      "maximum", [](auto& x) { return tf::maximum(x[0], x[1]); }, kNumeric, Range::kSigned);
+  binary_parity(
+      "minimum", [](auto& x) { return tf::minimum(x[0], x[1]); }, kNumeric, Range::kSigned);
+  binary_parity(
+      "squared_difference", [](auto& x) { return tf::squared_difference(x[0], x[1]); }, kNumeric, Range::kSigned);
 }
 
 TEST_F(GpuTest, PowParity) {
@@ -55,15 +63,24 @@ TEST_F(GpuTest, PowParity) {
 TEST_F(GpuTest, ComparisonParity) {
   // Small integer ranges make ties common, so equality is exercised.
   std::vector<tf::DType> dts = kNumeric;
-  binary_parity("equal", [](auto& x) { return tf::equal(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("not_equal", [](auto& x) { return tf::not_equal(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("less", [](auto& x) { return tf::less(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("less_equal", [](auto& x) { return tf::less_equal(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("greater", [](auto& x) { return tf::greater(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("greater_equal", [](auto& x) { return tf::greater_equal(x[0], x[1]); }, dts, Range::kSigned);
-  binary_parity("equal bool", [](auto& x) { return tf::equal(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
-  binary_parity("logical_and", [](auto& x) { return tf::logical_and(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
-  binary_parity("logical_or", [](auto& x) { return tf::logical_or(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
+  binary_parity(
+      "equal", [](auto& x) { return tf::equal(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "not_equal", [](auto& x) { return tf::not_equal(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "less", [](auto& x) { return tf::less(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "less_equal", [](auto& x) { return tf::less_equal(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "greater", [](auto& x) { return tf::greater(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "greater_equal", [](auto& x) { return tf::greater_equal(x[0], x[1]); }, dts, Range::kSigned);
+  binary_parity(
+      "equal bool", [](auto& x) { return tf::equal(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
+  binary_parity(
+      "logical_and", [](auto& x) { return tf::logical_and(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
+  binary_parity(
+      "logical_or", [](auto& x) { return tf::logical_or(x[0], x[1]); }, {tf::bool_}, Range::kSigned);
 }
 
 TEST_F(GpuTest, NanPropagatesInMaximumAndComparisons) {

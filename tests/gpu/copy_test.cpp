@@ -10,8 +10,11 @@ TEST_F(GpuTest, StridedViewsMaterialize) {
     auto x = random_cpu({6, 7, 8}, dt, seed++);
     expect_parity([](auto& v) { return tf::transpose(v[0], {2, 0, 1}).contiguous(); }, {x}, "transpose " + str(dt));
     expect_parity([](auto& v) { return tf::reshape(tf::transpose(v[0]), {-1}); }, {x}, "reshape of view " + str(dt));
-    expect_parity([](auto& v) { return v[0][{tf::slice(1, {}, 2), tf::all, tf::slice({}, {}, -3)}].contiguous(); }, {x},
-                  "strided slice " + str(dt));
+    expect_parity(
+        [](auto& v) {
+          return v[0][{tf::slice(1, {}, 2), tf::all, tf::slice({}, {}, -3)}].contiguous();
+        },
+        {x}, "strided slice " + str(dt));
     expect_parity([](auto& v) { return tf::reverse(v[0], {1}) + tf::scalar_tensor(0, v[0].dtype()); }, {x},
                   "reverse " + str(dt), 0);
   }

@@ -18,13 +18,10 @@ using tapeflow::testing::GpuTest;
 namespace tc = tapeflow::cuda;
 
 /// The message of the error TF_CUDNN_CHECK throws for `status`, checking its type.
-template <typename Error>
-std::string cudnn_error_message(cudnnStatus_t status) {
+template <typename Error> std::string cudnn_error_message(cudnnStatus_t status) {
   try {
     TF_CUDNN_CHECK(status);
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
+  } catch (const Error& e) { return e.what(); } catch (const std::exception& e) {
     ADD_FAILURE() << "status " << static_cast<int>(status) << " raised the wrong type: " << e.what();
     return {};
   }

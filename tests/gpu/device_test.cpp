@@ -56,13 +56,14 @@ TEST_F(GpuTest, MixedDeviceInputsAreCopiedAndLogged) {
     c = tf::constant({1.f, 2.f});
   }
   auto g = tf::constant({10.f, 20.f});  // GPU:0
-  auto r = c + g;                        // runs on GPU:0, c copied there
+  auto r = c + g;                       // runs on GPU:0, c copied there
   tf::debugging::set_log_device_placement(false);
   tf::logging::set_sink(nullptr);
   EXPECT_EQ(r.device(), tf::kGPU0);
   EXPECT_EQ(r.to_vector<float>(), (std::vector<float>{11, 22}));
   auto has = [&](const std::string& s) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(s) != std::string::npos; });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(s) != std::string::npos; });
   };
   EXPECT_TRUE(has("Copying input of AddV2 from CPU:0 to GPU:0"));
   EXPECT_TRUE(has("Executing op AddV2 in device GPU:0"));
@@ -154,7 +155,7 @@ TEST_F(GpuTest, GradientTapeKeepsOnlyWhatRulesReadAndFreesIt) {
   tape.stop();
   EXPECT_EQ(mem().live_buffers - base.live_buffers, 2);  // exp(y), kept by the tape, and loss
   EXPECT_GE(mem().current - base.current, 4 << 20);
-  EXPECT_LT(mem().current - base.current, 8 << 20);      // y is gone: no rule reads it
+  EXPECT_LT(mem().current - base.current, 8 << 20);  // y is gone: no rule reads it
   {
     auto g = tape.gradient(loss, x);
     ASSERT_TRUE(g);
@@ -182,7 +183,8 @@ TEST_F(GpuTest, OutOfMemoryThrowsAndRecovers) {
     FAIL() << "expected ResourceExhaustedError";
   } catch (const tf::errors::ResourceExhaustedError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("OOM when allocating tensor of " + std::to_string(total * 4) + " bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("OOM when allocating tensor of " + std::to_string(total * 4) + " bytes"), std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("GPU:0"), std::string::npos) << msg;
   }
   // The process stays usable: a small allocation succeeds and computes.

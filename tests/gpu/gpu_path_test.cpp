@@ -44,8 +44,7 @@ TEST(GpuDiscovery, DevicesAreKnownBeforeAnyOpRuns) {
         try {
           (void)tf::config::experimental::get_memory_info("GPU:0");
           code += 20;
-        } catch (const tf::errors::InvalidArgumentError&) {
-        }
+        } catch (const tf::errors::InvalidArgumentError&) {}
         std::exit(code);
       },
       ::testing::ExitedWithCode(want), "");
@@ -73,8 +72,8 @@ std::vector<uint8_t> pattern_bytes(std::size_t n, uint32_t seed) {
 TEST_F(GpuTest, CopiesThatWrapThePinnedStagingRingArriveIntact) {
   // The ring: 4 pinned buffers of 4 MiB. 40 MiB + 3 bytes passes through each buffer 2-3 times
   // and ends in a partial chunk; the small copies between move the ring's position.
-  for (std::size_t n : {(std::size_t(40) << 20) + 3, std::size_t(1), (std::size_t(4) << 20) + 1,
-                        std::size_t(17) << 20, std::size_t(12345)}) {
+  for (std::size_t n : {(std::size_t(40) << 20) + 3, std::size_t(1), (std::size_t(4) << 20) + 1, std::size_t(17) << 20,
+                        std::size_t(12345)}) {
     const std::vector<uint8_t> host = pattern_bytes(n, static_cast<uint32_t>(n));
     tf::Tensor cpu = tf::from_host_buffer(host.data(), {static_cast<int64_t>(n)}, tf::uint8);
     tf::Tensor gpu = cpu.gpu();
@@ -113,9 +112,7 @@ TEST_F(GpuTest, SecondHostThreadUsesTheGpu) {
   std::thread t([&] {
     try {
       for (int i = 0; i < 30; ++i) other.push_back(gpu_work(tf::float16, 2));
-    } catch (...) {
-      error = std::current_exception();
-    }
+    } catch (...) { error = std::current_exception(); }
   });
   std::vector<std::vector<double>> mine;
   for (int i = 0; i < 30; ++i) mine.push_back(gpu_work(tf::float32, 1));

@@ -108,9 +108,12 @@ inline void expect_same(const Tensor& cpu, const Tensor& gpu, double tol, const 
   int reported = 0;
   for (std::size_t i = 0; i < c.size(); ++i) {
     bool ok;
-    if (std::isnan(c[i])) ok = std::isnan(g[i]);
-    else if (std::isinf(c[i])) ok = g[i] == c[i];
-    else ok = std::abs(g[i] - c[i]) <= tol * std::max(1.0, std::abs(c[i]));
+    if (std::isnan(c[i]))
+      ok = std::isnan(g[i]);
+    else if (std::isinf(c[i]))
+      ok = g[i] == c[i];
+    else
+      ok = std::abs(g[i] - c[i]) <= tol * std::max(1.0, std::abs(c[i]));
     if (!ok && reported++ < 5) ADD_FAILURE() << what << ": element " << i << " cpu " << c[i] << " gpu " << g[i];
   }
 }

@@ -31,14 +31,23 @@ TEST_F(GpuTest, StridedSliceGradParity) {
   uint32_t seed = 7;
   for (tf::DType dt : {tf::float32, tf::float64, tf::float16}) {
     auto x = random_cpu({5, 6, 7}, dt, seed++);
-    expect_parity([](auto& v) { return slice_gradient(v[0], {tf::slice(1, 4), tf::all, tf::slice({}, {}, 3)}); }, {x},
-                  "strided slice grad " + str(dt));
-    expect_parity([](auto& v) { return slice_gradient(v[0], {tf::slice({}, {}, -1), 3}); }, {x},
-                  "reversed slice grad " + str(dt));
+    expect_parity(
+        [](auto& v) {
+          return slice_gradient(v[0], {tf::slice(1, 4), tf::all, tf::slice({}, {}, 3)});
+        },
+        {x}, "strided slice grad " + str(dt));
+    expect_parity(
+        [](auto& v) {
+          return slice_gradient(v[0], {tf::slice({}, {}, -1), 3});
+        },
+        {x}, "reversed slice grad " + str(dt));
     // A slice of a non-contiguous (transposed) input.
     auto t = random_transposed_cpu({4, 6}, dt, seed++);
-    expect_parity([](auto& v) { return slice_gradient(v[0], {tf::slice(0, {}, 2), tf::slice(1, 3)}); }, {t},
-                  "slice grad of a view " + str(dt));
+    expect_parity(
+        [](auto& v) {
+          return slice_gradient(v[0], {tf::slice(0, {}, 2), tf::slice(1, 3)});
+        },
+        {t}, "slice grad of a view " + str(dt));
     // An empty slice: all zeros.
     expect_parity([](auto& v) { return slice_gradient(v[0], {tf::slice(3, 3)}); }, {x}, "empty slice grad " + str(dt));
   }

@@ -50,8 +50,8 @@ inline double sum_tolerance(tf::DType dt) {
 }
 
 /// Expects |gpu - cpu| <= tol * scale elementwise (scale >= 0, cpu's shape, float64 values).
-inline void expect_close_scaled(const tf::Tensor& cpu, const tf::Tensor& gpu, const std::vector<double>& scale, double tol,
-                         const std::string& what) {
+inline void expect_close_scaled(const tf::Tensor& cpu, const tf::Tensor& gpu, const std::vector<double>& scale,
+                                double tol, const std::string& what) {
   ASSERT_EQ(gpu.device(), tf::kGPU0) << what;
   ASSERT_EQ(cpu.shape(), gpu.shape()) << what;
   ASSERT_EQ(cpu.dtype(), gpu.dtype()) << what;
@@ -73,7 +73,7 @@ inline void expect_close_scaled(const tf::Tensor& cpu, const tf::Tensor& gpu, co
 /// f on CPU:0 inputs and on their GPU:0 copies, compared under expect_close_scaled, the scale
 /// being f of |inputs| in float64 on the CPU.
 inline void expect_parity_scaled(const std::function<tf::Tensor(const std::vector<tf::Tensor>&)>& f,
-                          const std::vector<tf::Tensor>& cpu_inputs, const std::string& what, double tol = -1) {
+                                 const std::vector<tf::Tensor>& cpu_inputs, const std::string& what, double tol = -1) {
   tf::Tensor cpu, gpu;
   std::vector<double> scale;
   {

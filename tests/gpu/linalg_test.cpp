@@ -53,8 +53,8 @@ TEST_F(GpuTest, MatMulParity) {
       auto a = random_cpu(c.a, dt, seed++), b = random_cpu(c.b, dt, seed++);
       const int64_t k = c.ta ? c.a.dim(-2) : c.a.dim(-1);
       const bool ta = c.ta, tb = c.tb;
-      expect_parity([=](auto& v) { return tf::matmul(v[0], v[1], ta, tb); }, {a, b},
-                    "matmul " + str(dt) + " " + c.name, matmul_tolerance(dt, k));
+      expect_parity([=](auto& v) { return tf::matmul(v[0], v[1], ta, tb); }, {a, b}, "matmul " + str(dt) + " " + c.name,
+                    matmul_tolerance(dt, k));
     }
   }
 }
@@ -75,8 +75,11 @@ TEST_F(GpuTest, MatMulViews) {
                   matmul_tolerance(dt, 5));
     // A sliced view (row stride larger than its row): every other column of a (5, 16) matrix.
     auto base = random_cpu({5, 16}, dt, seed++), w = random_cpu({8, 3}, dt, seed++);
-    expect_parity([](auto& v) { return tf::matmul(v[0][{tf::all, tf::slice(0, 16, 2)}], v[1]); }, {base, w},
-                  "matmul strided slice " + str(dt), matmul_tolerance(dt, 8));
+    expect_parity(
+        [](auto& v) {
+          return tf::matmul(v[0][{tf::all, tf::slice(0, 16, 2)}], v[1]);
+        },
+        {base, w}, "matmul strided slice " + str(dt), matmul_tolerance(dt, 8));
   }
 }
 

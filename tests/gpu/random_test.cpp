@@ -56,7 +56,8 @@ TEST(PortableMath, BoxMullerFloatIsCorrectlyRounded) {
     tapeflow::kernels::philox::box_muller(x0, x1, f0, f1);
     float u1 = tapeflow::kernels::philox::to_unit_float(x0);
     if (u1 < 1e-7f) u1 = 1e-7f;
-    const float v1 = static_cast<float>(6.283185307179586 * static_cast<double>(tapeflow::kernels::philox::to_unit_float(x1)));
+    const float v1 =
+        static_cast<float>(6.283185307179586 * static_cast<double>(tapeflow::kernels::philox::to_unit_float(x1)));
     const float u2 = std::sqrt(-2.0f * static_cast<float>(logl(u1)));
     off += f0 != static_cast<float>(sinl(v1)) * u2;
     off += f1 != static_cast<float>(cosl(v1)) * u2;
@@ -85,12 +86,14 @@ TEST_F(GpuTest, RandomFloatsBitIdentical) {
     for (tf::Shape shape : {tf::Shape{1}, tf::Shape{7}, tf::Shape{3, 1001}, tf::Shape{0}, tf::Shape{1 << 20}}) {
       const std::string sfx = " " + str(dt) + " " + shape.to_string();
       expect_bit_identical([&] { return tf::random::normal(shape, {.dtype = dt, .seed = 3}); }, "normal" + sfx);
-      expect_bit_identical([&] { return tf::random::normal(shape, {.mean = 2.5, .stddev = 0.3, .dtype = dt, .seed = 4}); },
-                           "normal(2.5, 0.3)" + sfx);
+      expect_bit_identical(
+          [&] { return tf::random::normal(shape, {.mean = 2.5, .stddev = 0.3, .dtype = dt, .seed = 4}); },
+          "normal(2.5, 0.3)" + sfx);
       expect_bit_identical([&] { return tf::random::truncated_normal(shape, {.stddev = 0.1, .dtype = dt, .seed = 5}); },
                            "truncated_normal" + sfx);
-      expect_bit_identical([&] { return tf::random::uniform(shape, {.minval = -2, .maxval = 3, .dtype = dt, .seed = 6}); },
-                           "uniform" + sfx);
+      expect_bit_identical(
+          [&] { return tf::random::uniform(shape, {.minval = -2, .maxval = 3, .dtype = dt, .seed = 6}); },
+          "uniform" + sfx);
       // No op seed: the global seed's sequence, the same on both devices after set_seed.
       expect_bit_identical([&] { return tf::random::normal(shape, {.dtype = dt}); }, "normal, global seed" + sfx);
     }
@@ -99,11 +102,15 @@ TEST_F(GpuTest, RandomFloatsBitIdentical) {
 
 TEST_F(GpuTest, RandomIntegersBitIdentical) {
   for (tf::DType dt : {tf::int32, tf::int64}) {
-    expect_bit_identical([&] { return tf::random::uniform({4097}, {.minval = -5, .maxval = 1000, .dtype = dt, .seed = 8}); },
-                         "uniform int " + str(dt));
+    expect_bit_identical(
+        [&] { return tf::random::uniform({4097}, {.minval = -5, .maxval = 1000, .dtype = dt, .seed = 8}); },
+        "uniform int " + str(dt));
   }
   expect_bit_identical(
-      [&] { return tf::random::uniform({999}, {.minval = -(int64_t(1) << 62), .maxval = int64_t(1) << 62, .dtype = tf::int64, .seed = 9}); },
+      [&] {
+        return tf::random::uniform(
+            {999}, {.minval = -(int64_t(1) << 62), .maxval = int64_t(1) << 62, .dtype = tf::int64, .seed = 9});
+      },
       "uniform int64 wide");
 }
 

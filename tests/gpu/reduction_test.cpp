@@ -15,12 +15,14 @@ struct Case {
   std::string name;
 };
 const std::vector<Case> kCases = {
-    {{3, 4, 5}, {}, "all"},          {{3, 4, 5}, 0, "axis 0"},      {{3, 4, 5}, 1, "axis 1"},
-    {{3, 4, 5}, -1, "axis -1"},      {{3, 4, 5}, {0, 2}, "axes 0,2"}, {{3, 4, 5}, {0, 1}, "axes 0,1 (columns)"},
-    {{1000, 37}, 1, "short rows"},   {{37, 1000}, 1, "rows"},        {{37, 1000}, 0, "columns"},
-    {{5, 100003}, 1, "long rows"},   {{100003, 3}, 0, "long columns"}, {{1 << 20}, {}, "one long row"},
-    {{0, 5}, 0, "empty reduced"},    {{0, 5}, 1, "empty outer"},     {{4, 0}, 1, "empty rows"},
-    {{}, {}, "scalar"},
+    {{3, 4, 5}, {}, "all"},           {{3, 4, 5}, 0, "axis 0"},
+    {{3, 4, 5}, 1, "axis 1"},         {{3, 4, 5}, -1, "axis -1"},
+    {{3, 4, 5}, {0, 2}, "axes 0,2"},  {{3, 4, 5}, {0, 1}, "axes 0,1 (columns)"},
+    {{1000, 37}, 1, "short rows"},    {{37, 1000}, 1, "rows"},
+    {{37, 1000}, 0, "columns"},       {{5, 100003}, 1, "long rows"},
+    {{100003, 3}, 0, "long columns"}, {{1 << 20}, {}, "one long row"},
+    {{0, 5}, 0, "empty reduced"},     {{0, 5}, 1, "empty outer"},
+    {{4, 0}, 1, "empty rows"},        {{}, {}, "scalar"},
 };
 
 using Reduce = tf::Tensor (*)(const tf::Tensor&, tf::Axes, bool);
@@ -44,8 +46,11 @@ void reduce_parity(const std::string& name, Reduce r, const std::vector<tf::DTyp
     auto t = random_transposed_cpu({7, 300, 9}, dt, seed++, range);
     expect_parity([=](auto& v) { return r(v[0], {1}, false); }, {t}, name + " transposed " + str(dt),
                   parity_tolerance(dt) * tol_scale);
-    expect_parity([=](auto& v) { return r(v[0], {0, 2}, false); }, {t}, name + " transposed axes 0,2 " + str(dt),
-                  parity_tolerance(dt) * tol_scale);
+    expect_parity(
+        [=](auto& v) {
+          return r(v[0], {0, 2}, false);
+        },
+        {t}, name + " transposed axes 0,2 " + str(dt), parity_tolerance(dt) * tol_scale);
   }
 }
 
@@ -109,8 +114,8 @@ TEST_F(GpuTest, CumsumCumprodParity) {
     for (int axis = 0; axis < 3; ++axis)
       for (bool exclusive : {false, true})
         for (bool reverse : {false, true}) {
-          std::string tag = str(dt) + " axis " + std::to_string(axis) + (exclusive ? " exclusive" : "") +
-                            (reverse ? " reverse" : "");
+          std::string tag =
+              str(dt) + " axis " + std::to_string(axis) + (exclusive ? " exclusive" : "") + (reverse ? " reverse" : "");
           expect_parity([=](auto& v) { return tf::cumsum(v[0], axis, exclusive, reverse); }, {x}, "cumsum " + tag);
           expect_parity([=](auto& v) { return tf::cumprod(v[0], axis, exclusive, reverse); }, {x}, "cumprod " + tag);
         }

@@ -16,10 +16,12 @@ struct Case {
   std::string name;
 };
 const std::vector<Case> kCases = {
-    {{3, 4, 5}, -1, "last axis"},          {{3, 4, 5}, 1, "middle axis"},       {{3, 4, 5}, 0, "first axis"},
-    {{1000, 10}, -1, "many short rows"},   {{7, 1024}, -1, "warp limit"},       {{5, 5000}, -1, "block rows"},
-    {{2, 70000}, 1, "long block rows"},    {{17}, 0, "vector"},                 {{0, 5}, -1, "empty rows"},
-    {{4, 0}, -1, "zero-length rows"},      {{300, 3, 2}, 1, "short lanes"},
+    {{3, 4, 5}, -1, "last axis"},       {{3, 4, 5}, 1, "middle axis"},
+    {{3, 4, 5}, 0, "first axis"},       {{1000, 10}, -1, "many short rows"},
+    {{7, 1024}, -1, "warp limit"},      {{5, 5000}, -1, "block rows"},
+    {{2, 70000}, 1, "long block rows"}, {{17}, 0, "vector"},
+    {{0, 5}, -1, "empty rows"},         {{4, 0}, -1, "zero-length rows"},
+    {{300, 3, 2}, 1, "short lanes"},
 };
 
 TEST_F(GpuTest, SoftmaxParity) {
@@ -79,7 +81,8 @@ TEST_F(GpuTest, SoftmaxCrossEntropyParity) {
           sparse = tf::constant(idx, lshape, it);
         }
         expect_parity([](auto& v) { return tf::nn::sparse_softmax_cross_entropy_with_logits(v[0], v[1]); },
-                      {sparse, logits}, "sparse_softmax_cross_entropy " + str(dt) + " " + str(it) + " " + shape.to_string());
+                      {sparse, logits},
+                      "sparse_softmax_cross_entropy " + str(dt) + " " + str(it) + " " + shape.to_string());
       }
     }
   }

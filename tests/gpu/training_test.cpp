@@ -16,7 +16,8 @@ using Grads = std::vector<tf::Tensor>;
 
 std::vector<tf::Shape> variable_shapes() {
   std::vector<tf::Shape> shapes = {{784, 100}, {100}, {16384}, {16385}, {0}, {3, 5}};
-  while (shapes.size() < std::size_t(tf::ops::kFusedApplyMaxTensors) + 3) shapes.push_back({int64_t(shapes.size()) * 7});
+  while (shapes.size() < std::size_t(tf::ops::kFusedApplyMaxTensors) + 3)
+    shapes.push_back({int64_t(shapes.size()) * 7});
   return shapes;
 }
 
@@ -47,20 +48,27 @@ void expect_states_match(const State& cpu, const State& gpu, double tol, const s
   for (std::size_t k = 0; k < cpu.vars.size(); ++k) {
     expect_same(cpu.vars[k], gpu.vars[k], tol, what + " var " + std::to_string(k));
     for (std::size_t l = 0; l < cpu.slots.size(); ++l)
-      expect_same(cpu.slots[l][k], gpu.slots[l][k], tol, what + " slot " + std::to_string(l) + " of var " + std::to_string(k));
+      expect_same(cpu.slots[l][k], gpu.slots[l][k], tol,
+                  what + " slot " + std::to_string(l) + " of var " + std::to_string(k));
   }
 }
 
 /// Runs `step(state, grads)` three times on both devices (each under its own scope) and
 /// compares everything. `init` adjusts both states first.
-void expect_update_parity(int slot_lists, const std::function<void(State&, const Grads&)>& step, const std::string& name,
-                          const std::function<void(State&)>& init = {}) {
+void expect_update_parity(int slot_lists, const std::function<void(State&, const Grads&)>& step,
+                          const std::string& name, const std::function<void(State&)>& init = {}) {
   for (tf::DType dt : {tf::float32, tf::float64}) {
     State cpu(dt, slot_lists, tf::kCPU0), gpu(dt, slot_lists, tf::kGPU0);
     if (init) init(cpu), init(gpu);
     for (int s = 0; s < 3; ++s) {
-      { tf::DeviceScope on("CPU:0"); step(cpu, cpu.grads[std::size_t(s)]); }
-      { tf::DeviceScope on("GPU:0"); step(gpu, gpu.grads[std::size_t(s)]); }
+      {
+        tf::DeviceScope on("CPU:0");
+        step(cpu, cpu.grads[std::size_t(s)]);
+      }
+      {
+        tf::DeviceScope on("GPU:0");
+        step(gpu, gpu.grads[std::size_t(s)]);
+      }
     }
     ASSERT_EQ(gpu.vars[0].read_value().device().type(), tf::DeviceType::kGPU) << name;
     expect_states_match(cpu, gpu, dt == tf::float32 ? 1e-5 : 1e-12, name + " " + str(dt));
@@ -68,48 +76,71 @@ void expect_update_parity(int slot_lists, const std::function<void(State&, const
 }
 
 TEST_F(GpuTest, FusedGradientDescentParity) {
-  expect_update_parity(0, [](State& s, const Grads& g) {
-    tf::training::apply_gradient_descent(s.vars, g, {.learning_rate = 0.1, .weight_decay = 0.01});
-  }, "gradient descent");
+  expect_update_parity(
+      0,
+      [](State& s, const Grads& g) {
+        tf::training::apply_gradient_descent(s.vars, g, {.learning_rate = 0.1, .weight_decay = 0.01});
+      },
+      "gradient descent");
 }
 
 TEST_F(GpuTest, FusedKerasMomentumParity) {
   for (bool nesterov : {false, true})
-    expect_update_parity(1, [=](State& s, const Grads& g) {
-      tf::training::apply_keras_momentum(s.vars, s.slots[0], g, {.learning_rate = 0.05, .momentum = 0.9, .nesterov = nesterov});
-    }, nesterov ? "nesterov momentum" : "momentum");
+    expect_update_parity(
+        1,
+        [=](State& s, const Grads& g) {
+          tf::training::apply_keras_momentum(s.vars, s.slots[0], g,
+                                             {.learning_rate = 0.05, .momentum = 0.9, .nesterov = nesterov});
+        },
+        nesterov ? "nesterov momentum" : "momentum");
 }
 
 TEST_F(GpuTest, FusedAdamParity) {
-  expect_update_parity(2, [](State& s, const Grads& g) {
-    tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], {}, g, {.learning_rate = 0.01, .weight_decay = 0.004});
-  }, "adam");
-  expect_update_parity(3, [](State& s, const Grads& g) {
-    tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], s.slots[2], g, {.learning_rate = 0.01});
-  }, "amsgrad");
+  expect_update_parity(
+      2,
+      [](State& s, const Grads& g) {
+        tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], {}, g, {.learning_rate = 0.01, .weight_decay = 0.004});
+      },
+      "adam");
+  expect_update_parity(
+      3,
+      [](State& s, const Grads& g) {
+        tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], s.slots[2], g, {.learning_rate = 0.01});
+      },
+      "amsgrad");
 }
 
 TEST_F(GpuTest, FusedAdagradParity) {
-  expect_update_parity(1, [](State& s, const Grads& g) {
-    tf::training::apply_adagrad(s.vars, s.slots[0], g, {.learning_rate = 0.05});
-  }, "adagrad");
+  expect_update_parity(
+      1, [](State& s, const Grads& g) { tf::training::apply_adagrad(s.vars, s.slots[0], g, {.learning_rate = 0.05}); },
+      "adagrad");
 }
 
 TEST_F(GpuTest, FusedRMSpropParity) {
-  expect_update_parity(1, [](State& s, const Grads& g) {
-    tf::training::apply_rms_prop(s.vars, s.slots[0], {}, {}, g, {.learning_rate = 0.01});
-  }, "rmsprop");
-  expect_update_parity(2, [](State& s, const Grads& g) {
-    tf::training::apply_rms_prop(s.vars, s.slots[0], {}, s.slots[1], g, {.learning_rate = 0.01, .momentum = 0.9});
-  }, "rmsprop momentum");
+  expect_update_parity(
+      1,
+      [](State& s, const Grads& g) {
+        tf::training::apply_rms_prop(s.vars, s.slots[0], {}, {}, g, {.learning_rate = 0.01});
+      },
+      "rmsprop");
+  expect_update_parity(
+      2,
+      [](State& s, const Grads& g) {
+        tf::training::apply_rms_prop(s.vars, s.slots[0], {}, s.slots[1], g, {.learning_rate = 0.01, .momentum = 0.9});
+      },
+      "rmsprop momentum");
   // Centered: the gradient average mg (slot 1) starts at 0 as Keras's does, so the
   // denominator ms - mg^2 + eps stays positive (ms starts in [0.5, 3], |g| <= 3).
   auto zero_mg = [](State& s) {
     for (auto& mg : s.slots[1]) mg.assign(tf::zeros_like(mg.read_value()));
   };
-  expect_update_parity(3, [](State& s, const Grads& g) {
-    tf::training::apply_rms_prop(s.vars, s.slots[0], s.slots[1], s.slots[2], g, {.learning_rate = 0.01, .momentum = 0.5});
-  }, "rmsprop centered momentum", zero_mg);
+  expect_update_parity(
+      3,
+      [](State& s, const Grads& g) {
+        tf::training::apply_rms_prop(s.vars, s.slots[0], s.slots[1], s.slots[2], g,
+                                     {.learning_rate = 0.01, .momentum = 0.5});
+      },
+      "rmsprop centered momentum", zero_mg);
 }
 
 }  // namespace

@@ -27,7 +27,9 @@ void expect_same(const tf::Tensor& a, const tf::Tensor& b, double tol = 1e-12) {
 
 TEST(FunctionGradient, TapeThroughAFunctionEqualsEager) {
   tf::Variable w(uniform({3, 2}, -1, 1, 7));
-  auto body = [&](const tf::Tensor& x) { return tf::reduce_sum(tf::tanh(tf::matmul(x, w)) * x[{tf::all, tf::slice(0, 2)}]); };
+  auto body = [&](const tf::Tensor& x) {
+    return tf::reduce_sum(tf::tanh(tf::matmul(x, w)) * x[{tf::all, tf::slice(0, 2)}]);
+  };
   auto f = tf::function(body);
   auto x = uniform({4, 3}, -1, 1, 3);
   std::vector<std::optional<tf::Tensor>> eager, graph;
@@ -131,15 +133,25 @@ TEST(FunctionGradient, GradientChecksPassThroughFunctions) {
       {"Sqrt", [](const auto& v) { return tf::sqrt(v[0]); }, {uniform({3}, 0.5, 2)}},
       {"Mul", [](const auto& v) { return v[0] * v[1]; }, {uniform({2, 3}, -1, 1, 1), uniform({3}, -1, 1, 2)}},
       {"RealDiv", [](const auto& v) { return v[0] / v[1]; }, {uniform({2, 3}, -1, 1, 1), uniform({3}, 1, 2, 2)}},
-      {"Maximum", [](const auto& v) { return tf::maximum(v[0], v[1]); }, {uniform({4}, -1, 1, 1), uniform({4}, -1, 1, 2)}},
-      {"MatMul", [](const auto& v) { return tf::matmul(v[0], v[1]); }, {uniform({2, 3}, -1, 1, 1), uniform({3, 4}, -1, 1, 2)}},
+      {"Maximum",
+       [](const auto& v) { return tf::maximum(v[0], v[1]); },
+       {uniform({4}, -1, 1, 1), uniform({4}, -1, 1, 2)}},
+      {"MatMul",
+       [](const auto& v) { return tf::matmul(v[0], v[1]); },
+       {uniform({2, 3}, -1, 1, 1), uniform({3, 4}, -1, 1, 2)}},
       {"Sum", [](const auto& v) { return tf::reduce_sum(v[0] * v[0], 1); }, {uniform({2, 3}, -1, 1)}},
       {"Mean", [](const auto& v) { return tf::reduce_mean(tf::square(v[0]), 0, true); }, {uniform({2, 3}, -1, 1)}},
       {"Softmax", [](const auto& v) { return tf::nn::softmax(v[0]); }, {uniform({2, 4}, -1, 1)}},
       {"Transpose", [](const auto& v) { return tf::transpose(v[0]) * 2.0; }, {uniform({2, 3}, -1, 1)}},
-      {"ConcatV2", [](const auto& v) { return tf::concat({v[0], tf::square(v[1])}, 0); },
+      {"ConcatV2",
+       [](const auto& v) {
+         return tf::concat({v[0], tf::square(v[1])}, 0);
+       },
        {uniform({2, 3}, -1, 1, 1), uniform({1, 3}, -1, 1, 2)}},
-      {"StridedSlice", [](const auto& v) { return v[0][{tf::slice(0, 1), tf::slice(1, {})}] * v[0][{1, 0}]; },
+      {"StridedSlice",
+       [](const auto& v) {
+         return v[0][{tf::slice(0, 1), tf::slice(1, {})}] * v[0][{1, 0}];
+       },
        {uniform({2, 3}, -1, 1)}},
   };
   for (const Case& c : cases) {

@@ -10,17 +10,27 @@ namespace {
 
 tf::Tensor piecewise(const tf::Tensor& x) {
   // x > 0: x^2 * 3; else: sin(x)
-  return tf::cond(tf::greater(tf::reduce_sum(x), tf::constant(0.0f)), [&] { return x * x * 3.0f; },
-                  [&] { return tf::sin(x); });
+  return tf::cond(
+      tf::greater(tf::reduce_sum(x), tf::constant(0.0f)), [&] { return x * x * 3.0f; }, [&] { return tf::sin(x); });
 }
 
 TEST(Cond, EagerRunsTheChosenBranchOnly) {
   int true_runs = 0, false_runs = 0;
-  auto r = tf::cond(tf::constant(true), [&] { ++true_runs; return tf::constant(1); }, [&] { ++false_runs; return tf::constant(2); });
+  auto r = tf::cond(
+      tf::constant(true),
+      [&] {
+        ++true_runs;
+        return tf::constant(1);
+      },
+      [&] {
+        ++false_runs;
+        return tf::constant(2);
+      });
   EXPECT_EQ(r.tensor().item<int>(), 1);
   EXPECT_EQ(true_runs, 1);
   EXPECT_EQ(false_runs, 0);
-  EXPECT_THROW(tf::cond(tf::constant(1), [] { return tf::constant(1); }, [] { return tf::constant(2); }),
+  EXPECT_THROW(tf::cond(
+                   tf::constant(1), [] { return tf::constant(1); }, [] { return tf::constant(2); }),
                tf::errors::InvalidArgumentError);
 }
 
@@ -39,7 +49,8 @@ TEST(Cond, GradientsMatchEagerInAndOutOfFunctions) {
   auto f = tf::function(piecewise);
   tf::Variable scale(2.0f);
   auto g = tf::function([&](const tf::Tensor& x) {
-    return tf::cond(tf::less(tf::reduce_sum(x), tf::constant(0.0f)), [&] { return x * scale; }, [&] { return x + 1.0f; });
+    return tf::cond(
+        tf::less(tf::reduce_sum(x), tf::constant(0.0f)), [&] { return x * scale; }, [&] { return x + 1.0f; });
   });
   for (auto x : {tf::constant({1.0f, 2.0f}), tf::constant({-1.0f, -0.5f})}) {
     tf::GradientTape te;
@@ -88,9 +99,10 @@ std::vector<tf::Tensor> collatz_steps(const std::vector<tf::Tensor>& start) {
   return tf::while_loop([](const std::vector<tf::Tensor>& v) { return tf::greater(v[0], tf::constant(1)); },
                         [](const std::vector<tf::Tensor>& v) {
                           auto n = v[0];
-                          auto next = tf::cond(tf::equal(tf::floormod(n, tf::constant(2)), tf::constant(0)),
-                                               [&] { return tf::floordiv(n, tf::constant(2)); },
-                                               [&] { return n * tf::constant(3) + tf::constant(1); });
+                          auto next = tf::cond(
+                              tf::equal(tf::floormod(n, tf::constant(2)), tf::constant(0)),
+                              [&] { return tf::floordiv(n, tf::constant(2)); },
+                              [&] { return n * tf::constant(3) + tf::constant(1); });
                           return std::vector<tf::Tensor>{next.tensor(), v[1] + tf::constant(1)};
                         },
                         start);
@@ -123,9 +135,12 @@ TEST(WhileLoop, SideEffectsInTheBodyRunEveryIterationAndAShapeChangeIsRejected) 
   EXPECT_EQ(f(tf::constant(5)).tensor().item<int>(), 10);  // 0+1+2+3+4, the loop's outputs unused
   EXPECT_EQ(total.item<int>(), 10);
   auto bad = tf::function([](const tf::Tensor& x) {
-    return tf::while_loop([](const std::vector<tf::Tensor>& v) { return tf::less(tf::reduce_sum(v[0]), tf::constant(10.0f)); },
-                          [](const std::vector<tf::Tensor>& v) { return std::vector<tf::Tensor>{tf::concat({v[0], v[0]}, 0)}; },
-                          {x})[0];
+    return tf::while_loop(
+        [](const std::vector<tf::Tensor>& v) { return tf::less(tf::reduce_sum(v[0]), tf::constant(10.0f)); },
+        [](const std::vector<tf::Tensor>& v) {
+          return std::vector<tf::Tensor>{tf::concat({v[0], v[0]}, 0)};
+        },
+        {x})[0];
   });
   EXPECT_THROW(bad(tf::constant({1.0f})), tf::errors::InvalidArgumentError);
 }

@@ -36,23 +36,44 @@ const std::vector<NamedOp>& op_table() {
       {"Relu", [](auto& a, auto&) { return tf::nn::relu(a); }},
       {"Square", [](auto& a, auto&) { return tf::square(a) * 0.5f; }},
       {"Softmax", [](auto& a, auto&) { return tf::nn::softmax(a); }},
-      {"MatMul", [](auto& a, auto& b) { return tf::matmul(a, b, {.transpose_b = true})[{tf::all, tf::slice(0, 3)}] * 0.1f + a[{tf::all, tf::slice(0, 3)}] * 0.0f; }},
-      {"MeanKeepdims", [](auto& a, auto& b) { return a - tf::reduce_mean(b, 1, true); }},
-      {"Transpose", [](auto& a, auto&) { return tf::reshape(tf::transpose(a), {3, 4}); }},
-      {"Concat", [](auto& a, auto& b) { return tf::concat({a[{tf::all, tf::slice(0, 2)}], b[{tf::all, tf::slice(2, 4)}]}, 1); }},
-      // Patterns the optimizer rewrites: fused contractions, identities, constants, duplicates.
-      {"MatMulBiasAddRelu", [](auto& a, auto& b) {
-         return tf::nn::relu(tf::nn::bias_add(tf::matmul(a, tf::matmul(b, b, true, false) * 0.1f), tf::reduce_mean(b, 0)));
+      {"MatMul",
+       [](auto& a, auto& b) {
+         return tf::matmul(a, b, {.transpose_b = true})[{tf::all, tf::slice(0, 3)}] * 0.1f +
+                a[{tf::all, tf::slice(0, 3)}] * 0.0f;
        }},
-      {"MatMulAddV2", [](auto& a, auto& b) { return tf::reduce_mean(b, 0) + tf::matmul(a, tf::matmul(b, b, true, false) * 0.1f); }},
-      {"Conv2DBiasAddRelu", [](auto& a, auto& b) {
+      {"MeanKeepdims", [](auto& a, auto& b) { return a - tf::reduce_mean(b, 1, true); }},
+      {"Transpose",
+       [](auto& a, auto&) {
+         return tf::reshape(tf::transpose(a), {3, 4});
+       }},
+      {"Concat",
+       [](auto& a, auto& b) {
+         return tf::concat({a[{tf::all, tf::slice(0, 2)}], b[{tf::all, tf::slice(2, 4)}]}, 1);
+       }},
+      // Patterns the optimizer rewrites: fused contractions, identities, constants, duplicates.
+      {"MatMulBiasAddRelu",
+       [](auto& a, auto& b) {
+         return tf::nn::relu(
+             tf::nn::bias_add(tf::matmul(a, tf::matmul(b, b, true, false) * 0.1f), tf::reduce_mean(b, 0)));
+       }},
+      {"MatMulAddV2",
+       [](auto& a, auto& b) { return tf::reduce_mean(b, 0) + tf::matmul(a, tf::matmul(b, b, true, false) * 0.1f); }},
+      {"Conv2DBiasAddRelu",
+       [](auto& a, auto& b) {
          auto x = tf::reshape(a, {1, 3, 4, 1});
          auto f = tf::reshape(b[{tf::slice(0, 1), tf::all}], {2, 2, 1, 1});
-         return tf::reshape(tf::nn::relu(tf::nn::bias_add(tf::nn::conv2d(x, f, 1, "SAME"), tf::reshape(tf::reduce_mean(b), {1}))), {3, 4});
+         return tf::reshape(
+             tf::nn::relu(tf::nn::bias_add(tf::nn::conv2d(x, f, 1, "SAME"), tf::reshape(tf::reduce_mean(b), {1}))),
+             {3, 4});
        }},
       {"Identities", [](auto& a, auto&) { return tf::negative(tf::negative(a * 1.0f + 0.0f)) / 1.0f - 0.0f; }},
-      {"ConstantSubgraph", [](auto& a, auto&) { return a * (tf::constant(2.0f) * tf::constant(0.5f)) + tf::exp(tf::constant(-1.0f)); }},
-      {"Duplicates", [](auto& a, auto& b) { return tf::sin(a) * tf::sin(a) + tf::matmul(a, b, false, true)[{tf::all, tf::slice(0, 1)}] - tf::matmul(a, b, false, true)[{tf::all, tf::slice(0, 1)}]; }},
+      {"ConstantSubgraph",
+       [](auto& a, auto&) { return a * (tf::constant(2.0f) * tf::constant(0.5f)) + tf::exp(tf::constant(-1.0f)); }},
+      {"Duplicates",
+       [](auto& a, auto& b) {
+         return tf::sin(a) * tf::sin(a) + tf::matmul(a, b, false, true)[{tf::all, tf::slice(0, 1)}] -
+                tf::matmul(a, b, false, true)[{tf::all, tf::slice(0, 1)}];
+       }},
   };
   return ops;
 }
@@ -89,8 +110,10 @@ Program random_program(std::mt19937& gen, int length) {
   return p;
 }
 
-const tf::GraphOptimizerOptions kAllOff = {.constant_folding = false, .common_subexpression_elimination = false,
-                                           .arithmetic_optimization = false, .remapping = false};
+const tf::GraphOptimizerOptions kAllOff = {.constant_folding = false,
+                                           .common_subexpression_elimination = false,
+                                           .arithmetic_optimization = false,
+                                           .remapping = false};
 
 void expect_bitwise_equal(const tf::Tensor& a, const tf::Tensor& b, const std::string& what) {
   ASSERT_EQ(a.shape(), b.shape()) << what;
@@ -105,7 +128,8 @@ TEST(Differential, RandomProgramsEagerAndAsFunctions) {
     for (const auto& n : p.names) what += " " + n;
     SCOPED_TRACE(what);
     std::vector<tf::Tensor> xs;
-    for (int i = 0; i < 3; ++i) xs.push_back(tf::random::uniform({3, 4}, {.minval = -2, .maxval = 2, .seed = trial * 3 + i}));
+    for (int i = 0; i < 3; ++i)
+      xs.push_back(tf::random::uniform({3, 4}, {.minval = -2, .maxval = 2, .seed = trial * 3 + i}));
     auto eager = p.run(xs);
     auto body = [&p](const tf::Tensor& a, const tf::Tensor& b, const tf::Tensor& c) { return p.run({a, b, c}); };
     // Every pass on (the default), every pass off, and each pass alone: the same bits as eager.
@@ -123,7 +147,8 @@ TEST(Differential, RandomProgramsEagerAndAsFunctions) {
       for (int call = 0; call < 2; ++call) {
         std::vector<tf::Tensor> graph = g(xs[0], xs[1], xs[2]);
         ASSERT_EQ(graph.size(), eager.size());
-        for (std::size_t i = 0; i < eager.size(); ++i) expect_bitwise_equal(graph[i], eager[i], "output " + std::to_string(i));
+        for (std::size_t i = 0; i < eager.size(); ++i)
+          expect_bitwise_equal(graph[i], eager[i], "output " + std::to_string(i));
       }
       EXPECT_EQ(g.experimental_get_tracing_count(), 1);
     }

@@ -66,7 +66,9 @@ TEST(ExecutorMemoryPlan, ConcurrentCallsGiveTheirOwnResults) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 200; ++i) wrong[static_cast<std::size_t>(t)] += f(xs[static_cast<std::size_t>(t)]).tensor().to_vector<float>() != want[static_cast<std::size_t>(t)];
+      for (int i = 0; i < 200; ++i)
+        wrong[static_cast<std::size_t>(t)] +=
+            f(xs[static_cast<std::size_t>(t)]).tensor().to_vector<float>() != want[static_cast<std::size_t>(t)];
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong, (std::vector<int>(4, 0)));
@@ -78,8 +80,11 @@ namespace {
 
 TEST(ExecutorShapes, ReshapeWithNoneDimensions) {
   // (None, 4) -> (-1, 2): the -1 is decided per call, and the ops after it follow.
-  auto f = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {-1, 2}) * 2.0f + 1.0f; },
-                        {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
+  auto f = tf::function(
+      [](const tf::Tensor& x) {
+        return tf::reshape(x, {-1, 2}) * 2.0f + 1.0f;
+      },
+      {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
   for (int64_t rows : {3, 1, 5}) {
     auto x = tf::reshape(tf::range(0.0f, static_cast<float>(rows * 4)), {rows, 4});
     tf::Tensor y = f(x).tensor();
@@ -88,14 +93,20 @@ TEST(ExecutorShapes, ReshapeWithNoneDimensions) {
   }
   EXPECT_EQ(f.experimental_get_tracing_count(), 1);
   // A flatten keeps the batch dimension as that dimension (TF's shape function).
-  auto flatten = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {-1, 4}); },
-                              {.input_signature = {{tf::TensorSpec({-1, 2, 2}, tf::float32)}}});
+  auto flatten = tf::function(
+      [](const tf::Tensor& x) {
+        return tf::reshape(x, {-1, 4});
+      },
+      {.input_signature = {{tf::TensorSpec({-1, 2, 2}, tf::float32)}}});
   auto cf = flatten.get_concrete_function();
   EXPECT_EQ(cf.structured_outputs()[0].shape, tf::Shape({-1, 4}));
   EXPECT_EQ(cf(tf::ones({3, 2, 2})).tensor().shape(), tf::Shape({3, 4}));
   // A static target shape is checked against the call's size, with TF's message.
-  auto fixed = tf::function([](const tf::Tensor& x) { return tf::reshape(x, {2, 4}); },
-                            {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
+  auto fixed = tf::function(
+      [](const tf::Tensor& x) {
+        return tf::reshape(x, {2, 4});
+      },
+      {.input_signature = {{tf::TensorSpec({-1, 4}, tf::float32)}}});
   EXPECT_EQ(fixed(tf::ones({2, 4})).tensor().shape(), tf::Shape({2, 4}));
   try {
     fixed(tf::ones({3, 4}));

@@ -82,7 +82,8 @@ TEST(Function, GraphDefText) {
 }
 
 TEST(Function, MatMulAttributesInGraphDef) {
-  auto f = tf::function([](const tf::Tensor& a, const tf::Tensor& b) { return tf::matmul(a, b, {.transpose_b = true}); });
+  auto f =
+      tf::function([](const tf::Tensor& a, const tf::Tensor& b) { return tf::matmul(a, b, {.transpose_b = true}); });
   auto cf = f.get_concrete_function(tf::TensorSpec({2, 3}), tf::TensorSpec({4, 3}));
   const auto def = cf.graph().as_graph_def();
   ASSERT_EQ(def.node.size(), 4u);
@@ -113,7 +114,8 @@ TEST(Function, UnknownDimensionsFromTensorSpec) {
 
 TEST(Function, InputSignatureRejectsOtherArgumentsWithTfText) {
   auto f = tf::function([](const tf::Tensor& x) { return x + x; },
-                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32)}, .name = "next_collatz",
+                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32)},
+                         .name = "next_collatz",
                          .arg_names = {"x"}});
   EXPECT_EQ(f(tf::constant({1, 2})).tensor().to_vector<int>(), (std::vector<int>{2, 4}));
   EXPECT_EQ(f(tf::constant({1, 2, 3, 4})).tensor().to_vector<int>(), (std::vector<int>{2, 4, 6, 8}));
@@ -136,12 +138,14 @@ TEST(Function, InputSignatureRejectsOtherArgumentsWithTfText) {
 
 TEST(Function, ReduceRetracingGeneralizesAChangedDimension) {
   std::vector<std::string> traced;
-  auto g = tf::function([&](const tf::Tensor& x) {
-    std::ostringstream os;
-    os << "Tracing with " << x;
-    traced.push_back(os.str());
-    return x;
-  }, {.reduce_retracing = true, .arg_names = {"x"}});
+  auto g = tf::function(
+      [&](const tf::Tensor& x) {
+        std::ostringstream os;
+        os << "Tracing with " << x;
+        traced.push_back(os.str());
+        return x;
+      },
+      {.reduce_retracing = true, .arg_names = {"x"}});
   EXPECT_EQ(g(tf::constant({1, 2, 3})).tensor().to_vector<int>(), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(g(tf::constant({1, 2, 3, 4, 5})).tensor().to_vector<int>(), (std::vector<int>{1, 2, 3, 4, 5}));
   g(tf::constant({6, 7, 8, 9, 10, 11, 12}));
@@ -304,11 +308,13 @@ TEST(Function, VariableInitializerFromATracedValue) {
 
 TEST(Function, SymbolicTensorsCannotEscape) {
   tf::Tensor leaked;
-  auto f = tf::function([&](const tf::Tensor& x) {
-    leaked = x * 2.0f;
-    EXPECT_THROW(leaked.item<float>(), tf::errors::FailedPreconditionError);  // no value while tracing
-    return x;
-  }, {.name = "leaky"});
+  auto f = tf::function(
+      [&](const tf::Tensor& x) {
+        leaked = x * 2.0f;
+        EXPECT_THROW(leaked.item<float>(), tf::errors::FailedPreconditionError);  // no value while tracing
+        return x;
+      },
+      {.name = "leaky"});
   f(tf::constant(1.0f));
   try {
     leaked.item<float>();
@@ -323,12 +329,12 @@ TEST(Function, SymbolicTensorsCannotEscape) {
 }
 
 TEST(Function, StructuredArgumentsAndResults) {
-  auto f = tf::function([](const std::vector<tf::Tensor>& xs, const std::map<std::string, tf::Tensor>& m,
-                           const std::string& mode) {
-    tf::Tensor s = xs[0] + xs[1];
-    if (mode == "double") s = s * 2.0f;
-    return std::map<std::string, tf::Tensor>{{"sum", s}, {"scaled", s * m.at("k")}};
-  });
+  auto f = tf::function(
+      [](const std::vector<tf::Tensor>& xs, const std::map<std::string, tf::Tensor>& m, const std::string& mode) {
+        tf::Tensor s = xs[0] + xs[1];
+        if (mode == "double") s = s * 2.0f;
+        return std::map<std::string, tf::Tensor>{{"sum", s}, {"scaled", s * m.at("k")}};
+      });
   std::vector<tf::Tensor> xs{tf::constant(1.0f), tf::constant(2.0f)};
   std::map<std::string, tf::Tensor> m{{"k", tf::constant(10.0f)}};
   auto r = f(xs, m, std::string("double"));

@@ -13,12 +13,13 @@ int count_ops(const tf::Graph& g, const std::string& op) {
 }
 
 tf::GraphOptimizerOptions all_off() {
-  return {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = false,
+  return {.constant_folding = false,
+          .common_subexpression_elimination = false,
+          .arithmetic_optimization = false,
           .remapping = false};
 }
 
-template <typename F>
-tf::ConcreteFunction traced(F fn, tf::GraphOptimizerOptions options, const tf::Tensor& x) {
+template <typename F> tf::ConcreteFunction traced(F fn, tf::GraphOptimizerOptions options, const tf::Tensor& x) {
   auto f = tf::function(fn, {.optimizer = options});
   return f.get_concrete_function(tf::TensorSpec(x.shape(), x.dtype()));
 }
@@ -27,8 +28,8 @@ TEST(GraphOptimizer, ConstantFoldingEvaluatesConstantSubgraphsOnce) {
   auto fn = [](const tf::Tensor& x) { return x * (tf::constant(2.0f) + tf::exp(tf::constant(0.0f))); };
   auto x = tf::constant({1.0f, -2.0f, 4.0f});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(fn, {.constant_folding = true, .common_subexpression_elimination = false,
-                        .arithmetic_optimization = false}, x);
+  auto on = traced(
+      fn, {.constant_folding = true, .common_subexpression_elimination = false, .arithmetic_optimization = false}, x);
   EXPECT_EQ(count_ops(on.graph(), "AddV2"), 1);  // the traced graph is kept as traced
   EXPECT_EQ(count_ops(off.optimized_graph(), "AddV2"), 1);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 1);
@@ -59,11 +60,13 @@ TEST(GraphOptimizer, ConstantFoldingKeepsRandomOpsRandom) {
 }
 
 TEST(GraphOptimizer, CommonSubexpressionsAreComputedOnce) {
-  auto fn = [](const tf::Tensor& x) { return tf::exp(x) * tf::exp(x) + tf::matmul(x, x) - tf::matmul(x, x, false, true); };
+  auto fn = [](const tf::Tensor& x) {
+    return tf::exp(x) * tf::exp(x) + tf::matmul(x, x) - tf::matmul(x, x, false, true);
+  };
   auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = true,
-                        .arithmetic_optimization = false}, x);
+  auto on = traced(
+      fn, {.constant_folding = false, .common_subexpression_elimination = true, .arithmetic_optimization = false}, x);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 2);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Exp"), 1);
   EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 2);  // different transpose_b: not the same
@@ -85,8 +88,8 @@ TEST(GraphOptimizer, CommonSubexpressionEliminationKeepsStatefulOps) {
 TEST(GraphOptimizer, ArithmeticSimplificationRemovesIdentities) {
   auto fn = [](const tf::Tensor& x) { return tf::negative(tf::negative(x * 1.0f + 0.0f)) / 1.0f - 0.0f; };
   auto x = tf::constant({1.5f, -2.0f});
-  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = false,
-                        .arithmetic_optimization = true}, x);
+  auto on = traced(
+      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true}, x);
   for (const char* op : {"Mul", "AddV2", "Neg", "RealDiv", "Sub"}) {
     EXPECT_EQ(count_ops(on.graph(), op), op == std::string("Neg") ? 2 : 1) << op;
     EXPECT_EQ(count_ops(on.optimized_graph(), op), 0) << op;
@@ -98,8 +101,8 @@ TEST(GraphOptimizer, ArithmeticSimplificationKeepsBroadcastsAndOtherConstants) {
   // x (3,) * ones (2, 3) broadcasts: the Mul changes the shape and stays; x * 2 stays.
   auto fn = [](const tf::Tensor& x) { return x * tf::ones({2, 3}) + x * 2.0f; };
   auto x = tf::constant({1.0f, 2.0f, 3.0f});
-  auto on = traced(fn, {.constant_folding = false, .common_subexpression_elimination = false,
-                        .arithmetic_optimization = true}, x);
+  auto on = traced(
+      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true}, x);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Mul"), 2);
   EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
 }
@@ -156,7 +159,9 @@ TEST(GraphOptimizer, RemappingFusesMatMulAddV2AndConv2DBiasAdd) {
   EXPECT_EQ(cf(x).tensor().to_vector<float>(), dense(x).to_vector<float>());
 
   auto f = tf::ones({2, 2, 1, 3});
-  auto conv = [&](const tf::Tensor& img) { return tf::nn::bias_add(tf::nn::conv2d(img, f, 1, "VALID"), tf::constant({1.0f, 0.0f, -100.0f})); };
+  auto conv = [&](const tf::Tensor& img) {
+    return tf::nn::bias_add(tf::nn::conv2d(img, f, 1, "VALID"), tf::constant({1.0f, 0.0f, -100.0f}));
+  };
   auto img = tf::reshape(tf::range(0.0f, 9.0f), {1, 3, 3, 1});
   auto cc = traced(conv, only_remapping(), img);
   EXPECT_EQ(count_ops(cc.optimized_graph(), "_FusedConv2D"), 1);
@@ -177,7 +182,8 @@ TEST(GraphOptimizer, RemappingLeavesSharedAndBroadcastContractions) {
   auto ints = [](const tf::Tensor& x) { return tf::matmul(x, x) + tf::constant({1, 2}); };
   auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
   auto xi = tf::constant({{1, 2}, {3, 4}});
-  for (const auto& cf : {traced(shared, only_remapping(), x), traced(full, only_remapping(), x), traced(ints, only_remapping(), xi)}) {
+  for (const auto& cf :
+       {traced(shared, only_remapping(), x), traced(full, only_remapping(), x), traced(ints, only_remapping(), xi)}) {
     EXPECT_EQ(count_ops(cf.optimized_graph(), "_FusedMatMul"), 0);
     EXPECT_EQ(count_ops(cf.optimized_graph(), "MatMul"), 1);
   }

@@ -35,17 +35,47 @@ struct ConvCase {
 TEST(Conv2D, ForwardMatchesKerasForPaddingStrideAndDilation) {
   const ConvCase cases[] = {
       {"k3_valid", 4, 3, {}, &fx::conv_k3_valid_kernel, &fx::conv_k3_valid_bias, &fx::conv_k3_valid},
-      {"k3_s2_same", 4, 3, {.strides = 2, .padding = "same"}, &fx::conv_k3_s2_same_kernel, &fx::conv_k3_s2_same_bias,
+      {"k3_s2_same",
+       4,
+       3,
+       {.strides = 2, .padding = "same"},
+       &fx::conv_k3_s2_same_kernel,
+       &fx::conv_k3_s2_same_bias,
        &fx::conv_k3_s2_same},
-      {"k23_s21_valid", 5, {2, 3}, {.strides = {2, 1}}, &fx::conv_k23_s21_valid_kernel, &fx::conv_k23_s21_valid_bias,
+      {"k23_s21_valid",
+       5,
+       {2, 3},
+       {.strides = {2, 1}},
+       &fx::conv_k23_s21_valid_kernel,
+       &fx::conv_k23_s21_valid_bias,
        &fx::conv_k23_s21_valid},
-      {"k3_s3_same", 2, 3, {.strides = 3, .padding = "SAME"}, &fx::conv_k3_s3_same_kernel, &fx::conv_k3_s3_same_bias,
+      {"k3_s3_same",
+       2,
+       3,
+       {.strides = 3, .padding = "SAME"},
+       &fx::conv_k3_s3_same_kernel,
+       &fx::conv_k3_s3_same_bias,
        &fx::conv_k3_s3_same},
-      {"k3_d2_same", 4, 3, {.padding = "same", .dilation_rate = 2}, &fx::conv_k3_d2_same_kernel,
-       &fx::conv_k3_d2_same_bias, &fx::conv_k3_d2_same},
-      {"k2_d21_valid", 3, 2, {.dilation_rate = {2, 1}}, &fx::conv_k2_d21_valid_kernel, &fx::conv_k2_d21_valid_bias,
+      {"k3_d2_same",
+       4,
+       3,
+       {.padding = "same", .dilation_rate = 2},
+       &fx::conv_k3_d2_same_kernel,
+       &fx::conv_k3_d2_same_bias,
+       &fx::conv_k3_d2_same},
+      {"k2_d21_valid",
+       3,
+       2,
+       {.dilation_rate = {2, 1}},
+       &fx::conv_k2_d21_valid_kernel,
+       &fx::conv_k2_d21_valid_bias,
        &fx::conv_k2_d21_valid},
-      {"k1_relu_nobias", 4, 1, {.activation = "relu", .use_bias = false}, &fx::conv_k1_relu_nobias_kernel, nullptr,
+      {"k1_relu_nobias",
+       4,
+       1,
+       {.activation = "relu", .use_bias = false},
+       &fx::conv_k1_relu_nobias_kernel,
+       nullptr,
        &fx::conv_k1_relu_nobias},
   };
   const tf::Tensor x = from(fx::conv_x);
@@ -93,10 +123,14 @@ TEST(Pooling, ForwardMatchesKeras) {
     const fx::Case *max, *avg;
   } cases[] = {
       {"default", {}, &fx::max_pool_default, &fx::avg_pool_default},
-      {"p3_s2_same", {.pool_size = 3, .strides = 2, .padding = "same"}, &fx::max_pool_p3_s2_same,
+      {"p3_s2_same",
+       {.pool_size = 3, .strides = 2, .padding = "same"},
+       &fx::max_pool_p3_s2_same,
        &fx::avg_pool_p3_s2_same},
       {"p23_s1_valid", {.pool_size = {2, 3}, .strides = 1}, &fx::max_pool_p23_s1_valid, &fx::avg_pool_p23_s1_valid},
-      {"p2_s3_same", {.pool_size = 2, .strides = K::layers::IntPair{3, 2}, .padding = "same"}, &fx::max_pool_p2_s3_same,
+      {"p2_s3_same",
+       {.pool_size = 2, .strides = K::layers::IntPair{3, 2}, .padding = "same"},
+       &fx::max_pool_p2_s3_same,
        &fx::avg_pool_p2_s3_same},
   };
   for (const auto& c : cases) {
@@ -179,7 +213,8 @@ TEST(BatchNormalization, Rank2WithDefaultMomentum) {
 TEST(BatchNormalization, FeatureAxisOtherThanLast) {
   run_sequence({"bn_axis1",
                 {.axis = 1, .momentum = 0.8, .epsilon = 0.01},
-                {&fx::bn_axis1_init_gamma, &fx::bn_axis1_init_beta, &fx::bn_axis1_init_moving_mean, &fx::bn_axis1_init_moving_variance},
+                {&fx::bn_axis1_init_gamma, &fx::bn_axis1_init_beta, &fx::bn_axis1_init_moving_mean,
+                 &fx::bn_axis1_init_moving_variance},
                 {&fx::bn_axis1_x0, &fx::bn_axis1_x1, &fx::bn_axis1_x2},
                 {&fx::bn_axis1_y0, &fx::bn_axis1_y1, &fx::bn_axis1_y2},
                 {&fx::bn_axis1_moving_mean0, &fx::bn_axis1_moving_mean1, &fx::bn_axis1_moving_mean2},
@@ -222,8 +257,9 @@ TEST(BatchNormalization, FrozenLayerNormalizesWithMovingStatisticsEvenWhenTraini
   K::layers::BatchNormalization bn({.trainable = false});
   auto x = tf::constant(std::vector<double>{1, 2, 3, 4, 5, 6}, tf::Shape{3, 2});
   auto y = bn(x, true);
-  expect_values(y, {3, 2}, {1 / std::sqrt(1.001), 2 / std::sqrt(1.001), 3 / std::sqrt(1.001),
-                            4 / std::sqrt(1.001), 5 / std::sqrt(1.001), 6 / std::sqrt(1.001)});
+  expect_values(y, {3, 2},
+                {1 / std::sqrt(1.001), 2 / std::sqrt(1.001), 3 / std::sqrt(1.001), 4 / std::sqrt(1.001),
+                 5 / std::sqrt(1.001), 6 / std::sqrt(1.001)});
   expect_values(bn.moving_mean(), {2}, {0, 0});
 }
 
@@ -247,8 +283,7 @@ TEST(BatchNormalization, FitUpdatesMovingStatisticsAndTrainsOnlyGammaBeta) {
 
 // Checks the tape's gradients of sum(layer(x) * w) with respect to x and every trainable weight
 // (float64) against central differences.
-template <typename L>
-void check_layer_gradients(L layer, tf::Tensor x, bool training = false, double tol = 1e-6) {
+template <typename L> void check_layer_gradients(L layer, tf::Tensor x, bool training = false, double tol = 1e-6) {
   tf::Tensor y0 = layer(x, training);
   std::mt19937 gen(7);
   std::uniform_real_distribution<double> dist(0.5, 1.5);
@@ -319,9 +354,11 @@ tf::Tensor uniform64(const tf::Shape& shape, unsigned seed) {
 TEST(LayerGradients, Conv2DMatchesNumericalDifferences) {
   const tf::Tensor x = uniform64({2, 6, 5, 3}, 1);
   check_layer_gradients(K::layers::Conv2D(4, 3, {.dtype = tf::float64}), x);
-  check_layer_gradients(K::layers::Conv2D(2, {2, 3}, {.strides = 2, .padding = "same", .activation = "tanh",
-                                                      .bias_initializer = "ones", .dtype = tf::float64}),
-                        x);
+  check_layer_gradients(
+      K::layers::Conv2D(
+          2, {2, 3},
+          {.strides = 2, .padding = "same", .activation = "tanh", .bias_initializer = "ones", .dtype = tf::float64}),
+      x);
   check_layer_gradients(K::layers::Conv2D(3, 2, {.padding = "same", .dilation_rate = {2, 1}, .dtype = tf::float64}), x);
 }
 
@@ -344,9 +381,9 @@ TEST(LayerGradients, BatchNormalizationMatchesNumericalDifferences) {
         .gamma_initializer = K::initializers::RandomUniform({.minval = 0.5, .maxval = 1.5, .seed = 1}),
         .dtype = tf::float64};
   };
-  check_layer_gradients(K::layers::BatchNormalization(opts(-1)), x4, true, 1e-5);   // fused
-  check_layer_gradients(K::layers::BatchNormalization(opts(1)), x4, true, 1e-5);    // moments
-  check_layer_gradients(K::layers::BatchNormalization(opts(-1)), x4, false);        // inference
+  check_layer_gradients(K::layers::BatchNormalization(opts(-1)), x4, true, 1e-5);  // fused
+  check_layer_gradients(K::layers::BatchNormalization(opts(1)), x4, true, 1e-5);   // moments
+  check_layer_gradients(K::layers::BatchNormalization(opts(-1)), x4, false);       // inference
   check_layer_gradients(K::layers::BatchNormalization(opts(-1)), uniform64({5, 3}, 4), true, 1e-5);
 }
 

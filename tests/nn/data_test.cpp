@@ -61,7 +61,8 @@ TEST(Dataset, ShuffleIsAPermutationSeededAndReshuffledEachPass) {
   EXPECT_NE(a, b);  // reshuffle_each_iteration
   auto again = Dataset::from_tensor_slices({tf::range(0, 50)}).shuffle(50, {.seed = 7});
   EXPECT_EQ(firsts(again), a);  // same seed, same first pass
-  auto fixed = Dataset::from_tensor_slices({tf::range(0, 50)}).shuffle(50, {.seed = 7, .reshuffle_each_iteration = false});
+  auto fixed =
+      Dataset::from_tensor_slices({tf::range(0, 50)}).shuffle(50, {.seed = 7, .reshuffle_each_iteration = false});
   EXPECT_EQ(firsts(fixed), firsts(fixed));
   // A buffer of 1 keeps the order.
   EXPECT_EQ(firsts(Dataset::from_tensor_slices({tf::range(0, 5)}).shuffle(1)), (std::vector<int>{0, 1, 2, 3, 4}));
@@ -109,7 +110,8 @@ TEST(Dataset, GatheredBatchesEqualStackedRows) {
   ASSERT_EQ(a.size(), 4u);
   EXPECT_EQ(a.back().size(), 4u);  // 20 = 3 * 6 + 2 rows
   // Unshuffled batches are views of consecutive rows; take() limits the rows.
-  EXPECT_EQ(firsts(Dataset::from_tensor_slices({tf::range(0, 10)}).take(5).batch(2)), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(firsts(Dataset::from_tensor_slices({tf::range(0, 10)}).take(5).batch(2)),
+            (std::vector<int>{0, 1, 2, 3, 4}));
 }
 
 TEST(Dataset, PrefetchRunsAheadAndPropagatesErrors) {
@@ -193,8 +195,9 @@ TEST(FashionMnist, HeaderClaimingMoreThanTheDataIsRejectedBeforeAllocating) {
   // file, not std::bad_alloc (the reader grows its buffer with the data it actually reads).
   const std::string path = write_idx_gz("tapeflow_idx_huge.gz", {0x7fffffffu, 28, 28}, std::vector<uint8_t>(100, 7));
   EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(path), tf::errors::InvalidArgumentError,
-                  path + ": the IDX header claims 2147483647 x 28 x 28 = 1683627179248 bytes of data but the file "
-                         "holds 100");
+                  path +
+                      ": the IDX header claims 2147483647 x 28 x 28 = 1683627179248 bytes of data but the file "
+                      "holds 100");
   // Four sizes of 2^32 - 1: their product overflows 64 bits.
   const std::string overflow = write_idx_gz("tapeflow_idx_overflow.gz", {~0u, ~0u, ~0u, ~0u}, {1, 2, 3});
   EXPECT_TF_ERROR(K::datasets::mnist_idx::read_idx_gz(overflow), tf::errors::InvalidArgumentError,
@@ -237,9 +240,12 @@ TEST(FashionMnist, MissingFilesGiveNotFound) {
   const char* old = std::getenv("TAPEFLOW_DATA");
   std::string saved = old ? old : "";
   setenv("TAPEFLOW_DATA", "/nonexistent", 1);
-  EXPECT_THROW(K::datasets::mnist_idx::read_idx_gz("/nonexistent/train-images-idx3-ubyte.gz"), tf::errors::NotFoundError);
-  if (old) setenv("TAPEFLOW_DATA", saved.c_str(), 1);
-  else unsetenv("TAPEFLOW_DATA");
+  EXPECT_THROW(K::datasets::mnist_idx::read_idx_gz("/nonexistent/train-images-idx3-ubyte.gz"),
+               tf::errors::NotFoundError);
+  if (old)
+    setenv("TAPEFLOW_DATA", saved.c_str(), 1);
+  else
+    unsetenv("TAPEFLOW_DATA");
 }
 
 }  // namespace

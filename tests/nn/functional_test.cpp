@@ -188,9 +188,11 @@ TEST(Functional, ShapeErrorsNameTheLayer) {
   EXPECT_TF_ERROR(dag.model(tf::zeros({2, 4})), tf::errors::InvalidArgumentError,
                   "Layer \"dag\" expects 2 input(s), but it received 1 input tensors.");
   EXPECT_TF_ERROR(dag.model({tf::zeros({2, 3, 4}), tf::zeros({2, 3})}), tf::errors::InvalidArgumentError,
-                  "Input 0 with name 'a' of layer 'dag' is incompatible with the layer: expected shape=(None, 4), found shape=(2, 3, 4)");
+                  "Input 0 with name 'a' of layer 'dag' is incompatible with the layer: expected shape=(None, 4), "
+                  "found shape=(2, 3, 4)");
   EXPECT_TF_ERROR(dag.model({tf::zeros({2, 4}), tf::zeros({2, 5})}), tf::errors::InvalidArgumentError,
-                  "Input 1 with name 'b' of layer 'dag' is incompatible with the layer: expected shape=(None, 3), found shape=(2, 5)");
+                  "Input 1 with name 'b' of layer 'dag' is incompatible with the layer: expected shape=(None, 3), "
+                  "found shape=(2, 5)");
   // A trailing axis of 1 is squeezed, as Keras adjusts ranks; other dtypes are cast.
   EXPECT_EQ(dag.model({tf::zeros({2, 4, 1}), tf::zeros({2, 3}, tf::float64)}).shape(), tf::Shape({2, 2}));
 
@@ -235,15 +237,18 @@ struct CustomStepModel : TwoLayerModel {
     auto vars = trainable_variables();
     optimizer().apply_gradients(tape.gradient(loss, vars), vars);
     for (auto& m : metrics()) {
-      if (m->name() == "loss") std::static_pointer_cast<K::metrics::Mean>(m)->update_state(loss);
-      else m->update_state(y, y_pred);
+      if (m->name() == "loss")
+        std::static_pointer_cast<K::metrics::Mean>(m)->update_state(loss);
+      else
+        m->update_state(y, y_pred);
     }
   }
 };
 
 // The guide's second one: its own loss and metrics, compile() without a loss.
 struct OwnMetricsModel : TwoLayerModel {
-  std::shared_ptr<K::metrics::Mean> loss_tracker = std::make_shared<K::metrics::Mean>(K::metrics::MetricOptions{.name = "loss"});
+  std::shared_ptr<K::metrics::Mean> loss_tracker =
+      std::make_shared<K::metrics::Mean>(K::metrics::MetricOptions{.name = "loss"});
   std::shared_ptr<K::metrics::Mean> mae = std::make_shared<K::metrics::Mean>(K::metrics::MetricOptions{.name = "mae"});
 
   void train_step(const tf::Tensor& x, const tf::Tensor& y) override {

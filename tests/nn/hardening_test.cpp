@@ -25,7 +25,8 @@ struct UntrackedModel : K::Model {
 struct TrackedModel : K::Model {
   K::layers::Dense hidden, out;
   K::layers::Activation relu{"relu"};  // weightless: tracking it or not changes nothing
-  TrackedModel() : K::Model("tracked_model"), hidden(track_layer(K::layers::Dense(8))), out(track_layer(K::layers::Dense(1))) {}
+  TrackedModel()
+      : K::Model("tracked_model"), hidden(track_layer(K::layers::Dense(8))), out(track_layer(K::layers::Dense(1))) {}
   tf::Tensor call(const tf::Tensor& x, bool training) override { return out(relu(hidden(x, training)), training); }
 };
 
@@ -115,9 +116,7 @@ TEST(ThreadSafety, EightThreadsTrainingTheirOwnModelsMatchOneThreadBitwise) {
     threads.emplace_back([&, i] {
       try {
         parallel[i] = train_one(i);
-      } catch (...) {
-        ++failures;
-      }
+      } catch (...) { ++failures; }
     });
   for (auto& t : threads) t.join();
   ASSERT_EQ(failures.load(), 0);
@@ -126,7 +125,7 @@ TEST(ThreadSafety, EightThreadsTrainingTheirOwnModelsMatchOneThreadBitwise) {
     EXPECT_EQ(std::memcmp(parallel[i].data(), sequential[i].data(), parallel[i].size() * sizeof(float)), 0)
         << "model " << i << " differs between one thread and eight";
   }
-  EXPECT_NE(sequential[0], sequential[1]);  // the models really are different
+  EXPECT_NE(sequential[0], sequential[1]);        // the models really are different
   EXPECT_LT(sequential[0][4], sequential[0][0]);  // and training lowered the loss
 }
 

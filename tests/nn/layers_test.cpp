@@ -20,10 +20,10 @@ K::layers::Dense dense_with_fixture_weights(K::layers::DenseOptions options = {}
 }
 
 TEST(Dense, ForwardMatchesKerasForEveryActivation) {
-  const std::pair<const char*, const fx::Case*> cases[] = {
-      {"linear", &fx::dense_linear}, {"relu", &fx::dense_relu}, {"sigmoid", &fx::dense_sigmoid},
-      {"tanh", &fx::dense_tanh},     {"softmax", &fx::dense_softmax}, {"gelu", &fx::dense_gelu},
-      {"elu", &fx::dense_elu}};
+  const std::pair<const char*, const fx::Case*> cases[] = {{"linear", &fx::dense_linear},   {"relu", &fx::dense_relu},
+                                                           {"sigmoid", &fx::dense_sigmoid}, {"tanh", &fx::dense_tanh},
+                                                           {"softmax", &fx::dense_softmax}, {"gelu", &fx::dense_gelu},
+                                                           {"elu", &fx::dense_elu}};
   for (auto [name, want] : cases) {
     SCOPED_TRACE(name);
     auto d = dense_with_fixture_weights({.activation = name});
@@ -100,7 +100,8 @@ TEST(Dense, GradientMatchesCentralDifferencesInFloat64) {
     plus[i] += h;
     minus[i] -= h;
     double num = (loss(tf::constant(plus, x.shape(), tf::float64)).item<double>() -
-                  loss(tf::constant(minus, x.shape(), tf::float64)).item<double>()) / (2 * h);
+                  loss(tf::constant(minus, x.shape(), tf::float64)).item<double>()) /
+                 (2 * h);
     EXPECT_NEAR(g[i], num, 1e-6) << "element " << i;
   }
 }
@@ -135,8 +136,9 @@ TEST(Dense, BadInputsNameTheLayer) {
   K::layers::Dense d(3, {.name = "classifier"});
   EXPECT_TF_ERROR(d(tf::ones({5})), tf::errors::InvalidArgumentError, "layer \"classifier\"");
   d(tf::ones({2, 4}));
-  EXPECT_TF_ERROR(d(tf::ones({2, 5})), tf::errors::InvalidArgumentError,
-                  "layer \"classifier\" is incompatible with the layer: expected axis -1 of input shape to have value 4");
+  EXPECT_TF_ERROR(
+      d(tf::ones({2, 5})), tf::errors::InvalidArgumentError,
+      "layer \"classifier\" is incompatible with the layer: expected axis -1 of input shape to have value 4");
 }
 
 TEST(Embedding, LooksUpRowsAsKeras) {

@@ -17,8 +17,9 @@ TEST(Losses, MatchKeras) {
   expect_case(K::losses::CategoricalCrossentropy()(onehot, probs), fx::cce_probs);
   expect_case(K::losses::SparseCategoricalCrossentropy({.from_logits = true})(labels(), logits), fx::scce_logits);
   expect_case(K::losses::SparseCategoricalCrossentropy()(labels(), probs), fx::scce_probs);
-  expect_case(K::losses::BinaryCrossentropy({.from_logits = true})(from_case(fx::bce_true), from_case(fx::bce_logits_in)),
-              fx::bce_logits);
+  expect_case(
+      K::losses::BinaryCrossentropy({.from_logits = true})(from_case(fx::bce_true), from_case(fx::bce_logits_in)),
+      fx::bce_logits);
   expect_case(K::losses::BinaryCrossentropy()(from_case(fx::bce_true), from_case(fx::bce_probs_in)), fx::bce_probs);
   expect_case(K::losses::MeanSquaredError()(from_case(fx::mse_a), from_case(fx::mse_b)), fx::mse);
 }
@@ -34,7 +35,8 @@ TEST(Losses, SampleWeightAndReductions) {
   auto logits = from_case(fx::loss_logits);
   K::losses::SparseCategoricalCrossentropy scce({.from_logits = true});
   expect_case(scce(labels(), logits, from_case(fx::sample_weight)), fx::scce_logits_weighted);
-  auto per_sample = K::losses::SparseCategoricalCrossentropy({.from_logits = true, .reduction = "none"})(labels(), logits);
+  auto per_sample =
+      K::losses::SparseCategoricalCrossentropy({.from_logits = true, .reduction = "none"})(labels(), logits);
   EXPECT_EQ(per_sample.shape(), tf::Shape({4}));
   auto sum = K::losses::SparseCategoricalCrossentropy({.from_logits = true, .reduction = "sum"})(labels(), logits);
   EXPECT_NEAR(sum.item<float>(), 4 * fx::scce_logits.values[0], 1e-5);
@@ -107,7 +109,8 @@ TEST(Metrics, SparseCategoricalAccuracyCountsArgmaxMatches) {
 struct CountPositives : K::metrics::Metric {
   tf::Variable n;
   CountPositives() : Metric("count_positives"), n(add_variable("n")) {}
-  void update_state(const tf::Tensor&, const tf::Tensor& y_pred, const std::optional<tf::Tensor>& = std::nullopt) override {
+  void update_state(const tf::Tensor&, const tf::Tensor& y_pred,
+                    const std::optional<tf::Tensor>& = std::nullopt) override {
     n.assign(n + tf::reduce_sum(tf::cast(tf::greater(y_pred, 0.0f), tf::float32)));
   }
   tf::Tensor result() const override { return n.read_value(); }

@@ -66,19 +66,22 @@ TEST(Sequential, CallbacksSeeEpochsAndCanStopTraining) {
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true})});
   std::vector<int> seen;
   std::vector<double> rates;
-  auto early = std::make_shared<K::callbacks::EarlyStopping>(K::callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 1e-3, .patience = 2});
-  auto history = model.fit(
-      x, y,
-      {.epochs = 20, .batch_size = 64, .verbose = 0,
-       .callbacks = {K::callbacks::LambdaCallback({.on_epoch_end = [&](int e, const K::callbacks::Logs& logs) {
-                       seen.push_back(e);
-                       EXPECT_TRUE(logs.count("loss"));
-                     }}),
-                     K::callbacks::LearningRateScheduler([&](int epoch, double lr) {
-                       rates.push_back(lr);
-                       return 0.0;
-                     }),
-                     early}});
+  auto early = std::make_shared<K::callbacks::EarlyStopping>(
+      K::callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 1e-3, .patience = 2});
+  auto history = model.fit(x, y,
+                           {.epochs = 20,
+                            .batch_size = 64,
+                            .verbose = 0,
+                            .callbacks = {K::callbacks::LambdaCallback({.on_epoch_end =
+                                                                            [&](int e, const K::callbacks::Logs& logs) {
+                                                                              seen.push_back(e);
+                                                                              EXPECT_TRUE(logs.count("loss"));
+                                                                            }}),
+                                          K::callbacks::LearningRateScheduler([&](int epoch, double lr) {
+                                            rates.push_back(lr);
+                                            return 0.0;
+                                          }),
+                                          early}});
   // The learning rate is zero, so the loss never improves by min_delta (only float32 summation
   // order varies with the shuffle): stop after patience epochs.
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 2}));
@@ -90,7 +93,8 @@ TEST(Sequential, CallbacksSeeEpochsAndCanStopTraining) {
 TEST(Sequential, RegularizationLossesJoinTheTrainingLoss) {
   auto x = tf::ones({4, 3});
   auto y = tf::zeros({4, 2});
-  K::Sequential model({K::layers::Dense(2, {.kernel_initializer = "ones", .kernel_regularizer = K::regularizers::L2(0.5)})});
+  K::Sequential model(
+      {K::layers::Dense(2, {.kernel_initializer = "ones", .kernel_regularizer = K::regularizers::L2(0.5)})});
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.0}), .loss = "mse"});
   auto r = model.evaluate(x, y, {.verbose = 0});
   // mse = 3^2 = 9; penalty = 0.5 * 6 = 3.

@@ -78,7 +78,8 @@ TEST(Optimizers, SchedulesMatchKeras) {
   O::SGD piecewise({.learning_rate = O::schedules::PiecewiseConstantDecay({1, 3}, {0.1, 0.05, 0.01})});
   expect_trajectory(piecewise, fx::sgd_piecewise_w, fx::sgd_piecewise_b);
   O::schedules::ExponentialDecay staircase(0.1, 3, 0.5, true);
-  for (int s = 0; s < 8; ++s) EXPECT_NEAR(staircase(s), fx::exp_decay_staircase.values[s], 1e-7) << s;  // Keras computes in float32
+  for (int s = 0; s < 8; ++s)
+    EXPECT_NEAR(staircase(s), fx::exp_decay_staircase.values[s], 1e-7) << s;  // Keras computes in float32
   O::schedules::CosineDecay warmup(0.0, 10, {.warmup_target = 0.1, .warmup_steps = 4});
   for (int s = 0; s < 16; ++s) EXPECT_NEAR(warmup(s), fx::cosine_warmup.values[s], 1e-7) << s;
 }
@@ -196,10 +197,13 @@ TEST(FusedTrainingOps, SGDVariantsMatchTheFormulas) {
                              {0, 0, 0}, tol);
     for (bool nesterov : {false, true}) {
       O::SGD momentum({.learning_rate = 0.1, .momentum = 0.9, .nesterov = nesterov});
-      expect_matches_reference(momentum, dtype, [=](double& w, std::array<double, 3>& s, double g, int) {
-        s[0] = 0.9 * s[0] - 0.1 * g;
-        w += nesterov ? 0.9 * s[0] - 0.1 * g : s[0];
-      }, {0, 0, 0}, tol);
+      expect_matches_reference(
+          momentum, dtype,
+          [=](double& w, std::array<double, 3>& s, double g, int) {
+            s[0] = 0.9 * s[0] - 0.1 * g;
+            w += nesterov ? 0.9 * s[0] - 0.1 * g : s[0];
+          },
+          {0, 0, 0}, tol);
     }
   }
 }
@@ -208,20 +212,26 @@ TEST(FusedTrainingOps, AdagradAndRMSpropMatchTheFormulas) {
   for (tf::DType dtype : {tf::float64, tf::float32}) {
     const double tol = dtype == tf::float64 ? 1e-12 : 1e-5;
     O::Adagrad adagrad({.learning_rate = 0.1});
-    expect_matches_reference(adagrad, dtype, [](double& w, std::array<double, 3>& s, double g, int) {
-      s[0] += g * g;
-      w -= 0.1 * g / std::sqrt(s[0] + 1e-7);
-    }, {0.1, 0, 0}, tol);
+    expect_matches_reference(
+        adagrad, dtype,
+        [](double& w, std::array<double, 3>& s, double g, int) {
+          s[0] += g * g;
+          w -= 0.1 * g / std::sqrt(s[0] + 1e-7);
+        },
+        {0.1, 0, 0}, tol);
     for (bool centered : {false, true}) {
       for (double momentum : {0.0, 0.5}) {
         O::RMSprop rms({.learning_rate = 0.01, .momentum = momentum, .centered = centered});
-        expect_matches_reference(rms, dtype, [=](double& w, std::array<double, 3>& s, double g, int) {
-          s[0] = 0.9 * s[0] + 0.1 * g * g;
-          s[1] = 0.9 * s[1] + 0.1 * g;
-          const double inc = 0.01 * g / std::sqrt(centered ? s[0] - s[1] * s[1] + 1e-7 : s[0] + 1e-7);
-          s[2] = momentum * s[2] + inc;
-          w -= momentum > 0 ? s[2] : inc;
-        }, {0, 0, 0}, tol);
+        expect_matches_reference(
+            rms, dtype,
+            [=](double& w, std::array<double, 3>& s, double g, int) {
+              s[0] = 0.9 * s[0] + 0.1 * g * g;
+              s[1] = 0.9 * s[1] + 0.1 * g;
+              const double inc = 0.01 * g / std::sqrt(centered ? s[0] - s[1] * s[1] + 1e-7 : s[0] + 1e-7);
+              s[2] = momentum * s[2] + inc;
+              w -= momentum > 0 ? s[2] : inc;
+            },
+            {0, 0, 0}, tol);
       }
     }
   }

@@ -40,10 +40,15 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
   auto y = tf::cast(tf::argmax(x[{tf::all, tf::slice(0, 3)}], 1), tf::int32);
   K::Sequential model({K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-3}),
-                 .loss = K::losses::SparseCategoricalCrossentropy(), .metrics = {"accuracy"}});
-  auto history = model.fit(x, y, {.epochs = 2, .batch_size = 16, .validation_split = 0.25, .verbose = 0,
-                                  .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(),
-                                                                           .histogram_freq = 1, .update_freq = 2})}});
+                 .loss = K::losses::SparseCategoricalCrossentropy(),
+                 .metrics = {"accuracy"}});
+  auto history = model.fit(
+      x, y,
+      {.epochs = 2,
+       .batch_size = 16,
+       .validation_split = 0.25,
+       .verbose = 0,
+       .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(), .histogram_freq = 1, .update_freq = 2})}});
   auto runs = read_runs(logdir);
   ASSERT_EQ(runs.size(), 2u);
   const RunTags& train = runs.at("train");
@@ -52,7 +57,8 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
   for (const auto& [tag, _] : train) train_tags.insert(tag);
   for (const auto& [tag, _] : val) val_tags.insert(tag);
   // Keras 3's weight paths in a Sequential model: "<model>/<layer>/<weight>".
-  const std::string d0 = model.name() + "/" + model.layers()[0]->name(), d1 = model.name() + "/" + model.layers()[1]->name();
+  const std::string d0 = model.name() + "/" + model.layers()[0]->name(),
+                    d1 = model.name() + "/" + model.layers()[1]->name();
   EXPECT_EQ(train_tags, (std::set<std::string>{"batch_accuracy", "batch_loss", "epoch_accuracy", "epoch_learning_rate",
                                                "epoch_loss", d0 + "/bias/histogram", d0 + "/kernel/histogram",
                                                d1 + "/bias/histogram", d1 + "/kernel/histogram"}));
@@ -64,8 +70,7 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
   for (int e = 0; e < 2; ++e) {
     EXPECT_EQ(train.at("epoch_loss")[e].second.item<float>(), static_cast<float>(history.history["loss"][e]));
     EXPECT_EQ(val.at("epoch_loss")[e].second.item<float>(), static_cast<float>(history.history["val_loss"][e]));
-    EXPECT_EQ(train.at("epoch_accuracy")[e].second.item<float>(),
-              static_cast<float>(history.history["accuracy"][e]));
+    EXPECT_EQ(train.at("epoch_accuracy")[e].second.item<float>(), static_cast<float>(history.history["accuracy"][e]));
     EXPECT_EQ(train.at("epoch_learning_rate")[e].second.item<float>(), 1e-3f);
   }
   // The last epoch's kernel histogram covers the trained kernel: 5 * 4 values from min to max.

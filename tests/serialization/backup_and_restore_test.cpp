@@ -53,11 +53,12 @@ std::vector<tf::Tensor> uninterrupted(const Data& d) {
 K::callbacks::LambdaCallback interrupt_in_epoch_3(bool sigkill) {
   auto epoch = std::make_shared<int>(-1);
   return K::callbacks::LambdaCallback({.on_epoch_begin = [epoch](int e, const auto&) { *epoch = e; },
-                                       .on_batch_end = [epoch, sigkill](int batch, const auto&) {
-                                         if (*epoch != 3 || batch != 1) return;
-                                         if (sigkill) ::raise(SIGKILL);
-                                         throw std::runtime_error("interrupted");
-                                       }});
+                                       .on_batch_end =
+                                           [epoch, sigkill](int batch, const auto&) {
+                                             if (*epoch != 3 || batch != 1) return;
+                                             if (sigkill) ::raise(SIGKILL);
+                                             throw std::runtime_error("interrupted");
+                                           }});
 }
 
 void expect_resumed_equals(const Data& d, const std::string& backup, const std::vector<tf::Tensor>& want) {
@@ -77,8 +78,9 @@ TEST(BackupAndRestore, ResumesAfterAnExceptionBitForBit) {
   const auto want = uninterrupted(d);
   {
     auto m = make_model();
-    EXPECT_THROW(fit(m, d, {K::callbacks::BackupAndRestore({.backup_dir = dir / "backup"}), interrupt_in_epoch_3(false)}),
-                 std::runtime_error);
+    EXPECT_THROW(
+        fit(m, d, {K::callbacks::BackupAndRestore({.backup_dir = dir / "backup"}), interrupt_in_epoch_3(false)}),
+        std::runtime_error);
   }
   EXPECT_FALSE(tf::train::latest_checkpoint(dir / "backup").empty()) << "the interrupted fit left its backup";
   expect_resumed_equals(d, dir / "backup", want);
@@ -93,8 +95,7 @@ TEST(BackupAndRestore, ResumesAfterSigkillBitForBit) {
     try {
       auto m = make_model();
       fit(m, d, {K::callbacks::BackupAndRestore({.backup_dir = dir / "backup"}), interrupt_in_epoch_3(true)});
-    } catch (...) {
-    }
+    } catch (...) {}
     ::_exit(3);  // not killed: the parent's check fails
   }
   int status = 0;
@@ -105,7 +106,8 @@ TEST(BackupAndRestore, ResumesAfterSigkillBitForBit) {
 
 TEST(BackupAndRestore, RejectsBadOptions) {
   EXPECT_THROW(K::callbacks::BackupAndRestore({.backup_dir = ""}), tf::errors::InvalidArgumentError);
-  EXPECT_THROW(K::callbacks::BackupAndRestore({.backup_dir = "b", .save_freq = "batch"}), tf::errors::InvalidArgumentError);
+  EXPECT_THROW(K::callbacks::BackupAndRestore({.backup_dir = "b", .save_freq = "batch"}),
+               tf::errors::InvalidArgumentError);
 }
 
 }  // namespace

@@ -18,9 +18,9 @@
 namespace {
 namespace S = tapeflow::serialization;
 using tapeflow::testing::AllDTypes;
+using tapeflow::testing::expect_error;
 using tapeflow::testing::expect_identical;
 using tapeflow::testing::TempDir;
-using tapeflow::testing::expect_error;
 
 TEST(Crc32c, KnownValuesAndMask) {
   // RFC 3720's check value and leveldb's crc32c_test vectors.
@@ -178,10 +178,9 @@ TEST(TensorBundle, LyingEntriesAreRefusedBeforeAllocating) {
   // Rewrite the data file shorter than the entry says: the reader refuses at open.
   write_bytes(dir / "lie.data-00000-of-00001", "abc");
   expect_error<tf::errors::DataLossError>([&] { S::BundleReader r(dir / "lie"); },
-                                                              {"lie.data-00000-of-00001", "'x'", "outside the data file"});
+                                          {"lie.data-00000-of-00001", "'x'", "outside the data file"});
   std::filesystem::remove(dir / "lie.data-00000-of-00001");
-  expect_error<tf::errors::DataLossError>([&] { S::BundleReader r(dir / "lie"); },
-                                                              {"missing", "'x'"});
+  expect_error<tf::errors::DataLossError>([&] { S::BundleReader r(dir / "lie"); }, {"missing", "'x'"});
 }
 
 }  // namespace

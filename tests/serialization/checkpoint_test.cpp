@@ -13,9 +13,9 @@
 namespace {
 namespace K = tf::keras;
 using tapeflow::testing::AllDTypes;
+using tapeflow::testing::expect_error;
 using tapeflow::testing::expect_identical;
 using tapeflow::testing::TempDir;
-using tapeflow::testing::expect_error;
 
 struct Dense : tf::Module {
   tf::Variable w, b;
@@ -28,7 +28,8 @@ struct Dense : tf::Module {
 
 struct Net : tf::Module {
   Dense d1, d2;
-  explicit Net(float s) : tf::Module("net"), d1(track("dense_1", Dense(2, 3, s))), d2(track("dense_2", Dense(3, 1, 2 * s))) {}
+  explicit Net(float s)
+      : tf::Module("net"), d1(track("dense_1", Dense(2, 3, s))), d2(track("dense_2", Dense(3, 1, 2 * s))) {}
 };
 
 std::string read(const std::string& path) {
@@ -147,12 +148,16 @@ TEST(Checkpoint, ShapeAndDTypeMismatchesNameTheKey) {
   };
   Outer shape_mismatch(Wrong(tf::zeros({4, 3})));
   expect_error<tf::errors::InvalidArgumentError>(
-      [&] { tf::train::Checkpoint({{"model", shape_mismatch}}).restore(dir / "w"); },
+      [&] {
+        tf::train::Checkpoint({{"model", shape_mismatch}}).restore(dir / "w");
+      },
       {"Received incompatible tensor with shape (2, 3)", "variable with shape (4, 3)",
        "model/dense_1/w/.ATTRIBUTES/VARIABLE_VALUE"});
   Outer dtype_mismatch(Wrong(tf::zeros({2, 3}, tf::float64)));
   expect_error<tf::errors::InvalidArgumentError>(
-      [&] { tf::train::Checkpoint({{"model", dtype_mismatch}}).restore(dir / "w"); },
+      [&] {
+        tf::train::Checkpoint({{"model", dtype_mismatch}}).restore(dir / "w");
+      },
       {"dtype float32", "dtype float64", "model/dense_1/w/.ATTRIBUTES/VARIABLE_VALUE"});
   EXPECT_THROW(tf::train::load_checkpoint(dir / "missing"), tf::errors::NotFoundError);
   EXPECT_THROW(tf::train::load_checkpoint(dir / "w").get_tensor("nope"), tf::errors::NotFoundError);
@@ -194,7 +199,8 @@ TEST(Checkpoint, SaveWeightsAndLoadWeights) {
   auto x = tf::random::normal({4, 3}, {.seed = 2});
   auto y = model(x);
   model.save_weights(dir / "weights");
-  EXPECT_EQ(tf::train::list_variables(dir / "weights")[1].first, "_functional/_operations/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE");
+  EXPECT_EQ(tf::train::list_variables(dir / "weights")[1].first,
+            "_functional/_operations/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE");
   auto other = small_model();
   other(x);  // built: restored at once
   other.load_weights(dir / "weights");
@@ -232,7 +238,8 @@ TEST(Checkpoint, OptimizerStateResumesBitForBit) {
   // model's weights reached first through the optimizer's _trainable_variables.
   EXPECT_NE(std::find(keys.begin(), keys.end(), "optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE"), keys.end());
   EXPECT_NE(std::find(keys.begin(), keys.end(), "optimizer/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE"), keys.end());
-  EXPECT_NE(std::find(keys.begin(), keys.end(), "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"),
+            keys.end());
   EXPECT_NE(std::find(keys.begin(), keys.end(), "optimizer/_variables/9/.ATTRIBUTES/VARIABLE_VALUE"), keys.end());
   EXPECT_EQ(std::find(keys.begin(), keys.end(), "optimizer/_variables/10/.ATTRIBUTES/VARIABLE_VALUE"), keys.end());
   train_steps(model, opt, x, y, 4);
@@ -317,9 +324,9 @@ TEST(CheckpointManager, CheckpointIntervalFollowsTheStepCounter) {
   tf::Variable step(tf::constant(int64_t{0}));
   tf::train::Checkpoint ckpt({{"step", step}});
   bool initialized = false;
-  tf::train::CheckpointManager mgr(ckpt, dir.path.string(),
-                                   {.max_to_keep = 10, .checkpoint_interval = 100, .step_counter = step,
-                                    .init_fn = [&] { initialized = true; }});
+  tf::train::CheckpointManager mgr(
+      ckpt, dir.path.string(),
+      {.max_to_keep = 10, .checkpoint_interval = 100, .step_counter = step, .init_fn = [&] { initialized = true; }});
   EXPECT_EQ(mgr.restore_or_initialize(), "");
   EXPECT_TRUE(initialized);
   std::vector<std::string> saved;
@@ -328,7 +335,8 @@ TEST(CheckpointManager, CheckpointIntervalFollowsTheStepCounter) {
     if (auto p = mgr.save(); !p.empty()) saved.push_back(p);
   }
   EXPECT_EQ(saved.size(), 4u);  // steps 0, 100, 200, 300
-  EXPECT_EQ(tf::train::load_checkpoint(saved.back()).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE").item<int64_t>(), 300);
+  EXPECT_EQ(tf::train::load_checkpoint(saved.back()).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE").item<int64_t>(),
+            300);
   EXPECT_THROW(tf::train::CheckpointManager(ckpt, dir.path.string(), {.checkpoint_interval = 5}),
                tf::errors::InvalidArgumentError);
 }
@@ -349,23 +357,22 @@ TEST(Checkpoint, FunctionalAndLayerKeysAreKeras3s) {
   K::Model model(inputs, K::layers::Dense(2)(h));
   tf::train::Checkpoint({{"model", model}}).write(dir / "f");
   // What TF 2.21 + Keras 3.15 list for the same functional model (probed with the real TF).
-  EXPECT_EQ(keys_of(dir / "f"),
-            (std::vector<std::string>{"_CHECKPOINTABLE_OBJECT_GRAPH",
-                                      "model/_operations/1/beta/.ATTRIBUTES/VARIABLE_VALUE",
-                                      "model/_operations/1/gamma/.ATTRIBUTES/VARIABLE_VALUE",
-                                      "model/_operations/1/moving_mean/.ATTRIBUTES/VARIABLE_VALUE",
-                                      "model/_operations/1/moving_variance/.ATTRIBUTES/VARIABLE_VALUE",
-                                      "model/_operations/2/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
-                                      "model/_operations/2/bias/.ATTRIBUTES/VARIABLE_VALUE"}));
+  EXPECT_EQ(
+      keys_of(dir / "f"),
+      (std::vector<std::string>{"_CHECKPOINTABLE_OBJECT_GRAPH", "model/_operations/1/beta/.ATTRIBUTES/VARIABLE_VALUE",
+                                "model/_operations/1/gamma/.ATTRIBUTES/VARIABLE_VALUE",
+                                "model/_operations/1/moving_mean/.ATTRIBUTES/VARIABLE_VALUE",
+                                "model/_operations/1/moving_variance/.ATTRIBUTES/VARIABLE_VALUE",
+                                "model/_operations/2/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
+                                "model/_operations/2/bias/.ATTRIBUTES/VARIABLE_VALUE"}));
   K::layers::Embedding emb(5, 2);
   emb(tf::constant({{1, 2}}));
   K::layers::Conv2D conv(2, 3);
   conv(tf::zeros({1, 5, 5, 1}));
   tf::train::Checkpoint({{"e", emb}, {"c", conv}}).write(dir / "l");
-  EXPECT_EQ(keys_of(dir / "l"), (std::vector<std::string>{"_CHECKPOINTABLE_OBJECT_GRAPH",
-                                                          "c/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
-                                                          "c/bias/.ATTRIBUTES/VARIABLE_VALUE",
-                                                          "e/_embeddings/.ATTRIBUTES/VARIABLE_VALUE"}));
+  EXPECT_EQ(keys_of(dir / "l"), (std::vector<std::string>{
+                                    "_CHECKPOINTABLE_OBJECT_GRAPH", "c/_kernel/.ATTRIBUTES/VARIABLE_VALUE",
+                                    "c/bias/.ATTRIBUTES/VARIABLE_VALUE", "e/_embeddings/.ATTRIBUTES/VARIABLE_VALUE"}));
 }
 }  // namespace
 

@@ -42,8 +42,7 @@ inline void expect_identical(const Tensor& got, const Tensor& want) {
 }
 
 /// Expects `f` to throw E whose message contains every one of `words`.
-template <typename E, typename F>
-void expect_error(F&& f, const std::vector<std::string>& words) {
+template <typename E, typename F> void expect_error(F&& f, const std::vector<std::string>& words) {
   try {
     f();
     ADD_FAILURE() << "expected an exception";
@@ -66,7 +65,8 @@ struct AllDTypes : Module {
     vars.push_back(track("int64", Variable(constant({int64_t{-9000000000000}, int64_t{42}}))));
     vars.push_back(track("uint8", Variable(constant({0, 200, 255}, DType::kUInt8))));
     vars.push_back(track("bool", Variable(constant({true, false, true}))));
-    vars.push_back(track("string", Variable(detail::constant_from_strings({"Gray wolf", "", std::string(300, 'x')}, Shape{3}))));
+    vars.push_back(
+        track("string", Variable(detail::constant_from_strings({"Gray wolf", "", std::string(300, 'x')}, Shape{3}))));
     vars.push_back(track("scalar", Variable(constant(7.0f))));
   }
 };

@@ -31,8 +31,8 @@ K::Sequential mlp(int hidden = 8) {
 }
 
 K::Sequential cnn() {
-  K::Sequential m({K::layers::Conv2D(4, 3), K::layers::BatchNormalization(),
-                   K::layers::Activation("relu"), K::layers::Flatten(), K::layers::Dense(2)});
+  K::Sequential m({K::layers::Conv2D(4, 3), K::layers::BatchNormalization(), K::layers::Activation("relu"),
+                   K::layers::Flatten(), K::layers::Dense(2)});
   m.compile({.optimizer = "sgd", .loss = "mse"});
   return m;
 }
@@ -90,7 +90,9 @@ TEST(KerasWeightsH5, LayoutIsKeras3s) {
 struct SubclassedModel : K::Model {
   K::layers::Dense a, z;
   SubclassedModel()
-      : K::Model("m"), a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))), z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
+      : K::Model("m"),
+        a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))),
+        z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
   tf::Tensor call(const tf::Tensor& x, bool training) override { return z(a(x, training), training); }
 };
 
@@ -158,9 +160,9 @@ TEST(KerasWeightsH5, MismatchesNameTheFileAndTheDataset) {
 
   K::Sequential three({K::layers::Dense(8), K::layers::Dense(3), K::layers::Dense(1)});
   three(x);
-  expect_error<tf::errors::InvalidArgumentError>([&] { three.load_weights(dir / "m.weights.h5"); },
-                                                 {dir / "m.weights.h5", "layers/dense_2/vars", "expected 2 variables",
-                                                  "received 0"});
+  expect_error<tf::errors::InvalidArgumentError>(
+      [&] { three.load_weights(dir / "m.weights.h5"); },
+      {dir / "m.weights.h5", "layers/dense_2/vars", "expected 2 variables", "received 0"});
   K::Sequential unbuilt({K::layers::Dense(8), K::layers::Dense(3)});
   expect_error<tf::errors::InvalidArgumentError>([&] { unbuilt.load_weights(dir / "m.weights.h5"); },
                                                  {dir / "m.weights.h5", "never built", "layers/dense/vars"});
@@ -216,9 +218,12 @@ TEST(KerasWeightsH5, DTypesRoundTrip) {
   tf::serialization::write_h5_weights(dir / "d.weights.h5", {{"m/vars", "m", stored}});
   tf::serialization::H5WeightsReader r(dir / "d.weights.h5");
   ASSERT_EQ(r.num_datasets("m/vars"), int64_t(stored.size()));
-  for (std::size_t i = 0; i < stored.size(); ++i) expect_identical(r.read("m/vars", int64_t(i)), stored[i].read_value());
+  for (std::size_t i = 0; i < stored.size(); ++i)
+    expect_identical(r.read("m/vars", int64_t(i)), stored[i].read_value());
   expect_error<tf::errors::UnimplementedError>(
-      [&] { tf::serialization::write_h5_weights(dir / "s.weights.h5", {{"m/vars", "m", {m.vars[9]}}}); },
+      [&] {
+        tf::serialization::write_h5_weights(dir / "s.weights.h5", {{"m/vars", "m", {m.vars[9]}}});
+      },
       {"m/vars/0", "string"});
   EXPECT_FALSE(std::filesystem::exists(dir / "s.weights.h5"));  // the temporary was removed
 }

@@ -52,9 +52,7 @@ TEST(CheckpointKill, LatestCheckpointSurvivesSigkillAtAnyMoment) {
     if (pid == 0) {
       try {
         saver_child(dir.path.string());
-      } catch (...) {
-        ::_exit(3);
-      }
+      } catch (...) { ::_exit(3); }
     }
     if (round == 0) {  // let the first save complete, so that every later round must find one
       for (int i = 0; i < 1000 && tf::train::latest_checkpoint(dir.path.string()).empty(); ++i)

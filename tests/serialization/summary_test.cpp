@@ -73,8 +73,9 @@ TEST(SummaryWriter, FileNameAndVersionRecord) {
   const std::string name = fs::path(w.path()).filename().string();
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  const std::regex pattern(R"(events\.out\.tfevents\.\d{10}\.)" + std::regex_replace(std::string(host), std::regex(R"([.])"), R"(\.)") +
-                           "\\." + std::to_string(getpid()) + R"(\.\d+\.v2)");
+  const std::regex pattern(R"(events\.out\.tfevents\.\d{10}\.)" +
+                           std::regex_replace(std::string(host), std::regex(R"([.])"), R"(\.)") + "\\." +
+                           std::to_string(getpid()) + R"(\.\d+\.v2)");
   EXPECT_TRUE(std::regex_match(name, pattern)) << name;
   EXPECT_EQ(fs::path(w.path()).parent_path(), fs::path(dir / "logs/run1"));
   auto events = events_of(w);  // the version record is on disk before any flush

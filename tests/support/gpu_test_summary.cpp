@@ -12,9 +12,12 @@ class GpuTestSummary : public ::testing::EmptyTestEventListener {
  public:
   void OnTestEnd(const ::testing::TestInfo& info) override {
     const ::testing::TestResult* r = info.result();
-    if (r->Skipped()) ++skipped_;
-    else if (r->Failed()) ++failed_;
-    else ++ran_;
+    if (r->Skipped())
+      ++skipped_;
+    else if (r->Failed())
+      ++failed_;
+    else
+      ++ran_;
   }
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
     std::printf("GPU test summary: %d ran, %d skipped, %d failed, %d total\n", ran_, skipped_, failed_,

@@ -63,11 +63,29 @@ inline std::vector<double> special_values(DType dt) {
   const double min_norm = std::ldexp(1.0, f.min_exponent);
   const double max_finite = std::ldexp(2.0 - std::ldexp(1.0, -f.mantissa_bits), -f.min_exponent + 1);
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<double> v = {0.0, -0.0, min_sub, -min_sub, min_norm, -min_norm, 1e-30, -1e-30, 1e-7, -1e-7,
-                           1e-4, -1e-4, 0.1, -0.1, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.5, -2.5, 3.0, -3.0, 6.0,
-                           7.25, -7.25, 10.0, -10.0, 17.5, -17.5, 30.0, -30.0, 88.5, -88.5, 100.0, -100.0, 700.0,
-                           -745.0, 1e10, -1e10, max_finite, -max_finite, inf, -inf,
-                           std::numeric_limits<double>::quiet_NaN()};
+  std::vector<double> v = {0.0,         -0.0,
+                           min_sub,     -min_sub,
+                           min_norm,    -min_norm,
+                           1e-30,       -1e-30,
+                           1e-7,        -1e-7,
+                           1e-4,        -1e-4,
+                           0.1,         -0.1,
+                           0.5,         -0.5,
+                           1.0,         -1.0,
+                           1.5,         -1.5,
+                           2.5,         -2.5,
+                           3.0,         -3.0,
+                           6.0,         7.25,
+                           -7.25,       10.0,
+                           -10.0,       17.5,
+                           -17.5,       30.0,
+                           -30.0,       88.5,
+                           -88.5,       100.0,
+                           -100.0,      700.0,
+                           -745.0,      1e10,
+                           -1e10,       max_finite,
+                           -max_finite, inf,
+                           -inf,        std::numeric_limits<double>::quiet_NaN()};
   return v;
 }
 
@@ -91,7 +109,8 @@ inline void expect_ulps(const Tensor& got, const std::vector<double>& inputs, co
                         const std::string& what, bool argument_rounding = false) {
   const DType dt = got.dtype();
   std::vector<double> exact(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) exact[i] = static_cast<double>(ref(static_cast<long double>(inputs[i])));
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    exact[i] = static_cast<double>(ref(static_cast<long double>(inputs[i])));
   const std::vector<double> want = round_to(exact, dt);
   const std::vector<double> g = cast(got, DType::kFloat64).to_vector<double>();
   ASSERT_EQ(g.size(), want.size()) << what;
@@ -103,9 +122,10 @@ inline void expect_ulps(const Tensor& got, const std::vector<double>& inputs, co
       const long double slope = (ref(x + h) - ref(x - h)) / (2 * h);
       slack = static_cast<double>(std::fabs(x * slope)) * std::ldexp(1.0, dt == DType::kFloat64 ? -51 : -22);
     }
-    const bool ok = std::isnan(want[i])   ? std::isnan(g[i])
-                    : std::isinf(want[i]) ? g[i] == want[i]
-                                          : !std::isnan(g[i]) && std::abs(g[i] - want[i]) <= ulps * ulp(want[i], dt) + slack;
+    const bool ok = std::isnan(want[i]) ? std::isnan(g[i])
+                    : std::isinf(want[i])
+                        ? g[i] == want[i]
+                        : !std::isnan(g[i]) && std::abs(g[i] - want[i]) <= ulps * ulp(want[i], dt) + slack;
     if (!ok) {
       ++failures;
       ADD_FAILURE() << what << " " << dtype_name(dt) << ": at x = " << inputs[i] << " got " << g[i] << ", want "

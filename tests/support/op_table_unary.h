@@ -15,24 +15,22 @@ namespace tapeflow::testing::op_table {
 /// compute in float and round once more, so they may land one ulp of their own from the exact value.
 struct Budget {
   double f64, f32, low = 1.0;
-  double for_dtype(DType dt) const {
-    return dt == DType::kFloat64 ? f64 : dt == DType::kFloat32 ? f32 : low;
-  }
+  double for_dtype(DType dt) const { return dt == DType::kFloat64 ? f64 : dt == DType::kFloat32 ? f32 : low; }
 };
-inline constexpr Budget kExact{0, 0, 0};      // correctly rounded by construction (neg, floor, relu...)
+inline constexpr Budget kExact{0, 0, 0};  // correctly rounded by construction (neg, floor, relu...)
 // One rounding (square, sqrt, 1/x). In float64 the long-double reference is itself rounded twice
 // (64 then 53 bits), which is off by one ulp in about one case in 2048.
 inline constexpr Budget kRounded{1, 0.5};
-inline constexpr Budget kLibm{2, 2};          // one libm call
-inline constexpr Budget kComposite{4, 4};     // a few libm calls and roundings (sigmoid, selu, softplus)
-inline constexpr Budget kErfc{5, 3};          // glibc's erfc: up to 5 ulps in double, 3 in float
+inline constexpr Budget kLibm{2, 2};       // one libm call
+inline constexpr Budget kComposite{4, 4};  // a few libm calls and roundings (sigmoid, selu, softplus)
+inline constexpr Budget kErfc{5, 3};       // glibc's erfc: up to 5 ulps in double, 3 in float
 
 struct UnaryRow {
   std::string name;
   Fn fn;
   Ref ref;
   Budget budget;
-  double lo = -10, hi = 10;  // range of the ordinary (random) inputs
+  double lo = -10, hi = 10;        // range of the ordinary (random) inputs
   bool argument_rounding = false;  // see expect_ulps
 };
 
@@ -48,8 +46,9 @@ inline std::vector<UnaryRow> unary_rows() {
   return {
       {"negative", [](const Tensor& x) { return negative(x); }, [](L x) { return -x; }, kExact},
       {"abs", [](const Tensor& x) { return abs(x); }, [](L x) { return std::fabs(x); }, kExact},
-      {"sign", [](const Tensor& x) { return sign(x); },
-       [](L x) { return x > 0 ? 1.0L : x < 0 ? -1.0L : x; }, kExact},
+      {"sign", [](const Tensor& x) { return sign(x); }, [](L x) { return x > 0   ? 1.0L
+                                                                         : x < 0 ? -1.0L
+                                                                                 : x; }, kExact},
       {"square", [](const Tensor& x) { return square(x); }, [](L x) { return x * x; }, kRounded},
       {"reciprocal", [](const Tensor& x) { return reciprocal(x); }, [](L x) { return 1.0L / x; }, kRounded},
       {"sqrt", [](const Tensor& x) { return sqrt(x); }, [](L x) { return std::sqrt(x); }, kRounded, 0, 100},
@@ -68,16 +67,18 @@ inline std::vector<UnaryRow> unary_rows() {
       {"round", [](const Tensor& x) { return round(x); }, [](L x) { return std::nearbyint(x); }, kExact},
       {"erf", [](const Tensor& x) { return erf(x); }, [](L x) { return std::erf(x); }, kLibm, -4, 4},
       {"erfc", [](const Tensor& x) { return erfc(x); }, [](L x) { return std::erfc(x); }, kErfc, -4, 10},
-      {"relu", [](const Tensor& x) { return nn::relu(x); },
-       [nan_or](L x) { return nan_or(x, x > 0 ? x : 0.0L); }, kExact},
+      {"relu", [](const Tensor& x) { return nn::relu(x); }, [nan_or](L x) { return nan_or(x, x > 0 ? x : 0.0L); },
+       kExact},
       {"relu6", [](const Tensor& x) { return nn::relu6(x); },
-       [nan_or](L x) { return nan_or(x, x < 0 ? 0.0L : x > 6 ? 6.0L : x); }, kExact},
+       [nan_or](L x) { return nan_or(x, x < 0   ? 0.0L
+                                        : x > 6 ? 6.0L
+                                                : x); }, kExact},
       {"elu", [](const Tensor& x) { return nn::elu(x); }, [](L x) { return x > 0 ? x : std::expm1(x); }, kLibm},
       {"selu", [](const Tensor& x) { return nn::selu(x); },
        [=](L x) { return selu_scale * (x > 0 ? x : selu_alpha * std::expm1(x)); }, kComposite},
       {"softplus", [](const Tensor& x) { return nn::softplus(x); }, softplus_ref, kComposite, -30, 30},
-      {"softsign", [](const Tensor& x) { return nn::softsign(x); },
-       [](L x) { return x / (1.0L + std::fabs(x)); }, kComposite},  // ±inf: NaN, as TF and PyTorch
+      {"softsign", [](const Tensor& x) { return nn::softsign(x); }, [](L x) { return x / (1.0L + std::fabs(x)); },
+       kComposite},  // ±inf: NaN, as TF and PyTorch
       {"silu", [](const Tensor& x) { return nn::silu(x); }, [](L x) { return x * sigmoid_ref(x); }, kComposite, -30,
        30},
       {"leaky_relu", [](const Tensor& x) { return nn::leaky_relu(x, 0.2f); },
@@ -126,14 +127,18 @@ struct IntegerRow {
 };
 inline std::vector<IntegerRow> integer_rows() {
   return {
-      {"negative", [](const Tensor& x) { return negative(x); }, [](int64_t v) { return int64_t(0 - uint64_t(v)); }, false},
+      {"negative", [](const Tensor& x) { return negative(x); }, [](int64_t v) { return int64_t(0 - uint64_t(v)); },
+       false},
       {"abs", [](const Tensor& x) { return abs(x); }, [](int64_t v) { return v < 0 ? int64_t(0 - uint64_t(v)) : v; },
        true},
       {"sign", [](const Tensor& x) { return sign(x); }, [](int64_t v) { return int64_t((v > 0) - (v < 0)); }, true},
-      {"square", [](const Tensor& x) { return square(x); }, [](int64_t v) { return int64_t(uint64_t(v) * uint64_t(v)); },
-       true},
+      {"square", [](const Tensor& x) { return square(x); },
+       [](int64_t v) { return int64_t(uint64_t(v) * uint64_t(v)); }, true},
       {"relu", [](const Tensor& x) { return nn::relu(x); }, [](int64_t v) { return v > 0 ? v : 0; }, true},
-      {"relu6", [](const Tensor& x) { return nn::relu6(x); }, [](int64_t v) { return v < 0 ? 0 : v > 6 ? 6 : v; }, true},
+      {"relu6", [](const Tensor& x) { return nn::relu6(x); }, [](int64_t v) { return v < 0   ? 0
+                                                                                     : v > 6 ? 6
+                                                                                             : v; },
+       true},
   };
 }
 
@@ -158,8 +163,7 @@ inline void check_integer_row(const IntegerRow& row, DType dt) {
   Tensor y = row.fn(x);
   ASSERT_EQ(y.dtype(), dt);
   std::vector<int64_t> got = cast(y, DType::kInt64).to_vector<int64_t>();
-  for (std::size_t i = 0; i < v.size(); ++i)
-    EXPECT_EQ(got[i], wrap_to(row.ref(v[i]), dt)) << "x = " << v[i];
+  for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(got[i], wrap_to(row.ref(v[i]), dt)) << "x = " << v[i];
 }
 
 }  // namespace tapeflow::testing::op_table

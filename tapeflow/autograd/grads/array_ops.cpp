@@ -50,8 +50,8 @@ InputGrads pad_grad(const GradContext& c) {
   const auto& p = c.attr<ops::PadAttrs>().paddings;
   std::vector<Index> idx;
   for (int i = 0; i < c.input(0).ndim(); ++i)
-    idx.emplace_back(slice(p[static_cast<std::size_t>(i)].first,
-                           p[static_cast<std::size_t>(i)].first + c.input(0).shape()[i]));
+    idx.emplace_back(
+        slice(p[static_cast<std::size_t>(i)].first, p[static_cast<std::size_t>(i)].first + c.input(0).shape()[i]));
   return {c.grad()[idx]};
 }
 // MirrorPad's gradient, one axis at a time: the mirrored borders are reversed and added back onto
@@ -151,9 +151,9 @@ InputGrads segment_sum_grad(const GradContext& c) {
   const Tensor& ids = c.input(1);
   Tensor g = c.grad();
   int64_t n = g.shape()[0];
-  Tensor safe = where(logical_and(greater_equal(ids, scalar_tensor(0, ids.dtype())),
-                                  less(ids, scalar_tensor(n, ids.dtype()))),
-                      ids, zeros_like(ids));
+  Tensor safe =
+      where(logical_and(greater_equal(ids, scalar_tensor(0, ids.dtype())), less(ids, scalar_tensor(n, ids.dtype()))),
+            ids, zeros_like(ids));
   Tensor picked = gather(g, safe);
   Tensor valid = cast(equal(safe, ids), g.dtype());
   Shape vs = valid.shape();

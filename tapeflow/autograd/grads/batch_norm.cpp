@@ -18,8 +18,8 @@ namespace {
 // _FusedBatchNormV3Grad). The mean and variance inputs get none, as in TF.
 InputGrads fused_batch_norm_grad(const GradContext& c) {
   const auto& attrs = c.attr<ops::FusedBatchNormAttrs>();
-  TensorList g = ops::fused_batch_norm_grad(c.grad(0), c.input(0), c.input(1), c.output(3), c.output(4), c.output(5),
-                                            attrs);
+  TensorList g =
+      ops::fused_batch_norm_grad(c.grad(0), c.input(0), c.input(1), c.output(3), c.output(4), c.output(5), attrs);
   return {g[0], g[1], g[2], std::nullopt, std::nullopt};
 }
 
@@ -60,9 +60,9 @@ InputGrads fused_batch_norm_grad_grad(const GradContext& c) {
   std::array<Tensor, 3> grads =
       batch_norm_grad_in_ops(dy, x, scale, c.input(3), c.input(4), c.attr<ops::FusedBatchNormAttrs>());
   tape.stop();
-  auto g = tape.gradient(std::vector<Tensor>(grads.begin(), grads.end()), std::vector<Source>{dy, x, scale},
-                         {.output_gradients = {c.grad(0), c.grad(1), c.grad(2)},
-                          .unconnected_gradients = UnconnectedGradients::Zero});
+  auto g = tape.gradient(
+      std::vector<Tensor>(grads.begin(), grads.end()), std::vector<Source>{dy, x, scale},
+      {.output_gradients = {c.grad(0), c.grad(1), c.grad(2)}, .unconnected_gradients = UnconnectedGradients::Zero});
   return {g[0], g[1], g[2], std::nullopt, std::nullopt, std::nullopt};
 }
 }  // namespace

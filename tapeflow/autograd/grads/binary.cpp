@@ -14,8 +14,7 @@ Tensor neg(const Tensor& g) { return multiply(g, scalar_tensor(-1, g.dtype())); 
 Tensor as_float_mask(const Tensor& mask, DType dt) { return cast(mask, dt); }
 
 /// Input i's gradient when the tape uses it (TF's skip_input_indices), else std::nullopt.
-template <typename F>
-std::optional<Tensor> if_needed(const GradContext& c, std::size_t i, F&& f) {
+template <typename F> std::optional<Tensor> if_needed(const GradContext& c, std::size_t i, F&& f) {
   return c.needs_grad(i) ? std::optional<Tensor>(f()) : std::nullopt;
 }
 
@@ -57,7 +56,8 @@ InputGrads pow_grad(const GradContext& c) {
   const Tensor &a = c.input(0), &b = c.input(1), &g = c.grad(), &y = c.output(0);
   Tensor ga = g * b * pow(a, b - scalar_tensor(1, b.dtype()));
   // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TF).
-  Tensor safe_log = where(greater(a, scalar_tensor(0, a.dtype())), log(where(greater(a, scalar_tensor(0, a.dtype())), a, ones_like(a))), zeros_like(a));
+  Tensor safe_log = where(greater(a, scalar_tensor(0, a.dtype())),
+                          log(where(greater(a, scalar_tensor(0, a.dtype())), a, ones_like(a))), zeros_like(a));
   return {unbroadcast(ga, a.shape()), unbroadcast(g * y * safe_log, b.shape())};
 }
 
@@ -68,15 +68,15 @@ OutputTangents tangent_sum(const JvpContext& c, std::optional<Tensor> ta, std::o
   if (t && t->shape() != c.output(0).shape()) t = broadcast_to(*t, c.output(0).shape());
   return {t};
 }
-template <typename F>
-std::optional<Tensor> term(const JvpContext& c, std::size_t i, F&& f) {
+template <typename F> std::optional<Tensor> term(const JvpContext& c, std::size_t i, F&& f) {
   return c.has_tangent(i) ? std::optional<Tensor>(f(c.tangent(i))) : std::nullopt;
 }
 OutputTangents add_jvp(const JvpContext& c) {
   return tangent_sum(c, term(c, 0, [](const Tensor& t) { return t; }), term(c, 1, [](const Tensor& t) { return t; }));
 }
 OutputTangents sub_jvp(const JvpContext& c) {
-  return tangent_sum(c, term(c, 0, [](const Tensor& t) { return t; }), term(c, 1, [](const Tensor& t) { return neg(t); }));
+  return tangent_sum(c, term(c, 0, [](const Tensor& t) { return t; }),
+                     term(c, 1, [](const Tensor& t) { return neg(t); }));
 }
 OutputTangents mul_jvp(const JvpContext& c) {
   return tangent_sum(c, term(c, 0, [&](const Tensor& t) { return t * c.input(1); }),

@@ -23,9 +23,7 @@ InputGrads max_pool_grad_grad_grad(const GradContext& c) {
   const Tensor &x = c.input(0), &y = c.input(1);
   return {zeros_like(x), zeros_like(y), ops::max_pool_grad(x, y, c.grad(), pool(c))};
 }
-InputGrads avg_pool_grad(const GradContext& c) {
-  return {ops::avg_pool_grad(c.input(0).shape(), c.grad(), pool(c))};
-}
+InputGrads avg_pool_grad(const GradContext& c) { return {ops::avg_pool_grad(c.input(0).shape(), c.grad(), pool(c))}; }
 // AvgPoolGrad is the transpose of the (linear) AvgPool.
 InputGrads avg_pool_grad_grad(const GradContext& c) { return {ops::avg_pool(c.grad(), pool(c))}; }
 }  // namespace

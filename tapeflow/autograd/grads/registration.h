@@ -19,6 +19,6 @@ void register_cast_gradients();
 void register_creation_gradients();
 void register_sparse_gradients();
 void register_ragged_gradients();
-void register_training_gradients();  // the fused optimizer updates: not differentiable
+void register_training_gradients();           // the fused optimizer updates: not differentiable
 void register_fused_contraction_gradients();  // _FusedMatMul, _FusedConv2D
 }  // namespace tapeflow::autograd

@@ -103,8 +103,8 @@ InputGrads sparse_dense_matmul_grad(const GradContext& c) {
   const Tensor op_b = a.adjoint_b ? transpose(b) : b;  // (K, N)
   const Tensor values_grad = reduce_sum(gather(g, row) * gather(op_b, col), 1);
   const int64_t m = g.shape()[0], k = op_b.shape()[0];
-  const sparse::SparseTensor sp(indices, values, int64_vector(a.adjoint_a ? std::vector<int64_t>{k, m}
-                                                                           : std::vector<int64_t>{m, k}));
+  const sparse::SparseTensor sp(indices, values,
+                                int64_vector(a.adjoint_a ? std::vector<int64_t>{k, m} : std::vector<int64_t>{m, k}));
   const Tensor op_b_grad = sparse::sparse_dense_matmul(sp, g, /*adjoint_a=*/!a.adjoint_a);  // (K, N)
   return {std::nullopt, values_grad, a.adjoint_b ? transpose(op_b_grad) : op_b_grad};
 }

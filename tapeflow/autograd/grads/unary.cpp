@@ -13,35 +13,42 @@ namespace {
 Tensor mask(const Tensor& cond, const Tensor& like) { return cast(cond, like.dtype()); }
 Tensor num(double v, const Tensor& like) { return scalar_tensor(v, like.dtype()); }
 
-#define RULE(NAME, EXPR) \
-  InputGrads NAME(const GradContext& c) { const Tensor& g = c.grad(); const Tensor& x = c.input(0); \
-    const Tensor& y = c.output(0); (void)g; (void)x; (void)y; return {EXPR}; }
+#define RULE(NAME, EXPR)                  \
+  InputGrads NAME(const GradContext& c) { \
+    const Tensor& g = c.grad();           \
+    const Tensor& x = c.input(0);         \
+    const Tensor& y = c.output(0);        \
+    (void)g;                              \
+    (void)x;                              \
+    (void)y;                              \
+    return {EXPR};                        \
+  }
 RULE(neg_grad, negative(g))
-RULE(abs_grad, g * sign(x))
+RULE(abs_grad, g* sign(x))
 RULE(sign_grad, zeros_like(x))  // TF: zeros, not None
-RULE(square_grad, g * x * num(2, x))
-RULE(sqrt_grad, g * num(0.5, y) / y)
-RULE(rsqrt_grad, g * num(-0.5, y) * y * y * y)
-RULE(exp_grad, g * y)
-RULE(expm1_grad, g * (y + num(1, y)))
+RULE(square_grad, g* x* num(2, x))
+RULE(sqrt_grad, g* num(0.5, y) / y)
+RULE(rsqrt_grad, g* num(-0.5, y) * y * y * y)
+RULE(exp_grad, g* y)
+RULE(expm1_grad, g*(y + num(1, y)))
 RULE(log_grad, g / x)
 RULE(log1p_grad, g / (x + num(1, x)))
-RULE(sin_grad, g * cos(x))
+RULE(sin_grad, g* cos(x))
 RULE(cos_grad, negative(g) * sin(x))
-RULE(tan_grad, g * (num(1, y) + y * y))
-RULE(tanh_grad, g * (num(1, y) - y * y))
-RULE(sigmoid_grad, g * y * (num(1, y) - y))
+RULE(tan_grad, g*(num(1, y) + y * y))
+RULE(tanh_grad, g*(num(1, y) - y * y))
+RULE(sigmoid_grad, g* y*(num(1, y) - y))
 RULE(reciprocal_grad, negative(g) * y * y)
-RULE(erf_grad, g * num(2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
-RULE(erfc_grad, g * num(-2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
-RULE(relu_grad, g * mask(greater(y, num(0, y)), g))  // y > 0 exactly where x > 0
-RULE(relu6_grad, g * mask(logical_and(greater(x, num(0, x)), less(x, num(6, x))), g))
-RULE(elu_grad, where(greater(x, num(0, x)), g, g * (y + num(1, y))))
-RULE(selu_grad, where(greater(x, num(0, x)), g * num(1.0507009873554804934193349852946, x),
-                      g * (y + num(1.0507009873554804934193349852946 * 1.6732632423543772848170429916717, y))))
-RULE(softplus_grad, g * sigmoid(x))
+RULE(erf_grad, g* num(2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
+RULE(erfc_grad, g* num(-2.0 / std::sqrt(M_PI), x) * exp(negative(x * x)))
+RULE(relu_grad, g* mask(greater(y, num(0, y)), g))  // y > 0 exactly where x > 0
+RULE(relu6_grad, g* mask(logical_and(greater(x, num(0, x)), less(x, num(6, x))), g))
+RULE(elu_grad, where(greater(x, num(0, x)), g, g*(y + num(1, y))))
+RULE(selu_grad, where(greater(x, num(0, x)), g* num(1.0507009873554804934193349852946, x),
+                      g*(y + num(1.0507009873554804934193349852946 * 1.6732632423543772848170429916717, y))))
+RULE(softplus_grad, g* sigmoid(x))
 RULE(softsign_grad, g / square(num(1, x) + abs(x)))
-RULE(silu_grad, g * (sigmoid(x) * (num(1, x) + x * (num(1, x) - sigmoid(x)))))
+RULE(silu_grad, g*(sigmoid(x) * (num(1, x) + x * (num(1, x) - sigmoid(x)))))
 #undef RULE
 
 InputGrads leaky_relu_grad(const GradContext& c) {
@@ -127,8 +134,8 @@ void register_unary_gradients() {
   register_jvp(ops::LeakyRelu, elementwise_jvp<leaky_relu_grad>);
   register_jvp(ops::Gelu, elementwise_jvp<gelu_grad>);
   // TF registers these as not differentiable (or with None gradients).
-  for (OpDef* op : {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite,
-                    &ops::LogicalNot, &ops::Where})
+  for (OpDef* op :
+       {&ops::Floor, &ops::Ceil, &ops::Round, &ops::IsNan, &ops::IsInf, &ops::IsFinite, &ops::LogicalNot, &ops::Where})
     register_not_differentiable(*op);
 }
 

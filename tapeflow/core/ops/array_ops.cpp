@@ -43,8 +43,10 @@ void reshape_kernel(KernelContext& ctx) {
   int64_t known = 1;
   int unknown = -1;
   for (int d = 0; d < s.rank(); ++d) {
-    if (s[d] < 0) unknown = d;
-    else known *= s[d];
+    if (s[d] < 0)
+      unknown = d;
+    else
+      known *= s[d];
   }
   if (unknown >= 0) {
     TF_CHECK_ARG(known > 0 ? c.size() % known == 0 : c.size() == 0, "Reshape", "Input to reshape is a tensor with ",
@@ -126,9 +128,9 @@ void reverse_kernel(KernelContext& ctx) {
 }  // namespace
 
 void register_array_ops() {
-  for (OpDef* op : {&Reshape, &Transpose, &ExpandDims, &Squeeze, &BroadcastTo, &Identity, &StridedSlice, &ReverseV2,
-                    &ConcatV2, &Pack, &Tile, &PadV2, &MirrorPad, &GatherV2, &GatherNd, &OneHot, &StridedSliceGrad,
-                    &UnsortedSegmentSum})
+  for (OpDef* op :
+       {&Reshape, &Transpose, &ExpandDims, &Squeeze, &BroadcastTo, &Identity, &StridedSlice, &ReverseV2, &ConcatV2,
+        &Pack, &Tile, &PadV2, &MirrorPad, &GatherV2, &GatherNd, &OneHot, &StridedSliceGrad, &UnsortedSegmentSum})
     register_op(*op);
   // View ops only rearrange geometry: one kernel serves every device.
   for (DeviceType d : {DeviceType::kCPU, DeviceType::kGPU}) {
@@ -187,7 +189,12 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
       int64_t known_x = 1, unknown_dim = -1;
       int unknowns = 0;
       for (int64_t d : x.shape()) {
-        if (d < 0) { ++unknowns; unknown_dim = d; } else { known_x *= d; }
+        if (d < 0) {
+          ++unknowns;
+          unknown_dim = d;
+        } else {
+          known_x *= d;
+        }
       }
       out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
     }
@@ -299,18 +306,18 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
     const Tensor& v = values[i];
     TF_CHECK_ARG(v.dtype() == first.dtype(), "ConcatV2", "All tensors must have the same dtype: values[0] is ",
                  dtype_name(first.dtype()), " but values[", i, "] is ", dtype_name(v.dtype()));
-    TF_CHECK_ARG(v.ndim() == r, "ConcatV2", "Ranks of all input tensors should match: shape[0] = ",
-                 first.shape().to_string(), " vs. shape[", i, "] = ", v.shape().to_string());
+    TF_CHECK_ARG(v.ndim() == r, "ConcatV2",
+                 "Ranks of all input tensors should match: shape[0] = ", first.shape().to_string(), " vs. shape[", i,
+                 "] = ", v.shape().to_string());
     for (int d = 0; d < r; ++d)
-      TF_CHECK_ARG(d == a || v.shape()[d] == first.shape()[d], "ConcatV2",
-                   "Dimension ", d, " in both shapes must be equal: shape[0] = ", first.shape().to_string(),
-                   " vs. shape[", i, "] = ", v.shape().to_string());
+      TF_CHECK_ARG(d == a || v.shape()[d] == first.shape()[d], "ConcatV2", "Dimension ", d,
+                   " in both shapes must be equal: shape[0] = ", first.shape().to_string(), " vs. shape[", i,
+                   "] = ", v.shape().to_string());
     out[a] = checked_add("ConcatV2", out[a], v.shape()[a]);
   }
   ops::AxisAttrs attrs;
   attrs.axis = a;
-  return dispatch1(ops::ConcatV2, std::span<const Tensor>(values.data(), values.size()), &attrs,
-                   {out, first.dtype()});
+  return dispatch1(ops::ConcatV2, std::span<const Tensor>(values.data(), values.size()), &attrs, {out, first.dtype()});
 }
 
 Tensor stack(const std::vector<Tensor>& values, int axis) {
@@ -318,8 +325,9 @@ Tensor stack(const std::vector<Tensor>& values, int axis) {
   const int r = values[0].ndim();
   TF_CHECK_ARG(axis >= -r - 1 && axis <= r, "Pack", "axis = ", axis, " not in [", -r - 1, ", ", r + 1, ")");
   for (std::size_t i = 1; i < values.size(); ++i)
-    TF_CHECK_ARG(values[i].shape() == values[0].shape(), "Pack", "Shapes of all inputs must match: values[0].shape = ",
-                 values[0].shape().to_string(), " != values[", i, "].shape = ", values[i].shape().to_string());
+    TF_CHECK_ARG(values[i].shape() == values[0].shape(), "Pack",
+                 "Shapes of all inputs must match: values[0].shape = ", values[0].shape().to_string(), " != values[", i,
+                 "].shape = ", values[i].shape().to_string());
   std::vector<Tensor> expanded;
   for (const Tensor& v : values) expanded.push_back(expand_dims(v, axis));
   return concat(expanded, axis < 0 ? axis + r + 1 : axis);
@@ -341,8 +349,9 @@ std::vector<Tensor> split(const Tensor& x, std::variant<int, std::vector<int64_t
   const int64_t n = x.shape()[a];
   std::vector<int64_t> sizes;
   if (auto* num = std::get_if<int>(&num_or_size_splits)) {
-    TF_CHECK_ARG(*num > 0 && n % *num == 0, "Split", "Number of ways to split should evenly divide the split dimension, but got split_dim ",
-                 a, " (size = ", n, ") and num_split ", *num);
+    TF_CHECK_ARG(*num > 0 && n % *num == 0, "Split",
+                 "Number of ways to split should evenly divide the split dimension, but got split_dim ", a,
+                 " (size = ", n, ") and num_split ", *num);
     sizes.assign(static_cast<std::size_t>(*num), n / *num);
   } else {
     sizes = std::get<std::vector<int64_t>>(num_or_size_splits);
@@ -358,10 +367,16 @@ std::vector<Tensor> split(const Tensor& x, std::variant<int, std::vector<int64_t
       }
     }
     if (unknown >= 0) {
-      TF_CHECK_ARG(known <= n, "SplitV", "Determined shape must either match input shape along split_dim exactly if fully specified, or be less than the size of the input along split_dim if not fully specified.  Got: ", known);
+      TF_CHECK_ARG(known <= n, "SplitV",
+                   "Determined shape must either match input shape along split_dim exactly if fully specified, or be "
+                   "less than the size of the input along split_dim if not fully specified.  Got: ",
+                   known);
       sizes[static_cast<std::size_t>(unknown)] = n - known;
     } else {
-      TF_CHECK_ARG(known == n, "SplitV", "Determined shape must either match input shape along split_dim exactly if fully specified, or be less than the size of the input along split_dim if not fully specified.  Got: ", known);
+      TF_CHECK_ARG(known == n, "SplitV",
+                   "Determined shape must either match input shape along split_dim exactly if fully specified, or be "
+                   "less than the size of the input along split_dim if not fully specified.  Got: ",
+                   known);
     }
   }
   std::vector<Tensor> out;
@@ -391,8 +406,9 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples) {
 
 Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings, const std::string& mode,
            Scalar constant_values) {
-  TF_CHECK_ARG(static_cast<int>(paddings.size()) == x.ndim(), "PadV2", "The first dimension of paddings must be the rank of inputs[",
-               paddings.size(), ",2], ", x.shape().to_string());
+  TF_CHECK_ARG(static_cast<int>(paddings.size()) == x.ndim(), "PadV2",
+               "The first dimension of paddings must be the rank of inputs[", paddings.size(), ",2], ",
+               x.shape().to_string());
   TF_CHECK_ARG(constant_values.fits(x.dtype()), "PadV2", "Cannot convert ", constant_values.to_string(),
                " to EagerTensor of dtype ", dtype_name(x.dtype()), " (constant_values)");
   ops::PadAttrs attrs;
@@ -423,8 +439,8 @@ Tensor gather(const Tensor& params, const Tensor& indices, int axis, int batch_d
                "indices must be int32 or int64, got ", dtype_name(indices.dtype()));
   TF_CHECK_ARG(params.ndim() >= 1, "GatherV2", "params must be at least 1 dimensional");
   int bd = batch_dims < 0 ? batch_dims + indices.ndim() : batch_dims;
-  TF_CHECK_ARG(bd >= 0 && bd <= indices.ndim(), "GatherV2", "batch_dims (", batch_dims,
-               ") must be in range [", -indices.ndim(), ", ", indices.ndim(), "]");
+  TF_CHECK_ARG(bd >= 0 && bd <= indices.ndim(), "GatherV2", "batch_dims (", batch_dims, ") must be in range [",
+               -indices.ndim(), ", ", indices.ndim(), "]");
   int a = normalize_axis("GatherV2", axis, params.ndim());
   TF_CHECK_ARG(a >= bd, "GatherV2", "batch_dims (", bd, ") must be less than or equal to axis (", a, ")");
   for (int i = 0; i < bd; ++i)
@@ -478,7 +494,8 @@ Tensor one_hot(const Tensor& indices, int64_t depth, Scalar on_value, Scalar off
                "OneHot", "indices must be uint8, int32 or int64, got ", dtype_name(indices.dtype()));
   TF_CHECK_ARG(depth >= 0, "OneHot", "depth must be non-negative, got: ", depth);
   const int r = indices.ndim();
-  TF_CHECK_ARG(axis >= -1 && axis <= r, "OneHot", "Expected axis to be -1 or between [0, ", r, "].  But received: ", axis);
+  TF_CHECK_ARG(axis >= -1 && axis <= r, "OneHot", "Expected axis to be -1 or between [0, ", r,
+               "].  But received: ", axis);
   int a = axis == -1 ? r : axis;
   DimVector d(indices.shape().dims());
   d.insert(d.begin() + a, depth);

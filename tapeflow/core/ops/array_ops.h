@@ -34,8 +34,8 @@ std::vector<Tensor> split(const Tensor& x, std::variant<int, std::vector<int64_t
 
 Tensor tile(const Tensor& x, const std::vector<int64_t>& multiples);
 /// tf.pad with mode "CONSTANT" (constant_values), "REFLECT" or "SYMMETRIC".
-Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings, const std::string& mode = "CONSTANT",
-           Scalar constant_values = 0);
+Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& paddings,
+           const std::string& mode = "CONSTANT", Scalar constant_values = 0);
 Tensor reverse(const Tensor& x, const std::vector<int>& axis);
 
 /// tf.gather: indices (int32/int64) pick slices of params along `axis`; out-of-range is an error.
@@ -54,8 +54,8 @@ namespace ops {
 /// The gradient of a StridedSlice: `grad` written into zeros of the sliced tensor's shape.
 Tensor strided_slice_grad(const Tensor& grad, const Shape& input_shape, const struct StridedSliceAttrs& attrs);
 extern OpDef StridedSliceGrad, UnsortedSegmentSum;
-extern OpDef Reshape, Transpose, ExpandDims, Squeeze, BroadcastTo, Identity, StridedSlice, ConcatV2, Pack, Tile,
-    PadV2, MirrorPad, ReverseV2, GatherV2, GatherNd, OneHot;
+extern OpDef Reshape, Transpose, ExpandDims, Squeeze, BroadcastTo, Identity, StridedSlice, ConcatV2, Pack, Tile, PadV2,
+    MirrorPad, ReverseV2, GatherV2, GatherNd, OneHot;
 struct ShapeAttrs : OpAttrsBase<ShapeAttrs> {
   Shape shape;  // the output shape (Reshape, BroadcastTo, ExpandDims, Squeeze)
 };
@@ -65,10 +65,10 @@ struct TransposeAttrs : OpAttrsBase<TransposeAttrs> {
 /// A view of the input: output dims/strides/offset relative to the input's geometry.
 struct StridedSliceAttrs : OpAttrsBase<StridedSliceAttrs> {
   struct Dim {
-    int input_axis;   // -1 for a new axis
+    int input_axis;  // -1 for a new axis
     int64_t begin, step, size;
   };
-  std::vector<Dim> dims;          // one per output axis
+  std::vector<Dim> dims;                       // one per output axis
   std::vector<std::pair<int, int64_t>> fixed;  // integer-indexed input axes and their index
 };
 struct SliceGradAttrs : OpAttrsBase<SliceGradAttrs> {

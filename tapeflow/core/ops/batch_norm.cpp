@@ -87,8 +87,8 @@ FusedBatchNormOutputs fused_batch_norm(const Tensor& x, const Tensor& scale, con
     TF_CHECK_ARG(t.dtype() == u, op, what, " must be ", dtype_name(u), " for ", dtype_name(x.dtype()), " x, got ",
                  dtype_name(t.dtype()));
     TF_CHECK_ARG(t.ndim() == 1, op, what, " must be 1-dimensional: ", t.shape().debug_string());
-    TF_CHECK_ARG(t.shape()[0] == channels, op, what, " must have the same number of elements as the channels of x, got ",
-                 t.shape()[0], " and ", channels);
+    TF_CHECK_ARG(t.shape()[0] == channels, op, what,
+                 " must have the same number of elements as the channels of x, got ", t.shape()[0], " and ", channels);
   };
   check_vector("scale", scale);
   check_vector("offset", offset);

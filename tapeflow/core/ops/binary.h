@@ -43,7 +43,7 @@ Tensor logical_or(const Tensor& a, const Tensor& b);
 Tensor scalar_tensor(Scalar value, DType dtype);
 
 // tf.multiply(x, 2): a C++ number on either side of a named binary op takes the tensor's dtype.
-#define TAPEFLOW_DECLARE_SCALAR_OVERLOADS(FN)                                                  \
+#define TAPEFLOW_DECLARE_SCALAR_OVERLOADS(FN)                                                \
   inline Tensor FN(const Tensor& a, Scalar b) { return FN(a, scalar_tensor(b, a.dtype())); } \
   inline Tensor FN(Scalar a, const Tensor& b) { return FN(scalar_tensor(a, b.dtype()), b); }
 TAPEFLOW_DECLARE_SCALAR_OVERLOADS(add)
@@ -66,8 +66,8 @@ TAPEFLOW_DECLARE_SCALAR_OVERLOADS(greater)
 TAPEFLOW_DECLARE_SCALAR_OVERLOADS(greater_equal)
 #undef TAPEFLOW_DECLARE_SCALAR_OVERLOADS
 
-#define TAPEFLOW_DECLARE_BINARY_OPERATOR(OP, FN)                                            \
-  inline Tensor operator OP(const Tensor& a, const Tensor& b) { return FN(a, b); }          \
+#define TAPEFLOW_DECLARE_BINARY_OPERATOR(OP, FN)                                                      \
+  inline Tensor operator OP(const Tensor& a, const Tensor& b) { return FN(a, b); }                    \
   inline Tensor operator OP(const Tensor& a, Scalar b) { return FN(a, scalar_tensor(b, a.dtype())); } \
   inline Tensor operator OP(Scalar a, const Tensor& b) { return FN(scalar_tensor(a, b.dtype()), b); }
 TAPEFLOW_DECLARE_BINARY_OPERATOR(+, add)

@@ -100,17 +100,19 @@ Tensor conv2d(const Tensor& input, const Tensor& filters, const WindowArg& strid
 Tensor conv2d_backprop_input(const Shape& input_sizes, const Tensor& filters, const Tensor& out_backprop,
                              const WindowArg& strides, const std::string& padding, const WindowArg& dilations) {
   const char* op = ops::Conv2DBackpropInput.name;
-  return ops::conv2d_backprop_input(input_sizes, filters, out_backprop, ops::conv_attrs(op, strides, padding, dilations));
+  return ops::conv2d_backprop_input(input_sizes, filters, out_backprop,
+                                    ops::conv_attrs(op, strides, padding, dilations));
 }
 
 Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_sizes, const Tensor& out_backprop,
                               const WindowArg& strides, const std::string& padding, const WindowArg& dilations) {
   const char* op = ops::Conv2DBackpropFilter.name;
-  return ops::conv2d_backprop_filter(input, filter_sizes, out_backprop, ops::conv_attrs(op, strides, padding, dilations));
+  return ops::conv2d_backprop_filter(input, filter_sizes, out_backprop,
+                                     ops::conv_attrs(op, strides, padding, dilations));
 }
 
-Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
-                        const WindowArg& strides, const std::string& padding, const WindowArg& dilations) {
+Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape, const WindowArg& strides,
+                        const std::string& padding, const WindowArg& dilations) {
   return conv2d_backprop_input(output_shape, filters, input, strides, padding, dilations);
 }
 }  // namespace nn

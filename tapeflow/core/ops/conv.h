@@ -24,8 +24,8 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_sizes, co
                               const WindowArg& strides, const std::string& padding, const WindowArg& dilations = 1);
 /// tf.nn.conv2d_transpose: input (N, H, W, O), filters (KH, KW, C, O) -> output_shape
 /// (N, OH, OW, C); the gradient of conv2d with respect to its input.
-Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape,
-                        const WindowArg& strides, const std::string& padding, const WindowArg& dilations = 1);
+Tensor conv2d_transpose(const Tensor& input, const Tensor& filters, const Shape& output_shape, const WindowArg& strides,
+                        const std::string& padding, const WindowArg& dilations = 1);
 }  // namespace tapeflow::nn
 
 namespace tapeflow::ops {

@@ -25,8 +25,8 @@ Tensor place_constant(Tensor host) {
   return d.is_cpu() || host.dtype() == DType::kString ? host : host.to(d);
 }
 void check_count(std::size_t n, const Shape& shape) {
-  TF_CHECK_ARG(shape.num_elements() >= 0 && static_cast<int64_t>(n) == shape.num_elements(), "Const",
-               "Expected ", shape.num_elements(), " values for shape ", shape.to_string(), ", got ", n);
+  TF_CHECK_ARG(shape.num_elements() >= 0 && static_cast<int64_t>(n) == shape.num_elements(), "Const", "Expected ",
+               shape.num_elements(), " values for shape ", shape.to_string(), ", got ", n);
 }
 }  // namespace
 
@@ -38,10 +38,14 @@ Tensor constant_from_doubles(const std::vector<double>& values, const Shape& sha
   visit_pod(dtype, "Const", [&]<typename T>() {
     T* p = t.data<T>();
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if constexpr (std::is_same_v<T, bool>) p[i] = values[i] != 0.0;
-      else if constexpr (std::is_integral_v<T>) p[i] = static_cast<T>(std::trunc(values[i]));
-      else if constexpr (std::is_floating_point_v<T>) p[i] = static_cast<T>(values[i]);
-      else p[i] = T(static_cast<float>(values[i]));
+      if constexpr (std::is_same_v<T, bool>)
+        p[i] = values[i] != 0.0;
+      else if constexpr (std::is_integral_v<T>)
+        p[i] = static_cast<T>(std::trunc(values[i]));
+      else if constexpr (std::is_floating_point_v<T>)
+        p[i] = static_cast<T>(values[i]);
+      else
+        p[i] = T(static_cast<float>(values[i]));
     }
   });
   return place_constant(std::move(t));
@@ -54,9 +58,12 @@ Tensor constant_from_int64s(const std::vector<int64_t>& values, const Shape& sha
   visit_pod(dtype, "Const", [&]<typename T>() {
     T* p = t.data<T>();
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if constexpr (std::is_same_v<T, bool>) p[i] = values[i] != 0;
-      else if constexpr (std::is_arithmetic_v<T>) p[i] = static_cast<T>(values[i]);
-      else p[i] = T(static_cast<float>(values[i]));
+      if constexpr (std::is_same_v<T, bool>)
+        p[i] = values[i] != 0;
+      else if constexpr (std::is_arithmetic_v<T>)
+        p[i] = static_cast<T>(values[i]);
+      else
+        p[i] = T(static_cast<float>(values[i]));
     }
   });
   return place_constant(std::move(t));
@@ -109,15 +116,15 @@ Tensor host_tensor(const Shape& shape, DType dtype, const char* op) {
     return Tensor::empty(shape, dtype, kCPU0);
   } catch (const errors::ResourceExhaustedError& e) {
     throw errors::ResourceExhaustedError(e.message(), op);
-  } catch (const errors::InvalidArgumentError& e) {
-    throw errors::InvalidArgumentError(e.message(), op);
-  }
+  } catch (const errors::InvalidArgumentError& e) { throw errors::InvalidArgumentError(e.message(), op); }
 }
-template <typename T>
-T from_double(double v) {
-  if constexpr (std::is_same_v<T, bool>) return v != 0.0;
-  else if constexpr (std::is_arithmetic_v<T>) return static_cast<T>(v);
-  else return T(static_cast<float>(v));
+template <typename T> T from_double(double v) {
+  if constexpr (std::is_same_v<T, bool>)
+    return v != 0.0;
+  else if constexpr (std::is_arithmetic_v<T>)
+    return static_cast<T>(v);
+  else
+    return T(static_cast<float>(v));
 }
 }  // namespace
 
@@ -141,14 +148,14 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
   TF_CHECK_ARG(is_numeric(dt), "Range", "Range needs a numeric dtype, got ", dtype_name(dt));
   TF_CHECK_ARG(delta.to_double() != 0, "Range", "Requires delta != 0: ", delta.to_double());
   double s = start.to_double(), l = limit.to_double(), d = delta.to_double();
-  TF_CHECK_ARG(!(d > 0 && s > l) && !(d < 0 && s < l), "Range", "Requires start <= limit when delta > 0: ", s, "/",
-               l);
+  TF_CHECK_ARG(!(d > 0 && s > l) && !(d < 0 && s < l), "Range", "Requires start <= limit when delta > 0: ", s, "/", l);
   // The element count in checked arithmetic: |limit - start| may not fit int64 (INT64_MIN to
   // INT64_MAX), a float quotient may be huge or NaN, and either must not reach the shape wrapped.
   int64_t n = 0;
   if (is_integer(dt)) {
     for (const Scalar* v : {&start, &limit, &delta})
-      TF_CHECK_ARG(v->fits(dt), "Range", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ", dtype_name(dt));
+      TF_CHECK_ARG(v->fits(dt), "Range", "Cannot convert ", v->to_string(), " to EagerTensor of dtype ",
+                   dtype_name(dt));
     const __int128 diff = static_cast<__int128>(limit.to_int64()) - start.to_int64();
     const __int128 step = delta.to_int64();
     const __int128 count = ((diff < 0 ? -diff : diff) + (step < 0 ? -step : step) - 1) / (step < 0 ? -step : step);

@@ -16,36 +16,45 @@ namespace tapeflow {
 
 namespace detail {
 /// The dtype TF infers for a C++ element type: int -> int32, double -> float32 (Python float).
-template <typename T>
-constexpr DType inferred_dtype() {
-  if constexpr (std::is_same_v<T, bool>) return DType::kBool;
-  else if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) return DType::kFloat32;
-  else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, short>) return DType::kInt32;
-  else if constexpr (std::is_same_v<T, long> || std::is_same_v<T, long long>) return DType::kInt64;
-  else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, const char*>) return DType::kString;
-  else return dtype_v<T>;
+template <typename T> constexpr DType inferred_dtype() {
+  if constexpr (std::is_same_v<T, bool>)
+    return DType::kBool;
+  else if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>)
+    return DType::kFloat32;
+  else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, short>)
+    return DType::kInt32;
+  else if constexpr (std::is_same_v<T, long> || std::is_same_v<T, long long>)
+    return DType::kInt64;
+  else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, const char*>)
+    return DType::kString;
+  else
+    return dtype_v<T>;
 }
 /// Builds a host tensor from flat values (converted to dtype) and moves it to the default device.
 Tensor constant_from_doubles(const std::vector<double>& values, const Shape& shape, DType dtype);
 Tensor constant_from_int64s(const std::vector<int64_t>& values, const Shape& shape, DType dtype);
 Tensor constant_from_strings(const std::vector<std::string>& values, const Shape& shape);
 
-template <typename T>
-void flatten_into(std::vector<T>& out, DimVector& dims, int depth, const T& v) { (void)dims; (void)depth; out.push_back(v); }
+template <typename T> void flatten_into(std::vector<T>& out, DimVector& dims, int depth, const T& v) {
+  (void)dims;
+  (void)depth;
+  out.push_back(v);
+}
 template <typename T, typename L>
 void flatten_into(std::vector<T>& out, DimVector& dims, int depth, std::initializer_list<L> list);
 template <typename T, typename L>
 void flatten_into(std::vector<T>& out, DimVector& dims, int depth, std::initializer_list<L> list) {
-  if (static_cast<int>(dims.size()) <= depth) dims.push_back(static_cast<int64_t>(list.size()));
+  if (static_cast<int>(dims.size()) <= depth)
+    dims.push_back(static_cast<int64_t>(list.size()));
   else if (dims[static_cast<std::size_t>(depth)] != static_cast<int64_t>(list.size()))
     throw errors::InvalidArgumentError(
         str_cat("Can't convert non-rectangular Python sequence to Tensor. (level ", depth, " has lengths ",
-                dims[static_cast<std::size_t>(depth)], " and ", list.size(), ")"), "Const");
+                dims[static_cast<std::size_t>(depth)], " and ", list.size(), ")"),
+        "Const");
   for (const L& item : list) flatten_into(out, dims, depth + 1, item);
 }
 
-template <typename T, typename L>
-Tensor constant_nested(std::initializer_list<L> list, std::optional<DType> dtype) {
+template <typename T, typename L> Tensor constant_nested(std::initializer_list<L> list, std::optional<DType> dtype) {
   std::vector<T> flat;
   DimVector dims;
   flatten_into<T>(flat, dims, 0, list);
@@ -68,8 +77,7 @@ Tensor constant_nested(std::initializer_list<L> list, std::optional<DType> dtype
 }  // namespace detail
 
 /// tf.constant: `tf::constant({{1, 2}, {3, 4}})` is int32 (2, 2); `tf::constant({2.2, 3.3}, tf::float16)`.
-template <typename T>
-Tensor constant(std::initializer_list<T> v, std::optional<DType> dtype = std::nullopt) {
+template <typename T> Tensor constant(std::initializer_list<T> v, std::optional<DType> dtype = std::nullopt) {
   return detail::constant_nested<T>(v, dtype);
 }
 template <typename T>
@@ -90,8 +98,10 @@ Tensor constant(std::initializer_list<std::initializer_list<std::initializer_lis
 template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
 Tensor constant(T v, std::optional<DType> dtype = std::nullopt) {
   DType dt = dtype.value_or(detail::inferred_dtype<T>());
-  if constexpr (std::is_integral_v<T>) return detail::constant_from_int64s({static_cast<int64_t>(v)}, Shape{}, dt);
-  else return detail::constant_from_doubles({static_cast<double>(v)}, Shape{}, dt);
+  if constexpr (std::is_integral_v<T>)
+    return detail::constant_from_int64s({static_cast<int64_t>(v)}, Shape{}, dt);
+  else
+    return detail::constant_from_doubles({static_cast<double>(v)}, Shape{}, dt);
 }
 /// A string scalar: `tf::constant("Gray wolf")`.
 Tensor constant(const char* s);
@@ -111,8 +121,7 @@ Tensor constant(const std::vector<T>& values, const Shape& shape, std::optional<
     return detail::constant_from_doubles(d, shape, dtype.value_or(detail::inferred_dtype<T>()));
   }
 }
-template <typename T>
-Tensor constant(const std::vector<T>& values, std::optional<DType> dtype = std::nullopt) {
+template <typename T> Tensor constant(const std::vector<T>& values, std::optional<DType> dtype = std::nullopt) {
   return constant(values, Shape{static_cast<int64_t>(values.size())}, dtype);
 }
 /// Wraps existing host data (copied) of the given dtype: for loaders and tests.
@@ -144,7 +153,7 @@ struct FillAttrs : OpAttrsBase<FillAttrs> {
   explicit FillAttrs(Scalar v) : value(v) {}
 };
 struct RangeAttrs : OpAttrsBase<RangeAttrs> {
-  double start, delta;   // element i = start + i * delta, converted to the output dtype
+  double start, delta;  // element i = start + i * delta, converted to the output dtype
   int64_t istart, idelta;
 };
 void register_creation_ops();

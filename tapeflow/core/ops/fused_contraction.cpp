@@ -29,8 +29,8 @@ std::string FusedConv2DAttrs::to_string() const { return conv.to_string() + ", "
 
 Tensor fused_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const MatMulAttrs& matmul, bool relu) {
   const char* op = FusedMatMul.name;
-  TF_CHECK_ARG(a.ndim() == 2 && b.ndim() == 2, op, "In[0] and In[1] must be matrices: ", a.shape().debug_string(),
-               ", ", b.shape().debug_string());
+  TF_CHECK_ARG(a.ndim() == 2 && b.ndim() == 2, op, "In[0] and In[1] must be matrices: ", a.shape().debug_string(), ", ",
+               b.shape().debug_string());
   check_same_dtype(op, "b", b, a.dtype());
   const int64_t m = matmul.transpose_a ? a.shape()[1] : a.shape()[0];
   const int64_t ka = matmul.transpose_a ? a.shape()[0] : a.shape()[1];
@@ -48,11 +48,12 @@ Tensor fused_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const 
 
 Tensor fused_conv2d(const Tensor& input, const Tensor& filter, const Tensor& bias, const Conv2DAttrs& conv, bool relu) {
   const char* op = FusedConv2D.name;
-  TF_CHECK_ARG(input.ndim() == 4 && filter.ndim() == 4, op, "input (N, H, W, C) and filter (KH, KW, C, O) must be 4-D: ",
-               input.shape().debug_string(), ", ", filter.shape().debug_string());
+  TF_CHECK_ARG(input.ndim() == 4 && filter.ndim() == 4, op,
+               "input (N, H, W, C) and filter (KH, KW, C, O) must be 4-D: ", input.shape().debug_string(), ", ",
+               filter.shape().debug_string());
   check_same_dtype(op, "filter", filter, input.dtype());
-  TF_CHECK_ARG(input.shape()[3] == filter.shape()[2], op, "input depth must equal filter depth: ",
-               input.shape()[3], " vs ", filter.shape()[2]);
+  TF_CHECK_ARG(input.shape()[3] == filter.shape()[2], op, "input depth must equal filter depth: ", input.shape()[3],
+               " vs ", filter.shape()[2]);
   check_bias(op, input, bias, filter.shape()[3]);
   const Window2D w = conv2d_window(input.shape(), filter.shape(), conv);
   FusedConv2DAttrs attrs;

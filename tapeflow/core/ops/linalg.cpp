@@ -17,19 +17,21 @@ void register_linalg_ops() {
 }
 
 std::string MatMulAttrs::to_string() const {
-  return std::string("transpose_a=") + (transpose_a ? "true" : "false") + ", transpose_b=" +
-         (transpose_b ? "true" : "false");
+  return std::string("transpose_a=") + (transpose_a ? "true" : "false") +
+         ", transpose_b=" + (transpose_b ? "true" : "false");
 }
 }  // namespace ops
 
 namespace {
 bool matmul_dtype(DType dt) {
   switch (dt) {
-    case DType::kFloat16: case DType::kBFloat16: case DType::kFloat32: case DType::kFloat64:
-    case DType::kInt32: case DType::kInt64:
-      return true;
-    default:
-      return false;
+    case DType::kFloat16:
+    case DType::kBFloat16:
+    case DType::kFloat32:
+    case DType::kFloat64:
+    case DType::kInt32:
+    case DType::kInt64: return true;
+    default: return false;
   }
 }
 }  // namespace
@@ -43,7 +45,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
                "Only one of transpose_b and adjoint_b can be True.");
   TF_CHECK_ARG(a.ndim() >= 2, op.name, "In[0] ndims must be >= 2: ", a.ndim(), " (In[0]: ", a.shape().debug_string(),
                "); make a vector a matrix with tf::expand_dims");
-  TF_CHECK_ARG(b.ndim() >= 2, op.name, "In[1] ndims must be >= 2: ", b.ndim(), " (In[1]: ", b.shape().debug_string(), ")");
+  TF_CHECK_ARG(b.ndim() >= 2, op.name, "In[1] ndims must be >= 2: ", b.ndim(), " (In[1]: ", b.shape().debug_string(),
+               ")");
   TF_CHECK_ARG(a.dtype() == b.dtype(), op.name, "cannot compute ", op.name,
                " as input #1(zero-based) was expected to be a ", dtype_name(a.dtype()), " tensor but is a ",
                dtype_name(b.dtype()), " tensor");
@@ -58,8 +61,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
   const int64_t ka = attrs.transpose_a ? sa.dim(-2) : sa.dim(-1);
   const int64_t kb = attrs.transpose_b ? sb.dim(-1) : sb.dim(-2);
   const int64_t n = attrs.transpose_b ? sb.dim(-2) : sb.dim(-1);
-  TF_CHECK_ARG(ka == kb || ka < 0 || kb < 0, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(), ", In[1]: ", sb.debug_string(),
-               " (", attrs.to_string(), ")");
+  TF_CHECK_ARG(ka == kb || ka < 0 || kb < 0, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(),
+               ", In[1]: ", sb.debug_string(), " (", attrs.to_string(), ")");
 
   // Batch dimensions broadcast as NumPy's; the matrix dimensions come last.
   Shape batch_a(std::span<const int64_t>(sa.begin(), sa.end() - 2));
@@ -70,7 +73,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
     int ia = i - (nb - batch_a.rank()), ib = i - (nb - batch_b.rank());
     int64_t da = ia >= 0 ? batch_a[ia] : 1, db = ib >= 0 ? batch_b[ib] : 1;
     TF_CHECK_ARG(da == db || da == 1 || db == 1 || da < 0 || db < 0, op.name,
-                 "In[0] and In[1] must have compatible batch dimensions: ", sa.debug_string(), " vs. ", sb.debug_string());
+                 "In[0] and In[1] must have compatible batch dimensions: ", sa.debug_string(), " vs. ",
+                 sb.debug_string());
     out.push_back(da == 1 ? db : da);
   }
   out.push_back(m);
@@ -97,8 +101,8 @@ Tensor tensordot(const Tensor& a, const Tensor& b, int axes) {
 
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::pair<std::vector<int>, std::vector<int>>& axes) {
   const auto& [a_axes_in, b_axes_in] = axes;
-  TF_CHECK_ARG(a_axes_in.size() == b_axes_in.size(), "Tensordot",
-               "Different number of contraction axes 'a' and 'b', ", a_axes_in.size(), " != ", b_axes_in.size());
+  TF_CHECK_ARG(a_axes_in.size() == b_axes_in.size(), "Tensordot", "Different number of contraction axes 'a' and 'b', ",
+               a_axes_in.size(), " != ", b_axes_in.size());
   auto normalize = [](const std::vector<int>& in, const Tensor& t) {
     std::vector<int> out;
     for (int ax : in) {
@@ -128,8 +132,14 @@ Tensor tensordot(const Tensor& a, const Tensor& b, const std::pair<std::vector<i
   const std::vector<int> a_free = free_axes(a_axes, a.ndim()), b_free = free_axes(b_axes, b.ndim());
   Shape out;
   int64_t m = 1, n = 1;
-  for (int ax : a_free) { out.push_back(a.shape()[ax]); m *= a.shape()[ax]; }
-  for (int ax : b_free) { out.push_back(b.shape()[ax]); n *= b.shape()[ax]; }
+  for (int ax : a_free) {
+    out.push_back(a.shape()[ax]);
+    m *= a.shape()[ax];
+  }
+  for (int ax : b_free) {
+    out.push_back(b.shape()[ax]);
+    n *= b.shape()[ax];
+  }
   auto concat_axes = [](std::vector<int> x, const std::vector<int>& y) {
     x.insert(x.end(), y.begin(), y.end());
     return x;

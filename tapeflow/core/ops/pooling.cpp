@@ -56,7 +56,8 @@ void check_max_pool_grad(const char* op, const Tensor& orig_input, const Tensor&
   check_same_dtype(op, "grad", grad, orig_input.dtype());
   const Window2D w = checked_pool_window(op, orig_input.shape(), attrs);
   TF_CHECK_ARG(orig_output.shape() == Shape({w.batch, w.out_h, w.out_w, w.channels}), op, "orig_output shape ",
-               orig_output.shape().debug_string(), " is not the pooled shape of orig_input ", orig_input.shape().debug_string());
+               orig_output.shape().debug_string(), " is not the pooled shape of orig_input ",
+               orig_input.shape().debug_string());
   TF_CHECK_ARG(grad.shape() == grad_like.shape(), op, "grad shape ", grad.shape().debug_string(), " must be ",
                grad_like.shape().debug_string());
 }
@@ -94,7 +95,8 @@ Tensor avg_pool_grad(const Shape& orig_input_shape, const Tensor& grad, PoolAttr
   check_floating(op, "grad", grad.dtype());
   const Window2D w = checked_pool_window(op, orig_input_shape, attrs);
   TF_CHECK_ARG(grad.shape() == Shape({w.batch, w.out_h, w.out_w, w.channels}), op, "grad shape ",
-               grad.shape().debug_string(), " is not the pooled shape of orig_input_shape ", orig_input_shape.debug_string());
+               grad.shape().debug_string(), " is not the pooled shape of orig_input_shape ",
+               orig_input_shape.debug_string());
   attrs.sizes = orig_input_shape;
   return dispatch1(AvgPoolGrad, std::span<const Tensor>(&grad, 1), &attrs, {orig_input_shape, grad.dtype()});
 }

@@ -42,8 +42,8 @@ int64_t leading_dim(const Tensor& values) {
 }
 
 void check_partition_tensor(const Tensor& t, const char* what, const char* ctor) {
-  TF_CHECK_ARG(t.dtype() == DType::kInt64 || t.dtype() == DType::kInt32, ctor, what,
-               " must be int32 or int64, got ", dtype_name(t.dtype()));
+  TF_CHECK_ARG(t.dtype() == DType::kInt64 || t.dtype() == DType::kInt32, ctor, what, " must be int32 or int64, got ",
+               dtype_name(t.dtype()));
   TF_CHECK_ARG(t.ndim() == 1, ctor, "Arguments to ", ctor, " do not form a valid RaggedTensor: ", what,
                " must have rank 1, got shape ", t.shape().to_string());
 }
@@ -91,17 +91,24 @@ std::string py_float(double d) {
   auto res = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
   std::string sign;
-  if (sci[0] == '-') { sign = "-"; sci.erase(0, 1); }
+  if (sci[0] == '-') {
+    sign = "-";
+    sci.erase(0, 1);
+  }
   const std::size_t e = sci.find('e');
   int exp = std::stoi(sci.substr(e + 1));
   std::string digits;
-  for (char c : sci.substr(0, e)) if (c != '.') digits += c;
+  for (char c : sci.substr(0, e))
+    if (c != '.') digits += c;
   const int n = static_cast<int>(digits.size()), decpt = exp + 1;
   std::string out;
   if (decpt > -4 && decpt <= 16) {
-    if (decpt <= 0) out = "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
-    else if (decpt >= n) out = digits + std::string(static_cast<std::size_t>(decpt - n), '0') + ".0";
-    else out = digits.substr(0, static_cast<std::size_t>(decpt)) + "." + digits.substr(static_cast<std::size_t>(decpt));
+    if (decpt <= 0)
+      out = "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
+    else if (decpt >= n)
+      out = digits + std::string(static_cast<std::size_t>(decpt - n), '0') + ".0";
+    else
+      out = digits.substr(0, static_cast<std::size_t>(decpt)) + "." + digits.substr(static_cast<std::size_t>(decpt));
   } else {
     out = digits.substr(0, 1) + (n > 1 ? "." + digits.substr(1) : "");
     const int ae = std::abs(exp);
@@ -121,12 +128,21 @@ std::string py_bytes(const std::string& s) {
   out += q;
   static const char* hex = "0123456789abcdef";
   for (unsigned char c : s) {
-    if (c == '\\' || c == static_cast<unsigned char>(q)) { out += '\\'; out += static_cast<char>(c); }
-    else if (c == '\t') out += "\\t";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c < 32 || c >= 127) { out += "\\x"; out += hex[c >> 4]; out += hex[c & 15]; }
-    else out += static_cast<char>(c);
+    if (c == '\\' || c == static_cast<unsigned char>(q)) {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c < 32 || c >= 127) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else
+      out += static_cast<char>(c);
   }
   out += q;
   return out;
@@ -177,8 +193,8 @@ RaggedTensor RaggedTensor::from_value_rowids(const Tensor& values, const Tensor&
   TF_CHECK_ARG(n >= 0, ctor, msg, "nrows must be non-negative, got ", n);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     TF_CHECK_ARG(ids[i] >= 0, ctor, msg, "negative: value_rowids[", i, "] = ", ids[i]);
-    TF_CHECK_ARG(i == 0 || ids[i] >= ids[i - 1], ctor, msg, "sorted: value_rowids must be sorted, but value_rowids[",
-                 i, "] = ", ids[i], " < ", ids[i - 1]);
+    TF_CHECK_ARG(i == 0 || ids[i] >= ids[i - 1], ctor, msg, "sorted: value_rowids must be sorted, but value_rowids[", i,
+                 "] = ", ids[i], " < ", ids[i - 1]);
   }
   for (std::size_t i = 0; i < ids.size(); ++i)
     TF_CHECK_ARG(ids[i] < n, ctor, msg, "nrows: value_rowids[", i, "] = ", ids[i], " is not less than nrows = ", n);
@@ -231,8 +247,8 @@ Tensor RaggedTensor::row_lengths() const {
 
 Tensor RaggedTensor::value_rowids() const {
   std::vector<int64_t> s = host_int64(row_splits()), ids;
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) ids.insert(ids.end(), static_cast<std::size_t>(s[i + 1] - s[i]),
-                                                            static_cast<int64_t>(i));
+  for (std::size_t i = 0; i + 1 < s.size(); ++i)
+    ids.insert(ids.end(), static_cast<std::size_t>(s[i + 1] - s[i]), static_cast<int64_t>(i));
   return int64_tensor(ids);
 }
 

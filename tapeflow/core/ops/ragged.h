@@ -68,8 +68,7 @@ class RaggedTensor {
   Tensor to_tensor(const std::string& default_value) const;
 
   /// to_list() of a ragged_rank 1 tensor with scalar values, as nested vectors (T must match dtype).
-  template <typename T>
-  std::vector<std::vector<T>> to_list() const;
+  template <typename T> std::vector<std::vector<T>> to_list() const;
   /// Row i (drops the outer dimension): a Tensor for ragged_rank 1, else a RaggedTensor.
   MaybeRagged operator[](int64_t row) const;
 
@@ -100,8 +99,7 @@ class MaybeRagged {
   operator Tensor() const { return tensor(); }  // NOLINT
   Shape shape() const { return is_ragged() ? ragged_.shape() : dense_.shape(); }
   DType dtype() const { return is_ragged() ? ragged_.dtype() : dense_.dtype(); }
-  template <typename T>
-  std::vector<T> to_vector() const { return tensor().to_vector<T>(); }
+  template <typename T> std::vector<T> to_vector() const { return tensor().to_vector<T>(); }
 
  private:
   Tensor dense_;
@@ -131,7 +129,8 @@ namespace detail {
 /// Flattens nested lists whose inner lengths may differ; `splits[d]` collects level d's row splits.
 template <typename T>
 void flatten_ragged(std::vector<T>& out, std::vector<std::vector<int64_t>>& splits, int depth, const T& v) {
-  (void)splits; (void)depth;
+  (void)splits;
+  (void)depth;
   out.push_back(v);
 }
 template <typename T, typename L>
@@ -193,15 +192,13 @@ void register_ragged_ops();
 }  // namespace ops
 
 // ---- template definitions ------------------------------------------------------------------
-template <typename T>
-std::vector<std::vector<T>> RaggedTensor::to_list() const {
+template <typename T> std::vector<std::vector<T>> RaggedTensor::to_list() const {
   TF_CHECK_ARG(ragged_rank() == 1 && flat_values_.ndim() == 1, "RaggedTensor.to_list",
                "to_list<T>() needs ragged_rank 1 and scalar values; this tensor has shape ", shape().to_string());
   std::vector<T> v = flat_values_.to_vector<T>();
   std::vector<int64_t> s = row_splits().to_vector<int64_t>();
   std::vector<std::vector<T>> out;
-  for (std::size_t i = 0; i + 1 < s.size(); ++i)
-    out.emplace_back(v.begin() + s[i], v.begin() + s[i + 1]);
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) out.emplace_back(v.begin() + s[i], v.begin() + s[i + 1]);
   return out;
 }
 

@@ -67,12 +67,18 @@ class PythonRandom {
     int i = 1, j = 0;
     for (int k = std::max(kN, length); k > 0; --k) {
       mt_[i] = (mt_[i] ^ ((mt_[i - 1] ^ (mt_[i - 1] >> 30)) * 1664525u)) + key[j] + static_cast<uint32_t>(j);
-      if (++i >= kN) { mt_[0] = mt_[kN - 1]; i = 1; }
+      if (++i >= kN) {
+        mt_[0] = mt_[kN - 1];
+        i = 1;
+      }
       if (++j >= length) j = 0;
     }
     for (int k = kN - 1; k > 0; --k) {
       mt_[i] = (mt_[i] ^ ((mt_[i - 1] ^ (mt_[i - 1] >> 30)) * 1566083941u)) - static_cast<uint32_t>(i);
-      if (++i >= kN) { mt_[0] = mt_[kN - 1]; i = 1; }
+      if (++i >= kN) {
+        mt_[0] = mt_[kN - 1];
+        i = 1;
+      }
     }
     mt_[0] = 0x80000000u;
   }
@@ -96,7 +102,7 @@ class PythonRandom {
 struct RandomState {
   std::mutex mu;
   std::optional<int64_t> global_seed;
-  std::optional<PythonRandom> op_seeds;  // draws op seeds while the global seed is set
+  std::optional<PythonRandom> op_seeds;      // draws op seeds while the global seed is set
   std::optional<std::mt19937_64> os_seeded;  // seeds of nondeterministic calls
   // Blocks used so far per (op, dtype, seed, seed2): TF's per-kernel generator state.
   std::map<std::tuple<const OpDef*, DType, uint64_t, uint64_t>, uint64_t> positions;
@@ -175,8 +181,9 @@ int64_t int_bound(const char* name, const Scalar& v, DType dtype) {
   TF_CHECK_ARG(v.is_integral() || (std::trunc(d) == d && d >= -0x1p63 && d < 0x1p63), "RandomUniformInt",
                "Cannot convert ", name, "=", d, " to a ", dtype_name(dtype), " value");
   const int64_t i = v.to_int64();
-  TF_CHECK_ARG(dtype == DType::kInt64 || (i >= std::numeric_limits<int32_t>::min() && i <= std::numeric_limits<int32_t>::max()),
-               "RandomUniformInt", name, "=", i, " does not fit in int32");
+  TF_CHECK_ARG(
+      dtype == DType::kInt64 || (i >= std::numeric_limits<int32_t>::min() && i <= std::numeric_limits<int32_t>::max()),
+      "RandomUniformInt", name, "=", i, " does not fit in int32");
   return i;
 }
 }  // namespace
@@ -187,8 +194,10 @@ void set_seed(std::optional<int64_t> seed) {
   RandomState& st = state();
   std::lock_guard<std::mutex> lock(st.mu);
   st.global_seed = seed;
-  if (seed) st.op_seeds.emplace(*seed);
-  else st.op_seeds.reset();
+  if (seed)
+    st.op_seeds.emplace(*seed);
+  else
+    st.op_seeds.reset();
   st.positions.clear();
 }
 
@@ -229,8 +238,10 @@ Tensor uniform(const Shape& shape, const UniformOptions& o) {
   const double lo = in_dtype(o.minval.to_double(), o.dtype);
   const double hi = in_dtype(o.maxval ? o.maxval->to_double() : 1.0, o.dtype);
   attrs.scale = visit_floating(o.dtype, op, [&]<typename T>() {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<double>(T(hi) - T(lo));
-    else return static_cast<double>(T(static_cast<float>(T(hi)) - static_cast<float>(T(lo))));  // halves: via float
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<double>(T(hi) - T(lo));
+    else
+      return static_cast<double>(T(static_cast<float>(T(hi)) - static_cast<float>(T(lo))));  // halves: via float
   });
   attrs.shift = lo;
   return dispatch1(ops::RandomUniform, {}, &attrs, {shape, o.dtype});

@@ -56,9 +56,9 @@ Tensor truncated_normal(const Shape& shape, const NormalOptions& options = {});
 /// Options of uniform, in TF's argument order.
 struct UniformOptions {
   Scalar minval = 0;
-  std::optional<Scalar> maxval;  // 1 for floating dtypes; required for integer dtypes
-  DType dtype = DType::kFloat32; // float16, bfloat16, float32, float64, int32 or int64
-  std::optional<int64_t> seed;   // the op seed (Note [Random seeds])
+  std::optional<Scalar> maxval;   // 1 for floating dtypes; required for integer dtypes
+  DType dtype = DType::kFloat32;  // float16, bfloat16, float32, float64, int32 or int64
+  std::optional<int64_t> seed;    // the op seed (Note [Random seeds])
 };
 
 /// tf.random.uniform: samples of U[minval, maxval). Floats carry TF's 23 (float32), 52 (float64),
@@ -94,8 +94,8 @@ extern OpDef RandomStandardNormal, TruncatedNormal, RandomUniform, RandomUniform
 
 /// The stream and post-processing of one random op call (kernels/philox.h).
 struct RandomAttrs : OpAttrsBase<RandomAttrs> {
-  uint64_t seed = 0, seed2 = 0;  // TF's PhiloxRandom(seed, seed2)
-  uint64_t offset = 0;           // the call's first block in the stream (Note [Random seeds])
+  uint64_t seed = 0, seed2 = 0;     // TF's PhiloxRandom(seed, seed2)
+  uint64_t offset = 0;              // the call's first block in the stream (Note [Random seeds])
   double scale = 1.0, shift = 0.0;  // floats: sample * scale + shift, both exact in the dtype
   int64_t minval = 0;               // ints: minval + bits % range
   uint64_t range = 1;

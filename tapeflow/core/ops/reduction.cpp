@@ -46,8 +46,10 @@ Shape reduced_shape(const Shape& in, const std::vector<int>& axes, bool keepdims
   Shape out;
   for (int i = 0; i < in.rank(); ++i) {
     bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) out.push_back(in[i]);
-    else if (keepdims) out.push_back(1);
+    if (!reduced)
+      out.push_back(in[i]);
+    else if (keepdims)
+      out.push_back(1);
   }
   return out;
 }
@@ -92,13 +94,27 @@ Tensor scan(const OpDef& op, const Tensor& x, int axis, bool exclusive, bool rev
 }
 }  // namespace
 
-Tensor reduce_sum(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Sum, x, axis, keepdims, Kind::kNumeric); }
-Tensor reduce_mean(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Mean, x, axis, keepdims, Kind::kNumeric); }
-Tensor reduce_max(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Max, x, axis, keepdims, Kind::kNumeric); }
-Tensor reduce_min(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Min, x, axis, keepdims, Kind::kNumeric); }
-Tensor reduce_prod(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Prod, x, axis, keepdims, Kind::kNumeric); }
-Tensor reduce_any(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::Any, x, axis, keepdims, Kind::kBool); }
-Tensor reduce_all(const Tensor& x, Axes axis, bool keepdims) { return reduce(ops::All, x, axis, keepdims, Kind::kBool); }
+Tensor reduce_sum(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Sum, x, axis, keepdims, Kind::kNumeric);
+}
+Tensor reduce_mean(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Mean, x, axis, keepdims, Kind::kNumeric);
+}
+Tensor reduce_max(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Max, x, axis, keepdims, Kind::kNumeric);
+}
+Tensor reduce_min(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Min, x, axis, keepdims, Kind::kNumeric);
+}
+Tensor reduce_prod(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Prod, x, axis, keepdims, Kind::kNumeric);
+}
+Tensor reduce_any(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::Any, x, axis, keepdims, Kind::kBool);
+}
+Tensor reduce_all(const Tensor& x, Axes axis, bool keepdims) {
+  return reduce(ops::All, x, axis, keepdims, Kind::kBool);
+}
 Tensor argmax(const Tensor& x, int axis, DType output_type) { return arg_reduce(ops::ArgMax, x, axis, output_type); }
 Tensor argmin(const Tensor& x, int axis, DType output_type) { return arg_reduce(ops::ArgMin, x, axis, output_type); }
 Tensor cumsum(const Tensor& x, int axis, bool exclusive, bool reverse) {

@@ -14,11 +14,11 @@ namespace tapeflow {
 class Axes {
  public:
   Axes() = default;
-  Axes(std::nullopt_t) {}                                           // NOLINT
-  Axes(int axis) : axes_(std::vector<int64_t>{axis}) {}             // NOLINT
+  Axes(std::nullopt_t) {}                                                                           // NOLINT
+  Axes(int axis) : axes_(std::vector<int64_t>{axis}) {}                                             // NOLINT
   Axes(std::initializer_list<int> axes) : axes_(std::vector<int64_t>(axes.begin(), axes.end())) {}  // NOLINT
   Axes(const std::vector<int>& axes) : axes_(std::vector<int64_t>(axes.begin(), axes.end())) {}     // NOLINT
-  Axes(const std::vector<int64_t>& axes) : axes_(axes) {}           // NOLINT
+  Axes(const std::vector<int64_t>& axes) : axes_(axes) {}                                           // NOLINT
   bool all() const { return !axes_.has_value(); }
   const std::vector<int64_t>& list() const { return *axes_; }
 

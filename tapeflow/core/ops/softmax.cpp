@@ -27,8 +27,7 @@ void check_floating(const char* op, const char* what, DType dt) {
 
 Tensor softmax_like(const OpDef& op, const Tensor& logits, int axis) {
   check_floating(op.name, "logits", logits.dtype());
-  TF_CHECK_ARG(logits.ndim() >= 1, op.name, "logits must have >= 1 dimension, got shape ",
-               logits.shape().to_string());
+  TF_CHECK_ARG(logits.ndim() >= 1, op.name, "logits must have >= 1 dimension, got shape ", logits.shape().to_string());
   ops::SoftmaxAttrs attrs;
   attrs.axis = normalize_axis(op.name, axis, logits.ndim());
   return dispatch1(op, std::span<const Tensor>(&logits, 1), &attrs, {logits.shape(), logits.dtype()});
@@ -54,11 +53,13 @@ Tensor log_softmax(const Tensor& logits, int axis) { return softmax_like(ops::Lo
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int axis) {
   const char* op = ops::SoftmaxCrossEntropyWithLogits.name;
   check_floating(op, "logits", logits.dtype());
-  TF_CHECK_ARG(labels.dtype() == logits.dtype(), op, "labels and logits must have the same dtype: ",
-               dtype_name(labels.dtype()), " vs ", dtype_name(logits.dtype()));
+  TF_CHECK_ARG(labels.dtype() == logits.dtype(), op,
+               "labels and logits must have the same dtype: ", dtype_name(labels.dtype()), " vs ",
+               dtype_name(logits.dtype()));
   TF_CHECK_ARG(logits.ndim() >= 1, op, "logits must have >= 1 dimension, got shape ", logits.shape().to_string());
-  TF_CHECK_ARG(labels.shape() == logits.shape(), op, "logits and labels must be same size: logits_size=",
-               logits.shape().to_string(), " labels_size=", labels.shape().to_string());
+  TF_CHECK_ARG(labels.shape() == logits.shape(), op,
+               "logits and labels must be same size: logits_size=", logits.shape().to_string(),
+               " labels_size=", labels.shape().to_string());
   const int ax = normalize_axis(op, axis, logits.ndim());
   const Tensor in[2] = {move_axis_last(logits, ax), move_axis_last(labels, ax)};
   const OutputSpec specs[2] = {{drop_last(in[0].shape()), logits.dtype()}, {in[0].shape(), logits.dtype()}};

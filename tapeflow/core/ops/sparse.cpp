@@ -67,8 +67,8 @@ void check_indices(const SparseTensor& sp, const char* op, bool ordered) {
     const auto a = idx.begin() + (n - 1) * rank, b = idx.begin() + n * rank;
     const bool equal = std::equal(a, a + rank, b);
     TF_CHECK_ARG(!equal, op, "indices[", n, "] = ", index_str(idx, n, rank), " is repeated");
-    TF_CHECK_ARG(std::lexicographical_compare(a, a + rank, b, b + rank), op, "indices[", n, "] = ",
-                 index_str(idx, n, rank),
+    TF_CHECK_ARG(std::lexicographical_compare(a, a + rank, b, b + rank), op, "indices[", n,
+                 "] = ", index_str(idx, n, rank),
                  " is out of order. Many sparse ops require sorted indices.\n    Use `tf.sparse.reorder` to create a "
                  "correctly ordered copy.\n\n");
   }
@@ -77,8 +77,10 @@ void check_indices(const SparseTensor& sp, const char* op, bool ordered) {
 Tensor to_dense_impl(const SparseTensor& sp, const Tensor& default_value, bool validate) {
   TF_CHECK_ARG(default_value.dtype() == sp.dtype(), "SparseToDense", "default_value must have dtype ",
                dtype_name(sp.dtype()), ", got ", dtype_name(default_value.dtype()));
-  if (validate) check_indices(sp, "SparseToDense", true);
-  else check_indices(sp, "SparseToDense", false);  // out-of-bounds writes are never allowed
+  if (validate)
+    check_indices(sp, "SparseToDense", true);
+  else
+    check_indices(sp, "SparseToDense", false);  // out-of-bounds writes are never allowed
   const Tensor in[3] = {sp.indices(), sp.values(), default_value};
   ops::SparseToDenseAttrs attrs;
   attrs.validate_indices = validate;
@@ -202,7 +204,8 @@ Tensor reduce_sum(const SparseTensor& sp, std::optional<std::vector<int>> axis, 
       TF_CHECK_ARG(a >= -sp.rank() && a < sp.rank(), "SparseReduceSum", "Invalid reduction dimension ", a,
                    ", for input with ", sp.rank(), " dimensions.");
       const int n = a < 0 ? a + sp.rank() : a;
-      TF_CHECK_ARG(!reduced[static_cast<std::size_t>(n)], "SparseReduceSum", "Invalid reduction arguments: Axes contains duplicate dimension: ", n);
+      TF_CHECK_ARG(!reduced[static_cast<std::size_t>(n)], "SparseReduceSum",
+                   "Invalid reduction arguments: Axes contains duplicate dimension: ", n);
       reduced[static_cast<std::size_t>(n)] = true;
     }
   }
@@ -222,8 +225,8 @@ Tensor reduce_sum(const SparseTensor& sp, std::optional<std::vector<int>> axis, 
 Tensor sparse_dense_matmul(const SparseTensor& a, const Tensor& b, bool adjoint_a, bool adjoint_b) {
   const char* op = "SparseTensorDenseMatMul";
   check_numeric(a, op);
-  TF_CHECK_ARG(a.rank() == 2 && b.ndim() == 2, op, "Tensor 'a' and 'b' must be matrices, got ranks ", a.rank(),
-               " and ", b.ndim());
+  TF_CHECK_ARG(a.rank() == 2 && b.ndim() == 2, op, "Tensor 'a' and 'b' must be matrices, got ranks ", a.rank(), " and ",
+               b.ndim());
   TF_CHECK_ARG(a.dtype() == b.dtype(), op, "cannot multiply a ", dtype_name(a.dtype()), " SparseTensor with a ",
                dtype_name(b.dtype()), " Tensor (use tf::cast)");
   const int64_t m = a.shape()[adjoint_a ? 1 : 0], k = a.shape()[adjoint_a ? 0 : 1];

@@ -148,7 +148,11 @@ Tensor join(const std::vector<Tensor>& inputs, const std::string& separator) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     check_string(inputs[i], "StringJoin");
     if (inputs[i].ndim() == 0) continue;
-    if (!have) { out = inputs[i].shape(); have = true; continue; }
+    if (!have) {
+      out = inputs[i].shape();
+      have = true;
+      continue;
+    }
     TF_CHECK_ARG(inputs[i].shape() == out, "StringJoin", "Input shapes do not match: ", out.to_string(), " vs. ",
                  inputs[i].shape().to_string());
   }
@@ -166,8 +170,10 @@ Tensor reduce_join(const Tensor& input, std::optional<int> axis, bool keepdims, 
     TF_CHECK_ARG(input.ndim() > 0, "ReduceJoin", "Invalid reduction dimension ", *axis, " for input with 0 dimensions");
     attrs.axis = normalize_axis("ReduceJoin", *axis, input.ndim());
     for (int d = 0; d < input.ndim(); ++d) {
-      if (d != *attrs.axis) out.push_back(input.shape()[d]);
-      else if (keepdims) out.push_back(1);
+      if (d != *attrs.axis)
+        out.push_back(input.shape()[d]);
+      else if (keepdims)
+        out.push_back(1);
     }
   } else if (keepdims) {
     for (int d = 0; d < input.ndim(); ++d) out.push_back(1);

@@ -19,8 +19,8 @@ OpDef FusedApplyGradientDescent{.name = "_FusedApplyGradientDescent"},
     FusedApplyAdagrad{.name = "_FusedApplyAdagrad"}, FusedApplyRMSProp{.name = "_FusedApplyRMSProp"};
 
 void register_training_ops() {
-  for (OpDef* op : {&FusedApplyGradientDescent, &FusedApplyKerasMomentum, &FusedApplyAdam, &FusedApplyAdagrad,
-                    &FusedApplyRMSProp})
+  for (OpDef* op :
+       {&FusedApplyGradientDescent, &FusedApplyKerasMomentum, &FusedApplyAdam, &FusedApplyAdagrad, &FusedApplyRMSProp})
     register_op(*op);
 }
 
@@ -44,8 +44,9 @@ Tensor exclusive_value(const Variable& var) {
 }
 
 /// Checks the lists and runs `op` once per (device, dtype) group of variables.
-void fused_apply(const OpDef& op, std::span<const Variable> vars, std::initializer_list<std::span<const Variable>> slots,
-                 std::span<const Tensor> grads, const ops::FusedApplyParams& params) {
+void fused_apply(const OpDef& op, std::span<const Variable> vars,
+                 std::initializer_list<std::span<const Variable>> slots, std::span<const Tensor> grads,
+                 const ops::FusedApplyParams& params) {
   TF_CHECK_ARG(grads.size() == vars.size(), op.name, op.name, ": got ", grads.size(), " gradients for ", vars.size(),
                " variables");
   std::unordered_set<uint64_t> seen;
@@ -106,7 +107,9 @@ void apply_gradient_descent(std::span<const Variable> vars, std::span<const Tens
 void apply_keras_momentum(std::span<const Variable> vars, std::span<const Variable> accums,
                           std::span<const Tensor> grads, const KerasMomentumOptions& o) {
   fused_apply(ops::FusedApplyKerasMomentum, vars, {accums}, grads,
-              {.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate, .momentum = o.momentum,
+              {.learning_rate = o.learning_rate,
+               .decay = o.weight_decay * o.learning_rate,
+               .momentum = o.momentum,
                .nesterov = o.nesterov});
 }
 
@@ -114,10 +117,16 @@ void apply_adam(std::span<const Variable> vars, std::span<const Variable> ms, st
                 std::span<const Variable> v_hats, std::span<const Tensor> grads, const AdamOptions& o) {
   TF_CHECK_ARG(o.beta_1_power < 1.0, ops::FusedApplyAdam.name, "beta_1_power must be below 1, got ", o.beta_1_power);
   const double alpha = o.learning_rate * std::sqrt(1.0 - o.beta_2_power) / (1.0 - o.beta_1_power);
-  ops::FusedApplyParams params{.learning_rate = alpha, .decay = o.weight_decay * o.learning_rate, .beta_1 = o.beta_1,
-                             .beta_2 = o.beta_2, .epsilon = o.epsilon, .amsgrad = !v_hats.empty()};
-  if (params.amsgrad) fused_apply(ops::FusedApplyAdam, vars, {ms, vs, v_hats}, grads, params);
-  else fused_apply(ops::FusedApplyAdam, vars, {ms, vs}, grads, params);
+  ops::FusedApplyParams params{.learning_rate = alpha,
+                               .decay = o.weight_decay * o.learning_rate,
+                               .beta_1 = o.beta_1,
+                               .beta_2 = o.beta_2,
+                               .epsilon = o.epsilon,
+                               .amsgrad = !v_hats.empty()};
+  if (params.amsgrad)
+    fused_apply(ops::FusedApplyAdam, vars, {ms, vs, v_hats}, grads, params);
+  else
+    fused_apply(ops::FusedApplyAdam, vars, {ms, vs}, grads, params);
 }
 
 void apply_adagrad(std::span<const Variable> vars, std::span<const Variable> accums, std::span<const Tensor> grads,
@@ -128,13 +137,21 @@ void apply_adagrad(std::span<const Variable> vars, std::span<const Variable> acc
 
 void apply_rms_prop(std::span<const Variable> vars, std::span<const Variable> ms, std::span<const Variable> mgs,
                     std::span<const Variable> moms, std::span<const Tensor> grads, const RMSpropOptions& o) {
-  ops::FusedApplyParams params{.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate,
-                             .epsilon = o.epsilon, .rho = o.rho, .momentum = o.momentum, .centered = !mgs.empty()};
+  ops::FusedApplyParams params{.learning_rate = o.learning_rate,
+                               .decay = o.weight_decay * o.learning_rate,
+                               .epsilon = o.epsilon,
+                               .rho = o.rho,
+                               .momentum = o.momentum,
+                               .centered = !mgs.empty()};
   const bool with_momentum = !moms.empty();
-  if (params.centered && with_momentum) fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs, moms}, grads, params);
-  else if (params.centered) fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs}, grads, params);
-  else if (with_momentum) fused_apply(ops::FusedApplyRMSProp, vars, {ms, moms}, grads, params);
-  else fused_apply(ops::FusedApplyRMSProp, vars, {ms}, grads, params);
+  if (params.centered && with_momentum)
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs, moms}, grads, params);
+  else if (params.centered)
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs}, grads, params);
+  else if (with_momentum)
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, moms}, grads, params);
+  else
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms}, grads, params);
 }
 
 }  // namespace training

@@ -75,8 +75,7 @@ namespace tapeflow::ops {
 /// The kernels see inputs [vars..., slots of kind 0..., slots of kind 1..., ..., grads...]
 /// (num_vars each, contiguous, same dtype and device) and write the variables and slots in
 /// place; the ops have no outputs.
-extern OpDef FusedApplyGradientDescent, FusedApplyKerasMomentum, FusedApplyAdam, FusedApplyAdagrad,
-    FusedApplyRMSProp;
+extern OpDef FusedApplyGradientDescent, FusedApplyKerasMomentum, FusedApplyAdam, FusedApplyAdagrad, FusedApplyRMSProp;
 /// Variables per CUDA launch (more take several launches); see kernels/cuda/training.cu.
 inline constexpr int kFusedApplyMaxTensors = 32;
 

@@ -65,8 +65,8 @@ Tensor round(const Tensor& x) {
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   TF_CHECK_ARG(condition.dtype() == DType::kBool, "SelectV2", "condition must be a bool tensor, got ",
                dtype_name(condition.dtype()));
-  TF_CHECK_ARG(x.dtype() == y.dtype(), "SelectV2", "x and y must have the same dtype: ", dtype_name(x.dtype()),
-               " vs. ", dtype_name(y.dtype()));
+  TF_CHECK_ARG(x.dtype() == y.dtype(), "SelectV2", "x and y must have the same dtype: ", dtype_name(x.dtype()), " vs. ",
+               dtype_name(y.dtype()));
   Shape out = broadcast_shapes("SelectV2", broadcast_shapes("SelectV2", condition.shape(), x.shape()), y.shape());
   const Tensor in[3] = {condition, x, y};
   return dispatch1(ops::SelectV2, in, nullptr, {out, x.dtype()});

@@ -12,39 +12,39 @@
 
 // tf.math's unary ops, in namespace tapeflow. round (identity on integers, as TF) is written by
 // hand in unary.cpp but runs the table's kernel.
-#define TAPEFLOW_UNARY_MATH_OPS(X)                    \
-  X(Neg, negative, NegFn, Signed, Same)               \
-  X(Abs, abs, AbsFn, Numeric, Same)                   \
-  X(Sign, sign, SignFn, Numeric, Same)                \
-  X(Square, square, SquareFn, Numeric, Same)          \
+#define TAPEFLOW_UNARY_MATH_OPS(X)                                                       \
+  X(Neg, negative, NegFn, Signed, Same)                                                  \
+  X(Abs, abs, AbsFn, Numeric, Same)                                                      \
+  X(Sign, sign, SignFn, Numeric, Same)                                                   \
+  X(Square, square, SquareFn, Numeric, Same)                                             \
   X(Reciprocal, reciprocal, ReciprocalFn, Floating, Same) /* TF has no integer kernel */ \
-  X(Sqrt, sqrt, SqrtFn, Floating, Same)               \
-  X(Rsqrt, rsqrt, RsqrtFn, Floating, Same)            \
-  X(Exp, exp, ExpFn, Floating, Same)                  \
-  X(Expm1, expm1, Expm1Fn, Floating, Same)            \
-  X(Log, log, LogFn, Floating, Same)                  \
-  X(Log1p, log1p, Log1pFn, Floating, Same)            \
-  X(Sin, sin, SinFn, Floating, Same)                  \
-  X(Cos, cos, CosFn, Floating, Same)                  \
-  X(Tan, tan, TanFn, Floating, Same)                  \
-  X(Tanh, tanh, TanhFn, Floating, Same)               \
-  X(Sigmoid, sigmoid, SigmoidFn, Floating, Same)      \
-  X(Floor, floor, FloorFn, Floating, Same)            \
-  X(Ceil, ceil, CeilFn, Floating, Same)               \
-  X(Erf, erf, ErfFn, Floating, Same)                  \
-  X(Erfc, erfc, ErfcFn, Floating, Same)               \
-  X(IsNan, is_nan, IsNanFn, Floating, Bool)           \
-  X(IsInf, is_inf, IsInfFn, Floating, Bool)           \
-  X(IsFinite, is_finite, IsFiniteFn, Floating, Bool)  \
+  X(Sqrt, sqrt, SqrtFn, Floating, Same)                                                  \
+  X(Rsqrt, rsqrt, RsqrtFn, Floating, Same)                                               \
+  X(Exp, exp, ExpFn, Floating, Same)                                                     \
+  X(Expm1, expm1, Expm1Fn, Floating, Same)                                               \
+  X(Log, log, LogFn, Floating, Same)                                                     \
+  X(Log1p, log1p, Log1pFn, Floating, Same)                                               \
+  X(Sin, sin, SinFn, Floating, Same)                                                     \
+  X(Cos, cos, CosFn, Floating, Same)                                                     \
+  X(Tan, tan, TanFn, Floating, Same)                                                     \
+  X(Tanh, tanh, TanhFn, Floating, Same)                                                  \
+  X(Sigmoid, sigmoid, SigmoidFn, Floating, Same)                                         \
+  X(Floor, floor, FloorFn, Floating, Same)                                               \
+  X(Ceil, ceil, CeilFn, Floating, Same)                                                  \
+  X(Erf, erf, ErfFn, Floating, Same)                                                     \
+  X(Erfc, erfc, ErfcFn, Floating, Same)                                                  \
+  X(IsNan, is_nan, IsNanFn, Floating, Bool)                                              \
+  X(IsInf, is_inf, IsInfFn, Floating, Bool)                                              \
+  X(IsFinite, is_finite, IsFiniteFn, Floating, Bool)                                     \
   X(LogicalNot, logical_not, LogicalNotFn, Bool, Bool)
 
 // tf.nn's activations without attributes, in namespace tapeflow::nn. LeakyRelu and Gelu carry
 // attributes (alpha, approximate) and are written by hand beside the table.
-#define TAPEFLOW_UNARY_ACTIVATION_OPS(X)        \
-  X(Relu, relu, ReluFn, Numeric, Same)          \
-  X(Relu6, relu6, Relu6Fn, Numeric, Same)       \
-  X(Elu, elu, EluFn, Floating, Same)            \
-  X(Selu, selu, SeluFn, Floating, Same)         \
+#define TAPEFLOW_UNARY_ACTIVATION_OPS(X)            \
+  X(Relu, relu, ReluFn, Numeric, Same)              \
+  X(Relu6, relu6, Relu6Fn, Numeric, Same)           \
+  X(Elu, elu, EluFn, Floating, Same)                \
+  X(Selu, selu, SeluFn, Floating, Same)             \
   X(Softplus, softplus, SoftplusFn, Floating, Same) \
   X(Softsign, softsign, SoftsignFn, Floating, Same) \
   X(Silu, silu, SiluFn, Floating, Same)
@@ -53,9 +53,9 @@
 #define TAPEFLOW_UNARY_KERNEL_ONLY_OPS(X) X(Round, round, RoundFn, Floating, Same)
 
 /// Every row above, for the kernel registrations.
-#define TAPEFLOW_UNARY_OPS(X)        \
-  TAPEFLOW_UNARY_MATH_OPS(X)         \
-  TAPEFLOW_UNARY_ACTIVATION_OPS(X)   \
+#define TAPEFLOW_UNARY_OPS(X)      \
+  TAPEFLOW_UNARY_MATH_OPS(X)       \
+  TAPEFLOW_UNARY_ACTIVATION_OPS(X) \
   TAPEFLOW_UNARY_KERNEL_ONLY_OPS(X)
 
 namespace tapeflow::ops {

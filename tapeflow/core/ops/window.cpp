@@ -35,7 +35,7 @@ std::pair<int64_t, int64_t> spatial_arg(const char* op, const char* what, const 
   if (v.size() == 4)
     TF_CHECK_ARG(v[0] == 1 && v[3] == 1, op, "Current implementation does not yet support ", what,
                  " in the batch and depth dimensions (", what, " = [", v[0], ", ", v[1], ", ", v[2], ", ", v[3], "])");
-  const std::pair<int64_t, int64_t> hw = v.size() == 1 ? std::pair{v[0], v[0]}
+  const std::pair<int64_t, int64_t> hw = v.size() == 1   ? std::pair{v[0], v[0]}
                                          : v.size() == 2 ? std::pair{v[0], v[1]}
                                                          : std::pair{v[1], v[2]};
   TF_CHECK_ARG(hw.first > 0 && hw.second > 0, op, "Sliding window ", what, " must be positive, got [", hw.first, ", ",

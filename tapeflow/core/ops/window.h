@@ -15,7 +15,7 @@ namespace tapeflow::nn {
 /// (height, width), or four in NHWC order whose batch and channel entries must be 1.
 class WindowArg {
  public:
-  WindowArg(int v) : values_{v} {}                                           // NOLINT
+  WindowArg(int v) : values_{v} {}                                          // NOLINT
   WindowArg(std::initializer_list<int> v) : values_(v.begin(), v.end()) {}  // NOLINT
   WindowArg(const std::vector<int>& v) : values_(v.begin(), v.end()) {}     // NOLINT
   const std::vector<int64_t>& values() const { return values_; }
@@ -53,12 +53,9 @@ void check_rank4(const char* op, const char* what, const Shape& s);
 /// Checks that a backprop op's out_backprop has the forward's output shape.
 void check_out_backprop(const char* op, const Window2D& w, const Tensor& out_backprop);
 /// Runs `window()` and renames an InvalidArgumentError it raises after `op`.
-template <typename F>
-Window2D named_window(const char* op, F&& window) {
+template <typename F> Window2D named_window(const char* op, F&& window) {
   try {
     return window();
-  } catch (const errors::InvalidArgumentError& e) {
-    throw errors::InvalidArgumentError(e.message(), op);
-  }
+  } catch (const errors::InvalidArgumentError& e) { throw errors::InvalidArgumentError(e.message(), op); }
 }
 }  // namespace tapeflow::ops

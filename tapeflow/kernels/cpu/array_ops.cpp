@@ -53,7 +53,10 @@ void pad_kernel(KernelContext& ctx) {
       bool constant = false;
       for (int d = 0; d < r; ++d) {
         int64_t m = maps[static_cast<std::size_t>(d)][static_cast<std::size_t>(idx[static_cast<std::size_t>(d)])];
-        if (m < 0) { constant = true; break; }
+        if (m < 0) {
+          constant = true;
+          break;
+        }
         src += m * xs[static_cast<std::size_t>(d)];
       }
       o[k] = constant ? fill : in[src];
@@ -70,7 +73,8 @@ std::vector<int64_t> index_values(const Tensor& t) {
   Tensor c = t.contiguous();
   std::vector<int64_t> v(static_cast<std::size_t>(c.size()));
   if (v.empty()) return v;  // an empty tensor's data pointer may be null, which memcpy may not take
-  if (c.dtype() == DType::kInt64) std::memcpy(v.data(), c.raw_data(), v.size() * 8);
+  if (c.dtype() == DType::kInt64)
+    std::memcpy(v.data(), c.raw_data(), v.size() * 8);
   else if (c.dtype() == DType::kInt32)
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<const int32_t*>(c.raw_data())[i];
   else
@@ -84,7 +88,8 @@ void gather_kernel(KernelContext& ctx) {
   std::vector<int64_t> idx = index_values(ctx.input(1));
   const int64_t limit = params.shape()[a.axis];
   for (std::size_t i = 0; i < idx.size(); ++i)
-    TF_CHECK_ARG(idx[i] >= 0 && idx[i] < limit, "GatherV2", "indices[", i, "] = ", idx[i], " is not in [0, ", limit, ")");
+    TF_CHECK_ARG(idx[i] >= 0 && idx[i] < limit, "GatherV2", "indices[", i, "] = ", idx[i], " is not in [0, ", limit,
+                 ")");
   int64_t batch = 1, pre = 1, inner = 1;
   for (int i = 0; i < a.batch_dims; ++i) batch *= params.shape()[i];
   for (int i = a.batch_dims; i < a.axis; ++i) pre *= params.shape()[i];
@@ -124,8 +129,8 @@ void gather_nd_kernel(KernelContext& ctx) {
     int64_t src = 0;
     for (int64_t d = 0; d < k; ++d) {
       int64_t v = idx[static_cast<std::size_t>(r * k + d)];
-      TF_CHECK_ARG(v >= 0 && v < params.shape()[static_cast<int>(d)], "GatherNd", "indices[", r, "] = [",
-                   v, "] does not index into param shape ", params.shape().to_string());
+      TF_CHECK_ARG(v >= 0 && v < params.shape()[static_cast<int>(d)], "GatherNd", "indices[", r, "] = [", v,
+                   "] does not index into param shape ", params.shape().to_string());
       src += v * st[static_cast<std::size_t>(d)];
     }
     starts.push_back(src);
@@ -139,7 +144,8 @@ void gather_nd_kernel(KernelContext& ctx) {
         reinterpret_cast<std::string*>(out)[r * inner + j] =
             reinterpret_cast<const std::string*>(in)[starts[static_cast<std::size_t>(r)] + j];
     } else {
-      std::memcpy(out + r * inner * static_cast<int64_t>(es), in + starts[static_cast<std::size_t>(r)] * static_cast<int64_t>(es),
+      std::memcpy(out + r * inner * static_cast<int64_t>(es),
+                  in + starts[static_cast<std::size_t>(r)] * static_cast<int64_t>(es),
                   static_cast<std::size_t>(inner) * es);
     }
   }

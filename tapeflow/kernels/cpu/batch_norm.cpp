@@ -16,10 +16,8 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
-template <typename U>
-const U* ptr(const Tensor& t) { return static_cast<const U*>(t.raw_data()); }
-template <typename U>
-U* mut(Tensor& t) { return static_cast<U*>(t.raw_data()); }
+template <typename U> const U* ptr(const Tensor& t) { return static_cast<const U*>(t.raw_data()); }
+template <typename U> U* mut(Tensor& t) { return static_cast<U*>(t.raw_data()); }
 
 /// y = (x - mean) * inv_std * scale + offset, computed as x * mul + add per channel.
 template <typename T>
@@ -34,8 +32,7 @@ void normalize(const T* x, int64_t rows, int64_t c, const std::vector<double>& m
   });
 }
 
-template <typename T, typename U>
-void fused_batch_norm(KernelContext& ctx) {
+template <typename T, typename U> void fused_batch_norm(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::FusedBatchNormAttrs>();
   const Tensor x = ctx.input(0).contiguous(), scale = ctx.input(1).contiguous(), offset = ctx.input(2).contiguous();
   const int64_t c = x.shape().dim(-1), rows = c ? x.size() / c : 0;
@@ -94,8 +91,7 @@ void fused_batch_norm(KernelContext& ctx) {
 // Training: dx = scale * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat)); inference
 // (statistics are constants): dx = dy * scale * inv_std. Both: d_scale = sum(dy * x_hat),
 // d_offset = sum(dy).
-template <typename T, typename U>
-void fused_batch_norm_grad(KernelContext& ctx) {
+template <typename T, typename U> void fused_batch_norm_grad(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::FusedBatchNormAttrs>();
   const Tensor dy = ctx.input(0).contiguous(), x = ctx.input(1).contiguous(), scale = ctx.input(2).contiguous();
   const Tensor mean_t = ctx.input(3).contiguous(), var_t = ctx.input(4).contiguous();
@@ -143,20 +139,19 @@ void fused_batch_norm_grad(KernelContext& ctx) {
   });
 }
 
-template <template <typename, typename> class Kernel>
-void by_dtype(KernelContext& ctx) {
+template <template <typename, typename> class Kernel> void by_dtype(KernelContext& ctx) {
   // Input 0 (x, or y_backprop) has x's dtype; the per-channel vectors are float64 only for float64.
   visit_floating(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    if constexpr (std::is_same_v<T, double>) Kernel<double, double>::run(ctx);
-    else Kernel<T, float>::run(ctx);
+    if constexpr (std::is_same_v<T, double>)
+      Kernel<double, double>::run(ctx);
+    else
+      Kernel<T, float>::run(ctx);
   });
 }
-template <typename T, typename U>
-struct Forward {
+template <typename T, typename U> struct Forward {
   static void run(KernelContext& ctx) { fused_batch_norm<T, U>(ctx); }
 };
-template <typename T, typename U>
-struct Backward {
+template <typename T, typename U> struct Backward {
   static void run(KernelContext& ctx) { fused_batch_norm_grad<T, U>(ctx); }
 };
 

@@ -39,8 +39,10 @@ void bias_add_grad_kernel(KernelContext& ctx) {
     });
     T* out = static_cast<T*>(ctx.output(0).raw_data());
     for (int64_t ch = 0; ch < c; ++ch) {
-      if constexpr (std::is_integral_v<T>) out[ch] = static_cast<T>(sums[0][static_cast<std::size_t>(ch)]);
-      else out[ch] = T(static_cast<compute_t<T>>(sums[0][static_cast<std::size_t>(ch)]));
+      if constexpr (std::is_integral_v<T>)
+        out[ch] = static_cast<T>(sums[0][static_cast<std::size_t>(ch)]);
+      else
+        out[ch] = T(static_cast<compute_t<T>>(sums[0][static_cast<std::size_t>(ch)]));
     }
   });
 }

@@ -33,8 +33,7 @@ inline void binary_row(const T* __restrict a, int64_t sa, const T* __restrict b,
   }
 }
 
-template <typename Fn, typename T, typename Out>
-void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
+template <typename Fn, typename T, typename Out> void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
   const int64_t n = out.size();
   if (n == 0) return;
   const T* pa = static_cast<const T*>(a.raw_data());
@@ -57,8 +56,7 @@ void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
 }
 
 /// The kernel of a binary_table.h row: `Fn` over the dtypes the row accepts.
-template <typename Fn, ops::BinaryAccepts kAccepts, ops::BinaryOutput kOutput>
-void table_kernel(KernelContext& ctx) {
+template <typename Fn, ops::BinaryAccepts kAccepts, ops::BinaryOutput kOutput> void table_kernel(KernelContext& ctx) {
   const Tensor &a = ctx.input(0), &b = ctx.input(1);
   Tensor& out = ctx.output(0);
   auto run = [&]<typename T>() {
@@ -102,8 +100,7 @@ void check_integer_values(KernelContext& ctx, bool is_pow) {
     }
   });
 }
-template <typename Fn, bool kIsPow>
-void checked_integer_kernel(KernelContext& ctx) {
+template <typename Fn, bool kIsPow> void checked_integer_kernel(KernelContext& ctx) {
   check_integer_values(ctx, kIsPow);
   table_kernel<Fn, ops::BinaryAccepts::Numeric, ops::BinaryOutput::Same>(ctx);
 }

@@ -7,8 +7,7 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
-template <typename From, typename To>
-void cast_typed(const Tensor& in, Tensor& out) {
+template <typename From, typename To> void cast_typed(const Tensor& in, Tensor& out) {
   std::array<DimVector, 2> strides = {in.strides(), out.strides()};
   StridedLoop<2> loop = make_loop<2>(in.shape(), strides);
   run_loop<2>(loop, {(char*)in.raw_data(), (char*)out.raw_data()}, {sizeof(From), sizeof(To)},

@@ -23,14 +23,14 @@ using ops::Window2D;
 constexpr int64_t kColumnBudget = int64_t{1} << 22;
 
 /// C (m, n) = alpha * op(A) op(B) + beta * C, row-major (T = float or double).
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-          int64_t ldb, float beta, float* c, int64_t ldc) {
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+          float beta, float* c, int64_t ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b,
               static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
 }
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
-          int64_t ldb, double beta, double* c, int64_t ldc) {
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb,
+          double beta, double* c, int64_t ldc) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b,
               static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
@@ -54,15 +54,13 @@ void check_blas_size(const char* op, std::initializer_list<int64_t> dims) {
 }
 
 /// An uninitialized buffer of n elements (every element is written before it is read).
-template <typename T>
-std::unique_ptr<T[]> scratch(int64_t n) {
+template <typename T> std::unique_ptr<T[]> scratch(int64_t n) {
   return std::unique_ptr<T[]>(new T[static_cast<std::size_t>(n)]);
 }
 
 /// Writes the windows of images [n0, n1) as rows of `col`: row (n, oh, ow) holds the window's
 /// elements in (kh, kw, c) order, the filter's HWIO flattening; padding reads as zero.
-template <typename T>
-void im2col(const Window2D& w, const T* x, int64_t n0, int64_t n1, T* col) {
+template <typename T> void im2col(const Window2D& w, const T* x, int64_t n0, int64_t n1, T* col) {
   const int64_t k = patch_size(w), c = w.channels, rows = (n1 - n0) * out_pixels(w);
   const int64_t row_len = w.k_w * c;  // one window row in col
   parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, k)), [&](int64_t b, int64_t e) {
@@ -97,8 +95,7 @@ void im2col(const Window2D& w, const T* x, int64_t n0, int64_t n1, T* col) {
 
 /// The transpose of im2col: adds each row of `col` onto the input pixels it was read from, for
 /// images [n0, n1) of dx (zeroed here). Images are independent, so they are split across threads.
-template <typename T>
-void col2im(const Window2D& w, const T* col, int64_t n0, int64_t n1, T* dx) {
+template <typename T> void col2im(const Window2D& w, const T* col, int64_t n0, int64_t n1, T* dx) {
   const int64_t k = patch_size(w), c = w.channels, image = w.in_h * w.in_w * c;
   std::fill(dx + n0 * image, dx + n1 * image, T(0));
   const int64_t per_image = std::max<int64_t>(1, out_pixels(w) * k);
@@ -126,8 +123,7 @@ void col2im(const Window2D& w, const T* col, int64_t n0, int64_t n1, T* dx) {
 }
 
 // y (N*OH*OW, O) = im2col(x) (N*OH*OW, K) @ f (K, O).
-template <typename T>
-void conv2d_forward(const Window2D& w, const T* x, const T* f, T* y) {
+template <typename T> void conv2d_forward(const Window2D& w, const T* x, const T* f, T* y) {
   const int64_t k = patch_size(w), o = w.out_channels, pix = out_pixels(w);
   if (w.batch * pix * o == 0) return;
   if (k == 0) {
@@ -150,8 +146,7 @@ void conv2d_forward(const Window2D& w, const T* x, const T* f, T* y) {
 }
 
 // dx = col2im(dy (N*OH*OW, O) @ f^T (O, K)).
-template <typename T>
-void conv2d_backprop_input(const Window2D& w, const T* f, const T* dy, T* dx) {
+template <typename T> void conv2d_backprop_input(const Window2D& w, const T* f, const T* dy, T* dx) {
   const int64_t k = patch_size(w), o = w.out_channels, pix = out_pixels(w);
   const int64_t image = w.in_h * w.in_w * w.channels;
   if (w.batch * image == 0) return;
@@ -175,8 +170,7 @@ void conv2d_backprop_input(const Window2D& w, const T* f, const T* dy, T* dx) {
 }
 
 // df (K, O) = sum over chunks of im2col(x)^T (K, rows) @ dy (rows, O).
-template <typename T>
-void conv2d_backprop_filter(const Window2D& w, const T* x, const T* dy, T* df) {
+template <typename T> void conv2d_backprop_filter(const Window2D& w, const T* x, const T* dy, T* df) {
   const int64_t k = patch_size(w), o = w.out_channels, pix = out_pixels(w);
   if (k * o == 0) return;
   if (w.batch * pix == 0) {

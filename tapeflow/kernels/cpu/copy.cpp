@@ -19,15 +19,20 @@ void copy_into(const Tensor& src, const Tensor& dst) {
   if (src.dtype() == DType::kString) {
     run_loop<2>(loop, {s, d}, {static_cast<int64_t>(es), static_cast<int64_t>(es)},
                 [](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& st) {
-                  for (int64_t i = 0; i < n; ++i) ((std::string*)p[1])[i * st[1]] = ((const std::string*)p[0])[i * st[0]];
+                  for (int64_t i = 0; i < n; ++i)
+                    ((std::string*)p[1])[i * st[1]] = ((const std::string*)p[0])[i * st[0]];
                 });
     return;
   }
   run_loop<2>(loop, {s, d}, {static_cast<int64_t>(es), static_cast<int64_t>(es)},
               [es](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& st) {
-                if (st[0] == 1 && st[1] == 1) { std::memcpy(p[1], p[0], static_cast<std::size_t>(n) * es); return; }
-                for (int64_t i = 0; i < n; ++i) std::memcpy(p[1] + i * st[1] * static_cast<int64_t>(es),
-                                                            p[0] + i * st[0] * static_cast<int64_t>(es), es);
+                if (st[0] == 1 && st[1] == 1) {
+                  std::memcpy(p[1], p[0], static_cast<std::size_t>(n) * es);
+                  return;
+                }
+                for (int64_t i = 0; i < n; ++i)
+                  std::memcpy(p[1] + i * st[1] * static_cast<int64_t>(es), p[0] + i * st[0] * static_cast<int64_t>(es),
+                              es);
               });
 }
 namespace {
@@ -53,7 +58,10 @@ void copy_kernel(KernelContext& ctx) {
                 [](const std::array<char*, 2>& p, int64_t n, const std::array<int64_t, 2>& s) {
                   const W* a = (const W*)p[0];
                   W* o = (W*)p[1];
-                  if (s[0] == 1 && s[1] == 1) { std::memcpy(o, a, static_cast<std::size_t>(n) * sizeof(W)); return; }
+                  if (s[0] == 1 && s[1] == 1) {
+                    std::memcpy(o, a, static_cast<std::size_t>(n) * sizeof(W));
+                    return;
+                  }
                   for (int64_t i = 0; i < n; ++i) o[i * s[1]] = a[i * s[0]];
                 });
   };
@@ -67,8 +75,6 @@ void copy_kernel(KernelContext& ctx) {
 
 }  // namespace
 
-void register_copy_kernels() {
-  register_kernel(ops::Copy, DeviceType::kCPU, copy_kernel);
-}
+void register_copy_kernels() { register_kernel(ops::Copy, DeviceType::kCPU, copy_kernel); }
 
 }  // namespace tapeflow::kernels::cpu

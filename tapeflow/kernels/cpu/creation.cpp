@@ -25,8 +25,10 @@ void range_kernel(KernelContext& ctx) {
   visit_numeric(out.dtype(), "Range", [&]<typename T>() {
     T* p = out.data<T>();
     for (int64_t i = 0; i < out.size(); ++i) {
-      if constexpr (std::is_integral_v<T>) p[i] = static_cast<T>(a.istart + i * a.idelta);
-      else p[i] = T(a.start + static_cast<double>(i) * a.delta);
+      if constexpr (std::is_integral_v<T>)
+        p[i] = static_cast<T>(a.istart + i * a.idelta);
+      else
+        p[i] = T(a.start + static_cast<double>(i) * a.delta);
     }
   });
 }

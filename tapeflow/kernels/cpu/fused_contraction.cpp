@@ -9,8 +9,7 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
-template <typename T, bool kRelu>
-void add_bias(T* y, const T* bias, int64_t rows, int64_t c) {
+template <typename T, bool kRelu> void add_bias(T* y, const T* bias, int64_t rows, int64_t c) {
   parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, c)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       T* row = y + r * c;
@@ -33,11 +32,15 @@ void run_fused(KernelContext& ctx, const OpDef& contraction, const OpAttrs& attr
   auto go = [&]<typename T>() {
     T* yp = static_cast<T*>(y.raw_data());
     const T* bp = static_cast<const T*>(bias.raw_data());
-    if (relu) add_bias<T, true>(yp, bp, rows, c);
-    else add_bias<T, false>(yp, bp, rows, c);
+    if (relu)
+      add_bias<T, true>(yp, bp, rows, c);
+    else
+      add_bias<T, false>(yp, bp, rows, c);
   };
-  if (y.dtype() == DType::kFloat64) go.template operator()<double>();
-  else go.template operator()<float>();
+  if (y.dtype() == DType::kFloat64)
+    go.template operator()<double>();
+  else
+    go.template operator()<float>();
 }
 
 void fused_matmul_kernel(KernelContext& ctx) {

@@ -24,8 +24,7 @@ constexpr int64_t kSingleThreadGemm = 65536 * 4;
 
 /// The matrices of one operand: batch b's matrix starts at data + offsets[b] (elements) and is a
 /// stored (rows, cols) matrix with strides (row_stride, col_stride); `transposed` is the op's flag.
-template <typename T>
-struct Operand {
+template <typename T> struct Operand {
   const T* data = nullptr;
   std::vector<int64_t> offsets;
   int64_t rows = 0, cols = 0, row_stride = 0, col_stride = 0;
@@ -85,8 +84,7 @@ Operand<T> make_operand(const Shape& shape, const DimVector& strides, const T* d
   op.transposed = transposed;
   return op;
 }
-template <typename T>
-Operand<T> make_operand(const Tensor& x, bool transposed, const Shape& batch) {
+template <typename T> Operand<T> make_operand(const Tensor& x, bool transposed, const Shape& batch) {
   return make_operand(x.shape(), x.strides(), static_cast<const T*>(x.raw_data()), transposed, batch);
 }
 
@@ -94,7 +92,8 @@ Operand<T> make_operand(const Tensor& x, bool transposed, const Shape& batch) {
 Tensor blas_readable(const Tensor& x) {
   const int r = x.ndim();
   bool ok = blas_layout(x.shape()[r - 2], x.shape()[r - 1], x.strides()[static_cast<std::size_t>(r - 2)],
-                        x.strides()[static_cast<std::size_t>(r - 1)], false).has_value();
+                        x.strides()[static_cast<std::size_t>(r - 1)], false)
+                .has_value();
   return ok ? x : x.contiguous();
 }
 
@@ -129,8 +128,8 @@ void blas_batched(const Operand<T>& a, const Operand<T>& b, int64_t m, int64_t n
   auto run = [&](int64_t batch) {
     gemm(la.trans ? CblasTrans : CblasNoTrans, lb.trans ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
          static_cast<blasint>(n), static_cast<blasint>(k), a.data + a.offsets[static_cast<std::size_t>(batch)],
-         static_cast<blasint>(la.ld), b.data + b.offsets[static_cast<std::size_t>(batch)],
-         static_cast<blasint>(lb.ld), c + batch * m * n);
+         static_cast<blasint>(la.ld), b.data + b.offsets[static_cast<std::size_t>(batch)], static_cast<blasint>(lb.ld),
+         c + batch * m * n);
   };
   const int64_t work = m * n * k;
   if (nbatch > 1 && work <= kSingleThreadGemm) {
@@ -168,8 +167,7 @@ std::vector<float> widen(const Tensor& x) {
 
 /// float16/bfloat16: widen both operands to float, sgemm, round once at the end (as TF's CPU
 /// kernels accumulate halves in float).
-template <typename T>
-void half_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs, Tensor& out) {
+template <typename T> void half_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs, Tensor& out) {
   const std::vector<float> af = widen(a), bf = widen(b);
   const Shape batch = batch_shape(out);
   auto oa = make_operand(a.shape(), contiguous_strides(a.shape()), af.data(), attrs.transpose_a, batch);
@@ -185,8 +183,7 @@ void half_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs
 
 /// int32/int64: exact products, wrapping on overflow like TF's integer arithmetic (computed in
 /// the unsigned type, where wrapping is defined). Reads any strides; no copies.
-template <typename T>
-void int_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs, Tensor& out) {
+template <typename T> void int_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs, Tensor& out) {
   using U = std::make_unsigned_t<T>;
   // Small row-major matrices (the seed's power(x, 100) on 10x10): serial, no operand
   // bookkeeping, each row's output in blocks of kBlock columns summed in registers (a

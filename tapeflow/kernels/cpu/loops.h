@@ -12,10 +12,9 @@
 namespace tapeflow::kernels::cpu {
 
 /// A coalesced iteration space over N operands.
-template <int N>
-struct StridedLoop {
-  DimVector shape;                       // merged dims, outermost first
-  std::array<DimVector, N> strides;      // per operand, in elements
+template <int N> struct StridedLoop {
+  DimVector shape;                   // merged dims, outermost first
+  std::array<DimVector, N> strides;  // per operand, in elements
   int64_t rows() const {
     int64_t r = 1;
     for (std::size_t i = 0; i + 1 < shape.size(); ++i) r *= shape[i];
@@ -25,15 +24,17 @@ struct StridedLoop {
 };
 
 /// Builds a StridedLoop: drops size-1 dims and merges adjacent dims that are contiguous for all.
-template <int N>
-StridedLoop<N> make_loop(const Shape& shape, const std::array<DimVector, N>& strides) {
+template <int N> StridedLoop<N> make_loop(const Shape& shape, const std::array<DimVector, N>& strides) {
   StridedLoop<N> loop;
   for (int d = 0; d < shape.rank(); ++d) {
     if (shape[d] == 1) continue;
     bool merge = !loop.shape.empty();
     if (merge) {
       for (int k = 0; k < N; ++k) {
-        if (loop.strides[k].back() != strides[k][static_cast<std::size_t>(d)] * shape[d]) { merge = false; break; }
+        if (loop.strides[k].back() != strides[k][static_cast<std::size_t>(d)] * shape[d]) {
+          merge = false;
+          break;
+        }
       }
     }
     if (merge) {
@@ -83,7 +84,8 @@ void run_loop(const StridedLoop<N>& loop, const std::array<char*, N>& base, cons
       std::array<char*, N> p;
       for (int k = 0; k < N; ++k) {
         int64_t off = 0;
-        for (int d = 0; d < nd - 1; ++d) off += idx[static_cast<std::size_t>(d)] * loop.strides[k][static_cast<std::size_t>(d)];
+        for (int d = 0; d < nd - 1; ++d)
+          off += idx[static_cast<std::size_t>(d)] * loop.strides[k][static_cast<std::size_t>(d)];
         p[k] = base[k] + off * elem_size[k];
       }
       row(p, inner, inner_stride);

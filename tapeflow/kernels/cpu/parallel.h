@@ -15,8 +15,7 @@ namespace tapeflow::kernels::cpu {
 inline constexpr int64_t kParallelGrain = 32768;
 
 /// Calls f(begin, end) on contiguous chunks covering [0, n).
-template <typename F>
-void parallel_for(int64_t n, int64_t grain, F&& f) {
+template <typename F> void parallel_for(int64_t n, int64_t grain, F&& f) {
   if (n <= 0) return;
 #if defined(_OPENMP)
   if (n > grain && omp_get_max_threads() > 1 && !omp_in_parallel()) {

@@ -31,8 +31,7 @@ int64_t image_grain(const Window2D& w) {
 
 /// An input pixel's index within its image, as wide as T so that the argmax loop below
 /// vectorizes (lanes of equal width); pool_window's caller checks that it fits.
-template <typename T>
-using PixelIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+template <typename T> using PixelIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
 
 /// Folds input pixel `pix` (values p) into the running maxima of one window: strictly greater
 /// wins, so ties keep the first maximum. Branch-free, so the channel loop vectorizes.
@@ -48,8 +47,7 @@ void update_argmax(const T* __restrict p, I pix, int64_t c, T* __restrict best, 
 
 /// Calls f(oh, ow, arg) for every output pixel of one image, arg[c] being the input pixel
 /// (ih * in_w + iw) of the first maximum of channel c's window.
-template <typename T, typename F>
-void for_each_argmax(const Window2D& w, const T* image, F&& f) {
+template <typename T, typename F> void for_each_argmax(const Window2D& w, const T* image, F&& f) {
   using I = PixelIndex<T>;
   const int64_t c = w.channels;
   std::vector<T> best(static_cast<std::size_t>(c));
@@ -68,8 +66,7 @@ void for_each_argmax(const Window2D& w, const T* image, F&& f) {
     }
 }
 
-template <typename T>
-void max_pool(const Window2D& w, const T* x, T* y) {
+template <typename T> void max_pool(const Window2D& w, const T* x, T* y) {
   const int64_t c = w.channels;
   parallel_for(w.batch * w.out_h, row_grain(w), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
@@ -90,8 +87,7 @@ void max_pool(const Window2D& w, const T* x, T* y) {
 }
 
 // dx[first max of each window] += grad; windows overlap within an image, so threads split images.
-template <typename T>
-void max_pool_grad(const Window2D& w, const T* x, const T* grad, T* dx) {
+template <typename T> void max_pool_grad(const Window2D& w, const T* x, const T* grad, T* dx) {
   const int64_t c = w.channels;
   std::fill(dx, dx + w.batch * image_size(w), T(0));
   parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
@@ -107,8 +103,7 @@ void max_pool_grad(const Window2D& w, const T* x, const T* grad, T* dx) {
 }
 
 // out[window] = grad[first max of the window]: the gradient of MaxPoolGrad with respect to grad.
-template <typename T>
-void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
+template <typename T> void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
   const int64_t c = w.channels;
   parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
@@ -122,8 +117,7 @@ void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
   });
 }
 
-template <typename T>
-void avg_pool(const Window2D& w, const T* x, T* y) {
+template <typename T> void avg_pool(const Window2D& w, const T* x, T* y) {
   const int64_t c = w.channels;
   parallel_for(w.batch * w.out_h, row_grain(w), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
@@ -145,8 +139,7 @@ void avg_pool(const Window2D& w, const T* x, T* y) {
   });
 }
 
-template <typename T>
-void avg_pool_grad(const Window2D& w, const T* grad, T* dx) {
+template <typename T> void avg_pool_grad(const Window2D& w, const T* grad, T* dx) {
   const int64_t c = w.channels;
   std::fill(dx, dx + w.batch * image_size(w), T(0));
   parallel_for(w.batch, image_grain(w), [&](int64_t b, int64_t e) {
@@ -178,16 +171,17 @@ void max_pool_kernel(KernelContext& ctx) {
 }
 
 // Inputs orig_input, orig_output, grad; the maxima are found again from orig_input, as TF's CPU kernel.
-template <bool kGradGrad>
-void max_pool_grad_kernel(KernelContext& ctx) {
+template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous(), g = ctx.input(2).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
                  " pixels are too large (at most 2^31 - 1 pixels)");
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
-      if constexpr (kGradGrad) max_pool_grad_grad(w, in[0], in[1], out[0]);
-      else max_pool_grad(w, in[0], in[1], out[0]);
+      if constexpr (kGradGrad)
+        max_pool_grad_grad(w, in[0], in[1], out[0]);
+      else
+        max_pool_grad(w, in[0], in[1], out[0]);
     });
   });
 }
@@ -204,8 +198,7 @@ void avg_pool_grad_kernel(KernelContext& ctx) {
   const Tensor g = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(pool_attrs(ctx).sizes, pool_attrs(ctx));
   visit_floating(g.dtype(), ctx.op.name, [&]<typename T>() {
-    with_compute_pointers<T, 1, 1>({&g}, {&ctx.output(0)},
-                                   [&](auto in, auto out) { avg_pool_grad(w, in[0], out[0]); });
+    with_compute_pointers<T, 1, 1>({&g}, {&ctx.output(0)}, [&](auto in, auto out) { avg_pool_grad(w, in[0], out[0]); });
   });
 }
 

@@ -21,8 +21,8 @@ void ragged_to_tensor_kernel(KernelContext& ctx) {
   // read outside them, so check what the walk below relies on (TF's kernel checks it too).
   for (std::size_t k = 0; k < levels; ++k) {
     const auto& s = splits[k];
-    const int64_t rows = k + 1 < levels ? static_cast<int64_t>(splits[k + 1].size()) - 1
-                                        : (values.ndim() > 0 ? values.shape()[0] : 0);
+    const int64_t rows =
+        k + 1 < levels ? static_cast<int64_t>(splits[k + 1].size()) - 1 : (values.ndim() > 0 ? values.shape()[0] : 0);
     bool ok = !s.empty() && s[0] == 0 && s.back() <= rows;
     for (std::size_t i = 1; ok && i < s.size(); ++i) ok = s[i] >= s[i - 1];
     TF_CHECK_ARG(ok, ctx.op.name, "Invalid row_splits at level ", k, ": they must start at 0, be non-decreasing ",
@@ -58,6 +58,8 @@ void ragged_to_tensor_kernel(KernelContext& ctx) {
 
 }  // namespace
 
-void register_ragged_kernels() { register_kernel(ops::RaggedTensorToTensor, DeviceType::kCPU, ragged_to_tensor_kernel); }
+void register_ragged_kernels() {
+  register_kernel(ops::RaggedTensorToTensor, DeviceType::kCPU, ragged_to_tensor_kernel);
+}
 
 }  // namespace tapeflow::kernels::cpu

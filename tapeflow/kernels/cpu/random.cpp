@@ -35,14 +35,13 @@ void fill_groups(Out* out, int64_t n, const px::Stream& stream, const Dist& dist
 px::Stream stream_of(const ops::RandomAttrs& a) { return px::Stream(a.seed, a.seed2, a.offset); }
 
 /// Normal, truncated normal and float uniform: a unit sample, then TF's `* scale + shift`.
-template <template <typename> class Dist>
-void floating_kernel(KernelContext& ctx) {
+template <template <typename> class Dist> void floating_kernel(KernelContext& ctx) {
   Tensor& out = ctx.output(0);
   const auto& a = ctx.attr<ops::RandomAttrs>();
   visit_floating(out.dtype(), ctx.op.name, [&]<typename T>() {
     const T scale = T(a.scale), shift = T(a.shift);
     fill_groups<T>(out.data<T>(), out.size(), stream_of(a), Dist<T>{},
-                [&](T v) { return px::scale_shift(v, scale, shift); });
+                   [&](T v) { return px::scale_shift(v, scale, shift); });
   });
 }
 
@@ -54,8 +53,10 @@ void uniform_int_kernel(KernelContext& ctx) {
     const px::UniformInt<T> dist{static_cast<T>(a.minval), static_cast<U>(a.range)};
     fill_groups<T>(out.data<T>(), out.size(), stream_of(a), dist, [](T v) { return v; });
   };
-  if (out.dtype() == DType::kInt32) run.template operator()<int32_t>();
-  else run.template operator()<int64_t>();
+  if (out.dtype() == DType::kInt32)
+    run.template operator()<int32_t>();
+  else
+    run.template operator()<int64_t>();
 }
 
 /// y = where(u >= rate, x * (1 / (1 - rate)), 0) with u ~ U[0, 1) in x's dtype over noise_shape,

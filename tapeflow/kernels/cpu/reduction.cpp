@@ -30,7 +30,8 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
       std::vector<Acc> acc(static_cast<std::size_t>(e - b), R::init());
       for (int64_t i = 0; i < p.inner; ++i) {
         const T* row = in + i * p.outer;
-        for (int64_t j = b; j < e; ++j) acc[static_cast<std::size_t>(j - b)] = R::step(acc[static_cast<std::size_t>(j - b)], row[j], i);
+        for (int64_t j = b; j < e; ++j)
+          acc[static_cast<std::size_t>(j - b)] = R::step(acc[static_cast<std::size_t>(j - b)], row[j], i);
       }
       for (int64_t j = b; j < e; ++j) o[j] = static_cast<Out>(R::finish(acc[static_cast<std::size_t>(j - b)], p.inner));
     });
@@ -63,31 +64,29 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
   });
 }
 
-template <template <typename> class R>
-void numeric_reduce_kernel(KernelContext& ctx) {
+template <template <typename> class R> void numeric_reduce_kernel(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::ReduceAttrs>();
   visit_numeric(ctx.input(0).dtype(), ctx.op.name,
                 [&]<typename T>() { run_reduce<R<T>, T>(ctx.input(0), attrs.axes, ctx.output(0)); });
 }
-template <typename R>
-void bool_reduce_kernel(KernelContext& ctx) {
+template <typename R> void bool_reduce_kernel(KernelContext& ctx) {
   run_reduce<R, bool>(ctx.input(0), ctx.attr<ops::ReduceAttrs>().axes, ctx.output(0));
 }
 
 // ---- argmax / argmin ----------------------------------------------------------------------
-template <bool kMax>
-void arg_kernel(KernelContext& ctx) {
+template <bool kMax> void arg_kernel(KernelContext& ctx) {
   const int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
   Tensor& out = ctx.output(0);
   visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    if (out.dtype() == DType::kInt64) run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out);
-    else run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out);
+    if (out.dtype() == DType::kInt64)
+      run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out);
+    else
+      run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out);
   });
 }
 
 // ---- cumsum / cumprod ---------------------------------------------------------------------
-template <bool kProd>
-void scan_kernel(KernelContext& ctx) {
+template <bool kProd> void scan_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const auto& a = ctx.attr<ops::ScanAttrs>();
   Tensor& out = ctx.output(0);

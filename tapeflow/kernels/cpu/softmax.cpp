@@ -27,8 +27,7 @@ Geometry geometry(const Shape& s, int axis) {
 int64_t rows_grain(int64_t n) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, n)); }
 
 /// Stats of one contiguous row: a max pass, then a sum pass that never rescales.
-template <typename T, typename C = compute_t<T>>
-SoftmaxStats<C> row_stats(const T* x, int64_t n) {
+template <typename T, typename C = compute_t<T>> SoftmaxStats<C> row_stats(const T* x, int64_t n) {
   SoftmaxStats<C> s;
   for (int64_t j = 0; j < n; ++j) {
     const C v = static_cast<C>(x[j]);
@@ -43,8 +42,7 @@ SoftmaxStats<C> row_stats(const T* x, int64_t n) {
   return s;
 }
 
-template <typename T, bool kLog>
-void softmax_impl(const Tensor& in, int axis, Tensor& out) {
+template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, Tensor& out) {
   using C = compute_t<T>;
   const Tensor xc = in.contiguous();
   const T* x = static_cast<const T*>(xc.raw_data());
@@ -86,8 +84,7 @@ void softmax_impl(const Tensor& in, int axis, Tensor& out) {
   });
 }
 
-template <bool kLog>
-void softmax_kernel(KernelContext& ctx) {
+template <bool kLog> void softmax_kernel(KernelContext& ctx) {
   const int axis = ctx.attr<ops::SoftmaxAttrs>().axis;
   visit_floating(ctx.input(0).dtype(), ctx.op.name,
                  [&]<typename T>() { softmax_impl<T, kLog>(ctx.input(0), axis, ctx.output(0)); });
@@ -119,8 +116,7 @@ void xent_kernel(KernelContext& ctx) {
   });
 }
 
-template <typename I>
-void check_labels(const I* labels, int64_t rows, int64_t n) {
+template <typename I> void check_labels(const I* labels, int64_t rows, int64_t n) {
   for (int64_t r = 0; r < rows; ++r) {
     if (labels[r] >= 0 && labels[r] < n) continue;
     std::string shown;
@@ -155,8 +151,10 @@ void sparse_xent_kernel(KernelContext& ctx) {
       });
     });
   };
-  if (labels.dtype() == DType::kInt64) run(static_cast<const int64_t*>(labels.raw_data()));
-  else run(static_cast<const int32_t*>(labels.raw_data()));
+  if (labels.dtype() == DType::kInt64)
+    run(static_cast<const int64_t*>(labels.raw_data()));
+  else
+    run(static_cast<const int32_t*>(labels.raw_data()));
 }
 
 }  // namespace

@@ -69,11 +69,13 @@ void emit(KernelContext& ctx, const std::vector<int64_t>& indices, const std::ve
   ctx.outputs.push_back(std::move(ov));
 }
 
-template <typename T>
-bool is_zero(const T& v) {
-  if constexpr (std::is_same_v<T, std::string>) return v.empty();
-  else if constexpr (std::is_arithmetic_v<T>) return v == T(0);
-  else return static_cast<float>(v) == 0.0f;
+template <typename T> bool is_zero(const T& v) {
+  if constexpr (std::is_same_v<T, std::string>)
+    return v.empty();
+  else if constexpr (std::is_arithmetic_v<T>)
+    return v == T(0);
+  else
+    return static_cast<float>(v) == 0.0f;
 }
 
 void sparse_from_dense_kernel(KernelContext& ctx) {

@@ -23,11 +23,17 @@ const std::string* strings_of(const Tensor& t) { return static_cast<const std::s
 int32_t next_code_point(const std::string& s, std::size_t& i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   int n = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + static_cast<std::size_t>(n) > s.size()) { ++i; return 0xFFFD; }
+  if (n == 0 || i + static_cast<std::size_t>(n) > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
   int32_t cp = n == 1 ? b0 : b0 & (0x7F >> n);
   for (int k = 1; k < n; ++k) {
     const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((b >> 6) != 0x2) { ++i; return 0xFFFD; }
+    if ((b >> 6) != 0x2) {
+      ++i;
+      return 0xFFFD;
+    }
     cp = (cp << 6) | (b & 0x3F);
   }
   i += static_cast<std::size_t>(n);
@@ -44,7 +50,10 @@ std::size_t char_bytes(const std::string& s, std::size_t i) {
 /// Python's str.split semantics (TF's SplitV2).
 void split_v2(const std::string& s, const std::optional<std::string>& sep, int64_t maxsplit,
               std::vector<std::string>& out) {
-  if (maxsplit == 0) { out.push_back(s); return; }
+  if (maxsplit == 0) {
+    out.push_back(s);
+    return;
+  }
   int64_t splits = 0;
   if (!sep) {
     std::size_t i = 0;
@@ -75,8 +84,7 @@ void split_v2(const std::string& s, const std::optional<std::string>& sep, int64
   out.push_back(s.substr(start));
 }
 
-template <typename V, typename PerString>
-void split_kernel(KernelContext& ctx, DType dtype, PerString per_string) {
+template <typename V, typename PerString> void split_kernel(KernelContext& ctx, DType dtype, PerString per_string) {
   const Tensor in = ctx.input(0).contiguous();
   const std::string* s = strings_of(in);
   std::vector<V> values;
@@ -95,8 +103,9 @@ void split_kernel(KernelContext& ctx, DType dtype, PerString per_string) {
 
 void string_split_v2_kernel(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::StringSplitAttrs>();
-  split_kernel<std::string>(ctx, DType::kString,
-                            [&](const std::string& s, std::vector<std::string>& out) { split_v2(s, a.sep, a.maxsplit, out); });
+  split_kernel<std::string>(ctx, DType::kString, [&](const std::string& s, std::vector<std::string>& out) {
+    split_v2(s, a.sep, a.maxsplit, out);
+  });
 }
 void bytes_split_kernel(KernelContext& ctx) {
   split_kernel<std::string>(ctx, DType::kString, [](const std::string& s, std::vector<std::string>& out) {
@@ -120,8 +129,7 @@ void unicode_decode_kernel(KernelContext& ctx) {
 
 // ---- elementwise -----------------------------------------------------------------------------
 /// Strict parse of the whole string (surrounding whitespace allowed), as TF's safe_strto*.
-template <typename T>
-bool parse_number(const std::string& str, T& out) {
+template <typename T> bool parse_number(const std::string& str, T& out) {
   std::size_t b = 0, e = str.size();
   while (b < e && std::isspace(static_cast<unsigned char>(str[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(str[e - 1]))) --e;
@@ -176,15 +184,15 @@ void string_length_kernel(KernelContext& ctx) {
   for (int64_t i = 0; i < in.size(); ++i) o[i] = static_cast<int32_t>(chars ? utf8_length(s[i]) : s[i].size());
 }
 
-template <bool kUpper>
-void case_kernel(KernelContext& ctx) {
+template <bool kUpper> void case_kernel(KernelContext& ctx) {
   const Tensor in = ctx.input(0).contiguous();
   const std::string* s = strings_of(in);
   std::string* o = ctx.output(0).data<std::string>();
   for (int64_t i = 0; i < in.size(); ++i) {
     o[i] = s[i];
-    for (char& c : o[i]) c = static_cast<char>(kUpper ? std::toupper(static_cast<unsigned char>(c))
-                                                      : std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : o[i])
+      c = static_cast<char>(kUpper ? std::toupper(static_cast<unsigned char>(c))
+                                   : std::tolower(static_cast<unsigned char>(c)));
   }
 }
 
@@ -268,8 +276,10 @@ void as_string_kernel(KernelContext& ctx) {
       } else {
         // TF's default format is "%f" (6 decimals); precision sets the decimals.
         double x;
-        if constexpr (std::is_floating_point_v<T>) x = static_cast<double>(v[i]);
-        else x = static_cast<double>(static_cast<float>(v[i]));  // float16 / bfloat16
+        if constexpr (std::is_floating_point_v<T>)
+          x = static_cast<double>(v[i]);
+        else
+          x = static_cast<double>(static_cast<float>(v[i]));  // float16 / bfloat16
         std::snprintf(buf, sizeof(buf), "%.*f", precision < 0 ? 6 : precision, x);
         o[i] = buf;
       }

@@ -22,8 +22,7 @@ constexpr int64_t kUpdateGrain = int64_t{1} << 18;
 
 /// Runs `update` over every element of the op's num_vars variables. Inputs are kLists lists of
 /// num_vars contiguous tensors (Note [Fused training ops write in place] makes writing legal).
-template <typename T, typename Update>
-void run_update(KernelContext& ctx, const Update& update) {
+template <typename T, typename Update> void run_update(KernelContext& ctx, const Update& update) {
   constexpr int kLists = Update::kLists;
   const auto n = static_cast<std::size_t>(ctx.attr<ops::FusedApplyAttrs>().num_vars);
   // begin[k]: the first element of variable k in the concatenated index space.
@@ -47,11 +46,11 @@ void run_update(KernelContext& ctx, const Update& update) {
 }
 
 /// The kernel of fused op kOp: the update its attributes select, over all its variables.
-template <FusedOp kOp>
-void fused_apply(KernelContext& ctx) {
+template <FusedOp kOp> void fused_apply(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
-                   [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
+  with_update<kOp>(
+      a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
+      [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
 }
 
 }  // namespace

@@ -11,8 +11,7 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
-template <typename T, typename Out, typename Fn>
-void run_unary(const Tensor& x, Tensor& out, Fn fn) {
+template <typename T, typename Out, typename Fn> void run_unary(const Tensor& x, Tensor& out, Fn fn) {
   using C = compute_t<T>;
   if (x.size() == 0) return;
   if (x.is_contiguous()) {
@@ -34,8 +33,7 @@ void run_unary(const Tensor& x, Tensor& out, Fn fn) {
 }
 
 /// The kernel of a unary_table.h row: `Fn` over the dtypes the row accepts.
-template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput>
-void table_kernel(KernelContext& ctx) {
+template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput> void table_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
   auto run = [&]<typename T>() {

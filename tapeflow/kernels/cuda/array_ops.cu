@@ -33,7 +33,10 @@ __global__ void pad_kernel(const T* __restrict__ in, T* __restrict__ out, int64_
     for (int d = g.rank - 1; d >= 0; --d) {
       const int64_t i = pad_source(rem % g.out_sizes[d], g.in_sizes[d], g.before[d], g.mode);
       rem /= g.out_sizes[d];
-      if (i < 0) { constant = true; continue; }
+      if (i < 0) {
+        constant = true;
+        continue;
+      }
       src += i * g.in_strides[d];
     }
     out[o] = constant ? fill : in[src];
@@ -94,8 +97,10 @@ __global__ void segment_sum_kernel(const T* __restrict__ data, const I* __restri
     const int64_t s = static_cast<int64_t>(ids[i / inner]);
     if (s < 0 || s >= segments) continue;
     Acc v;
-    if constexpr (std::is_integral_v<T>) v = static_cast<Acc>(static_cast<int64_t>(data[i]));
-    else v = static_cast<Acc>(static_cast<compute_t<T>>(data[i]));
+    if constexpr (std::is_integral_v<T>)
+      v = static_cast<Acc>(static_cast<int64_t>(data[i]));
+    else
+      v = static_cast<Acc>(static_cast<compute_t<T>>(data[i]));
     atomicAdd(&acc[s * inner + i % inner], v);
   }
 }
@@ -103,8 +108,10 @@ __global__ void segment_sum_kernel(const T* __restrict__ data, const I* __restri
 template <typename T, typename Acc>
 __global__ void store_acc_kernel(const Acc* __restrict__ acc, T* __restrict__ out, int64_t n) {
   TF_GRID_STRIDE_LOOP(i, n) {
-    if constexpr (std::is_integral_v<T>) out[i] = static_cast<T>(static_cast<int64_t>(acc[i]));
-    else out[i] = T(static_cast<compute_t<T>>(acc[i]));
+    if constexpr (std::is_integral_v<T>)
+      out[i] = static_cast<T>(static_cast<int64_t>(acc[i]));
+    else
+      out[i] = T(static_cast<compute_t<T>>(acc[i]));
   }
 }
 
@@ -140,15 +147,14 @@ void pad_kernel_fn(KernelContext& ctx) {
   }
   cudaStream_t s = stream_of(ctx);
   visit_pod(x.dtype(), ctx.op.name, [&]<typename T>() {
-    pad_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x.raw_data()), static_cast<T*>(out.raw_data()),
-                                                      n, g, a.constant_value.to<T>());
+    pad_kernel<T><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const T*>(x.raw_data()),
+                                                     static_cast<T*>(out.raw_data()), n, g, a.constant_value.to<T>());
     TF_CUDA_LAUNCH_CHECK("pad_kernel");
   });
 }
 
 /// Calls f.template operator()<I>() for an int32/int64/uint8 index tensor.
-template <typename F>
-void visit_index(DType dt, const char* op, F&& f) {
+template <typename F> void visit_index(DType dt, const char* op, F&& f) {
   switch (dt) {
     case DType::kInt32: return f.template operator()<int32_t>();
     case DType::kInt64: return f.template operator()<int64_t>();
@@ -157,8 +163,7 @@ void visit_index(DType dt, const char* op, F&& f) {
   }
 }
 /// Calls f.template operator()<W>() with W an unsigned type of the element size (values are moved, not read).
-template <typename F>
-void visit_width(DType dt, F&& f) {
+template <typename F> void visit_width(DType dt, F&& f) {
   switch (dtype_size(dt)) {
     case 1: return f.template operator()<uint8_t>();
     case 2: return f.template operator()<uint16_t>();
@@ -183,10 +188,9 @@ void gather_kernel_fn(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
   visit_width(params.dtype(), [&]<typename W>() {
     visit_index(indices.dtype(), "GatherV2", [&]<typename I>() {
-      gather_kernel<W, I><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const W*>(params.raw_data()),
-                                                              static_cast<const I*>(indices.raw_data()),
-                                                              static_cast<W*>(out.raw_data()), n, pre, limit,
-                                                              per_batch, inner);
+      gather_kernel<W, I><<<blocks_for(n), kThreads, 0, s>>>(
+          static_cast<const W*>(params.raw_data()), static_cast<const I*>(indices.raw_data()),
+          static_cast<W*>(out.raw_data()), n, pre, limit, per_batch, inner);
       TF_CUDA_LAUNCH_CHECK("gather_kernel");
     });
   });
@@ -215,8 +219,8 @@ void gather_nd_kernel_fn(KernelContext& ctx) {
   visit_width(params.dtype(), [&]<typename W>() {
     visit_index(indices.dtype(), "GatherNd", [&]<typename I>() {
       gather_nd_kernel<W, I><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const W*>(params.raw_data()),
-                                                                 static_cast<const I*>(indices.raw_data()),
-                                                                 static_cast<W*>(out.raw_data()), n, inner, g);
+                                                                static_cast<const I*>(indices.raw_data()),
+                                                                static_cast<W*>(out.raw_data()), n, inner, g);
       TF_CUDA_LAUNCH_CHECK("gather_nd_kernel");
     });
   });
@@ -234,8 +238,8 @@ void one_hot_kernel_fn(KernelContext& ctx) {
   visit_pod(out.dtype(), "OneHot", [&]<typename T>() {
     visit_index(indices.dtype(), "OneHot", [&]<typename I>() {
       one_hot_kernel<T, I><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const I*>(indices.raw_data()),
-                                                               static_cast<T*>(out.raw_data()), n, a.depth, inner,
-                                                               a.on.to<T>(), a.off.to<T>());
+                                                              static_cast<T*>(out.raw_data()), n, a.depth, inner,
+                                                              a.on.to<T>(), a.off.to<T>());
       TF_CUDA_LAUNCH_CHECK("one_hot_kernel");
     });
   });
@@ -279,7 +283,8 @@ void segment_sum_kernel_fn(KernelContext& ctx) {
         TF_CUDA_LAUNCH_CHECK("segment_sum_kernel");
       });
     }
-    store_acc_kernel<T, Acc><<<blocks_for(out.size()), kThreads, 0, s>>>(pa, static_cast<T*>(out.raw_data()), out.size());
+    store_acc_kernel<T, Acc>
+        <<<blocks_for(out.size()), kThreads, 0, s>>>(pa, static_cast<T*>(out.raw_data()), out.size());
     TF_CUDA_LAUNCH_CHECK("store_acc_kernel");
   });
 }

@@ -73,8 +73,7 @@ struct BatchNormDescriptors {
 DType vector_dtype(DType x) { return x == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32; }
 
 /// Runs `body` (the cuDNN path) or, when the input is degenerate or cuDNN rejects it, the CPU kernel.
-template <typename F>
-void with_cudnn_or_cpu(KernelContext& ctx, const BatchNormShape& s, F&& body) {
+template <typename F> void with_cudnn_or_cpu(KernelContext& ctx, const BatchNormShape& s, F&& body) {
   // Empty inputs and single-row batches (a variance of one sample): the CPU kernel's conventions.
   if (s.rows() <= 1 || s.c == 0) return run_cpu_kernel(ctx);
   try {
@@ -106,20 +105,20 @@ void fused_batch_norm(KernelContext& ctx) {
           d.bn.get(), scale.raw_data(), offset.raw_data(), mean.raw_data(), var.raw_data(), attrs.epsilon));
       // The statistics pass through, as on the CPU.
       for (int i : {1, 3})
-        TF_CUDA_CHECK(cudaMemcpyAsync(ctx.output(i).raw_data(), mean.raw_data(), vec_bytes, cudaMemcpyDeviceToDevice,
-                                      stream));
+        TF_CUDA_CHECK(
+            cudaMemcpyAsync(ctx.output(i).raw_data(), mean.raw_data(), vec_bytes, cudaMemcpyDeviceToDevice, stream));
       for (int i : {2, 4})
-        TF_CUDA_CHECK(cudaMemcpyAsync(ctx.output(i).raw_data(), var.raw_data(), vec_bytes, cudaMemcpyDeviceToDevice,
-                                      stream));
+        TF_CUDA_CHECK(
+            cudaMemcpyAsync(ctx.output(i).raw_data(), var.raw_data(), vec_bytes, cudaMemcpyDeviceToDevice, stream));
       return;
     }
     // cuDNN saves the batch mean straight into reserve_space_1 and 1/sqrt(var + eps) into a
     // scratch vector; the running statistics are left to batch_norm_finalize (null here).
     const Tensor inv_std = Tensor::empty(Shape{s.c}, u, ctx.device);
-    TF_CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(
-        h, CUDNN_BATCHNORM_SPATIAL, one_zero.one(), one_zero.zero(), d.x.get(), x.raw_data(), d.x.get(), y, d.bn.get(),
-        scale.raw_data(), offset.raw_data(), 1.0, nullptr, nullptr, attrs.epsilon, ctx.output(3).raw_data(),
-        inv_std.raw_data()));
+    TF_CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(h, CUDNN_BATCHNORM_SPATIAL, one_zero.one(), one_zero.zero(),
+                                                          d.x.get(), x.raw_data(), d.x.get(), y, d.bn.get(),
+                                                          scale.raw_data(), offset.raw_data(), 1.0, nullptr, nullptr,
+                                                          attrs.epsilon, ctx.output(3).raw_data(), inv_std.raw_data()));
     const bool averaged = attrs.exponential_avg_factor != 1.0;
     const Tensor old_mean = averaged ? ctx.input(3).contiguous() : Tensor();
     const Tensor old_var = averaged ? ctx.input(4).contiguous() : Tensor();

@@ -35,8 +35,7 @@ __global__ void inv_std_kernel(const U* __restrict__ var, U* __restrict__ inv_st
 }
 
 // sums[0] = sum(dy), sums[1] = sum(dy * (x - mean)).
-template <typename T, typename U>
-struct FrozenTerm {
+template <typename T, typename U> struct FrozenTerm {
   const T* dy;
   const T* x;
   const U* mean;
@@ -47,8 +46,7 @@ struct FrozenTerm {
     acc[1] += g * (static_cast<double>(static_cast<compute_t<T>>(x[r * c + ch])) - static_cast<double>(mean[ch]));
   }
 };
-template <typename U>
-struct FrozenFinish {
+template <typename U> struct FrozenFinish {
   const U* scale;
   const U* var;
   U* d_scale;
@@ -71,10 +69,11 @@ __global__ void scale_rows_kernel(const T* __restrict__ dy, const double* __rest
 }
 
 /// Calls f.template operator()<U>() with U = double for float64 vectors, else float.
-template <typename F>
-void visit_u(DType u, F&& f) {
-  if (u == DType::kFloat64) f.template operator()<double>();
-  else f.template operator()<float>();
+template <typename F> void visit_u(DType u, F&& f) {
+  if (u == DType::kFloat64)
+    f.template operator()<double>();
+  else
+    f.template operator()<float>();
 }
 
 }  // namespace
@@ -112,17 +111,17 @@ void batch_norm_frozen_grad(DType t, const void* dy, const void* x, const void* 
   double* a = static_cast<double*>(coef.raw_data());
   visit_floating(t, "FusedBatchNormGradV3", [&]<typename T>() {
     visit_u(t == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32, [&]<typename U>() {
-      channel_sums<double, 2>(rows, channels,
-                              FrozenTerm<T, U>{static_cast<const T*>(dy), static_cast<const T*>(x),
-                                               static_cast<const U*>(mean), channels},
-                              FrozenFinish<U>{static_cast<const U*>(scale), static_cast<const U*>(var),
-                                              static_cast<U*>(d_scale), static_cast<U*>(d_offset), a, epsilon},
-                              gpu, stream);
+      channel_sums<double, 2>(
+          rows, channels,
+          FrozenTerm<T, U>{static_cast<const T*>(dy), static_cast<const T*>(x), static_cast<const U*>(mean), channels},
+          FrozenFinish<U>{static_cast<const U*>(scale), static_cast<const U*>(var), static_cast<U*>(d_scale),
+                          static_cast<U*>(d_offset), a, epsilon},
+          gpu, stream);
     });
     const int64_t n = rows * channels;
     if (n == 0) return;
-    scale_rows_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(dy), a, static_cast<T*>(dx), n,
-                                                                 channels);
+    scale_rows_kernel<T>
+        <<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(dy), a, static_cast<T*>(dx), n, channels);
     TF_CUDA_LAUNCH_CHECK("batch_norm scale_rows_kernel");
   });
 }

@@ -37,23 +37,22 @@ __global__ void bias_add_kernel(const T* __restrict__ x, const T* __restrict__ b
 }
 
 /// Integers sum modulo 2^64 then truncate (the bits of a wrapping sum in T); floats in double.
-template <typename T>
-using BiasSum = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
+template <typename T> using BiasSum = std::conditional_t<std::is_integral_v<T>, uint64_t, double>;
 
-template <typename T>
-struct GradTerm {
+template <typename T> struct GradTerm {
   const T* g;
   int64_t c;
   __device__ void operator()(int64_t r, int64_t ch, BiasSum<T> (&acc)[1]) const {
     acc[0] += static_cast<BiasSum<T>>(g[r * c + ch]);
   }
 };
-template <typename T>
-struct GradFinish {
+template <typename T> struct GradFinish {
   T* out;
   __device__ void operator()(int64_t ch, const BiasSum<T> (&s)[1]) const {
-    if constexpr (std::is_integral_v<T>) out[ch] = static_cast<T>(s[0]);
-    else out[ch] = T(static_cast<compute_t<T>>(s[0]));
+    if constexpr (std::is_integral_v<T>)
+      out[ch] = static_cast<T>(s[0]);
+    else
+      out[ch] = T(static_cast<compute_t<T>>(s[0]));
   }
 };
 

@@ -13,8 +13,7 @@ namespace tapeflow::kernels::cuda {
 namespace {
 
 /// The kernel of a binary_table.h row: `Fn` over the dtypes the row accepts (no strings on GPU).
-template <typename Fn, ops::BinaryAccepts kAccepts, ops::BinaryOutput kOutput>
-void table_kernel(KernelContext& ctx) {
+template <typename Fn, ops::BinaryAccepts kAccepts, ops::BinaryOutput kOutput> void table_kernel(KernelContext& ctx) {
   cudaStream_t stream = stream_of(ctx);
   const Tensor &a = ctx.input(0), &b = ctx.input(1);
   Tensor& out = ctx.output(0);

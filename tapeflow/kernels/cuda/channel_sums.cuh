@@ -45,8 +45,7 @@ __global__ void channel_partial_sums_kernel(int64_t rows, int64_t c, int64_t row
 
 /// finish(ch, sums) receives channel ch's NS totals.
 template <typename A, int NS, typename Finish>
-__global__ void channel_final_sums_kernel(const A* __restrict__ partial, int64_t row_blocks, int64_t c,
-                                          Finish finish) {
+__global__ void channel_final_sums_kernel(const A* __restrict__ partial, int64_t row_blocks, int64_t c, Finish finish) {
   for (int64_t ch = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; ch < c; ch += int64_t(gridDim.x) * blockDim.x) {
     A s[NS];
 #pragma unroll
@@ -70,8 +69,8 @@ void channel_sums(int64_t rows, int64_t c, Term term, Finish finish, Device devi
   const Tensor scratch = Tensor::empty(Shape{row_blocks * NS * c}, DType::kInt64, device);
   A* partial = static_cast<A*>(scratch.raw_data());
   const dim3 grid(static_cast<unsigned>((c + kSumChannels - 1) / kSumChannels), static_cast<unsigned>(row_blocks));
-  channel_partial_sums_kernel<A, NS><<<grid, dim3(kSumChannels, kSumLanes), 0, stream>>>(rows, c, rows_per_block,
-                                                                                       term, partial);
+  channel_partial_sums_kernel<A, NS>
+      <<<grid, dim3(kSumChannels, kSumLanes), 0, stream>>>(rows, c, rows_per_block, term, partial);
   TF_CUDA_LAUNCH_CHECK("channel_partial_sums_kernel");
   channel_final_sums_kernel<A, NS><<<blocks_for(c), kThreads, 0, stream>>>(partial, row_blocks, c, finish);
   TF_CUDA_LAUNCH_CHECK("channel_final_sums_kernel");

@@ -60,8 +60,7 @@ CudnnConv cudnn_conv(const Window2D& w) {
 /// The math cuDNN may use for dt: TF32 tensor cores for float32 only when enabled (FMA_MATH
 /// forbids them), tensor cores for the halves.
 cudnnMathType_t requested_math(DType dt) {
-  if (dt == DType::kFloat32)
-    return config::tensor_float_32_execution_enabled() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+  if (dt == DType::kFloat32) return config::tensor_float_32_execution_enabled() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
   if (dt == DType::kFloat64) return CUDNN_DEFAULT_MATH;
   return CUDNN_TENSOR_OP_MATH;
 }
@@ -74,9 +73,9 @@ struct ConvDescriptors {
 
   ConvDescriptors(const char* op, const CudnnConv& g, DType dt) {
     const Window2D& w = g.w;
-    tc::check_cudnn_dims(op, {w.batch, g.padded_h(), g.padded_w(), w.channels, w.out_channels, w.out_h, w.out_w,
-                              w.batch * g.padded_h() * g.padded_w() * w.channels,
-                              w.batch * w.out_h * w.out_w * w.out_channels});
+    tc::check_cudnn_dims(
+        op, {w.batch, g.padded_h(), g.padded_w(), w.channels, w.out_channels, w.out_h, w.out_w,
+             w.batch * g.padded_h() * g.padded_w() * w.channels, w.batch * w.out_h * w.out_w * w.out_channels});
     const cudnnDataType_t data = tc::cudnn_data_type(dt);
     x.set_nhwc(data, w.batch, g.padded_h(), g.padded_w(), w.channels);
     y.set_nhwc(data, w.batch, w.out_h, w.out_w, w.out_channels);
@@ -86,9 +85,8 @@ struct ConvDescriptors {
     // cuDNN's output size must be TF's: a mismatch would be a bug in the padding above.
     int n = 0, c = 0, h = 0, wd = 0;
     TF_CUDNN_CHECK_CONFIG(cudnnGetConvolution2dForwardOutputDim(conv.get(), x.get(), f.get(), &n, &c, &h, &wd));
-    TF_CHECK_TYPED(h == w.out_h && wd == w.out_w && c == w.out_channels, InternalError, op,
-                   "cuDNN's output size ", h, "x", wd, "x", c, " differs from TF's ", w.out_h, "x", w.out_w, "x",
-                   w.out_channels);
+    TF_CHECK_TYPED(h == w.out_h && wd == w.out_w && c == w.out_channels, InternalError, op, "cuDNN's output size ", h,
+                   "x", wd, "x", c, " differs from TF's ", w.out_h, "x", w.out_w, "x", w.out_channels);
   }
 };
 
@@ -107,15 +105,15 @@ struct Forward {
   using Perf = cudnnConvolutionFwdAlgoPerf_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
   static constexpr int kKind = 0;
-  static constexpr const char* kNames[] = {"IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT",
-                                           "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+  static constexpr const char* kNames[] = {
+      "IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo a, std::size_t* bytes) {
     return cudnnGetConvolutionForwardWorkspaceSize(h, d.x.get(), d.f.get(), d.conv.get(), d.y.get(), a, bytes);
   }
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
-    TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.get(), b.x, d.f.get(), b.f, d.conv.get(), d.y.get(),
-                                                          b.y, kCount, n, perf, ws, ws_bytes));
+    TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.get(), b.x, d.f.get(), b.f, d.conv.get(),
+                                                                 d.y.get(), b.y, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
                   std::size_t ws_bytes, const tc::CudnnScale& s) {
@@ -136,7 +134,7 @@ struct BackwardData {
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
     TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.f.get(), b.f, d.y.get(), b.y, d.conv.get(),
-                                                               d.x.get(), b.x, kCount, n, perf, ws, ws_bytes));
+                                                                      d.x.get(), b.x, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
                   std::size_t ws_bytes, const tc::CudnnScale& s) {
@@ -150,7 +148,7 @@ struct BackwardFilter {
   using Perf = cudnnConvolutionBwdFilterAlgoPerf_t;
   static constexpr int kCount = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
   static constexpr int kKind = 2;
-  static constexpr const char* kNames[] = {"ALGO_0", "ALGO_1", "FFT", "ALGO_3", "WINOGRAD", "WINOGRAD_NONFUSED",
+  static constexpr const char* kNames[] = {"ALGO_0",    "ALGO_1", "FFT", "ALGO_3", "WINOGRAD", "WINOGRAD_NONFUSED",
                                            "FFT_TILING"};
   static cudnnStatus_t workspace(cudnnHandle_t h, const ConvDescriptors& d, Algo a, std::size_t* bytes) {
     return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, d.x.get(), d.y.get(), d.conv.get(), d.f.get(), a, bytes);
@@ -158,7 +156,7 @@ struct BackwardFilter {
   static void find(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, int* n, Perf* perf, void* ws,
                    std::size_t ws_bytes) {
     TF_CUDNN_CHECK_CONFIG(cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x.get(), b.x, d.y.get(), b.y, d.conv.get(),
-                                                                 d.f.get(), b.f, kCount, n, perf, ws, ws_bytes));
+                                                                        d.f.get(), b.f, kCount, n, perf, ws, ws_bytes));
   }
   static void run(cudnnHandle_t h, const ConvDescriptors& d, const ConvBuffers& b, Algo a, void* ws,
                   std::size_t ws_bytes, const tc::CudnnScale& s) {
@@ -190,8 +188,8 @@ struct AlgoChoice {
 AlgoKey algo_key(int kind, int device, DType dt, const CudnnConv& g) {
   const Window2D& w = g.w;
   return {{kind, device, static_cast<int64_t>(dt), config::tensor_float_32_execution_enabled() ? 1 : 0, w.batch,
-           g.padded_h(), g.padded_w(), w.channels, w.out_channels, w.k_h, w.k_w, w.stride_h, w.stride_w,
-           w.dilation_h, w.dilation_w, w.pad_top, w.pad_left}};
+           g.padded_h(), g.padded_w(), w.channels, w.out_channels, w.k_h, w.k_w, w.stride_h, w.stride_w, w.dilation_h,
+           w.dilation_w, w.pad_top, w.pad_left}};
 }
 
 std::mutex g_cache_mu;
@@ -272,12 +270,11 @@ AlgoChoice choose_algorithm(const char* op, cudnnHandle_t h, const ConvDescripto
     algo_cache()[key] = c;
     return c;
   }
-  TF_THROW(UnimplementedError, op, "cuDNN has no algorithm for this ", op, " (", returned,
-           " tried; dtype ", dtype_name(dt), ")");
+  TF_THROW(UnimplementedError, op, "cuDNN has no algorithm for this ", op, " (", returned, " tried; dtype ",
+           dtype_name(dt), ")");
 }
 
-template <typename Dir>
-void run_cudnn(const char* op, const CudnnConv& g, DType dt, int device, const ConvBuffers& b) {
+template <typename Dir> void run_cudnn(const char* op, const CudnnConv& g, DType dt, int device, const ConvBuffers& b) {
   ConvDescriptors d(op, g, dt);
   cudnnHandle_t h = tc::cudnn_handle(device);
   std::lock_guard<std::mutex> lock(tc::cudnn_mutex(device));  // one host thread on the handle at a time
@@ -296,9 +293,7 @@ cudaStream_t stream_of_device(const KernelContext& ctx) {
 }
 
 /// TF's HWIO filter (KH, KW, C, O) as cuDNN's OHWI (O, KH, KW, C).
-Tensor to_ohwi(const Tensor& f, cudaStream_t stream) {
-  return contiguous_aligned(transpose(f, {3, 0, 1, 2}), stream);
-}
+Tensor to_ohwi(const Tensor& f, cudaStream_t stream) { return contiguous_aligned(transpose(f, {3, 0, 1, 2}), stream); }
 /// x (N, H, W, C) with g.extra_h zero rows and g.extra_w zero columns appended.
 Tensor pad_input(const Tensor& x, const CudnnConv& g, cudaStream_t stream) {
   if (!g.padded()) return contiguous_aligned(x, stream);
@@ -311,8 +306,7 @@ bool empty_window(const Window2D& w) {
 
 /// Runs `body` (the cuDNN path) under the kernel's device, or the CPU kernel when the
 /// configuration is empty or cuDNN rejects it.
-template <typename F>
-void with_cudnn_or_cpu(KernelContext& ctx, const Window2D& w, F&& body) {
+template <typename F> void with_cudnn_or_cpu(KernelContext& ctx, const Window2D& w, F&& body) {
   if (empty_window(w)) return run_cpu_kernel(ctx);  // nothing for cuDNN to do; the CPU fills zeros
   try {
     DeviceScope on(ctx.device);  // public ops used for layout run on this kernel's GPU

@@ -22,12 +22,11 @@ __global__ void strided_copy_kernel(const W* __restrict__ src, W* __restrict__ d
 
 // ---- launchers ------------------------------------------------------------------------------
 
-template <typename W>
-void launch_strided_copy(const Tensor& src, const Tensor& dst, cudaStream_t stream) {
+template <typename W> void launch_strided_copy(const Tensor& src, const Tensor& dst, cudaStream_t stream) {
   const int64_t n = src.size();
   auto ix = make_indexer<2>(src.shape(), {src.strides(), dst.strides()}, "Copy");
   strided_copy_kernel<W><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const W*>(src.raw_data()),
-                                                                    static_cast<W*>(dst.raw_data()), n, ix);
+                                                                 static_cast<W*>(dst.raw_data()), n, ix);
   TF_CUDA_LAUNCH_CHECK("strided_copy_kernel");
 }
 

@@ -21,8 +21,10 @@ void run_cpu_kernel(KernelContext& ctx) {
   TensorList host_outputs;
   if (!ctx.op.kernel_allocates_outputs)
     for (const OutputSpec& s : ctx.specs) host_outputs.push_back(Tensor::empty(s.shape, s.dtype, kCPU0));
-  KernelContext host{ctx.op, std::span<const Tensor>(host_inputs.data(), host_inputs.size()), ctx.attrs, ctx.specs,
-                     host_outputs, kCPU0, nullptr};
+  KernelContext host{ctx.op,       std::span<const Tensor>(host_inputs.data(), host_inputs.size()),
+                     ctx.attrs,    ctx.specs,
+                     host_outputs, kCPU0,
+                     nullptr};
   cpu(host);
   ctx.outputs.clear();
   for (const Tensor& t : host_outputs) ctx.outputs.push_back(t.to(ctx.device));

@@ -10,8 +10,7 @@ namespace {
 
 // ---- kernels ------------------------------------------------------------------------------
 
-template <typename T>
-__global__ void fill_kernel(T* __restrict__ out, int64_t n, T value) {
+template <typename T> __global__ void fill_kernel(T* __restrict__ out, int64_t n, T value) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     out[i] = value;
 }
@@ -20,8 +19,10 @@ template <typename T>
 __global__ void range_kernel(T* __restrict__ out, int64_t n, double start, double delta, int64_t istart,
                              int64_t idelta) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    if constexpr (std::is_integral_v<T>) out[i] = static_cast<T>(istart + i * idelta);
-    else out[i] = T(start + static_cast<double>(i) * delta);
+    if constexpr (std::is_integral_v<T>)
+      out[i] = static_cast<T>(istart + i * idelta);
+    else
+      out[i] = T(start + static_cast<double>(i) * delta);
   }
 }
 
@@ -48,7 +49,7 @@ void range_kernel_fn(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::RangeAttrs>();
   visit_numeric(out.dtype(), "Range", [&]<typename T>() {
     range_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<T*>(out.raw_data()), n, a.start, a.delta,
-                                                               a.istart, a.idelta);
+                                                            a.istart, a.idelta);
     TF_CUDA_LAUNCH_CHECK("range_kernel");
   });
 }

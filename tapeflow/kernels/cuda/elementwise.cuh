@@ -8,13 +8,9 @@
 
 namespace tapeflow::kernels::cuda {
 
-template <typename T, int N>
-struct alignas(sizeof(T) * N) Pack {
-  T v[N];
-};
+template <typename T, int N> struct alignas(sizeof(T) * N) Pack { T v[N]; };
 /// Elements per 16-byte access of T.
-template <typename T>
-inline constexpr int kVec = 16 / sizeof(T);
+template <typename T> inline constexpr int kVec = 16 / sizeof(T);
 
 // ---- binary ------------------------------------------------------------------------------------
 
@@ -68,13 +64,14 @@ void run_binary(const Tensor& a, const Tensor& b, Tensor& out, cudaStream_t stre
     const bool aligned = (!dense_a || aligned16(pa)) && (!dense_b || aligned16(pb)) &&
                          reinterpret_cast<uintptr_t>(po) % (sizeof(Out) * N) == 0;
     if (aligned) {
-      binary_dense_kernel<N, Fn, T, Out><<<blocks_for(n, N), kThreads, 0, stream>>>(pa, pb, po, n, dense_a, dense_b, fn);
+      binary_dense_kernel<N, Fn, T, Out>
+          <<<blocks_for(n, N), kThreads, 0, stream>>>(pa, pb, po, n, dense_a, dense_b, fn);
       TF_CUDA_LAUNCH_CHECK("binary_dense_kernel");
       return;
     }
   }
-  auto ix = make_indexer<2>(out.shape(), {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape())},
-                            "binary op");
+  auto ix =
+      make_indexer<2>(out.shape(), {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape())}, "binary op");
   binary_strided_kernel<Fn, T, Out><<<blocks_for(n), kThreads, 0, stream>>>(pa, pb, po, n, ix, fn);
   TF_CUDA_LAUNCH_CHECK("binary_strided_kernel");
 }

@@ -35,8 +35,7 @@ inline unsigned blocks_for(int64_t n, int per_thread = 1) {
 }
 
 /// Offsets (in elements) of N operands at a linear index of a shape, for any strides.
-template <int N>
-struct StridedIndexer {
+template <int N> struct StridedIndexer {
   int ndim = 0;
   int64_t sizes[kMaxDims];
   int64_t strides[N][kMaxDims];
@@ -76,7 +75,6 @@ StridedIndexer<N> make_indexer(const Shape& shape, const std::array<DimVector, N
   }
   return ix;
 }
-
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 

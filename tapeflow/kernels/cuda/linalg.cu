@@ -88,8 +88,10 @@ std::optional<int64_t> uniform_batch_stride(const Tensor& x, const Shape& batch)
     if (batch[d] == 1) continue;
     const int xd = d - (nb - xb);
     const int64_t s = (xd >= 0 && x.shape()[xd] != 1) ? x.strides()[static_cast<std::size_t>(xd)] : 0;
-    if (stride < 0) stride = s;
-    else if (s != stride * count) return std::nullopt;
+    if (stride < 0)
+      stride = s;
+    else if (s != stride * count)
+      return std::nullopt;
     count *= batch[d];
   }
   return stride < 0 ? 0 : stride;
@@ -116,7 +118,8 @@ Operand make_operand(const Tensor& x, bool transposed, const Shape& batch, bool 
   dims.push_back(x.shape()[r - 2]);
   dims.push_back(x.shape()[r - 1]);
   const Shape full(dims);
-  const Tensor view = detail::make_view(x.storage(), full, broadcast_strides(x, full), x.offset(), x.dtype(), x.device());
+  const Tensor view =
+      detail::make_view(x.storage(), full, broadcast_strides(x, full), x.offset(), x.dtype(), x.device());
   fill(view.contiguous(), x.shape()[r - 2] * x.shape()[r - 1]);
   return o;
 }
@@ -165,8 +168,10 @@ void matmul_kernel(KernelContext& ctx) {
                                                   static_cast<T*>(out.raw_data()), g);
       TF_CUDA_LAUNCH_CHECK("int_matmul_kernel");
     };
-    if (dt == DType::kInt32) run.template operator()<int32_t>();
-    else run.template operator()<int64_t>();
+    if (dt == DType::kInt32)
+      run.template operator()<int32_t>();
+    else
+      run.template operator()<int64_t>();
     return;
   }
 

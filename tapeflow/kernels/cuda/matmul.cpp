@@ -18,18 +18,27 @@ void gemm_strided_batched(DType dtype, const void* a, const void* b, void* c, co
       data = CUDA_R_32F;
       compute = config::tensor_float_32_execution_enabled() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
       break;
-    case DType::kFloat64: data = CUDA_R_64F; compute = CUBLAS_COMPUTE_64F; break;
-    case DType::kFloat16: data = CUDA_R_16F; compute = CUBLAS_COMPUTE_32F; break;
-    case DType::kBFloat16: data = CUDA_R_16BF; compute = CUBLAS_COMPUTE_32F; break;
+    case DType::kFloat64:
+      data = CUDA_R_64F;
+      compute = CUBLAS_COMPUTE_64F;
+      break;
+    case DType::kFloat16:
+      data = CUDA_R_16F;
+      compute = CUBLAS_COMPUTE_32F;
+      break;
+    case DType::kBFloat16:
+      data = CUDA_R_16BF;
+      compute = CUBLAS_COMPUTE_32F;
+      break;
     default:
-      TF_THROW(UnimplementedError, "BatchMatMulV2", "matmul on GPU supports float16, bfloat16, float32 and float64, not ",
-               dtype_name(dtype));
+      TF_THROW(UnimplementedError, "BatchMatMulV2",
+               "matmul on GPU supports float16, bfloat16, float32 and float64, not ", dtype_name(dtype));
   }
   // Leading dimensions are the stored row lengths unless given.
   const int64_t lda64 = g.lda ? g.lda : (g.transpose_a ? g.m : g.k);
   const int64_t ldb64 = g.ldb ? g.ldb : (g.transpose_b ? g.k : g.n);
-  TF_CHECK_ARG(g.m <= INT32_MAX && g.n <= INT32_MAX && g.k <= INT32_MAX && g.batch <= INT32_MAX &&
-                   lda64 <= INT32_MAX && ldb64 <= INT32_MAX,
+  TF_CHECK_ARG(g.m <= INT32_MAX && g.n <= INT32_MAX && g.k <= INT32_MAX && g.batch <= INT32_MAX && lda64 <= INT32_MAX &&
+                   ldb64 <= INT32_MAX,
                "BatchMatMulV2", "matmul dimensions must fit in int32 for cuBLAS, got m=", g.m, " n=", g.n, " k=", g.k,
                " batch=", g.batch, " lda=", lda64, " ldb=", ldb64);
   ::tapeflow::cuda::set_device(device);

@@ -78,8 +78,10 @@ __global__ void pool_kernel(Window2D w, const T* __restrict__ x, T* __restrict__
     for (int64_t ih = s.h0; ih < s.h1; ++ih)
       for (int64_t iw = s.w0; iw < s.w1; ++iw) {
         const C v = static_cast<C>(image[(ih * w.in_w + iw) * w.channels + o.c]);
-        if constexpr (kMax) acc = v > acc ? v : acc;
-        else acc += v;
+        if constexpr (kMax)
+          acc = v > acc ? v : acc;
+        else
+          acc += v;
       }
     if constexpr (!kMax) acc *= C(1) / static_cast<C>(s.count());  // only the elements inside the input
     y[i] = static_cast<T>(acc);
@@ -142,8 +144,7 @@ __global__ void avg_pool_grad_kernel(Window2D w, const T* __restrict__ grad, T* 
 
 const ops::PoolAttrs& pool_attrs(KernelContext& ctx) { return ctx.attr<ops::PoolAttrs>(); }
 
-template <bool kMax>
-void pool(KernelContext& ctx) {
+template <bool kMax> void pool(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   Tensor& y = ctx.output(0);
@@ -158,8 +159,7 @@ void pool(KernelContext& ctx) {
 }
 
 // Inputs orig_input, orig_output, grad; the maxima are found again from orig_input, as TF's CPU kernel.
-template <bool kGradGrad>
-void max_pool_grad(KernelContext& ctx) {
+template <bool kGradGrad> void max_pool_grad(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous(), g = ctx.input(2).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   Tensor& out = ctx.output(0);

@@ -14,13 +14,11 @@ namespace px = philox;
 
 // ---- post-processing of a sample (the CPU kernels' lambdas) ------------------------------------
 
-template <typename T>
-struct ScaleShift {
+template <typename T> struct ScaleShift {
   T scale, shift;
   __device__ T operator()(T v) const { return px::scale_shift(v, scale, shift); }
 };
-template <typename T>
-struct Identity {
+template <typename T> struct Identity {
   __device__ T operator()(T v) const { return v; }
 };
 // ---- kernels ----------------------------------------------------------------------------------
@@ -65,8 +63,7 @@ void fill_groups(Out* out, int64_t n, const px::Stream& stream, const Dist& dist
 
 px::Stream stream_of_attrs(const ops::RandomAttrs& a) { return px::Stream(a.seed, a.seed2, a.offset); }
 
-template <template <typename> class Dist>
-void floating_kernel(KernelContext& ctx) {
+template <template <typename> class Dist> void floating_kernel(KernelContext& ctx) {
   Tensor& out = ctx.output(0);
   const auto& a = ctx.attr<ops::RandomAttrs>();
   cudaStream_t s = stream_of(ctx);
@@ -85,8 +82,10 @@ void uniform_int_kernel(KernelContext& ctx) {
     const px::UniformInt<T> dist{static_cast<T>(a.minval), static_cast<U>(a.range)};
     fill_groups<T>(static_cast<T*>(out.raw_data()), out.size(), stream_of_attrs(a), dist, Identity<T>{}, s);
   };
-  if (out.dtype() == DType::kInt32) run.template operator()<int32_t>();
-  else run.template operator()<int64_t>();
+  if (out.dtype() == DType::kInt32)
+    run.template operator()<int32_t>();
+  else
+    run.template operator()<int64_t>();
 }
 
 /// TF's _dropout, step for step: the mask uniform(noise_shape) >= rate first, then applied with

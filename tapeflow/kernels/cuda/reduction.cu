@@ -2,8 +2,8 @@
 // kernels/reduction.h. The input is viewed as (outer, reduced) rows (reduced axes moved last,
 // copied only when that view is not contiguous) or as (reduced, outer) columns (reduced axes
 // leading a contiguous tensor). Long reductions are split into chunks whose partial accumulators
-// a second kernel combines in a fixed order, so results are deterministic run to run. TopKV2 takes a block per row and selects its k entries
-// one after another (O(k n) per row: meant for the usual small k).
+// a second kernel combines in a fixed order, so results are deterministic run to run. TopKV2 takes a block per row and
+// selects its k entries one after another (O(k n) per row: meant for the usual small k).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
@@ -19,8 +19,7 @@ namespace {
 
 // ---- kernels ----------------------------------------------------------------------------------
 
-template <typename R>
-__device__ typename R::Acc block_reduce(typename R::Acc v) {
+template <typename R> __device__ typename R::Acc block_reduce(typename R::Acc v) {
   __shared__ typename R::Acc buf[kThreads];
   const unsigned t = threadIdx.x;
   buf[t] = v;
@@ -46,16 +45,20 @@ __global__ void reduce_rows_kernel(const T* __restrict__ in, int64_t outer, int6
     for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc = R::step(acc, p[i], i);
     acc = block_reduce<R>(acc);
     if (threadIdx.x == 0) {
-      if (chunks == 1) out[row] = static_cast<Out>(R::finish(acc, inner));
-      else partial[row * chunks + c] = acc;
+      if (chunks == 1)
+        out[row] = static_cast<Out>(R::finish(acc, inner));
+      else
+        partial[row * chunks + c] = acc;
     }
   }
 }
 
 /// Short rows (why: a block per 10-element row would leave 246 of 256 threads idle).
 template <typename R, typename T, typename Out>
-__global__ void reduce_short_rows_kernel(const T* __restrict__ in, int64_t outer, int64_t inner, Out* __restrict__ out) {
-  for (int64_t row = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; row < outer; row += int64_t(gridDim.x) * blockDim.x) {
+__global__ void reduce_short_rows_kernel(const T* __restrict__ in, int64_t outer, int64_t inner,
+                                         Out* __restrict__ out) {
+  for (int64_t row = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; row < outer;
+       row += int64_t(gridDim.x) * blockDim.x) {
     typename R::Acc acc = R::init();
     for (int64_t i = 0; i < inner; ++i) acc = R::step(acc, in[row * inner + i], i);
     out[row] = static_cast<Out>(R::finish(acc, inner));
@@ -72,8 +75,10 @@ __global__ void reduce_cols_kernel(const T* __restrict__ in, int64_t outer, int6
   for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < outer; j += int64_t(gridDim.x) * blockDim.x) {
     typename R::Acc acc = R::init();
     for (int64_t i = begin; i < end; ++i) acc = R::step(acc, in[i * outer + j], i);
-    if (chunks == 1) out[j] = static_cast<Out>(R::finish(acc, inner));
-    else partial[c * outer + j] = acc;
+    if (chunks == 1)
+      out[j] = static_cast<Out>(R::finish(acc, inner));
+    else
+      partial[c * outer + j] = acc;
   }
 }
 
@@ -91,7 +96,8 @@ __global__ void finish_partials_kernel(const typename R::Acc* __restrict__ parti
 template <typename T, bool kProd>
 __global__ void scan_kernel(const T* __restrict__ in, T* __restrict__ out, int64_t outer, int64_t len, int64_t inner,
                             bool exclusive, bool reverse) {
-  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner; t += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner;
+       t += int64_t(gridDim.x) * blockDim.x) {
     const int64_t line = (t / inner) * len * inner + t % inner;
     scan_line<T, kProd>(in + line, out + line, len, inner, exclusive, reverse);
   }
@@ -187,40 +193,36 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out, Devi
   }
   if (chunks > 1) {
     const int64_t chunk_stride = p.columns ? p.outer : 1, out_stride = p.columns ? 1 : chunks;
-    finish_partials_kernel<R, Out><<<blocks_for(p.outer), kThreads, 0, s>>>(part, p.outer, chunks, chunk_stride,
-                                                                             out_stride, p.inner, o);
+    finish_partials_kernel<R, Out>
+        <<<blocks_for(p.outer), kThreads, 0, s>>>(part, p.outer, chunks, chunk_stride, out_stride, p.inner, o);
     TF_CUDA_LAUNCH_CHECK("finish_partials_kernel");
   }
 }
 
-template <template <typename> class R>
-void numeric_reduce_kernel(KernelContext& ctx) {
+template <template <typename> class R> void numeric_reduce_kernel(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::ReduceAttrs>();
   cudaStream_t s = stream_of(ctx);
-  visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    run_reduce<R<T>, T, T>(ctx.input(0), attrs.axes, ctx.output(0), ctx.device, s);
-  });
+  visit_numeric(ctx.input(0).dtype(), ctx.op.name,
+                [&]<typename T>() { run_reduce<R<T>, T, T>(ctx.input(0), attrs.axes, ctx.output(0), ctx.device, s); });
 }
 
-template <typename R>
-void bool_reduce_kernel(KernelContext& ctx) {
-  run_reduce<R, bool, bool>(ctx.input(0), ctx.attr<ops::ReduceAttrs>().axes, ctx.output(0), ctx.device,
-                            stream_of(ctx));
+template <typename R> void bool_reduce_kernel(KernelContext& ctx) {
+  run_reduce<R, bool, bool>(ctx.input(0), ctx.attr<ops::ReduceAttrs>().axes, ctx.output(0), ctx.device, stream_of(ctx));
 }
 
-template <bool kMax>
-void arg_kernel(KernelContext& ctx) {
+template <bool kMax> void arg_kernel(KernelContext& ctx) {
   const int axis = ctx.attr<ops::ArgReduceAttrs>().axis;
   cudaStream_t s = stream_of(ctx);
   Tensor& out = ctx.output(0);
   visit_numeric(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    if (out.dtype() == DType::kInt64) run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out, ctx.device, s);
-    else run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out, ctx.device, s);
+    if (out.dtype() == DType::kInt64)
+      run_reduce<ArgR<T, kMax>, T, int64_t>(ctx.input(0), {axis}, out, ctx.device, s);
+    else
+      run_reduce<ArgR<T, kMax>, T, int32_t>(ctx.input(0), {axis}, out, ctx.device, s);
   });
 }
 
-template <bool kProd>
-void scan_kernel_fn(KernelContext& ctx) {
+template <bool kProd> void scan_kernel_fn(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const auto& a = ctx.attr<ops::ScanAttrs>();
   Tensor& out = ctx.output(0);
@@ -231,8 +233,9 @@ void scan_kernel_fn(KernelContext& ctx) {
   for (int i = a.axis + 1; i < x.ndim(); ++i) inner *= x.shape()[i];
   for (int i = 0; i < a.axis; ++i) outer *= x.shape()[i];
   visit_numeric(x.dtype(), ctx.op.name, [&]<typename T>() {
-    scan_kernel<T, kProd><<<blocks_for(outer * inner), kThreads, 0, s>>>(
-        static_cast<const T*>(c.raw_data()), static_cast<T*>(out.raw_data()), outer, len, inner, a.exclusive, a.reverse);
+    scan_kernel<T, kProd><<<blocks_for(outer * inner), kThreads, 0, s>>>(static_cast<const T*>(c.raw_data()),
+                                                                         static_cast<T*>(out.raw_data()), outer, len,
+                                                                         inner, a.exclusive, a.reverse);
     TF_CUDA_LAUNCH_CHECK("scan_kernel");
   });
 }

@@ -26,8 +26,7 @@ constexpr unsigned kFullMask = 0xffffffffu;
 
 // ---- group reductions: kGroup = 32 (a warp per row) or kThreads (a block per row) -------------
 
-template <typename C>
-__device__ SoftmaxStats<C> warp_merge(SoftmaxStats<C> s) {
+template <typename C> __device__ SoftmaxStats<C> warp_merge(SoftmaxStats<C> s) {
   for (int off = kWarp / 2; off > 0; off >>= 1) {
     SoftmaxStats<C> o;
     o.max = __shfl_xor_sync(kFullMask, s.max, off);
@@ -40,8 +39,7 @@ __device__ SoftmaxStats<C> warp_merge(SoftmaxStats<C> s) {
   return s;
 }
 
-template <int kGroup, typename C>
-__device__ SoftmaxStats<C> group_merge(SoftmaxStats<C> s) {
+template <int kGroup, typename C> __device__ SoftmaxStats<C> group_merge(SoftmaxStats<C> s) {
   s = warp_merge(s);
   if constexpr (kGroup > kWarp) {
     __shared__ C maxes[kGroup / kWarp], sums[kGroup / kWarp];
@@ -63,8 +61,7 @@ __device__ SoftmaxStats<C> group_merge(SoftmaxStats<C> s) {
   return s;
 }
 
-template <int kGroup, typename C>
-__device__ C group_sum(C v) {
+template <int kGroup, typename C> __device__ C group_sum(C v) {
   for (int off = kWarp / 2; off > 0; off >>= 1) v += __shfl_xor_sync(kFullMask, v, off);
   v = __shfl_sync(kFullMask, v, 0);
   if constexpr (kGroup > kWarp) {
@@ -80,8 +77,7 @@ __device__ C group_sum(C v) {
 }
 
 /// The row this thread's group handles first, the step to its next row, and its rank in the group.
-template <int kGroup>
-struct RowLoop {
+template <int kGroup> struct RowLoop {
   int64_t first, step;
   int lane;
   __device__ RowLoop() {
@@ -186,8 +182,7 @@ unsigned row_blocks(int64_t rows, int per_block) {
   return static_cast<unsigned>(std::clamp<int64_t>((rows + per_block - 1) / per_block, 1, 65535));
 }
 
-template <bool kLog>
-void softmax_kernel(KernelContext& ctx) {
+template <bool kLog> void softmax_kernel(KernelContext& ctx) {
   const int axis = ctx.attr<ops::SoftmaxAttrs>().axis;
   const Tensor x = ctx.input(0).contiguous();
   Tensor& out = ctx.output(0);
@@ -252,8 +247,10 @@ void sparse_xent_kernel(KernelContext& ctx) {
       TF_CUDA_LAUNCH_CHECK("sparse_xent_rows_kernel");
     });
   };
-  if (labels.dtype() == DType::kInt64) run.template operator()<int64_t>();
-  else run.template operator()<int32_t>();
+  if (labels.dtype() == DType::kInt64)
+    run.template operator()<int64_t>();
+  else
+    run.template operator()<int32_t>();
 }
 
 }  // namespace

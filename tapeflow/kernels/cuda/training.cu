@@ -21,8 +21,7 @@ constexpr int64_t kChunk = 16384;
 constexpr int kMaxTensors = ops::kFusedApplyMaxTensors;
 constexpr int kMaxBlocks = 160;
 
-template <typename T, int kLists>
-struct TensorLists {
+template <typename T, int kLists> struct TensorLists {
   T* ptrs[kLists][kMaxTensors];
   int64_t sizes[kMaxTensors];
   unsigned char block_tensor[kMaxBlocks];  // the tensor of each block
@@ -43,8 +42,7 @@ __global__ void fused_apply_kernel(TensorLists<T, Update::kLists> lists, Update 
 
 /// Launches `update` over the op's num_vars variables: one launch unless more than kMaxTensors
 /// variables or kMaxBlocks chunks need it.
-template <typename T, typename Update>
-void run_update(KernelContext& ctx, const Update& update) {
+template <typename T, typename Update> void run_update(KernelContext& ctx, const Update& update) {
   constexpr int kLists = Update::kLists;
   cudaStream_t stream = stream_of(ctx);
   const auto n = static_cast<std::size_t>(ctx.attr<ops::FusedApplyAttrs>().num_vars);
@@ -62,14 +60,16 @@ void run_update(KernelContext& ctx, const Update& update) {
     const int64_t size = ctx.input(k).size();
     if (size == 0) continue;
     if (tensors == kMaxTensors) launch();
-    for (int l = 0; l < kLists; ++l) lists.ptrs[l][tensors] = static_cast<T*>(ctx.input(std::size_t(l) * n + k).raw_data());
+    for (int l = 0; l < kLists; ++l)
+      lists.ptrs[l][tensors] = static_cast<T*>(ctx.input(std::size_t(l) * n + k).raw_data());
     lists.sizes[tensors] = size;
     const int64_t chunks = (size + kChunk - 1) / kChunk;
     for (int64_t c = 0; c < chunks; ++c) {
       if (blocks == kMaxBlocks) {
         // The tensor continues in the next launch: carry its entry over as tensor 0.
         launch();
-        for (int l = 0; l < kLists; ++l) lists.ptrs[l][0] = static_cast<T*>(ctx.input(std::size_t(l) * n + k).raw_data());
+        for (int l = 0; l < kLists; ++l)
+          lists.ptrs[l][0] = static_cast<T*>(ctx.input(std::size_t(l) * n + k).raw_data());
         lists.sizes[0] = size;
       }
       lists.block_tensor[blocks] = static_cast<unsigned char>(tensors);
@@ -82,11 +82,11 @@ void run_update(KernelContext& ctx, const Update& update) {
 }
 
 /// The kernel of fused op kOp: the update its attributes select, over all its variables.
-template <FusedOp kOp>
-void fused_apply(KernelContext& ctx) {
+template <FusedOp kOp> void fused_apply(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
-                   [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
+  with_update<kOp>(
+      a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
+      [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
 }
 
 }  // namespace

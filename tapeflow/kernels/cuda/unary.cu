@@ -1,6 +1,6 @@
 // CUDA kernels of the unary elementwise ops and activations (mirroring kernels/cpu/unary.cpp,
-// same functors, registered per row of core/ops/unary_table.h), SelectV2 (three-way broadcasting where) and Where (coordinates of true
-// elements; its output size depends on the data, so the count is read back to the host).
+// same functors, registered per row of core/ops/unary_table.h), SelectV2 (three-way broadcasting where) and Where
+// (coordinates of true elements; its output size depends on the data, so the count is read back to the host).
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -28,8 +28,7 @@ __global__ void select_kernel(const bool* __restrict__ c, const T* __restrict__ 
 // ---- launchers ----------------------------------------------------------------------------
 
 /// The kernel of a unary_table.h row: `Fn` over the dtypes the row accepts.
-template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput>
-void table_kernel(KernelContext& ctx) {
+template <typename Fn, ops::UnaryAccepts kAccepts, ops::UnaryOutput kOutput> void table_kernel(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
@@ -64,16 +63,15 @@ void select_kernel_fn(KernelContext& ctx) {
   const int64_t n = out.size();
   if (n == 0) return;
   cudaStream_t s = stream_of(ctx);
-  auto ix = make_indexer<3>(out.shape(),
-                            {broadcast_strides(c, out.shape()), broadcast_strides(x, out.shape()),
-                             broadcast_strides(y, out.shape())},
-                            "SelectV2");
+  auto ix = make_indexer<3>(
+      out.shape(),
+      {broadcast_strides(c, out.shape()), broadcast_strides(x, out.shape()), broadcast_strides(y, out.shape())},
+      "SelectV2");
   // Selection moves values without interpreting them: dispatch on element size only.
   auto launch = [&]<typename W>() {
-    select_kernel<W><<<blocks_for(n), kThreads, 0, s>>>(static_cast<const bool*>(c.raw_data()),
-                                                          static_cast<const W*>(x.raw_data()),
-                                                          static_cast<const W*>(y.raw_data()),
-                                                          static_cast<W*>(out.raw_data()), n, ix);
+    select_kernel<W><<<blocks_for(n), kThreads, 0, s>>>(
+        static_cast<const bool*>(c.raw_data()), static_cast<const W*>(x.raw_data()),
+        static_cast<const W*>(y.raw_data()), static_cast<W*>(out.raw_data()), n, ix);
     TF_CUDA_LAUNCH_CHECK("select_kernel");
   };
   switch (dtype_size(x.dtype())) {
@@ -100,8 +98,8 @@ void where_kernel_fn(KernelContext& ctx) {
       rem %= st[static_cast<std::size_t>(d)];
     }
   }
-  const int64_t count = r ? static_cast<int64_t>(coords.size()) / r : static_cast<int64_t>(
-                                                                           std::count(host.begin(), host.end(), true));
+  const int64_t count =
+      r ? static_cast<int64_t>(coords.size()) / r : static_cast<int64_t>(std::count(host.begin(), host.end(), true));
   Tensor out = Tensor::empty(Shape{count, r}, DType::kInt64, ctx.device);
   device_backend(DeviceType::kGPU)->copy(out.raw_data(), ctx.device, coords.data(), kCPU0, coords.size() * 8);
   ctx.outputs.push_back(out);

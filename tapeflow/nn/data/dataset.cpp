@@ -57,8 +57,7 @@ class SlicesNode : public Node {
 };
 
 /// Removes and returns a uniformly drawn item of `buf` (TF's shuffle buffer step).
-template <typename T>
-std::optional<T> pick(std::vector<T>& buf, std::mt19937_64& rng) {
+template <typename T> std::optional<T> pick(std::vector<T>& buf, std::mt19937_64& rng) {
   if (buf.empty()) return std::nullopt;
   std::size_t k = std::uniform_int_distribution<std::size_t>(0, buf.size() - 1)(rng);
   T out = std::move(buf[k]);
@@ -69,12 +68,16 @@ std::optional<T> pick(std::vector<T>& buf, std::mt19937_64& rng) {
 
 class ShuffleNode : public Node {
  public:
-  ShuffleNode(std::shared_ptr<const Node> in, int64_t buffer, ShuffleOptions o) : in_(std::move(in)), buffer_(buffer), o_(o) {
+  ShuffleNode(std::shared_ptr<const Node> in, int64_t buffer, ShuffleOptions o)
+      : in_(std::move(in)), buffer_(buffer), o_(o) {
     // The seed is fixed when the dataset is made (as TF draws its seeds then); passes differ by
     // their index when reshuffling.
-    if (o_.seed) seed_ = uint64_t(*o_.seed);
-    else if (auto s = random::get_seed(std::nullopt)) seed_ = uint64_t(s->first) * 0x9E3779B97F4A7C15ull ^ uint64_t(s->second);
-    else seed_ = std::random_device{}();
+    if (o_.seed)
+      seed_ = uint64_t(*o_.seed);
+    else if (auto s = random::get_seed(std::nullopt))
+      seed_ = uint64_t(s->first) * 0x9E3779B97F4A7C15ull ^ uint64_t(s->second);
+    else
+      seed_ = std::random_device{}();
   }
   int64_t cardinality() const override { return in_->cardinality(); }
   const std::vector<Tensor>* row_source() const override { return in_->row_source(); }
@@ -92,8 +95,10 @@ class ShuffleNode : public Node {
       std::optional<int64_t> next_row() override {
         while (!exhausted && rows.size() < capacity) {
           auto r = in->next_row();
-          if (!r) exhausted = true;
-          else rows.push_back(*r);
+          if (!r)
+            exhausted = true;
+          else
+            rows.push_back(*r);
         }
         return pick(rows, rng);
       }
@@ -105,8 +110,10 @@ class ShuffleNode : public Node {
         }
         while (!exhausted && buffer.size() < capacity) {
           auto e = in->next();
-          if (!e) exhausted = true;
-          else buffer.push_back(std::move(*e));
+          if (!e)
+            exhausted = true;
+          else
+            buffer.push_back(std::move(*e));
         }
         return pick(buffer, rng);
       }
@@ -171,8 +178,9 @@ class BatchNode : public Node {
         }
         if (idx.empty() || (drop && int64_t(idx.size()) < n)) return std::nullopt;
         const int64_t count = int64_t(idx.size());
-        const bool consecutive = idx.back() - idx.front() == count - 1 &&
-                                 std::adjacent_find(idx.begin(), idx.end(), [](int64_t a, int64_t b) { return b != a + 1; }) == idx.end();
+        const bool consecutive =
+            idx.back() - idx.front() == count - 1 &&
+            std::adjacent_find(idx.begin(), idx.end(), [](int64_t a, int64_t b) { return b != a + 1; }) == idx.end();
         Tensor indices, uploaded;
         if (!consecutive) {
           indices = Tensor::empty(Shape({count}), DType::kInt64, kCPU0);
@@ -186,7 +194,8 @@ class BatchNode : public Node {
           } else {
             // One upload of the indices per batch (kept for the next component on that
             // device), then the gather runs where t lives.
-            if (t.device() != kCPU0 && (!uploaded.defined() || uploaded.device() != t.device())) uploaded = indices.to(t.device());
+            if (t.device() != kCPU0 && (!uploaded.defined() || uploaded.device() != t.device()))
+              uploaded = indices.to(t.device());
             DeviceScope on(t.device());
             out.push_back(gather(t, t.device() == kCPU0 ? indices : uploaded));
           }
@@ -210,7 +219,8 @@ class BatchNode : public Node {
 
 class MapNode : public Node {
  public:
-  MapNode(std::shared_ptr<const Node> in, std::function<Element(const Element&)> fn) : in_(std::move(in)), fn_(std::move(fn)) {}
+  MapNode(std::shared_ptr<const Node> in, std::function<Element(const Element&)> fn)
+      : in_(std::move(in)), fn_(std::move(fn)) {}
   int64_t cardinality() const override { return in_->cardinality(); }
   std::unique_ptr<IteratorImpl> make_iterator() const override {
     struct It : IteratorImpl {
@@ -252,7 +262,8 @@ class RepeatNode : public Node {
         while (in) {
           auto e = in->next();
           if (e) return e;
-          if (remaining == 0) in.reset();
+          if (remaining == 0)
+            in.reset();
           else {
             if (remaining > 0) --remaining;
             in = node->make_iterator();
@@ -437,8 +448,8 @@ Dataset Dataset::repeat(int64_t count) const { return Dataset(std::make_shared<R
 Dataset Dataset::take(int64_t count) const { return Dataset(std::make_shared<TakeNode>(node_, count)); }
 
 Dataset Dataset::prefetch(int64_t buffer_size) const {
-  TF_CHECK_ARG(buffer_size > 0 || buffer_size == -1, "PrefetchDataset", "buffer_size must be positive or -1 (AUTOTUNE), got ",
-               buffer_size);
+  TF_CHECK_ARG(buffer_size > 0 || buffer_size == -1, "PrefetchDataset",
+               "buffer_size must be positive or -1 (AUTOTUNE), got ", buffer_size);
   constexpr int64_t kAutotuneBuffer = 2;  // one batch in use, one ready: enough to hide a step's input time
   return Dataset(std::make_shared<PrefetchNode>(node_, buffer_size == -1 ? kAutotuneBuffer : buffer_size));
 }

@@ -47,7 +47,8 @@ std::string data_dir() {
 std::pair<std::pair<Tensor, Tensor>, std::pair<Tensor, Tensor>> load_data() {
   const std::string dir = data_dir();
   if (dir.empty())
-    TF_THROW(NotFoundError, "", "Fashion-MNIST not found: looked for ", kFiles[0], " (and the other three IDX files) "
+    TF_THROW(NotFoundError, "", "Fashion-MNIST not found: looked for ", kFiles[0],
+             " (and the other three IDX files) "
              "in $TAPEFLOW_DATA, $TAPEFLOW_DATA/fashion-mnist and /usr/share/datasets/fashion-mnist. Install them "
              "with `sudo apt-get install -y dataset-fashion-mnist` (Debian/Ubuntu), or point TAPEFLOW_DATA at a "
              "directory holding the four .gz files.");

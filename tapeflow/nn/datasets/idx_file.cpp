@@ -51,8 +51,10 @@ IdxContents read_idx_contents(const std::string& path) {
     read_exactly(f.get(), b, 4, path, "dimension sizes");
     const uint64_t d = (uint64_t(b[0]) << 24) | (uint64_t(b[1]) << 16) | (uint64_t(b[2]) << 8) | uint64_t(b[3]);
     out.dims.push_back(static_cast<int64_t>(d));
-    if (d != 0 && total > std::numeric_limits<uint64_t>::max() / d) overflow = true;
-    else total *= d;
+    if (d != 0 && total > std::numeric_limits<uint64_t>::max() / d)
+      overflow = true;
+    else
+      total *= d;
   }
   auto claims = [&] {
     std::string s;

@@ -49,10 +49,13 @@ void Conv2D::build(const Shape& input_shape) {
              ". Full shape received: ", input_shape.to_string());
   const int64_t in = input_shape.dim(-1);
   add_weight("kernel", {kernel_size_.h, kernel_size_.w, in, filters_},
-             {.initializer = options_.kernel_initializer, .regularizer = options_.kernel_regularizer, .dtype = options_.dtype});
+             {.initializer = options_.kernel_initializer,
+              .regularizer = options_.kernel_regularizer,
+              .dtype = options_.dtype});
   if (options_.use_bias)
-    add_weight("bias", {filters_},
-               {.initializer = options_.bias_initializer, .regularizer = options_.bias_regularizer, .dtype = options_.dtype});
+    add_weight(
+        "bias", {filters_},
+        {.initializer = options_.bias_initializer, .regularizer = options_.bias_regularizer, .dtype = options_.dtype});
 }
 
 Tensor Conv2D::call(const Tensor& inputs) {

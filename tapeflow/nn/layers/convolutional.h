@@ -12,8 +12,8 @@ namespace tapeflow::keras::layers {
 /// Keras's kernel_size / strides / dilation_rate / pool_size: one int for both spatial
 /// dimensions, or a (height, width) pair: `3`, `{3, 1}`.
 struct IntPair {
-  IntPair(int64_t v) : h(v), w(v) {}                   // NOLINT: `.strides = 2`
-  IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}    // `.strides = {2, 1}`
+  IntPair(int64_t v) : h(v), w(v) {}                 // NOLINT: `.strides = 2`
+  IntPair(int64_t h_, int64_t w_) : h(h_), w(w_) {}  // `.strides = {2, 1}`
   int64_t h, w;
   std::string to_string() const {
     // Appended piece by piece: `"(" + std::to_string(h)` trips GCC 12's false -Wrestrict.

@@ -6,9 +6,11 @@
 namespace tapeflow::keras::layers {
 
 Dense::Dense(int64_t units, DenseOptions options)
-    : Layer("dense", {.name = options.name, .trainable = options.trainable}), units_(units), options_(std::move(options)) {
-  TF_CHECK_ARG(units > 0, "Dense", "Received an invalid value for `units`, expected a positive integer. Received: units=",
-               units);
+    : Layer("dense", {.name = options.name, .trainable = options.trainable}),
+      units_(units),
+      options_(std::move(options)) {
+  TF_CHECK_ARG(units > 0, "Dense",
+               "Received an invalid value for `units`, expected a positive integer. Received: units=", units);
 }
 
 void Dense::build(const Shape& input_shape) {
@@ -17,9 +19,14 @@ void Dense::build(const Shape& input_shape) {
              "\" is incompatible with the layer: expected min_ndim=2, found ndim=", input_shape.rank(),
              ". Full shape received: ", input_shape.to_string());
   const int64_t in = input_shape.dim(-1);
-  add_weight("kernel", {in, units_}, {.initializer = options_.kernel_initializer, .regularizer = options_.kernel_regularizer, .dtype = options_.dtype});
+  add_weight("kernel", {in, units_},
+             {.initializer = options_.kernel_initializer,
+              .regularizer = options_.kernel_regularizer,
+              .dtype = options_.dtype});
   if (options_.use_bias)
-    add_weight("bias", {units_}, {.initializer = options_.bias_initializer, .regularizer = options_.bias_regularizer, .dtype = options_.dtype});
+    add_weight(
+        "bias", {units_},
+        {.initializer = options_.bias_initializer, .regularizer = options_.bias_regularizer, .dtype = options_.dtype});
 }
 
 Tensor Dense::call(const Tensor& inputs) {

@@ -6,9 +6,9 @@ namespace tapeflow::keras::layers {
 
 Dropout::Dropout(double rate, DropoutOptions options)
     : Layer("dropout", {.name = options.name}), rate_(rate), options_(std::move(options)) {
-  TF_CHECK_ARG(rate >= 0 && rate <= 1, "Dropout",
-               "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=",
-               rate);
+  TF_CHECK_ARG(
+      rate >= 0 && rate <= 1, "Dropout",
+      "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=", rate);
 }
 
 Tensor Dropout::call(const Tensor& inputs, bool training) {

@@ -7,7 +7,9 @@ namespace tapeflow::keras::layers {
 
 Embedding::Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions options)
     : Layer("embedding", {.name = options.name, .trainable = options.trainable}),
-      input_dim_(input_dim), output_dim_(output_dim), options_(std::move(options)) {
+      input_dim_(input_dim),
+      output_dim_(output_dim),
+      options_(std::move(options)) {
   TF_CHECK_ARG(input_dim > 0 && output_dim > 0, "Embedding",
                "Both `input_dim` and `output_dim` should be positive, Received input_dim = ", input_dim,
                " and output_dim = ", output_dim);
@@ -19,9 +21,10 @@ void Embedding::build(const Shape&) {
 }
 
 Tensor Embedding::call(const Tensor& inputs) {
-  TF_CHECK_ARG(is_integer(inputs.dtype()) || is_floating(inputs.dtype()), "",
-               "Input 0 of layer \"", name(), "\" must be integer indices, got dtype ", dtype_name(inputs.dtype()));
-  Tensor ids = inputs.dtype() == DType::kInt32 || inputs.dtype() == DType::kInt64 ? inputs : cast(inputs, DType::kInt32);
+  TF_CHECK_ARG(is_integer(inputs.dtype()) || is_floating(inputs.dtype()), "", "Input 0 of layer \"", name(),
+               "\" must be integer indices, got dtype ", dtype_name(inputs.dtype()));
+  Tensor ids =
+      inputs.dtype() == DType::kInt32 || inputs.dtype() == DType::kInt64 ? inputs : cast(inputs, DType::kInt32);
   return gather(embeddings(), ids);
 }
 

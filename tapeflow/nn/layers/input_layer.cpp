@@ -5,8 +5,8 @@ namespace layers {
 
 InputLayer::InputLayer(const Shape& shape, InputOptions options) : Layer("input_layer", {.name = options.name}) {
   for (int64_t d : shape)
-    TF_CHECK_ARG(d > 0 || d == -1, "", "InputLayer \"", name(), "\": dimensions must be positive or -1 (None), got shape ",
-                 shape.to_string());
+    TF_CHECK_ARG(d > 0 || d == -1, "", "InputLayer \"", name(),
+                 "\": dimensions must be positive or -1 (None), got shape ", shape.to_string());
   shape_ = shape;
   dtype_ = options.dtype;
   set_built(true);
@@ -19,8 +19,12 @@ KerasTensor InputLayer::output() const {
   auto& nodes = node_list();
   std::shared_ptr<Node> node = nodes.empty() ? nullptr : nodes[0].lock();
   if (!node) {
-    node = std::make_shared<Node>(Node{.layer = clone(), .inputs = {}, .list_call = false, .output_shape = shape_,
-                                       .output_dtype = dtype_, .index = 0});
+    node = std::make_shared<Node>(Node{.layer = clone(),
+                                       .inputs = {},
+                                       .list_call = false,
+                                       .output_shape = shape_,
+                                       .output_dtype = dtype_,
+                                       .index = 0});
     nodes.assign({node});
   }
   return KerasTensor(shape_, dtype_, node, 0);

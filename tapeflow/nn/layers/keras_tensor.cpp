@@ -15,8 +15,7 @@ KerasTensor::KerasTensor(Shape shape, DType dtype, std::shared_ptr<Node> node, i
     : state_(std::make_shared<const State>(State{std::move(shape), dtype, std::move(node), tensor_index})) {}
 
 namespace {
-template <typename S>
-const S& checked(const std::shared_ptr<const S>& s) {
+template <typename S> const S& checked(const std::shared_ptr<const S>& s) {
   TF_CHECK_ARG(s != nullptr, "", "KerasTensor: use of an undefined (default-constructed) KerasTensor");
   return *s;
 }

@@ -60,9 +60,9 @@ struct Node {
 /// One KerasTensor or several: the inputs / outputs argument of K::Model's functional
 /// constructor (`K::Model(x, y)`, `K::Model({a, b}, y)`).
 struct KerasTensors : std::vector<KerasTensor> {
-  KerasTensors(const KerasTensor& t) : std::vector<KerasTensor>{t} {}                         // NOLINT
-  KerasTensors(std::vector<KerasTensor> ts) : std::vector<KerasTensor>(std::move(ts)) {}      // NOLINT
-  KerasTensors(std::initializer_list<KerasTensor> ts) : std::vector<KerasTensor>(ts) {}       // NOLINT
+  KerasTensors(const KerasTensor& t) : std::vector<KerasTensor>{t} {}                     // NOLINT
+  KerasTensors(std::vector<KerasTensor> ts) : std::vector<KerasTensor>(std::move(ts)) {}  // NOLINT
+  KerasTensors(std::initializer_list<KerasTensor> ts) : std::vector<KerasTensor>(ts) {}   // NOLINT
 };
 
 }  // namespace tapeflow::keras

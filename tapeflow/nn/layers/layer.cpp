@@ -14,7 +14,7 @@ struct Layer::State {
   std::vector<std::pair<Variable, regularizers::Regularizer>> regularized;
   std::optional<Shape> output_shape;
   std::optional<Shape> build_output_shape;
-  std::vector<std::weak_ptr<Node>> nodes;            // functional calls, by node index
+  std::vector<std::weak_ptr<Node>> nodes;              // functional calls, by node index
   std::vector<std::shared_ptr<Layer>> tracked_layers;  // track_layer, in order
 };
 
@@ -49,7 +49,8 @@ void check_tracked_by(const Layer& caller, const Layer& callee) {
 // layer) to an error from build or call, keeping the error's type.
 [[noreturn]] void rethrow_in_layer(const errors::OpError& e, const Layer& layer) {
   const std::string prefix = "Exception encountered when calling layer \"" + layer.name() + "\"";
-  if (e.message().rfind(prefix.substr(0, 40), 0) == 0 || e.message().find("layer \"" + layer.name() + "\"") != std::string::npos)
+  if (e.message().rfind(prefix.substr(0, 40), 0) == 0 ||
+      e.message().find("layer \"" + layer.name() + "\"") != std::string::npos)
     throw;
   std::string msg = prefix + " (type " + layer.class_name() + "): " + e.message();
   switch (e.error_code()) {
@@ -86,7 +87,11 @@ Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(
   struct Restore {
     std::optional<bool> training;
     const Layer* caller;
-    ~Restore() { t_training = training; --t_depth; t_caller = caller; }
+    ~Restore() {
+      t_training = training;
+      --t_depth;
+      t_caller = caller;
+    }
   } restore{t_training, t_caller};
   const Layer* caller = std::exchange(t_caller, this);
   if (t_depth++ == 0) {
@@ -98,9 +103,7 @@ Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(
   Tensor out;
   try {
     out = body(t_training.value_or(false));
-  } catch (const errors::OpError& e) {
-    rethrow_in_layer(e, *this);
-  }
+  } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
   if (caller) check_tracked_by(*caller, *this);  // after the call: a lazily built layer has its weights now
   if (!s.build_output_shape) s.build_output_shape = out.shape();
   Shape shown = out.shape();
@@ -151,7 +154,8 @@ Tensor Layer::call(const std::vector<Tensor>& inputs, bool training) {
 std::shared_ptr<Layer> Layer::clone() const {
   TF_THROW(UnimplementedError, "", "Layer \"", name(), "\" (", class_name(),
            ") cannot be called on a KerasTensor: its class does not override clone() "
-           "(`std::shared_ptr<Layer> clone() const override { return std::make_shared<", class_name(), ">(*this); }`)");
+           "(`std::shared_ptr<Layer> clone() const override { return std::make_shared<",
+           class_name(), ">(*this); }`)");
 }
 
 KerasTensor Layer::operator()(const KerasTensor& inputs) { return symbolic_call({inputs}, false); }
@@ -166,23 +170,24 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) { return s
 KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call) {
   std::vector<Shape> shapes;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    TF_CHECK_ARG(inputs[i].defined(), "", "Layer \"", name(), "\" was called on an undefined KerasTensor (input ", i, ")");
+    TF_CHECK_ARG(inputs[i].defined(), "", "Layer \"", name(), "\" was called on an undefined KerasTensor (input ", i,
+                 ")");
     shapes.push_back(inputs[i].shape());
   }
   State& s = state();
   std::shared_ptr<Layer> self;
   try {
     if (!s.built) {
-      if (list_call) build(shapes);
-      else build(shapes[0]);
+      if (list_call)
+        build(shapes);
+      else
+        build(shapes[0]);
       s.built = true;
     }
     // Cloned once built: members a subclass sets in build() (not in the shared State) must
     // reach the node's copy too.
     self = clone();
-  } catch (const errors::OpError& e) {
-    rethrow_in_layer(e, *this);
-  }
+  } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
   auto probe = [&](int64_t unknown) {
     std::vector<Tensor> xs;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -284,8 +289,9 @@ int64_t Layer::count_params() const {
 
 void Layer::check_input_rank(const Tensor& inputs, std::optional<int> ndim, std::optional<int> min_ndim) const {
   if (ndim && inputs.ndim() != *ndim)
-    TF_THROW(InvalidArgumentError, "", "Input 0 of layer \"", name(), "\" is incompatible with the layer: expected ndim=",
-             *ndim, ", found ndim=", inputs.ndim(), ". Full shape received: ", inputs.shape().to_string());
+    TF_THROW(InvalidArgumentError, "", "Input 0 of layer \"", name(),
+             "\" is incompatible with the layer: expected ndim=", *ndim, ", found ndim=", inputs.ndim(),
+             ". Full shape received: ", inputs.shape().to_string());
   if (min_ndim && inputs.ndim() < *min_ndim)
     TF_THROW(InvalidArgumentError, "", "Input 0 of layer \"", name(),
              "\" is incompatible with the layer: expected min_ndim=", *min_ndim, ", found ndim=", inputs.ndim(),

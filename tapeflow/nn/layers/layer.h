@@ -91,15 +91,15 @@ class Layer : public Module {
 
  protected:
   /// The InputSpec check Keras makes: a typed error naming the layer when inputs.ndim is wrong.
-  void check_input_rank(const Tensor& inputs, std::optional<int> ndim, std::optional<int> min_ndim = std::nullopt) const;
+  void check_input_rank(const Tensor& inputs, std::optional<int> ndim,
+                        std::optional<int> min_ndim = std::nullopt) const;
   /// The last-axis check of a built layer: `expected axis -1 of input shape to have value 784`.
   void check_input_last_dim(const Tensor& inputs, int64_t expected) const;
   /// What every call does around `body(training)`: the training flag's scope, the clearing of
   /// add_loss losses at the outermost call, the layer's name added to an error, the output shape.
   Tensor run_call(std::optional<bool> training, const std::function<Tensor(bool)>& body);
   /// Tracks a sublayer (its weights and losses become this layer's).
-  template <std::derived_from<Layer> L>
-  L track_layer(L layer) {
+  template <std::derived_from<Layer> L> L track_layer(L layer) {
     add_tracked_layer(std::make_shared<L>(layer));
     return track(layer.name(), layer);
   }

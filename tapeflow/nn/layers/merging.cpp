@@ -29,22 +29,28 @@ Shape elementwise_shape(const Shape& a, const Shape& b) {
   for (int i = 0; i < lead; ++i) out.push_back(a[i]);
   for (int i = 0; i < b.rank(); ++i) {
     const int64_t x = a[lead + i], y = b[i];
-    if (x < 0 || y < 0) out.push_back(-1);
-    else if (x == 1) out.push_back(y);
-    else if (y == 1 || x == y) out.push_back(x);
-    else TF_THROW(InvalidArgumentError, "", "Inputs have incompatible shapes. Received shapes ", a.to_string(), " and ",
-                  b.to_string());
+    if (x < 0 || y < 0)
+      out.push_back(-1);
+    else if (x == 1)
+      out.push_back(y);
+    else if (y == 1 || x == y)
+      out.push_back(x);
+    else
+      TF_THROW(InvalidArgumentError, "", "Inputs have incompatible shapes. Received shapes ", a.to_string(), " and ",
+               b.to_string());
   }
   return out;
 }
 }  // namespace
 
 void Merge::build(const std::vector<Shape>& input_shapes) {
-  TF_CHECK_ARG(!input_shapes.empty(), "", "A merge layer should be called on a list of at least 1 input. Received 0 inputs.");
+  TF_CHECK_ARG(!input_shapes.empty(), "",
+               "A merge layer should be called on a list of at least 1 input. Received 0 inputs.");
   std::set<int64_t> batch_sizes;
   for (const Shape& s : input_shapes)
     if (s.rank() > 0 && s[0] >= 0) batch_sizes.insert(s[0]);
-  TF_CHECK_ARG(batch_sizes.size() <= 1, "", "Cannot merge tensors with different batch sizes. Received tensors with shapes ",
+  TF_CHECK_ARG(batch_sizes.size() <= 1, "",
+               "Cannot merge tensors with different batch sizes. Received tensors with shapes ",
                shapes_text(input_shapes));
   Shape out = drop_batch(input_shapes[0]);
   for (std::size_t i = 1; i < input_shapes.size(); ++i) out = elementwise_shape(out, drop_batch(input_shapes[i]));
@@ -56,24 +62,26 @@ Tensor Merge::call(const std::vector<Tensor>& inputs, bool) {
 }
 
 Tensor Merge::call(const Tensor& inputs) {
-  TF_THROW(InvalidArgumentError, "", "A merge layer should be called on a list of inputs. Received: input_shape=",
-           inputs.shape().to_string(), " (not a list of shapes)");
+  TF_THROW(InvalidArgumentError, "",
+           "A merge layer should be called on a list of inputs. Received: input_shape=", inputs.shape().to_string(),
+           " (not a list of shapes)");
 }
 
 namespace {
-template <typename Op>
-Tensor fold(const std::vector<Tensor>& inputs, Op op) {
+template <typename Op> Tensor fold(const std::vector<Tensor>& inputs, Op op) {
   Tensor out = inputs[0];
   for (std::size_t i = 1; i < inputs.size(); ++i) out = op(out, inputs[i]);
   return out;
 }
 }  // namespace
 
-Tensor Add::merge(const std::vector<Tensor>& inputs) const { return fold(inputs, [](auto& a, auto& b) { return add(a, b); }); }
+Tensor Add::merge(const std::vector<Tensor>& inputs) const {
+  return fold(inputs, [](auto& a, auto& b) { return add(a, b); });
+}
 
 Tensor Subtract::merge(const std::vector<Tensor>& inputs) const {
-  TF_CHECK_ARG(inputs.size() == 2, "", "A `Subtract` layer should be called on exactly 2 inputs. Received: inputs=",
-               inputs.size(), " tensors");
+  TF_CHECK_ARG(inputs.size() == 2, "",
+               "A `Subtract` layer should be called on exactly 2 inputs. Received: inputs=", inputs.size(), " tensors");
   return subtract(inputs[0], inputs[1]);
 }
 
@@ -94,10 +102,12 @@ Tensor Minimum::merge(const std::vector<Tensor>& inputs) const {
   return fold(inputs, [](auto& a, auto& b) { return minimum(a, b); });
 }
 
-Concatenate::Concatenate(ConcatenateOptions options) : Layer("concatenate", {.name = options.name}), axis_(options.axis) {}
+Concatenate::Concatenate(ConcatenateOptions options)
+    : Layer("concatenate", {.name = options.name}), axis_(options.axis) {}
 
 void Concatenate::build(const std::vector<Shape>& input_shapes) {
-  TF_CHECK_ARG(!input_shapes.empty(), "", "A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape=[]");
+  TF_CHECK_ARG(!input_shapes.empty(), "",
+               "A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape=[]");
   const int rank = input_shapes[0].rank();
   bool ok = true;
   for (const Shape& s : input_shapes) ok = ok && s.rank() == rank;
@@ -110,8 +120,10 @@ void Concatenate::build(const std::vector<Shape>& input_shapes) {
       if (s[k] >= 0) dims.insert(s[k]);
     ok = dims.size() <= 1;
   }
-  TF_CHECK_ARG(ok, "", "A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. "
-               "Received: input_shape=", shapes_text(input_shapes));
+  TF_CHECK_ARG(ok, "",
+               "A `Concatenate` layer requires inputs with matching shapes except for the concatenation axis. "
+               "Received: input_shape=",
+               shapes_text(input_shapes));
 }
 
 Tensor Concatenate::call(const std::vector<Tensor>& inputs, bool) {
@@ -122,8 +134,9 @@ Tensor Concatenate::call(const std::vector<Tensor>& inputs, bool) {
 }
 
 Tensor Concatenate::call(const Tensor& inputs) {
-  TF_THROW(InvalidArgumentError, "", "A `Concatenate` layer should be called on a list of inputs. Received: input_shape=",
-           inputs.shape().to_string());
+  TF_THROW(
+      InvalidArgumentError, "",
+      "A `Concatenate` layer should be called on a list of inputs. Received: input_shape=", inputs.shape().to_string());
 }
 
 }  // namespace tapeflow::keras::layers

@@ -26,15 +26,15 @@ class Merge : public Layer {
   virtual Tensor merge(const std::vector<Tensor>& inputs) const = 0;
 };
 
-#define TAPEFLOW_MERGE_LAYER(Name, default_name)                                                        \
-  class Name : public Merge {                                                                           \
-   public:                                                                                              \
-    explicit Name(MergeOptions options = {}) : Merge(default_name, options) {}                         \
-    std::string class_name() const override { return #Name; }                                          \
-    std::shared_ptr<Layer> clone() const override { return std::make_shared<Name>(*this); }            \
-                                                                                                        \
-   protected:                                                                                           \
-    Tensor merge(const std::vector<Tensor>& inputs) const override;                                    \
+#define TAPEFLOW_MERGE_LAYER(Name, default_name)                                            \
+  class Name : public Merge {                                                               \
+   public:                                                                                  \
+    explicit Name(MergeOptions options = {}) : Merge(default_name, options) {}              \
+    std::string class_name() const override { return #Name; }                               \
+    std::shared_ptr<Layer> clone() const override { return std::make_shared<Name>(*this); } \
+                                                                                            \
+   protected:                                                                               \
+    Tensor merge(const std::vector<Tensor>& inputs) const override;                         \
   };
 
 /// inputs[0] + inputs[1] + ...

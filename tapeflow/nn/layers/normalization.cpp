@@ -63,8 +63,10 @@ Tensor BatchNormalization::call(const Tensor& inputs, bool training) {
     const Tensor offset = beta_t ? *beta_t : zeros({c}, dt);
     if (!use_batch_stats)
       return nn::fused_batch_norm(x, scale, offset,
-                                  {.mean = moving_mean_v.read_value(), .variance = moving_var_v.read_value(),
-                                   .epsilon = options_.epsilon, .is_training = false})
+                                  {.mean = moving_mean_v.read_value(),
+                                   .variance = moving_var_v.read_value(),
+                                   .epsilon = options_.epsilon,
+                                   .is_training = false})
           .y;
     nn::FusedBatchNormOptions batch_stats;
     batch_stats.epsilon = options_.epsilon;

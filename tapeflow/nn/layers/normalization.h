@@ -7,7 +7,7 @@
 namespace tapeflow::keras::layers {
 
 struct BatchNormalizationOptions {
-  int axis = -1;          // the feature axis (channels_last images: -1)
+  int axis = -1;           // the feature axis (channels_last images: -1)
   double momentum = 0.99;  // moving = moving * momentum + batch * (1 - momentum)
   double epsilon = 1e-3;
   bool center = true;  // add beta

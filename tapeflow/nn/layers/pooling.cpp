@@ -26,8 +26,7 @@ Tensor Pool2D::call(const Tensor& inputs) {
 
 MaxPool2D::MaxPool2D(Pool2DOptions options) : Pool2D(Kind::kMax, "max_pooling2d", std::move(options)) {}
 
-AveragePool2D::AveragePool2D(Pool2DOptions options)
-    : Pool2D(Kind::kAverage, "average_pooling2d", std::move(options)) {}
+AveragePool2D::AveragePool2D(Pool2DOptions options) : Pool2D(Kind::kAverage, "average_pooling2d", std::move(options)) {}
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalPool2DOptions options)
     : Layer("global_average_pooling2d", {.name = options.name}), keepdims_(options.keepdims) {}

@@ -18,9 +18,8 @@ BackupAndRestore::BackupAndRestore(BackupAndRestoreOptions options) : options_(s
 void BackupAndRestore::on_train_begin(const Logs&) {
   Model& m = model();
   epoch_ = Variable(constant(int64_t{0}), {.trainable = false});
-  train::Checkpoint ckpt({{"model", std::static_pointer_cast<Trackable>(m.clone())},
-                          {"optimizer", m.optimizer()},
-                          {"epoch", epoch_}});
+  train::Checkpoint ckpt(
+      {{"model", std::static_pointer_cast<Trackable>(m.clone())}, {"optimizer", m.optimizer()}, {"epoch", epoch_}});
   train::CheckpointManagerOptions keep;
   keep.max_to_keep = options_.double_checkpoint ? 2 : 1;
   manager_ = std::make_shared<train::CheckpointManager>(ckpt, options_.backup_dir, keep);

@@ -18,9 +18,12 @@ void History::on_epoch_end(int e, const Logs& logs) {
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
   const std::string& m = options_.monitor;
-  if (options_.mode == "max") maximize_ = true;
-  else if (options_.mode == "min") maximize_ = false;
-  else maximize_ = m.find("acc") != std::string::npos || m.find("auc") != std::string::npos;
+  if (options_.mode == "max")
+    maximize_ = true;
+  else if (options_.mode == "min")
+    maximize_ = false;
+  else
+    maximize_ = m.find("acc") != std::string::npos || m.find("auc") != std::string::npos;
 }
 
 bool EarlyStopping::is_improvement(double value, double reference) const {
@@ -61,8 +64,7 @@ void LearningRateScheduler::on_epoch_begin(int epoch, const Logs&) {
   auto& opt = model().optimizer();
   const double lr = schedule_(epoch, opt.learning_rate());
   opt.set_learning_rate(lr);
-  if (verbose_ > 0)
-    std::printf("\nEpoch %d: LearningRateScheduler setting learning rate to %g.\n", epoch + 1, lr);
+  if (verbose_ > 0) std::printf("\nEpoch %d: LearningRateScheduler setting learning rate to %g.\n", epoch + 1, lr);
 }
 
 void LearningRateScheduler::on_epoch_end(int, const Logs&) {}

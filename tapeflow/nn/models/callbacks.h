@@ -42,7 +42,10 @@ class History : public Callback {
  public:
   std::map<std::string, std::vector<double>> history;
   std::vector<int> epoch;
-  void on_train_begin(const Logs&) override { history.clear(); epoch.clear(); }
+  void on_train_begin(const Logs&) override {
+    history.clear();
+    epoch.clear();
+  }
   void on_epoch_end(int e, const Logs& logs) override;
 };
 
@@ -97,12 +100,24 @@ struct LambdaCallbackOptions {
 class LambdaCallback : public Callback {
  public:
   explicit LambdaCallback(LambdaCallbackOptions options) : o_(std::move(options)) {}
-  void on_train_begin(const Logs& l) override { if (o_.on_train_begin) o_.on_train_begin(l); }
-  void on_train_end(const Logs& l) override { if (o_.on_train_end) o_.on_train_end(l); }
-  void on_epoch_begin(int e, const Logs& l) override { if (o_.on_epoch_begin) o_.on_epoch_begin(e, l); }
-  void on_epoch_end(int e, const Logs& l) override { if (o_.on_epoch_end) o_.on_epoch_end(e, l); }
-  void on_train_batch_begin(int b, const Logs& l) override { if (o_.on_batch_begin) o_.on_batch_begin(b, l); }
-  void on_train_batch_end(int b, const Logs& l) override { if (o_.on_batch_end) o_.on_batch_end(b, l); }
+  void on_train_begin(const Logs& l) override {
+    if (o_.on_train_begin) o_.on_train_begin(l);
+  }
+  void on_train_end(const Logs& l) override {
+    if (o_.on_train_end) o_.on_train_end(l);
+  }
+  void on_epoch_begin(int e, const Logs& l) override {
+    if (o_.on_epoch_begin) o_.on_epoch_begin(e, l);
+  }
+  void on_epoch_end(int e, const Logs& l) override {
+    if (o_.on_epoch_end) o_.on_epoch_end(e, l);
+  }
+  void on_train_batch_begin(int b, const Logs& l) override {
+    if (o_.on_batch_begin) o_.on_batch_begin(b, l);
+  }
+  void on_train_batch_end(int b, const Logs& l) override {
+    if (o_.on_batch_end) o_.on_batch_end(b, l);
+  }
 
  private:
   LambdaCallbackOptions o_;

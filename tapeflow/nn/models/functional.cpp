@@ -19,7 +19,8 @@ int find_layer(const std::vector<std::shared_ptr<layers::Layer>>& list, const la
 }
 }  // namespace
 
-FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs, std::string model_name)
+FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
+                                 std::string model_name)
     : model_name_(std::move(model_name)), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {
   TF_CHECK_ARG(!outputs_.empty(), "", "Model \"", model_name_, "\" needs at least one output");
   std::set<const Node*> input_nodes;
@@ -62,7 +63,8 @@ FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<Ke
     const int depth = std::max(node_depth[node], layer_depth[std::size_t(li)]);
     layer_depth[std::size_t(li)] = depth;
     node_depth[node] = depth;
-    for (const KerasTensor& in : node->inputs) node_depth[in.node().get()] = std::max(node_depth[in.node().get()], depth + 1);
+    for (const KerasTensor& in : node->inputs)
+      node_depth[in.node().get()] = std::max(node_depth[in.node().get()], depth + 1);
   }
   // Inputs no output needs are still the model's (Keras keeps them, at depth 0).
   for (const KerasTensor& in : inputs_)
@@ -73,7 +75,8 @@ FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<Ke
     }
   std::vector<std::size_t> order(traversal.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return layer_depth[a] > layer_depth[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return layer_depth[a] > layer_depth[b]; });
   for (std::size_t i : order) layers_.push_back(traversal[i]);
 
   // summary()'s chain test.
@@ -94,7 +97,8 @@ std::string FunctionalGraph::connections(const layers::Layer& layer) const {
     if (!node || std::find(nodes_.begin(), nodes_.end(), node) == nodes_.end()) continue;
     for (const KerasTensor& in : node->inputs) {
       if (!out.empty()) out += ", ";
-      out += in.node()->layer->name() + "[" + std::to_string(in.node()->index) + "][" + std::to_string(in.tensor_index()) + "]";
+      out += in.node()->layer->name() + "[" + std::to_string(in.node()->index) + "][" +
+             std::to_string(in.tensor_index()) + "]";
     }
   }
   return out.empty() ? "-" : out;
@@ -106,22 +110,24 @@ namespace {
 Tensor standardize_input(const Tensor& x, const KerasTensor& spec, std::size_t i, const std::string& model) {
   const Shape& want = spec.shape();
   Tensor t = x;
-  if (t.ndim() == want.rank() + 1 && t.shape().dim(-1) == 1) t = squeeze(t, {-1});
-  else if (t.ndim() + 1 == want.rank() && want.dim(-1) == 1) t = expand_dims(t, -1);
+  if (t.ndim() == want.rank() + 1 && t.shape().dim(-1) == 1)
+    t = squeeze(t, {-1});
+  else if (t.ndim() + 1 == want.rank() && want.dim(-1) == 1)
+    t = expand_dims(t, -1);
   bool ok = t.ndim() == want.rank();
   for (int k = 0; ok && k < want.rank(); ++k) ok = want[k] < 0 || want[k] == t.shape()[k];
   if (!ok)
     TF_THROW(InvalidArgumentError, "", "Input ", i, " with name '", spec.node()->layer->name(), "' of layer '", model,
-             "' is incompatible with the layer: expected shape=",
-             want.to_string(), ", found shape=", x.shape().to_string());
+             "' is incompatible with the layer: expected shape=", want.to_string(),
+             ", found shape=", x.shape().to_string());
   return t.dtype() == spec.dtype() ? t : cast(t, spec.dtype());
 }
 }  // namespace
 
 std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool training) const {
   if (inputs.size() != inputs_.size())
-    TF_THROW(InvalidArgumentError, "", "Layer \"", model_name_, "\" expects ", inputs_.size(), " input(s), but it received ",
-             inputs.size(), " input tensors.");
+    TF_THROW(InvalidArgumentError, "", "Layer \"", model_name_, "\" expects ", inputs_.size(),
+             " input(s), but it received ", inputs.size(), " input tensors.");
   std::unordered_map<const Node*, Tensor> values;
   for (std::size_t i = 0; i < inputs.size(); ++i)
     values[inputs_[i].node().get()] = standardize_input(inputs[i], inputs_[i], i, model_name_);

@@ -43,8 +43,10 @@ void collect_container(const std::vector<std::shared_ptr<layers::Layer>>& list, 
   for (const auto& l : list) {
     if (skip_input_layers && dynamic_cast<const layers::InputLayer*>(l.get())) continue;
     std::string name = to_snake_case(l->class_name());
-    if (auto it = used.find(name); it != used.end()) name += "_" + std::to_string(++it->second);
-    else used[name] = 0;
+    if (auto it = used.find(name); it != used.end())
+      name += "_" + std::to_string(++it->second);
+    else
+      used[name] = 0;
     collect(*l, join(path, name), visited, out);
   }
 }
@@ -72,8 +74,10 @@ void collect(const layers::Layer& layer, const std::string& path, Visited& visit
   if (model) subs.emplace_back("layers", nullptr);  // Model.layers, a container
   std::sort(subs.begin(), subs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [name, sub] : subs) {
-    if (sub) collect(*sub, join(path, name), visited, out);
-    else collect_container(model->layers(), join(path, "layers"), false, visited, out);
+    if (sub)
+      collect(*sub, join(path, name), visited, out);
+    else
+      collect_container(model->layers(), join(path, "layers"), false, visited, out);
   }
 }
 
@@ -104,7 +108,8 @@ std::vector<Variable> variables_of(const Trackable& node) {
 
 bool is_keras_weights_h5(const std::string& filepath) {
   const std::string suffix = ".weights.h5";
-  return filepath.size() >= suffix.size() && filepath.compare(filepath.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return filepath.size() >= suffix.size() &&
+         filepath.compare(filepath.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string to_snake_case(const std::string& class_name) {

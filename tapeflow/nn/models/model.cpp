@@ -83,7 +83,9 @@ void Model::load_weights(const std::string& filepath) {
 std::vector<KerasTensor> Model::inputs() const { return graph_ ? graph_->inputs() : std::vector<KerasTensor>{}; }
 std::vector<KerasTensor> Model::outputs() const { return graph_ ? graph_->outputs() : std::vector<KerasTensor>{}; }
 
-std::vector<std::shared_ptr<layers::Layer>> Model::layers() const { return graph_ ? graph_->layers() : tracked_layers(); }
+std::vector<std::shared_ptr<layers::Layer>> Model::layers() const {
+  return graph_ ? graph_->layers() : tracked_layers();
+}
 
 void Model::compile(CompileOptions options) {
   auto c = std::make_shared<Compiled>();
@@ -113,7 +115,8 @@ std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() const {
 bool Model::compiled() const { return compiled_ != nullptr; }
 
 optimizers::Optimizer& Model::optimizer() const {
-  TF_CHECK_TYPED(compiled_, FailedPreconditionError, "", "You must call `compile()` before using model \"", name(), "\"");
+  TF_CHECK_TYPED(compiled_, FailedPreconditionError, "", "You must call `compile()` before using model \"", name(),
+                 "\"");
   return *compiled_->optimizer;
 }
 
@@ -155,8 +158,10 @@ void Model::reset_metrics() {
 namespace {
 void check_cardinality(const Tensor& x, const Tensor& y) {
   if (x.ndim() == 0 || y.ndim() == 0 || x.shape()[0] != y.shape()[0])
-    TF_THROW(InvalidArgumentError, "", "Data cardinality is ambiguous. Make sure all arrays contain the same number "
-             "of samples. 'x' sizes: ", x.ndim() ? x.shape()[0] : 0, " 'y' sizes: ", y.ndim() ? y.shape()[0] : 0);
+    TF_THROW(InvalidArgumentError, "",
+             "Data cardinality is ambiguous. Make sure all arrays contain the same number "
+             "of samples. 'x' sizes: ",
+             x.ndim() ? x.shape()[0] : 0, " 'y' sizes: ", y.ndim() ? y.shape()[0] : 0);
 }
 
 Tensor rows(const Tensor& t, int64_t begin, int64_t end) { return t[slice(begin, end)]; }
@@ -221,8 +226,10 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t b = step * options.batch_size, e = std::min(n_train, b + options.batch_size);
       for (auto* c : cbs) c->on_train_batch_begin(int(step), {});
-      if (options.shuffle) train_step(take(x_train, order, b, e), take(y_train, order, b, e));
-      else train_step(rows(x_train, b, e), rows(y_train, b, e));
+      if (options.shuffle)
+        train_step(take(x_train, order, b, e), take(y_train, order, b, e));
+      else
+        train_step(rows(x_train, b, e), rows(y_train, b, e));
       bar.update(step + 1, [&] { return metrics_result(); });
       if (cbs.size() > 1) {  // Keras passes the running metrics (TensorBoard's batch_<metric>)
         const callbacks::Logs batch_logs = metrics_result();
@@ -264,7 +271,8 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
   TF_CHECK_ARG(options.batch_size > 0, "", "predict: batch_size must be positive, got ", options.batch_size);
   const int64_t n = x.shape()[0];
   std::vector<Tensor> outs;
-  for (int64_t b = 0; b < n; b += options.batch_size) outs.push_back((*this)(rows(x, b, std::min(n, b + options.batch_size)), false));
+  for (int64_t b = 0; b < n; b += options.batch_size)
+    outs.push_back((*this)(rows(x, b, std::min(n, b + options.batch_size)), false));
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
 }
 
@@ -273,8 +281,10 @@ Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
   TF_CHECK_ARG(options.batch_size > 0, "", "predict: batch_size must be positive, got ", options.batch_size);
   for (const Tensor& t : x) {
     TF_CHECK_ARG(t.ndim() > 0, "", "predict: every input must have a batch axis, got shape ", t.shape().to_string());
-    TF_CHECK_ARG(t.shape()[0] == x[0].shape()[0], "", "Data cardinality is ambiguous. Make sure all arrays contain the "
-                 "same number of samples. 'x' sizes: ", x[0].shape()[0], ", ", t.shape()[0]);
+    TF_CHECK_ARG(t.shape()[0] == x[0].shape()[0], "",
+                 "Data cardinality is ambiguous. Make sure all arrays contain the "
+                 "same number of samples. 'x' sizes: ",
+                 x[0].shape()[0], ", ", t.shape()[0]);
   }
   const int64_t n = x[0].shape()[0];
   std::vector<Tensor> outs;
@@ -392,10 +402,12 @@ void Model::summary(std::ostream& os) const {
     int width;
     bool right;
   };
-  const std::vector<Column> cols = connected ? std::vector<Column>{{"Layer (type)", 19, false}, {"Output Shape", 17, false},
-                                                                   {"Param #", 10, true}, {"Connected to", 17, false}}
-                                             : std::vector<Column>{{"Layer (type)", 31, false}, {"Output Shape", 22, false},
-                                                                   {"Param #", 13, true}};
+  const std::vector<Column> cols =
+      connected ? std::vector<Column>{{"Layer (type)", 19, false},
+                                      {"Output Shape", 17, false},
+                                      {"Param #", 10, true},
+                                      {"Connected to", 17, false}}
+                : std::vector<Column>{{"Layer (type)", 31, false}, {"Output Shape", 22, false}, {"Param #", 13, true}};
   auto rule = [&](const char* l, const char* fill, const char* mid, const char* r) {
     os << l;
     for (std::size_t c = 0; c < cols.size(); ++c) os << (c ? mid : "") << repeat(fill, cols[c].width + 2);
@@ -410,7 +422,8 @@ void Model::summary(std::ostream& os) const {
     }
     for (std::size_t line = 0; line < height; ++line) {
       for (std::size_t c = 0; c < cols.size(); ++c)
-        os << bar << " " << (line < wrapped[c].size() ? wrapped[c][line] : std::string(std::size_t(cols[c].width), ' ')) << " ";
+        os << bar << " " << (line < wrapped[c].size() ? wrapped[c][line] : std::string(std::size_t(cols[c].width), ' '))
+           << " ";
       os << bar << "\n";
     }
   };
@@ -423,7 +436,8 @@ void Model::summary(std::ostream& os) const {
   auto ls = layers();
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto& l = *ls[i];
-    std::vector<std::string> cells{l.name() + " (" + l.class_name() + ")", shape_text(shown_output_shape(l, subclassed)),
+    std::vector<std::string> cells{l.name() + " (" + l.class_name() + ")",
+                                   shape_text(shown_output_shape(l, subclassed)),
                                    l.built() ? with_commas(l.count_params()) : "0 (unbuilt)"};
     if (connected) cells.push_back(graph_->connections(l));
     row(cells, "│");

@@ -29,18 +29,23 @@ std::string format_checkpoint_path(const std::string& pattern, int epoch, const 
       integral = true;
     } else {
       auto it = logs.find(name);
-      TF_CHECK_ARG(it != logs.end(), "", "Failed to format this callback filepath: \"", pattern, "\". Reason: '", name, "'");
+      TF_CHECK_ARG(it != logs.end(), "", "Failed to format this callback filepath: \"", pattern, "\". Reason: '", name,
+                   "'");
       value = it->second;
     }
     char buf[128];
     if (spec.empty()) {
-      if (integral) std::snprintf(buf, sizeof buf, "%d", epoch);
-      else std::snprintf(buf, sizeof buf, "%.17g", value);
+      if (integral)
+        std::snprintf(buf, sizeof buf, "%d", epoch);
+      else
+        std::snprintf(buf, sizeof buf, "%.17g", value);
     } else {
       // A printf conversion from the Python spec ("02d", ".2f", "e"): same letters, same meaning.
       const std::string fmt = "%" + spec;
-      if (spec.back() == 'd') std::snprintf(buf, sizeof buf, fmt.c_str(), int(std::llround(value)));
-      else std::snprintf(buf, sizeof buf, fmt.c_str(), value);
+      if (spec.back() == 'd')
+        std::snprintf(buf, sizeof buf, fmt.c_str(), int(std::llround(value)));
+      else
+        std::snprintf(buf, sizeof buf, fmt.c_str(), value);
     }
     out += buf;
     i = close;
@@ -52,12 +57,16 @@ ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options) : options_(std:
   TF_CHECK_ARG(!options_.filepath.empty(), "", "ModelCheckpoint: filepath is empty");
   TF_CHECK_ARG(options_.save_freq == "epoch", "", "ModelCheckpoint: only save_freq=\"epoch\" is supported");
   if (!options_.save_weights_only)
-    TF_THROW(UnimplementedError, "", "ModelCheckpoint: whole-model saving is not available yet; pass "
+    TF_THROW(UnimplementedError, "",
+             "ModelCheckpoint: whole-model saving is not available yet; pass "
              "{.save_weights_only = true} (weights as a TensorFlow checkpoint)");
   const std::string& m = options_.monitor;
-  if (options_.mode == "max") maximize_ = true;
-  else if (options_.mode == "min") maximize_ = false;
-  else maximize_ = m.find("acc") != std::string::npos || m.find("auc") != std::string::npos;
+  if (options_.mode == "max")
+    maximize_ = true;
+  else if (options_.mode == "min")
+    maximize_ = false;
+  else
+    maximize_ = m.find("acc") != std::string::npos || m.find("auc") != std::string::npos;
   best_ = options_.initial_value_threshold.value_or(maximize_ ? -std::numeric_limits<double>::infinity()
                                                               : std::numeric_limits<double>::infinity());
 }

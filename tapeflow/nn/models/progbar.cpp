@@ -13,8 +13,12 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 Progbar::Progbar(int64_t target, int verbose, std::FILE* out)
-    : target_(std::max<int64_t>(target, 1)), verbose_(verbose), out_(out),
-      interactive_(verbose == 1 && isatty(fileno(out))), start_(std::chrono::steady_clock::now()), last_draw_() {}
+    : target_(std::max<int64_t>(target, 1)),
+      verbose_(verbose),
+      out_(out),
+      interactive_(verbose == 1 && isatty(fileno(out))),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_() {}
 
 std::string Progbar::format_logs(const std::map<std::string, double>& logs) const {
   std::string s;
@@ -29,9 +33,12 @@ std::string Progbar::format_logs(const std::map<std::string, double>& logs) cons
 
 std::string Progbar::format_time_per_step(double sps) const {
   char buf[32];
-  if (sps >= 1) std::snprintf(buf, sizeof buf, "%.0fs/step", sps);
-  else if (sps >= 1e-3) std::snprintf(buf, sizeof buf, "%.0fms/step", sps * 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0fus/step", sps * 1e6);
+  if (sps >= 1)
+    std::snprintf(buf, sizeof buf, "%.0fs/step", sps);
+  else if (sps >= 1e-3)
+    std::snprintf(buf, sizeof buf, "%.0fms/step", sps * 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0fus/step", sps * 1e6);
   return buf;
 }
 
@@ -52,9 +59,12 @@ void Progbar::update(int64_t current, const std::function<std::map<std::string, 
   if (current < target_) {
     int eta = int(per_step * double(target_ - current));
     char buf[32];
-    if (eta > 3600) std::snprintf(buf, sizeof buf, " %d:%02d:%02d", eta / 3600, eta % 3600 / 60, eta % 60);
-    else if (eta > 60) std::snprintf(buf, sizeof buf, " %d:%02d", eta / 60, eta % 60);
-    else std::snprintf(buf, sizeof buf, " %ds", eta);
+    if (eta > 3600)
+      std::snprintf(buf, sizeof buf, " %d:%02d:%02d", eta / 3600, eta % 3600 / 60, eta % 60);
+    else if (eta > 60)
+      std::snprintf(buf, sizeof buf, " %d:%02d", eta / 60, eta % 60);
+    else
+      std::snprintf(buf, sizeof buf, " %ds", eta);
     info = buf;
   } else {
     info = ' ';  // appended piece by piece: `" " + str` trips GCC 12's false -Wrestrict

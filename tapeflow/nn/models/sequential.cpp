@@ -22,7 +22,8 @@ std::vector<TrackableReference> Sequential::trackable_children() const {
   if (!has_input) ops.push_back({"0", std::make_shared<TrackableNode>(), Variable()});
   for (const auto& l : *layers_) ops.push_back({std::to_string(ops.size()), l, Variable()});
   auto ops_node = std::make_shared<TrackableNode>(std::move(ops));
-  return {{"_functional", std::make_shared<TrackableNode>(std::vector<TrackableReference>{{"_operations", ops_node, Variable()}}),
+  return {{"_functional",
+           std::make_shared<TrackableNode>(std::vector<TrackableReference>{{"_operations", ops_node, Variable()}}),
            Variable()}};
 }
 

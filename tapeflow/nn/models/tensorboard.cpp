@@ -18,8 +18,8 @@ double now_seconds() {
 
 UpdateFreq::UpdateFreq(const char* freq) {
   const std::string f = freq ? freq : "";
-  TF_CHECK_ARG(f == "epoch" || f == "batch", "", "TensorBoard: update_freq must be \"epoch\", \"batch\" or an integer, got \"",
-               f, "\"");
+  TF_CHECK_ARG(f == "epoch" || f == "batch", "",
+               "TensorBoard: update_freq must be \"epoch\", \"batch\" or an integer, got \"", f, "\"");
   batches = f == "batch" ? 1 : 0;
 }
 
@@ -34,14 +34,16 @@ TensorBoard::TensorBoard(TensorBoardOptions options) : options_(std::move(option
 }
 
 summary::SummaryWriter& TensorBoard::train_writer() {
-  if (!train_) train_ = std::make_shared<summary::SummaryWriter>(
-                   summary::create_file_writer((std::filesystem::path(options_.log_dir) / "train").string()));
+  if (!train_)
+    train_ = std::make_shared<summary::SummaryWriter>(
+        summary::create_file_writer((std::filesystem::path(options_.log_dir) / "train").string()));
   return *train_;
 }
 
 summary::SummaryWriter& TensorBoard::val_writer() {
-  if (!val_) val_ = std::make_shared<summary::SummaryWriter>(
-                 summary::create_file_writer((std::filesystem::path(options_.log_dir) / "validation").string()));
+  if (!val_)
+    val_ = std::make_shared<summary::SummaryWriter>(
+        summary::create_file_writer((std::filesystem::path(options_.log_dir) / "validation").string()));
   return *val_;
 }
 
@@ -81,8 +83,10 @@ void TensorBoard::on_train_batch_end(int, const Logs& logs) {
 void TensorBoard::on_epoch_end(int epoch, const Logs& logs) {
   Logs train_logs, val_logs;
   for (const auto& [name, value] : logs) {
-    if (name.rfind("val_", 0) == 0) val_logs[name.substr(4)] = value;
-    else train_logs[name] = value;
+    if (name.rfind("val_", 0) == 0)
+      val_logs[name.substr(4)] = value;
+    else
+      train_logs[name] = value;
   }
   optimizers::Optimizer& optimizer = model().optimizer();
   if (!val_logs.empty()) {

@@ -7,9 +7,14 @@
 namespace tapeflow::keras::optimizers {
 
 Adagrad::Adagrad(AdagradOptions o)
-    : Optimizer("adagrad", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
-                            .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
-      initial_accumulator_value_(o.initial_accumulator_value), epsilon_(o.epsilon) {}
+    : Optimizer("adagrad", {.learning_rate = o.learning_rate,
+                            .weight_decay = o.weight_decay,
+                            .clipnorm = o.clipnorm,
+                            .clipvalue = o.clipvalue,
+                            .global_clipnorm = o.global_clipnorm,
+                            .name = o.name}),
+      initial_accumulator_value_(o.initial_accumulator_value),
+      epsilon_(o.epsilon) {}
 
 void Adagrad::build(const Variable& var) { add_slot(var, "accumulator", initial_accumulator_value_); }
 

@@ -9,14 +9,28 @@
 namespace tapeflow::keras::optimizers {
 
 Adam::Adam(AdamOptions o)
-    : Optimizer("adam", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
-                         .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
-      beta_1_(o.beta_1), beta_2_(o.beta_2), epsilon_(o.epsilon), amsgrad_(o.amsgrad) {}
+    : Optimizer("adam", {.learning_rate = o.learning_rate,
+                         .weight_decay = o.weight_decay,
+                         .clipnorm = o.clipnorm,
+                         .clipvalue = o.clipvalue,
+                         .global_clipnorm = o.global_clipnorm,
+                         .name = o.name}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon),
+      amsgrad_(o.amsgrad) {}
 
 AdamW::AdamW(AdamWOptions o)
-    : Adam({.learning_rate = o.learning_rate, .beta_1 = o.beta_1, .beta_2 = o.beta_2, .epsilon = o.epsilon,
-            .amsgrad = o.amsgrad, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm, .clipvalue = o.clipvalue,
-            .global_clipnorm = o.global_clipnorm, .name = o.name}) {}
+    : Adam({.learning_rate = o.learning_rate,
+            .beta_1 = o.beta_1,
+            .beta_2 = o.beta_2,
+            .epsilon = o.epsilon,
+            .amsgrad = o.amsgrad,
+            .weight_decay = o.weight_decay,
+            .clipnorm = o.clipnorm,
+            .clipvalue = o.clipvalue,
+            .global_clipnorm = o.global_clipnorm,
+            .name = o.name}) {}
 
 void Adam::build(const Variable& var) {
   add_slot(var, "momentum");
@@ -44,8 +58,13 @@ void Adam::update_steps(std::span<const Tensor> g, std::span<Variable> w, double
   const double t = double(iterations() + 1);
   training::apply_adam(w, slots(w, "momentum"), slots(w, "velocity"),
                        amsgrad_ ? slots(w, "velocity_hat") : std::vector<Variable>{}, g,
-                       {.learning_rate = lr, .beta_1_power = std::pow(beta_1_, t), .beta_2_power = std::pow(beta_2_, t),
-                        .beta_1 = beta_1_, .beta_2 = beta_2_, .epsilon = epsilon_, .weight_decay = weight_decay()});
+                       {.learning_rate = lr,
+                        .beta_1_power = std::pow(beta_1_, t),
+                        .beta_2_power = std::pow(beta_2_, t),
+                        .beta_1 = beta_1_,
+                        .beta_2 = beta_2_,
+                        .epsilon = epsilon_,
+                        .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

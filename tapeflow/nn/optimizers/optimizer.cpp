@@ -25,8 +25,8 @@ struct Optimizer::State {
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, Variable>>> slots;  // by variable id
   std::vector<Variable> slot_order;
   std::unordered_map<uint64_t, bool> built;
-  std::vector<Variable> built_vars;  // in build order (Keras's _trainable_variables)
-  Variable learning_rate_var;        // float32, what checkpoints save (Keras's _learning_rate)
+  std::vector<Variable> built_vars;                           // in build order (Keras's _trainable_variables)
+  Variable learning_rate_var;                                 // float32, what checkpoints save (Keras's _learning_rate)
   std::unordered_map<std::size_t, DeferredRestore> deferred;  // by _variables index
 };
 
@@ -34,11 +34,12 @@ Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : s
   state_->name = options.name.empty() ? default_name : options.name;
   state_->learning_rate = options.learning_rate;
   state_->iterations = Variable(constant(int64_t{0}), {.name = "iteration", .trainable = false});
-  state_->learning_rate_var =
-      Variable(constant(static_cast<float>(options.learning_rate.at(0))), {.name = "learning_rate", .trainable = false});
-  TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "", "Only one of `clipnorm`, `clipvalue` and "
-               "`global_clipnorm` can be set. Received: clipnorm=", *options.clipnorm, ", global_clipnorm=",
-               *options.global_clipnorm);
+  state_->learning_rate_var = Variable(constant(static_cast<float>(options.learning_rate.at(0))),
+                                       {.name = "learning_rate", .trainable = false});
+  TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "",
+               "Only one of `clipnorm`, `clipvalue` and "
+               "`global_clipnorm` can be set. Received: clipnorm=",
+               *options.clipnorm, ", global_clipnorm=", *options.global_clipnorm);
   state_->options = std::move(options);
 }
 
@@ -130,9 +131,9 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   std::vector<Variable> v;
   for (std::size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i]) continue;
-    TF_CHECK_ARG(grads[i]->shape() == vars[i].shape(), "", "Optimizer \"", state_->name, "\": the gradient of variable '",
-                 vars[i].name(), "' has shape ", grads[i]->shape().to_string(), " but the variable has shape ",
-                 vars[i].shape().to_string());
+    TF_CHECK_ARG(grads[i]->shape() == vars[i].shape(), "", "Optimizer \"", state_->name,
+                 "\": the gradient of variable '", vars[i].name(), "' has shape ", grads[i]->shape().to_string(),
+                 " but the variable has shape ", vars[i].shape().to_string());
     g.push_back(*grads[i]);
     v.push_back(vars[i]);
   }
@@ -202,12 +203,18 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
 AnyOptimizer::AnyOptimizer(const char* name) : AnyOptimizer(std::string(name)) {}
 
 AnyOptimizer::AnyOptimizer(const std::string& name) {
-  if (name == "adam") optimizer_ = std::make_shared<Adam>();
-  else if (name == "adamw") optimizer_ = std::make_shared<AdamW>();
-  else if (name == "sgd") optimizer_ = std::make_shared<SGD>();
-  else if (name == "rmsprop") optimizer_ = std::make_shared<RMSprop>();
-  else if (name == "adagrad") optimizer_ = std::make_shared<Adagrad>();
-  else TF_THROW(InvalidArgumentError, "", "Could not interpret optimizer identifier: '", name, "'");
+  if (name == "adam")
+    optimizer_ = std::make_shared<Adam>();
+  else if (name == "adamw")
+    optimizer_ = std::make_shared<AdamW>();
+  else if (name == "sgd")
+    optimizer_ = std::make_shared<SGD>();
+  else if (name == "rmsprop")
+    optimizer_ = std::make_shared<RMSprop>();
+  else if (name == "adagrad")
+    optimizer_ = std::make_shared<Adagrad>();
+  else
+    TF_THROW(InvalidArgumentError, "", "Could not interpret optimizer identifier: '", name, "'");
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -7,9 +7,16 @@
 namespace tapeflow::keras::optimizers {
 
 RMSprop::RMSprop(RMSpropOptions o)
-    : Optimizer("rmsprop", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
-                            .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
-      rho_(o.rho), momentum_(o.momentum), epsilon_(o.epsilon), centered_(o.centered) {}
+    : Optimizer("rmsprop", {.learning_rate = o.learning_rate,
+                            .weight_decay = o.weight_decay,
+                            .clipnorm = o.clipnorm,
+                            .clipvalue = o.clipvalue,
+                            .global_clipnorm = o.global_clipnorm,
+                            .name = o.name}),
+      rho_(o.rho),
+      momentum_(o.momentum),
+      epsilon_(o.epsilon),
+      centered_(o.centered) {}
 
 void RMSprop::build(const Variable& var) {
   add_slot(var, "velocity");
@@ -41,10 +48,10 @@ void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
 void RMSprop::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
   if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
   const std::vector<Variable> none;
-  training::apply_rms_prop(w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
-                           momentum_ > 0 ? slots(w, "momentum") : none, g,
-                           {.learning_rate = lr, .rho = rho_, .momentum = momentum_, .epsilon = epsilon_,
-                            .weight_decay = weight_decay()});
+  training::apply_rms_prop(
+      w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
+      momentum_ > 0 ? slots(w, "momentum") : none, g,
+      {.learning_rate = lr, .rho = rho_, .momentum = momentum_, .epsilon = epsilon_, .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

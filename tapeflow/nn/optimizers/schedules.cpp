@@ -10,8 +10,8 @@ namespace tapeflow::keras::optimizers::schedules {
 
 ExponentialDecay::ExponentialDecay(double initial_learning_rate, int64_t decay_steps, double decay_rate, bool staircase)
     : initial_(initial_learning_rate), rate_(decay_rate), decay_steps_(decay_steps), staircase_(staircase) {
-  TF_CHECK_ARG(decay_steps > 0, "ExponentialDecay", "Argument `decay_steps` must be > 0. Received: decay_steps=",
-               decay_steps);
+  TF_CHECK_ARG(decay_steps > 0, "ExponentialDecay",
+               "Argument `decay_steps` must be > 0. Received: decay_steps=", decay_steps);
 }
 
 double ExponentialDecay::operator()(int64_t step) const {
@@ -22,8 +22,8 @@ double ExponentialDecay::operator()(int64_t step) const {
 
 CosineDecay::CosineDecay(double initial_learning_rate, int64_t decay_steps, CosineDecayOptions options)
     : initial_(initial_learning_rate), decay_steps_(decay_steps), options_(options) {
-  TF_CHECK_ARG(decay_steps > 0, "CosineDecay", "Argument `decay_steps` must be > 0. Received: decay_steps=",
-               decay_steps);
+  TF_CHECK_ARG(decay_steps > 0, "CosineDecay",
+               "Argument `decay_steps` must be > 0. Received: decay_steps=", decay_steps);
 }
 
 double CosineDecay::operator()(int64_t step) const {
@@ -34,8 +34,7 @@ double CosineDecay::operator()(int64_t step) const {
   if (!options_.warmup_target) return decay(double(std::min(step, decay_steps_)), initial_);
   const double target = *options_.warmup_target;
   const int64_t s = std::min(step, decay_steps_ + options_.warmup_steps);
-  if (s < options_.warmup_steps)
-    return initial_ + (target - initial_) * double(s) / double(options_.warmup_steps);
+  if (s < options_.warmup_steps) return initial_ + (target - initial_) * double(s) / double(options_.warmup_steps);
   return decay(double(s - options_.warmup_steps), target);
 }
 

@@ -5,11 +5,16 @@
 namespace tapeflow::keras::optimizers {
 
 SGD::SGD(SGDOptions o)
-    : Optimizer("SGD", {.learning_rate = o.learning_rate, .weight_decay = o.weight_decay, .clipnorm = o.clipnorm,
-                        .clipvalue = o.clipvalue, .global_clipnorm = o.global_clipnorm, .name = o.name}),
-      momentum_(o.momentum), nesterov_(o.nesterov) {
-  TF_CHECK_ARG(o.momentum >= 0 && o.momentum <= 1, "", "`momentum` must be a float between [0, 1]. Received: momentum=",
-               o.momentum);
+    : Optimizer("SGD", {.learning_rate = o.learning_rate,
+                        .weight_decay = o.weight_decay,
+                        .clipnorm = o.clipnorm,
+                        .clipvalue = o.clipvalue,
+                        .global_clipnorm = o.global_clipnorm,
+                        .name = o.name}),
+      momentum_(o.momentum),
+      nesterov_(o.nesterov) {
+  TF_CHECK_ARG(o.momentum >= 0 && o.momentum <= 1, "",
+               "`momentum` must be a float between [0, 1]. Received: momentum=", o.momentum);
 }
 
 void SGD::build(const Variable& var) {
@@ -23,8 +28,10 @@ void SGD::update_step(const Tensor& g, Variable& w, double lr) {
   }
   Variable m = slot(w, "momentum");
   m.assign(m * momentum_ - g * lr);
-  if (nesterov_) w.assign_add(m * momentum_ - g * lr);
-  else w.assign_add(m);
+  if (nesterov_)
+    w.assign_add(m * momentum_ - g * lr);
+  else
+    w.assign_add(m);
 }
 
 void SGD::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
@@ -33,9 +40,9 @@ void SGD::update_steps(std::span<const Tensor> g, std::span<Variable> w, double 
     training::apply_gradient_descent(w, g, {.learning_rate = lr, .weight_decay = weight_decay()});
     return;
   }
-  training::apply_keras_momentum(w, slots(w, "momentum"), g,
-                                 {.learning_rate = lr, .momentum = momentum_, .nesterov = nesterov_,
-                                  .weight_decay = weight_decay()});
+  training::apply_keras_momentum(
+      w, slots(w, "momentum"), g,
+      {.learning_rate = lr, .momentum = momentum_, .nesterov = nesterov_, .weight_decay = weight_decay()});
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -25,7 +25,9 @@ void write_values(std::ofstream& f, const std::string& name, const tf::Tensor& t
 struct SubclassedModel : K::Model {
   K::layers::Dense a, z;
   SubclassedModel()
-      : K::Model("sub"), a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))), z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
+      : K::Model("sub"),
+        a(track_layer(K::layers::Dense(3, {.name = "dense_a"}))),
+        z(track_layer(K::layers::Dense(2, {.name = "zeta"}))) {}
   tf::Tensor call(const tf::Tensor& x, bool training) override { return z(a(x, training), training); }
 };
 

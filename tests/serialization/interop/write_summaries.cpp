@@ -1,7 +1,7 @@
 // Writes the event file that tensorboard_reads_tapeflow.py reads with TensorBoard's own
 // EventAccumulator: write_summaries LOGDIR [FIT_LOGDIR]. With FIT_LOGDIR, also a fit() with the
-// TensorBoard callback, whose runs and tags keras_tensorboard_runs.py compares with Keras's. The data are exact in float32 (no transcendental
-// functions), so the Python side rebuilds them bit for bit and compares values exactly.
+// TensorBoard callback, whose runs and tags keras_tensorboard_runs.py compares with Keras's. The data are exact in
+// float32 (no transcendental functions), so the Python side rebuilds them bit for bit and compares values exactly.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,13 +18,19 @@ int main(int argc, char** argv) {
     auto x = tf::random::normal({64, 5}, {.seed = 3});
     auto y = tf::cast(tf::argmax(x[{tf::all, tf::slice(0, 3)}], 1), tf::int32);
     for (const char* run : {"epoch", "batch2"}) {
-      K::Sequential model({K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
-      model.compile({.optimizer = K::optimizers::Adam(), .loss = K::losses::SparseCategoricalCrossentropy(),
+      K::Sequential model(
+          {K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
+      model.compile({.optimizer = K::optimizers::Adam(),
+                     .loss = K::losses::SparseCategoricalCrossentropy(),
                      .metrics = {"accuracy"}});
       K::callbacks::UpdateFreq freq = std::string(run) == "epoch" ? K::callbacks::UpdateFreq("epoch") : 2;
-      model.fit(x, y, {.epochs = 2, .batch_size = 16, .validation_split = 0.25, .verbose = 0,
-                       .callbacks = {K::callbacks::TensorBoard({.log_dir = std::string(argv[2]) + "/" + run,
-                                                                .histogram_freq = 1, .update_freq = freq})}});
+      model.fit(x, y,
+                {.epochs = 2,
+                 .batch_size = 16,
+                 .validation_split = 0.25,
+                 .verbose = 0,
+                 .callbacks = {K::callbacks::TensorBoard(
+                     {.log_dir = std::string(argv[2]) + "/" + run, .histogram_freq = 1, .update_freq = freq})}});
     }
   }
   auto writer = tf::summary::create_file_writer(argv[1]);
