@@ -99,10 +99,13 @@ if traces:
     trace = json.load(gzip.open(traces[0]))
     ops = [e for e in trace["traceEvents"] if e["ph"] == "X"]
     names = {e["name"] for e in ops}
-    check({"MatMul", "Sigmoid", "AddV2"} <= names, f"profiled ops {names}")
+    # The executed ops are the optimized graph's (as in TF's profiler): the graph optimizer remaps
+    # MatMul + AddV2 to _FusedMatMul (x, w, b).
+    check({"_FusedMatMul", "Sigmoid"} <= names, f"profiled ops {names}")
     check(all(e["dur"] >= 0 and e["ts"] >= 0 and e["args"]["device"] for e in ops), "profiled spans")
-    matmul = next(e for e in ops if e["name"] == "MatMul")
-    check(matmul["args"]["shapes"] == "(1, 2), (2, 3)", f"MatMul shapes {matmul['args']}")
+    matmul = next((e for e in ops if e["name"] == "_FusedMatMul"), None)
+    check(matmul is not None and matmul["args"]["shapes"] == "(1, 2), (2, 3), (3,)",
+          f"_FusedMatMul shapes {matmul and matmul['args']}")
 
 if failures:
     sys.exit(f"{len(failures)} checks failed")
