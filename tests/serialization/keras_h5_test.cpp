@@ -49,6 +49,12 @@ TEST(KerasWeightsH5, SnakeCaseIsKerass) {
   EXPECT_EQ(to_snake_case("InputLayer"), "input_layer");
   EXPECT_EQ(to_snake_case("GlobalAveragePooling2D"), "global_average_pooling2d");
   EXPECT_EQ(to_snake_case("Dense"), "dense");
+  // Keras 3.15's keras.src.utils.naming.to_snake_case on the same inputs.
+  EXPECT_EQ(to_snake_case("HTTPServerError"), "http_server_error");
+  EXPECT_EQ(to_snake_case("My-Layer.v2"), "my_layerv2");
+  EXPECT_EQ(to_snake_case("already_snake"), "already_snake");
+  EXPECT_EQ(to_snake_case("ABC"), "abc");
+  EXPECT_EQ(to_snake_case("aBcDe"), "a_bc_de");
 }
 
 // The groups and dataset counts of Keras 3.x's files for these models (h5py's listing of a
