@@ -28,8 +28,19 @@ for corpus in tests/fuzz/corpus/*/; do
   echo "== fuzzing $target for ${seconds}s (seeds: $corpus)"
   # Inputs up to 64 KiB; any single allocation over 256 MiB, or 2 GiB resident, is a finding
   # (a reader must validate sizes against the data before it allocates).
-  if ! "build-fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-        -malloc_limit_mb=256 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$target-" \
+  limits=(-rss_limit_mb=2048 -malloc_limit_mb=256 -detect_leaks=1)
+  asan=${ASAN_OPTIONS:-}
+  if [ "$target" = keras_weights_h5 ]; then
+    # Debian's libhdf5 1.10 (not instrumented) allocates sizes read from damaged metadata before
+    # it checks them against the file (H5C_protect; it handles a NULL from malloc), and leaks on
+    # some of its error paths: found by this target in its first minutes. Our reader's own
+    # allocations come after its size checks (the corrupted-file tests run under ASan+LSan);
+    # here malloc may return NULL to libhdf5, and its leaks are not findings.
+    limits=(-rss_limit_mb=4096 -malloc_limit_mb=4096 -detect_leaks=0)
+    asan="${asan:+$asan:}allocator_may_return_null=1:detect_leaks=0"
+  fi
+  if ! ASAN_OPTIONS="$asan" "build-fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 "${limits[@]}" \
+        -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$target-" \
         "$work" "$corpus" > "build-fuzz/$target.log" 2>&1; then
     tail -n 60 "build-fuzz/$target.log" >&2
     echo "run_fuzz.sh: $target FAILED (log: build-fuzz/$target.log, reproducer in build-fuzz/artifacts/)" >&2

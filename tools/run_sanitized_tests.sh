@@ -21,10 +21,12 @@ case "$kind" in
   thread)
     dir=build-tsan
     flags="-fsanitize=thread"
-    binaries=(tapeflow_core_tests tapeflow_nn_tests)
+    binaries=(tapeflow_core_tests tapeflow_nn_tests tapeflow_serialization_tests tapeflow_graph_tests)
     # Every test that starts a thread: the prefetching Dataset, device scopes across threads,
-    # fit, and the thread-safety tests.
-    filter='Dataset.*:DeviceScope.*:NoGpu.*:*Thread*:*thread*:*Fit*:*fit*'
+    # fit, the thread-safety tests, the event writer's queue and its thread, the profiler,
+    # BackupAndRestore and the checkpoint kill test (forked writers), concurrent Function calls.
+    filter='Dataset.*:DeviceScope.*:NoGpu.*:*Thread*:*thread*:*Fit*:*fit*:SummaryWriter.*:SummaryTrace.*'
+    filter+=':Profiler.*:BackupAndRestore.*:CheckpointKill.*:*Concurrent*'
     ;;
   *) echo "run_sanitized_tests.sh: unknown sanitizer '$kind' (address or thread)" >&2; exit 2 ;;
 esac

@@ -11,15 +11,15 @@ namespace {
 InputGrads not_differentiable_marker(const GradContext&) { return {}; }
 }  // namespace
 
-void register_gradient(OpDef& op, GradFn fn, ReadsValues reads, std::source_location where) {
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads, const char* where) {
   op.gradient = reinterpret_cast<const void*>(fn);
   op.gradient_reads_inputs = reads.inputs;
   op.gradient_reads_outputs = reads.outputs;
-  op.gradient_defined_in = where.file_name();
+  op.gradient_defined_in = where;
 }
-void register_not_differentiable(OpDef& op, std::source_location where) {
+void register_not_differentiable(OpDef& op, const char* where) {
   op.gradient = reinterpret_cast<const void*>(&not_differentiable_marker);
-  op.gradient_defined_in = where.file_name();
+  op.gradient_defined_in = where;
 }
 bool is_not_differentiable(const OpDef& op) {
   return op.gradient == reinterpret_cast<const void*>(&not_differentiable_marker);
@@ -37,8 +37,8 @@ std::unordered_map<const OpDef*, JvpEntry>& jvp_rules() {
 }
 }  // namespace
 
-void register_jvp(OpDef& op, JvpFn fn, std::source_location where) {
-  jvp_rules()[&op] = JvpEntry{fn, where.file_name()};
+void register_jvp(OpDef& op, JvpFn fn, const char* where) {
+  jvp_rules()[&op] = JvpEntry{fn, where};
 }
 JvpFn jvp_function(const OpDef& op) {
   auto it = jvp_rules().find(&op);

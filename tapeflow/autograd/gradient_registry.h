@@ -2,7 +2,6 @@
 // device, can itself be recorded by an outer tape (higher-order gradients) and, later, traced.
 #pragma once
 #include <optional>
-#include <source_location>
 #include <span>
 #include <vector>
 
@@ -61,10 +60,10 @@ inline constexpr ReadsValues kReadsOutputs{0, ~uint64_t{0}};
 /// Registers `fn` as the gradient of `op`; `reads` says which forward values it uses (all by default).
 /// `where` records the rule's source file (docs/ops.md).
 void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {},
-                       std::source_location where = std::source_location::current());
+                       const char* where = __builtin_FILE());
 /// Marks `op` as having no gradient (TF's NotDifferentiable): it yields no gradient instead of
 /// raising LookupError.
-void register_not_differentiable(OpDef& op, std::source_location where = std::source_location::current());
+void register_not_differentiable(OpDef& op, const char* where = __builtin_FILE());
 /// Whether `op` was marked not differentiable.
 bool is_not_differentiable(const OpDef& op);
 /// The rule of `op`, nullptr for not-differentiable ops; throws LookupError when none is registered.
@@ -95,7 +94,7 @@ using JvpFn = OutputTangents (*)(const JvpContext& ctx);
 /// Note [JVP rules read what the gradient rule reads]: tape.jacobian's forward mode replays a
 /// tape, which keeps only the values named by the gradient rule's ReadsValues; a JVP rule must
 /// read no other input or output value.
-void register_jvp(OpDef& op, JvpFn fn, std::source_location where = std::source_location::current());
+void register_jvp(OpDef& op, JvpFn fn, const char* where = __builtin_FILE());
 /// The explicit JVP rule of `op`, or nullptr (then it is derived from the gradient rule).
 JvpFn jvp_function(const OpDef& op);
 /// The source file of `op`'s explicit JVP rule, or nullptr.

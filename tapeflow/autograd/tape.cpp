@@ -170,14 +170,15 @@ void GradientTape::record(const OpDef& op, std::span<const Tensor> inputs, const
   for (const Tensor& t : outputs) tracked_.insert(t.id());
 }
 
-void GradientTape::begin_use(const char* what) {
-  if (options_.persistent) return;
+GradientTape::Use GradientTape::begin_use(const char* what) {
+  if (options_.persistent) return Use{this};
   if (used_)
     throw RuntimeError(std::string("A non-persistent GradientTape can only be used to compute one set of "
                                    "gradients (or jacobians); ") +
                        what + " was called again. Use tf::GradientTape tape({.persistent = true}).");
   stop();
   used_ = true;
+  return Use{this};
 }
 
 void GradientTape::end_use() {
@@ -354,11 +355,7 @@ OptionalGradient GradientTape::gradient(const std::vector<Tensor>& targets, cons
 }
 GradientList GradientTape::gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                     const GradientOptions& options) {
-  begin_use("gradient");
-  struct Release {
-    GradientTape* tape;
-    ~Release() { tape->end_use(); }
-  } release{this};
+  const Use use = begin_use("gradient");
   return compute(targets, sources, options.output_gradients, options.unconnected_gradients);
 }
 std::map<std::string, OptionalGradient> GradientTape::gradient_named(
@@ -372,23 +369,35 @@ std::map<std::string, OptionalGradient> GradientTape::gradient_named(
   return out;
 }
 
+namespace {
+
+void check_batch_jacobian_args(const Tensor& target, const Source& source) {
+  TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
+               "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
+               ") and source shape (", source.shape().to_string(), ") to match.");
+}
+
+// The j-th basis direction of a tensor of `shape`: one-hot over all its elements, or, with
+// `batch` > 0, one-hot over each row's elements and repeated for every row (batch_jacobian).
+Tensor basis_seed(int64_t j, const Shape& shape, DType dtype, const Device& device, int64_t batch = 0) {
+  DeviceScope on(device);
+  const int64_t n = batch > 0 ? shape.num_elements() / batch : shape.num_elements();
+  Tensor seed = one_hot(scalar_tensor(j, DType::kInt64), n, 1, 0, -1, dtype);
+  if (batch > 0) seed = broadcast_to(seed, Shape{batch, n});
+  return reshape(seed, shape);
+}
+
+}  // namespace
+
 // Jacobians: one backward pass per target element, seeded with a one-hot output gradient. The
 // recording is released only after the last pass, so a non-persistent tape allows one jacobian.
 OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source, UnconnectedGradients unconnected) {
-  begin_use("jacobian");
-  struct Release {
-    GradientTape* tape;
-    ~Release() { tape->end_use(); }
-  } release{this};
+  const Use use = begin_use("jacobian");
   const int64_t n = target.size();
   std::vector<Tensor> rows;
   bool connected = false;
   for (int64_t i = 0; i < n; ++i) {
-    Tensor seed;
-    {
-      DeviceScope on(target.device());
-      seed = reshape(one_hot(scalar_tensor(i, DType::kInt64), n, 1, 0, -1, target.dtype()), target.shape());
-    }
+    const Tensor seed = basis_seed(i, target.shape(), target.dtype(), target.device());
     auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
     if (g[0]) connected = true;
     DeviceScope on(source.device());
@@ -406,25 +415,14 @@ OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& sour
 
 OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source& source,
                                               UnconnectedGradients unconnected) {
-  TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
-               "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
-               ") and source shape (", source.shape().to_string(), ") to match.");
-  begin_use("batch_jacobian");
-  struct Release {
-    GradientTape* tape;
-    ~Release() { tape->end_use(); }
-  } release{this};
+  check_batch_jacobian_args(target, source);
+  const Use use = begin_use("batch_jacobian");
   const int64_t batch = target.shape()[0];
   const int64_t per_row = batch == 0 ? 0 : target.size() / batch;
   std::vector<Tensor> cols;
   bool connected = false;
   for (int64_t j = 0; j < per_row; ++j) {
-    Tensor seed;
-    {
-      DeviceScope on(target.device());
-      Tensor row = one_hot(scalar_tensor(j, DType::kInt64), per_row, 1, 0, -1, target.dtype());
-      seed = reshape(broadcast_to(row, Shape{batch, per_row}), target.shape());
-    }
+    const Tensor seed = basis_seed(j, target.shape(), target.dtype(), target.device(), batch);
     auto g = compute({target}, {source}, {seed}, UnconnectedGradients::None);
     if (g[0]) connected = true;
     DeviceScope on(source.device());
@@ -483,20 +481,12 @@ std::optional<Tensor> GradientTape::forward_pass(const Tensor& target, const Sou
 
 OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& source, const JacobianOptions& options) {
   if (!options.forward_mode) return jacobian(target, source, options.unconnected_gradients);
-  begin_use("jacobian");
-  struct Release {
-    GradientTape* tape;
-    ~Release() { tape->end_use(); }
-  } release{this};
+  const Use use = begin_use("jacobian");
   const int64_t n = source.shape().num_elements();
   std::vector<Tensor> columns;
   bool connected = false;
   for (int64_t j = 0; j < n; ++j) {
-    Tensor seed;
-    {
-      DeviceScope on(source.device());
-      seed = reshape(one_hot(scalar_tensor(j, DType::kInt64), n, 1, 0, -1, source.dtype()), source.shape());
-    }
+    const Tensor seed = basis_seed(j, source.shape(), source.dtype(), source.device());
     std::optional<Tensor> t = forward_pass(target, source, seed);
     if (t) connected = true;
     DeviceScope on(target.device());
@@ -515,26 +505,15 @@ OptionalGradient GradientTape::jacobian(const Tensor& target, const Source& sour
 OptionalGradient GradientTape::batch_jacobian(const Tensor& target, const Source& source,
                                               const JacobianOptions& options) {
   if (!options.forward_mode) return batch_jacobian(target, source, options.unconnected_gradients);
-  TF_CHECK_ARG(target.ndim() >= 1 && source.shape().rank() >= 1 && target.shape()[0] == source.shape()[0],
-               "GradientTape.batch_jacobian", "Need first dimension of target shape (", target.shape().to_string(),
-               ") and source shape (", source.shape().to_string(), ") to match.");
-  begin_use("batch_jacobian");
-  struct Release {
-    GradientTape* tape;
-    ~Release() { tape->end_use(); }
-  } release{this};
+  check_batch_jacobian_args(target, source);
+  const Use use = begin_use("batch_jacobian");
   const int64_t batch = target.shape()[0];
   const int64_t source_row = batch == 0 ? 0 : source.shape().num_elements() / batch;
   const int64_t target_row = batch == 0 ? 0 : target.size() / batch;
   std::vector<Tensor> columns;
   bool connected = false;
   for (int64_t j = 0; j < source_row; ++j) {
-    Tensor seed;
-    {
-      DeviceScope on(source.device());
-      Tensor row = one_hot(scalar_tensor(j, DType::kInt64), source_row, 1, 0, -1, source.dtype());
-      seed = reshape(broadcast_to(row, Shape{batch, source_row}), source.shape());
-    }
+    const Tensor seed = basis_seed(j, source.shape(), source.dtype(), source.device(), batch);
     std::optional<Tensor> t = forward_pass(target, source, seed);
     if (t) connected = true;
     DeviceScope on(target.device());

@@ -146,9 +146,20 @@ class GradientTape {
   /// The reverse pass. `release` frees the recording afterwards (a non-persistent tape's last use).
   GradientList compute(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                        const std::vector<Tensor>& output_gradients, UnconnectedGradients unconnected);
+  /// Ends a use begun by begin_use() when it leaves scope, even when the pass throws.
+  class [[nodiscard]] Use {
+   public:
+    explicit Use(GradientTape* tape) : tape_(tape) {}
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    ~Use() { tape_->end_use(); }
+
+   private:
+    GradientTape* tape_;
+  };
   /// Checks that a non-persistent tape is still usable, and stops its recording for good: TF pops
   /// a non-persistent tape when gradient() is called inside its `with` block.
-  void begin_use(const char* what);
+  Use begin_use(const char* what);
   void end_use();
   void release();
 

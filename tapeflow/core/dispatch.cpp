@@ -64,9 +64,9 @@ std::string describe_outputs(std::span<const OutputSpec> specs) {
 
 }  // namespace
 
-void register_kernel(OpDef& op, DeviceType device, KernelFn fn, std::source_location where) {
+void register_kernel(OpDef& op, DeviceType device, KernelFn fn, const char* where) {
   op.kernels[static_cast<int>(device)] = fn;
-  op.kernel_defined_in[static_cast<int>(device)] = where.file_name();
+  op.kernel_defined_in[static_cast<int>(device)] = where;
 }
 void register_op(OpDef& op) {
   std::unique_lock lock(op_table_mutex());

@@ -11,7 +11,6 @@
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,14 +83,13 @@ struct OpDef {
   uint64_t gradient_reads_outputs = ~uint64_t{0};  // bit i: the rule reads output i's value
   // Where the op lives, recorded by its definition and its registrations (source paths as
   // compiled), so tools/ops_table can list "op -> definition, kernels, gradient" (docs/ops.md).
-  const char* defined_in = std::source_location::current().file_name();
+  const char* defined_in = __builtin_FILE();
   const char* kernel_defined_in[kNumDeviceTypes] = {};
   const char* gradient_defined_in = nullptr;
 };
 
 /// Registers a kernel for (op, device type); `where` records the kernel's source file.
-void register_kernel(OpDef& op, DeviceType device, KernelFn fn,
-                     std::source_location where = std::source_location::current());
+void register_kernel(OpDef& op, DeviceType device, KernelFn fn, const char* where = __builtin_FILE());
 /// Makes `op` findable by name (graph import, gradient registration).
 void register_op(OpDef& op);
 /// The op named `name`, or nullptr.

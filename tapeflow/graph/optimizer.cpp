@@ -10,6 +10,7 @@
 
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/fused_contraction.h"
+#include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/graph/executor.h"
 
@@ -178,6 +179,106 @@ int simplify_arithmetic(Graph& g) {
   return rewritten;
 }
 
+// Note [Matrix powers by squaring]: `result = matmul(x, result)` repeated m times (TF's seed
+// `power(x, y)`) is a chain of m MatMul nodes, each multiplying the one below by the same x, down
+// to a start value r0 (an identity, or x itself): x^m · r0. x^m needs only floor(log2 m)
+// squarings and popcount(m)-1 products. Integer matmuls are exact in the ring of wrapping
+// integers, where the product is associative and the powers of x commute, so the regrouped chain
+// gives the same bits; floating-point chains round differently and are left alone. When r0 is
+// not x, every node must multiply from the same side (x^m · r0 or r0 · x^m). The plan's steps are
+// written into the chain's own lowest nodes and its top node (the one consumers read), so the node
+// order stays topological; the other chain nodes lose their uses and prune() drops them. Only
+// chains whose inner nodes nothing else reads are rewritten.
+int square_matrix_powers(Graph& g) {
+  const std::vector<bool> controls = control_targets(g);
+  std::vector<int> uses(static_cast<std::size_t>(g.num_nodes()), 0);
+  for (const Node& n : g.nodes())
+    for (Endpoint e : n.inputs) ++uses[static_cast<std::size_t>(e.node)];
+  for (Endpoint e : g.outputs) ++uses[static_cast<std::size_t>(e.node)];
+  auto plain_matmul = [&](int i, const Device& device, DType dtype) {
+    const Node& n = g.node(i);
+    if (n.op != "MatMul" || is_opaque(n) || controls[static_cast<std::size_t>(i)] || !n.control_inputs.empty() ||
+        n.inputs.size() != 2 || n.outputs.size() != 1 || n.device != device || n.outputs[0].dtype != dtype || !n.attrs)
+      return false;
+    const auto& a = static_cast<const ops::MatMulAttrs&>(*n.attrs);
+    return !a.transpose_a && !a.transpose_b;
+  };
+  std::vector<bool> in_chain(static_cast<std::size_t>(g.num_nodes()), false);
+  int rewritten = 0;
+  for (int top = g.num_nodes() - 1; top >= 0; --top) {
+    const Node& t = g.node(top);
+    if (in_chain[static_cast<std::size_t>(top)] || t.outputs.size() != 1) continue;
+    const DType dt = t.outputs[0].dtype;
+    if ((dt != DType::kInt32 && dt != DType::kInt64) || !plain_matmul(top, t.device, dt)) continue;
+    // A node the chain may go down into: a plain MatMul read only by the node above, with x as
+    // one of its operands.
+    auto link = [&](Endpoint e, Endpoint x) {
+      if (e.index != 0 || uses[static_cast<std::size_t>(e.node)] != 1 || !plain_matmul(e.node, t.device, dt))
+        return false;
+      const Node& n = g.node(e.node);
+      return n.inputs[0] == x || n.inputs[1] == x;
+    };
+    // x: the operand of `top` beside a link (left side first: TF's seed multiplies from the left).
+    Endpoint x{-1, 0};
+    if (link(t.inputs[1], t.inputs[0]))
+      x = t.inputs[0];
+    else if (link(t.inputs[0], t.inputs[1]))
+      x = t.inputs[1];
+    else
+      continue;
+    std::vector<int> chain;  // top first
+    bool left = false, right = false;
+    Endpoint r0{-1, 0};
+    for (int cur = top;;) {
+      chain.push_back(cur);
+      const Node& c = g.node(cur);
+      const bool x_left = c.inputs[0] == x;  // x · other
+      const Endpoint other = x_left ? c.inputs[1] : c.inputs[0];
+      (x_left ? left : right) = true;
+      if (!link(other, x)) {
+        r0 = other;
+        break;
+      }
+      cur = other.node;
+    }
+    for (int c : chain) in_chain[static_cast<std::size_t>(c)] = true;
+    const bool r0_is_x = r0 == x;
+    if (!r0_is_x && left && right) continue;  // x · r0 · x is not a power of x times r0
+    const uint64_t power = chain.size() + (r0_is_x ? 1 : 0);
+    // The plan, as pairs of operands: kX (x), kR0 (r0), or j >= 0 (step j's result).
+    constexpr int kX = -1, kR0 = -2, kNone = -3;
+    std::vector<std::pair<int, int>> steps;
+    int square = kX, product = kNone;
+    for (uint64_t e = power; e > 0; e >>= 1) {
+      if (e & 1) {
+        if (product == kNone) {
+          product = square;
+        } else {
+          steps.push_back({product, square});
+          product = static_cast<int>(steps.size()) - 1;
+        }
+      }
+      if (e > 1) {
+        steps.push_back({square, square});
+        square = static_cast<int>(steps.size()) - 1;
+      }
+    }
+    if (!r0_is_x) steps.push_back(left ? std::pair{product, kR0} : std::pair{kR0, product});
+    if (steps.size() >= chain.size()) continue;  // nothing to gain
+    // Step j runs in the chain's j-th node from the bottom; the last step in the top node.
+    std::vector<int> host(steps.size());
+    for (std::size_t j = 0; j + 1 < steps.size(); ++j) host[j] = chain[chain.size() - 1 - j];
+    host.back() = top;
+    auto operand = [&](int s) {
+      return s == kX ? x : s == kR0 ? r0 : Endpoint{host[static_cast<std::size_t>(s)], 0};
+    };
+    for (std::size_t j = 0; j < steps.size(); ++j)
+      g.node(host[j]).inputs = {operand(steps[j].first), operand(steps[j].second)};
+    ++rewritten;
+  }
+  return rewritten;
+}
+
 int remap_fused_ops(Graph& g) {
   const std::vector<bool> controls = control_targets(g);
   std::vector<int> uses(static_cast<std::size_t>(g.num_nodes()), 0);
@@ -284,7 +385,10 @@ std::shared_ptr<Graph> optimize(const Graph& g, const GraphOptimizerOptions& opt
   auto out = std::make_shared<Graph>(g);
   if (options.constant_folding) fold_constants(*out);
   if (options.common_subexpression_elimination) eliminate_common_subexpressions(*out);
-  if (options.arithmetic_optimization) simplify_arithmetic(*out);
+  if (options.arithmetic_optimization) {
+    simplify_arithmetic(*out);
+    square_matrix_powers(*out);
+  }
   if (options.remapping) remap_fused_ops(*out);
   return prune(*out);
 }

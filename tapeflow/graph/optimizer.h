@@ -15,7 +15,10 @@ struct GraphOptimizerOptions {
   bool constant_folding = true;
   /// Ops with the same type, inputs, attributes and device are computed once (TF's dedup).
   bool common_subexpression_elimination = true;
-  /// x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1 -> x; -(-x) -> x (when the shape is unchanged).
+  /// x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1 -> x; -(-x) -> x (when the shape is unchanged);
+  /// a chain of integer MatMuls multiplying by the same matrix (x·(x·(…·x)), the seed's
+  /// `power(x, n)`) -> x^n by repeated squaring, exact in integer arithmetic (it wraps, and
+  /// wrapping multiplication is associative), never applied to floating-point chains.
   bool arithmetic_optimization = true;
   /// MatMul + BiasAdd/AddV2 (+ Relu) -> _FusedMatMul; Conv2D + BiasAdd (+ Relu) -> _FusedConv2D
   /// (float32/float64, where the fused op has a kernel for the node's device).
@@ -35,6 +38,8 @@ namespace passes {
 int fold_constants(Graph& g);
 int eliminate_common_subexpressions(Graph& g);
 int simplify_arithmetic(Graph& g);
+/// The matrix-power part of arithmetic_optimization; returns how many chains it rewrote.
+int square_matrix_powers(Graph& g);
 int remap_fused_ops(Graph& g);
 /// The nodes the outputs or a side effect need, renumbered in order (arguments always kept).
 std::shared_ptr<Graph> prune(const Graph& g);

@@ -4,31 +4,13 @@
 #include <cstring>
 
 #include "tapeflow/core/errors.h"
+#include "tapeflow/serialization/tensor_bundle.h"
 
 namespace tapeflow::serialization {
-namespace {
-
-tensorflow::DataType proto_dtype(DType dt) {
-  switch (dt) {
-    case DType::kFloat32: return tensorflow::DT_FLOAT;
-    case DType::kFloat64: return tensorflow::DT_DOUBLE;
-    case DType::kFloat16: return tensorflow::DT_HALF;
-    case DType::kBFloat16: return tensorflow::DT_BFLOAT16;
-    case DType::kInt8: return tensorflow::DT_INT8;
-    case DType::kInt32: return tensorflow::DT_INT32;
-    case DType::kInt64: return tensorflow::DT_INT64;
-    case DType::kUInt8: return tensorflow::DT_UINT8;
-    case DType::kBool: return tensorflow::DT_BOOL;
-    case DType::kString: return tensorflow::DT_STRING;
-  }
-  return tensorflow::DT_INVALID;
-}
-
-}  // namespace
 
 void tensor_to_proto(const Tensor& t, tensorflow::TensorProto& out) {
   out.Clear();
-  out.set_dtype(proto_dtype(t.dtype()));
+  out.set_dtype(static_cast<tensorflow::DataType>(tf_datatype(t.dtype())));
   for (int64_t d : t.shape()) out.mutable_tensor_shape()->add_dim()->set_size(d);
   Tensor host = t.cpu().contiguous();
   if (t.dtype() == DType::kString) {

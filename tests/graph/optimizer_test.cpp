@@ -107,6 +107,78 @@ TEST(GraphOptimizer, ArithmeticSimplificationKeepsBroadcastsAndOtherConstants) {
   EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
 }
 
+// Note [Matrix powers by squaring] (graph/optimizer.cpp).
+TEST(GraphOptimizer, IntegerMatrixPowerChainsAreSquaredBitExactly) {
+  // TF's seed: power(x, y) multiplies the identity by x from the left y times.
+  auto power = [](const tf::Tensor& x) {
+    tf::Tensor result = tf::eye(10, std::nullopt, tf::int32);
+    for (int i = 0; i < 100; ++i) result = tf::matmul(x, result);
+    return result;
+  };
+  auto x = tf::random::uniform({10, 10}, {.minval = -4, .maxval = 4, .dtype = tf::int32, .seed = 3});
+  auto on = traced(power, {}, x);
+  auto off = traced(power, all_off(), x);
+  EXPECT_EQ(count_ops(off.optimized_graph(), "MatMul"), 100);
+  // x^100: squarings to x^2, x^4, ..., x^64 (6), products x^36 and x^100 (2), then x^100 · I.
+  EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 9);
+  // The reference: 100 products in wrapping 32-bit arithmetic, one at a time as the chain does.
+  const std::vector<int> xs = x.to_vector<int>();
+  std::vector<uint32_t> want(100, 0);
+  for (int i = 0; i < 10; ++i) want[static_cast<std::size_t>(i * 11)] = 1;
+  for (int step = 0; step < 100; ++step) {
+    std::vector<uint32_t> next(100, 0);
+    for (int i = 0; i < 10; ++i)
+      for (int j = 0; j < 10; ++j)
+        for (int k = 0; k < 10; ++k)
+          next[static_cast<std::size_t>(i * 10 + j)] += static_cast<uint32_t>(xs[static_cast<std::size_t>(i * 10 + k)]) *
+                                                         want[static_cast<std::size_t>(k * 10 + j)];
+    want = next;
+  }
+  const std::vector<int> got = on(x).tensor().to_vector<int>();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(static_cast<uint32_t>(got[i]), want[i]) << i;
+  EXPECT_EQ(got, off(x).tensor().to_vector<int>());
+  EXPECT_EQ(got, power(x).to_vector<int>());
+}
+
+TEST(GraphOptimizer, MatrixPowerChainsFromEitherSideAndWhatIsLeftAlone) {
+  auto x64 = tf::random::uniform({6, 6}, {.minval = -1000, .maxval = 1000, .dtype = tf::int64, .seed = 4});
+  // x^10 multiplied from the right, starting at x: 9 MatMuls become 4 (x^2, x^4, x^8, x^2 · x^8).
+  auto right = [](const tf::Tensor& x) {
+    tf::Tensor r = x;
+    for (int i = 0; i < 9; ++i) r = tf::matmul(r, x);
+    return r;
+  };
+  auto on = traced(right, {}, x64);
+  EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 4);
+  EXPECT_EQ(on(x64).tensor().to_vector<int64_t>(), right(x64).to_vector<int64_t>());  // wraps, bit for bit
+  // Mixed sides around a start value that is not x: x · (x · r0 · x) · x is not x^4 · r0.
+  auto r0 = tf::random::uniform({6, 6}, {.minval = -9, .maxval = 9, .dtype = tf::int64, .seed = 5});
+  auto mixed = [&](const tf::Tensor& x) {
+    tf::Tensor r = tf::matmul(tf::matmul(x, r0), x);
+    for (int i = 0; i < 4; ++i) r = i % 2 ? tf::matmul(r, x) : tf::matmul(x, r);
+    return r;
+  };
+  auto m = traced(mixed, {}, x64);
+  EXPECT_EQ(count_ops(m.optimized_graph(), "MatMul"), 6);
+  EXPECT_EQ(m(x64).tensor().to_vector<int64_t>(), mixed(x64).to_vector<int64_t>());
+  // An intermediate read elsewhere, and floating point, stay as traced.
+  auto shared = [](const tf::Tensor& x) {
+    tf::Tensor a = tf::matmul(x, x);
+    tf::Tensor b = tf::matmul(x, a);
+    tf::Tensor c = tf::matmul(x, b);
+    return std::vector<tf::Tensor>{tf::matmul(x, c), b};
+  };
+  EXPECT_EQ(count_ops(traced(shared, {}, x64).optimized_graph(), "MatMul"), 4);
+  auto xf = tf::random::uniform({4, 4}, {.seed = 6});
+  auto floats = [](const tf::Tensor& x) {
+    tf::Tensor r = x;
+    for (int i = 0; i < 15; ++i) r = tf::matmul(x, r);
+    return r;
+  };
+  EXPECT_EQ(count_ops(traced(floats, {}, xf).optimized_graph(), "MatMul"), 15);
+}
+
 TEST(GraphOptimizer, GlobalOptionsApplyToFunctionsCreatedAfterwards) {
   auto fn = [](const tf::Tensor& x) { return x * (tf::constant(1.0f) + tf::constant(1.0f)); };
   auto x = tf::constant({1.0f});

@@ -181,41 +181,66 @@ template <typename T> void half_matmul(const Tensor& a, const Tensor& b, const o
   });
 }
 
+// Small row-major integer matrices (the seed's power(x, 100) on 10x10): serial, no operand
+// bookkeeping, each row's output in blocks of kBlock columns summed in registers (a compile-time
+// width the compiler vectorizes). When n is not a multiple of kBlock, B is first copied into rows
+// padded with zeros to a multiple of kBlock, so that every block is a full vector (a scalar tail
+// loop cost more than the vector blocks). The sums wrap in U, the unsigned type, where wrapping
+// is defined: the bits TF's integer arithmetic gives.
+template <typename T>
+[[gnu::always_inline]] inline void small_int_matmul(const T* pa, const T* pb, std::make_unsigned_t<T>* c, int64_t m,
+                                                    int64_t k, int64_t n) {
+  using U = std::make_unsigned_t<T>;
+  constexpr int64_t kBlock = 8;
+  const int64_t ldb = (n + kBlock - 1) / kBlock * kBlock;
+  const U* b = reinterpret_cast<const U*>(pb);  // T's unsigned variant may alias it
+  thread_local std::vector<U> padded;
+  if (ldb != n) {
+    padded.assign(static_cast<std::size_t>(k * ldb), U(0));
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < n; ++j) padded[static_cast<std::size_t>(kk * ldb + j)] = b[kk * n + j];
+    b = padded.data();
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    const T* arow = pa + i * k;
+    for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+      U acc[kBlock] = {};
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const U av = static_cast<U>(arow[kk]);
+        const U* brow = b + kk * ldb + j0;
+        for (int64_t j = 0; j < kBlock; ++j) acc[j] += av * brow[j];
+      }
+      const int64_t width = std::min(kBlock, n - j0);
+      for (int64_t j = 0; j < width; ++j) c[i * n + j0 + j] = acc[j];  // a loop: no memcpy call
+    }
+  }
+}
+
+// The int32 loop built for AVX2 too (8 lanes of vpmulld; baseline x86-64 has no 32-bit vector
+// multiply), picked at run time. Same operations in the same order: the same bits.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) void small_int32_matmul_avx2(const int32_t* pa, const int32_t* pb, uint32_t* c,
+                                                            int64_t m, int64_t k, int64_t n) {
+  small_int_matmul<int32_t>(pa, pb, c, m, k, n);
+}
+const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+#endif
+
 /// int32/int64: exact products, wrapping on overflow like TF's integer arithmetic (computed in
 /// the unsigned type, where wrapping is defined). Reads any strides; no copies.
 template <typename T> void int_matmul(const Tensor& a, const Tensor& b, const ops::MatMulAttrs& attrs, Tensor& out) {
   using U = std::make_unsigned_t<T>;
-  // Small row-major matrices (the seed's power(x, 100) on 10x10): serial, no operand
-  // bookkeeping, each row's output in blocks of kBlock columns summed in registers (a
-  // compile-time width the compiler vectorizes). The sums wrap in U as below: the same bits.
   if (a.ndim() == 2 && b.ndim() == 2 && a.is_contiguous() && b.is_contiguous() && !attrs.transpose_a &&
       !attrs.transpose_b && out.size() * a.shape()[1] <= kParallelGrain) {
-    constexpr int64_t kBlock = 8;
     const int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
     const T *pa = static_cast<const T*>(a.raw_data()), *pb = static_cast<const T*>(b.raw_data());
     U* c = static_cast<U*>(out.raw_data());  // T's unsigned variant may alias it
-    for (int64_t i = 0; i < m; ++i) {
-      const T* arow = pa + i * k;
-      for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
-        const int64_t width = std::min(kBlock, n - j0);
-        U acc[kBlock] = {};
-        if (width == kBlock) {
-          for (int64_t kk = 0; kk < k; ++kk) {
-            const U av = static_cast<U>(arow[kk]);
-            const T* brow = pb + kk * n + j0;
-            for (int64_t j = 0; j < kBlock; ++j) acc[j] += av * static_cast<U>(brow[j]);
-          }
-        } else {
-          for (int64_t kk = 0; kk < k; ++kk) {
-            const U av = static_cast<U>(arow[kk]);
-            const T* brow = pb + kk * n + j0;
-            for (int64_t j = 0; j < width; ++j) acc[j] += av * static_cast<U>(brow[j]);
-          }
-        }
-        for (int64_t j = 0; j < width; ++j) c[i * n + j0 + j] = acc[j];  // a loop: no memcpy call
-      }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if constexpr (std::is_same_v<T, int32_t>) {
+      if (kHasAvx2) return small_int32_matmul_avx2(pa, pb, c, m, k, n);
     }
-    return;
+#endif
+    return small_int_matmul<T>(pa, pb, c, m, k, n);
   }
   const Shape batch = batch_shape(out);
   auto oa = make_operand<T>(a, attrs.transpose_a, batch);
