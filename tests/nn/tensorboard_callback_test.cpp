@@ -21,7 +21,8 @@ std::map<std::string, RunTags> read_runs(const fs::path& logdir) {
   std::map<std::string, RunTags> runs;
   for (const auto& dir : fs::directory_iterator(logdir))
     for (const auto& file : fs::directory_iterator(dir.path()))
-      for (const auto& e : tf::serialization::read_events(file.path().string()))
+      if (file.is_regular_file())  // not the profiler's plugins/ folder
+        for (const auto& e : tf::serialization::read_events(file.path().string()))
         for (const auto& v : e.values) runs[dir.path().filename().string()][v.tag].emplace_back(e.step, v.tensor);
   return runs;
 }
@@ -86,7 +87,72 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
   fs::remove_all(logdir);
 }
 
+// write_images (Keras's _log_weight_as_image) and profile_batch (_start_trace/_stop_trace).
+TEST(TensorBoardCallback, WriteImagesAndProfileBatchAsKeras) {
+  const fs::path logdir = fs::temp_directory_path() / ("tapeflow_tb_img_" + std::to_string(getpid()));
+  fs::remove_all(logdir);
+  tf::random::set_seed(2);
+  auto x = tf::random::normal({64, 4}, {.seed = 5});
+  auto y = tf::cast(tf::argmax(x[{tf::all, tf::slice(0, 3)}], 1), tf::int32);
+  K::Sequential model({K::layers::Dense(8, {.activation = "relu"}), K::layers::Dense(3)});
+  model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.1}),
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+  // 64 samples in batches of 32: 2 batches an epoch, 4 in all; batches 2 and 3 are traced.
+  model.fit(x, y,
+            {.epochs = 2,
+             .verbose = 0,
+             .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(),
+                                                      .histogram_freq = 1,
+                                                      .write_images = true,
+                                                      .profile_batch = {2, 3}})}});
+  auto runs = read_runs(logdir);
+  const RunTags& train = runs.at("train");
+  const std::string d0 = model.name() + "/" + model.layers()[0]->name(),
+                    d1 = model.name() + "/" + model.layers()[1]->name();
+  // The expected images, laid out here by Keras's rule and written by tf::summary::image: a
+  // kernel with more rows than columns is transposed, a bias is one column.
+  const fs::path want_dir = logdir / "want";
+  auto want_writer = tf::summary::create_file_writer(want_dir.string());
+  const tf::Tensor k0 = model.layers()[0]->named_variables()[0].second.read_value();  // (4, 8)
+  const tf::Tensor b0 = model.layers()[0]->named_variables()[1].second.read_value();  // (8,)
+  const tf::Tensor k1 = model.layers()[1]->named_variables()[0].second.read_value();  // (8, 3)
+  {
+    auto scope = want_writer.as_default();
+    tf::summary::image("k0", tf::reshape(k0, {1, 4, 8, 1}), 1);
+    tf::summary::image("b0", tf::reshape(b0, {1, 8, 1, 1}), 1);
+    tf::summary::image("k1", tf::reshape(tf::transpose(k1), {1, 3, 8, 1}), 1);
+  }
+  want_writer.close();
+  std::map<std::string, std::vector<std::string>> want;
+  for (const auto& file : fs::directory_iterator(want_dir))
+    for (const auto& e : tf::serialization::read_events(file.path().string()))
+      for (const auto& v : e.values) want[v.tag] = v.tensor.to_vector<std::string>();
+  for (const auto& [tag, key] : {std::pair{d0 + "/kernel/image", "k0"}, std::pair{d0 + "/bias/image", "b0"},
+                                 std::pair{d1 + "/kernel/image", "k1"}}) {
+    ASSERT_TRUE(train.count(tag)) << tag;
+    EXPECT_EQ(steps(train, tag), (std::vector<int64_t>{0, 1})) << tag;
+    EXPECT_EQ(train.at(tag).back().second.to_vector<std::string>(), want.at(key)) << tag;
+  }
+  EXPECT_EQ(want.at("k1")[0], "8");  // width
+  EXPECT_EQ(want.at("k1")[1], "3");  // height
+  EXPECT_TRUE(train.count(d1 + "/bias/image"));
+  // The trace: "batch_3" at step 3 (Keras's trace_export name), and the profiler's file.
+  ASSERT_TRUE(train.count("batch_3"));
+  EXPECT_EQ(steps(train, "batch_3"), (std::vector<int64_t>{3}));
+  int traces = 0;
+  for (const auto& e : fs::recursive_directory_iterator(logdir / "train" / "plugins" / "profile"))
+    traces += e.path().string().ends_with(".trace.json.gz");
+  EXPECT_EQ(traces, 1);
+  EXPECT_FALSE(tf::profiler::running());
+  fs::remove_all(logdir);
+}
+
 TEST(TensorBoardCallback, BadOptionsAreTypedErrors) {
+  EXPECT_THROW(K::callbacks::TensorBoard({.profile_batch = -1}), tf::errors::InvalidArgumentError);
+  EXPECT_THROW(K::callbacks::TensorBoard({.profile_batch = {5, 2}}), tf::errors::InvalidArgumentError);
+  EXPECT_THROW(K::callbacks::TensorBoard({.profile_batch = "2,x"}), tf::errors::InvalidArgumentError);
+  EXPECT_EQ(K::callbacks::ProfileBatch("4, 6").stop, 6);
+  EXPECT_EQ(K::callbacks::ProfileBatch("4").start, 4);
   EXPECT_THROW(K::callbacks::TensorBoard({.update_freq = "sometimes"}), tf::errors::InvalidArgumentError);
   EXPECT_THROW(K::callbacks::TensorBoard({.update_freq = 0}), tf::errors::InvalidArgumentError);
   EXPECT_THROW(K::callbacks::TensorBoard({.histogram_freq = -1}), tf::errors::InvalidArgumentError);

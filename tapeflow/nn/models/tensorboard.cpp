@@ -5,6 +5,9 @@
 #include <filesystem>
 
 #include "tapeflow/core/errors.h"
+#include "tapeflow/core/logging.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/serialization/profiler.h"
 #include "tapeflow/nn/layers/layer.h"
 #include "tapeflow/nn/models/model.h"
 #include "tapeflow/nn/optimizers/optimizer.h"
@@ -27,10 +30,52 @@ UpdateFreq::UpdateFreq(int n) : batches(n) {
   TF_CHECK_ARG(n > 0, "", "TensorBoard: an integer update_freq must be positive, got ", n);
 }
 
+namespace {
+[[noreturn]] void bad_profile_batch(const std::string& found) {
+  TF_THROW(InvalidArgumentError, "",
+           "profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of positive "
+           "integers signifies a range of batches to profile. Found: ",
+           found);
+}
+void check_profile_batch(int start, int stop, const std::string& found) {
+  if (start < 0 || stop < start) bad_profile_batch(found);
+}
+}  // namespace
+
+ProfileBatch::ProfileBatch(int batch) : start(batch), stop(batch) {
+  check_profile_batch(start, stop, std::to_string(batch));
+}
+ProfileBatch::ProfileBatch(int start_batch, int stop_batch) : start(start_batch), stop(stop_batch) {
+  check_profile_batch(start, stop, "(" + std::to_string(start) + ", " + std::to_string(stop) + ")");
+}
+ProfileBatch::ProfileBatch(const char* batches) {
+  const std::string s = batches ? batches : "";
+  // Keras: str(profile_batch).split(","), each part int(): one or two integers.
+  auto parse = [&](const std::string& part) {
+    std::size_t used = 0;
+    int v = 0;
+    try {
+      v = std::stoi(part, &used);
+    } catch (const std::exception&) {
+      bad_profile_batch(s);
+    }
+    while (used < part.size() && part[used] == ' ') ++used;
+    if (used != part.size()) bad_profile_batch(s);
+    return v;
+  };
+  const std::size_t comma = s.find(',');
+  if (comma == std::string::npos) {
+    start = stop = parse(s);
+  } else {
+    start = parse(s.substr(0, comma));
+    stop = parse(s.substr(comma + 1));
+  }
+  check_profile_batch(start, stop, s);
+}
+
 TensorBoard::TensorBoard(TensorBoardOptions options) : options_(std::move(options)) {
   TF_CHECK_ARG(options_.histogram_freq >= 0, "", "TensorBoard: histogram_freq must be >= 0, got ",
                options_.histogram_freq);
-  TF_CHECK_TYPED(!options_.write_images, UnimplementedError, "", "TensorBoard: write_images is not supported yet");
 }
 
 summary::SummaryWriter& TensorBoard::train_writer() {
@@ -53,6 +98,7 @@ void TensorBoard::on_train_begin(const Logs&) {
 }
 
 void TensorBoard::on_train_end(const Logs&) {
+  if (tracing_) stop_trace();
   if (train_) train_->close();
   if (val_) val_->close();
   train_.reset();
@@ -69,15 +115,49 @@ void TensorBoard::on_epoch_begin(int, const Logs&) {
 void TensorBoard::on_train_batch_begin(int, const Logs&) {
   ++global_train_batch_;
   if (options_.write_steps_per_second) batch_start_ = now_seconds();
+  const ProfileBatch& p = options_.profile_batch;
+  if (!(p.start == 0 && p.stop == 0) && global_train_batch_ == p.start) start_trace();
 }
 
 void TensorBoard::on_train_batch_end(int, const Logs& logs) {
   const int every = options_.update_freq.batches;
-  if (every == 0 || global_train_batch_ % every != 0) return;  // Keras's record_if
-  auto scope = train_writer().as_default();
-  if (options_.write_steps_per_second)
-    summary::scalar("batch_steps_per_second", 1.0 / (now_seconds() - batch_start_), global_train_batch_);
-  for (const auto& [name, value] : logs) summary::scalar("batch_" + name, value, global_train_batch_);
+  if (every != 0 && global_train_batch_ % every == 0) {  // Keras's record_if
+    auto scope = train_writer().as_default();
+    if (options_.write_steps_per_second)
+      summary::scalar("batch_steps_per_second", 1.0 / (now_seconds() - batch_start_), global_train_batch_);
+    for (const auto& [name, value] : logs) summary::scalar("batch_" + name, value, global_train_batch_);
+  }
+  if (tracing_ && global_train_batch_ >= options_.profile_batch.stop) stop_trace();
+}
+
+// Keras's _start_trace/_stop_trace: the graph trace and the profiler; profiler errors are logged,
+// not fatal (another profiler may be running).
+void TensorBoard::start_trace() {
+  summary::trace_on({.graph = true, .profiler = false});
+  try {
+    profiler::start((std::filesystem::path(options_.log_dir) / "train").string());
+    profiler_started_ = true;
+  } catch (const errors::OpError& e) {
+    logging::warning(std::string("Failed to start profiler: ") + e.what());
+  }
+  tracing_ = true;
+}
+
+void TensorBoard::stop_trace() {
+  const int batch = options_.profile_batch.stop;
+  {
+    auto scope = train_writer().as_default();
+    summary::trace_export("batch_" + std::to_string(batch), batch);
+  }
+  if (profiler_started_) {
+    profiler_started_ = false;
+    try {
+      profiler::stop();
+    } catch (const errors::OpError& e) {
+      logging::warning(std::string("Failed to stop profiler: ") + e.what());
+    }
+  }
+  tracing_ = false;
 }
 
 void TensorBoard::on_epoch_end(int epoch, const Logs& logs) {
@@ -117,9 +197,30 @@ void TensorBoard::log_weights(int epoch) {
   const std::string prefix = m.class_name() == "Sequential" ? m.name() + "/" : std::string();
   auto scope = train_writer().as_default();
   for (const auto& layer : m.layers())
-    for (const auto& [name, variable] : layer->named_variables())
-      summary::histogram(prefix + name + "/histogram", variable.read_value(), epoch);  // name: "dense/kernel"
+    for (const auto& [name, variable] : layer->named_variables()) {
+      const Tensor value = variable.read_value();
+      summary::histogram(prefix + name + "/histogram", value, epoch);  // name: "dense/kernel"
+      if (options_.write_images) log_weight_as_image(value, prefix + name + "/image", epoch);
+    }
   train_writer().flush();
+}
+
+// Keras's _log_weight_as_image: a bias as a column, a Dense kernel with its longer side across,
+// a Conv kernel (h, w, c_in, c_out) squeezed to 3-D as one image per leading channel; any other
+// shape, and images with more than 4 channels, are not written.
+void TensorBoard::log_weight_as_image(const Tensor& weight, const std::string& tag, int epoch) {
+  Tensor w = squeeze(weight);
+  if (w.ndim() == 1) {
+    w = reshape(w, Shape{1, w.shape()[0], 1, 1});
+  } else if (w.ndim() == 2) {
+    if (w.shape()[0] > w.shape()[1]) w = transpose(w);
+    w = reshape(w, Shape{1, w.shape()[0], w.shape()[1], 1});
+  } else if (w.ndim() == 3) {
+    w = transpose(w, {2, 0, 1});  // channels_last: every kernel a separate image
+    w = reshape(w, Shape{w.shape()[0], w.shape()[1], w.shape()[2], 1});
+  }
+  const int64_t channels = w.ndim() == 4 ? w.shape()[3] : 0;
+  if (channels == 1 || channels == 3 || channels == 4) summary::image(tag, w, epoch);
 }
 
 }  // namespace tapeflow::keras::callbacks
