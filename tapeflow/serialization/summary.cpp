@@ -9,6 +9,7 @@
 
 #include "graph.pb.h"
 #include "summary.pb.h"
+#include "tapeflow/core/dispatch.h"
 #include "tapeflow/core/errors.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
@@ -42,10 +43,69 @@ int64_t resolve_step(std::optional<int64_t> step, std::string_view name) {
   return *default_step;
 }
 
-void check_eager(const Tensor& data, std::string_view kind, std::string_view name) {
+void check_defined(const Tensor& data, std::string_view kind, std::string_view name) {
   TF_CHECK_ARG(data.defined(), "", "tf::summary::", kind, "('", name, "'): data is an undefined Tensor");
-  TF_CHECK_TYPED(!data.is_symbolic(), UnimplementedError, "", "tf::summary::", kind, "('", name,
-                 "'): summaries inside a traced tf::function are not supported; write them eagerly");
+}
+
+// ---- summaries inside a traced tf::function ----------------------------------------------------
+// Note [Summaries in graphs]: as in TF, a summary called while tracing becomes a node (TF's
+// WriteSummary: no outputs, so stateful and kept in program order) that writes each time the
+// function runs, to the writer that was the default when it was traced, at the step resolved then
+// (TF captures the writer resource, and a step given as a number, at trace time). Without a
+// default writer at trace time nothing is recorded and the call returns false, as TF's does.
+// The node's kernel runs the eager summary on the value the graph computed.
+enum class SummaryKind : uint8_t { kScalar, kHistogram, kImage, kText };
+struct WriteSummaryAttrs : OpAttrsBase<WriteSummaryAttrs> {
+  std::shared_ptr<EventFileWriter> writer;
+  SummaryKind kind = SummaryKind::kScalar;
+  std::string tag, description;
+  int64_t step = 0;
+  int count = 0;  // histogram: buckets; image: max_outputs
+  std::string to_string() const override { return "tag=\"" + tag + "\", step=" + std::to_string(step); }
+};
+
+void write_summary_kernel(KernelContext& ctx) {
+  const auto& a = ctx.attr<WriteSummaryAttrs>();
+  const Tensor& data = ctx.input(0);
+  // Eager work inside a kernel: no tracer or tape may see the summary's own ops.
+  InterceptorPause no_trace;
+  struct Restore {
+    int tapes = std::exchange(tape_hook_depth(), 0);
+    ~Restore() {
+      tape_hook_depth() = tapes;
+      default_writers.pop_back();
+    }
+  } restore;
+  default_writers.push_back(a.writer);
+  switch (a.kind) {
+    case SummaryKind::kScalar: scalar(a.tag, data, a.step, {.description = a.description}); break;
+    case SummaryKind::kHistogram:
+      histogram(a.tag, data, a.step, {.buckets = a.count, .description = a.description});
+      break;
+    case SummaryKind::kImage: image(a.tag, data, a.step, {.max_outputs = a.count, .description = a.description}); break;
+    case SummaryKind::kText: text(a.tag, data, a.step, {.description = a.description}); break;
+  }
+}
+
+const OpDef& write_summary_op() {
+  static OpDef op{.name = "WriteSummary", .placement = Placement::kHostOnly};
+  static std::once_flag once;
+  std::call_once(once, [] { register_kernel(op, DeviceType::kCPU, write_summary_kernel); });
+  return op;
+}
+
+bool record_in_graph(SummaryKind kind, std::string_view name, const Tensor& data, std::optional<int64_t> step,
+                     const std::string& description, int count = 0) {
+  if (default_writers.empty()) return false;
+  WriteSummaryAttrs attrs;
+  attrs.writer = default_writers.back();
+  attrs.kind = kind;
+  attrs.tag = std::string(name);
+  attrs.description = description;
+  attrs.step = resolve_step(step, name);
+  attrs.count = count;
+  dispatch(write_summary_op(), std::span<const Tensor>(&data, 1), &attrs, {});
+  return true;
 }
 
 bool is_real(DType dt) { return dt != DType::kString && dt != DType::kBool; }
@@ -155,11 +215,12 @@ SummaryWriter create_file_writer(const std::string& logdir, FileWriterOptions op
 }
 
 bool scalar(std::string_view name, const Tensor& data, std::optional<int64_t> step, const ScalarOptions& options) {
-  check_eager(data, "scalar", name);
+  check_defined(data, "scalar", name);
   TF_CHECK_ARG(data.rank() == 0, "", "tf::summary::scalar('", name, "'): data must be a scalar, got shape ",
                data.shape());
   TF_CHECK_ARG(is_real(data.dtype()), "", "tf::summary::scalar('", name, "'): data must be a real number, got dtype ",
                dtype_name(data.dtype()));
+  if (data.is_symbolic()) return record_in_graph(SummaryKind::kScalar, name, data, step, options.description);
   EventFileWriter* w = default_writer();
   if (w == nullptr) return false;
   const float value = cast(data, DType::kFloat32).item<float>();
@@ -182,11 +243,13 @@ bool scalar(std::string_view name, double data, std::optional<int64_t> step, con
 
 bool histogram(std::string_view name, const Tensor& data, std::optional<int64_t> step,
                const HistogramOptions& options) {
-  check_eager(data, "histogram", name);
+  check_defined(data, "histogram", name);
   TF_CHECK_ARG(is_real(data.dtype()), "", "tf::summary::histogram('", name, "'): data must be real numbers, got dtype ",
                dtype_name(data.dtype()));
   TF_CHECK_ARG(options.buckets >= 0, "", "tf::summary::histogram('", name, "'): buckets must be >= 0, got ",
                options.buckets);
+  if (data.is_symbolic())
+    return record_in_graph(SummaryKind::kHistogram, name, data, step, options.description, options.buckets);
   EventFileWriter* w = default_writer();
   if (w == nullptr) return false;
   const int64_t s = resolve_step(step, name);
@@ -198,11 +261,11 @@ bool histogram(std::string_view name, const Tensor& data, std::optional<int64_t>
 }
 
 bool image(std::string_view name, const Tensor& data, std::optional<int64_t> step, const ImageOptions& options) {
-  check_eager(data, "image", name);
+  check_defined(data, "image", name);
   TF_CHECK_ARG(data.rank() == 4, "", "tf::summary::image('", name, "'): data must be rank 4 (k, h, w, c), got shape ",
                data.shape());
   const int64_t c = data.shape()[3];
-  TF_CHECK_ARG(c == 1 || c == 3 || c == 4, "", "tf::summary::image('", name,
+  TF_CHECK_ARG(c == 1 || c == 3 || c == 4 || (c < 0 && data.is_symbolic()), "", "tf::summary::image('", name,
                "'): data must have 1, 3 or 4 channels, got shape ", data.shape());
   const DType dt = data.dtype();
   TF_CHECK_ARG(dt == DType::kUInt8 || dt == DType::kFloat32 || dt == DType::kFloat64 || dt == DType::kFloat16 ||
@@ -210,6 +273,8 @@ bool image(std::string_view name, const Tensor& data, std::optional<int64_t> ste
                "", "tf::summary::image('", name, "'): data must be uint8 or floating, got dtype ", dtype_name(dt));
   TF_CHECK_ARG(options.max_outputs >= 0, "", "tf::summary::image('", name, "'): max_outputs must be >= 0, got ",
                options.max_outputs);
+  if (data.is_symbolic())
+    return record_in_graph(SummaryKind::kImage, name, data, step, options.description, options.max_outputs);
   EventFileWriter* w = default_writer();
   if (w == nullptr) return false;
   const int64_t s = resolve_step(step, name);
@@ -239,9 +304,10 @@ bool image(std::string_view name, const Tensor& data, std::optional<int64_t> ste
 }
 
 bool text(std::string_view name, const Tensor& data, std::optional<int64_t> step, const TextOptions& options) {
-  check_eager(data, "text", name);
+  check_defined(data, "text", name);
   TF_CHECK_ARG(data.dtype() == DType::kString, "", "tf::summary::text('", name,
                "'): data must be a string tensor, got dtype ", dtype_name(data.dtype()));
+  if (data.is_symbolic()) return record_in_graph(SummaryKind::kText, name, data, step, options.description);
   EventFileWriter* w = default_writer();
   if (w == nullptr) return false;
   write_tensor_summary(*w, name, resolve_step(step, name), "text", {}, options.description, data);

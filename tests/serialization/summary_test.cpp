@@ -333,6 +333,51 @@ TEST(SummaryWriter, TruncatedFileKeepsEarlierRecords) {
   EXPECT_EQ(events[2].values[0].tensor.item<float>(), 1.0f);
 }
 
+// Note [Summaries in graphs]: a summary traced into a Function writes each time it runs, with
+// the value the graph computed, to the writer and at the step of the trace.
+TEST(SummaryWriter, SummariesInsideATracedFunctionWriteAtEveryCall) {
+  TempDir dir;
+  auto w = tf::summary::create_file_writer(dir / "run");
+  auto f = tf::function([](const tf::Tensor& x) {
+    tf::Tensor loss = tf::reduce_sum(x * x);
+    EXPECT_TRUE(tf::summary::scalar("loss", loss, 7));
+    EXPECT_TRUE(tf::summary::histogram("x", x, 7, {.buckets = 4}));
+    EXPECT_TRUE(tf::summary::text("note", tf::strings::as_string(loss), 7));
+    return loss * 2.0f;
+  });
+  {
+    auto scope = w.as_default();
+    EXPECT_EQ(f(tf::constant({1.0f, 2.0f})).tensor().item<float>(), 10.0f);
+  }
+  f(tf::constant({3.0f, 4.0f}));  // the traced writer, though it is no longer the default
+  const tf::ConcreteFunction cf = f.concrete_functions().front();
+  int writes = 0;
+  for (const tf::Node& n : cf.graph().nodes()) writes += n.op == "WriteSummary";
+  EXPECT_EQ(writes, 3);
+  w.flush();
+  auto s = summaries_of(w);
+  ASSERT_EQ(s.size(), 6u);
+  std::vector<float> losses;
+  for (const auto& e : s) {
+    EXPECT_EQ(e.step, 7);
+    const auto& v = e.values[0];
+    if (v.tag == "loss") losses.push_back(v.tensor.item<float>());
+    if (v.tag == "x") EXPECT_EQ(v.tensor.shape(), tf::Shape({4, 3}));
+  }
+  EXPECT_EQ(losses, (std::vector<float>{5.0f, 25.0f}));
+  // Traced without a default writer: nothing recorded, false returned, as TF.
+  auto g = tf::function([](const tf::Tensor& x) {
+    EXPECT_FALSE(tf::summary::scalar("loss", tf::reduce_sum(x), 0));
+    return x;
+  });
+  g(tf::constant({1.0f}));
+  for (const tf::Node& n : g.concrete_functions().front().graph().nodes()) EXPECT_NE(n.op, "WriteSummary");
+  // Bad input is still caught at trace time.
+  auto bad = tf::function([](const tf::Tensor& x) { return tf::summary::scalar("v", x, 0) ? x : x; });
+  auto scope = w.as_default();
+  EXPECT_THROW(bad(tf::constant({1.0f, 2.0f})), tf::errors::InvalidArgumentError);
+}
+
 TEST(SummaryTrace, TraceExportRecordsCalledFunctions) {
   TempDir dir;
   auto w = tf::summary::create_file_writer(dir / "run");
