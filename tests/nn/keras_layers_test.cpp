@@ -350,15 +350,54 @@ TEST(KerasLayerModels, LoadKerassWeightsAndPredictAsKeras) {
   seq.summary(text);
   EXPECT_EQ(text.str(), read_fixture("summary_keras_layers_sequence.txt"));
 
+  // A Sequential built at once from its Input: the summary shows the shapes before any call.
   K::backend::clear_session();
-  K::Sequential image({L::Rescaling(0.5, {.offset = 0.25}), L::Normalization(),
+  K::Sequential image({K::Input({4, 4, 2}), L::Rescaling(0.5, {.offset = 0.25}), L::Normalization(),
                        L::Conv2DTranspose(3, 3, {.strides = 2, .padding = "same"}), L::Flatten(), L::Dense(2)});
-  image(tf::zeros({1, 4, 4, 2}));
-  image.load_weights(fixture_path("keras_layers_image.weights.h5"));
-  expect_case(image.predict(from(fx::model_image_x, tf::float32)), fx::model_image_y, 1e-5);
   std::ostringstream image_text;
   image.summary(image_text);
   EXPECT_EQ(image_text.str(), read_fixture("summary_keras_layers_image.txt"));
+  image.load_weights(fixture_path("keras_layers_image.weights.h5"));
+  expect_case(image.predict(from(fx::model_image_x, tf::float32)), fx::model_image_y, 1e-5);
+}
+
+// A custom layer as Keras's guide writes it: no name given (it comes from the class), weights
+// created by keyword, one of them frozen.
+struct MyDense : K::layers::Layer {
+  int64_t units;
+  tf::Variable w, b;
+  explicit MyDense(int64_t units_) : units(units_) {}
+  void build(const tf::Shape& input_shape) override {
+    w = add_weight({.name = "w", .shape = {input_shape.dim(-1), units}, .initializer = "ones", .trainable = true});
+    b = add_weight({.name = "b", .shape = {units}, .initializer = "zeros", .trainable = false});
+  }
+  tf::Tensor call(const tf::Tensor& x) override { return tf::matmul(x, w) + b; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<MyDense>(*this); }
+};
+
+TEST(KerasLayerModels, CustomLayersAreNamedAfterTheirClassInASequentialBuiltFromItsInput) {
+  K::backend::clear_session();
+  K::Sequential model({K::Input({28, 28}), L::Flatten(), MyDense(10), MyDense(3)});
+  ASSERT_EQ(model.layers().size(), 3u);  // the InputLayer is not a layer of a Sequential, as in Keras
+  EXPECT_EQ(model.layers()[1]->name(), "my_dense");
+  EXPECT_EQ(model.layers()[2]->name(), "my_dense_1");
+  EXPECT_EQ(model.layers()[2]->class_name(), "MyDense");
+  std::ostringstream text;
+  model.summary(text);
+  EXPECT_EQ(text.str(), read_fixture("summary_keras_layers_custom.txt"));
+  EXPECT_EQ(model.trainable_variables().size(), 2u);
+  tf::testing::expect_values(model(tf::ones({1, 28, 28})), {1, 3}, {7840.0, 7840.0, 7840.0}, 0);
+  // A later layer is built when added too.
+  model.add(L::Dense(2));
+  EXPECT_EQ(model.layers()[3]->output_shape(), tf::Shape({-1, 2}));
+
+  K::Sequential lazy({MyDense(2)});  // without an Input: built at the first call
+  EXPECT_FALSE(lazy.layers()[0]->built());
+  EXPECT_EQ(lazy.layers()[0]->name(), "my_dense_2");
+  EXPECT_TF_ERROR(K::Sequential({L::Flatten(), K::Input({3})}), tf::errors::InvalidArgumentError,
+                  "can only be the first layer");
+  auto x = K::Input({3});
+  EXPECT_TF_ERROR(K::Sequential({L::Dense(2)(x)}), tf::errors::InvalidArgumentError, "K::Model(inputs, outputs)");
 }
 
 TEST(KerasLayerModels, SavedWeightsHaveKerassGroups) {
