@@ -18,6 +18,7 @@
 #include "tapeflow/nn/layers/normalization.h"
 #include "tapeflow/nn/layers/pooling.h"
 #include "tapeflow/nn/layers/preprocessing.h"
+#include "tapeflow/nn/layers/recurrent.h"
 #include "tapeflow/nn/layers/merging.h"
 #include "tapeflow/nn/layers/multi_head_attention.h"
 #include "tapeflow/nn/layers/reshaping.h"

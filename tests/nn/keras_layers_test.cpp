@@ -1,5 +1,6 @@
 // The layers TF tutorials reach for first (LayerNormalization, Softmax, Rescaling, Normalization,
-// Lambda, GlobalAveragePooling1D, Conv1D, Conv2DTranspose, EinsumDense, MultiHeadAttention):
+// Lambda, GlobalAveragePooling1D, Conv1D, Conv2DTranspose, EinsumDense, MultiHeadAttention,
+// SimpleRNN, LSTM, GRU):
 // forwards against Keras 3 (tests/fixtures/gen_keras_layers.py), gradients against central
 // differences, Keras's own .weights.h5 files loaded into the same models, summaries, typed errors.
 #include <gtest/gtest.h>
@@ -270,6 +271,63 @@ TEST(Lambda, WrapsFunctionsOfOneTensorOrAList) {
   tf::testing::expect_values(model(tf::constant({{1.0f, 2.0f, 3.0f}})), {1, 6}, {1, 2, 3, 1, 2, 3}, 0);
 }
 
+TEST(RecurrentLayers, MatchKerasForSimpleRnnLstmAndGru) {
+  const tf::Tensor x = from(fx::rnn_x);
+  const auto f64 = [](L::RecurrentOptions o) {
+    o.dtype = tf::float64;
+    return o;
+  };
+  auto check = [&](L::RecurrentLayer layer, std::vector<const fx::Case*> weights, const fx::Case& want) {
+    layer(x);
+    set_weights(layer, weights);
+    expect_case(layer(x), want);
+  };
+  check(L::SimpleRNN(4, f64({})), {&fx::simple_rnn_w0, &fx::simple_rnn_w1, &fx::simple_rnn_w2}, fx::simple_rnn);
+  check(L::SimpleRNN(3, f64({.activation = "relu", .return_sequences = true, .go_backwards = true})),
+        {&fx::simple_rnn_seq_back_w0, &fx::simple_rnn_seq_back_w1, &fx::simple_rnn_seq_back_w2},
+        fx::simple_rnn_seq_back);
+  check(L::LSTM(4, f64({})), {&fx::lstm_w0, &fx::lstm_w1, &fx::lstm_w2}, fx::lstm);
+  check(L::LSTM(3, f64({.return_sequences = true})), {&fx::lstm_seq_w0, &fx::lstm_seq_w1, &fx::lstm_seq_w2},
+        fx::lstm_seq);
+  check(L::GRU(4, f64({})), {&fx::gru_w0, &fx::gru_w1, &fx::gru_w2}, fx::gru);
+  check(L::GRU(3, f64({.use_bias = false, .return_sequences = true})), {&fx::gru_seq_nobias_w0, &fx::gru_seq_nobias_w1},
+        fx::gru_seq_nobias);
+  check(L::GRU(4, f64({.reset_after = false})),
+        {&fx::gru_reset_before_w0, &fx::gru_reset_before_w1, &fx::gru_reset_before_w2}, fx::gru_reset_before);
+
+  // return_state with an initial state: {output, h, c}.
+  L::LSTM lstm(3, f64({}));
+  lstm(x);
+  set_weights(lstm, {&fx::lstm_state_w0, &fx::lstm_state_w1, &fx::lstm_state_w2});
+  auto out = lstm.call_with_state(x, {from(fx::lstm_state_h0), from(fx::lstm_state_c0)});
+  ASSERT_EQ(out.size(), 3u);
+  expect_case(out[0], fx::lstm_state_out);
+  expect_case(out[1], fx::lstm_state_h);
+  expect_case(out[2], fx::lstm_state_c);
+}
+
+TEST(RecurrentLayers, WeightsAreKerassAndInitializedAsKeras) {
+  K::backend::clear_session();
+  L::LSTM lstm(3);
+  lstm(tf::zeros({1, 2, 5}));
+  EXPECT_EQ(lstm.name(), "lstm");
+  EXPECT_EQ(lstm.cell().name(), "lstm_cell");
+  ASSERT_EQ(lstm.variables().size(), 3u);
+  EXPECT_EQ(lstm.variables()[0].shape(), tf::Shape({5, 12}));
+  EXPECT_EQ(lstm.variables()[1].shape(), tf::Shape({3, 12}));
+  // unit_forget_bias: the forget gate's bias starts at 1.
+  tf::testing::expect_values(lstm.variables()[2], {12}, {0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}, 0);
+  // The orthogonal recurrent kernel: R^T R = I for each gate's square block (here all of R: 3 x 12).
+  const tf::Tensor r = lstm.cell().recurrent_kernel();
+  std::vector<double> eye;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) eye.push_back(i == j ? 1.0 : 0.0);
+  tf::testing::expect_values(tf::matmul(r, r, {.transpose_b = true}), {3, 3}, eye, 1e-5);
+  L::GRU gru(2);
+  gru(tf::zeros({1, 2, 5}));
+  EXPECT_EQ(gru.cell().bias().shape(), tf::Shape({2, 6}));  // reset_after: input and recurrent biases
+}
+
 // ---- gradients ---------------------------------------------------------------------------------
 
 TEST(KerasLayerGradients, MatchNumericalDifferences) {
@@ -309,6 +367,16 @@ TEST(KerasLayerGradients, MultiHeadAttentionMatchesNumericalDifferences) {
   self(q, q);
   check_gradients([&](const tf::Tensor& x) { return self(x, x, {.use_causal_mask = true}); }, q,
                   self.trainable_variables(), 1e-5);
+}
+
+TEST(KerasLayerGradients, RecurrentLayersMatchNumericalDifferences) {
+  const tf::Tensor x = uniform64({2, 3, 2}, 11);
+  const auto bias = K::initializers::RandomUniform({.minval = -0.5, .maxval = 0.5, .seed = 3});
+  check_layer_gradients(L::SimpleRNN(3, {.bias_initializer = bias, .return_sequences = true, .dtype = tf::float64}), x);
+  check_layer_gradients(L::LSTM(2, {.bias_initializer = bias, .dtype = tf::float64}), x);
+  check_layer_gradients(L::LSTM(2, {.return_sequences = true, .go_backwards = true, .dtype = tf::float64}), x);
+  check_layer_gradients(L::GRU(2, {.bias_initializer = bias, .return_sequences = true, .dtype = tf::float64}), x);
+  check_layer_gradients(L::GRU(2, {.bias_initializer = bias, .reset_after = false, .dtype = tf::float64}), x);
 }
 
 TEST(KerasLayerGradients, NormalizationPassesGradientsToItsInput) {
@@ -400,6 +468,16 @@ TEST(KerasLayerModels, CustomLayersAreNamedAfterTheirClassInASequentialBuiltFrom
   EXPECT_TF_ERROR(K::Sequential({L::Dense(2)(x)}), tf::errors::InvalidArgumentError, "K::Model(inputs, outputs)");
 }
 
+TEST(KerasLayerModels, LoadKerassRecurrentWeightsAndPredictAsKeras) {
+  K::backend::clear_session();
+  K::Sequential model({K::Input({5, 3}), L::LSTM(4, {.return_sequences = true}), L::GRU(3), L::Dense(2)});
+  std::ostringstream text;
+  model.summary(text);
+  EXPECT_EQ(text.str(), read_fixture("summary_keras_layers_recurrent.txt"));
+  model.load_weights(fixture_path("keras_layers_recurrent.weights.h5"));  // layers/lstm/cell/vars, ...
+  expect_case(model.predict(from(fx::model_recurrent_x, tf::float32)), fx::model_recurrent_y, 1e-5);
+}
+
 TEST(KerasLayerModels, SavedWeightsHaveKerassGroups) {
   tf::testing::TempDir dir;
   K::Model seq = sequence_model();
@@ -458,6 +536,14 @@ TEST(KerasLayerErrors, BadArgumentsAndInputsAreTypedErrors) {
   EXPECT_TF_ERROR(mha(tf::ones({1, 3, 4}), tf::ones({1, 5, 4}), {.attention_mask = tf::ones({1, 3, 4})}),
                   tf::errors::InvalidArgumentError, "attention_mask of shape (1, 3, 4)");
   EXPECT_TF_ERROR(L::GlobalAveragePooling1D()(tf::ones({2, 3})), tf::errors::InvalidArgumentError, "expected ndim=3");
+  EXPECT_TF_ERROR(L::LSTM(0), tf::errors::InvalidArgumentError, "units");
+  EXPECT_TF_ERROR(L::GRU(2, {.dropout = 0.5}), tf::errors::UnimplementedError, "dropout");
+  L::LSTM lstm(2);
+  EXPECT_TF_ERROR(lstm(tf::ones({2, 3})), tf::errors::InvalidArgumentError, "expected ndim=3, found ndim=2");
+  lstm(tf::ones({2, 3, 4}));
+  EXPECT_TF_ERROR(lstm(tf::ones({2, 3, 5})), tf::errors::InvalidArgumentError, "expected axis -1 of input shape");
+  EXPECT_TF_ERROR(lstm.call_with_state(tf::ones({2, 3, 4}), {tf::ones({2, 2})}), tf::errors::InvalidArgumentError,
+                  "expects 2 initial state(s)");
 }
 
 }  // namespace
