@@ -254,6 +254,12 @@ TEST(MultiHeadAttention, MatchesKerasWithScoresMaskKeyAndCausalMask) {
   set_weights(causal, mha_weights({&fx::mha_causal_w0, &fx::mha_causal_w1, &fx::mha_causal_w2, &fx::mha_causal_w3,
                                    &fx::mha_causal_w4, &fx::mha_causal_w5, &fx::mha_causal_w6, &fx::mha_causal_w7}));
   expect_case(causal(q, q, {.use_causal_mask = true}), fx::mha_causal_out, kKerasMhaTol);
+  // The same in a functional model: the node keeps use_causal_mask.
+  auto in = K::Input({4, 6}, {.dtype = tf::float64});
+  K::Model decoder(in, causal(in, in, {.use_causal_mask = true}));
+  expect_case(decoder(q), fx::mha_causal_out, kKerasMhaTol);
+  // The layer itself stays non-causal.
+  EXPECT_GT(tf::reduce_max(tf::abs(causal(q, q) - decoder(q))).item<double>(), 1e-3);
 }
 
 TEST(Lambda, WrapsFunctionsOfOneTensorOrAList) {

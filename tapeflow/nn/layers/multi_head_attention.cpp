@@ -82,7 +82,9 @@ Tensor MultiHeadAttention::call(const std::vector<Tensor>& inputs, bool training
   TF_CHECK_ARG(inputs.size() == 2 || inputs.size() == 3, "", "Layer \"", name(),
                "\" (MultiHeadAttention) is called on [query, value] or [query, value, key]; received ", inputs.size(),
                " inputs");
-  return attend(inputs[0], inputs[1], inputs.size() == 3 ? inputs[2] : inputs[1], std::nullopt, false, training).first;
+  return attend(inputs[0], inputs[1], inputs.size() == 3 ? inputs[2] : inputs[1], std::nullopt, causal_list_call_,
+                training)
+      .first;
 }
 
 Tensor MultiHeadAttention::operator()(const Tensor& query, const Tensor& value, AttentionCallOptions options) {
@@ -105,7 +107,17 @@ std::pair<Tensor, Tensor> MultiHeadAttention::call_with_scores(const Tensor& que
   return {out, scores};
 }
 
-KerasTensor MultiHeadAttention::operator()(const KerasTensor& query, const KerasTensor& value) {
+KerasTensor MultiHeadAttention::operator()(const KerasTensor& query, const KerasTensor& value,
+                                           AttentionCallOptions options) {
+  TF_CHECK_ARG(!options.key && !options.attention_mask && !options.training, "", "Layer \"", name(),
+               "\" (MultiHeadAttention): on KerasTensors only use_causal_mask is taken; pass a key as "
+               "mha({query, value, key})");
+  // The node's copy of this layer (made inside the call) keeps the flag; this handle does not.
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{causal_list_call_};
+  causal_list_call_ = options.use_causal_mask;
   return Layer::operator()(std::vector<KerasTensor>{query, value});
 }
 

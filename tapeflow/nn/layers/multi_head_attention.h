@@ -49,8 +49,9 @@ class MultiHeadAttention : public Layer {
   /// The output and the attention probabilities (B, heads, T, S): return_attention_scores=True.
   std::pair<Tensor, Tensor> call_with_scores(const Tensor& query, const Tensor& value,
                                              AttentionCallOptions options = {});
-  /// The functional API: `mha(x, x)` on KerasTensors (key = value, no mask).
-  KerasTensor operator()(const KerasTensor& query, const KerasTensor& value);
+  /// The functional API: `mha(x, x)` or `mha(x, x, {.use_causal_mask = true})` on KerasTensors
+  /// (key = value; a key, attention_mask or training given here is an InvalidArgumentError).
+  KerasTensor operator()(const KerasTensor& query, const KerasTensor& value, AttentionCallOptions options = {});
 
   /// A list call: {query, value} or {query, value, key}.
   void build(const std::vector<Shape>& input_shapes) override;
@@ -74,7 +75,8 @@ class MultiHeadAttention : public Layer {
 
   int64_t num_heads_, key_dim_;
   MultiHeadAttentionOptions options_;
-  struct Sublayers;  // made by build, shared by the layer's copies
+  bool causal_list_call_ = false;  // use_causal_mask of list calls (the functional node's copy keeps it)
+  struct Sublayers;                // made by build, shared by the layer's copies
   std::shared_ptr<std::shared_ptr<Sublayers>> sub_ = std::make_shared<std::shared_ptr<Sublayers>>();
 };
 
