@@ -1,5 +1,7 @@
 #include "tapeflow/nn/layers/layer.h"
 
+#include <mutex>
+
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
@@ -12,6 +14,7 @@ namespace tapeflow::keras::layers {
 struct Layer::State {
   bool built = false;
   bool name_from_class = false;  // named after the class at the first name() (no default given)
+  std::once_flag name_once;      // that naming, once even if threads ask at the same time
   std::vector<Tensor> call_losses;
   std::vector<std::pair<Variable, regularizers::Regularizer>> regularized;
   std::optional<Shape> output_shape;
@@ -83,10 +86,10 @@ Layer::State& Layer::state() const { return *static_cast<State*>(extension().get
 // at the first name() call after it: every use of a layer (calls, tracking, summaries) asks for it.
 const std::string& Layer::name() const {
   State& s = state();
-  if (s.name_from_class) {
-    s.name_from_class = false;
-    set_name(detail::unique_name(internal::to_snake_case(internal::unqualified_class_name(typeid(*this)))));
-  }
+  if (s.name_from_class)
+    std::call_once(s.name_once, [&] {
+      set_name(detail::unique_name(internal::to_snake_case(internal::unqualified_class_name(typeid(*this)))));
+    });
   return Module::name();
 }
 
