@@ -2,7 +2,8 @@
 // Lambda, GlobalAveragePooling1D, Conv1D, Conv2DTranspose, EinsumDense, MultiHeadAttention,
 // SimpleRNN, LSTM, GRU):
 // forwards against Keras 3 (tests/fixtures/gen_keras_layers.py), gradients against central
-// differences, Keras's own .weights.h5 files loaded into the same models, summaries, typed errors.
+// differences, Keras's own .weights.h5 files loaded into the same models, summaries, TF checkpoint
+// keys, typed errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -405,6 +406,20 @@ TEST(KerasLayerGradients, NormalizationPassesGradientsToItsInput) {
 
 std::string fixture_path(const std::string& name) { return std::string(TAPEFLOW_TEST_DIR) + "/nn/fixtures/" + name; }
 
+// The keys of tf.train.Checkpoint(model=model) but the object graph, as "key [shape]" lines.
+template <typename M> std::string checkpoint_keys(M& model) {
+  tf::testing::TempDir dir;
+  const std::string path = tf::train::Checkpoint({{"model", model}}).write(dir / "ckpt");
+  std::string out;
+  for (const auto& [key, shape] : tf::train::list_variables(path)) {
+    if (key == "_CHECKPOINTABLE_OBJECT_GRAPH") continue;
+    out += key + " [";
+    for (int i = 0; i < shape.rank(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+    out += "]\n";
+  }
+  return out;
+}
+
 K::Model sequence_model() {
   K::backend::clear_session();
   auto in = K::Input({6, 8});
@@ -423,6 +438,7 @@ TEST(KerasLayerModels, LoadKerassWeightsAndPredictAsKeras) {
   std::ostringstream text;
   seq.summary(text);
   EXPECT_EQ(text.str(), read_fixture("summary_keras_layers_sequence.txt"));
+  EXPECT_EQ(checkpoint_keys(seq), read_fixture("checkpoint_keys_keras_layers_sequence.txt"));
 
   // A Sequential built at once from its Input: the summary shows the shapes before any call.
   K::backend::clear_session();
@@ -433,6 +449,7 @@ TEST(KerasLayerModels, LoadKerassWeightsAndPredictAsKeras) {
   EXPECT_EQ(image_text.str(), read_fixture("summary_keras_layers_image.txt"));
   image.load_weights(fixture_path("keras_layers_image.weights.h5"));
   expect_case(image.predict(from(fx::model_image_x, tf::float32)), fx::model_image_y, 1e-5);
+  EXPECT_EQ(checkpoint_keys(image), read_fixture("checkpoint_keys_keras_layers_image.txt"));
 }
 
 // A custom layer as Keras's guide writes it: no name given (it comes from the class), weights
@@ -482,6 +499,7 @@ TEST(KerasLayerModels, LoadKerassRecurrentWeightsAndPredictAsKeras) {
   EXPECT_EQ(text.str(), read_fixture("summary_keras_layers_recurrent.txt"));
   model.load_weights(fixture_path("keras_layers_recurrent.weights.h5"));  // layers/lstm/cell/vars, ...
   expect_case(model.predict(from(fx::model_recurrent_x, tf::float32)), fx::model_recurrent_y, 1e-5);
+  EXPECT_EQ(checkpoint_keys(model), read_fixture("checkpoint_keys_keras_layers_recurrent.txt"));
 }
 
 TEST(KerasLayerModels, SavedWeightsHaveKerassGroups) {

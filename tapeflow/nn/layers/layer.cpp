@@ -254,7 +254,7 @@ namespace {
 // so their checkpoint names, carry a leading underscore.
 const char* keras_private_weight(const std::string& class_name, const std::string& weight) {
   const bool kernel_class = class_name == "Dense" || class_name == "Conv1D" || class_name == "Conv2D" ||
-                            class_name == "Conv3D" || class_name == "Conv2DTranspose" || class_name == "EinsumDense";
+                            class_name == "Conv3D" || class_name == "EinsumDense";
   if (kernel_class && weight == "kernel") return "_kernel";
   if (class_name == "Embedding" && weight == "embeddings") return "_embeddings";
   return nullptr;

@@ -101,6 +101,9 @@ class Layer : public Module {
   /// The sublayers tracked with track_layer, in order (a subclassed model's layers).
   std::vector<std::shared_ptr<Layer>> tracked_layers() const;
 
+  /// The name a sublayer tracked as `tracked` has in Keras's .weights.h5 files: Keras walks the
+  /// public attributes first, so a private `_x` with a public property `x` is saved as `x`.
+  virtual std::string weights_file_name(const std::string& tracked) const { return tracked; }
   /// Trackable: the weights and sublayers under the names Keras 3 checkpoints use (Dense's and
   /// Conv's "kernel" is "_kernel", Embedding's "embeddings" is "_embeddings").
   std::vector<TrackableReference> trackable_children() const override;

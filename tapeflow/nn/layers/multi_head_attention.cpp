@@ -54,11 +54,11 @@ void MultiHeadAttention::build_for(const Shape& query, const Shape& value, const
                         .name = layer_name,
                         .dtype = options_.dtype});
   };
-  // Tracked under Keras 3's attribute names, which its .weights.h5 files use as group names.
-  auto q = track("query_dense", projection("query", "abc,cde->abde", {-1, num_heads_, key_dim_}, "de"));
-  auto k = track("key_dense", projection("key", "abc,cde->abde", {-1, num_heads_, key_dim_}, "de"));
-  auto v = track("value_dense", projection("value", "abc,cde->abde", {-1, num_heads_, value_dim}, "de"));
-  auto o = track("output_dense", projection("attention_output", "abcd,cde->abe", {-1, out_dim}, "e"));
+  // Tracked under Keras 3's attribute names (its TF checkpoints' names).
+  auto q = track("_query_dense", projection("query", "abc,cde->abde", {-1, num_heads_, key_dim_}, "de"));
+  auto k = track("_key_dense", projection("key", "abc,cde->abde", {-1, num_heads_, key_dim_}, "de"));
+  auto v = track("_value_dense", projection("value", "abc,cde->abde", {-1, num_heads_, value_dim}, "de"));
+  auto o = track("_output_dense", projection("attention_output", "abcd,cde->abe", {-1, out_dim}, "e"));
   const std::pair<EinsumDense*, Shape> inputs[] = {
       {&q, query}, {&k, key}, {&v, value}, {&o, Shape{query[0], query[1], num_heads_, value_dim}}};
   for (auto& [layer, shape] : inputs) {
@@ -167,6 +167,12 @@ std::pair<Tensor, Tensor> MultiHeadAttention::attend(const Tensor& query, const 
   const Tensor dropped = s.dropout(probs, training);
   const Tensor heads = transpose(matmul(dropped, v), heads_first);  // (B, T, heads, value_dim)
   return {s.output(heads), probs};
+}
+
+std::string MultiHeadAttention::weights_file_name(const std::string& tracked) const {
+  for (const char* n : {"_query_dense", "_key_dense", "_value_dense", "_output_dense"})
+    if (tracked == n) return tracked.substr(1);
+  return tracked;
 }
 
 EinsumDense MultiHeadAttention::query_dense() const { return (*sub_)->query; }

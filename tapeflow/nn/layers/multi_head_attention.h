@@ -58,6 +58,9 @@ class MultiHeadAttention : public Layer {
   using Layer::build;
   Tensor call(const std::vector<Tensor>& inputs, bool training) override;
   std::string class_name() const override { return "MultiHeadAttention"; }
+  /// The projections are Keras's `_query_dense`, ... (TF checkpoints), saved in .weights.h5
+  /// files under their public properties `query_dense`, ...
+  std::string weights_file_name(const std::string& tracked) const override;
   std::shared_ptr<Layer> clone() const override { return std::make_shared<MultiHeadAttention>(*this); }
 
   int64_t num_heads() const { return num_heads_; }

@@ -6,6 +6,7 @@
 #include "tapeflow/core/ops/batch_norm.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
+#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/data/dataset.h"
 
@@ -59,9 +60,12 @@ void Normalization::build(const Shape& input_shape) {
   b.input_shape = input_shape;
   b.broadcast_shape = Shape(bshape);
   if (!options_.mean) {
-    add_weight("mean", Shape(stat_shape), {.initializer = "zeros", .trainable = false});
-    add_weight("variance", Shape(stat_shape), {.initializer = "ones", .trainable = false});
-    add_weight("count", {}, {.initializer = "zeros", .trainable = false, .dtype = DType::kInt64});
+    // Keras's attributes adapt_mean / adapt_variance / count (its TF checkpoints' names) hold
+    // the weights named mean / variance / count.
+    const Shape ss(stat_shape);
+    track("adapt_mean", Variable(zeros(ss, DType::kFloat32), {.name = "mean", .trainable = false}));
+    track("adapt_variance", Variable(ones(ss, DType::kFloat32), {.name = "variance", .trainable = false}));
+    track("count", Variable(zeros({}, DType::kInt64), {.name = "count", .trainable = false}));
     return;
   }
   // Keras's expansion of given statistics: their axes are the last kept ones.
@@ -85,14 +89,14 @@ Tensor Normalization::mean() const {
   TF_CHECK_TYPED(built(), FailedPreconditionError, "", "Layer \"", name(),
                  "\" (Normalization): you must call `.build(input_shape)` or `adapt` on the layer before using it.");
   if (options_.mean) return built_->fixed_mean;
-  return reshape(tracked_variable("mean").read_value(), built_->broadcast_shape);
+  return reshape(tracked_variable("adapt_mean").read_value(), built_->broadcast_shape);
 }
 
 Tensor Normalization::variance() const {
   TF_CHECK_TYPED(built(), FailedPreconditionError, "", "Layer \"", name(),
                  "\" (Normalization): you must call `.build(input_shape)` or `adapt` on the layer before using it.");
   if (options_.mean) return built_->fixed_variance;
-  return reshape(tracked_variable("variance").read_value(), built_->broadcast_shape);
+  return reshape(tracked_variable("adapt_variance").read_value(), built_->broadcast_shape);
 }
 
 void Normalization::check_built_for(const Shape& shape, const char* what) const {
@@ -115,8 +119,8 @@ Tensor Normalization::call(const Tensor& inputs) {
 void Normalization::assign_statistics(const Tensor& mean, const Tensor& variance) {
   TF_CHECK_TYPED(!options_.mean, FailedPreconditionError, "", "Layer \"", name(),
                  "\" (Normalization) was given its mean and variance; it cannot adapt");
-  tracked_variable("mean").assign(cast(mean, DType::kFloat32));
-  tracked_variable("variance").assign(cast(variance, DType::kFloat32));
+  tracked_variable("adapt_mean").assign(cast(mean, DType::kFloat32));
+  tracked_variable("adapt_variance").assign(cast(variance, DType::kFloat32));
 }
 
 void Normalization::adapt(const Tensor& data) {

@@ -46,7 +46,8 @@ struct NormalizationOptions {
 /// `K::layers::Normalization()` then `norm.adapt(x_train)`: (x - mean) / max(sqrt(variance), 1e-7)
 /// with the mean and (biased) variance of the adapted data over every axis but `axis`.
 /// Adapted statistics are the non-trainable weights mean, variance and count (int64, unused, as
-/// in Keras) saved in checkpoints; fixed ones are no weights.
+/// in Keras; tracked as Keras's adapt_mean, adapt_variance, count) saved in checkpoints; fixed
+/// ones are no weights.
 class Normalization : public Layer {
  public:
   explicit Normalization(NormalizationOptions options = {});

@@ -69,7 +69,8 @@ void collect(const layers::Layer& layer, const std::string& path, Visited& visit
   }
   std::vector<std::pair<std::string, const layers::Layer*>> subs;
   for (const TrackableReference& ref : layer.trackable_children())
-    if (const auto* sub = dynamic_cast<const layers::Layer*>(ref.object.get())) subs.emplace_back(ref.name, sub);
+    if (const auto* sub = dynamic_cast<const layers::Layer*>(ref.object.get()))
+      subs.emplace_back(layer.weights_file_name(ref.name), sub);
   if (model) subs.emplace_back("layers", nullptr);  // Model.layers, a container
   std::sort(subs.begin(), subs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [name, sub] : subs) {
