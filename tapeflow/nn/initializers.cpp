@@ -1,6 +1,8 @@
 #include "tapeflow/nn/initializers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/random.h"
@@ -83,6 +85,37 @@ LecunUniform::LecunUniform(SeedOptions o)
 
 Initializer::Initializer(const char* name) : Initializer(std::string(name)) {}
 
+Orthogonal::Orthogonal(OrthogonalOptions o)
+    : Initializer(
+          [o](const Shape& s, DType dt) {
+            TF_CHECK_ARG(s.rank() >= 2, "Orthogonal",
+                         "The tensor to initialize must be at least two-dimensional. Received: shape=", s.to_string());
+            const int64_t cols = s.dim(-1), rows = s.num_elements() / std::max<int64_t>(cols, 1);
+            // Gram-Schmidt on the columns of a tall (n, k) Gaussian matrix: Q of its QR with R's
+            // diagonal positive, which is Keras's q * sign(diag(r)).
+            const int64_t n = std::max(rows, cols), k = std::min(rows, cols);
+            std::vector<double> a =
+                random::normal({n, k}, {.dtype = DType::kFloat64, .seed = o.seed}).to_vector<double>();
+            auto at = [&](int64_t i, int64_t j) -> double& { return a[std::size_t(i * k + j)]; };
+            for (int64_t j = 0; j < k; ++j) {
+              for (int64_t p = 0; p < j; ++p) {
+                double dot = 0;
+                for (int64_t i = 0; i < n; ++i) dot += at(i, p) * at(i, j);
+                for (int64_t i = 0; i < n; ++i) at(i, j) -= dot * at(i, p);
+              }
+              double norm = 0;
+              for (int64_t i = 0; i < n; ++i) norm += at(i, j) * at(i, j);
+              norm = std::sqrt(norm);
+              for (int64_t i = 0; i < n; ++i) at(i, j) = norm > 0 ? at(i, j) / norm : 0.0;
+            }
+            std::vector<double> q(std::size_t(rows * cols));
+            for (int64_t i = 0; i < rows; ++i)
+              for (int64_t j = 0; j < cols; ++j)
+                q[std::size_t(i * cols + j)] = o.gain * (rows >= cols ? at(i, j) : at(j, i));
+            return constant(q, s, dt);
+          },
+          "orthogonal") {}
+
 Initializer::Initializer(const std::string& name) {
   if (name == "zeros")
     *this = Zeros();
@@ -106,6 +139,8 @@ Initializer::Initializer(const std::string& name) {
     *this = RandomNormal();
   else if (name == "truncated_normal")
     *this = TruncatedNormal();
+  else if (name == "orthogonal")
+    *this = Orthogonal();
   else
     TF_THROW(InvalidArgumentError, "", "Could not interpret initializer identifier: '", name, "'");
   name_ = name;

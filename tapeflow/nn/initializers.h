@@ -16,7 +16,7 @@ class Initializer {
   using Fn = std::function<Tensor(const Shape&, DType)>;
   Initializer(Fn fn, std::string name) : fn_(std::move(fn)), name_(std::move(name)) {}
   /// A Keras name: zeros ones glorot_uniform glorot_normal he_uniform he_normal lecun_uniform
-  /// lecun_normal random_uniform random_normal truncated_normal (unknown: InvalidArgumentError).
+  /// lecun_normal random_uniform random_normal truncated_normal orthogonal (unknown: InvalidArgumentError).
   Initializer(const char* name);         // NOLINT: `.kernel_initializer = "zeros"`
   Initializer(const std::string& name);  // NOLINT
 
@@ -94,6 +94,17 @@ struct LecunNormal : Initializer {
 };
 struct LecunUniform : Initializer {
   explicit LecunUniform(SeedOptions options = {});
+};
+
+/// A random orthogonal matrix (the Q of a Gaussian matrix's QR, signs fixed by R's diagonal) times
+/// `gain`, reshaped: the columns (or rows, if fewer) of the (prod(shape[:-1]), shape[-1]) matrix
+/// are orthonormal. The recurrent layers' default recurrent_initializer.
+struct OrthogonalOptions {
+  double gain = 1.0;
+  std::optional<int64_t> seed;
+};
+struct Orthogonal : Initializer {
+  explicit Orthogonal(OrthogonalOptions options = {});
 };
 
 inline Initializer get(const std::string& name) { return Initializer(name); }

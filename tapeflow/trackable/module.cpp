@@ -66,6 +66,7 @@ Module::Module(const std::string& name, ModuleOptions options) : state_(std::mak
 }
 
 const std::string& Module::name() const { return state_->name; }
+void Module::set_name(const std::string& name) const { state_->name = name; }
 bool Module::trainable() const { return state_->trainable; }
 void Module::set_trainable(bool trainable) { state_->trainable = trainable; }
 

@@ -79,6 +79,8 @@ class Module : public Trackable {
   void track_module(const std::string& name, std::shared_ptr<Module> module);
   /// The tracked variable named `name` directly in this module (undefined Variable when none).
   Variable tracked_variable(const std::string& name) const;
+  /// Renames this module (and its copies): a Keras layer named after its class once it is known.
+  void set_name(const std::string& name) const;
 
  protected:
   /// Per-module data of a subclass family (Keras layers keep their losses here), shared by copies.

@@ -9,11 +9,14 @@
 
 #include "tests/core/test_util.h"
 #include "tests/nn/fixtures/conv_layers_fixtures.h"
+#include "tests/nn/layer_gradient_check.h"
 
 namespace {
 namespace K = tf::keras;
 namespace fx = fixtures::conv_layers;
+using tf::testing::check_layer_gradients;
 using tf::testing::expect_values;
+using tf::testing::uniform64;
 
 tf::Tensor from(const fx::Case& c, tf::DType dtype = tf::float32) {
   return tf::constant(c.values, tf::Shape(c.shape), dtype);
@@ -280,76 +283,6 @@ TEST(BatchNormalization, FitUpdatesMovingStatisticsAndTrainsOnlyGammaBeta) {
 }
 
 // ---- gradients ---------------------------------------------------------------------------------
-
-// Checks the tape's gradients of sum(layer(x) * w) with respect to x and every trainable weight
-// (float64) against central differences.
-template <typename L> void check_layer_gradients(L layer, tf::Tensor x, bool training = false, double tol = 1e-6) {
-  tf::Tensor y0 = layer(x, training);
-  std::mt19937 gen(7);
-  std::uniform_real_distribution<double> dist(0.5, 1.5);
-  std::vector<double> wv(static_cast<std::size_t>(y0.size()));
-  for (double& v : wv) v = dist(gen);
-  const tf::Tensor w = tf::constant(wv, y0.shape(), tf::float64);
-  auto objective = [&](const tf::Tensor& in) {
-    const tf::Tensor out = layer(in, training);
-    return tf::reduce_sum(out * w).item<double>();
-  };
-
-  auto vars = layer.trainable_variables();
-  std::vector<tf::Source> sources{x};
-  for (const auto& v : vars) sources.emplace_back(v);
-  tf::GradientTape tape;
-  tape.watch(x);
-  const tf::Tensor y = layer(x, training);
-  tf::Tensor loss = tf::reduce_sum(y * w);
-  tape.stop();
-  auto grads = tape.gradient(loss, sources);
-
-  const double eps = 1e-6;
-  auto compare = [&](const std::optional<tf::Tensor>& g, const std::vector<double>& numeric, const std::string& what) {
-    ASSERT_TRUE(g.has_value()) << what;
-    std::vector<double> analytic = g->to_vector<double>();
-    ASSERT_EQ(analytic.size(), numeric.size()) << what;
-    for (std::size_t j = 0; j < numeric.size(); ++j)
-      EXPECT_NEAR(analytic[j], numeric[j], tol * std::max(1.0, std::abs(numeric[j]))) << what << " element " << j;
-  };
-  // d/dx.
-  std::vector<double> xv = x.to_vector<double>(), numeric(xv.size());
-  for (std::size_t j = 0; j < xv.size(); ++j) {
-    auto moved = [&](double d) {
-      std::vector<double> v = xv;
-      v[j] += d;
-      return objective(tf::constant(v, x.shape(), tf::float64));
-    };
-    numeric[j] = (moved(eps) - moved(-eps)) / (2 * eps);
-  }
-  compare(grads[0], numeric, "d/d inputs");
-  // d/d each weight, moved in place.
-  for (std::size_t i = 0; i < vars.size(); ++i) {
-    tf::Variable v = vars[i];
-    const std::vector<double> base = v.read_value().to_vector<double>();
-    std::vector<double> num(base.size());
-    for (std::size_t j = 0; j < base.size(); ++j) {
-      auto moved = [&](double d) {
-        std::vector<double> b = base;
-        b[j] += d;
-        v.assign(tf::constant(b, v.shape(), tf::float64));
-        return objective(x);
-      };
-      num[j] = (moved(eps) - moved(-eps)) / (2 * eps);
-    }
-    v.assign(tf::constant(base, v.shape(), tf::float64));
-    compare(grads[i + 1], num, "d/d " + v.name());
-  }
-}
-
-tf::Tensor uniform64(const tf::Shape& shape, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  std::vector<double> v(static_cast<std::size_t>(shape.num_elements()));
-  for (double& e : v) e = dist(gen);
-  return tf::constant(v, shape, tf::float64);
-}
 
 TEST(LayerGradients, Conv2DMatchesNumericalDifferences) {
   const tf::Tensor x = uniform64({2, 6, 5, 3}, 1);

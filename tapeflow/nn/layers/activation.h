@@ -1,5 +1,7 @@
-// K::layers::Activation: applies an activation function (by Keras name or callable).
+// K::layers::Activation: applies an activation function (by Keras name or callable);
+// K::layers::Softmax: softmax over an axis, as a layer.
 #pragma once
+#include "tapeflow/core/ops/softmax.h"
 #include "tapeflow/nn/activations.h"
 #include "tapeflow/nn/layers/layer.h"
 
@@ -19,6 +21,23 @@ class Activation : public Layer {
 
  private:
   activations::Activation activation_;
+};
+
+struct SoftmaxOptions {
+  int axis = -1;
+  std::string name;
+};
+
+/// `K::layers::Softmax()`: exp(x) / sum(exp(x)) over `axis` (default the last), any rank.
+class Softmax : public Layer {
+ public:
+  explicit Softmax(SoftmaxOptions options = {}) : Layer("softmax", {.name = options.name}), axis_(options.axis) {}
+  Tensor call(const Tensor& inputs) override { return nn::softmax(inputs, axis_); }
+  std::string class_name() const override { return "Softmax"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Softmax>(*this); }
+
+ private:
+  int axis_;
 };
 
 }  // namespace tapeflow::keras::layers

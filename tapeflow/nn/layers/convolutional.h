@@ -1,7 +1,9 @@
-// K::layers::Conv2D: activation(conv2d(inputs, kernel) + bias) over NHWC images,
-// (B, H, W, C) -> (B, OH, OW, filters), with Keras's kernel layout (KH, KW, C, filters).
+// Keras's convolution layers, channels_last: Conv2D ((B, H, W, C) -> (B, OH, OW, filters),
+// kernel (KH, KW, C, filters)), Conv1D ((B, T, C) -> (B, OT, filters), kernel (K, C, filters))
+// and Conv2DTranspose ((B, H, W, C) -> (B, OH, OW, filters), kernel (KH, KW, filters, C)).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tapeflow/nn/activations.h"
@@ -62,6 +64,83 @@ class Conv2D : public Layer {
   IntPair kernel_size_;
   Conv2DOptions options_;
 };
+
+struct Conv1DOptions {
+  int64_t strides = 1;
+  std::string padding = "valid";  // "valid", "same" or "causal" (left padding: output t sees inputs <= t)
+  int64_t dilation_rate = 1;
+  activations::Activation activation = {};  // linear
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  std::string name;
+  bool trainable = true;
+  DType dtype = DType::kFloat32;
+};
+
+/// `K::layers::Conv1D(32, 3, {.activation = "relu"})`: a temporal convolution over (B, T, C)
+/// (computed as a conv2d of height 1); OT as Conv2D's OW, "causal" gives OT = ceil(T / stride).
+class Conv1D : public Layer {
+ public:
+  Conv1D(int64_t filters, int64_t kernel_size, Conv1DOptions options = {});
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "Conv1D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Conv1D>(*this); }
+
+  /// The (K, C, filters) kernel and the (filters,) bias.
+  Variable kernel() const { return tracked_variable("kernel"); }
+  Variable bias() const { return tracked_variable("bias"); }
+
+ private:
+  int64_t filters_, kernel_size_;
+  Conv1DOptions options_;
+};
+
+struct Conv2DTransposeOptions {
+  IntPair strides = 1;
+  std::string padding = "valid";          // "valid" or "same"
+  std::optional<IntPair> output_padding;  // extra rows/columns at the end (each < its stride)
+  IntPair dilation_rate = 1;
+  activations::Activation activation = {};  // linear
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  std::string name;
+  bool trainable = true;
+  DType dtype = DType::kFloat32;
+};
+
+/// `K::layers::Conv2DTranspose(16, 3, {.strides = 2, .padding = "same"})`: the transpose of a
+/// Conv2D (tf::nn::conv2d_transpose), upsampling (B, H, W, C) to OH = H * stride ("same") or
+/// H * stride + max(KH - stride, 0) ("valid"); with output_padding p,
+/// OH = (H - 1) * stride + KH - 2 * pad + p (pad = KH / 2 for "same", else 0).
+class Conv2DTranspose : public Layer {
+ public:
+  Conv2DTranspose(int64_t filters, IntPair kernel_size, Conv2DTransposeOptions options = {});
+  void build(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "Conv2DTranspose"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<Conv2DTranspose>(*this); }
+
+  /// The (KH, KW, filters, C) kernel and the (filters,) bias.
+  Variable kernel() const { return tracked_variable("kernel"); }
+  Variable bias() const { return tracked_variable("bias"); }
+
+ private:
+  int64_t filters_;
+  IntPair kernel_size_;
+  Conv2DTransposeOptions options_;
+};
+
+// Keras's other spellings.
+using Convolution1D = Conv1D;
+using Convolution2D = Conv2D;
+using Convolution2DTranspose = Conv2DTranspose;
 
 namespace detail {
 /// Keras's padding argument lower-cased and checked: "valid" or "same", else an

@@ -1,15 +1,20 @@
 #include "tapeflow/nn/layers/layer.h"
 
+#include <mutex>
+
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/graph/function.h"
+#include "tapeflow/nn/layers/naming.h"
 
 namespace tapeflow::keras::layers {
 
 struct Layer::State {
   bool built = false;
+  bool name_from_class = false;  // named after the class at the first name() (no default given)
+  std::once_flag name_once;      // that naming, once even if threads ask at the same time
   std::vector<Tensor> call_losses;
   std::vector<std::pair<Variable, regularizers::Regularizer>> regularized;
   std::optional<Shape> output_shape;
@@ -66,14 +71,29 @@ void check_tracked_by(const Layer& caller, const Layer& callee) {
 }  // namespace
 
 Layer::Layer(const std::string& default_name, LayerOptions options)
-    : Module(options.name.empty() ? default_name : options.name, {.unique = options.name.empty()}) {
+    : Module(options.name.empty() ? (default_name.empty() ? "layer" : default_name) : options.name,
+             {.unique = options.name.empty() && !default_name.empty()}) {
   extension() = std::make_shared<State>();
+  state().name_from_class = options.name.empty() && default_name.empty();
   static const bool context_registered = (register_trace_context(&training_trace_context), true);
   (void)context_registered;
   set_trainable(options.trainable);
 }
 
 Layer::State& Layer::state() const { return *static_cast<State*>(extension().get()); }
+
+// The class is known only once the object is fully constructed, so a class-derived name is fixed
+// at the first name() call after it: every use of a layer (calls, tracking, summaries) asks for it.
+const std::string& Layer::name() const {
+  State& s = state();
+  if (s.name_from_class)
+    std::call_once(s.name_once, [&] {
+      set_name(detail::unique_name(internal::to_snake_case(internal::unqualified_class_name(typeid(*this)))));
+    });
+  return Module::name();
+}
+
+std::string Layer::class_name() const { return internal::unqualified_class_name(typeid(*this)); }
 
 bool Layer::built() const { return state().built; }
 void Layer::set_built(bool built) { state().built = built; }
@@ -83,6 +103,7 @@ Tensor Layer::call(const Tensor& inputs) {
 }
 
 Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(bool)>& body) {
+  name();  // fixes a class-derived name before anything records it
   State& s = state();
   struct Restore {
     std::optional<bool> training;
@@ -168,6 +189,7 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) { return s
 // per node when the model is defined. Weights are built first from the symbolic shape (batch
 // None), as Keras builds them.
 KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call) {
+  name();  // fixes a class-derived name before the node copies the layer
   std::vector<Shape> shapes;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     TF_CHECK_ARG(inputs[i].defined(), "", "Layer \"", name(), "\" was called on an undefined KerasTensor (input ", i,
@@ -232,7 +254,7 @@ namespace {
 // so their checkpoint names, carry a leading underscore.
 const char* keras_private_weight(const std::string& class_name, const std::string& weight) {
   const bool kernel_class = class_name == "Dense" || class_name == "Conv1D" || class_name == "Conv2D" ||
-                            class_name == "Conv3D" || class_name == "Conv2DTranspose" || class_name == "EinsumDense";
+                            class_name == "Conv3D" || class_name == "EinsumDense";
   if (kernel_class && weight == "kernel") return "_kernel";
   if (class_name == "Embedding" && weight == "embeddings") return "_embeddings";
   return nullptr;
@@ -276,6 +298,15 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape, WeightOp
   Variable v = track(name, Variable(init, {.name = name, .trainable = options.trainable}));
   if (options.regularizer) state().regularized.emplace_back(v, options.regularizer);
   return v;
+}
+
+Variable Layer::add_weight(const NamedWeightOptions& options) {
+  const std::string n = options.name.empty() ? detail::unique_name("variable") : options.name;
+  return add_weight(n, options.shape,
+                    {.initializer = options.initializer,
+                     .trainable = options.trainable,
+                     .regularizer = options.regularizer,
+                     .dtype = options.dtype});
 }
 
 std::optional<Shape> Layer::output_shape() const { return state().output_shape; }

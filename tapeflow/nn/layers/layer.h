@@ -29,10 +29,23 @@ struct WeightOptions {
   DType dtype = DType::kFloat32;
 };
 
+/// add_weight's keyword arguments: the name (tf.keras's first), then Keras 3's order.
+struct NamedWeightOptions {
+  std::string name;  // empty: "variable", "variable_1", ... (Keras's auto-naming)
+  Shape shape;
+  initializers::Initializer initializer = "glorot_uniform";
+  DType dtype = DType::kFloat32;
+  bool trainable = true;
+  regularizers::Regularizer regularizer = {};
+};
+
 class Layer : public Module {
  public:
-  /// `default_name` is used (made unique) when options.name is empty: Layer("my_layer").
-  explicit Layer(const std::string& default_name = "layer", LayerOptions options = {});
+  /// `default_name` is used (made unique) when options.name is empty: Layer("my_layer"). Without
+  /// one, a custom layer is named after its class as in Keras (MyDense: "my_dense", "my_dense_1"),
+  /// the name fixed at its first use (name(), a call, tracking), when the class is known.
+  explicit Layer(const std::string& default_name = "", LayerOptions options = {});
+  explicit Layer(LayerOptions options) : Layer("", std::move(options)) {}
 
   /// Builds on the first call (build(inputs.shape())), then runs call(). `training` defaults to
   /// the enclosing layer's (a model's fit passes true), else false.
@@ -59,8 +72,10 @@ class Layer : public Module {
   /// Every layer class overrides it with `return std::make_shared<ThisClass>(*this);`; the
   /// default raises an UnimplementedError naming the class when the layer is used functionally.
   virtual std::shared_ptr<Layer> clone() const;
-  /// The Keras class name shown by model.summary() ("Dense").
-  virtual std::string class_name() const { return "Layer"; }
+  /// The Keras class name shown by model.summary() ("Dense"); by default the C++ class's name.
+  virtual std::string class_name() const;
+  /// The layer's name (a class-derived default name is fixed at the first call of name()).
+  const std::string& name() const;
 
   bool built() const;
   /// Marks the layer built (for layers built by hand with explicit shapes).
@@ -71,6 +86,8 @@ class Layer : public Module {
   void add_loss(const Tensor& loss);
   /// Creates and tracks a weight: `w = add_weight("kernel", {in, out}, {.initializer = "he_normal"})`.
   Variable add_weight(const std::string& name, const Shape& shape, WeightOptions options = {});
+  /// Keras's keyword form: `w = add_weight({.name = "kernel", .shape = {in, out}, .initializer = "he_normal"})`.
+  Variable add_weight(const NamedWeightOptions& options);
   /// The output shape of the last call with the batch dimension unknown (-1), if called.
   std::optional<Shape> output_shape() const;
   /// The output shape of the first call (the one that built the layer), batch included: what
@@ -84,6 +101,9 @@ class Layer : public Module {
   /// The sublayers tracked with track_layer, in order (a subclassed model's layers).
   std::vector<std::shared_ptr<Layer>> tracked_layers() const;
 
+  /// The name a sublayer tracked as `tracked` has in Keras's .weights.h5 files: Keras walks the
+  /// public attributes first, so a private `_x` with a public property `x` is saved as `x`.
+  virtual std::string weights_file_name(const std::string& tracked) const { return tracked; }
   /// Trackable: the weights and sublayers under the names Keras 3 checkpoints use (Dense's and
   /// Conv's "kernel" is "_kernel", Embedding's "embeddings" is "_embeddings").
   std::vector<TrackableReference> trackable_children() const override;

@@ -1,5 +1,6 @@
 #include "tapeflow/nn/layers/normalization.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "tapeflow/autograd/tape.h"
@@ -100,6 +101,62 @@ Tensor BatchNormalization::call(const Tensor& inputs, bool training) {
   moving_mean_v.assign(moving_mean_v.read_value() * m + batch_mean * (1.0 - m));
   moving_var_v.assign(moving_var_v.read_value() * m + batch_var * (1.0 - m));
   return y;
+}
+
+}  // namespace tapeflow::keras::layers
+
+namespace tapeflow::keras::layers {
+
+LayerNormalization::LayerNormalization(LayerNormalizationOptions options)
+    : Layer("layer_normalization", {.name = options.name, .trainable = options.trainable}),
+      options_(std::move(options)) {
+  TF_CHECK_ARG(!options_.axis.all() && !options_.axis.list().empty(), "LayerNormalization",
+               "`axis` must be an int or a non-empty list of ints");
+  TF_CHECK_ARG(options_.epsilon > 0, "LayerNormalization", "epsilon must be positive, got ", options_.epsilon);
+}
+
+void LayerNormalization::build(const Shape& input_shape) {
+  Built& b = *built_;
+  b.rank = input_shape.rank();
+  b.axes.clear();
+  std::vector<int64_t> weight_shape, bshape(std::size_t(b.rank), 1);
+  for (int64_t a : options_.axis.list()) {
+    if (a < -b.rank || a >= b.rank || (a < 0 ? a + b.rank : a) == 0)
+      TF_THROW(InvalidArgumentError, "", "Layer \"", name(), "\" (LayerNormalization): invalid axis ", a,
+               " for an input of shape ", input_shape.to_string(), " (rank ", b.rank,
+               "; the batch axis 0 cannot be normalized over)");
+    const int d = int(a < 0 ? a + b.rank : a);
+    TF_CHECK_ARG(input_shape[d] >= 0, "", "Layer \"", name(), "\" (LayerNormalization): axis ", a,
+                 " of the input shape ", input_shape.to_string(), " must be known");
+    b.axes.push_back(d);
+    weight_shape.push_back(input_shape[d]);
+  }
+  std::sort(b.axes.begin(), b.axes.end());
+  for (int d : b.axes) bshape[std::size_t(d)] = input_shape[d];
+  b.broadcast_shape = Shape(bshape);
+  auto weight = [&](const char* n, const initializers::Initializer& init, const regularizers::Regularizer& reg) {
+    add_weight(n, Shape(weight_shape), {.initializer = init, .regularizer = reg, .dtype = options_.dtype});
+  };
+  if (options_.scale) weight("gamma", options_.gamma_initializer, options_.gamma_regularizer);
+  if (options_.center && !options_.rms_scaling) weight("beta", options_.beta_initializer, options_.beta_regularizer);
+}
+
+Tensor LayerNormalization::call(const Tensor& inputs) {
+  const Built& b = *built_;
+  check_input_rank(inputs, b.rank);
+  for (int d : b.axes)
+    if (inputs.shape()[d] != b.broadcast_shape[d])
+      TF_THROW(InvalidArgumentError, "", "Input 0 of layer \"", name(),
+               "\" is incompatible with the layer: expected axis ", d, " of input shape to have value ",
+               b.broadcast_shape[d], ", but received input with shape ", inputs.shape().to_string());
+  const Tensor x = inputs.dtype() == options_.dtype ? inputs : cast(inputs, options_.dtype);
+  auto [mean, variance] = nn::moments(x, b.axes, /*keepdims=*/true);
+  Tensor inv = rsqrt(variance + options_.epsilon);
+  if (options_.scale) inv = inv * reshape(gamma().read_value(), b.broadcast_shape);
+  if (options_.rms_scaling) return x * inv;
+  Tensor shift = -mean * inv;
+  if (options_.center) shift = shift + reshape(beta().read_value(), b.broadcast_shape);
+  return x * inv + shift;
 }
 
 }  // namespace tapeflow::keras::layers

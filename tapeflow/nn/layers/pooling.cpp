@@ -44,4 +44,20 @@ Tensor GlobalMaxPooling2D::call(const Tensor& inputs) {
   return reduce_max(inputs, {1, 2}, keepdims_);
 }
 
+GlobalAveragePooling1D::GlobalAveragePooling1D(GlobalPool1DOptions options)
+    : Layer("global_average_pooling1d", {.name = options.name}), keepdims_(options.keepdims) {}
+
+Tensor GlobalAveragePooling1D::call(const Tensor& inputs) {
+  check_input_rank(inputs, 3);
+  return reduce_mean(inputs, 1, keepdims_);
+}
+
+GlobalMaxPooling1D::GlobalMaxPooling1D(GlobalPool1DOptions options)
+    : Layer("global_max_pooling1d", {.name = options.name}), keepdims_(options.keepdims) {}
+
+Tensor GlobalMaxPooling1D::call(const Tensor& inputs) {
+  check_input_rank(inputs, 3);
+  return reduce_max(inputs, 1, keepdims_);
+}
+
 }  // namespace tapeflow::keras::layers

@@ -1,6 +1,7 @@
 // Pooling layers over NHWC images: MaxPool2D and AveragePool2D ((B, H, W, C) ->
 // (B, OH, OW, C) by tf::nn::max_pool2d / avg_pool2d), GlobalAveragePooling2D and
-// GlobalMaxPooling2D ((B, H, W, C) -> (B, C)). Keras's MaxPooling2D etc. are aliases.
+// GlobalMaxPooling2D ((B, H, W, C) -> (B, C)), GlobalAveragePooling1D and GlobalMaxPooling1D
+// ((B, T, C) -> (B, C)). Keras's MaxPooling2D etc. are aliases.
 #pragma once
 #include <memory>
 #include <optional>
@@ -50,7 +51,7 @@ class AveragePool2D : public Pool2D {
 };
 
 struct GlobalPool2DOptions {
-  bool keepdims = false;  // true: (B, 1, 1, C)
+  bool keepdims = false;  // true: (B, 1, 1, C) (1D: (B, 1, C))
   std::string name;
 };
 
@@ -78,11 +79,39 @@ class GlobalMaxPooling2D : public Layer {
   bool keepdims_;
 };
 
+using GlobalPool1DOptions = GlobalPool2DOptions;
+
+/// (B, T, C) -> (B, C): the mean over the steps (a sequence's features averaged).
+class GlobalAveragePooling1D : public Layer {
+ public:
+  explicit GlobalAveragePooling1D(GlobalPool1DOptions options = {});
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "GlobalAveragePooling1D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalAveragePooling1D>(*this); }
+
+ private:
+  bool keepdims_;
+};
+
+/// (B, T, C) -> (B, C): the maximum over the steps.
+class GlobalMaxPooling1D : public Layer {
+ public:
+  explicit GlobalMaxPooling1D(GlobalPool1DOptions options = {});
+  Tensor call(const Tensor& inputs) override;
+  std::string class_name() const override { return "GlobalMaxPooling1D"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalMaxPooling1D>(*this); }
+
+ private:
+  bool keepdims_;
+};
+
 // Keras's other spellings of the same classes.
 using MaxPooling2D = MaxPool2D;
 using AveragePooling2D = AveragePool2D;
 using AvgPool2D = AveragePool2D;
 using GlobalAvgPool2D = GlobalAveragePooling2D;
 using GlobalMaxPool2D = GlobalMaxPooling2D;
+using GlobalAvgPool1D = GlobalAveragePooling1D;
+using GlobalMaxPool1D = GlobalMaxPooling1D;
 
 }  // namespace tapeflow::keras::layers

@@ -69,7 +69,8 @@ void collect(const layers::Layer& layer, const std::string& path, Visited& visit
   }
   std::vector<std::pair<std::string, const layers::Layer*>> subs;
   for (const TrackableReference& ref : layer.trackable_children())
-    if (const auto* sub = dynamic_cast<const layers::Layer*>(ref.object.get())) subs.emplace_back(ref.name, sub);
+    if (const auto* sub = dynamic_cast<const layers::Layer*>(ref.object.get()))
+      subs.emplace_back(layer.weights_file_name(ref.name), sub);
   if (model) subs.emplace_back("layers", nullptr);  // Model.layers, a container
   std::sort(subs.begin(), subs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [name, sub] : subs) {
@@ -109,43 +110,6 @@ bool is_keras_weights_h5(const std::string& filepath) {
   const std::string suffix = ".weights.h5";
   return filepath.size() >= suffix.size() &&
          filepath.compare(filepath.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string to_snake_case(const std::string& class_name) {
-  // Keras's three re.sub passes, written out (std::regex costs a regex compile per pattern and
-  // trips GCC 12's -Wmaybe-uninitialized inside libstdc++ under the sanitizer builds):
-  // drop \W characters; "(.)([A-Z][a-z]+)" -> "\1_\2"; "([a-z])([A-Z])" -> "\1_\2"; lower().
-  auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
-  auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  std::string w;
-  for (char c : class_name)
-    if (is_upper(c) || is_lower(c) || (c >= '0' && c <= '9') || c == '_') w += c;
-  std::string a;  // pass 2: non-overlapping matches, left to right, as re.sub
-  for (std::size_t i = 0; i < w.size();) {
-    if (i + 2 < w.size() && is_upper(w[i + 1]) && is_lower(w[i + 2])) {
-      std::size_t j = i + 3;
-      while (j < w.size() && is_lower(w[j])) ++j;
-      a += w[i];
-      a += '_';
-      a.append(w, i + 1, j - i - 1);
-      i = j;
-    } else {
-      a += w[i++];
-    }
-  }
-  std::string b;  // pass 3
-  for (std::size_t i = 0; i < a.size();) {
-    if (i + 1 < a.size() && is_lower(a[i]) && is_upper(a[i + 1])) {
-      b += a[i];
-      b += '_';
-      b += a[i + 1];
-      i += 2;
-    } else {
-      b += a[i++];
-    }
-  }
-  std::transform(b.begin(), b.end(), b.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return b;
 }
 
 std::vector<serialization::H5VarsGroup> keras_weight_groups(const Model& model) {

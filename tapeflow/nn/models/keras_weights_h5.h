@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tapeflow/nn/layers/naming.h"  // to_snake_case
 #include "tapeflow/serialization/h5_weights.h"
 
 namespace tapeflow::keras {
@@ -16,8 +17,6 @@ namespace tapeflow::keras::internal {
 
 /// Whether save_weights/load_weights take the Keras 3 HDF5 format for this path.
 bool is_keras_weights_h5(const std::string& filepath);
-/// Keras's naming.to_snake_case: "BatchNormalization" -> "batch_normalization", "ReLU" -> "re_lu".
-std::string to_snake_case(const std::string& class_name);
 /// The `vars` groups of the model's layers, as Keras 3 names them ("vars", "layers/dense/vars", ...).
 std::vector<serialization::H5VarsGroup> keras_weight_groups(const Model& model);
 void save_weights_h5(const Model& model, const std::string& filepath);

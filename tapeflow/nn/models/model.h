@@ -58,8 +58,9 @@ struct PredictOptions {
 
 class Model : public layers::Layer {
  public:
-  /// A subclassed model: `struct MyModel : K::Model { MyModel() : K::Model("my_model") {} ... };`
-  explicit Model(const std::string& default_name = "model", layers::LayerOptions options = {});
+  /// A subclassed model: `struct MyModel : K::Model { MyModel() {} ... };` is named "my_model"
+  /// after its class (as in Keras), or `K::Model("name")`.
+  explicit Model(const std::string& default_name = "", layers::LayerOptions options = {});
   /// A functional model from K::Input tensors to the tensors computed from them:
   /// `auto x = K::Input({784}); K::Model model(x, K::layers::Dense(10)(x));` (one or several of each).
   Model(KerasTensors inputs, KerasTensors outputs, ModelOptions options = {});

@@ -1,5 +1,6 @@
 // K::Sequential: a model that applies its layers in order.
-// `K::Sequential model({K::layers::Flatten(), K::layers::Dense(10)});`
+// `K::Sequential model({K::layers::Flatten(), K::layers::Dense(10)});`, or built at once from its
+// input's shape: `K::Sequential model({K::Input({28, 28}), K::layers::Flatten(), ...});`
 #pragma once
 #include "tapeflow/nn/models/model.h"
 
@@ -12,6 +13,8 @@ class AnyLayer {
   AnyLayer(L layer) : layer_(std::make_shared<L>(std::move(layer))) {}  // NOLINT
   template <std::derived_from<layers::Layer> L>
   AnyLayer(std::shared_ptr<L> layer) : layer_(std::move(layer)) {}  // NOLINT
+  /// `K::Input({28, 28})`: its InputLayer (an InvalidArgumentError for other KerasTensors).
+  AnyLayer(const KerasTensor& input);  // NOLINT
   const std::shared_ptr<layers::Layer>& get() const { return layer_; }
 
  private:
@@ -22,6 +25,8 @@ struct SequentialOptions {
   std::string name;
 };
 
+/// With an InputLayer first (`K::Input(shape)`), each layer is built when added, so summary()
+/// shows the shapes before any call, as in Keras; the InputLayer is not among layers().
 class Sequential : public Model {
  public:
   explicit Sequential(std::vector<AnyLayer> layers = {}, SequentialOptions options = {});
@@ -35,6 +40,10 @@ class Sequential : public Model {
 
  private:
   std::shared_ptr<std::vector<std::shared_ptr<layers::Layer>>> layers_;
+  struct Symbolic {
+    KerasTensor input, output;  // K::Input's tensor and the last layer's output on it
+  };
+  std::shared_ptr<Symbolic> symbolic_;
 };
 
 }  // namespace tapeflow::keras

@@ -1,0 +1,132 @@
+// Keras's recurrent layers: SimpleRNN, LSTM and GRU over (B, T, D) sequences, each stepping its
+// cell (SimpleRNNCell, LSTMCell, GRUCell: the weights, Keras's layout) over the time axis. The
+// input projection of every step is one tensordot before the loop; each step is a matmul by the
+// recurrent kernel and the gates, all public ops (so autograd and the GPU come for free).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tapeflow/nn/activations.h"
+#include "tapeflow/nn/layers/layer.h"
+
+namespace tapeflow::keras::layers {
+
+/// The options of all three layers and cells, in Keras's keyword order (LSTM's and GRU's
+/// fields; SimpleRNN ignores recurrent_activation, unit_forget_bias and reset_after).
+struct RecurrentOptions {
+  activations::Activation activation = "tanh";
+  activations::Activation recurrent_activation = "sigmoid";  // the gates (LSTM, GRU)
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer recurrent_initializer = "orthogonal";
+  initializers::Initializer bias_initializer = "zeros";
+  bool unit_forget_bias = true;  // LSTM: the forget gate's bias starts at 1
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer recurrent_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  double dropout = 0.0;            // not supported yet (UnimplementedError when set)
+  double recurrent_dropout = 0.0;  // not supported yet (UnimplementedError when set)
+  bool return_sequences = false;   // (B, T, units) instead of the last step's (B, units)
+  bool go_backwards = false;       // process the steps last to first (outputs in that order)
+  bool reset_after = true;         // GRU: the reset gate applied after the recurrent matmul (Keras 3's default)
+  std::string name;
+  bool trainable = true;
+  DType dtype = DType::kFloat32;
+};
+
+/// A cell: the weights of one step and the step itself. kernel (D, gates * units),
+/// recurrent_kernel (units, gates * units), bias (gates * units) (GRU with reset_after: (2, 3 * units)).
+class RecurrentCell : public Layer {
+ public:
+  void build(const Shape& input_shape) override;  // (B, D)
+  int64_t units() const { return units_; }
+  /// The number of states: LSTM 2 (h, c), the others 1.
+  int num_states() const { return gates_ == 4 ? 2 : 1; }
+
+  Variable kernel() const { return tracked_variable("kernel"); }
+  Variable recurrent_kernel() const { return tracked_variable("recurrent_kernel"); }
+  Variable bias() const { return tracked_variable("bias"); }
+
+  /// The input's contribution to every step at once: inputs (B, T, D) -> (B, T, gates * units),
+  /// with the input bias.
+  Tensor project_inputs(const Tensor& inputs) const;
+  /// One step from the projected input xw (B, gates * units): the new states (h first).
+  std::vector<Tensor> step(const Tensor& xw, const std::vector<Tensor>& states) const;
+
+ protected:
+  RecurrentCell(int gates, const std::string& default_name, int64_t units, RecurrentOptions options);
+
+ private:
+  int gates_;
+  int64_t units_;
+  RecurrentOptions options_;
+};
+
+/// h = activation(x W + h R + b).
+class SimpleRNNCell : public RecurrentCell {
+ public:
+  explicit SimpleRNNCell(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "SimpleRNNCell"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<SimpleRNNCell>(*this); }
+};
+/// Gates i, f, c, o (Keras's order): c = f c + i tanh(z_c), h = o tanh(c).
+class LSTMCell : public RecurrentCell {
+ public:
+  explicit LSTMCell(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "LSTMCell"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<LSTMCell>(*this); }
+};
+/// Gates z, r, h (Keras's order): h = z h + (1 - z) tanh(x_h + r (h R_h + b_h)) with reset_after.
+class GRUCell : public RecurrentCell {
+ public:
+  explicit GRUCell(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "GRUCell"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GRUCell>(*this); }
+};
+
+/// The loop over time around a cell (tracked as "cell", as Keras's weights files name it).
+class RecurrentLayer : public Layer {
+ public:
+  void build(const Shape& input_shape) override;  // (B, T, D)
+  Tensor call(const Tensor& inputs) override;
+  /// Keras's return_state=True: {output, final states...} (LSTM: {output, h, c}), optionally
+  /// from `initial_state` (each (B, units); zeros by default).
+  std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {});
+  int64_t units() const { return cell_->units(); }
+  /// The cell holding the weights (kernel, recurrent_kernel, bias).
+  const RecurrentCell& cell() const { return *cell_; }
+
+ protected:
+  RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::string& default_name, const RecurrentOptions& options);
+
+ private:
+  std::vector<Tensor> run(const Tensor& inputs, const std::vector<Tensor>& initial_state);
+
+  std::shared_ptr<RecurrentCell> cell_;
+  bool return_sequences_, go_backwards_;
+};
+
+/// `K::layers::SimpleRNN(32)`: (B, T, D) -> (B, 32) (or (B, T, 32) with return_sequences).
+class SimpleRNN : public RecurrentLayer {
+ public:
+  explicit SimpleRNN(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "SimpleRNN"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<SimpleRNN>(*this); }
+};
+/// `K::layers::LSTM(64, {.return_sequences = true})`.
+class LSTM : public RecurrentLayer {
+ public:
+  explicit LSTM(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "LSTM"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<LSTM>(*this); }
+};
+/// `K::layers::GRU(64)`.
+class GRU : public RecurrentLayer {
+ public:
+  explicit GRU(int64_t units, RecurrentOptions options = {});
+  std::string class_name() const override { return "GRU"; }
+  std::shared_ptr<Layer> clone() const override { return std::make_shared<GRU>(*this); }
+};
+
+}  // namespace tapeflow::keras::layers
