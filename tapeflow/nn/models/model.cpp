@@ -87,6 +87,22 @@ std::vector<std::shared_ptr<layers::Layer>> Model::layers() const {
   return graph_ ? graph_->layers() : tracked_layers();
 }
 
+std::shared_ptr<layers::Layer> Model::get_layer(const std::string& layer_name) const {
+  std::string names;
+  for (const auto& l : layers()) {
+    if (l->name() == layer_name) return l;
+    names += (names.empty() ? "" : ", ") + l->name();
+  }
+  TF_THROW(InvalidArgumentError, "", "No such layer: ", layer_name, ". Existing layers are: [", names, "].");
+}
+
+std::shared_ptr<layers::Layer> Model::get_layer(int index) const {
+  auto ls = layers();
+  TF_CHECK_ARG(index >= 0 && std::size_t(index) < ls.size(), "", "Was asked to retrieve layer at index ", index,
+               " but model only has ", ls.size(), " layers.");
+  return ls[std::size_t(index)];
+}
+
 void Model::compile(CompileOptions options) {
   auto c = std::make_shared<Compiled>();
   c->optimizer = std::move(options.optimizer);
@@ -235,6 +251,7 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
         const callbacks::Logs batch_logs = metrics_result();
         for (auto* c : cbs) c->on_train_batch_end(int(step), batch_logs);
       }
+      if (stop_training) break;  // a callback ended training mid-epoch (TerminateOnNaN)
     }
     logs = metrics_result();
     if (val) {
@@ -294,19 +311,6 @@ Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
     outs.push_back((*this)(batch, false));
   }
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
-}
-
-std::vector<Tensor> Model::get_weights() const {
-  std::vector<Tensor> out;
-  for (const Variable& v : variables()) out.push_back(v.read_value());
-  return out;
-}
-
-void Model::set_weights(const std::vector<Tensor>& weights) {
-  auto vars = variables();
-  TF_CHECK_ARG(weights.size() == vars.size(), "", "Model \"", name(), "\": set_weights got ", weights.size(),
-               " arrays for ", vars.size(), " weights");
-  for (std::size_t i = 0; i < vars.size(); ++i) vars[i].assign(weights[i]);
 }
 
 namespace {

@@ -26,6 +26,12 @@ struct ModelOptions {
   bool trainable = true;
 };
 
+// Option structs list Keras's keyword arguments in the order of Keras's signature (those not
+// supported yet are left out, the others keep their relative order), so the keywords of a Keras
+// call, copied in order, compile as designated initializers:
+// `model.fit(x, y, {.batch_size = 32, .epochs = 5, .verbose = 0, .validation_split = 0.1})`.
+
+/// Keras: compile(optimizer, loss, loss_weights, metrics, ...).
 struct CompileOptions {
   optimizers::AnyOptimizer optimizer = "rmsprop";
   /// May be left out when train_step/test_step are overridden and compute their own loss.
@@ -33,24 +39,28 @@ struct CompileOptions {
   std::vector<metrics::AnyMetric> metrics;
 };
 
+/// Keras: fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+/// shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, ...).
 struct FitOptions {
-  int epochs = 1;
   int batch_size = 32;
+  int epochs = 1;
+  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
+  int verbose = 1;
+  std::vector<callbacks::AnyCallback> callbacks;
   /// The last fraction of (x, y), before shuffling, held out for validation (Keras's rule).
   double validation_split = 0.0;
   std::optional<std::pair<Tensor, Tensor>> validation_data;
   bool shuffle = true;
-  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
-  int verbose = 1;
-  std::vector<callbacks::AnyCallback> callbacks;
   int initial_epoch = 0;
 };
 
+/// Keras: evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, ...).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 1;
 };
 
+/// Keras: predict(x, batch_size, verbose, steps, callbacks).
 struct PredictOptions {
   int batch_size = 32;
   int verbose = 0;
@@ -107,6 +117,11 @@ class Model : public layers::Layer {
   /// Sequential's, a subclassed model's (tracked with track_layer).
   virtual std::vector<std::shared_ptr<layers::Layer>> layers() const;
   std::string class_name() const override { return "Functional"; }
+  /// The layer of that name among layers(), as Keras's get_layer(name): an InvalidArgumentError
+  /// listing the names when there is none.
+  std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;
+  /// The layer at that index of layers() (Keras's get_layer(index=i)).
+  std::shared_ptr<layers::Layer> get_layer(int index) const;
 
   /// Trackable: a functional model's layers as Keras 3 checkpoints list them
   /// (`_operations/<i>`, InputLayers included); a subclassed model's tracked attributes.
@@ -121,8 +136,6 @@ class Model : public layers::Layer {
   /// naming the key or the HDF5 dataset; a damaged file DataLossError naming the file.
   void load_weights(const std::string& filepath);
 
-  std::vector<Tensor> get_weights() const;
-  void set_weights(const std::vector<Tensor>& weights);
   optimizers::Optimizer& optimizer() const;
   bool compiled() const;
   /// Set by a callback (EarlyStopping) to end fit after the current epoch.

@@ -16,6 +16,14 @@ void Sequential::add(AnyLayer layer) {
   layers_->push_back(l);
 }
 
+std::shared_ptr<layers::Layer> Sequential::pop() {
+  TF_CHECK_ARG(!layers_->empty(), "", "There are no layers in the model.");
+  auto last = layers_->back();
+  layers_->pop_back();
+  untrack_module(*last);
+  return last;
+}
+
 std::vector<TrackableReference> Sequential::trackable_children() const {
   std::vector<TrackableReference> ops;
   const bool has_input = !layers_->empty() && dynamic_cast<const layers::InputLayer*>(layers_->front().get());
