@@ -50,6 +50,8 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
                             .validation_split = 0.25,
                             .validation_data = std::nullopt,
                             .shuffle = true,
+                            .class_weight = {},
+                            .sample_weight = std::nullopt,
                             .initial_epoch = 1});
   auto r = model.evaluate(x, y, {.batch_size = 32, .verbose = 0});
   auto p = model.predict(x, {.batch_size = 32, .verbose = 0});
@@ -61,6 +63,65 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
   // evaluate's loss is the mean squared error of predict's outputs.
   EXPECT_NEAR(r["loss"], tf::reduce_mean(tf::square(p - y)).item<float>(), 1e-4);
   EXPECT_NEAR(r["mae"], tf::reduce_mean(tf::abs(p - y)).item<float>(), 1e-4);
+}
+
+// fit(sample_weight=...) and fit(class_weight=...) against Keras: 2 epochs of SGD on a Dense(3)
+// with Keras's initial weights, batches of 4 in order (float64 model, so the comparison is tight).
+K::Sequential weighted_fit_model() {
+  K::layers::Dense dense(3, {.dtype = tf::float64});
+  K::Sequential model({dense});
+  model(from_case(fx::fit_x));
+  dense.set_weights({from_case(fx::fit_kernel), from_case(fx::fit_bias)});
+  model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.1}),
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {"accuracy"}});
+  return model;
+}
+
+void expect_weighted_fit(K::Sequential& model, const K::callbacks::History& h, const fx::Case& kernel,
+                         const fx::Case& bias, const fx::Case& loss, const fx::Case& accuracy) {
+  expect_case(model.get_weights()[0], kernel, 1e-9);
+  expect_case(model.get_weights()[1], bias, 1e-9);
+  for (int e = 0; e < 2; ++e) {
+    EXPECT_NEAR(h.history.at("loss")[e], loss.values[e], 1e-6);  // the tracker's float32 total
+    EXPECT_NEAR(h.history.at("accuracy")[e], accuracy.values[e], 1e-7);
+  }
+}
+
+TEST(KerasFitWeights, SampleWeightAndClassWeightMatchKeras) {
+  auto labels = tf::cast(from_case(fx::fit_labels), tf::int32);
+  auto sw_model = weighted_fit_model();
+  auto h = sw_model.fit(from_case(fx::fit_x), labels,
+                        {.batch_size = 4,
+                         .epochs = 2,
+                         .verbose = 0,
+                         .shuffle = false,
+                         .sample_weight = from_case(fx::fit_sample_weight)});
+  expect_weighted_fit(sw_model, h, fx::fit_sw_kernel, fx::fit_sw_bias, fx::fit_sw_loss, fx::fit_sw_accuracy);
+
+  auto cw_model = weighted_fit_model();
+  h = cw_model.fit(
+      from_case(fx::fit_x), labels,
+      {.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
+  expect_weighted_fit(cw_model, h, fx::fit_cw_kernel, fx::fit_cw_bias, fx::fit_cw_loss, fx::fit_cw_accuracy);
+  // One-hot labels select their class weight by argmax, as Keras does.
+  auto onehot_model = weighted_fit_model();
+  onehot_model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.1}),
+                        .loss = K::losses::CategoricalCrossentropy({.from_logits = true}),
+                        .metrics = {"accuracy"}});
+  h = onehot_model.fit(
+      from_case(fx::fit_x), K::utils::to_categorical(labels, 3),
+      {.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
+  expect_weighted_fit(onehot_model, h, fx::fit_cw_kernel, fx::fit_cw_bias, fx::fit_cw_loss, fx::fit_cw_accuracy);
+
+  EXPECT_TF_ERROR(
+      cw_model.fit(from_case(fx::fit_x), labels,
+                   {.verbose = 0, .class_weight = {{0, 1.0}}, .sample_weight = from_case(fx::fit_sample_weight)}),
+      tf::errors::InvalidArgumentError, "You cannot `class_weight` and `sample_weight` at the same time.");
+  EXPECT_TF_ERROR(cw_model.fit(from_case(fx::fit_x), labels, {.verbose = 0, .class_weight = {{0, 1.0}, {1, 1.0}}}),
+                  tf::errors::InvalidArgumentError, "class_weight has no entry for class 2");
+  EXPECT_TF_ERROR(cw_model.fit(from_case(fx::fit_x), labels, {.verbose = 0, .sample_weight = tf::ones({3})}),
+                  tf::errors::InvalidArgumentError, "sample_weight must hold one weight per sample (8)");
 }
 
 // ---- losses ------------------------------------------------------------------------------------
@@ -332,6 +393,32 @@ TEST(KerasCallbacks, TerminateOnNaNStopsAfterTheBadBatch) {
                            .callbacks = {K::callbacks::TerminateOnNaN({.raise_error = true})},
                            .shuffle = false}),
                tf::RuntimeError);
+}
+
+TEST(KerasCallbacks, LearningRateSchedulerAndEarlyStoppingPrintAsKeras) {
+  auto model = compiled_model();
+  auto x = tf::ones({4, 1}), y = tf::ones({4, 1});
+  std::vector<double> rates;
+  testing::internal::CaptureStdout();
+  // schedule(epoch) as well as schedule(epoch, lr); a loss that cannot improve by 100 stops at epoch 2.
+  model.fit(x, y,
+            {.batch_size = 4,
+             .epochs = 5,
+             .verbose = 0,
+             .callbacks = {
+                 K::callbacks::LearningRateScheduler([](int epoch) { return 0.01 / (epoch + 1); }, 1),
+                 K::callbacks::EarlyStopping(
+                     {.monitor = "loss", .min_delta = 100, .patience = 1, .verbose = 1, .restore_best_weights = true}),
+                 K::callbacks::LambdaCallback({.on_epoch_end = [&](int, const K::callbacks::Logs&) {
+                   rates.push_back(model.optimizer().learning_rate());
+                 }})}});
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out,
+            "\nEpoch 1: LearningRateScheduler setting learning rate to 0.01.\n"
+            "\nEpoch 2: LearningRateScheduler setting learning rate to 0.005.\n"
+            "Epoch 2: early stopping\n"
+            "Restoring model weights from the end of the best epoch: 1.\n");
+  EXPECT_EQ(rates, (std::vector<double>{0.01, 0.005}));
 }
 
 std::string read_file(const std::filesystem::path& p) {

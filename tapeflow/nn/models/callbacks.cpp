@@ -67,7 +67,8 @@ void EarlyStopping::on_epoch_end(int epoch, const Logs& logs) {
 
 void EarlyStopping::on_train_end(const Logs&) {
   if (stopped_epoch_ > 0 && options_.verbose > 0) std::cout << "Epoch " << stopped_epoch_ + 1 << ": early stopping\n";
-  if (stopped_epoch_ > 0 && options_.restore_best_weights && !best_weights_.empty()) {
+  // Keras 3 restores the best weights at the end whether or not training stopped early.
+  if (options_.restore_best_weights && !best_weights_.empty()) {
     if (options_.verbose > 0)
       std::cout << "Restoring model weights from the end of the best epoch: " << best_epoch_ + 1 << ".\n";
     model().set_weights(best_weights_);

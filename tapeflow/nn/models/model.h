@@ -51,6 +51,12 @@ struct FitOptions {
   double validation_split = 0.0;
   std::optional<std::pair<Tensor, Tensor>> validation_data;
   bool shuffle = true;
+  /// Class index -> weight: each training sample's loss is weighted by its class's (integer
+  /// labels, or the argmax of one-hot labels; a class left out weighs 1). Not with sample_weight.
+  std::map<int64_t, double> class_weight = {};
+  /// Per-sample weights (N,) of the training loss. As in Keras 3, the compiled metrics stay
+  /// unweighted and the reported loss is the batch-size-weighted mean of the weighted batch losses.
+  std::optional<Tensor> sample_weight = std::nullopt;
   int initial_epoch = 0;
 };
 
@@ -98,11 +104,16 @@ class Model : public layers::Layer {
 
   /// One optimization step on a batch (override to customize fit, as Keras's train_step).
   virtual void train_step(const Tensor& x, const Tensor& y);
+  /// The step fit takes when given sample_weight or class_weight: the loss weighs each sample.
+  /// (A custom train_step(x, y) alone is used for unweighted fits; override this one as well to
+  /// see the weights, which Keras passes inside train_step's data.)
+  virtual void train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
   /// One evaluation step on a batch.
   virtual void test_step(const Tensor& x, const Tensor& y);
   /// The compiled loss of a batch plus the layers' losses (regularization, add_loss): what
   /// train_step minimizes; a custom train_step calls it (Keras's compute_loss).
-  Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred) const;
+  Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
+                      const std::optional<Tensor>& sample_weight = std::nullopt) const;
   /// The metrics fit reports: the loss tracker ("loss") and the compiled metrics. Override to
   /// report metrics of one's own (Keras's `metrics` property).
   virtual std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
@@ -145,6 +156,7 @@ class Model : public layers::Layer {
   std::optional<int> resume_epoch;
 
  private:
+  void weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight);
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<const internal::FunctionalGraph> graph_;  // functional models only
