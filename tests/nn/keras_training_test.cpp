@@ -401,17 +401,18 @@ TEST(KerasCallbacks, LearningRateSchedulerAndEarlyStoppingPrintAsKeras) {
   std::vector<double> rates;
   testing::internal::CaptureStdout();
   // schedule(epoch) as well as schedule(epoch, lr); a loss that cannot improve by 100 stops at epoch 2.
-  model.fit(x, y,
-            {.batch_size = 4,
-             .epochs = 5,
-             .verbose = 0,
-             .callbacks = {
-                 K::callbacks::LearningRateScheduler([](int epoch) { return 0.01 / (epoch + 1); }, 1),
-                 K::callbacks::EarlyStopping(
-                     {.monitor = "loss", .min_delta = 100, .patience = 1, .verbose = 1, .restore_best_weights = true}),
-                 K::callbacks::LambdaCallback({.on_epoch_end = [&](int, const K::callbacks::Logs&) {
-                   rates.push_back(model.optimizer().learning_rate());
-                 }})}});
+  auto history = model.fit(
+      x, y,
+      {.batch_size = 4,
+       .epochs = 5,
+       .verbose = 0,
+       .callbacks = {
+           K::callbacks::LearningRateScheduler([](int epoch) { return 0.01 / (epoch + 1); }, 1),
+           K::callbacks::EarlyStopping(
+               {.monitor = "loss", .min_delta = 100, .patience = 1, .verbose = 1, .restore_best_weights = true}),
+           K::callbacks::LambdaCallback({.on_epoch_end = [&](int, const K::callbacks::Logs&) {
+             rates.push_back(model.optimizer().learning_rate());
+           }})}});
   const std::string out = testing::internal::GetCapturedStdout();
   EXPECT_EQ(out,
             "\nEpoch 1: LearningRateScheduler setting learning rate to 0.01.\n"
@@ -419,6 +420,8 @@ TEST(KerasCallbacks, LearningRateSchedulerAndEarlyStoppingPrintAsKeras) {
             "Epoch 2: early stopping\n"
             "Restoring model weights from the end of the best epoch: 1.\n");
   EXPECT_EQ(rates, (std::vector<double>{0.01, 0.005}));
+  // Keras 3 adds the rate (read from its float32 variable) to the epoch logs History keeps.
+  EXPECT_EQ(history.history.at("learning_rate"), (std::vector<double>{0.01f, 0.005f}));
 }
 
 std::string read_file(const std::filesystem::path& p) {
@@ -457,6 +460,16 @@ TEST(KerasCallbacks, CSVLoggerWritesKerasFileByteForByte) {
   for (std::string line; std::getline(text, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], "epoch,loss,val_loss\r");
+  // A ReduceLROnPlateau before the logger adds its learning_rate column, as in Keras.
+  model.fit(
+      x, y,
+      {.batch_size = 4,
+       .epochs = 1,
+       .verbose = 0,
+       .callbacks = {K::callbacks::ReduceLROnPlateau({.monitor = "loss"}), K::callbacks::CSVLogger(path.string())}});
+  // (no validation: Keras adds a val_ column per key, val_learning_rate included).
+  const std::string header = "epoch,learning_rate,loss,val_learning_rate,val_loss\r\n";
+  EXPECT_EQ(read_file(path).substr(0, header.size()), header);
   EXPECT_EQ(lines[1].rfind("0,", 0), 0u);
   EXPECT_EQ(lines[3].rfind("0;", 0), 0u);
   EXPECT_TF_ERROR(K::callbacks::CSVLogger((dir / "missing" / "log.csv").string()).on_train_begin({}),

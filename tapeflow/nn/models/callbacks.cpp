@@ -84,7 +84,10 @@ void LearningRateScheduler::on_epoch_begin(int epoch, const Logs&) {
               << ".\n";
 }
 
-void LearningRateScheduler::on_epoch_end(int, const Logs&) {}
+// Keras 3 logs the rate its float32 variable holds.
+void LearningRateScheduler::on_epoch_end(int, const Logs&) {
+  set_epoch_log("learning_rate", static_cast<float>(model().optimizer().learning_rate()));
+}
 
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
   TF_CHECK_ARG(options_.factor < 1.0, "",
@@ -110,6 +113,7 @@ std::optional<bool> maximizes(const std::string& monitor) {
 }  // namespace
 
 void ReduceLROnPlateau::on_epoch_end(int epoch, const Logs& logs) {
+  set_epoch_log("learning_rate", static_cast<float>(model().optimizer().learning_rate()));
   if (!maximize_) {
     maximize_ = options_.mode == "max"   ? std::optional<bool>(true)
                 : options_.mode == "min" ? std::optional<bool>(false)

@@ -35,8 +35,18 @@ class Callback {
   void set_model(Model* model) { model_ = model; }
   Model& model() const;
 
+ protected:
+  /// Adds `key` to the logs of the on_epoch_end being delivered, so the callbacks after this
+  /// one (History, CSVLogger) see it, as a Keras callback writing into its logs dict does
+  /// (ReduceLROnPlateau's "learning_rate"). Does nothing outside fit's on_epoch_end.
+  void set_epoch_log(const std::string& key, double value) {
+    if (epoch_logs_) (*epoch_logs_)[key] = value;
+  }
+
  private:
+  friend class keras::Model;  // points epoch_logs_ at the logs on_epoch_end receives
   Model* model_ = nullptr;
+  Logs* epoch_logs_ = nullptr;
 };
 
 /// What fit() returns: history["loss"][epoch], and the epoch numbers.

@@ -301,7 +301,11 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
         logs["val_" + k] = v;
     }
     bar.finish(logs);
-    for (auto* c : cbs) c->on_epoch_end(epoch, logs);
+    for (auto* c : cbs) {
+      c->epoch_logs_ = &logs;
+      c->on_epoch_end(epoch, logs);
+      c->epoch_logs_ = nullptr;
+    }
   }
   for (auto* c : cbs) c->on_train_end(logs);
   return *history;
