@@ -2,6 +2,7 @@
 // umbrella header; users write `namespace K = tf::keras;`.
 #pragma once
 #include "tapeflow/nn/activations.h"
+#include "tapeflow/nn/confusion_metrics.h"
 #include "tapeflow/nn/data/dataset.h"
 #include "tapeflow/nn/datasets/fashion_mnist.h"
 #include "tapeflow/nn/initializers.h"
@@ -26,17 +27,21 @@
 #include "tapeflow/nn/metrics.h"
 #include "tapeflow/nn/models/backup_and_restore.h"
 #include "tapeflow/nn/models/callbacks.h"
+#include "tapeflow/nn/models/csv_logger.h"
 #include "tapeflow/nn/models/model.h"
 #include "tapeflow/nn/models/model_checkpoint.h"
 #include "tapeflow/nn/models/sequential.h"
 #include "tapeflow/trackable/module.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
+#include "tapeflow/nn/optimizers/adamax.h"
+#include "tapeflow/nn/optimizers/nadam.h"
 #include "tapeflow/nn/optimizers/optimizer.h"
 #include "tapeflow/nn/optimizers/rmsprop.h"
 #include "tapeflow/nn/optimizers/schedules.h"
 #include "tapeflow/nn/optimizers/sgd.h"
 #include "tapeflow/nn/regularizers.h"
+#include "tapeflow/nn/utils.h"
 
 namespace tapeflow::keras::backend {
 /// Forgets the names handed out so far: the next Dense is "dense" again (Keras's clear_session).

@@ -51,24 +51,37 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const std::o
   return total / static_cast<double>(std::max<int64_t>(values.size(), 1));
 }
 
-MeanSquaredError::MeanSquaredError(MeanSquaredErrorOptions o) : Loss(o.name, {.reduction = o.reduction, .name = {}}) {}
-
-Tensor MeanSquaredError::call(const Tensor& y_true, const Tensor& y_pred) const {
-  return reduce_mean(squared_difference(as_dtype(y_true, y_pred.dtype()), y_pred), -1);
-}
-
-BinaryCrossentropy::BinaryCrossentropy(CrossentropyOptions o)
-    : Loss(or_default(o.name, "binary_crossentropy"), {.reduction = o.reduction, .name = {}}),
-      from_logits_(o.from_logits) {}
-
-Tensor BinaryCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor t = as_dtype(y_true, y_pred.dtype());
-  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(),
+namespace {
+void check_same_shape(const char* loss, const Tensor& t, const Tensor& y_pred) {
+  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", loss,
                "\": Arguments `target` and `output` must have the "
                "same shape. Received: target.shape=",
                t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
+}
+}  // namespace
+
+Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred) {
+  return reduce_mean(squared_difference(as_dtype(y_true, y_pred.dtype()), y_pred), -1);
+}
+
+Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
+  return reduce_mean(abs(y_pred - as_dtype(y_true, y_pred.dtype())), -1);
+}
+
+Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta) {
+  TF_CHECK_ARG(delta > 0, "", "Loss \"huber_loss\": delta must be positive, got ", delta);
+  Tensor error = y_pred - as_dtype(y_true, y_pred.dtype());
+  Tensor abs_error = abs(error);
+  Tensor quadratic = square(error) * 0.5;
+  Tensor linear = abs_error * delta - 0.5 * delta * delta;
+  return reduce_mean(where(less_equal(abs_error, delta), quadratic, linear), -1);
+}
+
+Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits) {
+  Tensor t = as_dtype(y_true, y_pred.dtype());
+  check_same_shape("binary_crossentropy", t, y_pred);
   Tensor bce;
-  if (from_logits_) {
+  if (from_logits) {
     bce = nn::sigmoid_cross_entropy_with_logits(t, y_pred);
   } else {
     Tensor p = clip_by_value(y_pred, kEpsilon, 1.0 - kEpsilon);
@@ -77,20 +90,84 @@ Tensor BinaryCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) cons
   return reduce_mean(bce, -1);
 }
 
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits) {
+  Tensor t = as_dtype(y_true, y_pred.dtype());
+  check_same_shape("categorical_crossentropy", t, y_pred);
+  if (from_logits) return nn::softmax_cross_entropy_with_logits(t, y_pred);
+  Tensor p = y_pred / reduce_sum(y_pred, -1, true);
+  p = clip_by_value(p, kEpsilon, 1.0 - kEpsilon);
+  return -reduce_sum(t * log(p), -1);
+}
+
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits) {
+  Tensor labels = y_true;
+  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1)
+    labels = squeeze(labels, {-1});
+  if (labels.dtype() != DType::kInt32 && labels.dtype() != DType::kInt64) labels = cast(labels, DType::kInt32);
+  bool shapes_ok = y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1;
+  for (int i = 0; shapes_ok && i < labels.ndim(); ++i) shapes_ok = labels.shape()[i] == y_pred.shape()[i];
+  TF_CHECK_ARG(shapes_ok, "",
+               "Loss \"sparse_categorical_crossentropy\": `labels.shape` must equal `logits.shape` except for "
+               "the last dimension. Received: labels.shape=",
+               y_true.shape().to_string(), " and logits.shape=", y_pred.shape().to_string());
+  Tensor logits = y_pred;
+  if (!from_logits) logits = log(clip_by_value(y_pred, kEpsilon, 1.0 - kEpsilon));
+  try {
+    return nn::sparse_softmax_cross_entropy_with_logits(labels, logits);
+  } catch (const errors::InvalidArgumentError& e) {
+    throw errors::InvalidArgumentError("Loss \"sparse_categorical_crossentropy\": " + e.message(), e.op());
+  }
+}
+
+MeanSquaredError::MeanSquaredError(MeanSquaredErrorOptions o) : Loss(o.name, {.reduction = o.reduction, .name = {}}) {}
+
+Tensor MeanSquaredError::call(const Tensor& y_true, const Tensor& y_pred) const {
+  return mean_squared_error(y_true, y_pred);
+}
+
+MeanAbsoluteError::MeanAbsoluteError(MeanAbsoluteErrorOptions o)
+    : Loss(o.name, {.reduction = o.reduction, .name = {}}) {}
+
+Tensor MeanAbsoluteError::call(const Tensor& y_true, const Tensor& y_pred) const {
+  return mean_absolute_error(y_true, y_pred);
+}
+
+Huber::Huber(HuberOptions o) : Loss(o.name, {.reduction = o.reduction, .name = {}}), delta_(o.delta) {
+  TF_CHECK_ARG(delta_ > 0, "", "Loss \"", name(), "\": delta must be positive, got ", delta_);
+}
+
+Tensor Huber::call(const Tensor& y_true, const Tensor& y_pred) const { return huber(y_true, y_pred, delta_); }
+
+BinaryCrossentropy::BinaryCrossentropy(CrossentropyOptions o)
+    : Loss(or_default(o.name, "binary_crossentropy"), {.reduction = o.reduction, .name = {}}),
+      from_logits_(o.from_logits) {}
+
+// The class forms name themselves in errors (a custom name included): the function's message
+// is rethrown under the loss's name.
+namespace {
+template <typename F> Tensor renamed(const std::string& name, const char* fn_name, F&& f) {
+  try {
+    return f();
+  } catch (const errors::InvalidArgumentError& e) {
+    std::string msg = e.message();
+    const std::string from = std::string("Loss \"") + fn_name + "\"";
+    if (name != fn_name && msg.rfind(from, 0) == 0) msg = "Loss \"" + name + "\"" + msg.substr(from.size());
+    throw errors::InvalidArgumentError(msg, e.op());
+  }
+}
+}  // namespace
+
+Tensor BinaryCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
+  return renamed(name(), "binary_crossentropy", [&] { return binary_crossentropy(y_true, y_pred, from_logits_); });
+}
+
 CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyOptions o)
     : Loss(or_default(o.name, "categorical_crossentropy"), {.reduction = o.reduction, .name = {}}),
       from_logits_(o.from_logits) {}
 
 Tensor CategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor t = as_dtype(y_true, y_pred.dtype());
-  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", name(),
-               "\": Arguments `target` and `output` must have the "
-               "same shape. Received: target.shape=",
-               t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
-  if (from_logits_) return nn::softmax_cross_entropy_with_logits(t, y_pred);
-  Tensor p = y_pred / reduce_sum(y_pred, -1, true);
-  p = clip_by_value(p, kEpsilon, 1.0 - kEpsilon);
-  return -reduce_sum(t * log(p), -1);
+  return renamed(name(), "categorical_crossentropy",
+                 [&] { return categorical_crossentropy(y_true, y_pred, from_logits_); });
 }
 
 SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(CrossentropyOptions o)
@@ -98,24 +175,8 @@ SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(CrossentropyOptions
       from_logits_(o.from_logits) {}
 
 Tensor SparseCategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor labels = y_true;
-  if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1)
-    labels = squeeze(labels, {-1});
-  if (labels.dtype() != DType::kInt32 && labels.dtype() != DType::kInt64) labels = cast(labels, DType::kInt32);
-  Shape want(y_pred.shape().as_vector());
-  bool shapes_ok = y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1;
-  for (int i = 0; shapes_ok && i < labels.ndim(); ++i) shapes_ok = labels.shape()[i] == y_pred.shape()[i];
-  TF_CHECK_ARG(shapes_ok, "", "Loss \"", name(),
-               "\": `labels.shape` must equal `logits.shape` except for the last "
-               "dimension. Received: labels.shape=",
-               y_true.shape().to_string(), " and logits.shape=", y_pred.shape().to_string());
-  Tensor logits = y_pred;
-  if (!from_logits_) logits = log(clip_by_value(y_pred, kEpsilon, 1.0 - kEpsilon));
-  try {
-    return nn::sparse_softmax_cross_entropy_with_logits(labels, logits);
-  } catch (const errors::InvalidArgumentError& e) {
-    throw errors::InvalidArgumentError("Loss \"" + name() + "\": " + e.message(), e.op());
-  }
+  return renamed(name(), "sparse_categorical_crossentropy",
+                 [&] { return sparse_categorical_crossentropy(y_true, y_pred, from_logits_); });
 }
 
 AnyLoss::AnyLoss(const char* name) : AnyLoss(std::string(name)) {}
@@ -123,6 +184,10 @@ AnyLoss::AnyLoss(const char* name) : AnyLoss(std::string(name)) {}
 AnyLoss::AnyLoss(const std::string& name) {
   if (name == "mse" || name == "mean_squared_error")
     loss_ = std::make_shared<MeanSquaredError>();
+  else if (name == "mae" || name == "mean_absolute_error")
+    loss_ = std::make_shared<MeanAbsoluteError>();
+  else if (name == "huber" || name == "huber_loss")
+    loss_ = std::make_shared<Huber>();
   else if (name == "binary_crossentropy")
     loss_ = std::make_shared<BinaryCrossentropy>();
   else if (name == "categorical_crossentropy")

@@ -1,6 +1,7 @@
 // K::losses: loss objects with Keras 3's formulas and its default reduction
 // ("sum_over_batch_size": the sum of the per-sample losses, weighted, over their count).
-// Custom losses subclass Loss and override call (per-sample losses).
+// Custom losses subclass Loss and override call (per-sample losses). The function forms
+// (`K::losses::mean_squared_error(y_true, y_pred)`) give the per-sample losses, unreduced.
 #pragma once
 #include <concepts>
 #include <memory>
@@ -37,6 +38,21 @@ class Loss {
   std::string name_, reduction_;
 };
 
+/// The function forms, as keras.losses.<name>: per-sample losses (the last axis reduced), no
+/// sample weights, no batch reduction. y_true is cast to y_pred's dtype.
+/// mean(square(y_true - y_pred), axis=-1).
+Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred);
+/// mean(abs(y_true - y_pred), axis=-1).
+Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred);
+/// mean(e^2 / 2 where |e| <= delta, else delta |e| - delta^2 / 2, axis=-1), e = y_pred - y_true.
+Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta = 1.0);
+/// Elementwise binary cross-entropy averaged over the last axis (same shapes).
+Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false);
+/// -sum(y_true * log(softmax or normalized y_pred), axis=-1) for one-hot (or soft) labels.
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false);
+/// As categorical_crossentropy with integer labels (B,) or (B, 1) in [0, classes).
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false);
+
 struct MeanSquaredErrorOptions {
   std::string reduction = "sum_over_batch_size";
   std::string name = "mean_squared_error";
@@ -46,6 +62,32 @@ class MeanSquaredError : public Loss {
  public:
   explicit MeanSquaredError(MeanSquaredErrorOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+struct MeanAbsoluteErrorOptions {
+  std::string reduction = "sum_over_batch_size";
+  std::string name = "mean_absolute_error";
+};
+/// mean(abs(y_true - y_pred), axis=-1).
+class MeanAbsoluteError : public Loss {
+ public:
+  explicit MeanAbsoluteError(MeanAbsoluteErrorOptions options = {});
+  Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
+struct HuberOptions {
+  double delta = 1.0;
+  std::string reduction = "sum_over_batch_size";
+  std::string name = "huber_loss";
+};
+/// Quadratic for errors up to delta, linear beyond: `K::losses::Huber({.delta = 0.5})`.
+class Huber : public Loss {
+ public:
+  explicit Huber(HuberOptions options = {});
+  Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+
+ private:
+  double delta_;
 };
 
 struct CrossentropyOptions {

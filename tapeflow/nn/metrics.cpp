@@ -4,6 +4,9 @@
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/unary.h"
+#include "tapeflow/nn/confusion_metrics.h"
+#include "tapeflow/nn/losses.h"
 
 namespace tapeflow::keras::metrics {
 
@@ -14,8 +17,8 @@ std::string or_default(const std::string& name, const std::string& fallback) { r
 
 Metric::Metric(const std::string& name) : Module(name, {.unique = false}) {}
 
-Variable Metric::add_variable(const std::string& name) {
-  return track(name, Variable(zeros({}), {.name = name, .trainable = false}));
+Variable Metric::add_variable(const std::string& name, const Shape& shape) {
+  return track(name, Variable(zeros(shape), {.name = name, .trainable = false}));
 }
 
 void Metric::reset_state() {
@@ -67,6 +70,19 @@ void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
 }
 
 namespace detail {
+Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, int k) {
+  TF_CHECK_ARG(y_pred.ndim() >= 1 && y_true.shape() == y_pred.shape(), "",
+               "top_k_categorical_accuracy: y_true (one-hot) and y_pred must have the same shape. Received: "
+               "y_true.shape=",
+               y_true.shape().to_string(), ", y_pred.shape=", y_pred.shape().to_string());
+  // in_top_k: the true class's score, and how many classes score strictly higher.
+  const int64_t classes = y_pred.shape().dim(-1);
+  Tensor scores = as_dtype(y_pred, DType::kFloat32);
+  Tensor target = reduce_sum(scores * one_hot(argmax(y_true, -1), classes, 1.0f, 0.0f), -1, true);
+  Tensor higher = reduce_sum(cast(greater(scores, target), DType::kFloat32), -1);
+  return cast(less(higher, static_cast<float>(k)), DType::kFloat32);
+}
+
 Tensor accuracy(const Tensor& y_true, const Tensor& y_pred) {
   return cast(equal(as_dtype(y_true, y_pred.dtype()), y_pred), DType::kFloat32);
 }
@@ -96,6 +112,19 @@ CategoricalAccuracy::CategoricalAccuracy(MetricOptions o)
 SparseCategoricalAccuracy::SparseCategoricalAccuracy(MetricOptions o)
     : MeanMetricWrapper(detail::sparse_categorical_accuracy, "sparse_categorical_accuracy", std::move(o)) {}
 
+MeanSquaredError::MeanSquaredError(MetricOptions o)
+    : MeanMetricWrapper(losses::mean_squared_error, "mean_squared_error", std::move(o)) {}
+MeanAbsoluteError::MeanAbsoluteError(MetricOptions o)
+    : MeanMetricWrapper(losses::mean_absolute_error, "mean_absolute_error", std::move(o)) {}
+TopKCategoricalAccuracy::TopKCategoricalAccuracy(TopKCategoricalAccuracyOptions o)
+    : MeanMetricWrapper(
+          [k = o.k](const Tensor& y_true, const Tensor& y_pred) {
+            return detail::top_k_categorical_accuracy(y_true, y_pred, k);
+          },
+          o.name) {
+  TF_CHECK_ARG(o.k >= 1, "", "TopKCategoricalAccuracy: k must be at least 1, got ", o.k);
+}
+
 std::shared_ptr<Metric> AnyMetric::resolve(const std::string& loss_name) const {
   if (metric_) return metric_;
   if (name_ == "accuracy" || name_ == "acc") {
@@ -109,6 +138,14 @@ std::shared_ptr<Metric> AnyMetric::resolve(const std::string& loss_name) const {
   if (name_ == "sparse_categorical_accuracy") return std::make_shared<SparseCategoricalAccuracy>();
   if (name_ == "categorical_accuracy") return std::make_shared<CategoricalAccuracy>();
   if (name_ == "binary_accuracy") return std::make_shared<BinaryAccuracy>();
+  // Keras names a metric given by string after that string ("mae" logs as "mae").
+  if (name_ == "mse" || name_ == "mean_squared_error") return std::make_shared<MeanSquaredError>(MetricOptions{name_});
+  if (name_ == "mae" || name_ == "mean_absolute_error")
+    return std::make_shared<MeanAbsoluteError>(MetricOptions{name_});
+  if (name_ == "top_k_categorical_accuracy") return std::make_shared<TopKCategoricalAccuracy>();
+  if (name_ == "auc" || name_ == "AUC") return std::make_shared<AUC>(AUCOptions{.name = name_});
+  if (name_ == "precision") return std::make_shared<Precision>();
+  if (name_ == "recall") return std::make_shared<Recall>();
   TF_THROW(InvalidArgumentError, "", "Could not interpret metric identifier: '", name_, "'");
 }
 

@@ -24,8 +24,9 @@ class Metric : public Module {
   virtual void reset_state();
 
  protected:
-  /// A float32 scalar state variable, zero initially, tracked by the metric.
-  Variable add_variable(const std::string& name);
+  /// A float32 state variable (a scalar unless `shape` says otherwise), zero initially, tracked
+  /// by the metric.
+  Variable add_variable(const std::string& name, const Shape& shape = {});
 };
 
 struct MetricOptions {
@@ -78,13 +79,34 @@ struct SparseCategoricalAccuracy : MeanMetricWrapper {
   explicit SparseCategoricalAccuracy(MetricOptions options = {});
 };
 
+/// mean(square(y_true - y_pred), axis=-1), averaged over every sample seen.
+struct MeanSquaredError : MeanMetricWrapper {
+  explicit MeanSquaredError(MetricOptions options = {});
+};
+/// mean(abs(y_true - y_pred), axis=-1), averaged over every sample seen.
+struct MeanAbsoluteError : MeanMetricWrapper {
+  explicit MeanAbsoluteError(MetricOptions options = {});
+};
+
+struct TopKCategoricalAccuracyOptions {
+  int k = 5;
+  std::string name = "top_k_categorical_accuracy";
+};
+/// How often argmax(y_true, -1) is among the k highest scores of y_pred (ties at the k-th score
+/// count as in, as TF's in_top_k): `K::metrics::TopKCategoricalAccuracy({.k = 3})`.
+struct TopKCategoricalAccuracy : MeanMetricWrapper {
+  explicit TopKCategoricalAccuracy(TopKCategoricalAccuracyOptions options = {});
+};
+
 namespace detail {
+Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, int k);
 Tensor accuracy(const Tensor& y_true, const Tensor& y_pred);
 Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
 Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
 }  // namespace detail
 
-/// A metric given by name ("accuracy", "sparse_categorical_accuracy", ...) or as any Metric
+/// A metric given by name ("accuracy", "sparse_categorical_accuracy", "mse", "mae", "auc",
+/// "precision", "recall", "top_k_categorical_accuracy", ...) or as any Metric
 /// subclass (shared with the caller's handle): the element type of `compile({.metrics = ...})`.
 /// "accuracy"/"acc" is resolved by compile from the loss, as Keras does.
 class AnyMetric {

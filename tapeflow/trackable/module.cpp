@@ -1,6 +1,7 @@
 #include "tapeflow/trackable/module.h"
 
 #include <map>
+#include <iterator>
 #include <mutex>
 #include <unordered_set>
 
@@ -135,6 +136,15 @@ Variable Module::track(const std::string& name, Variable v) {
 void Module::track_module(const std::string& name, std::shared_ptr<Module> module) {
   TF_CHECK_ARG(module->state_ != state_, "Module", "module '", state_->name, "' cannot track itself");
   state_->entries.push_back({name, Variable(), module->state_, module});
+}
+
+void Module::untrack_module(const Module& module) {
+  auto& entries = state_->entries;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+    if (it->module == module.state_) {
+      entries.erase(std::next(it).base());
+      return;
+    }
 }
 
 std::vector<TrackableReference> Module::trackable_children() const {

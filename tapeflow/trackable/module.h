@@ -77,6 +77,8 @@ class Module : public Trackable {
   }
   /// Tracks a submodule held by a typed handle (keeps its class for trackable_children).
   void track_module(const std::string& name, std::shared_ptr<Module> module);
+  /// Stops tracking the most recently tracked entry holding `module` (Sequential::pop).
+  void untrack_module(const Module& module);
   /// The tracked variable named `name` directly in this module (undefined Variable when none).
   Variable tracked_variable(const std::string& name) const;
   /// Renames this module (and its copies): a Keras layer named after its class once it is known.

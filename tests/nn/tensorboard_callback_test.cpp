@@ -45,11 +45,11 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
                  .metrics = {"accuracy"}});
   auto history = model.fit(
       x, y,
-      {.epochs = 2,
-       .batch_size = 16,
-       .validation_split = 0.25,
+      {.batch_size = 16,
+       .epochs = 2,
        .verbose = 0,
-       .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(), .histogram_freq = 1, .update_freq = 2})}});
+       .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(), .histogram_freq = 1, .update_freq = 2})},
+       .validation_split = 0.25});
   auto runs = read_runs(logdir);
   ASSERT_EQ(runs.size(), 2u);
   const RunTags& train = runs.at("train");

@@ -4,6 +4,7 @@
 
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/graph/function.h"
@@ -316,6 +317,25 @@ int64_t Layer::count_params() const {
   int64_t n = 0;
   for (const Variable& v : variables()) n += v.shape().num_elements();
   return n;
+}
+
+std::vector<Tensor> Layer::get_weights() const {
+  std::vector<Tensor> out;
+  for (const Variable& v : variables()) out.push_back(v.read_value());
+  return out;
+}
+
+void Layer::set_weights(const std::vector<Tensor>& weights) {
+  auto vars = variables();
+  TF_CHECK_ARG(weights.size() == vars.size(), "", "You called `set_weights(weights)` on layer \"", name(),
+               "\" with a weight list of length ", weights.size(), ", but the layer was expecting ", vars.size(),
+               " weights.");
+  for (std::size_t i = 0; i < vars.size(); ++i)
+    TF_CHECK_ARG(weights[i].shape() == vars[i].shape(), "", "Layer ", name(), " weight shape ",
+                 vars[i].shape().to_string(), " is not compatible with provided weight shape ",
+                 weights[i].shape().to_string(), ".");
+  for (std::size_t i = 0; i < vars.size(); ++i)
+    vars[i].assign(weights[i].dtype() == vars[i].dtype() ? weights[i] : cast(weights[i], vars[i].dtype()));
 }
 
 void Layer::check_input_rank(const Tensor& inputs, std::optional<int> ndim, std::optional<int> min_ndim) const {

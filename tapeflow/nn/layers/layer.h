@@ -95,6 +95,11 @@ class Layer : public Module {
   std::optional<Shape> build_output_shape() const;
   /// The number of elements of all weights.
   int64_t count_params() const;
+  /// The values of the weights (variables() order), as Keras's get_weights().
+  std::vector<Tensor> get_weights() const;
+  /// Assigns get_weights()-ordered values: an InvalidArgumentError naming the layer when the
+  /// count or a shape differs (Keras's messages).
+  void set_weights(const std::vector<Tensor>& weights);
   /// The nodes made by calling this layer on KerasTensors that are still alive, by index
   /// (Keras's _inbound_nodes; a dead node leaves a null entry so indices stay stable).
   std::vector<std::shared_ptr<Node>> inbound_nodes() const;

@@ -1,5 +1,6 @@
 // K::callbacks: hooks fit() calls at train/epoch/batch boundaries (Keras's Callback), with
-// History, EarlyStopping, LearningRateScheduler and LambdaCallback. A checkpointing callback
+// History, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN and
+// LambdaCallback. Option structs list Keras's keywords in Keras's order. A checkpointing callback
 // plugs in by subclassing Callback (on_epoch_end sees the model and the epoch's logs).
 #pragma once
 #include <concepts>
@@ -7,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,18 @@ class Callback {
   void set_model(Model* model) { model_ = model; }
   Model& model() const;
 
+ protected:
+  /// Adds `key` to the logs of the on_epoch_end being delivered, so the callbacks after this
+  /// one (History, CSVLogger) see it, as a Keras callback writing into its logs dict does
+  /// (ReduceLROnPlateau's "learning_rate"). Does nothing outside fit's on_epoch_end.
+  void set_epoch_log(const std::string& key, double value) {
+    if (epoch_logs_) (*epoch_logs_)[key] = value;
+  }
+
  private:
+  friend class keras::Model;  // points epoch_logs_ at the logs on_epoch_end receives
   Model* model_ = nullptr;
+  Logs* epoch_logs_ = nullptr;
 };
 
 /// What fit() returns: history["loss"][epoch], and the epoch numbers.
@@ -53,6 +65,7 @@ struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
   double min_delta = 0.0;
   int patience = 0;
+  int verbose = 0;            // 1: prints "Epoch N: early stopping" as Keras does
   std::string mode = "auto";  // "min", "max", or "auto" (max for accuracy-like names)
   std::optional<double> baseline;
   bool restore_best_weights = false;
@@ -79,17 +92,63 @@ class EarlyStopping : public Callback {
   std::vector<Tensor> best_weights_;
 };
 
-/// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr).
+/// Sets the optimizer's learning rate at each epoch start to schedule(epoch, current_lr) (or
+/// schedule(epoch)): `K::callbacks::LearningRateScheduler([](int epoch, double lr) { return lr * 0.9; })`.
 class LearningRateScheduler : public Callback {
  public:
   explicit LearningRateScheduler(std::function<double(int epoch, double lr)> schedule, int verbose = 0)
       : schedule_(std::move(schedule)), verbose_(verbose) {}
+  explicit LearningRateScheduler(std::function<double(int epoch)> schedule, int verbose = 0)
+      : schedule_([s = std::move(schedule)](int epoch, double) { return s(epoch); }), verbose_(verbose) {}
   void on_epoch_begin(int epoch, const Logs& logs) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
 
  private:
   std::function<double(int, double)> schedule_;
   int verbose_;
+};
+
+struct ReduceLROnPlateauOptions {
+  std::string monitor = "val_loss";
+  double factor = 0.1;
+  int patience = 10;
+  int verbose = 0;
+  /// "min", "max", or "auto": min for losses and errors (mse, mae), max for accuracy, auc,
+  /// precision and recall; another name with "auto" raises at the first epoch end, as in Keras.
+  std::string mode = "auto";
+  double min_delta = 1e-4;
+  int cooldown = 0;
+  double min_lr = 0.0;
+};
+
+/// Multiplies the learning rate by `factor` (not below min_lr) when `monitor` has not improved
+/// by min_delta for `patience` epochs, then waits `cooldown` epochs (Keras 3's rule).
+class ReduceLROnPlateau : public Callback {
+ public:
+  explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
+  void on_train_begin(const Logs& logs) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+
+ private:
+  ReduceLROnPlateauOptions options_;
+  std::optional<bool> maximize_;  // decided at the first epoch end (mode "auto")
+  std::optional<double> best_;
+  int wait_ = 0, cooldown_counter_ = 0;
+};
+
+struct TerminateOnNaNOptions {
+  bool raise_error = false;
+};
+
+/// Stops fit after the batch whose loss is NaN or infinite ("Batch N: Invalid loss, terminating
+/// training"), or with {.raise_error = true} raises tf::RuntimeError.
+class TerminateOnNaN : public Callback {
+ public:
+  explicit TerminateOnNaN(TerminateOnNaNOptions options = {}) : options_(options) {}
+  void on_train_batch_end(int batch, const Logs& logs) override;
+
+ private:
+  TerminateOnNaNOptions options_;
 };
 
 /// A callback from lambdas: `K::callbacks::LambdaCallback({.on_epoch_end = [](int e, auto& logs) {...}})`.

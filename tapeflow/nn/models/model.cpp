@@ -10,8 +10,11 @@
 #include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/random.h"
+#include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/layers/input_layer.h"
 #include "tapeflow/nn/models/functional.h"
 #include "tapeflow/nn/models/keras_weights_h5.h"
@@ -87,6 +90,22 @@ std::vector<std::shared_ptr<layers::Layer>> Model::layers() const {
   return graph_ ? graph_->layers() : tracked_layers();
 }
 
+std::shared_ptr<layers::Layer> Model::get_layer(const std::string& layer_name) const {
+  std::string names;
+  for (const auto& l : layers()) {
+    if (l->name() == layer_name) return l;
+    names += (names.empty() ? "" : ", ") + l->name();
+  }
+  TF_THROW(InvalidArgumentError, "", "No such layer: ", layer_name, ". Existing layers are: [", names, "].");
+}
+
+std::shared_ptr<layers::Layer> Model::get_layer(int index) const {
+  auto ls = layers();
+  TF_CHECK_ARG(index >= 0 && std::size_t(index) < ls.size(), "", "Was asked to retrieve layer at index ", index,
+               " but model only has ", ls.size(), " layers.");
+  return ls[std::size_t(index)];
+}
+
 void Model::compile(CompileOptions options) {
   auto c = std::make_shared<Compiled>();
   c->optimizer = std::move(options.optimizer);
@@ -96,11 +115,12 @@ void Model::compile(CompileOptions options) {
   compiled_ = std::move(c);
 }
 
-Tensor Model::compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred) const {
+Tensor Model::compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
+                           const std::optional<Tensor>& sample_weight) const {
   optimizer();  // checks compile()
   TF_CHECK_ARG(static_cast<bool>(compiled_->loss), "", "Model \"", name(),
                "\": compile() was given no loss, so train_step/test_step must be overridden to compute one");
-  Tensor loss = (*compiled_->loss)(y, y_pred);
+  Tensor loss = (*compiled_->loss)(y, y_pred, sample_weight);
   for (const Tensor& l : losses()) loss = loss + l;
   return loss;
 }
@@ -120,10 +140,16 @@ optimizers::Optimizer& Model::optimizer() const {
   return *compiled_->optimizer;
 }
 
-void Model::train_step(const Tensor& x, const Tensor& y) {
+void Model::train_step(const Tensor& x, const Tensor& y) { weighted_train_step(x, y, std::nullopt); }
+
+void Model::train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  weighted_train_step(x, y, sample_weight);
+}
+
+void Model::weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight) {
   GradientTape tape;
   Tensor y_pred = (*this)(x, true);
-  Tensor loss = compute_loss(x, y, y_pred);
+  Tensor loss = compute_loss(x, y, y_pred, sample_weight);
   tape.stop();
   auto vars = trainable_variables();
   // A frozen model still reports its loss and metrics, as Keras's train_step does (with a warning).
@@ -171,6 +197,25 @@ Tensor take(const Tensor& t, const std::vector<int64_t>& order, int64_t begin, i
   return gather(t, constant(idx, Shape{end - begin}, DType::kInt64));
 }
 
+// Keras's class_weight: each sample weighs its class's weight (labels (N,)/(N, 1) as integers,
+// one-hot (N, C) by argmax; a class left out of the map weighs 1, one above its largest key
+// is an error, as Keras's lookup table).
+Tensor class_weights_to_sample_weights(const std::map<int64_t, double>& class_weight, const Tensor& y) {
+  Tensor classes =
+      y.ndim() > 1 && y.shape().dim(-1) != 1 ? argmax(y, -1) : cast(round(cast(y, DType::kFloat64)), DType::kInt64);
+  const std::vector<int64_t> ids = reshape(classes, Shape{classes.size()}).to_vector<int64_t>();
+  const int64_t max_key = class_weight.rbegin()->first;
+  std::vector<float> w;
+  w.reserve(ids.size());
+  for (int64_t c : ids) {
+    TF_CHECK_ARG(c >= 0 && c <= max_key, "", "fit: class_weight has no entry for class ", c, " (its largest class is ",
+                 max_key, ")");
+    auto it = class_weight.find(c);
+    w.push_back(it == class_weight.end() ? 1.0f : static_cast<float>(it->second));
+  }
+  return constant(w, Shape{int64_t(w.size())}, DType::kFloat32);
+}
+
 // Shuffles follow tf.random's global seed when one is set, so a seeded program repeats.
 std::mt19937_64 make_shuffle_rng() {
   auto seeds = random::get_seed(std::nullopt);
@@ -185,7 +230,17 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
   TF_CHECK_ARG(options.batch_size > 0, "", "fit: batch_size must be positive, got ", options.batch_size);
   TF_CHECK_ARG(options.validation_split >= 0 && options.validation_split < 1, "",
                "fit: validation_split must be in [0, 1), got ", options.validation_split);
+  TF_CHECK_ARG(!(options.sample_weight && !options.class_weight.empty()), "",
+               "You cannot `class_weight` and `sample_weight` at the same time.");
   const int64_t n = x.shape()[0];
+  if (options.sample_weight) {
+    TF_CHECK_ARG(options.sample_weight->ndim() >= 1 && options.sample_weight->shape()[0] == n, "",
+                 "fit: sample_weight must hold one weight per sample (", n, "), got shape ",
+                 options.sample_weight->shape().to_string());
+    TF_CHECK_TYPED(options.validation_split == 0, UnimplementedError, "",
+                   "fit: validation_split with sample_weight (weighted validation) is not supported yet; pass "
+                   "validation_data");
+  }
   Tensor x_train = x, y_train = y;
   std::optional<std::pair<Tensor, Tensor>> val = options.validation_data;
   if (!val && options.validation_split > 0) {
@@ -194,6 +249,8 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
     y_train = rows(y, 0, split_at);
     val = std::make_pair(rows(x, split_at, n), rows(y, split_at, n));
   }
+  std::optional<Tensor> weights = options.sample_weight;
+  if (!options.class_weight.empty()) weights = class_weights_to_sample_weights(options.class_weight, y_train);
   if (val) check_cardinality(val->first, val->second);
   const int64_t n_train = x_train.shape()[0];
   const int64_t steps = (n_train + options.batch_size - 1) / options.batch_size;
@@ -226,15 +283,17 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t b = step * options.batch_size, e = std::min(n_train, b + options.batch_size);
       for (auto* c : cbs) c->on_train_batch_begin(int(step), {});
-      if (options.shuffle)
-        train_step(take(x_train, order, b, e), take(y_train, order, b, e));
+      auto batch = [&](const Tensor& t) { return options.shuffle ? take(t, order, b, e) : rows(t, b, e); };
+      if (weights)
+        train_step(batch(x_train), batch(y_train), batch(*weights));
       else
-        train_step(rows(x_train, b, e), rows(y_train, b, e));
+        train_step(batch(x_train), batch(y_train));
       bar.update(step + 1, [&] { return metrics_result(); });
       if (cbs.size() > 1) {  // Keras passes the running metrics (TensorBoard's batch_<metric>)
         const callbacks::Logs batch_logs = metrics_result();
         for (auto* c : cbs) c->on_train_batch_end(int(step), batch_logs);
       }
+      if (stop_training) break;  // a callback ended training mid-epoch (TerminateOnNaN)
     }
     logs = metrics_result();
     if (val) {
@@ -242,7 +301,11 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
         logs["val_" + k] = v;
     }
     bar.finish(logs);
-    for (auto* c : cbs) c->on_epoch_end(epoch, logs);
+    for (auto* c : cbs) {
+      c->epoch_logs_ = &logs;
+      c->on_epoch_end(epoch, logs);
+      c->epoch_logs_ = nullptr;
+    }
   }
   for (auto* c : cbs) c->on_train_end(logs);
   return *history;
@@ -294,19 +357,6 @@ Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
     outs.push_back((*this)(batch, false));
   }
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
-}
-
-std::vector<Tensor> Model::get_weights() const {
-  std::vector<Tensor> out;
-  for (const Variable& v : variables()) out.push_back(v.read_value());
-  return out;
-}
-
-void Model::set_weights(const std::vector<Tensor>& weights) {
-  auto vars = variables();
-  TF_CHECK_ARG(weights.size() == vars.size(), "", "Model \"", name(), "\": set_weights got ", weights.size(),
-               " arrays for ", vars.size(), " weights");
-  for (std::size_t i = 0; i < vars.size(); ++i) vars[i].assign(weights[i]);
 }
 
 namespace {

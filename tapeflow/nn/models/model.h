@@ -26,6 +26,12 @@ struct ModelOptions {
   bool trainable = true;
 };
 
+// Option structs list Keras's keyword arguments in the order of Keras's signature (those not
+// supported yet are left out, the others keep their relative order), so the keywords of a Keras
+// call, copied in order, compile as designated initializers:
+// `model.fit(x, y, {.batch_size = 32, .epochs = 5, .verbose = 0, .validation_split = 0.1})`.
+
+/// Keras: compile(optimizer, loss, loss_weights, metrics, ...).
 struct CompileOptions {
   optimizers::AnyOptimizer optimizer = "rmsprop";
   /// May be left out when train_step/test_step are overridden and compute their own loss.
@@ -33,24 +39,34 @@ struct CompileOptions {
   std::vector<metrics::AnyMetric> metrics;
 };
 
+/// Keras: fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+/// shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, ...).
 struct FitOptions {
-  int epochs = 1;
   int batch_size = 32;
+  int epochs = 1;
+  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
+  int verbose = 1;
+  std::vector<callbacks::AnyCallback> callbacks;
   /// The last fraction of (x, y), before shuffling, held out for validation (Keras's rule).
   double validation_split = 0.0;
   std::optional<std::pair<Tensor, Tensor>> validation_data;
   bool shuffle = true;
-  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
-  int verbose = 1;
-  std::vector<callbacks::AnyCallback> callbacks;
+  /// Class index -> weight: each training sample's loss is weighted by its class's (integer
+  /// labels, or the argmax of one-hot labels; a class left out weighs 1). Not with sample_weight.
+  std::map<int64_t, double> class_weight = {};
+  /// Per-sample weights (N,) of the training loss. As in Keras 3, the compiled metrics stay
+  /// unweighted and the reported loss is the batch-size-weighted mean of the weighted batch losses.
+  std::optional<Tensor> sample_weight = std::nullopt;
   int initial_epoch = 0;
 };
 
+/// Keras: evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, ...).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 1;
 };
 
+/// Keras: predict(x, batch_size, verbose, steps, callbacks).
 struct PredictOptions {
   int batch_size = 32;
   int verbose = 0;
@@ -89,11 +105,16 @@ class Model : public layers::Layer {
 
   /// One optimization step on a batch (override to customize fit, as Keras's train_step).
   virtual void train_step(const Tensor& x, const Tensor& y);
+  /// The step fit takes when given sample_weight or class_weight: the loss weighs each sample.
+  /// (A custom train_step(x, y) alone is used for unweighted fits; override this one as well to
+  /// see the weights, which Keras passes inside train_step's data.)
+  virtual void train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
   /// One evaluation step on a batch.
   virtual void test_step(const Tensor& x, const Tensor& y);
   /// The compiled loss of a batch plus the layers' losses (regularization, add_loss): what
   /// train_step minimizes; a custom train_step calls it (Keras's compute_loss).
-  Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred) const;
+  Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
+                      const std::optional<Tensor>& sample_weight = std::nullopt) const;
   /// The metrics fit reports: the loss tracker ("loss") and the compiled metrics. Override to
   /// report metrics of one's own (Keras's `metrics` property).
   virtual std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
@@ -108,6 +129,11 @@ class Model : public layers::Layer {
   /// Sequential's, a subclassed model's (tracked with track_layer).
   virtual std::vector<std::shared_ptr<layers::Layer>> layers() const;
   std::string class_name() const override { return "Functional"; }
+  /// The layer of that name among layers(), as Keras's get_layer(name): an InvalidArgumentError
+  /// listing the names when there is none.
+  std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;
+  /// The layer at that index of layers() (Keras's get_layer(index=i)).
+  std::shared_ptr<layers::Layer> get_layer(int index) const;
 
   /// Trackable: a functional model's layers as Keras 3 checkpoints list them
   /// (`_operations/<i>`, InputLayers included); a subclassed model's tracked attributes.
@@ -122,8 +148,6 @@ class Model : public layers::Layer {
   /// naming the key or the HDF5 dataset; a damaged file DataLossError naming the file.
   void load_weights(const std::string& filepath);
 
-  std::vector<Tensor> get_weights() const;
-  void set_weights(const std::vector<Tensor>& weights);
   optimizers::Optimizer& optimizer() const;
   bool compiled() const;
   /// Set by a callback (EarlyStopping) to end fit after the current epoch.
@@ -133,6 +157,7 @@ class Model : public layers::Layer {
   std::optional<int> resume_epoch;
 
  private:
+  void weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight);
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<const internal::FunctionalGraph> graph_;  // functional models only

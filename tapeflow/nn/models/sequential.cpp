@@ -36,6 +36,14 @@ void Sequential::add(AnyLayer layer) {
   }
 }
 
+std::shared_ptr<layers::Layer> Sequential::pop() {
+  TF_CHECK_ARG(!layers_->empty(), "", "There are no layers in the model.");
+  auto last = layers_->back();
+  layers_->pop_back();
+  untrack_module(*last);
+  return last;
+}
+
 std::vector<TrackableReference> Sequential::trackable_children() const {
   std::vector<TrackableReference> ops;
   if (symbolic_->input.defined())

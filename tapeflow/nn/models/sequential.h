@@ -31,6 +31,8 @@ class Sequential : public Model {
  public:
   explicit Sequential(std::vector<AnyLayer> layers = {}, SequentialOptions options = {});
   void add(AnyLayer layer);
+  /// Removes and returns the last layer (its weights leave the model): `model.pop()`.
+  std::shared_ptr<layers::Layer> pop();
   Tensor call(const Tensor& inputs, bool training) override;
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
   std::string class_name() const override { return "Sequential"; }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
@@ -11,6 +12,8 @@
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
+#include "tapeflow/nn/optimizers/adamax.h"
+#include "tapeflow/nn/optimizers/nadam.h"
 #include "tapeflow/nn/optimizers/rmsprop.h"
 #include "tapeflow/nn/optimizers/sgd.h"
 
@@ -200,6 +203,15 @@ void Optimizer::apply_gradients(const std::vector<std::pair<Tensor, Variable>>& 
   apply_gradients(g, v);
 }
 
+void Optimizer::minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& var_list) {
+  TF_CHECK_ARG(static_cast<bool>(loss), "", "Optimizer \"", state_->name, "\": minimize() needs a loss function");
+  GradientTape tape;
+  for (const Variable& v : var_list) tape.watch(v);  // var_list may hold non-trainable variables
+  Tensor value = loss();
+  tape.stop();
+  apply_gradients(tape.gradient(value, var_list), var_list);
+}
+
 AnyOptimizer::AnyOptimizer(const char* name) : AnyOptimizer(std::string(name)) {}
 
 AnyOptimizer::AnyOptimizer(const std::string& name) {
@@ -213,6 +225,10 @@ AnyOptimizer::AnyOptimizer(const std::string& name) {
     optimizer_ = std::make_shared<RMSprop>();
   else if (name == "adagrad")
     optimizer_ = std::make_shared<Adagrad>();
+  else if (name == "nadam")
+    optimizer_ = std::make_shared<Nadam>();
+  else if (name == "adamax")
+    optimizer_ = std::make_shared<Adamax>();
   else
     TF_THROW(InvalidArgumentError, "", "Could not interpret optimizer identifier: '", name, "'");
 }

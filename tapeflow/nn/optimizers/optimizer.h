@@ -6,6 +6,7 @@
 // slots) lives in non-trainable tf::Variables; optimizers are handles (copies share state).
 #pragma once
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -53,6 +54,10 @@ class Optimizer : public Trackable {
   /// `zip(grads, vars)` with `tape.gradient(loss, vars)`).
   void apply_gradients(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars);
   void apply_gradients(const std::vector<std::pair<Tensor, Variable>>& grads_and_vars);
+  /// One step on the loss `loss()` computes: records it on a GradientTape, takes the gradients
+  /// of var_list and applies them (TF's `optimizer.minimize(loss_fn, var_list)`).
+  /// `opt.minimize([&] { return tf::reduce_mean(tf::square(x * w - y)); }, {w});`
+  void minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& var_list);
 
   /// The number of apply_gradients calls so far.
   int64_t iterations() const;
@@ -99,7 +104,7 @@ class Optimizer : public Trackable {
   std::shared_ptr<State> state_;
 };
 
-/// An optimizer given by Keras name ("adam", "sgd", "rmsprop", "adagrad", "adamw") or as any
+/// An optimizer given by Keras name ("adam", "sgd", "rmsprop", "adagrad", "adamw", "nadam", "adamax") or as any
 /// Optimizer (sharing the caller's handle): the type of `compile({.optimizer = ...})`.
 class AnyOptimizer {
  public:

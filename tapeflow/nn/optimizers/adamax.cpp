@@ -1,0 +1,34 @@
+#include "tapeflow/nn/optimizers/adamax.h"
+
+#include <cmath>
+
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/unary.h"
+
+namespace tapeflow::keras::optimizers {
+
+Adamax::Adamax(AdamaxOptions o)
+    : Optimizer("adamax", {.learning_rate = o.learning_rate,
+                           .weight_decay = o.weight_decay,
+                           .clipnorm = o.clipnorm,
+                           .clipvalue = o.clipvalue,
+                           .global_clipnorm = o.global_clipnorm,
+                           .name = o.name}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon) {}
+
+void Adamax::build(const Variable& var) {
+  add_slot(var, "momentum");
+  add_slot(var, "norm");
+}
+
+void Adamax::update_step(const Tensor& g, Variable& w, double lr) {
+  const double t = double(iterations() + 1);
+  Variable m = slot(w, "momentum"), u = slot(w, "norm");
+  m.assign_add((g - m) * (1.0 - beta_1_));
+  u.assign(maximum(u * beta_2_, abs(g)));
+  w.assign_sub(m * lr / ((u + epsilon_) * (1.0 - std::pow(beta_1_, t))));
+}
+
+}  // namespace tapeflow::keras::optimizers
