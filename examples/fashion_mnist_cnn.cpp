@@ -88,11 +88,11 @@ int main(int argc, char** argv) {
   std::vector<K::callbacks::AnyCallback> callbacks;
   if (!logdir.empty()) callbacks.push_back(K::callbacks::TensorBoard({.log_dir = logdir, .histogram_freq = 1}));
   model.fit(x_train, y_train,
-            {.batch_size = batch_size,
-             .epochs = epochs,
+            {.epochs = epochs,
+             .batch_size = batch_size,
+             .validation_data = std::pair(x_test, y_test),
              .verbose = 2,
-             .callbacks = callbacks,
-             .validation_data = std::pair(x_test, y_test)});
+             .callbacks = callbacks});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("Training: %.1fs per epoch\n", seconds / std::max(1, epochs));
 

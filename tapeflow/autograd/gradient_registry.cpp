@@ -37,9 +37,7 @@ std::unordered_map<const OpDef*, JvpEntry>& jvp_rules() {
 }
 }  // namespace
 
-void register_jvp(OpDef& op, JvpFn fn, const char* where) {
-  jvp_rules()[&op] = JvpEntry{fn, where};
-}
+void register_jvp(OpDef& op, JvpFn fn, const char* where) { jvp_rules()[&op] = JvpEntry{fn, where}; }
 JvpFn jvp_function(const OpDef& op) {
   auto it = jvp_rules().find(&op);
   return it == jvp_rules().end() ? nullptr : it->second.fn;

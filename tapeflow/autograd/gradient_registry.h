@@ -59,8 +59,7 @@ inline constexpr ReadsValues kReadsOutputs{0, ~uint64_t{0}};
 
 /// Registers `fn` as the gradient of `op`; `reads` says which forward values it uses (all by default).
 /// `where` records the rule's source file (docs/ops.md).
-void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {},
-                       const char* where = __builtin_FILE());
+void register_gradient(OpDef& op, GradFn fn, ReadsValues reads = {}, const char* where = __builtin_FILE());
 /// Marks `op` as having no gradient (TF's NotDifferentiable): it yields no gradient instead of
 /// raising LookupError.
 void register_not_differentiable(OpDef& op, const char* where = __builtin_FILE());

@@ -269,9 +269,7 @@ int square_matrix_powers(Graph& g) {
     std::vector<int> host(steps.size());
     for (std::size_t j = 0; j + 1 < steps.size(); ++j) host[j] = chain[chain.size() - 1 - j];
     host.back() = top;
-    auto operand = [&](int s) {
-      return s == kX ? x : s == kR0 ? r0 : Endpoint{host[static_cast<std::size_t>(s)], 0};
-    };
+    auto operand = [&](int s) { return s == kX ? x : s == kR0 ? r0 : Endpoint{host[static_cast<std::size_t>(s)], 0}; };
     for (std::size_t j = 0; j < steps.size(); ++j)
       g.node(host[j]).inputs = {operand(steps[j].first), operand(steps[j].second)};
     ++rewritten;

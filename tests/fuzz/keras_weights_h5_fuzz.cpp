@@ -20,8 +20,12 @@
 
 namespace {
 // The groups of the seed files: layers of Sequential MLPs and CNNs, the optimizer's variables.
-constexpr const char* kGroups[] = {"layers/dense/vars", "layers/dense_1/vars", "layers/conv2d/vars",
-                                   "layers/batch_normalization/vars", "layers/flatten/vars", "optimizer/vars",
+constexpr const char* kGroups[] = {"layers/dense/vars",
+                                   "layers/dense_1/vars",
+                                   "layers/conv2d/vars",
+                                   "layers/batch_normalization/vars",
+                                   "layers/flatten/vars",
+                                   "optimizer/vars",
                                    "vars"};
 constexpr int64_t kMaxDatasetsPerGroup = 16;
 }  // namespace
@@ -42,11 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         try {
           tapeflow::Tensor t = reader.read(group, i);
           if (t.size() != t.shape().num_elements()) std::abort();
-        } catch (const tapeflow::errors::OpError&) {
-        }
+        } catch (const tapeflow::errors::OpError&) {}
       }
     }
-  } catch (const tapeflow::errors::OpError&) {
-  }
+  } catch (const tapeflow::errors::OpError&) {}
   return 0;
 }

@@ -130,8 +130,9 @@ TEST(GraphOptimizer, IntegerMatrixPowerChainsAreSquaredBitExactly) {
     for (int i = 0; i < 10; ++i)
       for (int j = 0; j < 10; ++j)
         for (int k = 0; k < 10; ++k)
-          next[static_cast<std::size_t>(i * 10 + j)] += static_cast<uint32_t>(xs[static_cast<std::size_t>(i * 10 + k)]) *
-                                                         want[static_cast<std::size_t>(k * 10 + j)];
+          next[static_cast<std::size_t>(i * 10 + j)] +=
+              static_cast<uint32_t>(xs[static_cast<std::size_t>(i * 10 + k)]) *
+              want[static_cast<std::size_t>(k * 10 + j)];
     want = next;
   }
   const std::vector<int> got = on(x).tensor().to_vector<int>();

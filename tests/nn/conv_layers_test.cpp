@@ -274,7 +274,7 @@ TEST(BatchNormalization, FitUpdatesMovingStatisticsAndTrainsOnlyGammaBeta) {
   K::Sequential model({bn, K::layers::Flatten(), K::layers::Dense(3)});
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.01}),
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true})});
-  model.fit(x, y, {.batch_size = 16, .epochs = 2, .verbose = 0});
+  model.fit(x, y, {.epochs = 2, .batch_size = 16, .verbose = 0});
   EXPECT_EQ(model.trainable_variables().size(), 4u);
   EXPECT_EQ(model.non_trainable_variables().size(), 2u);
   // Eight updates with momentum 0.5 bring the moving mean close to the data's mean of 2.

@@ -154,7 +154,7 @@ TEST(Functional, FitWithSkipConnectionLearns) {
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
   const double before = model.evaluate(x, y, {.verbose = 0})["loss"];
-  auto history = model.fit(x, y, {.batch_size = 32, .epochs = 8, .verbose = 0});
+  auto history = model.fit(x, y, {.epochs = 8, .batch_size = 32, .verbose = 0});
   auto after = model.evaluate(x, y, {.verbose = 0});
   EXPECT_GT(before, 0.8);  // about ln 4 untrained
   EXPECT_LT(history.history["loss"].back(), history.history["loss"].front());
@@ -297,7 +297,7 @@ TEST(SubclassedModel, CompileFitEvaluatePredict) {
   auto [x, y] = regression(512);
   TwoLayerModel model;
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-2}), .loss = "mse", .metrics = {mae()}});
-  auto history = model.fit(x, y, {.batch_size = 32, .epochs = 10, .verbose = 0});
+  auto history = model.fit(x, y, {.epochs = 10, .batch_size = 32, .verbose = 0});
   EXPECT_LT(history.history["loss"].back(), 0.1 * history.history["loss"].front());
   auto r = model.evaluate(x, y, {.verbose = 0});
   EXPECT_LT(r["loss"], 0.2);
@@ -310,7 +310,7 @@ TEST(SubclassedModel, CustomTrainStepDrivesFit) {
   auto [x, y] = regression(256);
   CustomStepModel model;
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-2}), .loss = "mse", .metrics = {mae()}});
-  auto history = model.fit(x, y, {.batch_size = 32, .epochs = 12, .verbose = 0});
+  auto history = model.fit(x, y, {.epochs = 12, .batch_size = 32, .verbose = 0});
   EXPECT_EQ(model.steps, 12 * 8);
   ASSERT_EQ(history.history["mae"].size(), 12u);
   EXPECT_LT(history.history["loss"].back(), 0.1 * history.history["loss"].front());
@@ -318,7 +318,7 @@ TEST(SubclassedModel, CustomTrainStepDrivesFit) {
 
   OwnMetricsModel own;
   own.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-2})});
-  auto h2 = own.fit(x, y, {.batch_size = 32, .epochs = 12, .verbose = 0});
+  auto h2 = own.fit(x, y, {.epochs = 12, .batch_size = 32, .verbose = 0});
   ASSERT_EQ(h2.history.size(), 2u);
   EXPECT_LT(h2.history["mae"].back(), 0.5 * h2.history["mae"].front());
   EXPECT_LT(h2.history["loss"].back(), 0.1 * h2.history["loss"].front());

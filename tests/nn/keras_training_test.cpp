@@ -29,7 +29,7 @@ void expect_case(const tf::Tensor& got, const fx::Case& want, double tol = 1e-6)
 }
 double scalar(const fx::Case& c) { return c.values.at(0); }
 
-// ---- option structs: Keras's keyword order (the rule in docs/keras_training.md) -----------------
+// ---- option structs: Keras's keyword order, FitOptions's first fields in API.md's (docs/keras_training.md)
 
 TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
   tf::random::set_seed(3);
@@ -37,19 +37,20 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
   auto y = tf::reduce_sum(x, 1, true);
   K::Sequential model({K::layers::Dense(1)});
   int epochs_seen = 0;
-  // Every field of each struct, written in the order of Keras's signature.
+  // Every field of each struct, written in the documented order; fit's is API.md's example's:
+  // model.fit(x_train, y_train, {.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 1}).
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.05}),
                  .loss = K::losses::MeanSquaredError(),
                  .metrics = {"mae"}});
   auto history = model.fit(x, y,
-                           {.batch_size = 16,
-                            .epochs = 6,
-                            .verbose = 0,
-                            .callbacks = {K::callbacks::LambdaCallback(
-                                {.on_epoch_end = [&](int, const K::callbacks::Logs&) { ++epochs_seen; }})},
+                           {.epochs = 6,
+                            .batch_size = 16,
                             .validation_split = 0.25,
                             .validation_data = std::nullopt,
                             .shuffle = true,
+                            .verbose = 0,
+                            .callbacks = {K::callbacks::LambdaCallback(
+                                {.on_epoch_end = [&](int, const K::callbacks::Logs&) { ++epochs_seen; }})},
                             .class_weight = {},
                             .sample_weight = std::nullopt,
                             .initial_epoch = 1});
@@ -92,17 +93,17 @@ TEST(KerasFitWeights, SampleWeightAndClassWeightMatchKeras) {
   auto labels = tf::cast(from_case(fx::fit_labels), tf::int32);
   auto sw_model = weighted_fit_model();
   auto h = sw_model.fit(from_case(fx::fit_x), labels,
-                        {.batch_size = 4,
-                         .epochs = 2,
-                         .verbose = 0,
+                        {.epochs = 2,
+                         .batch_size = 4,
                          .shuffle = false,
+                         .verbose = 0,
                          .sample_weight = from_case(fx::fit_sample_weight)});
   expect_weighted_fit(sw_model, h, fx::fit_sw_kernel, fx::fit_sw_bias, fx::fit_sw_loss, fx::fit_sw_accuracy);
 
   auto cw_model = weighted_fit_model();
   h = cw_model.fit(
       from_case(fx::fit_x), labels,
-      {.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
+      {.epochs = 2, .batch_size = 4, .shuffle = false, .verbose = 0, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
   expect_weighted_fit(cw_model, h, fx::fit_cw_kernel, fx::fit_cw_bias, fx::fit_cw_loss, fx::fit_cw_accuracy);
   // One-hot labels select their class weight by argmax, as Keras does.
   auto onehot_model = weighted_fit_model();
@@ -111,7 +112,7 @@ TEST(KerasFitWeights, SampleWeightAndClassWeightMatchKeras) {
                         .metrics = {"accuracy"}});
   h = onehot_model.fit(
       from_case(fx::fit_x), K::utils::to_categorical(labels, 3),
-      {.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
+      {.epochs = 2, .batch_size = 4, .shuffle = false, .verbose = 0, .class_weight = {{0, 0.5}, {1, 2.0}, {2, 1.0}}});
   expect_weighted_fit(onehot_model, h, fx::fit_cw_kernel, fx::fit_cw_bias, fx::fit_cw_loss, fx::fit_cw_accuracy);
 
   EXPECT_TF_ERROR(
@@ -382,8 +383,8 @@ TEST(KerasCallbacks, ReduceLROnPlateauInFitPrintsAsKeras) {
   testing::internal::CaptureStdout();
   // loss is monitored: patience 0 reduces after every epoch that does not improve by 10.
   model.fit(x, y,
-            {.batch_size = 8,
-             .epochs = 2,
+            {.epochs = 2,
+             .batch_size = 8,
              .verbose = 0,
              .callbacks = {K::callbacks::ReduceLROnPlateau(
                  {.monitor = "loss", .factor = 0.5, .patience = 0, .verbose = 1, .min_delta = 10})}});
@@ -402,24 +403,24 @@ TEST(KerasCallbacks, TerminateOnNaNStopsAfterTheBadBatch) {
   int batches = 0;
   testing::internal::CaptureStdout();
   auto history = model.fit(x, y,
-                           {.batch_size = 3,
-                            .epochs = 3,
+                           {.epochs = 3,
+                            .batch_size = 3,
+                            .shuffle = false,
                             .verbose = 0,
                             .callbacks = {K::callbacks::TerminateOnNaN(),
                                           K::callbacks::LambdaCallback(
-                                              {.on_batch_end = [&](int, const K::callbacks::Logs&) { ++batches; }})},
-                            .shuffle = false});
+                                              {.on_batch_end = [&](int, const K::callbacks::Logs&) { ++batches; }})}});
   const std::string out = testing::internal::GetCapturedStdout();
   EXPECT_EQ(out, "Batch 2: Invalid loss, terminating training\n");
   EXPECT_EQ(batches, 3);                          // batches 0, 1 and the NaN batch 2; not batch 3
   EXPECT_EQ(history.epoch, std::vector<int>{0});  // the epoch still ends (Keras's on_epoch_end runs)
   auto model2 = compiled_model();
   EXPECT_THROW(model2.fit(x, y,
-                          {.batch_size = 3,
-                           .epochs = 1,
+                          {.epochs = 1,
+                           .batch_size = 3,
+                           .shuffle = false,
                            .verbose = 0,
-                           .callbacks = {K::callbacks::TerminateOnNaN({.raise_error = true})},
-                           .shuffle = false}),
+                           .callbacks = {K::callbacks::TerminateOnNaN({.raise_error = true})}}),
                tf::RuntimeError);
 }
 
@@ -431,8 +432,8 @@ TEST(KerasCallbacks, LearningRateSchedulerAndEarlyStoppingPrintAsKeras) {
   // schedule(epoch) as well as schedule(epoch, lr); a loss that cannot improve by 100 stops at epoch 2.
   auto history = model.fit(
       x, y,
-      {.batch_size = 4,
-       .epochs = 5,
+      {.epochs = 5,
+       .batch_size = 4,
        .verbose = 0,
        .callbacks = {
            K::callbacks::LearningRateScheduler([](int epoch) { return 0.01 / (epoch + 1); }, 1),
@@ -476,13 +477,13 @@ TEST(KerasCallbacks, CSVLoggerWritesKerasFileByteForByte) {
   // In fit, with validation: the columns are the sorted keys; append adds rows, not a header.
   auto model = compiled_model();
   auto x = tf::ones({8, 1}), y = tf::ones({8, 1});
-  model.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {logger}, .validation_split = 0.5});
+  model.fit(x, y, {.epochs = 2, .batch_size = 4, .validation_split = 0.5, .verbose = 0, .callbacks = {logger}});
   model.fit(x, y,
-            {.batch_size = 4,
-             .epochs = 1,
+            {.epochs = 1,
+             .batch_size = 4,
+             .validation_split = 0.5,
              .verbose = 0,
-             .callbacks = {K::callbacks::CSVLogger(path.string(), ";", /*append=*/true)},
-             .validation_split = 0.5});
+             .callbacks = {K::callbacks::CSVLogger(path.string(), ";", /*append=*/true)}});
   std::vector<std::string> lines;
   std::stringstream text(read_file(path));
   for (std::string line; std::getline(text, line);) lines.push_back(line);
@@ -491,8 +492,8 @@ TEST(KerasCallbacks, CSVLoggerWritesKerasFileByteForByte) {
   // A ReduceLROnPlateau before the logger adds its learning_rate column, as in Keras.
   model.fit(
       x, y,
-      {.batch_size = 4,
-       .epochs = 1,
+      {.epochs = 1,
+       .batch_size = 4,
        .verbose = 0,
        .callbacks = {K::callbacks::ReduceLROnPlateau({.monitor = "loss"}), K::callbacks::CSVLogger(path.string())}});
   // (no validation: Keras adds a val_ column per key, val_learning_rate included).

@@ -46,7 +46,7 @@ TEST(Sequential, FitEvaluatePredictLearnSyntheticData) {
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 3e-3}),
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
-  auto history = model.fit(x, y, {.batch_size = 32, .epochs = 10, .verbose = 0, .validation_split = 0.2});
+  auto history = model.fit(x, y, {.epochs = 10, .batch_size = 32, .validation_split = 0.2, .verbose = 0});
   ASSERT_EQ(history.epoch.size(), 10u);
   for (const char* k : {"loss", "accuracy", "val_loss", "val_accuracy"}) ASSERT_EQ(history.history[k].size(), 10u) << k;
   EXPECT_LT(history.history["loss"].back(), history.history["loss"].front());
@@ -69,8 +69,8 @@ TEST(Sequential, CallbacksSeeEpochsAndCanStopTraining) {
   auto early = std::make_shared<K::callbacks::EarlyStopping>(
       K::callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 1e-3, .patience = 2});
   auto history = model.fit(x, y,
-                           {.batch_size = 64,
-                            .epochs = 20,
+                           {.epochs = 20,
+                            .batch_size = 64,
                             .verbose = 0,
                             .callbacks = {K::callbacks::LambdaCallback({.on_epoch_end =
                                                                             [&](int e, const K::callbacks::Logs& logs) {
@@ -126,7 +126,7 @@ TEST(Sequential, ShortFitOnRealFashionMnistLearns) {
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-3}),
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
-  auto history = model.fit(x, y, {.batch_size = 32, .epochs = 3, .verbose = 0});
+  auto history = model.fit(x, y, {.epochs = 3, .batch_size = 32, .verbose = 0});
   auto r = model.evaluate(tf::cast(test.first[tf::slice(0, 1000)], tf::float32) / 255.0f,
                           test.second[tf::slice(0, 1000)], {.verbose = 0});
   EXPECT_LT(history.history["loss"].back(), 0.7);

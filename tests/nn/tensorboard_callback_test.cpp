@@ -23,7 +23,7 @@ std::map<std::string, RunTags> read_runs(const fs::path& logdir) {
     for (const auto& file : fs::directory_iterator(dir.path()))
       if (file.is_regular_file())  // not the profiler's plugins/ folder
         for (const auto& e : tf::serialization::read_events(file.path().string()))
-        for (const auto& v : e.values) runs[dir.path().filename().string()][v.tag].emplace_back(e.step, v.tensor);
+          for (const auto& v : e.values) runs[dir.path().filename().string()][v.tag].emplace_back(e.step, v.tensor);
   return runs;
 }
 
@@ -45,11 +45,11 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
                  .metrics = {"accuracy"}});
   auto history = model.fit(
       x, y,
-      {.batch_size = 16,
-       .epochs = 2,
+      {.epochs = 2,
+       .batch_size = 16,
+       .validation_split = 0.25,
        .verbose = 0,
-       .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(), .histogram_freq = 1, .update_freq = 2})},
-       .validation_split = 0.25});
+       .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(), .histogram_freq = 1, .update_freq = 2})}});
   auto runs = read_runs(logdir);
   ASSERT_EQ(runs.size(), 2u);
   const RunTags& train = runs.at("train");
@@ -101,10 +101,8 @@ TEST(TensorBoardCallback, WriteImagesAndProfileBatchAsKeras) {
   model.fit(x, y,
             {.epochs = 2,
              .verbose = 0,
-             .callbacks = {K::callbacks::TensorBoard({.log_dir = logdir.string(),
-                                                      .histogram_freq = 1,
-                                                      .write_images = true,
-                                                      .profile_batch = {2, 3}})}});
+             .callbacks = {K::callbacks::TensorBoard(
+                 {.log_dir = logdir.string(), .histogram_freq = 1, .write_images = true, .profile_batch = {2, 3}})}});
   auto runs = read_runs(logdir);
   const RunTags& train = runs.at("train");
   const std::string d0 = model.name() + "/" + model.layers()[0]->name(),

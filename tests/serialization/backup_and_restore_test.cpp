@@ -39,7 +39,7 @@ K::Sequential make_model() {
 
 std::vector<tf::Tensor> fit(K::Sequential& m, const Data& d, std::vector<K::callbacks::AnyCallback> callbacks,
                             K::callbacks::History* history = nullptr) {
-  auto h = m.fit(d.x, d.y, {.batch_size = 8, .epochs = kEpochs, .verbose = 0, .callbacks = std::move(callbacks)});
+  auto h = m.fit(d.x, d.y, {.epochs = kEpochs, .batch_size = 8, .verbose = 0, .callbacks = std::move(callbacks)});
   if (history) *history = h;
   return m.get_weights();
 }

@@ -270,7 +270,7 @@ TEST(Checkpoint, ConstructorFormsOfTheApi) {
   model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}), .loss = "mse"});
   tf::Variable step_var(tf::constant(int64_t{0}));
   tf::train::Checkpoint ckpt({{"model", model}, {"optimizer", model.optimizer()}, {"step", step_var}});
-  model.fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0});
+  model.fit(x, y, {.epochs = 2, .batch_size = 4, .verbose = 0});
   step_var.assign(tf::constant(int64_t{2}));
   const std::string path = ckpt.save(dir / "save/model.ckpt");
   EXPECT_EQ(tf::train::latest_checkpoint(dir / "save"), path);
@@ -286,8 +286,8 @@ TEST(Checkpoint, ConstructorFormsOfTheApi) {
   const auto w = model.get_weights(), w2 = model2.get_weights();
   ASSERT_EQ(w2.size(), w.size());
   for (std::size_t i = 0; i < w.size(); ++i) expect_identical(w2[i], w[i]);
-  model.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0, .shuffle = false});
-  model2.fit(x, y, {.batch_size = 4, .epochs = 1, .verbose = 0, .shuffle = false});  // slots restored when created
+  model.fit(x, y, {.epochs = 1, .batch_size = 4, .shuffle = false, .verbose = 0});
+  model2.fit(x, y, {.epochs = 1, .batch_size = 4, .shuffle = false, .verbose = 0});  // slots restored when created
   for (std::size_t i = 0; i < w.size(); ++i) expect_identical(model2.get_weights()[i], model.get_weights()[i]);
 }
 

@@ -27,7 +27,7 @@ TEST(ModelCheckpoint, SavesEachEpochAndTheBestOnly) {
       K::callbacks::ModelCheckpointOptions{.filepath = dir / "every/{epoch:02d}", .save_weights_only = true});
   auto best = std::make_shared<K::callbacks::ModelCheckpoint>(K::callbacks::ModelCheckpointOptions{
       .filepath = dir / "best/w", .monitor = "loss", .save_best_only = true, .save_weights_only = true});
-  auto history = model.fit(x, y, {.batch_size = 16, .epochs = 3, .verbose = 0, .callbacks = {every, best}});
+  auto history = model.fit(x, y, {.epochs = 3, .batch_size = 16, .verbose = 0, .callbacks = {every, best}});
   for (const char* e : {"01", "02", "03"})
     EXPECT_TRUE(std::filesystem::exists(dir / (std::string("every/") + e + ".index"))) << e;
   EXPECT_EQ(every->last_saved(), dir / "every/03");

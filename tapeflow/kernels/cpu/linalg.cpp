@@ -220,7 +220,7 @@ template <typename T>
 // multiply), picked at run time. Same operations in the same order: the same bits.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx2"))) void small_int32_matmul_avx2(const int32_t* pa, const int32_t* pb, uint32_t* c,
-                                                            int64_t m, int64_t k, int64_t n) {
+                                                             int64_t m, int64_t k, int64_t n) {
   small_int_matmul<int32_t>(pa, pb, c, m, k, n);
 }
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");

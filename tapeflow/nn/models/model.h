@@ -28,8 +28,9 @@ struct ModelOptions {
 
 // Option structs list Keras's keyword arguments in the order of Keras's signature (those not
 // supported yet are left out, the others keep their relative order), so the keywords of a Keras
-// call, copied in order, compile as designated initializers:
-// `model.fit(x, y, {.batch_size = 32, .epochs = 5, .verbose = 0, .validation_split = 0.1})`.
+// call, copied in order, compile as designated initializers; FitOptions's first fields keep
+// API.md's order instead (see there):
+// `model.fit(x, y, {.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 0})`.
 
 /// Keras: compile(optimizer, loss, loss_weights, metrics, ...).
 struct CompileOptions {
@@ -39,18 +40,23 @@ struct CompileOptions {
   std::vector<metrics::AnyMetric> metrics;
 };
 
-/// Keras: fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-/// shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, ...).
+/// fit's options. The order is API.md's, the contract programs are written against
+/// (`{.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 1}`), which puts epochs
+/// before batch_size and validation_split before verbose, where Keras's fit(x, y, batch_size,
+/// epochs, verbose, callbacks, validation_split, validation_data, shuffle, class_weight,
+/// sample_weight, initial_epoch) has them the other way round; C++ designated initializers must
+/// follow one declaration order, so the contract's is kept. The fields after verbose follow Keras's
+/// order (docs/keras_training.md).
 struct FitOptions {
-  int batch_size = 32;
   int epochs = 1;
-  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
-  int verbose = 1;
-  std::vector<callbacks::AnyCallback> callbacks;
+  int batch_size = 32;
   /// The last fraction of (x, y), before shuffling, held out for validation (Keras's rule).
   double validation_split = 0.0;
   std::optional<std::pair<Tensor, Tensor>> validation_data;
   bool shuffle = true;
+  /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
+  int verbose = 1;
+  std::vector<callbacks::AnyCallback> callbacks;
   /// Class index -> weight: each training sample's loss is weighted by its class's (integer
   /// labels, or the argmax of one-hot labels; a class left out weighs 1). Not with sample_weight.
   std::map<int64_t, double> class_weight = {};

@@ -56,9 +56,7 @@ ProfileBatch::ProfileBatch(const char* batches) {
     int v = 0;
     try {
       v = std::stoi(part, &used);
-    } catch (const std::exception&) {
-      bad_profile_batch(s);
-    }
+    } catch (const std::exception&) { bad_profile_batch(s); }
     while (used < part.size() && part[used] == ' ') ++used;
     if (used != part.size()) bad_profile_batch(s);
     return v;
@@ -137,9 +135,7 @@ void TensorBoard::start_trace() {
   try {
     profiler::start((std::filesystem::path(options_.log_dir) / "train").string());
     profiler_started_ = true;
-  } catch (const errors::OpError& e) {
-    logging::warning(std::string("Failed to start profiler: ") + e.what());
-  }
+  } catch (const errors::OpError& e) { logging::warning(std::string("Failed to start profiler: ") + e.what()); }
   tracing_ = true;
 }
 
@@ -153,9 +149,7 @@ void TensorBoard::stop_trace() {
     profiler_started_ = false;
     try {
       profiler::stop();
-    } catch (const errors::OpError& e) {
-      logging::warning(std::string("Failed to stop profiler: ") + e.what());
-    }
+    } catch (const errors::OpError& e) { logging::warning(std::string("Failed to stop profiler: ") + e.what()); }
   }
   tracing_ = false;
 }

@@ -22,9 +22,9 @@ struct UpdateFreq {
 /// Keras's profile_batch: the batches (counted from 1 over the whole fit) whose ops the profiler
 /// records: N (that batch), {start, stop}, or "start,stop"; 0 disables profiling.
 struct ProfileBatch {
-  ProfileBatch(int batch);               // NOLINT
-  ProfileBatch(int start, int stop);     // NOLINT: {start, stop}
-  ProfileBatch(const char* batches);     // NOLINT: "start,stop" or "N"
+  ProfileBatch(int batch);            // NOLINT
+  ProfileBatch(int start, int stop);  // NOLINT: {start, stop}
+  ProfileBatch(const char* batches);  // NOLINT: "start,stop" or "N"
   int start = 0, stop = 0;
 };
 

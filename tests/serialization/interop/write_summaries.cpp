@@ -25,12 +25,12 @@ int main(int argc, char** argv) {
                      .metrics = {"accuracy"}});
       K::callbacks::UpdateFreq freq = std::string(run) == "epoch" ? K::callbacks::UpdateFreq("epoch") : 2;
       model.fit(x, y,
-                {.batch_size = 16,
-                 .epochs = 2,
+                {.epochs = 2,
+                 .batch_size = 16,
+                 .validation_split = 0.25,
                  .verbose = 0,
                  .callbacks = {K::callbacks::TensorBoard(
-                     {.log_dir = std::string(argv[2]) + "/" + run, .histogram_freq = 1, .update_freq = freq})},
-                 .validation_split = 0.25});
+                     {.log_dir = std::string(argv[2]) + "/" + run, .histogram_freq = 1, .update_freq = freq})}});
     }
   }
   auto writer = tf::summary::create_file_writer(argv[1]);
