@@ -17,16 +17,50 @@ template <> struct compute_type<bfloat16_t> { using type = float; };
 template <typename T> using compute_t = typename compute_type<T>::type;
 
 // ---- binary arithmetic ----------------------------------------------------------------------
+/// Signed integers wrap around in two's complement, as TF's kernels do in practice, computed in
+/// the unsigned type so that overflow is not C++'s undefined behaviour (UBSan aborts on it, and
+/// an optimizer may assume it away). Unsigned and floating types compute as they are.
+template <typename T> struct Wrapping {
+  static constexpr bool kSigned = std::is_integral_v<T> && std::is_signed_v<T>;
+  // make_unsigned of a floating type is ill-formed: name it only for the signed integers.
+  using U = typename std::conditional_t<kSigned, std::make_unsigned<T>, std::type_identity<T>>::type;
+};
+template <typename T> TF_HOST_DEVICE T wrapping_add(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+}
+template <typename T> TF_HOST_DEVICE T wrapping_sub(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+}
+template <typename T> TF_HOST_DEVICE T wrapping_mul(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  // uint8 * uint8 promotes to int, whose product of two values below 256 cannot overflow.
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+}
+
 struct AddFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a + b; }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned)
+      return wrapping_add(a, b);
+    else
+      return a + b;
+  }
 };
 struct SubFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a - b; }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned)
+      return wrapping_sub(a, b);
+    else
+      return a - b;
+  }
 };
 struct MulFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a && b;
+    else if constexpr (Wrapping<T>::kSigned)
+      return wrapping_mul(a, b);
     else
       return a * b;
   }
@@ -73,11 +107,12 @@ struct PowFn {
     if constexpr (std::is_floating_point_v<T>) {
       return std::pow(a, b);
     } else {
-      // Integer power by squaring; negative exponents are rejected by the op (as TF does).
+      // Integer power by squaring, wrapping as TF's; negative exponents are rejected by the CPU
+      // kernel (as TF's) and give 1 on the GPU.
       T result = 1;
       while (b > 0) {
-        if (b & 1) result *= a;
-        a *= a;
+        if (b & 1) result = wrapping_mul(result, a);
+        a = wrapping_mul(a, a);
         b >>= 1;
       }
       return result;
@@ -103,7 +138,14 @@ struct MinimumFn {
   }
 };
 struct SquaredDifferenceFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return (a - b) * (a - b); }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned) {
+      const T d = wrapping_sub(a, b);
+      return wrapping_mul(d, d);
+    } else {
+      return (a - b) * (a - b);
+    }
+  }
 };
 
 // ---- comparisons and logic (output bool) --------------------------------------------------
