@@ -223,7 +223,18 @@ TF_UNARY_FUNCTOR(SigmoidFn, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(
 TF_UNARY_FUNCTOR(SoftplusFn, (x > T(0) ? x : T(0)) + std::log1p(std::exp(x > T(0) ? -x : x)))
 // gelu: x Φ(x) = x erfc(-x/√2) / 2, as TF writes it: 1 + erf(x/√2) would cancel for negative x.
 TF_UNARY_FUNCTOR(GeluFn, T(0.5) * x * std::erfc(-x * T(0.70710678118654752440)))
-TF_UNARY_FUNCTOR(GeluTanhFn, T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))))
+// gelu's tanh approximation, 0.5 x (1 + tanh(z)) with z = √(2/π) (x + 0.044715 x³), as x σ(2z):
+// 1 + tanh(z) cancels for negative x (all of float32's bits by x = -3, TF's formula loses them).
+// For z < 0, x e^2z / (1 + e^2z) with e^2z as e^z e^z, so that the product by x stays normal
+// until its last rounding (as silu below).
+struct GeluTanhFn {
+  template <typename T> TF_HOST_DEVICE T operator()(T x) const {
+    const T z = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+    if (z >= T(0)) return x / (T(1) + std::exp(T(-2) * z));
+    const T e = std::exp(z);
+    return (x * e) * e / (T(1) + e * e);
+  }
+};
 // silu: x / (1 + e^-x), or x e^x / (1 + e^x) for negative x. Below -40, 1 + e^x rounds to 1 and
 // x e^x is computed as (x e^(x/2)) e^(x/2): e^x itself may be subnormal, short of the bits that
 // the product by x would show, while every factor here stays normal until the last product.
