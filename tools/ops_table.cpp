@@ -51,9 +51,8 @@ int main(int argc, char** argv) {
     std::string grad_cell = cell(grad);
     if (!grad.empty() && tapeflow::autograd::is_not_differentiable(*op)) grad_cell += " (not differentiable)";
     std::string tests;
-    for (const char* t :
-         {"core/op_table_%_test.cpp", "core/%_test.cpp", "autograd/%_grad_test.cpp", "autograd/%_test.cpp",
-          "graph/%_test.cpp", "gpu/op_table_%_test.cpp", "gpu/%_test.cpp"}) {
+    for (const char* t : {"core/op_table_%_test.cpp", "core/%_test.cpp", "autograd/%_grad_test.cpp",
+                          "autograd/%_test.cpp", "graph/%_test.cpp", "gpu/op_table_%_test.cpp", "gpu/%_test.cpp"}) {
       std::string rel(t);
       rel.replace(rel.find('%'), 1, family);
       if (fs::exists(source / "tests" / rel)) tests += (tests.empty() ? "`" : ", `") + rel + "`";

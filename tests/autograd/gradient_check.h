@@ -274,6 +274,6 @@ struct CoversOpOnGpu {
 
 /// GPU_GRADIENT_CHECK_TEST(_CopyToDevice, CpuGpuRoundTrip) { ... }: a gradient check that needs a
 /// GPU (its body skips without one); it covers the op only on a machine with a GPU.
-#define GPU_GRADIENT_CHECK_TEST(OpName, CaseName)                                          \
+#define GPU_GRADIENT_CHECK_TEST(OpName, CaseName)                                      \
   static ::tapeflow::testing::CoversOpOnGpu covers_gpu_##OpName##_##CaseName(#OpName); \
   TEST(GradientCheck_##OpName, CaseName)

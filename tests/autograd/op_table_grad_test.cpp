@@ -44,9 +44,8 @@ void expect_gradients_match_float64(const std::string& name,
     low.push_back(tf::cast(x, dt));
     at64.push_back(tf::cast(low.back(), tf::float64));  // the same values in float64
   }
-  const tf::Tensor w_low = tf::cast(tf::constant(ot::uniform_values(out_shape.num_elements(), -2, 2, seed), out_shape,
-                                                 tf::float64),
-                                    dt);
+  const tf::Tensor w_low =
+      tf::cast(tf::constant(ot::uniform_values(out_shape.num_elements(), -2, 2, seed), out_shape, tf::float64), dt);
   const std::vector<std::optional<tf::Tensor>> g_low = gradients(fn, low, w_low);
   const std::vector<std::optional<tf::Tensor>> g64 = gradients(fn, at64, tf::cast(w_low, tf::float64));
   // Budget in ulps of dt: float32 computes every op of the rule in float32; float16/bfloat16 round
@@ -65,8 +64,8 @@ void expect_gradients_match_float64(const std::string& name,
       const double budget = k * (ot::ulp(want[i], dt) + eps_of(dt) * largest);
       if (!(std::abs(got[i] - want[i]) <= budget)) {
         ++failures;
-        ADD_FAILURE() << "d/dx" << j << " at element " << i << ": got " << got[i] << ", float64 " << want[i]
-                      << " (" << std::abs(got[i] - want[i]) / ot::ulp(want[i], dt) << " ulps; budget "
+        ADD_FAILURE() << "d/dx" << j << " at element " << i << ": got " << got[i] << ", float64 " << want[i] << " ("
+                      << std::abs(got[i] - want[i]) / ot::ulp(want[i], dt) << " ulps; budget "
                       << budget / ot::ulp(want[i], dt) << ")";
       }
     }
@@ -77,9 +76,9 @@ const std::vector<tf::DType> kLowPrecision = {tf::float32, tf::float16, tf::bflo
 
 // The inputs' ranges for gradients: inside each op's domain, away from kinks only by chance
 // (a random input never lands on relu's 0), and where float16 stays finite.
-const std::map<std::string, Range> kUnaryRanges = {
-    {"sqrt", {0.5, 3}}, {"rsqrt", {0.5, 3}}, {"log", {0.5, 3}}, {"log1p", {-0.5, 3}},
-    {"tan", {-1.2, 1.2}}, {"reciprocal", {0.5, 3}}, {"relu6", {-2, 8}}};
+const std::map<std::string, Range> kUnaryRanges = {{"sqrt", {0.5, 3}},   {"rsqrt", {0.5, 3}},  {"log", {0.5, 3}},
+                                                   {"log1p", {-0.5, 3}}, {"tan", {-1.2, 1.2}}, {"reciprocal", {0.5, 3}},
+                                                   {"relu6", {-2, 8}}};
 
 TEST(OpTableGradients, UnaryRowsInLowPrecisionMatchFloat64) {
   uint32_t seed = 20000;
@@ -88,19 +87,17 @@ TEST(OpTableGradients, UnaryRowsInLowPrecisionMatchFloat64) {
     const tf::Shape shape{5, 7};
     const tf::Tensor x = tf::constant(ot::uniform_values(35, r.lo, r.hi, ++seed), shape, tf::float64);
     for (tf::DType dt : kLowPrecision)
-      expect_gradients_match_float64(row.name, [&](const std::vector<tf::Tensor>& xs) { return row.fn(xs[0]); },
-                                     {x}, shape, dt, ++seed);
+      expect_gradients_match_float64(
+          row.name, [&](const std::vector<tf::Tensor>& xs) { return row.fn(xs[0]); }, {x}, shape, dt, ++seed);
   }
 }
 
 // The differentiable binary rows, with b broadcast along the first axis (its gradient is a
 // reduction of the broadcast one) and ranges inside their domains.
 const std::map<std::string, std::pair<Range, Range>> kBinaryRanges = {
-    {"add", {{-3, 3}, {-3, 3}}},      {"subtract", {{-3, 3}, {-3, 3}}},
-    {"multiply", {{-3, 3}, {-3, 3}}}, {"divide", {{-3, 3}, {0.5, 3}}},
-    {"truediv", {{-3, 3}, {0.5, 3}}}, {"pow", {{0.5, 3}, {-2, 2}}},
-    {"maximum", {{-3, 3}, {-3, 3}}},  {"minimum", {{-3, 3}, {-3, 3}}},
-    {"squared_difference", {{-3, 3}, {-3, 3}}}};
+    {"add", {{-3, 3}, {-3, 3}}},     {"subtract", {{-3, 3}, {-3, 3}}}, {"multiply", {{-3, 3}, {-3, 3}}},
+    {"divide", {{-3, 3}, {0.5, 3}}}, {"truediv", {{-3, 3}, {0.5, 3}}}, {"pow", {{0.5, 3}, {-2, 2}}},
+    {"maximum", {{-3, 3}, {-3, 3}}}, {"minimum", {{-3, 3}, {-3, 3}}},  {"squared_difference", {{-3, 3}, {-3, 3}}}};
 
 TEST(OpTableGradients, BinaryRowsInLowPrecisionMatchFloat64) {
   uint32_t seed = 21000;
@@ -112,8 +109,8 @@ TEST(OpTableGradients, BinaryRowsInLowPrecisionMatchFloat64) {
     const tf::Tensor b = tf::constant(ot::uniform_values(7, rb.lo, rb.hi, ++seed), tf::Shape{7}, tf::float64);
     for (tf::DType dt : kLowPrecision)
       expect_gradients_match_float64(
-          row.name, [&](const std::vector<tf::Tensor>& xs) { return row.fn(xs[0], xs[1]); }, {a, b},
-          tf::Shape{5, 7}, dt, ++seed);
+          row.name, [&](const std::vector<tf::Tensor>& xs) { return row.fn(xs[0], xs[1]); }, {a, b}, tf::Shape{5, 7},
+          dt, ++seed);
     ++checked;
   }
   EXPECT_EQ(checked, static_cast<int>(kBinaryRanges.size()));

@@ -66,9 +66,9 @@ TEST(GradientRegistryAudit, EveryDifferentiableOpHasAGradientCheck) {
       continue;
     }
     ADD_FAILURE() << "op " << name << " is registered and "
-                                     << (s == Status::kRule ? "has a gradient rule" : "has no gradient rule")
-                                     << " but no GRADIENT_CHECK_TEST in tests/autograd covers it; add one (or mark "
-                                     << "it with register_not_differentiable if TF does)";
+                  << (s == Status::kRule ? "has a gradient rule" : "has no gradient rule")
+                  << " but no GRADIENT_CHECK_TEST in tests/autograd covers it; add one (or mark "
+                  << "it with register_not_differentiable if TF does)";
   }
   EXPECT_GT(audited, 50);
   // What this run really covered, in the test's XML output and on the console.

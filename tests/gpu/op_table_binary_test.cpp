@@ -11,7 +11,8 @@ TEST_F(GpuTest, OpTableBinaryFloatingRows) {
   tf::DeviceScope on("GPU:0");
   uint32_t seed = 18100;
   for (const ot::BinaryRow& row : ot::binary_rows())
-    for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_binary_row(row, dt, seed += 13);
+    for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})
+      ot::check_binary_row(row, dt, seed += 13);
 }
 
 TEST_F(GpuTest, OpTableBinaryIntegerRows) {

@@ -126,8 +126,8 @@ inline void expect_within_ulps(const Tensor& got, const std::vector<double>& exa
                         : !std::isnan(g[i]) && std::abs(g[i] - want[i]) <= ulps * ulp(want[i], dt) + extra;
     if (!ok) {
       ++failures;
-      ADD_FAILURE() << what << " " << dtype_name(dt) << ": at " << where(i) << " got " << g[i] << ", want "
-                    << want[i] << " (exact " << exact[i] << "; " << (std::abs(g[i] - want[i]) / ulp(want[i], dt))
+      ADD_FAILURE() << what << " " << dtype_name(dt) << ": at " << where(i) << " got " << g[i] << ", want " << want[i]
+                    << " (exact " << exact[i] << "; " << (std::abs(g[i] - want[i]) / ulp(want[i], dt))
                     << " ulps, budget " << ulps << ")";
     }
   }
@@ -151,8 +151,8 @@ inline void expect_ulps(const Tensor& got, const std::vector<double>& inputs, co
       slack[i] = static_cast<double>(std::fabs(x * slope)) * std::ldexp(1.0, dt == DType::kFloat64 ? -51 : -22);
     }
   }
-  expect_within_ulps(got, exact, ulps, what,
-                     [&](std::size_t i) { return "x = " + num(inputs[i]); }, slack);
+  expect_within_ulps(
+      got, exact, ulps, what, [&](std::size_t i) { return "x = " + num(inputs[i]); }, slack);
 }
 
 }  // namespace tapeflow::testing::op_table

@@ -27,10 +27,10 @@ using IntRef2 = std::function<Int128(Int128, Int128)>;
 struct BinaryRow {
   std::string name;
   Fn2 fn;
-  Ref2 ref;                 // null: no floating dtypes
-  Budget budget;            // of the floating dtypes
-  IntRef2 int_ref;          // null: no integer dtypes
-  bool bool_out = false;    // comparisons: bool output, compared exactly
+  Ref2 ref;                  // null: no floating dtypes
+  Budget budget;             // of the floating dtypes
+  IntRef2 int_ref;           // null: no integer dtypes
+  bool bool_out = false;     // comparisons: bool output, compared exactly
   double lo = -10, hi = 10;  // range of the ordinary (random) inputs
   double b_lo = -10, b_hi = 10;
   // Integer divisors of 0 (floordiv, floormod) and negative exponents (pow) are errors on CPU
@@ -90,23 +90,21 @@ inline std::vector<BinaryRow> binary_rows() {
        [](I a, I b) { return static_cast<I>(static_cast<int64_t>(uint64_t(a) * uint64_t(b))); }},
       {"divide", [](const Tensor& a, const Tensor& b) { return divide(a, b); }, [](L a, L b, DType) { return a / b; },
        kRounded, nullptr},
-      {"truediv", [](const Tensor& a, const Tensor& b) { return truediv(a, b); },
-       [](L a, L b, DType) { return a / b; }, kRounded, nullptr},
+      {"truediv", [](const Tensor& a, const Tensor& b) { return truediv(a, b); }, [](L a, L b, DType) { return a / b; },
+       kRounded, nullptr},
       {"floordiv", [](const Tensor& a, const Tensor& b) { return floordiv(a, b); },
-       [](L a, L b, DType c) { return std::floor(in_compute(a / b, c)); }, kQuotientFloor, floor_div,
-       false, -10, 10, -10, 10, true},
+       [](L a, L b, DType c) { return std::floor(in_compute(a / b, c)); }, kQuotientFloor, floor_div, false, -10, 10,
+       -10, 10, true},
       {"floormod", [](const Tensor& a, const Tensor& b) { return floormod(a, b); }, floormod_ref, kRoundedSum,
        floor_mod, false, -10, 10, -10, 10, true},
-      {"mod", [](const Tensor& a, const Tensor& b) { return mod(a, b); }, floormod_ref, kRoundedSum, floor_mod,
-       false, -10, 10, -10, 10, true},
+      {"mod", [](const Tensor& a, const Tensor& b) { return mod(a, b); }, floormod_ref, kRoundedSum, floor_mod, false,
+       -10, 10, -10, 10, true},
       {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); },
        [](L a, L b, DType) { return std::pow(a, b); }, kPow, wrapping_pow, false, 0, 10, -10, 10, false, true},
       {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); },
-       [](L a, L b, DType) { return nan_or(a, b, std::max(a, b)); }, kExact,
-       [](I a, I b) { return std::max(a, b); }},
+       [](L a, L b, DType) { return nan_or(a, b, std::max(a, b)); }, kExact, [](I a, I b) { return std::max(a, b); }},
       {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
-       [](L a, L b, DType) { return nan_or(a, b, std::min(a, b)); }, kExact,
-       [](I a, I b) { return std::min(a, b); }},
+       [](L a, L b, DType) { return nan_or(a, b, std::min(a, b)); }, kExact, [](I a, I b) { return std::min(a, b); }},
       {"squared_difference", [](const Tensor& a, const Tensor& b) { return squared_difference(a, b); },
        [](L a, L b, DType) { return (a - b) * (a - b); }, kTwoRoundings,
        [](I a, I b) {
@@ -178,7 +176,8 @@ inline void check_binary_sample(const BinaryRow& row, const Tensor& a, const Ten
 inline std::vector<int64_t> integer_values(DType dt) {
   std::vector<int64_t> v = {0, 1, -1, 2, -2, 3, -3, 7, -7, 10, -10, 100, -100, 127, -128, 126, -127};
   if (dt == DType::kUInt8) v = {0, 1, 2, 3, 7, 10, 15, 16, 100, 127, 128, 200, 254, 255};
-  if (dt == DType::kInt32) v.insert(v.end(), {INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 46341, -46341, 65536});
+  if (dt == DType::kInt32)
+    v.insert(v.end(), {INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 46341, -46341, 65536});
   if (dt == DType::kInt64)
     v.insert(v.end(), {INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1, 3037000500LL, -3037000500LL,
                        int64_t(1) << 32, 33, 62, 63, 64});
@@ -225,8 +224,7 @@ inline void check_binary_row(const BinaryRow& row, DType dt, uint32_t seed) {
     const auto [x, y] = all_pairs(special, row, false);
     const auto n = static_cast<int64_t>(x.size()), m = static_cast<int64_t>(special.size());
     check_binary_sample(row, make(x, Shape{n}), make(y, Shape{n}), "special value pairs");
-    check_binary_sample(row, make(special, Shape{m, 1}), make(special, Shape{1, m}),
-                        "special values (n, 1) x (1, n)");
+    check_binary_sample(row, make(special, Shape{m, 1}), make(special, Shape{1, m}), "special values (n, 1) x (1, n)");
   } else {
     const std::vector<int64_t> v = integer_values(dt);
     const auto [x, y] = all_pairs(v, row, true);

@@ -28,8 +28,7 @@ struct ReductionRow {
 inline std::vector<ReductionRow> reduction_rows() {
   return {
       {"reduce_sum", [](const Tensor& x, const Axes& a, bool k) { return reduce_sum(x, a, k); }, ReduceKind::kSum},
-      {"reduce_mean", [](const Tensor& x, const Axes& a, bool k) { return reduce_mean(x, a, k); },
-       ReduceKind::kMean},
+      {"reduce_mean", [](const Tensor& x, const Axes& a, bool k) { return reduce_mean(x, a, k); }, ReduceKind::kMean},
       {"reduce_prod", [](const Tensor& x, const Axes& a, bool k) { return reduce_prod(x, a, k); }, ReduceKind::kProd,
        0.9, 1.1},
       {"reduce_max", [](const Tensor& x, const Axes& a, bool k) { return reduce_max(x, a, k); }, ReduceKind::kMax},
@@ -111,7 +110,7 @@ inline void check_reduction(const ReductionRow& row, const Tensor& x, const std:
   if (is_floating(dt)) {
     const std::vector<double> v = cast(x, DType::kFloat64).contiguous().to_vector<double>();
     const long double inf = std::numeric_limits<long double>::infinity();
-    const long double init = row.kind == ReduceKind::kProd ? 1.0L
+    const long double init = row.kind == ReduceKind::kProd  ? 1.0L
                              : row.kind == ReduceKind::kMax ? -inf
                              : row.kind == ReduceKind::kMin ? inf
                                                             : 0.0L;
@@ -123,11 +122,11 @@ inline void check_reduction(const ReductionRow& row, const Tensor& x, const std:
         case ReduceKind::kSum:
         case ReduceKind::kMean: a += e; break;
         case ReduceKind::kProd: a *= e; break;
-        case ReduceKind::kMax: a = std::isnan(a) || std::isnan(e) ? std::numeric_limits<long double>::quiet_NaN()
-                                                                  : std::max(a, e);
+        case ReduceKind::kMax:
+          a = std::isnan(a) || std::isnan(e) ? std::numeric_limits<long double>::quiet_NaN() : std::max(a, e);
           break;
-        case ReduceKind::kMin: a = std::isnan(a) || std::isnan(e) ? std::numeric_limits<long double>::quiet_NaN()
-                                                                  : std::min(a, e);
+        case ReduceKind::kMin:
+          a = std::isnan(a) || std::isnan(e) ? std::numeric_limits<long double>::quiet_NaN() : std::min(a, e);
           break;
       }
       abs_sum[static_cast<std::size_t>(out[i])] += std::fabs(e);
@@ -148,7 +147,8 @@ inline void check_reduction(const ReductionRow& row, const Tensor& x, const std:
     // One rounding from double (two for float16/bfloat16, through float); in float64 the reference
     // itself is rounded twice.
     const double ulps = row.kind == ReduceKind::kMax || row.kind == ReduceKind::kMin ? 0.0 : 1.0;
-    expect_within_ulps(y, exact, ulps, row.name, [&](std::size_t o) { return "output " + std::to_string(o); }, slack);
+    expect_within_ulps(
+        y, exact, ulps, row.name, [&](std::size_t o) { return "output " + std::to_string(o); }, slack);
     return;
   }
   const std::vector<int64_t> v = cast(x, DType::kInt64).contiguous().to_vector<int64_t>();
@@ -169,8 +169,8 @@ inline void check_reduction(const ReductionRow& row, const Tensor& x, const std:
   const std::vector<int64_t> got = cast(y, DType::kInt64).contiguous().to_vector<int64_t>();
   for (std::size_t o = 0, failures = 0; o < n_out && failures < 5; ++o) {
     int64_t want;
-    if (row.kind == ReduceKind::kMean)
-      want = count == 0 ? 0 : static_cast<int64_t>(acc[o] / count);  // truncated, as TF
+    if (row.kind == ReduceKind::kMean)  // the sum wraps in 64 bits, the quotient truncates, as TF's
+      want = count == 0 ? 0 : wrap_to(static_cast<int64_t>(uint64_t(acc[o])) / count, dt);
     else if (!seen[o] && (row.kind == ReduceKind::kMax || row.kind == ReduceKind::kMin))
       want = row.kind == ReduceKind::kMax ? integer_lowest(dt) : integer_highest(dt);
     else
@@ -184,7 +184,8 @@ inline void check_reduction(const ReductionRow& row, const Tensor& x, const std:
 
 /// Ordinary values of dtype in [lo, hi] (integers: rounded; uint8: |x|), from a seeded generator.
 inline Tensor ordinary_tensor(DType dt, const Shape& shape, double lo, double hi, uint32_t seed) {
-  std::vector<double> v = uniform_values(shape.num_elements(), is_floating(dt) ? lo : -10, is_floating(dt) ? hi : 10, seed);
+  std::vector<double> v =
+      uniform_values(shape.num_elements(), is_floating(dt) ? lo : -10, is_floating(dt) ? hi : 10, seed);
   if (!is_floating(dt))
     for (double& x : v) x = dt == DType::kUInt8 ? std::fabs(std::round(x)) : std::round(x);
   return cast(constant(v, shape, DType::kFloat64), dt);
@@ -219,6 +220,12 @@ inline void check_reduction_row(const ReductionRow& row, DType dt, uint32_t seed
     const Tensor sp = special_rows(dt);
     check_reduction(row, sp, {1}, false, "special values");
     check_reduction(row, sp, {0}, false, "special values");
+  } else {  // the extremes: sums and products wrap, means of extremes stay exact
+    std::vector<int64_t> v = integer_values(dt);
+    v.resize(v.size() / 2 * 2);  // an even count, for the pairs
+    const Tensor edges = cast(constant(v, Shape{static_cast<int64_t>(v.size())}, DType::kInt64), dt);
+    check_reduction(row, edges, {}, false, "integer edge values");
+    check_reduction(row, reshape(edges, Shape{-1, 2}), {1}, false, "integer edge value pairs");
   }
   check_reduction(row, ordinary_tensor(dt, Shape{200003}, row.lo, row.hi, seed + 3), {}, false, "large");
   const Tensor large2 = ordinary_tensor(dt, Shape{1000, 201}, row.lo, row.hi, seed + 4);
@@ -294,8 +301,8 @@ inline void check_arg_rows(DType dt, uint32_t seed) {
 inline void check_scan(const Tensor& x, int axis, bool is_prod, bool exclusive, bool reverse,
                        const std::string& layout) {
   const DType dt = x.dtype();
-  SCOPED_TRACE(std::string(is_prod ? "cumprod " : "cumsum ") + std::string(dtype_name(dt)) + " axis " + std::to_string(axis) +
-               (exclusive ? " exclusive" : "") + (reverse ? " reverse" : "") + " " + layout);
+  SCOPED_TRACE(std::string(is_prod ? "cumprod " : "cumsum ") + std::string(dtype_name(dt)) + " axis " +
+               std::to_string(axis) + (exclusive ? " exclusive" : "") + (reverse ? " reverse" : "") + " " + layout);
   const Tensor y = is_prod ? cumprod(x, axis, exclusive, reverse) : cumsum(x, axis, exclusive, reverse);
   ASSERT_EQ(y.shape(), x.shape());
   ASSERT_EQ(y.dtype(), dt);
@@ -317,13 +324,18 @@ inline void check_scan(const Tensor& x, int axis, bool is_prod, bool exclusive, 
     for (std::size_t j = 0; j < n; ++j) {
       const std::size_t i = order[j];
       if (j == 0 || line[i] != line[order[j - 1]]) acc = is_prod ? 1 : 0, abs_acc = is_prod ? 1 : 0, k = 0;
-      if (!exclusive) acc = is_prod ? acc * v[i] : acc + v[i], abs_acc = is_prod ? abs_acc * std::fabs(v[i]) : abs_acc + std::fabs(v[i]);
+      if (!exclusive)
+        acc = is_prod ? acc * v[i] : acc + v[i],
+        abs_acc = is_prod ? abs_acc * std::fabs(v[i]) : abs_acc + std::fabs(v[i]);
       exact[i] = static_cast<double>(acc);
       slack[i] = static_cast<double>(abs_acc * static_cast<long double>(++k + 1) * std::ldexp(1.0L, -53));
-      if (exclusive) acc = is_prod ? acc * v[i] : acc + v[i], abs_acc = is_prod ? abs_acc * std::fabs(v[i]) : abs_acc + std::fabs(v[i]);
+      if (exclusive)
+        acc = is_prod ? acc * v[i] : acc + v[i],
+        abs_acc = is_prod ? abs_acc * std::fabs(v[i]) : abs_acc + std::fabs(v[i]);
     }
-    expect_within_ulps(y, exact, 1.0, is_prod ? "cumprod" : "cumsum",
-                       [&](std::size_t i) { return "element " + std::to_string(i); }, slack);
+    expect_within_ulps(
+        y, exact, 1.0, is_prod ? "cumprod" : "cumsum", [&](std::size_t i) { return "element " + std::to_string(i); },
+        slack);
     return;
   }
   const std::vector<int64_t> v = cast(x, DType::kInt64).contiguous().to_vector<int64_t>();
