@@ -254,8 +254,9 @@ inline void check_binary_row(const BinaryRow& row, DType dt, uint32_t seed) {
   const int64_t large = 120001;  // > 100k elements: the parallel loops, with an odd tail
   check_binary_sample(row, ordinary(large, false, seed + 9, Shape{large}),
                       ordinary(large, true, seed + 10, Shape{large}), "large");
-  check_binary_sample(row, ordinary(400 * 301, false, seed + 11, Shape{400, 301}),
-                      ordinary(301, true, seed + 12, Shape{301}), "large (400, 301) x (301,)");
+  // Broadcast rows past the parallel grain (32768 elements), kept small: every row and dtype runs it.
+  check_binary_sample(row, ordinary(120 * 301, false, seed + 11, Shape{120, 301}),
+                      ordinary(301, true, seed + 12, Shape{301}), "large (120, 301) x (301,)");
 }
 
 /// The bool rows: logical_and, logical_or and the equality ops over bool, exact.
