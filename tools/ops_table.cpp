@@ -1,7 +1,7 @@
 // Prints docs/ops.md from the op registry: for every registered op, the files of its definition,
 // CPU kernel, CUDA kernel and gradient rule (each recorded by its registration) and the test
-// files of its family. Every row must share one stem (STYLE.md 1): with --check, a row whose
-// files do not is an error (exit 1).
+// files of its family (the op table's rows first: tests/core/op_table_<family>_test.cpp). Every
+// row must share one stem (STYLE.md 1): with --check, a row whose files do not is an error (exit 1).
 //   ops_table <source dir> [--check]
 #include <filesystem>
 #include <iostream>
@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
     std::string grad_cell = cell(grad);
     if (!grad.empty() && tapeflow::autograd::is_not_differentiable(*op)) grad_cell += " (not differentiable)";
     std::string tests;
-    for (const char* t :
-         {"core/%_test.cpp", "autograd/%_grad_test.cpp", "autograd/%_test.cpp", "graph/%_test.cpp", "gpu/%_test.cpp"}) {
+    for (const char* t : {"core/op_table_%_test.cpp", "core/%_test.cpp", "autograd/%_grad_test.cpp",
+                          "autograd/%_test.cpp", "graph/%_test.cpp", "gpu/op_table_%_test.cpp", "gpu/%_test.cpp"}) {
       std::string rel(t);
       rel.replace(rel.find('%'), 1, family);
       if (fs::exists(source / "tests" / rel)) tests += (tests.empty() ? "`" : ", `") + rel + "`";

@@ -17,16 +17,50 @@ template <> struct compute_type<bfloat16_t> { using type = float; };
 template <typename T> using compute_t = typename compute_type<T>::type;
 
 // ---- binary arithmetic ----------------------------------------------------------------------
+/// Signed integers wrap around in two's complement, as TF's kernels do in practice, computed in
+/// the unsigned type so that overflow is not C++'s undefined behaviour (UBSan aborts on it, and
+/// an optimizer may assume it away). Unsigned and floating types compute as they are.
+template <typename T> struct Wrapping {
+  static constexpr bool kSigned = std::is_integral_v<T> && std::is_signed_v<T>;
+  // make_unsigned of a floating type is ill-formed: name it only for the signed integers.
+  using U = typename std::conditional_t<kSigned, std::make_unsigned<T>, std::type_identity<T>>::type;
+};
+template <typename T> TF_HOST_DEVICE T wrapping_add(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+}
+template <typename T> TF_HOST_DEVICE T wrapping_sub(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) - static_cast<U>(b)));
+}
+template <typename T> TF_HOST_DEVICE T wrapping_mul(T a, T b) {
+  using U = typename Wrapping<T>::U;
+  // uint8 * uint8 promotes to int, whose product of two values below 256 cannot overflow.
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) * static_cast<U>(b)));
+}
+
 struct AddFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a + b; }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned)
+      return wrapping_add(a, b);
+    else
+      return a + b;
+  }
 };
 struct SubFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return a - b; }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned)
+      return wrapping_sub(a, b);
+    else
+      return a - b;
+  }
 };
 struct MulFn {
   template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (std::is_same_v<T, bool>)
       return a && b;
+    else if constexpr (Wrapping<T>::kSigned)
+      return wrapping_mul(a, b);
     else
       return a * b;
   }
@@ -73,11 +107,12 @@ struct PowFn {
     if constexpr (std::is_floating_point_v<T>) {
       return std::pow(a, b);
     } else {
-      // Integer power by squaring; negative exponents are rejected by the op (as TF does).
+      // Integer power by squaring, wrapping as TF's; negative exponents are rejected by the CPU
+      // kernel (as TF's) and give 1 on the GPU.
       T result = 1;
       while (b > 0) {
-        if (b & 1) result *= a;
-        a *= a;
+        if (b & 1) result = wrapping_mul(result, a);
+        a = wrapping_mul(a, a);
         b >>= 1;
       }
       return result;
@@ -103,7 +138,14 @@ struct MinimumFn {
   }
 };
 struct SquaredDifferenceFn {
-  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const { return (a - b) * (a - b); }
+  template <typename T> TF_HOST_DEVICE T operator()(T a, T b) const {
+    if constexpr (Wrapping<T>::kSigned) {
+      const T d = wrapping_sub(a, b);
+      return wrapping_mul(d, d);
+    } else {
+      return (a - b) * (a - b);
+    }
+  }
 };
 
 // ---- comparisons and logic (output bool) --------------------------------------------------
@@ -181,7 +223,18 @@ TF_UNARY_FUNCTOR(SigmoidFn, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(
 TF_UNARY_FUNCTOR(SoftplusFn, (x > T(0) ? x : T(0)) + std::log1p(std::exp(x > T(0) ? -x : x)))
 // gelu: x Φ(x) = x erfc(-x/√2) / 2, as TF writes it: 1 + erf(x/√2) would cancel for negative x.
 TF_UNARY_FUNCTOR(GeluFn, T(0.5) * x * std::erfc(-x * T(0.70710678118654752440)))
-TF_UNARY_FUNCTOR(GeluTanhFn, T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x))))
+// gelu's tanh approximation, 0.5 x (1 + tanh(z)) with z = √(2/π) (x + 0.044715 x³), as x σ(2z):
+// 1 + tanh(z) cancels for negative x (all of float32's bits by x = -3, TF's formula loses them).
+// For z < 0, x e^2z / (1 + e^2z) with e^2z as e^z e^z, so that the product by x stays normal
+// until its last rounding (as silu below).
+struct GeluTanhFn {
+  template <typename T> TF_HOST_DEVICE T operator()(T x) const {
+    const T z = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+    if (z >= T(0)) return x / (T(1) + std::exp(T(-2) * z));
+    const T e = std::exp(z);
+    return (x * e) * e / (T(1) + e * e);
+  }
+};
 // silu: x / (1 + e^-x), or x e^x / (1 + e^x) for negative x. Below -40, 1 + e^x rounds to 1 and
 // x e^x is computed as (x e^(x/2)) e^(x/2): e^x itself may be subnormal, short of the bits that
 // the product by x would show, while every factor here stays normal until the last product.

@@ -21,7 +21,7 @@ GRADIENT_CHECK_TEST(Copy, StridedToContiguous) {
                   {.non_contiguous = true});
 }
 
-GRADIENT_CHECK_TEST(_CopyToDevice, CpuGpuRoundTrip) {
+GPU_GRADIENT_CHECK_TEST(_CopyToDevice, CpuGpuRoundTrip) {
   if (tf::config::list_physical_devices("GPU").empty()) GTEST_SKIP() << "no GPU";
   check_gradients([](const Xs& x) { return (x[0].gpu() * 2.0).cpu(); }, {uniform({3, 2}, -1, 1, 1)});
 }

@@ -255,10 +255,25 @@ inline std::set<std::string>& gradient_checked_ops() {
 struct CoversOp {
   explicit CoversOp(const char* op) { gradient_checked_ops().insert(op); }
 };
+/// The TF op names some GPU_GRADIENT_CHECK_TEST covers: checks that need a GPU and skip without
+/// one, so the audit counts them only where a GPU is present.
+inline std::set<std::string>& gpu_gradient_checked_ops() {
+  static std::set<std::string> ops;
+  return ops;
+}
+struct CoversOpOnGpu {
+  explicit CoversOpOnGpu(const char* op) { gpu_gradient_checked_ops().insert(op); }
+};
 
 }  // namespace tapeflow::testing
 
 /// GRADIENT_CHECK_TEST(Mul, Broadcasting) { ... }: a gtest case that gradient-checks TF op `Mul`.
 #define GRADIENT_CHECK_TEST(OpName, CaseName)                                 \
   static ::tapeflow::testing::CoversOp covers_##OpName##_##CaseName(#OpName); \
+  TEST(GradientCheck_##OpName, CaseName)
+
+/// GPU_GRADIENT_CHECK_TEST(_CopyToDevice, CpuGpuRoundTrip) { ... }: a gradient check that needs a
+/// GPU (its body skips without one); it covers the op only on a machine with a GPU.
+#define GPU_GRADIENT_CHECK_TEST(OpName, CaseName)                                      \
+  static ::tapeflow::testing::CoversOpOnGpu covers_gpu_##OpName##_##CaseName(#OpName); \
   TEST(GradientCheck_##OpName, CaseName)

@@ -1,8 +1,8 @@
-// Unary math and activations against NumPy float64 references (tests/fixtures/gen_unary.py),
-// per dtype, on contiguous and strided inputs; where, clip_by_value and their errors.
+// The unary ops' integer rules and errors, the predicates, where and clip_by_value. The unary
+// math's values (every op and floating dtype, special values, strided, empty, scalar and large
+// inputs) are the op table's: tests/core/op_table_unary_test.cpp. Sigmoid cross-entropy against
+// NumPy float64 (tests/fixtures/gen_unary.py).
 #include <gtest/gtest.h>
-
-#include <functional>
 
 #include "tests/core/fixtures/unary_fixtures.h"
 #include "tests/core/test_util.h"
@@ -10,84 +10,6 @@
 namespace {
 namespace fixtures = ::fixtures::unary;
 using tf::testing::expect_values;
-using Fn = std::function<tf::Tensor(const tf::Tensor&)>;
-
-struct UnaryCase {
-  const char* name;
-  Fn fn;
-  const fixtures::Case* input;
-  const fixtures::Case* want;
-};
-
-std::vector<UnaryCase> cases() {
-  return {
-      {"negative", [](auto& x) { return tf::negative(x); }, &fixtures::x, &fixtures::neg},
-      {"abs", [](auto& x) { return tf::abs(x); }, &fixtures::x, &fixtures::abs},
-      {"sign", [](auto& x) { return tf::sign(x); }, &fixtures::x, &fixtures::sign},
-      {"square", [](auto& x) { return tf::square(x); }, &fixtures::x, &fixtures::square},
-      {"exp", [](auto& x) { return tf::exp(x); }, &fixtures::x, &fixtures::exp},
-      {"expm1", [](auto& x) { return tf::expm1(x); }, &fixtures::x, &fixtures::expm1},
-      {"sin", [](auto& x) { return tf::sin(x); }, &fixtures::x, &fixtures::sin},
-      {"cos", [](auto& x) { return tf::cos(x); }, &fixtures::x, &fixtures::cos},
-      {"tanh", [](auto& x) { return tf::tanh(x); }, &fixtures::x, &fixtures::tanh},
-      {"sigmoid", [](auto& x) { return tf::sigmoid(x); }, &fixtures::x, &fixtures::sigmoid},
-      {"floor", [](auto& x) { return tf::floor(x); }, &fixtures::x, &fixtures::floor},
-      {"ceil", [](auto& x) { return tf::ceil(x); }, &fixtures::x, &fixtures::ceil},
-      {"round", [](auto& x) { return tf::round(x); }, &fixtures::x, &fixtures::round},
-      {"erf", [](auto& x) { return tf::erf(x); }, &fixtures::x, &fixtures::erf},
-      {"relu", [](auto& x) { return tf::nn::relu(x); }, &fixtures::x, &fixtures::relu},
-      {"relu6", [](auto& x) { return tf::nn::relu6(x); }, &fixtures::x, &fixtures::relu6},
-      {"elu", [](auto& x) { return tf::nn::elu(x); }, &fixtures::x, &fixtures::elu},
-      {"selu", [](auto& x) { return tf::nn::selu(x); }, &fixtures::x, &fixtures::selu},
-      {"softplus", [](auto& x) { return tf::nn::softplus(x); }, &fixtures::x, &fixtures::softplus},
-      {"softsign", [](auto& x) { return tf::nn::softsign(x); }, &fixtures::x, &fixtures::softsign},
-      {"leaky_relu", [](auto& x) { return tf::nn::leaky_relu(x); }, &fixtures::x, &fixtures::leaky_relu},
-      {"gelu", [](auto& x) { return tf::nn::gelu(x); }, &fixtures::x, &fixtures::gelu},
-      {"gelu_tanh", [](auto& x) { return tf::nn::gelu(x, true); }, &fixtures::x, &fixtures::gelu_tanh},
-      {"silu", [](auto& x) { return tf::nn::silu(x); }, &fixtures::x, &fixtures::silu},
-      {"sqrt", [](auto& x) { return tf::sqrt(x); }, &fixtures::pos, &fixtures::sqrt},
-      {"rsqrt", [](auto& x) { return tf::rsqrt(x); }, &fixtures::pos, &fixtures::rsqrt},
-      {"log", [](auto& x) { return tf::log(x); }, &fixtures::pos, &fixtures::log},
-      {"log1p", [](auto& x) { return tf::log1p(x); }, &fixtures::pos, &fixtures::log1p},
-      {"tan", [](auto& x) { return tf::tan(x); }, &fixtures::pos, &fixtures::tan},
-      {"reciprocal", [](auto& x) { return tf::reciprocal(x); }, &fixtures::pos, &fixtures::reciprocal},
-  };
-}
-
-TEST(Unary, MatchesNumPyInEveryFloatDtype) {
-  for (const auto& c : cases()) {
-    SCOPED_TRACE(c.name);
-    for (tf::DType dt : {tf::float64, tf::float32}) {
-      auto x = tf::constant(c.input->values, tf::Shape(c.input->shape), dt);
-      std::vector<double> w = c.want->values;
-      if (dt == tf::float32)  // beyond float32's range the result is infinite
-        for (double& v : w)
-          if (std::abs(v) > 3.4028235e38) v = v > 0 ? INFINITY : -INFINITY;
-      expect_values(c.fn(x), tf::Shape(c.want->shape), w);
-    }
-    // Half types: compare against the reference evaluated at the half-rounded input.
-    for (tf::DType dt : {tf::float16, tf::bfloat16}) {
-      auto x = tf::constant(c.input->values, tf::Shape(c.input->shape), dt);
-      auto want = c.fn(tf::cast(x, tf::float64));
-      auto got = c.fn(x);
-      EXPECT_EQ(got.dtype(), dt);
-      std::vector<double> w = tf::testing::values_as_double(want);
-      const double max = dt == tf::float16 ? 65519.0 : 3.3961e38;  // beyond the range: infinity
-      for (double& v : w)
-        if (std::abs(v) > max) v = v > 0 ? INFINITY : -INFINITY;
-      expect_values(got, tf::Shape(c.want->shape), w, tf::testing::tolerance(dt) * 2);
-    }
-  }
-}
-
-TEST(Unary, StridedInput) {
-  auto base = tf::constant(fixtures::x.values, tf::Shape{14}, tf::float64);
-  auto rev = base[tf::slice({}, {}, -2)];  // x[::-2]
-  ASSERT_FALSE(rev.is_contiguous());
-  std::vector<double> want;
-  for (int i = 13; i >= 0; i -= 2) want.push_back(fixtures::sigmoid.values[static_cast<std::size_t>(i)]);
-  expect_values(tf::sigmoid(rev), {7}, want);
-}
 
 TEST(Unary, IntegerRules) {
   auto i = tf::constant({-3, 0, 4});
@@ -110,11 +32,6 @@ TEST(Unary, PredicatesAndLogic) {
   expect_values(!tf::constant({true, false}), {2}, {0, 1});
   EXPECT_TF_ERROR(tf::logical_not(tf::constant({1})), tf::errors::InvalidArgumentError, "needs a bool");
   EXPECT_TF_ERROR(tf::is_nan(tf::constant({1})), tf::errors::InvalidArgumentError, "IsNan");
-}
-
-TEST(Unary, EmptyAndScalar) {
-  expect_values(tf::exp(tf::zeros({0, 2})), {0, 2}, {});
-  expect_values(tf::exp(tf::constant(0.f)), {}, {1});
 }
 
 TEST(Unary, SigmoidCrossEntropyIsStable) {

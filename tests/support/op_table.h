@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -98,8 +99,41 @@ inline std::vector<double> uniform_values(int64_t n, double lo, double hi, uint3
   return v;
 }
 
-/// Compares got (any floating dtype) with the reference at its (dtype-rounded) inputs: within
-/// `ulps` ulps of the rounded reference; NaN where the reference is NaN; ±inf exactly.
+/// A value for a failure message, with all the digits that tell two neighbours apart.
+inline std::string num(double v) {
+  std::ostringstream o;
+  o.precision(17);
+  o << v;
+  return o.str();
+}
+
+/// Compares got (any floating dtype) with exact (float64) reference values: within `ulps` ulps
+/// of the reference rounded to got's dtype, plus slack[i] where given; NaN where the reference is
+/// NaN; ±inf exactly. `where(i)` names element i's inputs in a failure message.
+inline void expect_within_ulps(const Tensor& got, const std::vector<double>& exact, double ulps,
+                               const std::string& what, const std::function<std::string(std::size_t)>& where,
+                               const std::vector<double>& slack = {}) {
+  const DType dt = got.dtype();
+  const std::vector<double> want = round_to(exact, dt);
+  const std::vector<double> g = cast(got, DType::kFloat64).contiguous().to_vector<double>();
+  ASSERT_EQ(g.size(), want.size()) << what;
+  int failures = 0;
+  for (std::size_t i = 0; i < g.size() && failures < 5; ++i) {
+    const double extra = slack.empty() ? 0.0 : slack[i];
+    const bool ok = std::isnan(want[i]) ? std::isnan(g[i])
+                    : std::isinf(want[i])
+                        ? g[i] == want[i]
+                        : !std::isnan(g[i]) && std::abs(g[i] - want[i]) <= ulps * ulp(want[i], dt) + extra;
+    if (!ok) {
+      ++failures;
+      ADD_FAILURE() << what << " " << dtype_name(dt) << ": at " << where(i) << " got " << g[i] << ", want " << want[i]
+                    << " (exact " << exact[i] << "; " << (std::abs(g[i] - want[i]) / ulp(want[i], dt))
+                    << " ulps, budget " << ulps << ")";
+    }
+  }
+}
+
+/// Compares got with the reference at its (dtype-rounded) inputs (expect_within_ulps).
 ///
 /// `argument_rounding`: the kernel rounds an argument of an inner function in its compute type
 /// (gelu's x·(1/√2) in erfc: the constant and the product, up to one ulp each): the budget adds
@@ -108,31 +142,17 @@ inline std::vector<double> uniform_values(int64_t n, double lo, double hi, uint3
 inline void expect_ulps(const Tensor& got, const std::vector<double>& inputs, const Ref& ref, double ulps,
                         const std::string& what, bool argument_rounding = false) {
   const DType dt = got.dtype();
-  std::vector<double> exact(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i)
+  std::vector<double> exact(inputs.size()), slack(inputs.size(), 0.0);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     exact[i] = static_cast<double>(ref(static_cast<long double>(inputs[i])));
-  const std::vector<double> want = round_to(exact, dt);
-  const std::vector<double> g = cast(got, DType::kFloat64).to_vector<double>();
-  ASSERT_EQ(g.size(), want.size()) << what;
-  int failures = 0;
-  for (std::size_t i = 0; i < g.size() && failures < 5; ++i) {
-    double slack = 0;
     if (argument_rounding && std::isfinite(inputs[i]) && inputs[i] != 0) {
       const long double x = inputs[i], h = 1e-7L * std::fabs(x);
       const long double slope = (ref(x + h) - ref(x - h)) / (2 * h);
-      slack = static_cast<double>(std::fabs(x * slope)) * std::ldexp(1.0, dt == DType::kFloat64 ? -51 : -22);
-    }
-    const bool ok = std::isnan(want[i]) ? std::isnan(g[i])
-                    : std::isinf(want[i])
-                        ? g[i] == want[i]
-                        : !std::isnan(g[i]) && std::abs(g[i] - want[i]) <= ulps * ulp(want[i], dt) + slack;
-    if (!ok) {
-      ++failures;
-      ADD_FAILURE() << what << " " << dtype_name(dt) << ": at x = " << inputs[i] << " got " << g[i] << ", want "
-                    << want[i] << " (exact " << exact[i] << "; " << (std::abs(g[i] - want[i]) / ulp(want[i], dt))
-                    << " ulps, budget " << ulps << ")";
+      slack[i] = static_cast<double>(std::fabs(x * slope)) * std::ldexp(1.0, dt == DType::kFloat64 ? -51 : -22);
     }
   }
+  expect_within_ulps(
+      got, exact, ulps, what, [&](std::size_t i) { return "x = " + num(inputs[i]); }, slack);
 }
 
 }  // namespace tapeflow::testing::op_table

@@ -85,6 +85,13 @@ inline std::vector<UnaryRow> unary_rows() {
        [](L x) { return x > 0 ? x : static_cast<L>(0.2f) * x; }, kRounded},
       {"gelu", [](const Tensor& x) { return nn::gelu(x); },
        [](L x) { return 0.5L * x * std::erfc(-x / std::sqrt(2.0L)); }, Budget{6, 5}, -6, 6, true},
+      // 0.5 x (1 + tanh(z)) = x / (1 + e^-2z), z = √(2/π) (x + 0.044715 x³): z rounds a few times.
+      {"gelu_tanh", [](const Tensor& x) { return nn::gelu(x, true); },
+       [](L x) {
+         const L z = std::sqrt(2.0L / 3.14159265358979323846264338327950288L) * (x + 0.044715L * x * x * x);
+         return x / (1.0L + std::exp(-2.0L * z));
+       },
+       Budget{8, 8}, -12, 6, true},
   };
 }
 
