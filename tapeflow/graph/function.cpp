@@ -293,7 +293,7 @@ std::vector<ArgSpec> ConcreteFunction::structured_input_signature() const {
       TensorSpec s = impl_->specs[leaf++];
       for (int d = 0; d < s.shape.rank(); ++d)
         if (s.shape[d] < 0) s.shape[d] = -1;
-      s.name = impl_->arg_names[a];
+      if (s.name.empty()) s.name = impl_->arg_names[a];  // a TensorSpec's own name wins, as in TF
       out.push_back({s, Value()});
     } else {
       std::vector<Tensor> leaves;
