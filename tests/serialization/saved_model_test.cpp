@@ -7,42 +7,20 @@
 
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "saved_model.pb.h"
 #include "tests/serialization/ckpt_test_util.h"
+#include "tests/serialization/saved_model_test_models.h"
 
 namespace {
 namespace K = tf::keras;
+using tapeflow::testing::ExportedMlp;
+using tapeflow::testing::MySequentialModule;
+using tapeflow::testing::ramp;
 using tapeflow::testing::expect_error;
 using tapeflow::testing::expect_identical;
 using tapeflow::testing::TempDir;
-
-tf::Tensor ramp(const tf::Shape& shape, float start, float step) {
-  std::vector<float> v(static_cast<std::size_t>(shape.num_elements()));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = start + step * static_cast<float>(i);
-  return tf::constant(v, shape);
-}
-
-// The TF guide's modules: y = relu(x @ w + b), two of them in sequence behind a tf.function.
-struct Dense : tf::Module {
-  tf::Variable w, b;
-  Dense(int in, int out, float start)
-      : tf::Module("dense"),
-        w(track("w", tf::Variable(ramp({in, out}, start, 0.25f), {.name = "w"}))),
-        b(track("b", tf::Variable(ramp({out}, 0.5f, -0.125f), {.name = "b"}))) {}
-  tf::Tensor operator()(const tf::Tensor& x) const { return tf::nn::relu(tf::matmul(x, w) + b); }
-};
-
-struct MySequentialModule : tf::Module {
-  Dense dense_1, dense_2;
-  tf::Function call;
-  MySequentialModule()
-      : tf::Module("the_model"),
-        dense_1(track("dense_1", Dense(3, 3, -1.0f))),
-        dense_2(track("dense_2", Dense(3, 2, -0.5f))),
-        call(track("__call__", tf::function([d1 = dense_1, d2 = dense_2](const tf::Tensor& x) { return d2(d1(x)); },
-                                            {.name = "__call__", .arg_names = {"x"}}))) {}
-};
 
 std::string save_seed(const TempDir& dir, MySequentialModule& m) {
   m.call(ramp({1, 3}, 2.0f, 0.0f));                                     // trace_0: (1, 3)
@@ -95,16 +73,6 @@ TEST(SavedModel, CallMatchingNoTraceListsTheSignatures) {
   expect_error<tf::errors::InvalidArgumentError>(
       [&] { loaded.signatures().at("serving_default")({{"y", ramp({1, 3}, 0.0f, 1.0f)}}); }, {"missing input 'x'"});
 }
-
-struct ExportedMlp : tf::Module {
-  K::Sequential model;
-  tf::Function serve;
-  explicit ExportedMlp(K::Sequential m)
-      : tf::Module("exported"),
-        model(track("model", m)),
-        serve(track("serve", tf::function([m](const tf::Tensor& x) mutable { return m(x); },
-                                          {.name = "serve", .arg_names = {"keras_tensor"}}))) {}
-};
 
 TEST(SavedModel, KerasMlpRoundTripsAndFineTunes) {
   TempDir dir;
@@ -247,3 +215,86 @@ TEST_F(Damaged, TruncatedAndBitFlippedFilesRaiseTypedErrors) {
 }
 
 }  // namespace
+
+// ---- SavedModels TensorFlow wrote (the interop CTest sets TAPEFLOW_TF_SAVED_MODELS to a fresh
+// run of interop/gen_tf_saved_models.py) ---------------------------------------------------------
+
+namespace {
+struct Expected {
+  tf::Tensor input;
+  std::vector<double> output;
+  tf::Shape output_shape;
+};
+
+Expected read_expected(const std::string& path) {
+  std::ifstream f(path);
+  EXPECT_TRUE(f.good()) << path;
+  Expected e;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream row(line);
+    std::string name, shape_text;
+    row >> name >> shape_text;
+    std::vector<int64_t> dims;
+    std::istringstream dims_in(shape_text);
+    for (std::string d; std::getline(dims_in, d, ',');) dims.push_back(std::stoll(d));
+    std::vector<double> values;
+    for (double v; row >> v;) values.push_back(v);
+    if (name == "input") e.input = tf::cast(tf::constant(values, tf::Shape(dims)), tf::float32);
+    if (name == "output") {
+      e.output = values;
+      e.output_shape = tf::Shape(dims);
+    }
+  }
+  return e;
+}
+
+void expect_close(const tf::Tensor& got, const Expected& e) {
+  ASSERT_EQ(got.shape(), e.output_shape);
+  auto g = tf::cast(got, tf::float64).to_vector<double>();
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], e.output[i], 1e-5 * (1 + std::abs(e.output[i]))) << i;
+}
+
+std::string tf_saved_models() {
+  const char* d = std::getenv("TAPEFLOW_TF_SAVED_MODELS");
+  return d ? d : "";
+}
+}  // namespace
+
+TEST(TensorFlowSavedModel, LoadsTfModuleAndReproducesTfOutputs) {
+  if (tf_saved_models().empty()) GTEST_SKIP() << "TAPEFLOW_TF_SAVED_MODELS not set (the interop CTest sets it)";
+  const std::string dir = tf_saved_models() + "/seed_module";
+  const Expected e = read_expected(dir + "/expected.txt");
+  auto loaded = tf::saved_model::load(dir);
+  expect_close(loaded(e.input).tensor(), e);
+  expect_close(loaded.signatures().at("serving_default")({{"x", e.input}}).at("output_0"), e);
+  EXPECT_EQ(loaded.variables().size(), 4u);
+}
+
+TEST(TensorFlowSavedModel, LoadsKerasExportAndReproducesKerasOutputs) {
+  if (tf_saved_models().empty()) GTEST_SKIP() << "TAPEFLOW_TF_SAVED_MODELS not set (the interop CTest sets it)";
+  const std::string dir = tf_saved_models() + "/keras_mlp";
+  const Expected e = read_expected(dir + "/expected.txt");
+  auto loaded = tf::saved_model::load(dir);
+  expect_close(loaded.function("serve")(e.input).tensor(), e);
+  for (const char* sig : {"serve", "serving_default"})
+    expect_close(loaded.signatures().at(sig)({{"keras_tensor", e.input}}).at("output_0"), e);
+  EXPECT_EQ(loaded.trainable_variables().size(), 4u);
+  // Fine-tuning the loaded Keras model lowers its loss.
+  const tf::Tensor y = tf::one_hot(tf::constant({0, 2}), 3);
+  auto vars = loaded.trainable_variables();
+  auto loss_of = [&] {
+    auto p = loaded.function("serve")(e.input).tensor();
+    return tf::reduce_mean(-tf::reduce_sum(y * tf::log(p + 1e-7f), 1));
+  };
+  const float before = loss_of().item<float>();
+  for (int step = 0; step < 20; ++step) {
+    tf::GradientTape tape;
+    auto loss = loss_of();
+    tape.stop();
+    auto grads = tape.gradient(loss, vars);
+    for (std::size_t i = 0; i < vars.size(); ++i) vars[i].assign_sub(grads[i].value() * 0.5f);
+  }
+  EXPECT_LT(loss_of().item<float>(), before * 0.9f);
+}
