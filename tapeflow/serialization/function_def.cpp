@@ -283,16 +283,23 @@ std::vector<TfValue> run_function_def(const FunctionLibrary& library, const std:
       TF_CHECK_ARG(it != args.end(), "", "function '", name, "': '", s, "' names no argument");
       return it->second;
     }
-    const tensorflow::NodeDef& p = *nodes.at(r.node);
+    auto node = nodes.find(r.node);
+    auto done = results.find(r.node);
+    TF_CHECK_ARG(node != nodes.end() && done != results.end(), "", "function '", name, "': '", s,
+                 "' names no node computed before it");
+    const tensorflow::NodeDef& p = *node->second;
     std::size_t pos = static_cast<std::size_t>(r.index);
     if (!is_call_op(p.op())) {
-      const TfOp& op = *find_tf_op(p.op());
+      const TfOp* found = find_tf_op(p.op());
+      TF_CHECK_TYPED(found != nullptr, UnimplementedError, "", "function '", name, "': op ", p.op(),
+                     " is not implemented by Tapeflow");
+      const TfOp& op = *found;
       auto o = std::find(op.outputs.begin(), op.outputs.end(), r.output);
       TF_CHECK_ARG(o != op.outputs.end(), "", "function '", name, "': '", s, "': ", p.op(), " has no output ",
                    r.output);
       pos += static_cast<std::size_t>(o - op.outputs.begin());
     }
-    const auto& outs = results.at(r.node);
+    const auto& outs = done->second;
     TF_CHECK_ARG(pos < outs.size(), "", "function '", name, "': '", s, "': node has ", outs.size(), " outputs");
     return outs[pos];
   };
