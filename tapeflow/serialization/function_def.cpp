@@ -43,6 +43,50 @@ const TfOp& op_for_export(const Node& n) {
   return *op;
 }
 
+// Where Tapeflow's op attributes differ from TF's: NHWC windows as [1, h, w, 1], the batch-norm
+// factor as a float and its U type, Reshape's shape as a Const input rather than an attribute.
+void to_tf_attributes(const Node& n, const Graph& g, tensorflow::NodeDef& d, tensorflow::FunctionDef& out) {
+  auto& attrs = *d.mutable_attr();
+  if (n.op == "Conv2D" || n.op == "MaxPool" || n.op == "AvgPool") {
+    for (const char* key : {"strides", "ksize", "dilations"}) {
+      auto it = attrs.find(key);
+      if (it == attrs.end()) continue;
+      std::vector<int64_t> hw(it->second.list().i().begin(), it->second.list().i().end());
+      if (hw.size() == 1) hw.push_back(hw[0]);
+      if (hw.size() != 2) continue;
+      auto* l = it->second.mutable_list();
+      l->clear_i();
+      for (int64_t v : {int64_t{1}, hw[0], hw[1], int64_t{1}}) l->add_i(v);
+    }
+  }
+  if (n.op == "FusedBatchNormV3") {
+    auto it = attrs.find("exponential_avg_factor");
+    if (it != attrs.end() && it->second.value_case() == tensorflow::AttrValue::kI)
+      it->second.set_f(static_cast<float>(it->second.i()));
+    attrs["U"].set_type(static_cast<tensorflow::DataType>(tf_datatype(g.spec(n.inputs[1]).dtype)));
+  }
+  if (n.op == "Reshape" && n.inputs.size() == 1) {
+    const Shape& shape = n.outputs[0].shape;
+    int unknown = 0;
+    tensorflow::NodeDef& c = *out.add_node_def();
+    c.set_name(n.name + "/shape");
+    c.set_op("Const");
+    (*c.mutable_attr())["dtype"].set_type(tensorflow::DT_INT32);
+    auto& t = *(*c.mutable_attr())["value"].mutable_tensor();
+    t.set_dtype(tensorflow::DT_INT32);
+    t.mutable_tensor_shape()->add_dim()->set_size(shape.rank());
+    for (int64_t v : shape) {
+      unknown += v < 0;
+      t.add_int_val(static_cast<int32_t>(v < 0 ? -1 : v));
+    }
+    TF_CHECK_TYPED(unknown <= 1, UnimplementedError, "", "tf::saved_model::save: node '", n.name,
+                   "' reshapes to a shape with several unknown dimensions");
+    d.add_input(n.name + "/shape:output:0");
+    attrs.erase("shape");
+    attrs["Tshape"].set_type(tensorflow::DT_INT32);
+  }
+}
+
 }  // namespace
 
 std::vector<Variable> to_function_def(const ConcreteFunction& function, const FunctionDefNames& names,
@@ -120,6 +164,7 @@ std::vector<Variable> to_function_def(const ConcreteFunction& function, const Fu
     d.clear_device();
     for (Endpoint e : n.inputs) d.add_input(input_ref(e));
     for (int c : n.control_inputs) d.add_input("^" + g.node(c).name);
+    to_tf_attributes(n, g, d, out);
     // Keep the attributes TF's op declares; Tapeflow's own (Softmax's axis) must be TF's default.
     std::vector<std::string> drop;
     for (const auto& [key, value] : d.attr()) {

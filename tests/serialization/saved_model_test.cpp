@@ -15,7 +15,8 @@
 
 namespace {
 namespace K = tf::keras;
-using tapeflow::testing::ExportedMlp;
+using tapeflow::testing::ExportedKerasModel;
+using tapeflow::testing::make_cnn;
 using tapeflow::testing::MySequentialModule;
 using tapeflow::testing::ramp;
 using tapeflow::testing::expect_error;
@@ -79,7 +80,7 @@ TEST(SavedModel, KerasMlpRoundTripsAndFineTunes) {
   K::Sequential mlp({K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
   const tf::Tensor x = ramp({6, 5}, -2.0f, 0.13f);
   mlp(x);
-  ExportedMlp exported(mlp);
+  ExportedKerasModel exported(mlp);
   auto cf = exported.serve.get_concrete_function(tf::TensorSpec({-1, 5}, tf::float32, "keras_tensor"));
   tf::saved_model::save(exported, dir / "mlp", {.signatures = {{"serving_default", cf}}});
   auto loaded = tf::saved_model::load(dir / "mlp");
@@ -103,6 +104,23 @@ TEST(SavedModel, KerasMlpRoundTripsAndFineTunes) {
     for (std::size_t i = 0; i < vars.size(); ++i) vars[i].assign_sub(grads[i].value() * 0.5f);
   }
   EXPECT_LT(loss_of().item<float>(), before * 0.9f);
+}
+
+TEST(SavedModel, KerasCnnRoundTripsInInferenceMode) {
+  TempDir dir;
+  K::Sequential cnn = make_cnn();
+  const tf::Tensor x = ramp({2, 8, 8, 1}, -1.0f, 1.0f / 64);
+  ExportedKerasModel exported(cnn);
+  // Flatten needs a known batch size when traced (the graph layer's reshape of None dimensions).
+  auto cf = exported.serve.get_concrete_function(tf::TensorSpec({2, 8, 8, 1}, tf::float32, "keras_tensor"));
+  tf::saved_model::save(exported, dir / "cnn", {.signatures = {{"serving_default", cf}}});
+  auto loaded = tf::saved_model::load(dir / "cnn");
+  const tf::Tensor want = cnn(x);
+  const tf::Tensor got = loaded.signatures().at("serving_default")({{"keras_tensor", x}}).at("output_0");
+  ASSERT_EQ(got.shape(), want.shape());
+  auto g = got.to_vector<float>(), w = want.to_vector<float>();
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], w[i], 1e-5f * (1 + std::abs(w[i])));
+  EXPECT_EQ(loaded.variables().size(), cnn.variables().size());
 }
 
 // ---- damaged SavedModels ------------------------------------------------------------------------
@@ -270,6 +288,17 @@ TEST(TensorFlowSavedModel, LoadsTfModuleAndReproducesTfOutputs) {
   expect_close(loaded(e.input).tensor(), e);
   expect_close(loaded.signatures().at("serving_default")({{"x", e.input}}).at("output_0"), e);
   EXPECT_EQ(loaded.variables().size(), 4u);
+}
+
+TEST(TensorFlowSavedModel, LoadsKerasCnnExportAndReproducesKerasOutputs) {
+  if (tf_saved_models().empty()) GTEST_SKIP() << "TAPEFLOW_TF_SAVED_MODELS not set (the interop CTest sets it)";
+  const std::string dir = tf_saved_models() + "/keras_cnn";
+  const Expected e = read_expected(dir + "/expected.txt");
+  auto loaded = tf::saved_model::load(dir);
+  expect_close(loaded.function("serve")(e.input).tensor(), e);
+  const auto& sig = loaded.signatures().at("serving_default");
+  ASSERT_EQ(sig.inputs().size(), 1u);  // Keras names it keras_tensor_N after the models built before
+  expect_close(sig({{sig.inputs().begin()->first, e.input}}).at("output_0"), e);
 }
 
 TEST(TensorFlowSavedModel, LoadsKerasExportAndReproducesKerasOutputs) {

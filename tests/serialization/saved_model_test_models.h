@@ -37,10 +37,22 @@ struct MySequentialModule : Module {
                                             {.name = "__call__", .arg_names = {"x"}}))) {}
 };
 
-struct ExportedMlp : Module {
+/// A Keras CNN: Conv2D(4, 3, relu) -> MaxPooling2D -> BatchNormalization (statistics set) ->
+/// Dropout -> Flatten -> Dense(3), built for (N, 8, 8, 1).
+inline keras::Sequential make_cnn() {
+  namespace L = keras::layers;
+  keras::Sequential cnn({L::Conv2D(4, 3, {.activation = "relu"}), L::MaxPooling2D(), L::BatchNormalization(),
+                         L::Dropout(0.5), L::Flatten(), L::Dense(3)});
+  cnn(zeros({1, 8, 8, 1}));
+  for (Variable& v : cnn.non_trainable_variables()) v.assign(ramp(v.shape(), 0.5f, 0.25f));
+  return cnn;
+}
+
+/// A Keras model behind a tracked `serve` Function, as Keras's model.export() writes it.
+struct ExportedKerasModel : Module {
   keras::Sequential model;
   Function serve;
-  explicit ExportedMlp(keras::Sequential m)
+  explicit ExportedKerasModel(keras::Sequential m)
       : Module("exported"),
         model(track("model", m)),
         serve(track("serve", function([m](const Tensor& x) mutable { return m(x); },

@@ -3,6 +3,8 @@ test runs this, then Tapeflow's loader checks it reproduces TF's outputs):
   seed_module/  tf.saved_model.save of the TF guide's MySequentialModule (tf.Module, two Dense
                 modules, __call__ with an input signature of (None, 3) -> serving_default)
   keras_mlp/    keras model.export() of an MLP Dense(4, relu) -> Dense(3, softmax), input (None, 5)
+  keras_cnn/    keras model.export() of a CNN Conv2D(4, 3, relu) -> MaxPooling2D -> BatchNormalization
+                -> Dropout -> Flatten -> Dense(3), input (None, 8, 8, 1), batch-norm statistics set
 and, beside each, expected.txt: "input" and "output" rows (flattened, with shapes) of a fixed
 input run by TF.      python gen_tf_saved_models.py OUT_DIR
 """
@@ -57,6 +59,19 @@ def main(out):
     mlp.export(os.path.join(out, "keras_mlp"), verbose=False)
     x5 = np.linspace(-2.0, 2.0, 10, dtype=np.float32).reshape(2, 5)
     write_expected(os.path.join(out, "keras_mlp", "expected.txt"), x5, mlp(x5).numpy())
+
+    keras.utils.set_random_seed(7)
+    cnn = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                            keras.layers.MaxPooling2D(), keras.layers.BatchNormalization(),
+                            keras.layers.Dropout(0.5), keras.layers.Flatten(), keras.layers.Dense(3)])
+    bn = cnn.layers[2]
+    bn.moving_mean.assign([0.1, -0.2, 0.3, 0.05])
+    bn.moving_variance.assign([0.5, 1.5, 2.0, 0.8])
+    bn.gamma.assign([1.1, 0.9, 1.2, 0.7])
+    bn.beta.assign([0.01, -0.02, 0.03, 0.0])
+    cnn.export(os.path.join(out, "keras_cnn"), verbose=False)
+    x8 = np.linspace(-1.0, 1.0, 2 * 64, dtype=np.float32).reshape(2, 8, 8, 1)
+    write_expected(os.path.join(out, "keras_cnn", "expected.txt"), x8, cnn(x8, training=False).numpy())
 
 
 if __name__ == "__main__":

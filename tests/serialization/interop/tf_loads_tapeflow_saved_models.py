@@ -1,9 +1,11 @@
 """TensorFlow 2.21 loads the SavedModels Tapeflow wrote (write_saved_models OUT_DIR first) with
 tf.saved_model.load, calls the tracked function (__call__ / serve) and
-signatures["serving_default"], and gets Tapeflow's outputs.
+signatures["serving_default"], and gets Tapeflow's outputs; `saved_model_cli show --all` lists the
+signatures.
     python tf_loads_tapeflow_saved_models.py OUT_DIR
 """
 import os
+import subprocess
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -28,7 +30,9 @@ def close(got, want):
 
 def main(out):
     failed = 0
-    for name, fn, key in (("seed_module", "__call__", "x"), ("keras_mlp", "serve", "keras_tensor")):
+    models = (("seed_module", "__call__", "x", 4), ("keras_mlp", "serve", "keras_tensor", 4),
+              ("keras_cnn", "serve", "keras_tensor", 8))
+    for name, fn, key, want_vars in models:
         path = os.path.join(out, name)
         x, want = read_expected(os.path.join(path, "expected.txt"))
         loaded = tf.saved_model.load(path)
@@ -42,9 +46,16 @@ def main(out):
             else:
                 failed += 1
                 print("FAIL %s %s: %r vs %r" % (name, what, got, want))
-        if n_vars != 4:
+        if n_vars != want_vars:
             failed += 1
-            print("FAIL %s: serving_default captures %d variables, expected 4" % (name, n_vars))
+            print("FAIL %s: serving_default captures %d variables, expected %d" % (name, n_vars, want_vars))
+        # saved_model_cli (next to this python) lists our signatures.
+        cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+        shown = subprocess.run([cli, "show", "--dir", path, "--all"], capture_output=True, text=True).stdout
+        for want_text in ("signature_def['serving_default']", "inputs['%s']" % key, "outputs['output_0']"):
+            if want_text not in shown:
+                failed += 1
+                print("FAIL %s: saved_model_cli show lacks %s:\n%s" % (name, want_text, shown))
     if failed:
         sys.exit(1)
     print("TensorFlow loaded and ran Tapeflow's SavedModels")

@@ -1,7 +1,8 @@
 // Writes the Tapeflow SavedModels that tf_loads_tapeflow_saved_models.py runs with the real
 // TensorFlow:   write_saved_models OUT_DIR
 // seed_module (the guide's MySequentialModule, traces (1, 3) and (None, 3), serving_default) and
-// keras_mlp (a Keras MLP behind `serve`, serving_default keyed keras_tensor), each with
+// keras_mlp (a Keras MLP behind `serve`, serving_default keyed keras_tensor) and keras_cnn
+// (Conv2D, MaxPooling2D, BatchNormalization, Dropout, Flatten, Dense; batch 2), each with
 // expected.txt: "input SHAPE values" and "output SHAPE values" as Tapeflow computed them.
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,8 @@
 #include "tests/serialization/saved_model_test_models.h"
 
 namespace K = tf::keras;
-using tapeflow::testing::ExportedMlp;
+using tapeflow::testing::ExportedKerasModel;
+using tapeflow::testing::make_cnn;
 using tapeflow::testing::MySequentialModule;
 using tapeflow::testing::ramp;
 
@@ -44,10 +46,18 @@ int main(int argc, char** argv) {
     K::Sequential mlp({K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
     const tf::Tensor x = ramp({6, 5}, -2.0f, 0.13f);
     mlp(x);
-    ExportedMlp exported(mlp);
+    ExportedKerasModel exported(mlp);
     auto cf = exported.serve.get_concrete_function(tf::TensorSpec({-1, 5}, tf::float32, "keras_tensor"));
     tf::saved_model::save(exported, out + "/keras_mlp", {.signatures = {{"serving_default", cf}}});
     write_expected(out + "/keras_mlp", x, mlp(x));
+  }
+  {
+    K::Sequential cnn = make_cnn();
+    const tf::Tensor x = ramp({2, 8, 8, 1}, -1.0f, 1.0f / 64);
+    ExportedKerasModel exported(cnn);
+    auto cf = exported.serve.get_concrete_function(tf::TensorSpec({2, 8, 8, 1}, tf::float32, "keras_tensor"));
+    tf::saved_model::save(exported, out + "/keras_cnn", {.signatures = {{"serving_default", cf}}});
+    write_expected(out + "/keras_cnn", x, cnn(x));
   }
   return 0;
 }
