@@ -89,16 +89,18 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--python") python = argv[i + 1];
     if (std::string(argv[i]) == "--calls") calls = std::max(20, std::atoi(argv[i + 1]));
   }
-  const std::string dir = (std::filesystem::temp_directory_path() / ("tapeflow_sm_bench_" + std::to_string(getpid()))).string();
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("tapeflow_sm_bench_" + std::to_string(getpid()))).string();
   tf::DeviceScope cpu("CPU:0");
   run("mlp", K::Sequential({L::Dense(100, {.activation = "relu"}), L::Dense(10, {.activation = "softmax"})}),
       tf::random::uniform({32, 784}, {.seed = 1}), dir, calls);
   run("cnn",
-      K::Sequential({L::Conv2D(32, 3, {.activation = "relu"}), L::MaxPooling2D(), L::Conv2D(64, 3, {.activation = "relu"}),
-                     L::MaxPooling2D(), L::Flatten(), L::Dense(10)}),
+      K::Sequential({L::Conv2D(32, 3, {.activation = "relu"}), L::MaxPooling2D(),
+                     L::Conv2D(64, 3, {.activation = "relu"}), L::MaxPooling2D(), L::Flatten(), L::Dense(10)}),
       tf::random::uniform({32, 28, 28, 1}, {.seed = 2}), dir, calls);
   int rc = 0;
   if (!python.empty()) {
+    std::fflush(stdout);
     const std::string script = std::string(TAPEFLOW_BENCH_DIR) + "/saved_model_tf.py";
     rc = std::system((python + " " + script + " " + dir + " " + std::to_string(calls)).c_str());
   }

@@ -145,8 +145,8 @@ std::vector<Variable> to_function_def(const ConcreteFunction& function, const Fu
   for (int i = 0; i < g.num_nodes(); ++i) {
     const Node& n = g.node(i);
     if (n.kind == NodeKind::kArg || n.kind == NodeKind::kVarHandle) continue;
-    TF_CHECK_TYPED(n.kind != NodeKind::kPrint, UnimplementedError, "", "tf::saved_model::save: function '",
-                   g.name(), "' holds a tf::print, which Tapeflow cannot yet save");
+    TF_CHECK_TYPED(n.kind != NodeKind::kPrint, UnimplementedError, "", "tf::saved_model::save: function '", g.name(),
+                   "' holds a tf::print, which Tapeflow cannot yet save");
     const TfOp& op = op_for_export(n);
     tensorflow::NodeDef& d = *out.add_node_def();
     if (n.kind == NodeKind::kCapture) {
@@ -184,12 +184,13 @@ std::vector<Variable> to_function_def(const ConcreteFunction& function, const Fu
   }
   sig.set_is_stateful(stateful);
   TF_CHECK_ARG(names.output_names.empty() || names.output_names.size() == g.outputs.size(), "",
-               "tf::saved_model::save: ", names.output_names.size(), " output names for ", g.outputs.size(), " outputs");
+               "tf::saved_model::save: ", names.output_names.size(), " output names for ", g.outputs.size(),
+               " outputs");
   std::set<std::string> used_out;
   for (std::size_t k = 0; k < g.outputs.size(); ++k) {
     auto& a = *sig.add_output_arg();
-    const std::string base = names.output_names.empty() ? (k == 0 ? "identity" : "identity_" + std::to_string(k))
-                                                        : names.output_names[k];
+    const std::string base =
+        names.output_names.empty() ? (k == 0 ? "identity" : "identity_" + std::to_string(k)) : names.output_names[k];
     a.set_name(arg_name(base, used_out));
     a.set_type(static_cast<tensorflow::DataType>(tf_datatype(g.spec(g.outputs[k]).dtype)));
     (*out.mutable_ret())[a.name()] = input_ref(g.outputs[k]);

@@ -19,9 +19,9 @@ namespace tapeflow::serialization {
 
 /// What to_function_def names and binds.
 struct FunctionDefNames {
-  std::string name;                      // the FunctionDef's name ("__inference___call___12")
-  std::vector<std::string> input_names;  // one per Tensor argument; empty: the placeholders' names
-  std::vector<std::string> output_names; // one per output; empty: "identity", "identity_1", ...
+  std::string name;                       // the FunctionDef's name ("__inference___call___12")
+  std::vector<std::string> input_names;   // one per Tensor argument; empty: the placeholders' names
+  std::vector<std::string> output_names;  // one per output; empty: "identity", "identity_1", ...
 };
 
 /// `function`'s graph as a FunctionDef: Tensor arguments first, then one DT_RESOURCE input per

@@ -28,7 +28,8 @@ struct SaveOptions {
 /// Writes `root` to `export_dir` (created): saved_model.pb, variables/, assets/, fingerprint.pb.
 /// UnimplementedError naming the node for an op Tapeflow cannot yet write as TF's;
 /// FailedPreconditionError for a function reading a variable that `root` does not track.
-void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& export_dir, const SaveOptions& options = {});
+void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& export_dir,
+                    const SaveOptions& options = {});
 /// `tf::saved_model::save(my_module, "the_saved_model")`.
 template <std::derived_from<Trackable> T>
 void save(const T& root, const std::string& export_dir, const SaveOptions& options = {}) {

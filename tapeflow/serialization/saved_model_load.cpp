@@ -172,8 +172,8 @@ void LoadedState::load_variables(const std::vector<std::string>& paths) {
       if (a.name() == "VARIABLE_VALUE") key = a.checkpoint_key();
     TF_CHECK_TYPED(!key.empty() && reader.contains(key), NotFoundError, "", context, " has no value in variables/");
     const auto& entry = reader.entries().at(key);
-    TF_CHECK_TYPED(entry.datatype == serialization::tf_datatype(dt) && entry.shape == shape, DataLossError, "",
-                   context, " is ", dtype_name(dt), shape, " but variables/ holds ",
+    TF_CHECK_TYPED(entry.datatype == serialization::tf_datatype(dt) && entry.shape == shape, DataLossError, "", context,
+                   " is ", dtype_name(dt), shape, " but variables/ holds ",
                    serialization::tf_datatype_name(entry.datatype), entry.shape, " under ", key);
     Tensor value = reader.get_tensor(key);
     variables[id] = Variable(value, {.name = sv.name().empty() ? "Variable" : sv.name(), .trainable = sv.trainable()});
@@ -381,7 +381,8 @@ LoadedModel load(const std::string& export_dir) {
       if (reached[static_cast<std::size_t>(c.node_id())]) continue;
       reached[static_cast<std::size_t>(c.node_id())] = true;
       paths[static_cast<std::size_t>(c.node_id())] =
-          (paths[static_cast<std::size_t>(id)].empty() ? "" : paths[static_cast<std::size_t>(id)] + "/") + c.local_name();
+          (paths[static_cast<std::size_t>(id)].empty() ? "" : paths[static_cast<std::size_t>(id)] + "/") +
+          c.local_name();
       queue.push_back(c.node_id());
     }
   }
@@ -399,8 +400,9 @@ LoadedModel load(const std::string& export_dir) {
     const auto& n = g.nodes(c.node_id());
     if (c.local_name() != "signatures" || !n.has_user_object()) continue;
     for (const auto& s : n.children()) {
-      TF_CHECK_ARG(s.node_id() >= 0 && s.node_id() < g.nodes_size() && g.nodes(s.node_id()).has_bare_concrete_function(),
-                   "", where(export_dir), ": signature '", s.local_name(), "' is not a concrete function");
+      TF_CHECK_ARG(
+          s.node_id() >= 0 && s.node_id() < g.nodes_size() && g.nodes(s.node_id()).has_bare_concrete_function(), "",
+          where(export_dir), ": signature '", s.local_name(), "' is not a concrete function");
       state->make_signature(s.local_name(), g.nodes(s.node_id()).bare_concrete_function());
     }
   }

@@ -214,7 +214,8 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
       auto& c = s.add_concrete(cf, name, {name, {}, {}});
       auto& args = *c.mutable_canonicalized_input_signature()->mutable_tuple_value();
       auto& positional = *args.add_values()->mutable_tuple_value();
-      for (const ArgSpec& a : cf.structured_input_signature()) set_spec(*a.spec, a.spec->name, *positional.add_values());
+      for (const ArgSpec& a : cf.structured_input_signature())
+        set_spec(*a.spec, a.spec->name, *positional.add_values());
       args.add_values()->mutable_dict_value();
       set_structure(cf.output_structure(), *c.mutable_output_signature());
       saved.add_concrete_functions(name);
@@ -257,8 +258,8 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
       for (std::size_t k = 0; k < out_specs.size(); ++k) outputs.push_back("output_" + std::to_string(k));
     TF_CHECK_TYPED(outputs.size() == out_specs.size(), UnimplementedError, "", "tf::saved_model::save: signature '",
                    sig_name, "' returns a nested structure (TF signatures return a flat map)");
-    const std::string name = "__inference_signature_wrapper_" + sanitized(sig_name) + "_" +
-                             std::to_string(++s.function_count);
+    const std::string name =
+        "__inference_signature_wrapper_" + sanitized(sig_name) + "_" + std::to_string(++s.function_count);
     auto& c = s.add_concrete(cf, name, {name, inputs, outputs});
     const auto in_specs = cf.structured_input_signature();
     auto& args = *c.mutable_canonicalized_input_signature()->mutable_tuple_value();

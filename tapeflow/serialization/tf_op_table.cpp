@@ -65,7 +65,8 @@ TfOp unary(const char* out, Tensor (*f)(const Tensor&)) {
   return {{out}, {"T"}, [f](const Values& v, const tensorflow::NodeDef& n) { return one(f(in(v, 0, n))); }};
 }
 TfOp binary(Tensor (*f)(const Tensor&, const Tensor&)) {
-  return {{"z"}, {"T"}, [f](const Values& v, const tensorflow::NodeDef& n) { return one(f(in(v, 0, n), in(v, 1, n))); }};
+  return {
+      {"z"}, {"T"}, [f](const Values& v, const tensorflow::NodeDef& n) { return one(f(in(v, 0, n), in(v, 1, n))); }};
 }
 TfOp reduction(Tensor (*f)(const Tensor&, Axes, bool)) {
   return {{"output"}, {"keep_dims", "T", "Tidx"}, [f](const Values& v, const tensorflow::NodeDef& n) {
@@ -98,17 +99,18 @@ std::string padding(const tensorflow::NodeDef& n) {
 
 std::map<std::string, TfOp> make_table() {
   std::map<std::string, TfOp> t;
-  t["MatMul"] = {{"product"}, {"transpose_a", "transpose_b", "T"}, [](const Values& v, const tensorflow::NodeDef& n) {
-                   return one(matmul(in(v, 0, n), in(v, 1, n), attr_bool(n, "transpose_a"), attr_bool(n, "transpose_b")));
-                 }};
+  t["MatMul"] = {
+      {"product"}, {"transpose_a", "transpose_b", "T"}, [](const Values& v, const tensorflow::NodeDef& n) {
+        return one(matmul(in(v, 0, n), in(v, 1, n), attr_bool(n, "transpose_a"), attr_bool(n, "transpose_b")));
+      }};
   t["BatchMatMulV2"] = {{"output"}, {"T", "adj_x", "adj_y"}, [](const Values& v, const tensorflow::NodeDef& n) {
                           return one(matmul(in(v, 0, n), in(v, 1, n),
                                             {.adjoint_a = attr_bool(n, "adj_x"), .adjoint_b = attr_bool(n, "adj_y")}));
                         }};
   t["BiasAdd"] = {{"output"}, {"T", "data_format"}, [](const Values& v, const tensorflow::NodeDef& n) {
                     auto f = n.attr().find("data_format");
-                    TF_CHECK_TYPED(f == n.attr().end() || f->second.s() == "NHWC", UnimplementedError, "",
-                                   "node '", n.name(), "': BiasAdd with data_format ", f->second.s());
+                    TF_CHECK_TYPED(f == n.attr().end() || f->second.s() == "NHWC", UnimplementedError, "", "node '",
+                                   n.name(), "': BiasAdd with data_format ", f->second.s());
                     return one(nn::bias_add(in(v, 0, n), in(v, 1, n)));
                   }};
   t["AddV2"] = binary(add);
@@ -156,8 +158,8 @@ std::map<std::string, TfOp> make_table() {
                          }};
   t["Const"] = {{"output"}, {"value", "dtype"}, [](const Values&, const tensorflow::NodeDef& n) {
                   auto it = n.attr().find("value");
-                  TF_CHECK_TYPED(it != n.attr().end() && it->second.has_tensor(), DataLossError, "", "node '",
-                                 n.name(), "' (Const) has no value");
+                  TF_CHECK_TYPED(it != n.attr().end() && it->second.has_tensor(), DataLossError, "", "node '", n.name(),
+                                 "' (Const) has no value");
                   return host_constant([&] { return tensor_from_tensor_proto(it->second.tensor()); });
                 }};
   t["Cast"] = {{"y"}, {"SrcT", "DstT", "Truncate"}, [](const Values& v, const tensorflow::NodeDef& n) {
@@ -181,11 +183,13 @@ std::map<std::string, TfOp> make_table() {
                    return one(nn::conv2d(in(v, 0, n), in(v, 1, n), window(n, "strides", 1), padding(n),
                                          window(n, "dilations", 1)));
                  }};
-  t["MaxPool"] = {{"output"}, {"T", "ksize", "strides", "padding", "explicit_paddings", "data_format"},
+  t["MaxPool"] = {{"output"},
+                  {"T", "ksize", "strides", "padding", "explicit_paddings", "data_format"},
                   [](const Values& v, const tensorflow::NodeDef& n) {
                     return one(nn::max_pool2d(in(v, 0, n), window(n, "ksize", 1), window(n, "strides", 1), padding(n)));
                   }};
-  t["AvgPool"] = {{"output"}, {"ksize", "strides", "padding", "data_format", "T"},
+  t["AvgPool"] = {{"output"},
+                  {"ksize", "strides", "padding", "data_format", "T"},
                   [](const Values& v, const tensorflow::NodeDef& n) {
                     return one(nn::avg_pool2d(in(v, 0, n), window(n, "ksize", 1), window(n, "strides", 1), padding(n)));
                   }};
@@ -217,17 +221,18 @@ std::map<std::string, TfOp> make_table() {
                   }};
   // Shape arithmetic (Keras's Flatten: Shape -> StridedSlice -> Pack -> Reshape) is folded on the
   // host: a loaded function is traced per concrete input shape, so shapes are known.
-  t["Shape"] = {{"output"}, {"T", "out_type"}, [](const Values& v, const tensorflow::NodeDef& n) {
-                  const Shape& s = in(v, 0, n).shape();
-                  std::vector<int64_t> dims(s.begin(), s.end());
-                  for (int64_t d : dims)
-                    TF_CHECK_TYPED(d >= 0, UnimplementedError, "", "node '", n.name(),
-                                   "' (Shape): the shape is not known when tracing");
-                  auto it = n.attr().find("out_type");
-                  const DType dt = it != n.attr().end() && it->second.type() == tensorflow::DT_INT64 ? DType::kInt64
-                                                                                                     : DType::kInt32;
-                  return host_constant([&] { return cast(constant(dims, Shape{static_cast<int64_t>(dims.size())}), dt); });
-                }};
+  t["Shape"] = {
+      {"output"}, {"T", "out_type"}, [](const Values& v, const tensorflow::NodeDef& n) {
+        const Shape& s = in(v, 0, n).shape();
+        std::vector<int64_t> dims(s.begin(), s.end());
+        for (int64_t d : dims)
+          TF_CHECK_TYPED(d >= 0, UnimplementedError, "", "node '", n.name(),
+                         "' (Shape): the shape is not known when tracing");
+        auto it = n.attr().find("out_type");
+        const DType dt =
+            it != n.attr().end() && it->second.type() == tensorflow::DT_INT64 ? DType::kInt64 : DType::kInt32;
+        return host_constant([&] { return cast(constant(dims, Shape{static_cast<int64_t>(dims.size())}), dt); });
+      }};
   t["StridedSlice"] = {{"output"},
                        {"T", "Index", "begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"},
                        [](const Values& v, const tensorflow::NodeDef& n) {
@@ -260,8 +265,8 @@ std::map<std::string, TfOp> make_table() {
                            for (int64_t i = lo; st[0] > 0 ? i < hi : i > hi; i += st[0])
                              out.push_back(x[static_cast<std::size_t>(i)]);
                          }
-                         const Shape shape = (mask("shrink_axis_mask") & 1) ? Shape{}
-                                                                            : Shape{static_cast<int64_t>(out.size())};
+                         const Shape shape =
+                             (mask("shrink_axis_mask") & 1) ? Shape{} : Shape{static_cast<int64_t>(out.size())};
                          return host_constant([&] { return cast(constant(out, shape), v[0].constant->dtype()); });
                        }};
   t["Pack"] = {{"output"}, {"N", "T", "axis"}, [](const Values& v, const tensorflow::NodeDef& n) {
@@ -321,7 +326,7 @@ const TfOp* find_tf_op(const std::string& op) {
 bool is_call_op(const std::string& op) { return op == "StatefulPartitionedCall" || op == "PartitionedCall"; }
 
 Tensor tensor_from_tensor_proto(const tensorflow::TensorProto& p) {
-  InterceptorPause eager;  // a host value even while a function is traced
+  InterceptorPause eager;                             // a host value even while a function is traced
   constexpr int64_t kMaxElements = int64_t{1} << 31;  // a Const larger than 2^31 elements is not a model's
   std::vector<int64_t> dims;
   int64_t n = 1;

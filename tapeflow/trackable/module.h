@@ -78,7 +78,8 @@ class Module : public Trackable {
   }
   /// Tracks a tf::Function under `name` (tf.saved_model.save exports its concrete functions):
   /// `call(track("__call__", tf::function([this](const tf::Tensor& x) { ... })))`.
-  template <typename F> requires std::same_as<F, Function> F track(const std::string& name, F function) {
+  template <typename F>
+  requires std::same_as<F, Function> F track(const std::string& name, F function) {
     track_function(name, std::make_shared<const F>(function));
     return function;
   }

@@ -15,16 +15,16 @@
 
 namespace {
 namespace K = tf::keras;
+using tapeflow::testing::expect_error;
+using tapeflow::testing::expect_identical;
 using tapeflow::testing::ExportedKerasModel;
 using tapeflow::testing::make_cnn;
 using tapeflow::testing::MySequentialModule;
 using tapeflow::testing::ramp;
-using tapeflow::testing::expect_error;
-using tapeflow::testing::expect_identical;
 using tapeflow::testing::TempDir;
 
 std::string save_seed(const TempDir& dir, MySequentialModule& m) {
-  m.call(ramp({1, 3}, 2.0f, 0.0f));                                     // trace_0: (1, 3)
+  m.call(ramp({1, 3}, 2.0f, 0.0f));                                                   // trace_0: (1, 3)
   auto cf = m.call.get_concrete_function(tf::TensorSpec({-1, 3}, tf::float32, "x"));  // trace_1: (None, 3)
   const std::string path = dir / "the_saved_model";
   tf::saved_model::save(m, path, {.signatures = {{"serving_default", cf}}});
@@ -35,13 +35,14 @@ TEST(SavedModel, SeedModuleRoundTripsWithIdenticalOutputs) {
   TempDir dir;
   MySequentialModule m;
   const std::string path = save_seed(dir, m);
-  for (const char* f : {"saved_model.pb", "fingerprint.pb", "variables/variables.index",
-                        "variables/variables.data-00000-of-00001"})
+  for (const char* f :
+       {"saved_model.pb", "fingerprint.pb", "variables/variables.index", "variables/variables.data-00000-of-00001"})
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(path) / f)) << f;
   auto loaded = tf::saved_model::load(path);
   const tf::Tensor x = ramp({4, 3}, -1.0f, 0.3f);
   expect_identical(loaded(x).tensor(), m.call(x).tensor());
-  expect_identical(loaded.function("__call__")(ramp({1, 3}, 2.0f, 0.0f)).tensor(), m.call(ramp({1, 3}, 2.0f, 0.0f)).tensor());
+  expect_identical(loaded.function("__call__")(ramp({1, 3}, 2.0f, 0.0f)).tensor(),
+                   m.call(ramp({1, 3}, 2.0f, 0.0f)).tensor());
   EXPECT_EQ(loaded.function("__call__").concrete_functions().size(), 2u);
   auto out = loaded.signatures().at("serving_default")({{"x", x}});
   ASSERT_EQ(out.size(), 1u);
@@ -66,13 +67,18 @@ TEST(SavedModel, CallMatchingNoTraceListsTheSignatures) {
   MySequentialModule m;
   auto loaded = tf::saved_model::load(save_seed(dir, m));
   expect_error<tf::errors::InvalidArgumentError>(
-      [&] { loaded(ramp({2, 4}, 0.0f, 1.0f)); },
-      {"Could not find matching concrete function to call loaded from the SavedModel", "shape=(2, 4)",
-       "2 option(s)", "Option 1:", "TensorSpec(shape=(1, 3), dtype=tf.float32, name='x')",
+      [&] {
+        loaded(ramp({2, 4}, 0.0f, 1.0f));
+      },
+      {"Could not find matching concrete function to call loaded from the SavedModel", "shape=(2, 4)", "2 option(s)",
+       "Option 1:", "TensorSpec(shape=(1, 3), dtype=tf.float32, name='x')",
        "TensorSpec(shape=(None, 3), dtype=tf.float32, name='x')"});
   expect_error<tf::errors::NotFoundError>([&] { loaded.function("serve"); }, {"serve", "__call__"});
   expect_error<tf::errors::InvalidArgumentError>(
-      [&] { loaded.signatures().at("serving_default")({{"y", ramp({1, 3}, 0.0f, 1.0f)}}); }, {"missing input 'x'"});
+      [&] {
+        loaded.signatures().at("serving_default")({{"y", ramp({1, 3}, 0.0f, 1.0f)}});
+      },
+      {"missing input 'x'"});
 }
 
 TEST(SavedModel, KerasMlpRoundTripsAndFineTunes) {
@@ -225,9 +231,7 @@ TEST_F(Damaged, TruncatedAndBitFlippedFilesRaiseTypedErrors) {
     try {
       auto loaded = tf::saved_model::load(path);
       (void)loaded;
-    } catch (const tf::errors::OpError&) {
-      ++typed;
-    }
+    } catch (const tf::errors::OpError&) { ++typed; }
   }
   EXPECT_GT(typed, 0);
 }

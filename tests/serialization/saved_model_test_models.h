@@ -34,7 +34,7 @@ struct MySequentialModule : Module {
         dense_1(track("dense_1", Dense(3, 3, -1.0f))),
         dense_2(track("dense_2", Dense(3, 2, -0.5f))),
         call(track("__call__", function([d1 = dense_1, d2 = dense_2](const Tensor& x) { return d2(d1(x)); },
-                                            {.name = "__call__", .arg_names = {"x"}}))) {}
+                                        {.name = "__call__", .arg_names = {"x"}}))) {}
 };
 
 /// A Keras CNN: Conv2D(4, 3, relu) -> MaxPooling2D -> BatchNormalization (statistics set) ->
@@ -56,7 +56,7 @@ struct ExportedKerasModel : Module {
       : Module("exported"),
         model(track("model", m)),
         serve(track("serve", function([m](const Tensor& x) mutable { return m(x); },
-                                          {.name = "serve", .arg_names = {"keras_tensor"}}))) {}
+                                      {.name = "serve", .arg_names = {"keras_tensor"}}))) {}
 };
 
 }  // namespace tapeflow::testing
