@@ -129,6 +129,58 @@ TEST(SavedModel, KerasCnnRoundTripsInInferenceMode) {
   EXPECT_EQ(loaded.variables().size(), cnn.variables().size());
 }
 
+struct Scaled : tf::Module {
+  tf::Variable w;
+  tf::Function call;
+  explicit Scaled(tf::Tensor scale)
+      : tf::Module("scaled"),
+        w(track("w", tf::Variable(ramp({3}, 1.0f, 0.5f)))),
+        call(track("__call__", tf::function([v = w, scale](const tf::Tensor& x) { return x * v * scale; },
+                                            {.name = "__call__", .arg_names = {"x"}}))) {}
+};
+
+TEST(SavedModel, CapturedEagerTensorIsSavedAsItsValue) {
+  TempDir dir;
+  Scaled m(tf::constant({2.0f, -1.0f, 0.5f}));
+  const tf::Tensor x = ramp({2, 3}, -1.0f, 0.75f);
+  m.call(x);
+  tf::saved_model::save(m, dir / "scaled");
+  auto loaded = tf::saved_model::load(dir / "scaled");
+  expect_identical(loaded(x).tensor(), m.call(x).tensor());
+  EXPECT_TRUE(loaded.signatures().empty());
+}
+
+TEST(SavedModel, SaveRejectsWhatItCannotWrite) {
+  TempDir dir;
+  // A function reading a variable the saved object does not track.
+  struct Untracked : tf::Module {
+    tf::Variable hidden{tf::constant(1.0f), {.name = "hidden"}};
+    tf::Function call;
+    Untracked()
+        : tf::Module("untracked"),
+          call(track("__call__", tf::function([v = hidden](const tf::Tensor& x) { return x * v; }))) {}
+  } untracked;
+  untracked.call(tf::constant(2.0f));
+  expect_error<tf::errors::FailedPreconditionError>([&] { tf::saved_model::save(untracked, dir / "a"); },
+                                                    {"reads variable 'hidden", "does not track"});
+  // A Function never traced has no concrete function to save.
+  Scaled never(tf::constant(1.0f));
+  expect_error<tf::errors::FailedPreconditionError>([&] { tf::saved_model::save(never, dir / "b"); }, {"never traced"});
+  // A tf::print has no TF counterpart in Tapeflow's writer yet.
+  struct Prints : tf::Module {
+    tf::Function call;
+    Prints()
+        : tf::Module("prints"), call(track("__call__", tf::function([](const tf::Tensor& x) {
+                                             tf::print("x:", x);
+                                             return x + 1.0f;
+                                           }))) {}
+  } prints;
+  testing::internal::CaptureStdout();
+  prints.call(tf::constant(1.0f));
+  testing::internal::GetCapturedStdout();
+  expect_error<tf::errors::UnimplementedError>([&] { tf::saved_model::save(prints, dir / "c"); }, {"tf::print"});
+}
+
 // ---- damaged SavedModels ------------------------------------------------------------------------
 
 tensorflow::SavedModel read_proto(const std::string& dir) {
