@@ -405,6 +405,9 @@ Function::Function(Body body, int arity, FunctionOptions options) : state_(std::
 }
 
 const std::string& Function::name() const { return state_->options.name; }
+const std::optional<std::vector<TensorSpec>>& Function::input_signature() const {
+  return state_->options.input_signature;
+}
 int Function::experimental_get_tracing_count() const {
   std::lock_guard lock(state_->mu);
   return state_->tracing_count;

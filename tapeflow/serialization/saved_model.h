@@ -21,7 +21,8 @@ namespace tapeflow::saved_model {
 struct SaveOptions {
   /// Signature name -> concrete function (all of its arguments Tensors): TF's `signatures=`.
   /// The inputs are keyed by the TensorSpec names (or the function's argument names), the
-  /// outputs "output_0", "output_1", ... (a returned map keeps its keys).
+  /// outputs "output_0", "output_1", ... (a returned map keeps its keys). Empty: as TF, the
+  /// root's only tracked Function with an input_signature becomes "serving_default".
   std::map<std::string, ConcreteFunction> signatures = {};
 };
 

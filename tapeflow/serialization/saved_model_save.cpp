@@ -203,6 +203,11 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
     const Function& fn = *pending[i].function;
     auto& saved = *s.node(id).mutable_function();
     int trace = 0;
+    if (fn.concrete_functions().empty() && fn.input_signature()) {  // TF traces it at save time
+      const auto& sig = *fn.input_signature();
+      fn.get_concrete_function_for(std::vector<Value>(sig.size()),
+                                   std::vector<std::optional<TensorSpec>>(sig.begin(), sig.end()));
+    }
     for (const ConcreteFunction& cf : fn.concrete_functions()) {
       std::vector<std::string> arg_names;
       for (const ArgSpec& a : cf.structured_input_signature()) {
@@ -240,10 +245,22 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
   }
 
   // Signatures: a FunctionDef per signature taking its inputs by name, returning output_0, ...
+  // Without any, TF's default: the root's one Function with an input_signature is serving_default.
+  std::map<std::string, ConcreteFunction> signatures = options.signatures;
+  if (signatures.empty()) {
+    std::vector<ConcreteFunction> candidates;
+    for (const TrackableFunction& f : root->trackable_functions())
+      if (f.function->input_signature()) {
+        const auto& sig = *f.function->input_signature();
+        std::vector<std::optional<TensorSpec>> specs(sig.begin(), sig.end());
+        candidates.push_back(f.function->get_concrete_function_for(std::vector<Value>(sig.size()), specs));
+      }
+    if (candidates.size() == 1) signatures.emplace("serving_default", candidates[0]);
+  }
   int signature_map = -1;
   for (const auto& ref : s.node(0).children())
     if (ref.local_name() == "signatures") signature_map = ref.node_id();
-  for (const auto& [sig_name, cf] : options.signatures) {
+  for (const auto& [sig_name, cf] : signatures) {
     std::vector<std::string> inputs, outputs;
     for (const ArgSpec& a : cf.structured_input_signature()) {
       TF_CHECK_ARG(a.spec.has_value(), "", "tf::saved_model::save: signature '", sig_name,

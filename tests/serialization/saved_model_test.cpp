@@ -147,7 +147,29 @@ TEST(SavedModel, CapturedEagerTensorIsSavedAsItsValue) {
   tf::saved_model::save(m, dir / "scaled");
   auto loaded = tf::saved_model::load(dir / "scaled");
   expect_identical(loaded(x).tensor(), m.call(x).tensor());
-  EXPECT_TRUE(loaded.signatures().empty());
+  EXPECT_TRUE(loaded.signatures().empty());  // no Function with an input_signature: no default
+}
+
+TEST(SavedModel, FunctionWithInputSignatureBecomesServingDefault) {
+  struct WithSignature : tf::Module {
+    tf::Variable w;
+    tf::Function call;
+    WithSignature()
+        : tf::Module("with_signature"),
+          w(track("w", tf::Variable(ramp({3}, 1.0f, 0.5f)))),
+          call(track(
+              "__call__",
+              tf::function([v = w](const tf::Tensor& x) { return x * v; },
+                           {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 3}, tf::float32, "x")},
+                            .name = "__call__",
+                            .arg_names = {"x"}}))) {}
+  } m;
+  TempDir dir;
+  tf::saved_model::save(m, dir / "default");
+  auto loaded = tf::saved_model::load(dir / "default");
+  ASSERT_EQ(loaded.signatures().count("serving_default"), 1u);
+  const tf::Tensor x = ramp({2, 3}, 0.5f, 1.0f);
+  expect_identical(loaded.signatures().at("serving_default")({{"x", x}}).at("output_0"), m.call(x).tensor());
 }
 
 TEST(SavedModel, SaveRejectsWhatItCannotWrite) {
