@@ -165,10 +165,16 @@ std::vector<Variable> to_function_def(const ConcreteFunction& function, const Fu
     for (Endpoint e : n.inputs) d.add_input(input_ref(e));
     for (int c : n.control_inputs) d.add_input("^" + g.node(c).name);
     to_tf_attributes(n, g, d, out);
+    // The traced shapes, as TF records them (its shape inference and Grappler read them).
+    if (op.outputs.size() == 1 && n.outputs.size() == 1) {
+      auto& shapes = *(*d.mutable_attr())["_output_shapes"].mutable_list();
+      set_shape(n.outputs[0].shape, *shapes.add_shape());
+    }
     // Keep the attributes TF's op declares; Tapeflow's own (Softmax's axis) must be TF's default.
     std::vector<std::string> drop;
     for (const auto& [key, value] : d.attr()) {
-      if (std::find(op.attrs.begin(), op.attrs.end(), key) != op.attrs.end()) continue;
+      if (key.starts_with('_') || std::find(op.attrs.begin(), op.attrs.end(), key) != op.attrs.end())
+        continue;  // "_..." attributes are TF's own annotations, valid on any node
       const bool last_axis = (n.op == "Softmax" || n.op == "LogSoftmax") && key == "axis" &&
                              (value.i() == -1 || value.i() == g.spec(n.inputs[0]).shape.rank() - 1);
       TF_CHECK_TYPED(last_axis, UnimplementedError, "", "tf::saved_model::save: node '", n.name, "' (", n.op,
