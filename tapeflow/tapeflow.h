@@ -38,6 +38,7 @@
 #include "tapeflow/serialization/profiler.h"
 #include "tapeflow/serialization/summary.h"
 #include "tapeflow/serialization/safetensors.h"
+#include "tapeflow/serialization/saved_model.h"
 #include "tapeflow/trackable/module.h"
 #include "tapeflow/trackable/trackable.h"
 

@@ -293,7 +293,7 @@ std::vector<ArgSpec> ConcreteFunction::structured_input_signature() const {
       TensorSpec s = impl_->specs[leaf++];
       for (int d = 0; d < s.shape.rank(); ++d)
         if (s.shape[d] < 0) s.shape[d] = -1;
-      s.name = impl_->arg_names[a];
+      if (s.name.empty()) s.name = impl_->arg_names[a];  // a TensorSpec's own name wins, as in TF
       out.push_back({s, Value()});
     } else {
       std::vector<Tensor> leaves;
@@ -405,6 +405,9 @@ Function::Function(Body body, int arity, FunctionOptions options) : state_(std::
 }
 
 const std::string& Function::name() const { return state_->options.name; }
+const std::optional<std::vector<TensorSpec>>& Function::input_signature() const {
+  return state_->options.input_signature;
+}
 int Function::experimental_get_tracing_count() const {
   std::lock_guard lock(state_->mu);
   return state_->tracing_count;

@@ -121,6 +121,8 @@ class Function {
   std::string pretty_printed_concrete_signatures() const;
   std::vector<ConcreteFunction> concrete_functions() const;
   const std::string& name() const;
+  /// The fixed signature it was created with (FunctionOptions::input_signature), if any.
+  const std::optional<std::vector<TensorSpec>>& input_signature() const;
 
  private:
   template <typename S>

@@ -19,6 +19,7 @@ struct ModuleState {
     std::shared_ptr<Module> handle;       // the submodule with its class
   };
   std::vector<Entry> entries;                                     // tracking order
+  std::vector<TrackableFunction> functions;                       // tracked tf::Functions
   std::vector<std::pair<std::string, DeferredRestore>> deferred;  // restores waiting for track()
   std::shared_ptr<void> extension;
 };
@@ -157,6 +158,13 @@ std::vector<TrackableReference> Module::trackable_children() const {
   }
   return out;
 }
+
+void Module::track_function(const std::string& name, std::shared_ptr<const Function> function) {
+  TF_CHECK_ARG(function != nullptr, "Module", "module '", state_->name, "': function '", name, "' is null");
+  state_->functions.push_back({name, std::move(function)});
+}
+
+std::vector<TrackableFunction> Module::trackable_functions() const { return state_->functions; }
 
 bool Module::defer_variable_restore(const std::string& name, DeferredRestore restore) {
   state_->deferred.emplace_back(name, std::move(restore));

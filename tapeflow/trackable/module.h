@@ -56,6 +56,7 @@ class Module : public Trackable {
   /// their class (a Keras layer tracked here still names its own children the Keras way).
   const void* trackable_id() const override { return state_.get(); }
   std::vector<TrackableReference> trackable_children() const override;
+  std::vector<TrackableFunction> trackable_functions() const override;
   /// Restores into a variable tracked later under `name` (when track(name, v) runs).
   bool defer_variable_restore(const std::string& name, DeferredRestore restore) override;
 
@@ -75,6 +76,14 @@ class Module : public Trackable {
     track_module(module.name(), std::make_shared<M>(module));
     return module;
   }
+  /// Tracks a tf::Function under `name` (tf.saved_model.save exports its concrete functions):
+  /// `call(track("__call__", tf::function([this](const tf::Tensor& x) { ... })))`.
+  template <typename F>
+  requires std::same_as<F, Function> F track(const std::string& name, F function) {
+    track_function(name, std::make_shared<const F>(function));
+    return function;
+  }
+  void track_function(const std::string& name, std::shared_ptr<const Function> function);
   /// Tracks a submodule held by a typed handle (keeps its class for trackable_children).
   void track_module(const std::string& name, std::shared_ptr<Module> module);
   /// Stops tracking the most recently tracked entry holding `module` (Sequential::pop).

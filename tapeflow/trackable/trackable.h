@@ -14,6 +14,14 @@
 namespace tapeflow {
 
 class Trackable;
+class Function;  // graph/function.h: held by pointer, so this layer needs no graph
+
+/// A tf::Function an object tracks by name (`self.__call__ = tf.function(...)`): what a
+/// SavedModel saves as a function with its concrete functions. Checkpoints ignore it.
+struct TrackableFunction {
+  std::string name;
+  std::shared_ptr<const Function> function;
+};
 
 /// One named edge of the object graph (TF's ObjectReference): to an object or to a variable.
 struct TrackableReference {
@@ -36,6 +44,8 @@ class Trackable : public std::enable_shared_from_this<Trackable> {
   virtual const void* trackable_id() const = 0;
   /// The named children, in a stable order (TF's _trackable_children).
   virtual std::vector<TrackableReference> trackable_children() const = 0;
+  /// The tracked tf::Functions by name (SavedModel export), in tracking order.
+  virtual std::vector<TrackableFunction> trackable_functions() const { return {}; }
   /// Asks the object to apply `restore` to the variable it will track as child `name` once it
   /// creates it (a Keras layer builds its weights on its first call). False: it cannot defer.
   virtual bool defer_variable_restore(const std::string& name, DeferredRestore restore) { return false; }

@@ -1,0 +1,63 @@
+// Writes the Tapeflow SavedModels that tf_loads_tapeflow_saved_models.py runs with the real
+// TensorFlow:   write_saved_models OUT_DIR
+// seed_module (the guide's MySequentialModule, traces (1, 3) and (None, 3), serving_default) and
+// keras_mlp (a Keras MLP behind `serve`, serving_default keyed keras_tensor) and keras_cnn
+// (Conv2D, MaxPooling2D, BatchNormalization, Dropout, Flatten, Dense; batch 2), each with
+// expected.txt: "input SHAPE values" and "output SHAPE values" as Tapeflow computed them.
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+
+#include "tests/serialization/saved_model_test_models.h"
+
+namespace K = tf::keras;
+using tapeflow::testing::ExportedKerasModel;
+using tapeflow::testing::make_cnn;
+using tapeflow::testing::MySequentialModule;
+using tapeflow::testing::ramp;
+
+namespace {
+void write_row(std::ofstream& f, const std::string& name, const tf::Tensor& t) {
+  f << name << ' ';
+  for (int d = 0; d < t.shape().rank(); ++d) f << (d ? "," : "") << t.shape()[d];
+  for (double v : tf::cast(t, tf::float64).to_vector<double>()) f << ' ' << std::setprecision(17) << v;
+  f << '\n';
+}
+void write_expected(const std::string& dir, const tf::Tensor& x, const tf::Tensor& y) {
+  std::ofstream f(dir + "/expected.txt");
+  f << "# written by write_saved_models\n";
+  write_row(f, "input", x);
+  write_row(f, "output", y);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::string out = argv[1];
+  {
+    MySequentialModule m;
+    m.call(ramp({1, 3}, 2.0f, 0.0f));
+    auto cf = m.call.get_concrete_function(tf::TensorSpec({-1, 3}, tf::float32, "x"));
+    tf::saved_model::save(m, out + "/seed_module", {.signatures = {{"serving_default", cf}}});
+    const tf::Tensor x = ramp({4, 3}, -1.0f, 0.3f);
+    write_expected(out + "/seed_module", x, m.call(x).tensor());
+  }
+  {
+    K::Sequential mlp({K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
+    const tf::Tensor x = ramp({6, 5}, -2.0f, 0.13f);
+    mlp(x);
+    ExportedKerasModel exported(mlp);
+    auto cf = exported.serve.get_concrete_function(tf::TensorSpec({-1, 5}, tf::float32, "keras_tensor"));
+    tf::saved_model::save(exported, out + "/keras_mlp", {.signatures = {{"serving_default", cf}}});
+    write_expected(out + "/keras_mlp", x, mlp(x));
+  }
+  {
+    K::Sequential cnn = make_cnn();
+    const tf::Tensor x = ramp({2, 8, 8, 1}, -1.0f, 1.0f / 64);
+    ExportedKerasModel exported(cnn);
+    auto cf = exported.serve.get_concrete_function(tf::TensorSpec({2, 8, 8, 1}, tf::float32, "keras_tensor"));
+    tf::saved_model::save(exported, out + "/keras_cnn", {.signatures = {{"serving_default", cf}}});
+    write_expected(out + "/keras_cnn", x, cnn(x));
+  }
+  return 0;
+}
