@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <unordered_map>
 
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/errors.h"
@@ -424,6 +425,27 @@ std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inpu
   auto shared = std::shared_ptr<const Graph>(&g, [](const Graph*) {});
   ExecutionPlan plan(shared, g.outputs, g.name(), side_effects);
   std::vector<std::vector<Tensor>> values(static_cast<std::size_t>(g.num_nodes()));
+  // Note [Symbolic sizes when interpreting]: the graph's output specs carry the trace's unknown
+  // sizes (symbolic, below -1). Replayed on concrete tensors, or traced again for concrete shapes
+  // (a backward Function), each symbolic size takes the value the inputs give it, so the ops'
+  // results are not declared unknown where this replay knows them.
+  std::unordered_map<int64_t, int64_t> sizes;
+  auto learn = [&](const std::vector<OutputSpec>& specs, const std::vector<Tensor>& got) {
+    for (std::size_t k = 0; k < specs.size() && k < got.size(); ++k) {
+      if (!got[k].defined()) continue;
+      const Shape& want = specs[k].shape;
+      const Shape& have = got[k].shape();
+      for (int d = 0; d < want.rank() && d < have.rank(); ++d)
+        if (want[d] < -1 && have[d] >= 0) sizes.emplace(want[d], have[d]);
+    }
+  };
+  auto resolved = [&](const std::vector<OutputSpec>& specs) {
+    std::vector<OutputSpec> out = specs;
+    for (OutputSpec& s : out)
+      for (int d = 0; d < s.shape.rank(); ++d)
+        if (auto it = sizes.find(s.shape[d]); s.shape[d] < -1 && it != sizes.end()) s.shape[d] = it->second;
+    return out;
+  };
   for (int i = 0; i < g.num_nodes(); ++i) {
     if (!plan.runs(i)) continue;
     const Node& n = g.node(i);
@@ -464,11 +486,13 @@ std::vector<Tensor> interpret_graph(const Graph& g, std::span<const Tensor> inpu
         std::vector<Tensor> ts;
         for (std::size_t k = 0; k < n.inputs.size(); ++k) ts.push_back(in(k));
         std::unique_ptr<OpAttrs> call_attrs = call > 0 ? random_attrs_for_call(n, call) : nullptr;
-        TensorList r = dispatch(*n.def, ts, call_attrs ? call_attrs.get() : n.attrs.get(), n.outputs, n.device);
+        TensorList r =
+            dispatch(*n.def, ts, call_attrs ? call_attrs.get() : n.attrs.get(), resolved(n.outputs), n.device);
         out.assign(r.begin(), r.end());
         break;
       }
     }
+    learn(n.outputs, out);
   }
   std::vector<Tensor> result;
   for (Endpoint e : g.outputs)

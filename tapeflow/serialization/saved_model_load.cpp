@@ -219,9 +219,9 @@ LoadedState::Flat LoadedState::make_concrete(const std::string& name) {
                flat.specs.size() + bound.size());
   const tensorflow::StructuredValue output = c.output_signature();
   FunctionOptions options;
-  // No input_signature: LoadedFunction and SignatureFunction check the specs themselves, and a
-  // trace per concrete shape keeps gradients working (the graph layer cannot yet differentiate
-  // a call traced with None dimensions: its backward cannot infer MatMul's shape).
+  // No input_signature: LoadedFunction and SignatureFunction check the specs themselves, and the
+  // body is traced per concrete shape, because TF's graphs compute shapes at run time (Keras's
+  // Flatten: Shape -> StridedSlice -> Pack -> Reshape), which our tracer needs to know.
   options.name = name;
   for (const TensorSpec& s : flat.specs) options.arg_names.push_back(s.name.empty() ? "args" : s.name);
   const int arity = static_cast<int>(flat.specs.size());

@@ -160,4 +160,56 @@ TEST(FunctionGradient, GradientChecksPassThroughFunctions) {
   }
 }
 
+// A Function traced with a None dimension is differentiated per call: the backward graph is traced
+// for the call's concrete shapes, so it matches the eager gradient for every batch size.
+TEST(FunctionGradient, NoneDimensionsAreDifferentiable) {
+  tf::Variable w(uniform({3, 2}, -1, 1, 5));
+  auto body = [&](const tf::Tensor& x) { return tf::reduce_sum(tf::square(tf::matmul(tf::tanh(x), w)), 1); };
+  auto f = tf::function(body, {.input_signature = {{tf::TensorSpec({-1, 3}, tf::float64)}}});
+  for (int64_t rows : {6, 2, 1}) {
+    SCOPED_TRACE(rows);
+    auto x = uniform({rows, 3}, -1, 1, static_cast<unsigned>(rows));
+    std::vector<std::optional<tf::Tensor>> eager, graph;
+    {
+      tf::GradientTape tape;
+      tape.watch(x);
+      auto y = body(x);
+      tape.stop();
+      eager = tape.gradient(y, std::vector<tf::Source>{x, w});
+    }
+    {
+      tf::GradientTape tape;
+      tape.watch(x);
+      tf::Tensor y = f(x).tensor();
+      tape.stop();
+      EXPECT_EQ(y.shape(), tf::Shape({rows}));
+      graph = tape.gradient(y, std::vector<tf::Source>{x, w});
+    }
+    ASSERT_TRUE(graph[0] && graph[1]);
+    expect_same(*graph[0], *eager[0], 1e-6);
+    expect_same(*graph[1], *eager[1], 1e-6);
+  }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+}
+
+// Keras's Flatten traced with a None batch keeps the batch dimension unknown, runs for any batch,
+// and is differentiable through the Function.
+TEST(FunctionGradient, FlattenWithNoneBatch) {
+  auto flatten = K::layers::Flatten();
+  auto f = tf::function([&](const tf::Tensor& x) { return flatten(x); },
+                        {.input_signature = {{tf::TensorSpec({-1, 2, 3}, tf::float64)}}});
+  EXPECT_EQ(f.get_concrete_function().structured_outputs()[0].shape, tf::Shape({-1, 6}));
+  for (int64_t rows : {4, 1}) {
+    auto x = uniform({rows, 2, 3}, -1, 1, 9);
+    tf::GradientTape tape;
+    tape.watch(x);
+    tf::Tensor y = f(x).tensor();
+    auto loss = tf::reduce_sum(y * y);
+    tape.stop();
+    EXPECT_EQ(y.shape(), tf::Shape({rows, 6}));
+    expect_same(y, tf::reshape(x, {rows, 6}));
+    expect_same(*tape.gradient(loss, x), 2.0 * x, 1e-6);
+  }
+}
+
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tapeflow/nn/layers/reshaping.h"
 
+#include <optional>
+
 #include "tapeflow/core/ops/array_ops.h"
 
 namespace tapeflow::keras::layers {
@@ -9,9 +11,17 @@ Flatten::Flatten(FlattenOptions options) : Layer("flatten", {.name = options.nam
 Tensor Flatten::call(const Tensor& inputs) {
   check_input_rank(inputs, std::nullopt, 1);
   if (inputs.ndim() == 1) return expand_dims(inputs, 1);
-  int64_t features = 1;
-  for (int i = 1; i < inputs.ndim(); ++i) features *= inputs.shape()[i];
-  return reshape(inputs, {inputs.shape()[0], features});
+  // Traced with unknown dimensions (-1, or a symbolic size below -1), the unknown side becomes
+  // reshape's -1, as Keras's (batch, -1).
+  const int64_t batch = inputs.shape()[0];
+  std::optional<int64_t> features = 1;
+  for (int i = 1; i < inputs.ndim() && features; ++i)
+    features = inputs.shape()[i] >= 0 ? std::optional<int64_t>(*features * inputs.shape()[i]) : std::nullopt;
+  if (batch >= 0) return reshape(inputs, {batch, features ? *features : -1});
+  if (!features)
+    throw errors::UnimplementedError(name() + ": Flatten of a tensor whose batch and feature dimensions are both "
+                                     "unknown, " + inputs.shape().to_string() + "; give the feature dimensions");
+  return reshape(inputs, {-1, *features});
 }
 
 Reshape::Reshape(Shape target_shape, ReshapeOptions options)

@@ -2,7 +2,7 @@
 // TensorFlow:   write_saved_models OUT_DIR
 // seed_module (the guide's MySequentialModule, traces (1, 3) and (None, 3), serving_default) and
 // keras_mlp (a Keras MLP behind `serve`, serving_default keyed keras_tensor) and keras_cnn
-// (Conv2D, MaxPooling2D, BatchNormalization, Dropout, Flatten, Dense; batch 2), each with
+// (Conv2D, MaxPooling2D, BatchNormalization, Dropout, Flatten, Dense; None batch, called with 2), each with
 // expected.txt: "input SHAPE values" and "output SHAPE values" as Tapeflow computed them.
 #include <filesystem>
 #include <fstream>
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     K::Sequential cnn = make_cnn();
     const tf::Tensor x = ramp({2, 8, 8, 1}, -1.0f, 1.0f / 64);
     ExportedKerasModel exported(cnn);
-    auto cf = exported.serve.get_concrete_function(tf::TensorSpec({2, 8, 8, 1}, tf::float32, "keras_tensor"));
+    auto cf = exported.serve.get_concrete_function(tf::TensorSpec({-1, 8, 8, 1}, tf::float32, "keras_tensor"));
     tf::saved_model::save(exported, out + "/keras_cnn", {.signatures = {{"serving_default", cf}}});
     write_expected(out + "/keras_cnn", x, cnn(x));
   }
