@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <optional>
 
@@ -227,6 +228,9 @@ struct OpenDataset {
   hid_t dset = -1, type = -1;
   DType dtype = DType::kFloat32;
   Shape shape;
+  /// A contiguous dataset's bytes lie at this file offset (read without H5Dread); unset for the
+  /// chunked and compact layouts, which libhdf5 reads.
+  std::optional<uint64_t> offset;
   ~OpenDataset() {
     if (type >= 0) H5Tclose(type);
     if (dset >= 0) H5Dclose(dset);
@@ -269,11 +273,25 @@ void open_dataset(hid_t file, const std::string& filepath, uint64_t file_size, c
   out.shape = Shape(d);
   const uint64_t bytes = elements * dtype_size(out.dtype);
   Id dcpl(H5Dget_create_plist(out.dset), H5Pclose);
-  if (dcpl.ok() && H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS && bytes > 0) {
+  if (!dcpl.ok()) damaged("has unreadable creation properties: " + hdf5_reason());
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
+    damaged("has a storage layout Tapeflow does not read");
+  if (layout == H5D_COMPACT && bytes > 0) {
+    // Stored in the object header: its size must be the shape's (libhdf5 reads a damaged size's
+    // failed allocation through a NULL buffer).
+    if (const uint64_t stored = H5Dget_storage_size(out.dset); stored != bytes)
+      damaged("stores " + std::to_string(stored) + " bytes where its shape " + out.shape.to_string() + " needs " +
+              std::to_string(bytes));
+  } else if (layout == H5D_CONTIGUOUS && bytes > 0) {
     const uint64_t stored = H5Dget_storage_size(out.dset);
     if (stored != bytes || stored > file_size)
       damaged("stores " + std::to_string(stored) + " bytes where its shape " + out.shape.to_string() + " needs " +
               std::to_string(bytes) + (stored > file_size ? " (beyond the end of the file)" : ""));
+    const haddr_t at = H5Dget_offset(out.dset);
+    if (at == HADDR_UNDEF || at > file_size || file_size - at < stored)
+      damaged("has its " + std::to_string(stored) + " bytes outside the file");
+    out.offset = at;
   } else if (bytes > 0 && bytes > file_size * 64) {
     damaged("claims " + std::to_string(bytes) + " bytes, more than the file can hold");  // chunked: bound the ratio
   }
@@ -282,6 +300,29 @@ void open_dataset(hid_t file, const std::string& filepath, uint64_t file_size, c
 void read_values(const OpenDataset& d, const std::string& filepath, const std::string& ds, Tensor& t) {
   if (t.size() == 0) return;
   Id mem(h5_type(d.dtype), H5Tclose);
+  if (d.offset) {
+    // Note [Contiguous datasets read directly]: libhdf5 1.10's H5Dread crashes on some damaged
+    // layout messages (the keras_weights_h5 fuzz target found a NULL memcpy in H5D__contig_read).
+    // A contiguous dataset is its bytes at a checked offset in the file type, so we read them
+    // ourselves and let H5Tconvert change the byte order (or enum values) in memory. Keras and
+    // h5py write contiguous datasets; chunked and compact ones still go through H5Dread.
+    std::ifstream in(filepath, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(*d.offset));
+    in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(t.size() * static_cast<int64_t>(dtype_size(d.dtype))));
+    if (!in)
+      TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
+               " cannot be read: the file ended inside it");
+    if (H5Tconvert(d.type, mem.get(), static_cast<size_t>(t.size()), t.raw_data(), nullptr, H5P_DEFAULT) < 0)
+      TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
+               " cannot be converted from its file type (damaged?): ", hdf5_reason());
+    if (d.dtype == DType::kBool) {  // an enum value that is neither FALSE nor TRUE
+      const auto* b = static_cast<const uint8_t*>(t.raw_data());
+      if (std::any_of(b, b + t.size(), [](uint8_t v) { return v > 1; }))
+        TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
+                 " holds a boolean that is neither FALSE nor TRUE");
+    }
+    return;
+  }
   if (H5Dread(d.dset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0)
     TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
              " cannot be read (damaged?): ", hdf5_reason());

@@ -215,6 +215,17 @@ TEST(KerasWeightsH5, DamagedFilesRaiseDataLossNamingTheFile) {
   EXPECT_GT(typed_errors, 0);
 }
 
+// The keras_weights_h5 fuzz target's finding: a compact dataset whose stored size is damaged made
+// libhdf5 1.10's H5Dread copy from a NULL buffer. The reader now checks the stored size first.
+TEST(KerasWeightsH5, DamagedCompactDatasetRaisesDataLoss) {
+  const std::string path = std::string(TAPEFLOW_TEST_DIR) + "/fuzz/corpus/keras_weights_h5/damaged_compact_dataset.weights.h5";
+  tf::serialization::H5WeightsReader r(path);
+  ASSERT_TRUE(r.has_group("optimizer/vars"));
+  EXPECT_EQ(r.read("optimizer/vars", 0).shape(), tf::Shape({}));
+  expect_error<tf::errors::DataLossError>([&] { r.read("optimizer/vars", 1); },
+                                          {path, "optimizer/vars/1", "bytes where its shape"});
+}
+
 TEST(KerasWeightsH5, DTypesRoundTrip) {
   TempDir dir;
   tapeflow::testing::AllDTypes m;
