@@ -61,19 +61,6 @@ TEST(Conv2D, MatchesTensorFlow) {
   }
 }
 
-TEST(Conv2D, HalvesComputeInFloatAndRoundOnce) {
-  for (const auto& c : conv_cases()) {
-    for (tf::DType dt : {tf::float16, tf::bfloat16}) {
-      SCOPED_TRACE(c.name + " " + std::string(tf::dtype_name(dt)));
-      auto x = from(c.x, dt), f = from(c.f, dt);
-      auto y = conv(c, x, f);
-      EXPECT_EQ(y.dtype(), dt);
-      auto want = conv(c, tf::cast(x, tf::float32), tf::cast(f, tf::float32));
-      expect_values(y, want.shape(), tf::testing::values_as_double(want));
-    }
-  }
-}
-
 TEST(Conv2D, GradientsMatchTensorFlow) {
   for (const auto& c : conv_cases()) {
     for (tf::DType dt : {tf::float64, tf::float32}) {

@@ -60,19 +60,6 @@ TEST(Pooling, MatchesTensorFlow) {
   }
 }
 
-TEST(Pooling, Halves) {
-  for (const auto& c : pool_cases()) {
-    for (tf::DType dt : {tf::float16, tf::bfloat16}) {
-      SCOPED_TRACE(c.name + " " + std::string(tf::dtype_name(dt)));
-      auto x = from(c.x, dt);
-      auto y = c(x);
-      EXPECT_EQ(y.dtype(), dt);
-      auto want = c(tf::cast(x, tf::float32));
-      expect_values(y, want.shape(), tf::testing::values_as_double(want));
-    }
-  }
-}
-
 TEST(Pooling, GradientsMatchTensorFlow) {
   for (const auto& c : pool_cases()) {
     for (tf::DType dt : {tf::float64, tf::float32}) {

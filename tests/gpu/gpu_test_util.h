@@ -25,6 +25,13 @@ class GpuTest : public ::testing::Test {
   }
 };
 
+/// Restores TF32 on scope exit (float32 parity needs it off: TF32 keeps 10 mantissa bits).
+struct Tf32Guard {
+  bool saved = tf::config::tensor_float_32_execution_enabled();
+  explicit Tf32Guard(bool enabled) { tf::config::enable_tensor_float_32_execution(enabled); }
+  ~Tf32Guard() { tf::config::enable_tensor_float_32_execution(saved); }
+};
+
 /// Value range of random inputs: kSigned in [-3, 3] (ints [-5, 5]); kPositive in [0.5, 3]
 /// (ints [1, 5]: divisors, logs, powers); kNearOne in [0.8, 1.25] (products).
 enum class Range { kSigned, kPositive, kNearOne };

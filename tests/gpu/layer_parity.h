@@ -1,5 +1,5 @@
 // Helpers shared by the CPU-vs-GPU parity tests of the layer ops (conv, pooling, bias_add,
-// batch_norm): the floating dtypes, a TF32 guard, the CPU-fallback counter, and parity checks
+// batch_norm): the floating dtypes, the CPU-fallback counter, and parity checks
 // scaled by the size of the terms summed.
 #pragma once
 #include <cstdint>
@@ -14,13 +14,6 @@
 namespace tapeflow::testing {
 
 inline const std::vector<tf::DType> kFloating = {tf::float32, tf::float64, tf::float16, tf::bfloat16};
-
-/// Restores TF32 on scope exit (float32 parity needs it off: TF32 keeps 10 mantissa bits).
-struct Tf32Guard {
-  bool saved = tf::config::tensor_float_32_execution_enabled();
-  explicit Tf32Guard(bool enabled) { tf::config::enable_tensor_float_32_execution(enabled); }
-  ~Tf32Guard() { tf::config::enable_tensor_float_32_execution(saved); }
-};
 
 /// Calls that fell back to the CPU kernel so far (0 in builds without CUDA).
 inline int64_t fallbacks() {

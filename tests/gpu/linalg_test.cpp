@@ -6,13 +6,6 @@
 namespace {
 using namespace tapeflow::testing;
 
-/// Restores TF32 on scope exit (tests switch it off for float32-tight comparisons).
-struct Tf32Guard {
-  bool saved = tf::config::tensor_float_32_execution_enabled();
-  explicit Tf32Guard(bool enabled) { tf::config::enable_tensor_float_32_execution(enabled); }
-  ~Tf32Guard() { tf::config::enable_tensor_float_32_execution(saved); }
-};
-
 struct Case {
   tf::Shape a, b;
   bool ta = false, tb = false;
