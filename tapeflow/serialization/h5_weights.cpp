@@ -308,7 +308,8 @@ void read_values(const OpenDataset& d, const std::string& filepath, const std::s
     // h5py write contiguous datasets; chunked and compact ones still go through H5Dread.
     std::ifstream in(filepath, std::ios::binary);
     in.seekg(static_cast<std::streamoff>(*d.offset));
-    in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(t.size() * static_cast<int64_t>(dtype_size(d.dtype))));
+    in.read(static_cast<char*>(t.raw_data()),
+            static_cast<std::streamsize>(t.size() * static_cast<int64_t>(dtype_size(d.dtype))));
     if (!in)
       TF_THROW(DataLossError, "", "Keras weights file ", filepath, ": dataset ", ds,
                " cannot be read: the file ended inside it");

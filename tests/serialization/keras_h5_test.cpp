@@ -218,7 +218,8 @@ TEST(KerasWeightsH5, DamagedFilesRaiseDataLossNamingTheFile) {
 // The keras_weights_h5 fuzz target's finding: a compact dataset whose stored size is damaged made
 // libhdf5 1.10's H5Dread copy from a NULL buffer. The reader now checks the stored size first.
 TEST(KerasWeightsH5, DamagedCompactDatasetRaisesDataLoss) {
-  const std::string path = std::string(TAPEFLOW_TEST_DIR) + "/fuzz/corpus/keras_weights_h5/damaged_compact_dataset.weights.h5";
+  const std::string path =
+      std::string(TAPEFLOW_TEST_DIR) + "/fuzz/corpus/keras_weights_h5/damaged_compact_dataset.weights.h5";
   tf::serialization::H5WeightsReader r(path);
   ASSERT_TRUE(r.has_group("optimizer/vars"));
   EXPECT_EQ(r.read("optimizer/vars", 0).shape(), tf::Shape({}));

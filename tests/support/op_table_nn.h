@@ -6,8 +6,8 @@
 // their condition ((terms + 2)·eps·Σ|terms|, as matmul's rows), never an absolute tolerance.
 // Samples: odd sizes, strides, dilations, SAME padding with asymmetric pads, batch 1 and 0,
 // channels 1 and 3, a strided (non-contiguous) input, special values, and a larger case that
-// takes the kernels' parallel paths. Run on CPU:0 by tests/core/op_table_nn_test.cpp and on GPU:0
-// by tests/gpu/op_table_nn_test.cpp.
+// takes the kernels' parallel paths. Run on CPU:0 by tests/core/op_table_<family>_test.cpp and on
+// GPU:0 by tests/gpu/op_table_<family>_test.cpp (conv, pooling, batch_norm).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -147,8 +147,8 @@ inline void check_conv2d_rows(DType dt, uint32_t seed) {
   // Even kernel, stride 2: SAME pads 1 before and 2 after (pad_total 3).
   check_conv2d(make({1, 9, 8, 1}, seed + 4), make({4, 4, 1, 2}, seed + 5), 2, 1, "SAME", "batch 1, channels 1, 4x4 /2",
                seed + 6);
-  check_conv2d(make({1, 9, 8, 1}, seed + 4), make({4, 4, 1, 2}, seed + 5), 2, 1, "VALID",
-               "batch 1, channels 1, 4x4 /2", seed + 7);
+  check_conv2d(make({1, 9, 8, 1}, seed + 4), make({4, 4, 1, 2}, seed + 5), 2, 1, "VALID", "batch 1, channels 1, 4x4 /2",
+               seed + 7);
   check_conv2d(make({2, 9, 10, 2}, seed + 8), make({3, 2, 2, 3}, seed + 9), 1, 2, "SAME", "dilation 2", seed + 10);
   check_conv2d(make({2, 9, 10, 2}, seed + 8), make({3, 2, 2, 3}, seed + 9), 1, 2, "VALID", "dilation 2", seed + 11);
   check_conv2d(make({3, 5, 5, 4}, seed + 12), make({1, 1, 4, 5}, seed + 13), 1, 1, "VALID", "1x1 (a gemm)", seed + 14);
@@ -231,7 +231,8 @@ inline void check_pooling(const Tensor& x, int64_t k, int64_t stride, const std:
         grad.add(arg, dyv[o]);
       } else {
         long double s = 0, abs_s = 0;
-        for (int64_t i : window) s += xv[static_cast<std::size_t>(i)], abs_s += std::fabs(xv[static_cast<std::size_t>(i)]);
+        for (int64_t i : window)
+          s += xv[static_cast<std::size_t>(i)], abs_s += std::fabs(xv[static_cast<std::size_t>(i)]);
         const auto m = static_cast<long double>(window.size());
         exact[o] = static_cast<double>(s / m);
         slack[o] = static_cast<double>(abs_s / m) * static_cast<double>(window.size() + 2) * compute_eps(dt);
@@ -281,7 +282,8 @@ inline void check_fused_batch_norm(const Tensor& x, const std::string& layout, u
   const int64_t c = x.shape()[x.shape().rank() - 1];
   const auto count = static_cast<std::size_t>(x.shape().num_elements());
   const int64_t n = c > 0 ? x.shape().num_elements() / c : 0;
-  const Tensor scale = ordinary_tensor(pdt, Shape{c}, 0.5, 2, seed), offset = ordinary_tensor(pdt, Shape{c}, -1, 1, seed + 1);
+  const Tensor scale = ordinary_tensor(pdt, Shape{c}, 0.5, 2, seed),
+               offset = ordinary_tensor(pdt, Shape{c}, -1, 1, seed + 1);
   const std::vector<double> xv = values_of(x), sv = values_of(scale), ov = values_of(offset);
   const double epsilon = 0.001;
   const double eps = compute_eps(dt);
@@ -315,9 +317,9 @@ inline void check_fused_batch_norm(const Tensor& x, const std::string& layout, u
     const std::size_t j = ch(i);
     const long double xhat = (xv[i] - mean[j]) * inv[j];
     exact[i] = static_cast<double>(xhat * sv[j] + ov[j]);
-    slack[i] = static_cast<double>((static_cast<long double>(n) + 8) * eps *
-                                   ((std::fabs(xv[i]) + abs_mean[j]) * inv[j] * std::fabs(sv[j]) +
-                                    std::fabs(xhat * sv[j]) + std::fabs(ov[j])));
+    slack[i] = static_cast<double>(
+        (static_cast<long double>(n) + 8) * eps *
+        ((std::fabs(xv[i]) + abs_mean[j]) * inv[j] * std::fabs(sv[j]) + std::fabs(xhat * sv[j]) + std::fabs(ov[j])));
   }
   expect_within_ulps(
       r.y, exact, 1.0, "FusedBatchNormV3 y", [](std::size_t i) { return "element " + std::to_string(i); }, slack);
@@ -380,8 +382,8 @@ inline void check_fused_batch_norm(const Tensor& x, const std::string& layout, u
     const long double g = 1 / std::sqrt(static_cast<long double>(gv[j]) + epsilon);
     const long double xhat = (xv[i] - gm[j]) * g;
     exact[i] = static_cast<double>(xhat * sv[j] + ov[j]);
-    slack[i] = static_cast<double>(8 * eps * ((std::fabs(xv[i]) + std::fabs(gm[j])) * g * std::fabs(sv[j]) +
-                                              std::fabs(ov[j])));
+    slack[i] = static_cast<double>(8 * eps *
+                                   ((std::fabs(xv[i]) + std::fabs(gm[j])) * g * std::fabs(sv[j]) + std::fabs(ov[j])));
   }
   expect_within_ulps(
       inf.y, exact, 1.0, "FusedBatchNormV3 inference y", [](std::size_t i) { return "element " + std::to_string(i); },

@@ -19,8 +19,10 @@ Tensor Flatten::call(const Tensor& inputs) {
     features = inputs.shape()[i] >= 0 ? std::optional<int64_t>(*features * inputs.shape()[i]) : std::nullopt;
   if (batch >= 0) return reshape(inputs, {batch, features ? *features : -1});
   if (!features)
-    throw errors::UnimplementedError(name() + ": Flatten of a tensor whose batch and feature dimensions are both "
-                                     "unknown, " + inputs.shape().to_string() + "; give the feature dimensions");
+    throw errors::UnimplementedError(name() +
+                                     ": Flatten of a tensor whose batch and feature dimensions are both "
+                                     "unknown, " +
+                                     inputs.shape().to_string() + "; give the feature dimensions");
   return reshape(inputs, {-1, *features});
 }
 

@@ -1,0 +1,16 @@
+// The op table's rows of FusedBatchNormV3 and its gradient on GPU:0, against the same references as on CPU:0
+// (tests/support/op_table_nn.h) — not against the CPU's results.
+#include "tests/gpu/gpu_test_util.h"
+#include "tests/support/op_table_nn.h"
+
+namespace {
+using namespace tapeflow::testing;
+namespace ot = tapeflow::testing::op_table;
+
+TEST_F(GpuTest, OpTableFusedBatchNormAndItsGradient) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 24000;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_batch_norm_rows(dt, seed += 101);
+}
+
+}  // namespace
