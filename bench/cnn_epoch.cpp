@@ -66,7 +66,11 @@ K::Sequential make_model(const std::string& model) {
 class Side {
  public:
   Side(bool fit, const std::string& model, const tf::Tensor& x, const tf::Tensor& y, int64_t batch_size)
-      : fit_(fit), model_(make_model(model)), x_(x), y_(y), batch_size_(batch_size),
+      : fit_(fit),
+        model_(make_model(model)),
+        x_(x),
+        y_(y),
+        batch_size_(batch_size),
         ds_(tf::data::Dataset::from_tensor_slices({x, y}).shuffle(x.shape()[0], {.seed = 1}).batch(batch_size)) {
     if (fit_)
       model_.compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-3}),

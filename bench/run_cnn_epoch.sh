@@ -3,7 +3,7 @@
 # (bench/cnn_epoch --mode both, the two interleaved epoch by epoch) and PyTorch eager
 # (bench/cnn_epoch_torch.py), at batch 64 and 256, in one run:
 #   bash bench/run_cnn_epoch.sh [rounds] [train_samples] [model]   # defaults: 3 12800 seed
-# Each round runs Tapeflow then PyTorch (2 timed epochs after a warm-up each), so machine load
+# Each round runs Tapeflow then PyTorch (3 timed epochs after a warm-up each), so machine load
 # hits the sides alike; a side's figure is the median over rounds. model: seed (examples/
 # fashion_mnist_cnn: Conv32-Pool-Conv64-Pool-Dense128-Dense10, 3x3 kernels) or anchor (GPU.md's
 # 5x5 / Dense1024). Every side uses OMP_NUM_THREADS threads (default: the usable cores).
@@ -24,7 +24,7 @@ py=${TORCH_PYTHON:-}
 "$py" -c "import torch" 2>/dev/null || { echo "(PyTorch not importable by $py: the PyTorch column stays empty)" >&2; py=""; }
 out=$(mktemp -d)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-common=(--epochs 2 --batch-sizes 64,256 --train-samples "$samples" --model "$model")
+common=(--epochs 3 --batch-sizes 64,256 --train-samples "$samples" --model "$model")
 for r in $(seq "$rounds"); do
   ./build/bench/cnn_epoch --devices CPU:0 --mode both "${common[@]}" >> "$out/tapeflow.txt"
   [ -n "$py" ] && { "$py" bench/cnn_epoch_torch.py --devices cpu "${common[@]}" >> "$out/pytorch.txt" \
@@ -45,6 +45,6 @@ for b in 64 256; do
   echo "| $b | $(cell "$fit" "$b") | $(cell "$loop" "$b") | $(cell "$pt" "$b") | $(ratio "$loop" "$fit") | $(ratio "$pt" "$fit") | $(ratio "$pt" "$loop") |"
 done
 grep -h "^#" "$out"/*.txt | sort -u || true
-echo "(model $model; seconds per epoch of 60000 images, timed on $samples: median over $rounds rounds of the median of 2"
+echo "(model $model; seconds per epoch of 60000 images, timed on $samples: median over $rounds rounds of the median of 3"
 echo " epochs after a warm-up; $OMP_NUM_THREADS threads each; ratios > 1: the column's denominator faster;"
 echo " load average before $load_before, after $load_after on $(nproc) cores)"

@@ -160,16 +160,19 @@ std::atomic<bool> g_op_ran{false};
 // runs an op at exit still finds it); only a new setting before the first op, or a test's
 // reset, replaces it.
 std::mutex g_pool_mu;
-Pool* g_pool_owner = nullptr;         // under g_pool_mu
+Pool* g_pool_owner = nullptr;        // under g_pool_mu
 std::atomic<Pool*> g_pool{nullptr};  // the pool loops use; null: build it on first use
 
 /// Builds the pool (again, when `rebuild`) with `threads` threads, 0: the setting or the default.
 Pool* make_pool(int threads, bool rebuild) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
   if (Pool* p = g_pool.load(); p != nullptr && !rebuild) return p;
-  const int n = threads > 0 ? threads : g_intra.load() > 0 ? g_intra.load() : detail::default_intra_op_threads();
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
-  if (omp_set_num_threads) omp_set_num_threads(n);
+  const bool chosen = threads > 0 || g_intra.load() > 0;  // a count given by the program (or a test)
+  const int n = threads > 0 ? threads : chosen ? g_intra.load() : detail::default_intra_op_threads();
+  // The libraries' own variables win over the default, not over a count the program chose.
+  if (openblas_set_num_threads && (chosen || std::getenv("OPENBLAS_NUM_THREADS") == nullptr))
+    openblas_set_num_threads(n);
+  if (omp_set_num_threads && (chosen || std::getenv("OMP_NUM_THREADS") == nullptr)) omp_set_num_threads(n);
   Pool* old = g_pool_owner;
   g_pool_owner = new Pool(n);
   g_pool.store(g_pool_owner);
@@ -266,8 +269,7 @@ std::optional<double> cgroup_cpu_limit(std::string_view mountinfo, std::string_v
       std::istringstream f(m);
       std::string id, parent, dev, root, point, word;
       f >> id >> parent >> dev >> root >> point;
-      while (f >> word && word != "-") {
-      }
+      while (f >> word && word != "-") {}
       std::string fstype, source, options;
       f >> fstype >> source >> options;
       if (v2 ? fstype != "cgroup2" : fstype != "cgroup" || ("," + options + ",").find(",cpu,") == std::string::npos)

@@ -100,7 +100,8 @@ TEST(ThreadingSizing, AffinityMaskBoundsTheCount) {
     CPU_ZERO(&one);
     CPU_SET(first, &one);
     if (sched_setaffinity(0, sizeof(one), &one) == 0) pinned = th::affinity_cpu_count();
-  }).join();
+  })
+      .join();
   EXPECT_EQ(pinned, 1);
 }
 
@@ -181,7 +182,7 @@ TEST(ThreadingPool, ParallelForSplitsAboveTheGrainOnly) {
   EXPECT_EQ(tf::threading::intra_op_threads(), 4);
   const auto self = std::this_thread::get_id();
   EXPECT_EQ(chunk_threads(1000, 1000), std::set<std::thread::id>{self});  // at the grain: the caller alone
-  EXPECT_EQ(chunk_threads(1001, 1000).size(), 2u);                         // two chunks of ~500
+  EXPECT_EQ(chunk_threads(1001, 1000).size(), 2u);                        // two chunks of ~500
   std::set<std::thread::id> four = chunk_threads(100003, 1000);
   EXPECT_EQ(four.size(), 4u);
   EXPECT_TRUE(four.count(self));  // the caller takes a chunk too
