@@ -167,12 +167,14 @@ std::atomic<Pool*> g_pool{nullptr};  // the pool loops use; null: build it on fi
 Pool* make_pool(int threads, bool rebuild) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
   if (Pool* p = g_pool.load(); p != nullptr && !rebuild) return p;
-  const bool chosen = threads > 0 || g_intra.load() > 0;  // a count given by the program (or a test)
+  const bool chosen = g_intra.load() > 0;  // a count the program gave
   const int n = threads > 0 ? threads : chosen ? g_intra.load() : detail::default_intra_op_threads();
-  // The libraries' own variables win over the default, not over a count the program chose.
-  if (openblas_set_num_threads && (chosen || std::getenv("OPENBLAS_NUM_THREADS") == nullptr))
+  // The libraries' own variables win over the default, not over a count the program chose. A
+  // test's pool size (threads > 0) leaves them alone: it checks our pool, not OpenBLAS's split.
+  if (threads == 0 && openblas_set_num_threads && (chosen || std::getenv("OPENBLAS_NUM_THREADS") == nullptr))
     openblas_set_num_threads(n);
-  if (omp_set_num_threads && (chosen || std::getenv("OMP_NUM_THREADS") == nullptr)) omp_set_num_threads(n);
+  if (threads == 0 && omp_set_num_threads && (chosen || std::getenv("OMP_NUM_THREADS") == nullptr))
+    omp_set_num_threads(n);
   Pool* old = g_pool_owner;
   g_pool_owner = new Pool(n);
   g_pool.store(g_pool_owner);
