@@ -2,10 +2,10 @@
 //   tiny_add   eager host time of add(16 floats, 16 floats) per op (median of batches)
 //   matmul     1024x1024x1024 float32 tf::matmul vs calling cblas_sgemm directly
 //   add_16m    add of 2x16M float32 (both cores) vs the machine's copy bandwidth (memcpy split
-//              across the same threads), both as GB/s of bytes read + written
+//              across the same threads: the intra-op pool's parallel_for), both as GB/s of bytes
+//              read + written
 // Prints one "name value unit" line per figure; bench/run_core.sh adds libtorch and the ratios.
 #include <cblas.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <tapeflow/tapeflow.h>
+
+#include "tapeflow/kernels/cpu/parallel.h"
 
 namespace {
 
@@ -77,12 +79,9 @@ void add_bandwidth() {
   auto tfadd = [&] { c = tf::add(a, b); };
   std::vector<float> src(n, 1.f), dst(n, 0.f);
   auto copy = [&] {
-#pragma omp parallel
-    {
-      int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-      int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+    tf::kernels::cpu::parallel_for(n, tf::kernels::cpu::kParallelGrain, [&](int64_t lo, int64_t hi) {
       std::memcpy(dst.data() + lo, src.data() + lo, static_cast<size_t>(hi - lo) * sizeof(float));
-    }
+    });
   };
   copy();
   tfadd();
@@ -103,7 +102,7 @@ void add_bandwidth() {
 int main(int argc, char** argv) {
   tf::DeviceScope cpu("CPU:0");
   std::string only = argc > 1 ? argv[1] : "";
-  std::cout << "threads " << omp_get_max_threads() << " n\n";
+  std::cout << "threads " << tf::threading::intra_op_threads() << " n\n";
   if (only.empty() || only == "tiny_add") tiny_add();
   if (only.empty() || only == "matmul") matmul();
   if (only.empty() || only == "add") add_bandwidth();

@@ -27,6 +27,7 @@
 #include "tapeflow/core/shape.h"
 #include "tapeflow/core/ops/sparse.h"
 #include "tapeflow/core/tensor.h"
+#include "tapeflow/core/threading.h"
 #include "tapeflow/core/variable.h"
 #include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"

@@ -12,6 +12,7 @@
 #include "tapeflow/core/config.h"
 #include "tapeflow/core/device_backend.h"
 #include "tapeflow/core/op_profiler.h"
+#include "tapeflow/core/threading.h"
 #include "tapeflow/core/errors.h"
 #include "tapeflow/core/logging.h"
 
@@ -125,6 +126,7 @@ void set_tape_hook(TapeHook hook) noexcept { g_tape_hook.store(hook); }
 OpProfiler* set_op_profiler(OpProfiler* profiler) noexcept { return g_op_profiler.exchange(profiler); }
 
 void run_kernel(KernelFn kernel, KernelContext& ctx) {
+  threading::detail::note_op_ran();  // the first op fixes the threading settings, as in TF
   OpProfiler* profiler = g_op_profiler.load(std::memory_order_relaxed);
   if (profiler == nullptr) [[likely]] {
     kernel(ctx);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/threading.h"
 #include "tapeflow/core/ops/random.h"
 
 namespace tapeflow::data {
@@ -347,9 +348,11 @@ class PrefetchNode : public Node {
     }
     // The producer runs the input's ops under the device scope of the thread that made the
     // iterator (DeviceScope is thread-local): `with tf.device('CPU:0')` around a loop covers
-    // its prefetched batches too.
+    // its prefetched batches too. Its kernels stay on its own thread: the intra-op pool
+    // belongs to the training step (Note [Intra-op pool] in core/threading.cpp).
     void start() {
       thread_ = std::thread([this, scope = current_scope_device()] {
+        threading::SerialKernelsScope input_pipeline_thread;
         if (!scope) return produce();
         DeviceScope on(*scope);
         produce();
