@@ -41,6 +41,19 @@ void pad_kernel(KernelContext& ctx) {
   for (int i = 0; i < r; ++i)
     maps.push_back(pad_map(x.shape()[i], a.paddings[static_cast<std::size_t>(i)].first,
                            a.paddings[static_cast<std::size_t>(i)].second, a.mode));
+  if (a.mode == 0 && x.dtype() != DType::kString) {
+    // CONSTANT: fill the output, then copy the input into its interior (a strided view), both
+    // threaded; the element-by-element walk below costs ~10x the memory traffic.
+    visit_pod(x.dtype(), "PadV2", [&]<typename T>() {
+      const T fill = a.constant_value.to<T>();
+      T* o = static_cast<T*>(out.raw_data());
+      parallel_for(out.size(), kParallelGrain, [&](int64_t b, int64_t e) { std::fill(o + b, o + e, fill); });
+    });
+    Tensor interior = narrow(out, 0, a.paddings[0].first, x.shape()[0]);
+    for (int i = 1; i < r; ++i) interior = narrow(interior, i, a.paddings[static_cast<std::size_t>(i)].first, x.shape()[i]);
+    copy_into(x, interior);
+    return;
+  }
   DimVector xs = x.strides();
   visit_all(x.dtype(), "PadV2", [&]<typename T>() {
     const T* in = static_cast<const T*>(x.raw_data());

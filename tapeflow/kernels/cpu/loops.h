@@ -18,6 +18,9 @@
 // choice: the bodies fix their own evaluation order (lanes), so no reassociation is left to the
 // compiler. AVX-512 is not used: on the machines we measured, the reductions and softmax are
 // bound by memory bandwidth at AVX2 width, and 512-bit code lowers the clock of other work.
+// (GCC will not turn a compare-and-select inside a loop into vector blends while FP exceptions
+// are observable, its default: such loops are written with vector types, see softmax.cpp, or as
+// fixed-size lane arrays, which it vectorizes as straight-line code.)
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define TF_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define TF_ALWAYS_INLINE [[gnu::always_inline]] inline

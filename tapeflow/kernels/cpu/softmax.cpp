@@ -3,7 +3,9 @@
 // contiguous rows; otherwise `inner` lanes are reduced side by side, so no transpose is copied.
 // The math is kernels/softmax.h, shared with the CUDA kernels; float32 rows over the last axis
 // take a vectorized path (Note [Softmax rows in three passes]).
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,58 +51,78 @@ template <typename T, typename C = compute_t<T>> SoftmaxStats<C> row_stats(const
 // maximum (lanes, NaN-propagating), pass 2 writes e = exp(x - max) to the output and sums it in
 // float lanes, pass 3 scales the output (still in cache) by 1 / sum. log_softmax writes nothing
 // in pass 2 and x - log_sum_exp in pass 3; the cross-entropies write e in pass 2 and finish the
-// backprop (e / sum - label) and the loss in pass 3. exp is expf_lane below, a polynomial that
-// vectorizes (libm's expf does not): within 1 ulp of the exact value on [-104, 89], exact 0
+// backprop (e / sum - label) and the loss in pass 3. exp is exp8 below, a polynomial on vectors
+// of eight floats (libm's expf does not vectorize): within 1 ulp of the exact value on [-104, 89], exact 0
 // below, inf above, NaN for NaN; the op table's softmax rows bound it (2 ulps plus 4 eps per
 // term). float64 keeps std::exp and the scalar path; float16/bfloat16 keep the scalar path.
 
-/// exp(x) in float arithmetic that the compiler vectorizes: x = n ln2 + r, |r| <= ln2 / 2,
-/// exp(r) by Cephes' degree-7 polynomial (expf, 1 ulp), 2^n applied in two halves so that
-/// results down to the subnormals round once.
-TF_ALWAYS_INLINE float expf_lane(float x) {
-  const bool nan = x != x;
-  float c = nan ? 0.f : x;
-  c = c > 89.f ? 89.f : c;
-  c = c < -104.f ? -104.f : c;
-  const float n = __builtin_floorf(c * 1.44269504088896341f + 0.5f);
-  float r = c - n * 0.693359375f;
+// Eight floats as one value (GCC/Clang vector extensions): the compiler emits AVX2 or pairs of
+// SSE2 instructions, and compare-and-select stays a blend, which loop vectorization does not
+// guarantee. They never cross a non-inlined call here, so the baseline build's ABI note about
+// 32-byte vectors without AVX (-Wpsabi) does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+TF_ALWAYS_INLINE f32x8 splat(float v) { return f32x8{} + v; }
+TF_ALWAYS_INLINE f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+TF_ALWAYS_INLINE void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+
+/// exp of eight floats: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial (1 ulp),
+/// 2^n applied in two halves so that results down to the subnormals round once; 0 below -104,
+/// inf above 89, NaN for NaN.
+TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
+  const i32x8 nan = x != x;
+  f32x8 c = nan ? splat(0.f) : x;
+  c = c > splat(89.f) ? splat(89.f) : c;
+  c = c < splat(-104.f) ? splat(-104.f) : c;
+  // n = round(c / ln 2) by the 1.5 * 2^23 trick (|c / ln 2| < 2^22).
+  const f32x8 n = (c * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  f32x8 r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
+  f32x8 p = splat(1.9875691500e-4f);
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.f;
-  const int32_t ni = static_cast<int32_t>(n);
-  const int32_t n1 = ni / 2, n2 = ni - n1;  // each in [-75, 65]: a normal power of two
-  const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
-  float s1, s2;
-  std::memcpy(&s1, &b1, 4);
-  std::memcpy(&s2, &b2, 4);
-  const float y = p * s1 * s2;
+  const i32x8 ni = __builtin_convertvector(n, i32x8);
+  const i32x8 n1 = ni >> 1, n2 = ni - n1;  // each in [-75, 65]: a normal power of two
+  const f32x8 y = p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
   return nan ? x : y;
 }
 
-/// Pass 2: e[j] = exp(x[j] - m) (stored when e != nullptr), returns sum(e) added in lanes.
+/// Pass 2: e[j] = exp(x[j] - m) (stored unless e == nullptr), returns sum(e) in 16 lanes (two
+/// vectors, added at the end).
 TF_ALWAYS_INLINE float exp_sum_pass(const float* x, float m, float* e, int64_t n) {
-  constexpr int L = 16;
-  float acc[L] = {};
+  f32x8 acc0{}, acc1{};
+  const f32x8 mv = splat(m);
   int64_t j = 0;
-  for (; j + L <= n; j += L)
-    for (int k = 0; k < L; ++k) {
-      const float v = expf_lane(x[j + k] - m);
-      if (e) e[j + k] = v;
-      acc[k] += v;
-    }
-  for (int k = 0; j + k < n; ++k) {
-    const float v = expf_lane(x[j + k] - m);
-    if (e) e[j + k] = v;
-    acc[k] += v;
+  for (; j + 16 <= n; j += 16) {
+    const f32x8 v0 = exp8(load8(x + j) - mv), v1 = exp8(load8(x + j + 8) - mv);
+    if (e) store8(e + j, v0), store8(e + j + 8, v1);
+    acc0 += v0;
+    acc1 += v1;
   }
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
-  return acc[0];
+  for (; j < n; j += 8) {  // the tail, padded with -inf (exp gives 0)
+    float t[8];
+    const int64_t len = std::min<int64_t>(8, n - j);
+    for (int k = 0; k < 8; ++k) t[k] = k < len ? x[j + k] : -std::numeric_limits<float>::infinity();
+    const f32x8 v = exp8(load8(t) - mv);
+    store8(t, v);
+    if (e) std::memcpy(e + j, t, static_cast<std::size_t>(len) * sizeof(float));
+    acc0 += v;
+  }
+  acc0 += acc1;
+  float lanes[8];
+  store8(lanes, acc0);
+  return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
 }
 
 /// softmax (kLog false) or log_softmax of one float row of n > 0 elements.
