@@ -140,9 +140,9 @@ template <bool kMax, typename T> TF_ALWAYS_INLINE T lane_extremum(const T* x, in
   for (; i + L <= n; i += L)
     for (int k = 0; k < L; ++k) acc[k] = pick(acc[k], x[i + k]);
   for (int k = 0; i + k < n; ++k) acc[k] = pick(acc[k], x[i + k]);
-  T a = acc[0];
-  for (int k = 1; k < L; ++k) a = pick(a, acc[k]);
-  return a;
+  for (int w = L / 2; w > 0; w /= 2)  // a tree, not a chain: short rows pay little for it
+    for (int k = 0; k < w; ++k) acc[k] = pick(acc[k], acc[k + w]);
+  return acc[0];
 }
 
 }  // namespace tapeflow::kernels::cpu
