@@ -131,14 +131,26 @@ std::vector<Case> cases(const Size& z) {
       {"add_broadcast", N * f, N * f, [=]() mutable { out = tf::add(x, b); }},
       {"cast_f32_i32", N * f, N * 4, [=]() mutable { out = tf::cast(x, tf::int32); }},
       {"transpose", N * f, N * f, [=]() mutable { out = tf::transpose(x).contiguous(); }},  // a view until copied
-      {"concat_axis1", 2 * N * f, 2 * N * f, [=]() mutable { out = tf::concat({x, y}, 1); }},
-      {"tile_2x1", N * f, 2 * N * f, [=]() mutable { out = tf::tile(x, {2, 1}); }},
-      {"pad_1", N * f, (R + 2) * (C + 2) * f, [=]() mutable { out = tf::pad(x, {{1, 1}, {1, 1}}); }},
+      {"concat_axis1", 2 * N * f, 2 * N * f,
+       [=]() mutable {
+         out = tf::concat({x, y}, 1);
+       }},
+      {"tile_2x1", N * f, 2 * N * f,
+       [=]() mutable {
+         out = tf::tile(x, {2, 1});
+       }},
+      {"pad_1", N * f, (R + 2) * (C + 2) * f,
+       [=]() mutable {
+         out = tf::pad(x, {{1, 1}, {1, 1}});
+       }},
       {"gather_rows", N * f, N * f, [=]() mutable { out = tf::gather(x, rows_idx); }},
       {"scatter_add_rows", N * f, N * f, [=]() mutable { out = tf::unsorted_segment_sum(x, segs, R); }},
       {"where", 2 * N * f + N, N * f, [=]() mutable { out = tf::where(cond, x, y); }},
       // Reads w, g, m, v; writes w, m, v.
-      {"adam_update", 4 * N * f, 3 * N * f, [=]() mutable { opt->apply_gradients({{y, var}}); }},
+      {"adam_update", 4 * N * f, 3 * N * f,
+       [=]() mutable {
+         opt->apply_gradients({{y, var}});
+       }},
   };
   return v;
 }

@@ -168,7 +168,8 @@ TEST(LargeCopies, PadSegmentSumWhereMatchReferences) {
   for (int64_t i = 0; i < R + 3; ++i)
     for (int64_t j = 0; j < C + 7; ++j) {
       const bool inside = i >= 2 && i < R + 2 && j >= 3 && j < C + 3;
-      ASSERT_EQ(p[static_cast<std::size_t>(i * (C + 7) + j)], inside ? v[static_cast<std::size_t>((i - 2) * C + j - 3)] : -5.0)
+      ASSERT_EQ(p[static_cast<std::size_t>(i * (C + 7) + j)],
+                inside ? v[static_cast<std::size_t>((i - 2) * C + j - 3)] : -5.0)
           << i << ", " << j;
     }
 
@@ -179,7 +180,8 @@ TEST(LargeCopies, PadSegmentSumWhereMatchReferences) {
   for (int64_t i = 0; i < R; ++i)
     if (ids[static_cast<std::size_t>(i)] >= 0)
       for (int64_t j = 0; j < C; ++j)
-        want[static_cast<std::size_t>(ids[static_cast<std::size_t>(i)] * C + j)] += v[static_cast<std::size_t>(i * C + j)];
+        want[static_cast<std::size_t>(ids[static_cast<std::size_t>(i)] * C + j)] +=
+            v[static_cast<std::size_t>(i * C + j)];
   ASSERT_EQ(s, want);
 
   std::vector<bool> cv(v.size());

@@ -37,8 +37,10 @@ TEST(Reduction, LongRowBlocksAgainstLongDouble) {
   for (double e : v) sum += e, abs_sum += std::fabs(e);
   const double got = tf::reduce_sum(x).to_vector<float>()[0];
   // The float32 result's own rounding plus the double accumulation's (far smaller).
-  EXPECT_NEAR(got, static_cast<double>(sum), std::ldexp(1.0, -24) * std::fabs(static_cast<double>(sum)) + 1e-12 * static_cast<double>(abs_sum));
-  EXPECT_NEAR(tf::reduce_mean(x).to_vector<float>()[0], static_cast<double>(sum / n), 1e-6 * std::fabs(static_cast<double>(sum / n)) + 1e-12);
+  EXPECT_NEAR(got, static_cast<double>(sum),
+              std::ldexp(1.0, -24) * std::fabs(static_cast<double>(sum)) + 1e-12 * static_cast<double>(abs_sum));
+  EXPECT_NEAR(tf::reduce_mean(x).to_vector<float>()[0], static_cast<double>(sum / n),
+              1e-6 * std::fabs(static_cast<double>(sum / n)) + 1e-12);
   const auto mx = std::max_element(v.begin(), v.end()), mn = std::min_element(v.begin(), v.end());
   EXPECT_EQ(tf::reduce_max(x).to_vector<float>()[0], static_cast<float>(*mx));
   EXPECT_EQ(tf::reduce_min(x).to_vector<float>()[0], static_cast<float>(*mn));
@@ -102,7 +104,8 @@ TEST(Reduction, VerticalAndMiddleAxesAgainstLongDouble) {
       for (int64_t k = 0; k < len; ++k) {
         const double e = v[static_cast<std::size_t>(base + k * inner)];
         sum[static_cast<std::size_t>(o)] += e;
-        if (e > mx[static_cast<std::size_t>(o)]) mx[static_cast<std::size_t>(o)] = e, arg[static_cast<std::size_t>(o)] = k;
+        if (e > mx[static_cast<std::size_t>(o)])
+          mx[static_cast<std::size_t>(o)] = e, arg[static_cast<std::size_t>(o)] = k;
       }
     }
     const std::vector<float> s = tf::reduce_sum(x, axis).to_vector<float>();
@@ -110,7 +113,9 @@ TEST(Reduction, VerticalAndMiddleAxesAgainstLongDouble) {
     const std::vector<int64_t> a = tf::argmax(x, axis, tf::int64).to_vector<int64_t>();
     ASSERT_EQ(static_cast<int64_t>(s.size()), outs);
     for (std::size_t o = 0; o < s.size(); ++o) {
-      ASSERT_NEAR(s[o], static_cast<double>(sum[o]), std::ldexp(1.0, -24) * (std::fabs(static_cast<double>(sum[o])) + 1e-30) + 1e-12 * len) << o;
+      ASSERT_NEAR(s[o], static_cast<double>(sum[o]),
+                  std::ldexp(1.0, -24) * (std::fabs(static_cast<double>(sum[o])) + 1e-30) + 1e-12 * len)
+          << o;
       ASSERT_EQ(m[o], static_cast<float>(mx[o])) << o;
       ASSERT_EQ(a[o], arg[o]) << o;
     }

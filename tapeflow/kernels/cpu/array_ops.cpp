@@ -52,7 +52,8 @@ void pad_kernel(KernelContext& ctx) {
       parallel_for(out.size(), kParallelGrain, [&](int64_t b, int64_t e) { std::fill(o + b, o + e, fill); });
     });
     Tensor interior = narrow(out, 0, a.paddings[0].first, x.shape()[0]);
-    for (int i = 1; i < r; ++i) interior = narrow(interior, i, a.paddings[static_cast<std::size_t>(i)].first, x.shape()[i]);
+    for (int i = 1; i < r; ++i)
+      interior = narrow(interior, i, a.paddings[static_cast<std::size_t>(i)].first, x.shape()[i]);
     copy_into(x, interior);
     return;
   }

@@ -30,8 +30,8 @@ namespace {
 // underflow depend on it). Vertical reductions (reduced axis not last) add row after row, each
 // output on its own: the same order as the scalar loop.
 constexpr int64_t kBlock = int64_t{1} << 14;  // 64 KB of float: one block stays in L2 per thread
-constexpr int kLanes = 16;                     // 4 AVX2 double vectors: hides the add latency
-constexpr int64_t kColTile = 2048;             // outputs per vertical task: their accumulators stay in L1
+constexpr int kLanes = 16;                    // 4 AVX2 double vectors: hides the add latency
+constexpr int64_t kColTile = 2048;            // outputs per vertical task: their accumulators stay in L1
 
 /// The input as `outer` slabs of (reduced, inner) elements, row-major, contiguous.
 struct Slabs {
@@ -100,13 +100,18 @@ template <bool kProd, typename T> TF_ALWAYS_INLINE double lane_fold(const T* x, 
 template <bool kAny> TF_ALWAYS_INLINE bool lane_bool(const bool* xb, int64_t n) {
   const auto* x = reinterpret_cast<const unsigned char*>(xb);
   unsigned char a = kAny ? 0 : 1;
-  for (int64_t i = 0; i < n; ++i) a = kAny ? static_cast<unsigned char>(a | x[i]) : static_cast<unsigned char>(a & x[i]);
+  for (int64_t i = 0; i < n; ++i)
+    a = kAny ? static_cast<unsigned char>(a | x[i]) : static_cast<unsigned char>(a & x[i]);
   return a != 0;
 }
 
-template <bool kProd, typename T> TF_TARGET_AVX2 double lane_fold_avx2(const T* x, int64_t n) { return lane_fold<kProd>(x, n); }
+template <bool kProd, typename T> TF_TARGET_AVX2 double lane_fold_avx2(const T* x, int64_t n) {
+  return lane_fold<kProd>(x, n);
+}
 template <bool kProd, typename T> double lane_fold_base(const T* x, int64_t n) { return lane_fold<kProd>(x, n); }
-template <bool kMax, typename T> TF_TARGET_AVX2 T lane_extremum_avx2(const T* x, int64_t n) { return lane_extremum<kMax>(x, n); }
+template <bool kMax, typename T> TF_TARGET_AVX2 T lane_extremum_avx2(const T* x, int64_t n) {
+  return lane_extremum<kMax>(x, n);
+}
 template <bool kMax, typename T> T lane_extremum_base(const T* x, int64_t n) { return lane_extremum<kMax>(x, n); }
 template <bool kAny> TF_TARGET_AVX2 bool lane_bool_avx2(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
 template <bool kAny> bool lane_bool_base(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
@@ -179,7 +184,8 @@ template <typename R, typename T> typename R::Acc reduce_row(const T* x, int64_t
 
 // ---- vertical bodies: one reduced row folded into m side-by-side accumulators -------------------
 
-template <typename R, typename T> TF_ALWAYS_INLINE void fold_row(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
+template <typename R, typename T>
+TF_ALWAYS_INLINE void fold_row(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
   if constexpr (kLaneFloat<T> && IsExtremum<R>::value) {
     // Fixed groups of 16: GCC vectorizes the compare-and-select as straight-line code (not as a loop).
     constexpr bool kMax = IsExtremum<R>::max;
@@ -193,7 +199,8 @@ template <typename R, typename T> TF_ALWAYS_INLINE void fold_row(typename R::Acc
     auto* ab = reinterpret_cast<unsigned char*>(acc);
     static_assert(sizeof(bool) == 1);
     for (int64_t j = 0; j < m; ++j)
-      ab[j] = std::is_same_v<R, AnyR> ? static_cast<unsigned char>(ab[j] | xb[j]) : static_cast<unsigned char>(ab[j] & xb[j]);
+      ab[j] = std::is_same_v<R, AnyR> ? static_cast<unsigned char>(ab[j] | xb[j])
+                                      : static_cast<unsigned char>(ab[j] & xb[j]);
   } else {
     for (int64_t j = 0; j < m; ++j) acc[j] = R::step(acc[j], x[j], i);
   }
@@ -210,7 +217,8 @@ TF_ALWAYS_INLINE void fold_rows4(typename R::Acc* acc, const T* x, int64_t strid
     acc[j] = R::step(a, x3[j], i + 3);
   }
 }
-template <typename R> constexpr bool kFold4 =
+template <typename R>
+constexpr bool kFold4 =
     !IsExtremum<R>::value && !IsArg<R>::value && !std::is_same_v<R, AnyR> && !std::is_same_v<R, AllR>;
 template <typename R, typename T>
 TF_TARGET_AVX2 void fold_rows4_avx2(typename R::Acc* acc, const T* x, int64_t stride, int64_t m, int64_t i) {
@@ -220,7 +228,8 @@ template <typename R, typename T>
 void fold_rows4_base(typename R::Acc* acc, const T* x, int64_t stride, int64_t m, int64_t i) {
   fold_rows4<R>(acc, x, stride, m, i);
 }
-template <typename R, typename T> TF_TARGET_AVX2 void fold_row_avx2(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
+template <typename R, typename T>
+TF_TARGET_AVX2 void fold_row_avx2(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
   fold_row<R>(acc, x, m, i);
 }
 template <typename R, typename T> void fold_row_base(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
@@ -239,10 +248,11 @@ void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
       o[0] = static_cast<Out>(R::finish(reduce_row<R>(in, s.reduced, true), s.reduced));
       return;
     }
-    parallel_for(s.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, s.reduced)), [&](int64_t b, int64_t e) {
-      for (int64_t j = b; j < e; ++j)
-        o[j] = static_cast<Out>(R::finish(reduce_row<R>(in + j * s.reduced, s.reduced, false), s.reduced));
-    });
+    parallel_for(s.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, s.reduced)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t j = b; j < e; ++j)
+                     o[j] = static_cast<Out>(R::finish(reduce_row<R>(in + j * s.reduced, s.reduced, false), s.reduced));
+                 });
     return;
   }
   // Vertical: tasks are (slab, tile of kColTile outputs); each folds the slab's reduced rows in order.
