@@ -151,3 +151,43 @@ TEST(OneHot, AsTf) {
 }
 
 }  // namespace
+
+namespace {
+// Issue 19's threaded kernels on inputs above the parallel grain, against element-by-element
+// references: pad (CONSTANT: fill, then the interior), unsorted_segment_sum (columns split across
+// threads; each output keeps the id order, so float64 sums are exact to the sequential ones),
+// where (contiguous select).
+TEST(LargeCopies, PadSegmentSumWhereMatchReferences) {
+  const int64_t R = 300, C = 517;
+  std::vector<double> v(static_cast<std::size_t>(R * C));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>((i * 7919) % 1000) / 7.0 - 60.0;
+  const tf::Tensor x = tf::constant(v, tf::Shape{R, C}, tf::float64);
+
+  const std::vector<double> p = tf::pad(x, {{2, 1}, {3, 4}}, "CONSTANT", -5).to_vector<double>();
+  ASSERT_EQ(p.size(), static_cast<std::size_t>((R + 3) * (C + 7)));
+  for (int64_t i = 0; i < R + 3; ++i)
+    for (int64_t j = 0; j < C + 7; ++j) {
+      const bool inside = i >= 2 && i < R + 2 && j >= 3 && j < C + 3;
+      ASSERT_EQ(p[static_cast<std::size_t>(i * (C + 7) + j)],
+                inside ? v[static_cast<std::size_t>((i - 2) * C + j - 3)] : -5.0)
+          << i << ", " << j;
+    }
+
+  std::vector<int32_t> ids(static_cast<std::size_t>(R));
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 13) % 41) - 1;  // -1: dropped
+  const std::vector<double> s = tf::unsorted_segment_sum(x, tf::constant(ids, tf::Shape{R}), 40).to_vector<double>();
+  std::vector<double> want(static_cast<std::size_t>(40 * C), 0.0);
+  for (int64_t i = 0; i < R; ++i)
+    if (ids[static_cast<std::size_t>(i)] >= 0)
+      for (int64_t j = 0; j < C; ++j)
+        want[static_cast<std::size_t>(ids[static_cast<std::size_t>(i)] * C + j)] +=
+            v[static_cast<std::size_t>(i * C + j)];
+  ASSERT_EQ(s, want);
+
+  std::vector<bool> cv(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) cv[i] = v[i] > 0;
+  const tf::Tensor cond = tf::greater(x, tf::zeros_like(x));
+  const std::vector<double> w = tf::where(cond, x, tf::negative(x)).to_vector<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(w[i], cv[i] ? v[i] : -v[i]) << i;
+}
+}  // namespace

@@ -4,12 +4,42 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <limits>
 
 #include "tapeflow/core/tensor.h"
 #include "tapeflow/kernels/broadcast.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 
+// Note [CPU kernels per instruction set]
+// The library is built for the baseline x86-64 ISA. A hot loop that gains from wider vectors is
+// written once as an always-inline body and instantiated twice: under TF_TARGET_AVX2 (AVX2 +
+// FMA; GCC inlines the body into the wider target and vectorizes it there) and for the baseline;
+// the caller picks one with cpu_has_avx2(), tested once per process. Results do not depend on the
+// choice: the bodies fix their own evaluation order (lanes), so no reassociation is left to the
+// compiler. AVX-512 is not used: on the machines we measured, the reductions and softmax are
+// bound by memory bandwidth at AVX2 width, and 512-bit code lowers the clock of other work.
+// (GCC will not turn a compare-and-select inside a loop into vector blends while FP exceptions
+// are observable, its default: such loops are written with vector types, see softmax.cpp, or as
+// fixed-size lane arrays, which it vectorizes as straight-line code.)
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define TF_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define TF_ALWAYS_INLINE [[gnu::always_inline]] inline
+#else
+#define TF_TARGET_AVX2
+#define TF_ALWAYS_INLINE inline
+#endif
+
 namespace tapeflow::kernels::cpu {
+
+/// True when the CPU runs AVX2 and FMA code (Note [CPU kernels per instruction set]).
+inline bool cpu_has_avx2() {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
 
 /// A coalesced iteration space over N operands.
 template <int N> struct StridedLoop {
@@ -95,6 +125,24 @@ void run_loop(const StridedLoop<N>& loop, const std::array<char*, N>& base, cons
       }
     }
   });
+}
+
+/// max (kMax) or min of the floats x[0, n) in lanes, NaN-propagating (a NaN anywhere gives NaN,
+/// as TF); -inf (max) or +inf (min) when n == 0. An always-inline body
+/// (Note [CPU kernels per instruction set]).
+template <bool kMax, typename T> TF_ALWAYS_INLINE T lane_extremum(const T* x, int64_t n) {
+  constexpr int L = 32;
+  T acc[L];
+  for (int k = 0; k < L; ++k) acc[k] = kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  // `v wins or v is NaN`: once a lane holds NaN, no number replaces it (NaN compares false).
+  auto pick = [](T a, T v) { return ((kMax ? v > a : v < a) || v != v) ? v : a; };
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int k = 0; k < L; ++k) acc[k] = pick(acc[k], x[i + k]);
+  for (int k = 0; i + k < n; ++k) acc[k] = pick(acc[k], x[i + k]);
+  for (int w = L / 2; w > 0; w /= 2)  // a tree, not a chain: short rows pay little for it
+    for (int k = 0; k < w; ++k) acc[k] = pick(acc[k], acc[k + w]);
+  return acc[0];
 }
 
 }  // namespace tapeflow::kernels::cpu

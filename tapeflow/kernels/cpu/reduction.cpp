@@ -1,9 +1,12 @@
-// CPU kernels of the reductions. The input is viewed as (outer, reduced) by moving the reduced
-// axes last (a copy only when that view is not contiguous), or as (reduced, outer) when the
-// reduced axes lead a contiguous tensor (column sums: no copy, vectorizable rows).
+// CPU kernels of the reductions. The input is viewed as slabs (outer, reduced, inner) without a
+// copy when the reduced axes are adjacent in a contiguous tensor: inner == 1 reduces contiguous
+// rows, otherwise each reduced row of a slab is folded into `inner` side-by-side accumulators
+// (vertical, vectorizable). Other layouts move the reduced axes last (a copy). Float rows run
+// in vector lanes (Note [Deterministic blocked summation]), threads split rows, blocks or columns.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "tapeflow/core/ops/reduction.h"
@@ -15,51 +18,269 @@
 namespace tapeflow::kernels::cpu {
 namespace {
 
-using Plan = ReductionPlan;
+// Note [Deterministic blocked summation]
+// A contiguous row is cut into blocks of kBlock elements, fixed by position (never by the number
+// of threads). Within a block, element i goes to lane i % kLanes of kLanes accumulators (double
+// for float sums and products, as the scalar reducers; kernels/reduction.h), and the lanes are
+// added pairwise at the end of the block. Block results are combined pairwise (a balanced tree
+// over the block index). Threads only decide who computes which block, so a result is the same
+// bit for bit on 1 or 64 threads and on every ISA. Accuracy: each lane holds about n / 16 terms in
+// double, so the error bound (n / 16 + log2 n) eps_double |x|_1 is below the sequential double
+// sum's n eps_double |x|_1. Products keep the sequential order within a block (overflow and
+// underflow depend on it). Vertical reductions (reduced axis not last) add row after row, each
+// output on its own: the same order as the scalar loop.
+constexpr int64_t kBlock = int64_t{1} << 14;  // 64 KB of float: one block stays in L2 per thread
+constexpr int kLanes = 16;                    // 4 AVX2 double vectors: hides the add latency
+constexpr int64_t kColTile = 2048;            // outputs per vertical task: their accumulators stay in L1
+
+/// The input as `outer` slabs of (reduced, inner) elements, row-major, contiguous.
+struct Slabs {
+  Tensor data;
+  int64_t outer = 1, reduced = 1, inner = 1;
+};
+
+Slabs make_slabs(const Tensor& x, const std::vector<int>& axes) {
+  Slabs s;
+  if (x.is_contiguous()) {
+    // Reduced dims (size-1 dims skipped) must be one run: kept dims before it form outer, after inner.
+    std::vector<bool> red(static_cast<std::size_t>(x.ndim()), false);
+    for (int a : axes) red[static_cast<std::size_t>(a)] = true;
+    int phase = 0;  // 0: before the run, 1: in it, 2: after it
+    bool ok = true;
+    for (int d = 0; d < x.ndim(); ++d) {
+      const int64_t n = x.shape()[d];
+      const bool r = red[static_cast<std::size_t>(d)];
+      if (r) s.reduced *= n;
+      if (n == 1) continue;
+      if (r && phase == 2) ok = false;
+      if (r && phase == 0) phase = 1;
+      if (!r && phase == 1) phase = 2;
+      if (!r) (phase == 0 ? s.outer : s.inner) *= n;
+    }
+    if (ok) {
+      s.data = x;
+      return s;
+    }
+  }
+  s = Slabs{};  // the contiguous attempt may have counted some dims
+  ReductionPlan p = make_reduction_plan(x, axes);
+  s.data = p.data;
+  s.reduced = p.inner;
+  (p.columns ? s.inner : s.outer) = p.outer;
+  s.outer = p.columns ? 1 : p.outer;
+  return s;
+}
+
+// ---- row bodies: one contiguous run of at most kBlock elements -----------------------------------
+
+template <typename T> constexpr bool kLaneFloat = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+/// Sum (or product) of x[0, n) in kLanes double lanes, the lanes added (multiplied) pairwise.
+/// Products stay sequential (reduce_block): their overflow and underflow depend on the order, and
+/// the op table's special-value rows pin the sequential one.
+template <bool kProd, typename T> TF_ALWAYS_INLINE double lane_fold(const T* x, int64_t n) {
+  double acc[kLanes];
+  for (int k = 0; k < kLanes; ++k) acc[k] = kProd ? 1.0 : 0.0;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      const double v = static_cast<double>(x[i + k]);
+      acc[k] = kProd ? acc[k] * v : acc[k] + v;
+    }
+  for (int k = 0; i + k < n; ++k) {
+    const double v = static_cast<double>(x[i + k]);
+    acc[k] = kProd ? acc[k] * v : acc[k] + v;
+  }
+  for (int w = kLanes / 2; w > 0; w /= 2)
+    for (int k = 0; k < w; ++k) acc[k] = kProd ? acc[k] * acc[k + w] : acc[k] + acc[k + w];
+  return acc[0];
+}
+
+/// or (kAny) / and of bytes that are 0 or 1.
+template <bool kAny> TF_ALWAYS_INLINE bool lane_bool(const bool* xb, int64_t n) {
+  const auto* x = reinterpret_cast<const unsigned char*>(xb);
+  unsigned char a = kAny ? 0 : 1;
+  for (int64_t i = 0; i < n; ++i)
+    a = kAny ? static_cast<unsigned char>(a | x[i]) : static_cast<unsigned char>(a & x[i]);
+  return a != 0;
+}
+
+template <bool kProd, typename T> TF_TARGET_AVX2 double lane_fold_avx2(const T* x, int64_t n) {
+  return lane_fold<kProd>(x, n);
+}
+template <bool kProd, typename T> double lane_fold_base(const T* x, int64_t n) { return lane_fold<kProd>(x, n); }
+template <bool kMax, typename T> TF_TARGET_AVX2 T lane_extremum_avx2(const T* x, int64_t n) {
+  return lane_extremum<kMax>(x, n);
+}
+template <bool kMax, typename T> T lane_extremum_base(const T* x, int64_t n) { return lane_extremum<kMax>(x, n); }
+template <bool kAny> TF_TARGET_AVX2 bool lane_bool_avx2(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
+template <bool kAny> bool lane_bool_base(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
+
+template <typename R> struct IsArg : std::false_type {};
+template <typename T, bool kMax> struct IsArg<ArgR<T, kMax>> : std::true_type {
+  using Value = T;
+  static constexpr bool max = kMax;
+};
+template <typename R> struct IsExtremum : std::false_type {};
+template <typename T, bool kMax> struct IsExtremum<ExtremumR<T, kMax>> : std::true_type {
+  static constexpr bool max = kMax;
+};
+
+/// R's accumulator over x[0, n) (n <= kBlock); i0 is x[0]'s index along the reduced axes.
+template <typename R, typename T> typename R::Acc reduce_block(const T* x, int64_t n, int64_t i0) {
+  using Acc = typename R::Acc;
+  const bool avx2 = cpu_has_avx2();
+  if constexpr (kLaneFloat<T> && (std::is_same_v<R, SumR<T>> || std::is_same_v<R, MeanR<T>>)) {
+    return avx2 ? lane_fold_avx2<false>(x, n) : lane_fold_base<false>(x, n);
+  } else if constexpr (kLaneFloat<T> && IsExtremum<R>::value) {
+    constexpr bool kMax = IsExtremum<R>::max;
+    return avx2 ? lane_extremum_avx2<kMax>(x, n) : lane_extremum_base<kMax>(x, n);
+  } else if constexpr (std::is_same_v<R, AnyR> || std::is_same_v<R, AllR>) {
+    constexpr bool kAny = std::is_same_v<R, AnyR>;
+    return avx2 ? lane_bool_avx2<kAny>(x, n) : lane_bool_base<kAny>(x, n);
+  } else if constexpr (kLaneFloat<T> && IsArg<R>::value) {
+    // The extremum in lanes, then its first position (the first NaN when there is one): ties and
+    // NaNs resolve to the lowest index as ArgR's combine does.
+    constexpr bool kMax = IsArg<R>::max;
+    if (n == 0) return R::init();
+    const T m = avx2 ? lane_extremum_avx2<kMax>(x, n) : lane_extremum_base<kMax>(x, n);
+    int64_t i = 0;
+    if (m != m)
+      while (x[i] == x[i]) ++i;
+    else
+      while (x[i] != m) ++i;
+    return Acc{m, i0 + i};
+  } else {
+    Acc a = R::init();
+    for (int64_t i = 0; i < n; ++i) a = R::step(a, x[i], i0 + i);
+    return a;
+  }
+}
+
+/// Combines part[lo, hi) as a balanced tree (Note [Deterministic blocked summation]).
+template <typename R> typename R::Acc combine_tree(const typename R::Acc* part, int64_t lo, int64_t hi) {
+  if (hi - lo == 1) return part[lo];
+  const int64_t mid = lo + (hi - lo) / 2;
+  return R::combine(combine_tree<R>(part, lo, mid), combine_tree<R>(part, mid, hi));
+}
+
+/// R's accumulator over a contiguous row of any length: blocks, combined as a tree; the blocks
+/// are spread over threads when `parallel`.
+template <typename R, typename T> typename R::Acc reduce_row(const T* x, int64_t n, bool parallel) {
+  if (n <= kBlock) return n == 0 ? R::init() : reduce_block<R>(x, n, 0);
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  // unique_ptr, not vector: a vector<bool> (any/all) has no addressable elements.
+  std::unique_ptr<typename R::Acc[]> part(new typename R::Acc[static_cast<std::size_t>(blocks)]);
+  auto run = [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k)
+      part[k] = reduce_block<R>(x + k * kBlock, std::min(kBlock, n - k * kBlock), k * kBlock);
+  };
+  if (parallel)
+    parallel_for(blocks, std::max<int64_t>(1, kParallelGrain / kBlock), run);
+  else
+    run(0, blocks);
+  return combine_tree<R>(part.get(), 0, blocks);
+}
+
+// ---- vertical bodies: one reduced row folded into m side-by-side accumulators -------------------
+
+template <typename R, typename T>
+TF_ALWAYS_INLINE void fold_row(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
+  if constexpr (kLaneFloat<T> && IsExtremum<R>::value) {
+    // Fixed groups of 16: GCC vectorizes the compare-and-select as straight-line code (not as a loop).
+    constexpr bool kMax = IsExtremum<R>::max;
+    auto pick = [](T a, T v) { return ((kMax ? v > a : v < a) || v != v) ? v : a; };
+    int64_t j = 0;
+    for (; j + 16 <= m; j += 16)
+      for (int k = 0; k < 16; ++k) acc[j + k] = pick(acc[j + k], x[j + k]);
+    for (; j < m; ++j) acc[j] = pick(acc[j], x[j]);
+  } else if constexpr (std::is_same_v<R, AnyR> || std::is_same_v<R, AllR>) {
+    const auto* xb = reinterpret_cast<const unsigned char*>(x);
+    auto* ab = reinterpret_cast<unsigned char*>(acc);
+    static_assert(sizeof(bool) == 1);
+    for (int64_t j = 0; j < m; ++j)
+      ab[j] = std::is_same_v<R, AnyR> ? static_cast<unsigned char>(ab[j] | xb[j])
+                                      : static_cast<unsigned char>(ab[j] & xb[j]);
+  } else {
+    for (int64_t j = 0; j < m; ++j) acc[j] = R::step(acc[j], x[j], i);
+  }
+}
+/// Four reduced rows (`stride` apart) folded at once by the generic step, each output in the same
+/// order as four fold_row calls: a quarter of the accumulator loads and stores.
+template <typename R, typename T>
+TF_ALWAYS_INLINE void fold_rows4(typename R::Acc* acc, const T* x, int64_t stride, int64_t m, int64_t i) {
+  const T *x0 = x, *x1 = x + stride, *x2 = x + 2 * stride, *x3 = x + 3 * stride;
+  for (int64_t j = 0; j < m; ++j) {
+    typename R::Acc a = R::step(acc[j], x0[j], i);
+    a = R::step(a, x1[j], i + 1);
+    a = R::step(a, x2[j], i + 2);
+    acc[j] = R::step(a, x3[j], i + 3);
+  }
+}
+template <typename R>
+constexpr bool kFold4 =
+    !IsExtremum<R>::value && !IsArg<R>::value && !std::is_same_v<R, AnyR> && !std::is_same_v<R, AllR>;
+template <typename R, typename T>
+TF_TARGET_AVX2 void fold_rows4_avx2(typename R::Acc* acc, const T* x, int64_t stride, int64_t m, int64_t i) {
+  fold_rows4<R>(acc, x, stride, m, i);
+}
+template <typename R, typename T>
+void fold_rows4_base(typename R::Acc* acc, const T* x, int64_t stride, int64_t m, int64_t i) {
+  fold_rows4<R>(acc, x, stride, m, i);
+}
+template <typename R, typename T>
+TF_TARGET_AVX2 void fold_row_avx2(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
+  fold_row<R>(acc, x, m, i);
+}
+template <typename R, typename T> void fold_row_base(typename R::Acc* acc, const T* x, int64_t m, int64_t i) {
+  fold_row<R>(acc, x, m, i);
+}
 
 template <typename R, typename T, typename Out = T>
 void run_reduce(const Tensor& x, const std::vector<int>& axes, Tensor& out) {
   using Acc = typename R::Acc;
-  Plan p = make_reduction_plan(x, axes);
+  const Slabs s = make_slabs(x, axes);
   Out* o = static_cast<Out*>(out.raw_data());
-  if (p.outer == 0) return;
-  const T* in = static_cast<const T*>(p.data.raw_data());
-  if (p.columns) {
-    // in is (inner, outer): accumulate row by row into per-output accumulators.
-    parallel_for(p.outer, kParallelGrain / std::max<int64_t>(1, p.inner), [&](int64_t b, int64_t e) {
-      std::vector<Acc> acc(static_cast<std::size_t>(e - b), R::init());
-      for (int64_t i = 0; i < p.inner; ++i) {
-        const T* row = in + i * p.outer;
-        for (int64_t j = b; j < e; ++j)
-          acc[static_cast<std::size_t>(j - b)] = R::step(acc[static_cast<std::size_t>(j - b)], row[j], i);
-      }
-      for (int64_t j = b; j < e; ++j) o[j] = static_cast<Out>(R::finish(acc[static_cast<std::size_t>(j - b)], p.inner));
-    });
+  if (s.outer == 0 || s.inner == 0) return;
+  const T* in = static_cast<const T*>(s.data.raw_data());
+  if (s.inner == 1) {
+    if (s.outer == 1) {
+      o[0] = static_cast<Out>(R::finish(reduce_row<R>(in, s.reduced, true), s.reduced));
+      return;
+    }
+    parallel_for(s.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, s.reduced)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t j = b; j < e; ++j)
+                     o[j] = static_cast<Out>(R::finish(reduce_row<R>(in + j * s.reduced, s.reduced, false), s.reduced));
+                 });
     return;
   }
-  if (p.outer == 1 && p.inner > kParallelGrain) {
-    // One long reduction: partial accumulators per thread, combined in a fixed order.
-    int64_t chunks = 64;
-    std::vector<Acc> partial(static_cast<std::size_t>(chunks), R::init());
-    int64_t chunk = (p.inner + chunks - 1) / chunks;
-    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-      for (int64_t c = b; c < e; ++c) {
-        Acc a = R::init();
-        for (int64_t i = c * chunk; i < std::min(p.inner, (c + 1) * chunk); ++i) a = R::step(a, in[i], i);
-        partial[static_cast<std::size_t>(c)] = a;
+  // Vertical: tasks are (slab, tile of kColTile outputs); each folds the slab's reduced rows in order.
+  const int64_t tiles = (s.inner + kColTile - 1) / kColTile, tasks = s.outer * tiles;
+  const int64_t work = std::max<int64_t>(1, s.reduced * std::min(s.inner, kColTile));
+  const bool avx2 = cpu_has_avx2();
+  parallel_for(tasks, std::max<int64_t>(1, kParallelGrain / work), [&](int64_t b, int64_t e) {
+    std::unique_ptr<Acc[]> acc(new Acc[static_cast<std::size_t>(std::min(s.inner, kColTile))]);
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t slab = t / tiles, j0 = (t % tiles) * kColTile, m = std::min(kColTile, s.inner - j0);
+      std::fill(acc.get(), acc.get() + m, R::init());
+      const T* base = in + slab * s.reduced * s.inner + j0;
+      int64_t i = 0;
+      if constexpr (kFold4<R>)
+        for (; i + 4 <= s.reduced; i += 4) {
+          if (avx2)
+            fold_rows4_avx2<R>(acc.get(), base + i * s.inner, s.inner, m, i);
+          else
+            fold_rows4_base<R>(acc.get(), base + i * s.inner, s.inner, m, i);
+        }
+      for (; i < s.reduced; ++i) {
+        if (avx2)
+          fold_row_avx2<R>(acc.get(), base + i * s.inner, m, i);
+        else
+          fold_row_base<R>(acc.get(), base + i * s.inner, m, i);
       }
-    });
-    Acc a = R::init();
-    for (Acc v : partial) a = R::combine(a, v);
-    o[0] = static_cast<Out>(R::finish(a, p.inner));
-    return;
-  }
-  parallel_for(p.outer, kParallelGrain / std::max<int64_t>(1, p.inner), [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; ++j) {
-      Acc a = R::init();
-      const T* row = in + j * p.inner;
-      for (int64_t i = 0; i < p.inner; ++i) a = R::step(a, row[i], i);
-      o[j] = static_cast<Out>(R::finish(a, p.inner));
+      Out* ot = o + slab * s.inner + j0;
+      for (int64_t j = 0; j < m; ++j) ot[j] = static_cast<Out>(R::finish(acc[j], s.reduced));
     }
   });
 }

@@ -1,12 +1,16 @@
 // CPU kernels of Softmax, LogSoftmax and the softmax cross-entropies. The input is viewed as
 // (outer, n, inner) with the softmax axis in the middle: inner == 1 (the last axis) walks
 // contiguous rows; otherwise `inner` lanes are reduced side by side, so no transpose is copied.
-// The math is kernels/softmax.h, shared with the CUDA kernels.
+// The math is kernels/softmax.h, shared with the CUDA kernels; float32 rows over the last axis
+// take a vectorized path (Note [Softmax rows in three passes]).
+#include <algorithm>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "tapeflow/core/ops/softmax.h"
-#include "tapeflow/kernels/cpu/parallel.h"
+#include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
 #include "tapeflow/kernels/softmax.h"
@@ -42,12 +46,153 @@ template <typename T, typename C = compute_t<T>> SoftmaxStats<C> row_stats(const
   return s;
 }
 
+// Note [Softmax rows in three passes]
+// A float32 row over the last axis is read from memory once and written once: pass 1 finds the
+// maximum (lanes, NaN-propagating), pass 2 writes e = exp(x - max) to the output and sums it in
+// float lanes, pass 3 scales the output (still in cache) by 1 / sum. log_softmax writes nothing
+// in pass 2 and x - log_sum_exp in pass 3; the cross-entropies write e in pass 2 and finish the
+// backprop (e / sum - label) and the loss in pass 3. exp is exp8 below, a polynomial on vectors
+// of eight floats (libm's expf does not vectorize): within 1 ulp of the exact value on [-104, 89], exact 0
+// below, inf above, NaN for NaN; the op table's softmax rows bound it (2 ulps plus 4 eps per
+// term). float64 keeps std::exp and the scalar path; float16/bfloat16 keep the scalar path.
+
+// Eight floats as one value (GCC/Clang vector extensions): the compiler emits AVX2 or pairs of
+// SSE2 instructions, and compare-and-select stays a blend, which loop vectorization does not
+// guarantee. They never cross a non-inlined call here, so the baseline build's ABI note about
+// 32-byte vectors without AVX (-Wpsabi) does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+TF_ALWAYS_INLINE f32x8 splat(float v) { return f32x8{} + v; }
+TF_ALWAYS_INLINE f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+TF_ALWAYS_INLINE void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+
+/// exp of eight floats: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial (1 ulp),
+/// 2^n applied in two halves so that results down to the subnormals round once; 0 below -104,
+/// inf above 89, NaN for NaN.
+TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
+  const i32x8 nan = x != x;
+  f32x8 c = nan ? splat(0.f) : x;
+  c = c > splat(89.f) ? splat(89.f) : c;
+  c = c < splat(-104.f) ? splat(-104.f) : c;
+  // n = round(c / ln 2) by the 1.5 * 2^23 trick (|c / ln 2| < 2^22).
+  const f32x8 n = (c * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  f32x8 r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  f32x8 p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.f;
+  const i32x8 ni = __builtin_convertvector(n, i32x8);
+  const i32x8 n1 = ni >> 1, n2 = ni - n1;  // each in [-75, 65]: a normal power of two
+  const f32x8 y = p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
+  return nan ? x : y;
+}
+
+/// Pass 2: e[j] = exp(x[j] - m) (stored unless e == nullptr), returns sum(e) in 16 lanes (two
+/// vectors, added at the end).
+TF_ALWAYS_INLINE float exp_sum_pass(const float* x, float m, float* e, int64_t n) {
+  f32x8 acc0{}, acc1{};
+  const f32x8 mv = splat(m);
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const f32x8 v0 = exp8(load8(x + j) - mv), v1 = exp8(load8(x + j + 8) - mv);
+    if (e) store8(e + j, v0), store8(e + j + 8, v1);
+    acc0 += v0;
+    acc1 += v1;
+  }
+  for (; j < n; j += 8) {  // the tail, padded with -inf (exp gives 0)
+    float t[8];
+    const int64_t len = std::min<int64_t>(8, n - j);
+    for (int k = 0; k < 8; ++k) t[k] = k < len ? x[j + k] : -std::numeric_limits<float>::infinity();
+    const f32x8 v = exp8(load8(t) - mv);
+    store8(t, v);
+    if (e) std::memcpy(e + j, t, static_cast<std::size_t>(len) * sizeof(float));
+    acc0 += v;
+  }
+  acc0 += acc1;
+  float lanes[8];
+  store8(lanes, acc0);
+  return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
+
+/// softmax (kLog false) or log_softmax of one float row of n > 0 elements.
+template <bool kLog> TF_ALWAYS_INLINE void softmax_row_f32(const float* x, float* y, int64_t n) {
+  const float m = lane_extremum<true>(x, n);
+  if (m != m) {
+    for (int64_t j = 0; j < n; ++j) y[j] = m;
+    return;
+  }
+  if constexpr (kLog) {
+    const float lse = m + std::log(exp_sum_pass(x, m, nullptr, n));
+    for (int64_t j = 0; j < n; ++j) y[j] = x[j] - lse;
+  } else {
+    const float inv = 1.f / exp_sum_pass(x, m, y, n);
+    for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+  }
+}
+template <bool kLog> TF_TARGET_AVX2 void softmax_row_f32_avx2(const float* x, float* y, int64_t n) {
+  softmax_row_f32<kLog>(x, y, n);
+}
+template <bool kLog> void softmax_row_f32_base(const float* x, float* y, int64_t n) { softmax_row_f32<kLog>(x, y, n); }
+
+/// Cross-entropy of one float row of n > 0 logits: labels z (dense) or the class `label`
+/// (sparse, z == nullptr). Writes backprop = softmax - labels, returns the loss.
+TF_ALWAYS_INLINE float xent_row_f32(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
+  const float m = lane_extremum<true>(x, n);
+  const float sum = m != m ? m : exp_sum_pass(x, m, bp, n);
+  const float lse = m + std::log(sum), inv = 1.f / sum;
+  if (z == nullptr) {
+    for (int64_t j = 0; j < n; ++j) bp[j] = bp[j] * inv;
+    bp[label] -= 1.f;
+    return XentLossTermFn{}(x[label], 1.f, lse);
+  }
+  float loss = 0.f;
+  for (int64_t j = 0; j < n; ++j) {
+    bp[j] = bp[j] * inv - z[j];
+    loss += XentLossTermFn{}(x[j], z[j], lse);
+  }
+  return loss;
+}
+TF_TARGET_AVX2 float xent_row_f32_avx2(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
+  return xent_row_f32(x, z, label, bp, n);
+}
+float xent_row_f32_base(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
+  return xent_row_f32(x, z, label, bp, n);
+}
+float xent_row_f32_any(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
+  return cpu_has_avx2() ? xent_row_f32_avx2(x, z, label, bp, n) : xent_row_f32_base(x, z, label, bp, n);
+}
+
 template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, Tensor& out) {
   using C = compute_t<T>;
   const Tensor xc = in.contiguous();
   const T* x = static_cast<const T*>(xc.raw_data());
   T* y = static_cast<T*>(out.raw_data());
   const Geometry g = geometry(in.shape(), axis);
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.inner == 1 && g.n > 0) {
+      const bool avx2 = cpu_has_avx2();
+      parallel_for(g.outer, rows_grain(g.n), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          if (avx2)
+            softmax_row_f32_avx2<kLog>(x + r * g.n, y + r * g.n, g.n);
+          else
+            softmax_row_f32_base<kLog>(x + r * g.n, y + r * g.n, g.n);
+        }
+      });
+      return;
+    }
+  }
   if (g.inner == 1) {
     parallel_for(g.outer, rows_grain(g.n), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
@@ -100,6 +245,14 @@ void xent_kernel(KernelContext& ctx) {
     const T* z = static_cast<const T*>(labels.raw_data());
     T* loss = static_cast<T*>(ctx.output(0).raw_data());
     T* backprop = static_cast<T*>(ctx.output(1).raw_data());
+    if constexpr (std::is_same_v<T, float>) {
+      if (n > 0) {
+        parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
+          for (int64_t r = b; r < e; ++r) loss[r] = xent_row_f32_any(x + r * n, z + r * n, 0, backprop + r * n, n);
+        });
+        return;
+      }
+    }
     parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
         const T *xr = x + r * n, *zr = z + r * n;
@@ -139,6 +292,15 @@ void sparse_xent_kernel(KernelContext& ctx) {
       const T* x = static_cast<const T*>(logits.raw_data());
       T* loss = static_cast<T*>(ctx.output(0).raw_data());
       T* backprop = static_cast<T*>(ctx.output(1).raw_data());
+      if constexpr (std::is_same_v<T, float>) {
+        if (n > 0) {
+          parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
+            for (int64_t r = b; r < e; ++r)
+              loss[r] = xent_row_f32_any(x + r * n, nullptr, static_cast<int64_t>(z[r]), backprop + r * n, n);
+          });
+          return;
+        }
+      }
       parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           const T* xr = x + r * n;

@@ -75,6 +75,16 @@ void select_kernel(KernelContext& ctx) {
                   const T* xa = (const T*)p[1];
                   const T* ya = (const T*)p[2];
                   T* o = (T*)p[3];
+                  if constexpr (std::is_trivially_copyable_v<T>) {
+                    if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
+                      // Contiguous rows: both sides loaded, then a select the compiler vectorizes.
+                      for (int64_t i = 0; i < n; ++i) {
+                        const T a = xa[i], b = ya[i];
+                        o[i] = cb[i] ? a : b;
+                      }
+                      return;
+                    }
+                  }
                   for (int64_t i = 0; i < n; ++i) o[i * s[3]] = cb[i * s[0]] ? xa[i * s[1]] : ya[i * s[2]];
                 });
   });
