@@ -6,9 +6,8 @@
 // Output, one line per case: `case <family> <size> <seconds per op> <bytes read> <bytes written>`,
 // and `bandwidth <small|large> <read GB/s> <copy GB/s>` (copy counts bytes read + written).
 // Usage: ops_bench [--sizes small,large] [--only FAMILY]
-#include <omp.h>
-
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -19,6 +18,8 @@
 #include <vector>
 
 #include <tapeflow/tapeflow.h>
+
+#include "tapeflow/kernels/cpu/parallel.h"
 
 namespace {
 
@@ -50,19 +51,18 @@ double read_bw(const std::vector<float>& buf, int reps, int inner) {
   const int64_t n = static_cast<int64_t>(buf.size());
   volatile float sink = 0;
   const double s = median_s(reps, inner, [&] {
-    float total = 0;
-#pragma omp parallel reduction(+ : total)
-    {
-      const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-      const int64_t b = n * t / nt, e = n * (t + 1) / nt;
+    std::atomic<float> total{0};
+    tapeflow::kernels::cpu::parallel_for(n, tapeflow::kernels::cpu::kParallelGrain, [&](int64_t b, int64_t e) {
       float acc[16] = {};
       int64_t i = b;
       for (; i + 16 <= e; i += 16)
         for (int k = 0; k < 16; ++k) acc[k] += buf[static_cast<std::size_t>(i + k)];
       for (; i < e; ++i) acc[0] += buf[static_cast<std::size_t>(i)];
-      for (float a : acc) total += a;
-    }
-    sink = total;
+      float part = 0;
+      for (float a : acc) part += a;
+      total.fetch_add(part);
+    });
+    sink = total.load();
   });
   (void)sink;
   return static_cast<double>(n) * 4 / s / 1e9;
@@ -70,12 +70,9 @@ double read_bw(const std::vector<float>& buf, int reps, int inner) {
 double copy_bw(const std::vector<float>& src, std::vector<float>& dst, int reps, int inner) {
   const int64_t n = static_cast<int64_t>(src.size());
   const double s = median_s(reps, inner, [&] {
-#pragma omp parallel
-    {
-      const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-      const int64_t b = n * t / nt, e = n * (t + 1) / nt;
+    tapeflow::kernels::cpu::parallel_for(n, tapeflow::kernels::cpu::kParallelGrain, [&](int64_t b, int64_t e) {
       std::memcpy(dst.data() + b, src.data() + b, static_cast<std::size_t>(e - b) * 4);
-    }
+    });
   });
   return static_cast<double>(n) * 8 / s / 1e9;
 }
