@@ -3,6 +3,7 @@
 #include "tapeflow/kernels/cpu/onednn_runtime.h"
 
 #include <atomic>
+#include <cstdlib>
 
 #include "tapeflow/core/errors.h"
 
@@ -12,7 +13,12 @@
 
 namespace tapeflow::kernels::cpu {
 namespace {
-std::atomic<bool> g_onednn_enabled{true};
+/// On unless TF_ENABLE_ONEDNN_OPTS=0, TensorFlow's own switch for its oneDNN kernels.
+bool enabled_by_environment() {
+  const char* v = std::getenv("TF_ENABLE_ONEDNN_OPTS");
+  return v == nullptr || std::string(v) != "0";
+}
+std::atomic<bool> g_onednn_enabled{enabled_by_environment()};
 std::atomic<int64_t> g_onednn_calls{0};
 }  // namespace
 

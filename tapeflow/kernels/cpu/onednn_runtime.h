@@ -15,10 +15,11 @@ bool built_with_onednn() noexcept;
 std::string cpu_kernels_info();
 /// Routes those ops to oneDNN (true, the default where built with it) or to Tapeflow's own
 /// kernels (false), process-wide; a no-op in a build without oneDNN. For comparing the two.
+/// As in TensorFlow, TF_ENABLE_ONEDNN_OPTS=0 in the environment starts the process switched off.
 void set_onednn_enabled(bool enabled) noexcept;
 bool onednn_enabled() noexcept;
-/// Kernel calls that ran on oneDNN since start-up (the others ran the own kernels): tests check
-/// that the configurations oneDNN covers stay on it.
+/// oneDNN primitive executions since start-up (one kernel call may run several, e.g. MaxPoolGrad
+/// runs the forward for its argmax): tests check that the configurations oneDNN covers stay on it.
 int64_t onednn_call_count() noexcept;
 
 }  // namespace tapeflow::kernels::cpu
