@@ -34,6 +34,10 @@ std::optional<memory::data_type> data_type(DType dt);
 bool wanted(std::initializer_list<int64_t> dims);
 /// Counts a call that ran on oneDNN (onednn_call_count).
 void count_call() noexcept;
+/// The OpenMP threads a primitive created now would be tuned for (oneDNN reads it at creation,
+/// and its own primitive cache keys on it): part of every cache key, so a change of the thread
+/// count (omp_set_num_threads) gets new primitives instead of ones split for the old count.
+int max_threads() noexcept;
 
 /// Primitive attributes every cached primitive is created with: the scratchpad is ours
 /// (scratchpad_mode::user), so primitives hold no buffers and run concurrently from any thread.
@@ -75,7 +79,9 @@ template <typename Entry> class PrimitiveCache {
  public:
   explicit PrimitiveCache(std::size_t capacity) : capacity_(capacity) {}
   /// The entry of `key`, built by make() on a miss (null when oneDNN cannot run it).
-  std::shared_ptr<const Entry> get(const std::string& key, const std::function<std::shared_ptr<const Entry>()>& make) {
+  std::shared_ptr<const Entry> get(const std::string& shape_key,
+                                   const std::function<std::shared_ptr<const Entry>()>& make) {
+    const std::string key = std::to_string(max_threads()) + "t/" + shape_key;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (auto it = index_.find(key); it != index_.end()) {

@@ -8,6 +8,10 @@
 #include "tapeflow/core/errors.h"
 
 #if TAPEFLOW_HAS_ONEDNN
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #include "tapeflow/kernels/cpu/onednn_primitives.h"
 #endif
 
@@ -76,6 +80,14 @@ bool wanted(std::initializer_list<int64_t> dims) {
 }
 
 void count_call() noexcept { ++g_onednn_calls; }
+
+int max_threads() noexcept {
+#if defined(_OPENMP)
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 
 dnnl::primitive_attr user_scratchpad() {
   dnnl::primitive_attr attr;
