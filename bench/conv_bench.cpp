@@ -45,9 +45,12 @@ void conv_layer(const char* name, int batch, int hw, int cin, int cout, int k, i
   const auto f = tf::random::uniform({k, k, cin, cout}, {.seed = 2});
   const auto g = tf::random::uniform({batch, hw, hw, cout}, {.seed = 3});
   const std::string layer = std::string(name) + "_b" + std::to_string(batch);
-  report(layer, "forward", [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); }, reps);
-  report(layer, "input_grad", [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); }, reps);
-  report(layer, "filter_grad", [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }, reps);
+  report(
+      layer, "forward", [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); }, reps);
+  report(
+      layer, "input_grad", [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); }, reps);
+  report(
+      layer, "filter_grad", [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }, reps);
 }
 
 void pool_layer(const char* name, int batch, int hw, int c, int reps) {
@@ -56,8 +59,10 @@ void pool_layer(const char* name, int batch, int hw, int c, int reps) {
   tf::ops::PoolAttrs attrs;
   attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
   const std::string layer = std::string(name) + "_b" + std::to_string(batch);
-  report(layer, "forward", [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); }, reps);
-  report(layer, "grad", [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }, reps);
+  report(
+      layer, "forward", [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); }, reps);
+  report(
+      layer, "grad", [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }, reps);
 }
 
 void batch_norm_layer(const char* name, int batch, int hw, int c, int reps) {
@@ -66,10 +71,14 @@ void batch_norm_layer(const char* name, int batch, int hw, int c, int reps) {
   const auto r = tf::nn::fused_batch_norm(x, scale, offset);
   auto [mean, var] = tf::nn::moments(x, std::vector<int>{0, 1, 2});
   const std::string layer = std::string(name) + "_b" + std::to_string(batch);
-  report(layer, "forward", [&] { (void)tf::nn::fused_batch_norm(x, scale, offset); }, reps);
-  report(layer, "grad", [&] {
-    (void)tf::ops::fused_batch_norm_grad(x, x, scale, mean, var, tf::zeros({0}), tf::ops::FusedBatchNormAttrs{});
-  }, reps);
+  report(
+      layer, "forward", [&] { (void)tf::nn::fused_batch_norm(x, scale, offset); }, reps);
+  report(
+      layer, "grad",
+      [&] {
+        (void)tf::ops::fused_batch_norm_grad(x, x, scale, mean, var, tf::zeros({0}), tf::ops::FusedBatchNormAttrs{});
+      },
+      reps);
 }
 }  // namespace
 

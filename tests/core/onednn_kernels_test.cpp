@@ -54,7 +54,8 @@ void compare_paths(const std::string& what, const std::function<tf::TensorList(D
   const int64_t before = cpu::onednn_call_count();
   const tf::TensorList on = op(tf::float32);
   if (cpu::built_with_onednn())
-    EXPECT_EQ(cpu::onednn_call_count() > before, on_onednn) << what << (on_onednn ? " did not run" : " ran") << " on oneDNN";
+    EXPECT_EQ(cpu::onednn_call_count() > before, on_onednn)
+        << what << (on_onednn ? " did not run" : " ran") << " on oneDNN";
   cpu::set_onednn_enabled(false);
   const int64_t off_before = cpu::onednn_call_count();
   const tf::TensorList off = op(tf::float32);
@@ -123,12 +124,13 @@ TEST_F(OneDnnKernels, Conv2DForwardAndBothBackpropsOnAwkwardShapes) {
     compare_paths(
         "Conv2DBackpropInput " + s.name,
         [&](DType dt) -> tf::TensorList {
-          return {tf::nn::conv2d_backprop_input(s.x, tf::cast(f, dt), tf::cast(dy, dt), s.strides, s.padding,
-                                                s.dilations)};
+          return {
+              tf::nn::conv2d_backprop_input(s.x, tf::cast(f, dt), tf::cast(dy, dt), s.strides, s.padding, s.dilations)};
         },
         s.x.dim(3) >= 4);
     compare_paths("Conv2DBackpropFilter " + s.name, [&](DType dt) -> tf::TensorList {
-      return {tf::nn::conv2d_backprop_filter(tf::cast(x, dt), s.f, tf::cast(dy, dt), s.strides, s.padding, s.dilations)};
+      return {
+          tf::nn::conv2d_backprop_filter(tf::cast(x, dt), s.f, tf::cast(dy, dt), s.strides, s.padding, s.dilations)};
     });
   }
 }
@@ -222,9 +224,11 @@ struct NormShape {
 };
 
 TEST_F(OneDnnKernels, FusedBatchNormTrainingInferenceAndGradients) {
-  const std::vector<NormShape> shapes = {
-      {"odd_nhwc_c7", {2, 5, 3, 7}}, {"rank2_c3", {64, 3}}, {"one_row", {1, 1, 1, 5}}, {"c1", {3, 4, 5, 1}},
-      {"cnn_c32", {4, 6, 6, 32}}};
+  const std::vector<NormShape> shapes = {{"odd_nhwc_c7", {2, 5, 3, 7}},
+                                         {"rank2_c3", {64, 3}},
+                                         {"one_row", {1, 1, 1, 5}},
+                                         {"c1", {3, 4, 5, 1}},
+                                         {"cnn_c32", {4, 6, 6, 32}}};
   unsigned seed = 200;
   for (const NormShape& s : shapes) {
     const int64_t c = s.x.dim(-1);
@@ -240,8 +244,11 @@ TEST_F(OneDnnKernels, FusedBatchNormTrainingInferenceAndGradients) {
     for (bool training : {true, false}) {
       const std::string mode = training ? " training" : " inference";
       compare_paths("FusedBatchNormV3 " + s.name + mode, [&](DType dt) -> tf::TensorList {
-        tf::nn::FusedBatchNormOptions o{.mean = channel(mean, dt), .variance = channel(var, dt), .epsilon = 1e-3,
-                                        .is_training = training, .exponential_avg_factor = 0.75};
+        tf::nn::FusedBatchNormOptions o{.mean = channel(mean, dt),
+                                        .variance = channel(var, dt),
+                                        .epsilon = 1e-3,
+                                        .is_training = training,
+                                        .exponential_avg_factor = 0.75};
         auto r = tf::nn::fused_batch_norm(tf::cast(x, dt), channel(scale, dt), channel(offset, dt), o);
         return {r.y, r.mean, r.variance};
       });

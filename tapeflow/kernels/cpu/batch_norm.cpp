@@ -1,8 +1,9 @@
 // CPU kernels of FusedBatchNormV3 and FusedBatchNormGradV3 over the last (channel) axis: x is
 // a (rows, C) matrix. float32/bfloat16 x run on oneDNN where the build has it
 // (onednn_batch_norm.h); the own kernels below are the fallback: statistics are per-channel
-// sums accumulated in double (channel_sums.h), then an elementwise pass. x/y are T, the per-channel vectors U (float32, or float64 for
-// float64 x). The saved statistics (reserve_space_1/2) are the batch mean and biased variance.
+// sums accumulated in double (channel_sums.h), then an elementwise pass. x/y are T, the
+// per-channel vectors U (float32, or float64 for float64 x). The saved statistics
+// (reserve_space_1/2) are the batch mean and biased variance.
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -37,7 +38,8 @@ void normalize(const T* x, int64_t rows, int64_t c, const std::vector<double>& m
 /// The forward on oneDNN, when it runs it: the statistics it normalized with into mean/var.
 template <typename T, typename U>
 bool onednn_forward(KernelContext& ctx, const Tensor& x, const Tensor& scale, const Tensor& offset,
-                    const Tensor& old_mean, const Tensor& old_var, std::vector<double>& mean, std::vector<double>& var) {
+                    const Tensor& old_mean, const Tensor& old_var, std::vector<double>& mean,
+                    std::vector<double>& var) {
   if constexpr (!std::is_same_v<U, float>) {
     return false;
   } else {
@@ -130,7 +132,8 @@ template <typename T, typename U> void fused_batch_norm_grad(KernelContext& ctx)
   if constexpr (std::is_same_v<U, float>) {
     const BatchNormChannels ch{.scale = ptr<float>(scale), .mean = ptr<float>(mean_t), .variance = ptr<float>(var_t)};
     if (onednn_fused_batch_norm_grad(x.dtype(), rows, c, attrs.epsilon, attrs.is_training, dy.raw_data(), x.raw_data(),
-                                     ch, ctx.output(0).raw_data(), mut<float>(ctx.output(1)), mut<float>(ctx.output(2))))
+                                     ch, ctx.output(0).raw_data(), mut<float>(ctx.output(1)),
+                                     mut<float>(ctx.output(2))))
       return;
   }
   const auto cs = static_cast<std::size_t>(c);

@@ -100,7 +100,7 @@ bool onednn_fused_batch_norm_grad(DType dt, int64_t rows, int64_t c, double epsi
     const NormGeometry g = geometry(dt, rows, c, epsilon, is_training);
     const dnnl::batch_normalization_backward::desc d(prop_kind::backward, g.data, g.data, g.epsilon, g.flags);
     const dnnl::batch_normalization_backward::primitive_desc pd(d, user_scratchpad(), engine(),
-                                                               forward_pd(g, prop_kind::forward_training));
+                                                                forward_pd(g, prop_kind::forward_training));
     return std::make_shared<const BackwardEntry>(BackwardEntry{g, pd, dnnl::batch_normalization_backward(pd)});
   });
   if (!entry) return false;

@@ -88,7 +88,8 @@ bool onednn_conv2d(const ops::Window2D& w, DType dt, const void* x, const void* 
   });
   if (!entry) return false;
   std::vector<Scratch> keep;
-  const memory weights = reordered("Conv2D", entry->weights_in, wrap(entry->g.weights, f), entry->pd.weights_desc(), keep);
+  const memory weights =
+      reordered("Conv2D", entry->weights_in, wrap(entry->g.weights, f), entry->pd.weights_desc(), keep);
   execute("Conv2D", entry->prim,
           {{DNNL_ARG_SRC, wrap(entry->g.src, x)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, wrap(entry->g.dst, y)}},
           entry->pd.scratchpad_desc());
@@ -109,8 +110,8 @@ bool onednn_conv2d_backprop_input(const ops::Window2D& w, DType dt, const void* 
         const dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.src, g.weights_any, g.dst,
                                                       g.strides, g.dilates, g.pad_l, g.pad_r);
         const dnnl::convolution_backward_data::primitive_desc pd(d, user_scratchpad(), engine(), forward_pd(g));
-        return std::make_shared<BackwardDataEntry>(BackwardDataEntry{
-            g, pd, dnnl::convolution_backward_data(pd), make_reorder(g.weights, pd.weights_desc())});
+        return std::make_shared<BackwardDataEntry>(
+            BackwardDataEntry{g, pd, dnnl::convolution_backward_data(pd), make_reorder(g.weights, pd.weights_desc())});
       });
   if (!entry) return false;
   const char* op = "Conv2DBackpropInput";

@@ -107,7 +107,8 @@ bool onednn_max_pool_grad(const ops::Window2D& w, DType dt, const void* x, const
   const char* op = "MaxPoolGrad";
   // The forward again, for its workspace; its output y is not needed, only written.
   const Scratch y = scratch(entry->fwd_pd.dst_desc()), workspace = scratch(entry->fwd_pd.workspace_desc());
-  execute(op, entry->fwd, {{DNNL_ARG_SRC, wrap(entry->g.src, x)}, {DNNL_ARG_DST, y.mem}, {DNNL_ARG_WORKSPACE, workspace.mem}},
+  execute(op, entry->fwd,
+          {{DNNL_ARG_SRC, wrap(entry->g.src, x)}, {DNNL_ARG_DST, y.mem}, {DNNL_ARG_WORKSPACE, workspace.mem}},
           entry->fwd_pd.scratchpad_desc());
   execute(op, entry->prim,
           {{DNNL_ARG_DIFF_DST, wrap(entry->g.dst, dy)},
@@ -121,7 +122,8 @@ bool onednn_avg_pool_grad(const ops::Window2D& w, DType dt, const void* dy, void
   if (!usable(w, dt)) return false;
   const auto entry = backward_entry(algorithm::pooling_avg_exclude_padding, w, dt);
   if (!entry) return false;
-  execute("AvgPoolGrad", entry->prim, {{DNNL_ARG_DIFF_DST, wrap(entry->g.dst, dy)}, {DNNL_ARG_DIFF_SRC, wrap(entry->g.src, dx)}},
+  execute("AvgPoolGrad", entry->prim,
+          {{DNNL_ARG_DIFF_DST, wrap(entry->g.dst, dy)}, {DNNL_ARG_DIFF_SRC, wrap(entry->g.src, dx)}},
           entry->pd.scratchpad_desc());
   return true;
 }

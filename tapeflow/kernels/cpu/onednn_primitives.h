@@ -95,9 +95,7 @@ template <typename Entry> class PrimitiveCache {
     std::shared_ptr<const Entry> entry;
     try {
       entry = make();
-    } catch (const dnnl::error&) {
-      entry = nullptr;
-    }
+    } catch (const dnnl::error&) { entry = nullptr; }
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = index_.find(key); it != index_.end()) return it->second->second;  // another thread won
     order_.emplace_front(key, entry);

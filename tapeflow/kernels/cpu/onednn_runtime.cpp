@@ -126,9 +126,7 @@ void execute(const char* op, const dnnl::primitive& prim, std::unordered_map<int
     dnnl::stream& s = this_thread_stream();
     prim.execute(s, args);
     s.wait();
-  } catch (const dnnl::error& e) {
-    TF_THROW(InternalError, op, "oneDNN primitive failed: ", e.what());
-  }
+  } catch (const dnnl::error& e) { TF_THROW(InternalError, op, "oneDNN primitive failed: ", e.what()); }
   count_call();
 }
 
@@ -142,9 +140,7 @@ void reorder_into(const char* op, const dnnl::reorder& prim, memory src, memory 
     dnnl::stream& s = this_thread_stream();
     prim.execute(s, src, dst);
     s.wait();
-  } catch (const dnnl::error& e) {
-    TF_THROW(InternalError, op, "oneDNN reorder failed: ", e.what());
-  }
+  } catch (const dnnl::error& e) { TF_THROW(InternalError, op, "oneDNN reorder failed: ", e.what()); }
 }
 
 memory reordered(const char* op, const std::optional<dnnl::reorder>& prim, const memory& src, const memory::desc& to,

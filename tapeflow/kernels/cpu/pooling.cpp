@@ -1,8 +1,8 @@
 // CPU kernels of MaxPool, AvgPool and their gradients (MaxPoolGrad, MaxPoolGradGrad,
 // AvgPoolGrad) over NHWC. float32/bfloat16 run on oneDNN where the build has it
 // (onednn_pooling.h; not MaxPoolGradGrad); the own kernels below are the fallback: each window
-// is walked pixel by pixel with the channels as the contiguous inner loop. Ties in a max window go to its first maximum in row-major order, as
-// TF's CPU kernels. float16/bfloat16 compute in float.
+// is walked pixel by pixel with the channels as the contiguous inner loop. Ties in a max window go to its first maximum
+// in row-major order, as TF's CPU kernels. float16/bfloat16 compute in float.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
