@@ -1,82 +1,95 @@
-// The Fashion-MNIST CNN's convolution and pooling layers on CPU (float32, NHWC): each op of a
-// training step (forward, input and filter gradients) timed against cblas_sgemm of the same
-// matrix product on the same thread count, in one run; the ratio (gemm time / op time) is what
-// im2col, col2im and the pooling loops cost on top of the arithmetic BLAS must do anyway.
-// Build: g++ -O3 -std=c++20 -I. bench/conv_bench.cpp -Lbuild/tapeflow -ltapeflow -lopenblas
-//        -I/usr/include/x86_64-linux-gnu/openblas-pthread -Wl,-rpath,build/tapeflow
-#include <cblas.h>
-
+// The Fashion-MNIST CNN's convolution and pooling layers on CPU (float32, NHWC), and a batch
+// norm of the second conv's output: each op of a training step (forward, input and filter
+// gradients) timed on oneDNN (where the build has it) and on Tapeflow's own kernels
+// (im2col + OpenBLAS, window loops), alternately in one run. bench/conv_bench_torch.py times the
+// same ops in PyTorch; bench/run_conv_bench.sh runs both, interleaved, and prints the table.
+// Prints "conv_bench tapeflow|tapeflow_own <layer> <pass> <best ms>" lines.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <vector>
 
+#include "tapeflow/kernels/cpu/onednn_runtime.h"
 #include "tapeflow/tapeflow.h"
 
 namespace {
-/// Best-of-`reps` seconds of each function, measured alternately after a warm-up call of each.
-std::vector<double> best_seconds(const std::vector<std::function<void()>>& fs, int reps) {
-  std::vector<double> best(fs.size(), 1e30);
-  for (const auto& f : fs) f();
-  for (int i = 0; i < reps; ++i)
-    for (std::size_t k = 0; k < fs.size(); ++k) {
-      auto t0 = std::chrono::steady_clock::now();
-      fs[k]();
-      best[k] = std::min(best[k], std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+namespace cpu = tf::kernels::cpu;
+
+/// Best-of-`reps` seconds of `f` on oneDNN and on the own kernels, measured alternately after a
+/// warm-up call of each (which also creates oneDNN's primitives).
+std::pair<double, double> best_seconds(const std::function<void()>& f, int reps) {
+  double best[2] = {1e30, 1e30};
+  for (int i = -1; i < reps; ++i)
+    for (int own = 0; own < 2; ++own) {
+      cpu::set_onednn_enabled(own == 0);
+      const auto t0 = std::chrono::steady_clock::now();
+      f();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (i >= 0) best[own] = std::min(best[own], s);
     }
-  return best;
+  cpu::set_onednn_enabled(true);
+  return {best[0], best[1]};
 }
 
-/// The gemm C (m, n) = op(A) op(B) with k inner, on scratch buffers.
-std::function<void()> gemm(int m, int n, int k, bool ta, bool tb) {
-  auto a = std::make_shared<std::vector<float>>(static_cast<std::size_t>(m) * k, 0.5f);
-  auto b = std::make_shared<std::vector<float>>(static_cast<std::size_t>(k) * n, 0.25f);
-  auto c = std::make_shared<std::vector<float>>(static_cast<std::size_t>(m) * n);
-  return [=] {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a->data(),
-                ta ? m : k, b->data(), tb ? k : n, 0.f, c->data(), n);
-  };
+void report(const std::string& layer, const char* pass, const std::function<void()>& f, int reps) {
+  const auto [onednn, own] = best_seconds(f, reps);
+  if (cpu::built_with_onednn()) std::printf("conv_bench tapeflow %s %s %.3f\n", layer.c_str(), pass, onednn * 1e3);
+  std::printf("conv_bench tapeflow_own %s %s %.3f\n", layer.c_str(), pass, own * 1e3);
+  std::fflush(stdout);
 }
 
 void conv_layer(const char* name, int batch, int hw, int cin, int cout, int k, int reps) {
-  auto x = tf::random::uniform({batch, hw, hw, cin}, {.seed = 1});
-  auto f = tf::random::uniform({k, k, cin, cout}, {.seed = 2});
-  auto g = tf::random::uniform({batch, hw, hw, cout}, {.seed = 3});
-  const int m = batch * hw * hw, kk = k * k * cin;
-  auto t = best_seconds(
-      {gemm(m, cout, kk, false, false), [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); }, gemm(m, kk, cout, false, true),
-       [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); }, gemm(kk, cout, m, true, false),
-       [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }},
-      reps);
-  const double flops = 2.0 * m * cout * kk;
-  std::printf(
-      "%s (%d, %d, %d, %d) * %dx%dx%d: forward %6.2f ms (%5.1f GFLOP/s, gemm ratio %.2f)  "
-      "input grad %6.2f ms (%.2f)  filter grad %6.2f ms (%.2f)\n",
-      name, batch, hw, hw, cin, k, k, cout, t[1] * 1e3, flops / t[1] * 1e-9, t[0] / t[1], t[3] * 1e3, t[2] / t[3],
-      t[5] * 1e3, t[4] / t[5]);
+  const auto x = tf::random::uniform({batch, hw, hw, cin}, {.seed = 1});
+  const auto f = tf::random::uniform({k, k, cin, cout}, {.seed = 2});
+  const auto g = tf::random::uniform({batch, hw, hw, cout}, {.seed = 3});
+  const std::string layer = std::string(name) + "_b" + std::to_string(batch);
+  report(
+      layer, "forward", [&] { (void)tf::nn::conv2d(x, f, 1, "SAME"); }, reps);
+  report(
+      layer, "input_grad", [&] { (void)tf::nn::conv2d_backprop_input(x.shape(), f, g, 1, "SAME"); }, reps);
+  report(
+      layer, "filter_grad", [&] { (void)tf::nn::conv2d_backprop_filter(x, f.shape(), g, 1, "SAME"); }, reps);
 }
 
 void pool_layer(const char* name, int batch, int hw, int c, int reps) {
-  auto x = tf::random::uniform({batch, hw, hw, c}, {.seed = 4});
-  auto y = tf::nn::max_pool2d(x, 2, 2, "VALID");
+  const auto x = tf::random::uniform({batch, hw, hw, c}, {.seed = 4});
+  const auto y = tf::nn::max_pool2d(x, 2, 2, "VALID");
   tf::ops::PoolAttrs attrs;
   attrs.ksize[0] = attrs.ksize[1] = attrs.strides[0] = attrs.strides[1] = 2;
-  // A copy of the input is the floor any pooling pass pays.
-  auto t = best_seconds({[&] { (void)tf::identity(x * 1.0f); }, [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); },
-                         [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }},
-                        reps);
-  std::printf("%s max_pool 2x2 of (%d, %d, %d, %d): forward %6.2f ms  grad %6.2f ms  (x * 1: %6.2f ms)\n", name, batch,
-              hw, hw, c, t[1] * 1e3, t[2] * 1e3, t[0] * 1e3);
+  const std::string layer = std::string(name) + "_b" + std::to_string(batch);
+  report(
+      layer, "forward", [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); }, reps);
+  report(
+      layer, "grad", [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }, reps);
+}
+
+void batch_norm_layer(const char* name, int batch, int hw, int c, int reps) {
+  const auto x = tf::random::uniform({batch, hw, hw, c}, {.seed = 5});
+  const auto scale = tf::ones({c}), offset = tf::zeros({c});
+  const auto r = tf::nn::fused_batch_norm(x, scale, offset);
+  auto [mean, var] = tf::nn::moments(x, std::vector<int>{0, 1, 2});
+  const std::string layer = std::string(name) + "_b" + std::to_string(batch);
+  report(
+      layer, "forward", [&] { (void)tf::nn::fused_batch_norm(x, scale, offset); }, reps);
+  report(
+      layer, "grad",
+      [&] {
+        (void)tf::ops::fused_batch_norm_grad(x, x, scale, mean, var, tf::zeros({0}), tf::ops::FusedBatchNormAttrs{});
+      },
+      reps);
 }
 }  // namespace
 
-int main() {
-  const int reps = 10;
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
+  std::printf("# %s\n", cpu::cpu_kernels_info().c_str());
   for (int batch : {64, 256}) {
     conv_layer("conv1", batch, 28, 1, 32, 5, reps);
     pool_layer("pool1", batch, 28, 32, reps);
     conv_layer("conv2", batch, 14, 32, 64, 5, reps);
     pool_layer("pool2", batch, 14, 64, reps);
+    batch_norm_layer("bn2", batch, 14, 64, reps);
   }
 }

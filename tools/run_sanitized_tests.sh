@@ -5,8 +5,9 @@
 #   bash tools/run_sanitized_tests.sh thread    # build-tsan/: ThreadSanitizer, the tests that start threads
 # Only the test binaries are built (no examples or benchmarks), at -O1 with debug line tables.
 # The suites run as whole binaries, two at a time (CTest's one process per test would pay the
-# sanitizer start-up a thousand times). ThreadSanitizer runs with OMP_NUM_THREADS=1: Debian's
-# libgomp is not built with TSan, so its barriers look like races to it.
+# sanitizer start-up a thousand times). The ThreadSanitizer build leaves oneDNN out (Debian's runs on
+# libgomp, which is not built with TSan: its barriers look like races) and runs OpenBLAS on one
+# thread (its pthreads are not instrumented either); our own intra-op pool keeps its threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:?usage: tools/run_sanitized_tests.sh address|thread}
@@ -14,12 +15,14 @@ bash tools/install_deps.sh
 case "$kind" in
   address)
     dir=build-asan
+    extra=()
     flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
     binaries=(tapeflow_core_tests tapeflow_autograd_tests tapeflow_nn_tests)
     filter='*'
     ;;
   thread)
     dir=build-tsan
+    extra=(-DTAPEFLOW_ONEDNN=OFF)
     flags="-fsanitize=thread"
     binaries=(tapeflow_core_tests tapeflow_nn_tests tapeflow_serialization_tests tapeflow_graph_tests)
     # Every test that starts a thread: the prefetching Dataset, device scopes across threads,
@@ -35,7 +38,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 cmake -S . -B "$dir" -DTAPEFLOW_CUDA=OFF -DTAPEFLOW_BUILD_EXAMPLES=OFF -DTAPEFLOW_BUILD_BENCH=OFF \
   -DTAPEFLOW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" -DCMAKE_SHARED_LINKER_FLAGS="$flags" \
-  "${launcher[@]}" >/dev/null
+  "${extra[@]}" "${launcher[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)" --target "${binaries[@]}"
 
 export OMP_WAIT_POLICY=PASSIVE
@@ -44,7 +47,7 @@ export OMP_WAIT_POLICY=PASSIVE
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-[ "$kind" = thread ] && export OMP_NUM_THREADS=1
+[ "$kind" = thread ] && export OPENBLAS_NUM_THREADS=1
 mkdir -p "$dir/logs"
 pids=()
 run() {  # one suite, its output in a log; prints the log's tail if it fails

@@ -1,7 +1,9 @@
 // CPU kernels of FusedBatchNormV3 and FusedBatchNormGradV3 over the last (channel) axis: x is
-// a (rows, C) matrix; statistics are per-channel sums accumulated in double (channel_sums.h),
-// then an elementwise pass. x/y are T, the per-channel vectors U (float32, or float64 for
-// float64 x). The saved statistics (reserve_space_1/2) are the batch mean and biased variance.
+// a (rows, C) matrix. float32/bfloat16 x run on oneDNN where the build has it
+// (onednn_batch_norm.h); the own kernels below are the fallback: statistics are per-channel
+// sums accumulated in double (channel_sums.h), then an elementwise pass. x/y are T, the
+// per-channel vectors U (float32, or float64 for float64 x). The saved statistics
+// (reserve_space_1/2) are the batch mean and biased variance.
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "tapeflow/core/ops/batch_norm.h"
 #include "tapeflow/kernels/batch_norm.h"
 #include "tapeflow/kernels/cpu/channel_sums.h"
+#include "tapeflow/kernels/cpu/onednn_batch_norm.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/functors.h"
@@ -32,38 +35,69 @@ void normalize(const T* x, int64_t rows, int64_t c, const std::vector<double>& m
   });
 }
 
+/// The forward on oneDNN, when it runs it: the statistics it normalized with into mean/var.
+template <typename T, typename U>
+bool onednn_forward(KernelContext& ctx, const Tensor& x, const Tensor& scale, const Tensor& offset,
+                    const Tensor& old_mean, const Tensor& old_var, std::vector<double>& mean,
+                    std::vector<double>& var) {
+  if constexpr (!std::is_same_v<U, float>) {
+    return false;
+  } else {
+    const auto& attrs = ctx.attr<ops::FusedBatchNormAttrs>();
+    const int64_t c = x.shape().dim(-1), rows = c ? x.size() / c : 0;
+    BatchNormChannels ch{.scale = ptr<float>(scale), .offset = ptr<float>(offset)};
+    if (!attrs.is_training) {
+      ch.mean = ptr<float>(old_mean);
+      ch.variance = ptr<float>(old_var);
+    }
+    float *batch_mean = mut<float>(ctx.output(3)), *batch_var = mut<float>(ctx.output(4));
+    if (!onednn_fused_batch_norm(x.dtype(), rows, c, attrs.epsilon, attrs.is_training, x.raw_data(), ch,
+                                 ctx.output(0).raw_data(), batch_mean, batch_var))
+      return false;
+    const float* m = attrs.is_training ? batch_mean : ch.mean;
+    const float* v = attrs.is_training ? batch_var : ch.variance;
+    for (std::size_t i = 0; i < mean.size(); ++i) {
+      mean[i] = static_cast<double>(m[i]);
+      var[i] = static_cast<double>(v[i]);
+    }
+    return true;
+  }
+}
+
 template <typename T, typename U> void fused_batch_norm(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::FusedBatchNormAttrs>();
   const Tensor x = ctx.input(0).contiguous(), scale = ctx.input(1).contiguous(), offset = ctx.input(2).contiguous();
+  const Tensor old_mean = ctx.input(3).contiguous(), old_var = ctx.input(4).contiguous();
   const int64_t c = x.shape().dim(-1), rows = c ? x.size() / c : 0;
   const auto cs = static_cast<std::size_t>(c);
   const T* xp = ptr<T>(x);
   std::vector<double> mean(cs), var(cs);
-  if (attrs.is_training) {
-    const auto sum = channel_sums<double, 1>(rows, c, [&](int64_t r, const std::array<double*, 1>& acc) {
-      for (int64_t ch = 0; ch < c; ++ch) acc[0][ch] += static_cast<double>(xp[r * c + ch]);
-    });
-    for (std::size_t i = 0; i < cs; ++i) mean[i] = sum[0][i] / static_cast<double>(rows);
-    const auto sq = channel_sums<double, 1>(rows, c, [&](int64_t r, const std::array<double*, 1>& acc) {
-      for (int64_t ch = 0; ch < c; ++ch) {
-        const double d = static_cast<double>(xp[r * c + ch]) - mean[static_cast<std::size_t>(ch)];
-        acc[0][ch] += d * d;
+  if (!onednn_forward<T, U>(ctx, x, scale, offset, old_mean, old_var, mean, var)) {
+    if (attrs.is_training) {
+      const auto sum = channel_sums<double, 1>(rows, c, [&](int64_t r, const std::array<double*, 1>& acc) {
+        for (int64_t ch = 0; ch < c; ++ch) acc[0][ch] += static_cast<double>(xp[r * c + ch]);
+      });
+      for (std::size_t i = 0; i < cs; ++i) mean[i] = sum[0][i] / static_cast<double>(rows);
+      const auto sq = channel_sums<double, 1>(rows, c, [&](int64_t r, const std::array<double*, 1>& acc) {
+        for (int64_t ch = 0; ch < c; ++ch) {
+          const double d = static_cast<double>(xp[r * c + ch]) - mean[static_cast<std::size_t>(ch)];
+          acc[0][ch] += d * d;
+        }
+      });
+      for (std::size_t i = 0; i < cs; ++i) var[i] = sq[0][i] / static_cast<double>(rows);
+    } else {
+      for (std::size_t i = 0; i < cs; ++i) {
+        mean[i] = static_cast<double>(ptr<U>(old_mean)[i]);
+        var[i] = static_cast<double>(ptr<U>(old_var)[i]);
       }
-    });
-    for (std::size_t i = 0; i < cs; ++i) var[i] = sq[0][i] / static_cast<double>(rows);
-  } else {
-    const Tensor m = ctx.input(3).contiguous(), v = ctx.input(4).contiguous();
-    for (std::size_t i = 0; i < cs; ++i) {
-      mean[i] = static_cast<double>(ptr<U>(m)[i]);
-      var[i] = static_cast<double>(ptr<U>(v)[i]);
     }
+    std::vector<double> mul(cs), add(cs);
+    for (std::size_t i = 0; i < cs; ++i) {
+      mul[i] = static_cast<double>(ptr<U>(scale)[i]) / std::sqrt(var[i] + attrs.epsilon);
+      add[i] = static_cast<double>(ptr<U>(offset)[i]) - mean[i] * mul[i];
+    }
+    normalize(xp, rows, c, mul, add, mut<T>(ctx.output(0)));
   }
-  std::vector<double> mul(cs), add(cs);
-  for (std::size_t i = 0; i < cs; ++i) {
-    mul[i] = static_cast<double>(ptr<U>(scale)[i]) / std::sqrt(var[i] + attrs.epsilon);
-    add[i] = static_cast<double>(ptr<U>(offset)[i]) - mean[i] * mul[i];
-  }
-  normalize(xp, rows, c, mul, add, mut<T>(ctx.output(0)));
 
   // batch_mean / batch_variance: the batch's (unbiased variance), averaged into the running
   // statistics by exponential_avg_factor; in inference the given statistics.
@@ -71,7 +105,6 @@ template <typename T, typename U> void fused_batch_norm(KernelContext& ctx) {
   U *saved_mean = mut<U>(ctx.output(3)), *saved_var = mut<U>(ctx.output(4));
   const double f = attrs.exponential_avg_factor;
   const double bessel = bessel_correction(rows);
-  const Tensor old_mean = ctx.input(3).contiguous(), old_var = ctx.input(4).contiguous();
   for (std::size_t i = 0; i < cs; ++i) {
     saved_mean[i] = static_cast<U>(mean[i]);
     saved_var[i] = static_cast<U>(var[i]);
@@ -96,6 +129,13 @@ template <typename T, typename U> void fused_batch_norm_grad(KernelContext& ctx)
   const Tensor dy = ctx.input(0).contiguous(), x = ctx.input(1).contiguous(), scale = ctx.input(2).contiguous();
   const Tensor mean_t = ctx.input(3).contiguous(), var_t = ctx.input(4).contiguous();
   const int64_t c = x.shape().dim(-1), rows = c ? x.size() / c : 0;
+  if constexpr (std::is_same_v<U, float>) {
+    const BatchNormChannels ch{.scale = ptr<float>(scale), .mean = ptr<float>(mean_t), .variance = ptr<float>(var_t)};
+    if (onednn_fused_batch_norm_grad(x.dtype(), rows, c, attrs.epsilon, attrs.is_training, dy.raw_data(), x.raw_data(),
+                                     ch, ctx.output(0).raw_data(), mut<float>(ctx.output(1)),
+                                     mut<float>(ctx.output(2))))
+      return;
+  }
   const auto cs = static_cast<std::size_t>(c);
   const T *xp = ptr<T>(x), *gp = ptr<T>(dy);
   std::vector<double> mean(cs), inv_std(cs);

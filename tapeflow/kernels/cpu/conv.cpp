@@ -1,7 +1,8 @@
 // CPU kernels of Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter over NHWC input and
-// HWIO filters: im2col of a chunk of images, then one BLAS gemm per chunk; a 1x1, stride-1,
-// unpadded convolution is a gemm on the input itself. The input gradient is a gemm, then
-// col2im. float32/float64 call cblas_?gemm; float16/bfloat16 compute in float.
+// HWIO filters. float32/bfloat16 run on oneDNN where the build has it (onednn_conv.h); the
+// own kernels below are the fallback and what float64/float16 use: im2col of a chunk of images,
+// then one BLAS gemm per chunk; a 1x1, stride-1, unpadded convolution is a gemm on the input
+// itself. The input gradient is a gemm, then col2im. float16/bfloat16 compute in float.
 #include <cblas.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/kernels/cpu/compute_buffer.h"
+#include "tapeflow/kernels/cpu/onednn_conv.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
 
@@ -195,6 +197,7 @@ template <typename T> void conv2d_backprop_filter(const Window2D& w, const T* x,
 void conv2d_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous(), f = ctx.input(1).contiguous();
   const Window2D w = ops::conv2d_window(x.shape(), f.shape(), ctx.attr<ops::Conv2DAttrs>());
+  if (onednn_conv2d(w, x.dtype(), x.raw_data(), f.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &f}, {&ctx.output(0)},
                                    [&](auto in, auto out) { conv2d_forward(w, in[0], in[1], out[0]); });
@@ -205,6 +208,7 @@ void conv2d_backprop_input_kernel(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::Conv2DAttrs>();
   const Tensor f = ctx.input(0).contiguous(), dy = ctx.input(1).contiguous();
   const Window2D w = ops::conv2d_window(attrs.sizes, f.shape(), attrs);
+  if (onednn_conv2d_backprop_input(w, f.dtype(), f.raw_data(), dy.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(f.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&f, &dy}, {&ctx.output(0)},
                                    [&](auto in, auto out) { conv2d_backprop_input(w, in[0], in[1], out[0]); });
@@ -215,6 +219,7 @@ void conv2d_backprop_filter_kernel(KernelContext& ctx) {
   const auto& attrs = ctx.attr<ops::Conv2DAttrs>();
   const Tensor x = ctx.input(0).contiguous(), dy = ctx.input(1).contiguous();
   const Window2D w = ops::conv2d_window(x.shape(), attrs.sizes, attrs);
+  if (onednn_conv2d_backprop_filter(w, x.dtype(), x.raw_data(), dy.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &dy}, {&ctx.output(0)},
                                    [&](auto in, auto out) { conv2d_backprop_filter(w, in[0], in[1], out[0]); });

@@ -1,7 +1,8 @@
 // CPU kernels of MaxPool, AvgPool and their gradients (MaxPoolGrad, MaxPoolGradGrad,
-// AvgPoolGrad) over NHWC: each window is walked pixel by pixel with the channels as the
-// contiguous inner loop. Ties in a max window go to its first maximum in row-major order, as
-// TF's CPU kernels. float16/bfloat16 compute in float.
+// AvgPoolGrad) over NHWC. float32/bfloat16 run on oneDNN where the build has it
+// (onednn_pooling.h; not MaxPoolGradGrad); the own kernels below are the fallback: each window
+// is walked pixel by pixel with the channels as the contiguous inner loop. Ties in a max window go to its first maximum
+// in row-major order, as TF's CPU kernels. float16/bfloat16 compute in float.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -11,6 +12,7 @@
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/kernels/cpu/compute_buffer.h"
+#include "tapeflow/kernels/cpu/onednn_pooling.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
 #include "tapeflow/kernels/pooling_window.h"
@@ -165,6 +167,7 @@ const ops::PoolAttrs& pool_attrs(KernelContext& ctx) { return ctx.attr<ops::Pool
 void max_pool_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  if (onednn_max_pool(w, x.dtype(), x.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 1, 1>({&x}, {&ctx.output(0)}, [&](auto in, auto out) { max_pool(w, in[0], out[0]); });
   });
@@ -176,6 +179,7 @@ template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
                  " pixels are too large (at most 2^31 - 1 pixels)");
+  if (!kGradGrad && onednn_max_pool_grad(w, x.dtype(), x.raw_data(), g.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
       if constexpr (kGradGrad)
@@ -189,6 +193,7 @@ template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
 void avg_pool_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  if (onednn_avg_pool(w, x.dtype(), x.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 1, 1>({&x}, {&ctx.output(0)}, [&](auto in, auto out) { avg_pool(w, in[0], out[0]); });
   });
@@ -197,6 +202,7 @@ void avg_pool_kernel(KernelContext& ctx) {
 void avg_pool_grad_kernel(KernelContext& ctx) {
   const Tensor g = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(pool_attrs(ctx).sizes, pool_attrs(ctx));
+  if (onednn_avg_pool_grad(w, g.dtype(), g.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(g.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 1, 1>({&g}, {&ctx.output(0)}, [&](auto in, auto out) { avg_pool_grad(w, in[0], out[0]); });
   });
