@@ -37,6 +37,7 @@
 #include "tapeflow/serialization/checkpoint_reader.h"
 #include "tapeflow/serialization/profiler.h"
 #include "tapeflow/serialization/summary.h"
+#include "tapeflow/serialization/npy.h"
 #include "tapeflow/serialization/safetensors.h"
 #include "tapeflow/serialization/saved_model.h"
 #include "tapeflow/trackable/module.h"
