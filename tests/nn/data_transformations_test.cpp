@@ -36,7 +36,8 @@ void expect_like_tf(const Dataset& ds, std::vector<const fx::Case*> components, 
   EXPECT_EQ(f.sizes, sizes.values);
   if (sizes.values.empty()) return;
   ASSERT_EQ(f.components.size(), components.size());
-  for (std::size_t k = 0; k < components.size(); ++k) EXPECT_EQ(f.components[k], components[k]->values) << "component " << k;
+  for (std::size_t k = 0; k < components.size(); ++k)
+    EXPECT_EQ(f.components[k], components[k]->values) << "component " << k;
   EXPECT_EQ(ds.cardinality(), int64_t(cardinality.values[0]));
 }
 #define EXPECT_LIKE_TF(ds, name, ...) expect_like_tf(ds, {__VA_ARGS__}, fx::name##_sizes, fx::card_##name)
@@ -105,7 +106,9 @@ TEST(DataTransformations, FilterKeepsWhatThePredicateAccepts) {
 TEST(DataTransformations, MapTakesOneArgumentPerComponent) {
   auto x = tf::reshape(tf::range(0, 12), {6, 2});
   auto y = tf::constant({10, 11, 12, 13, 14, 15});
-  auto swapped = Dataset::from_tensor_slices({x, y}).map([](tf::Tensor a, tf::Tensor b) { return std::tuple{b, a * 2}; });
+  auto swapped = Dataset::from_tensor_slices({x, y}).map([](tf::Tensor a, tf::Tensor b) {
+    return std::tuple{b, a * 2};
+  });
   static_assert(std::is_same_v<decltype(swapped), tf::data::DatasetOf<2>>);
   EXPECT_LIKE_TF(swapped, map_components, &fx::map_components_c0, &fx::map_components_c1);
   // One tensor in, one out; std::pair; a std::array; AUTOTUNE accepted.
@@ -158,8 +161,9 @@ TEST(DataTransformations, UnbatchSplitsEveryComponent) {
   EXPECT_LIKE_TF(xy.batch(4).unbatch(), unbatch, &fx::unbatch_c0, &fx::unbatch_c1);
   EXPECT_LIKE_TF(xy.batch(4).unbatch().skip(1).take(3), batch_unbatch_skip_take, &fx::batch_unbatch_skip_take_c0,
                  &fx::batch_unbatch_skip_take_c1);
-  auto mismatched = Dataset::range(1).map(
-      [](tf::Tensor) { return std::tuple{tf::constant({1, 2, 3}), tf::constant({1, 2})}; });
+  auto mismatched = Dataset::range(1).map([](tf::Tensor) {
+    return std::tuple{tf::constant({1, 2, 3}), tf::constant({1, 2})};
+  });
   EXPECT_TF_ERROR(flatten(mismatched.unbatch()), tf::errors::InvalidArgumentError,
                   "components have a matching leading dimension. Encountered both 3 and 2.");
   EXPECT_TF_ERROR(flatten(Dataset::range(2).unbatch()), tf::errors::InvalidArgumentError,
@@ -175,7 +179,8 @@ TEST(DataTransformations, ZipStopsAtTheShortest) {
   std::vector<int64_t> sums;
   for (auto [a, b] : z) sums.push_back(a.item<int64_t>() + b.item<int64_t>());
   EXPECT_EQ(sums, (std::vector<int64_t>{10, 12, 14}));
-  auto three = Dataset::zip({Dataset::range(2), Dataset::from_tensor_slices({tf::constant({1, 2}), tf::constant({3, 4})})});
+  auto three =
+      Dataset::zip({Dataset::range(2), Dataset::from_tensor_slices({tf::constant({1, 2}), tf::constant({3, 4})})});
   EXPECT_EQ(flatten(three).components.size(), 3u);
   tf::testing::expect_invalid_argument([] { return Dataset::zip(std::vector<Dataset>{}); }, "ZipDataset",
                                        "Must pass at least one dataset to `zip`.");
@@ -183,20 +188,24 @@ TEST(DataTransformations, ZipStopsAtTheShortest) {
 
 TEST(DataTransformations, CacheReplaysTheFirstCompletePass) {
   int calls = 0;
-  auto ds = Dataset::range(4).map([&calls](tf::Tensor v) {
-                               ++calls;
-                               return v * 10;
-                             }).cache();
+  auto ds = Dataset::range(4)
+                .map([&calls](tf::Tensor v) {
+                  ++calls;
+                  return v * 10;
+                })
+                .cache();
   auto first = flatten(ds).components[0];
   EXPECT_EQ(calls, 4);
   EXPECT_EQ(flatten(ds).components[0], first);
   EXPECT_EQ(calls, 4);  // replayed, not recomputed
   // A pass left early caches nothing.
   int partial_calls = 0;
-  auto partial = Dataset::range(4).map([&partial_calls](tf::Tensor v) {
-                                    ++partial_calls;
-                                    return v;
-                                  }).cache();
+  auto partial = Dataset::range(4)
+                     .map([&partial_calls](tf::Tensor v) {
+                       ++partial_calls;
+                       return v;
+                     })
+                     .cache();
   for (auto v : partial) {
     (void)v;
     break;
