@@ -16,6 +16,7 @@
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/linalg.h"
+#include "tapeflow/core/ops/math_names.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
