@@ -155,7 +155,8 @@ ArrayInfo parse_header(std::string_view file, const std::string& name) {
   const std::size_t start = 8 + std::size_t(len_bytes);
   if (file.size() < start) corrupt("truncated header");
   const std::size_t header_len = read_le(file, 8, len_bytes);
-  if (header_len > file.size() - start) corrupt("the header claims ", header_len, " bytes, the file holds ", file.size());
+  if (header_len > file.size() - start)
+    corrupt("the header claims ", header_len, " bytes, the file holds ", file.size());
   ArrayInfo info;
   DictParser(file.substr(start, header_len), name).parse(info);
   parse_descr(info, name);
@@ -176,7 +177,8 @@ std::string decode_data(std::string_view file, const ArrayInfo& info) {
   const std::size_t item = std::size_t(info.item_size), n = std::size_t(info.num_elements);
   std::string out(file.substr(info.data_offset, n * item));
   if (info.big_endian && item > 1)
-    for (std::size_t i = 0; i < n; ++i) std::reverse(out.begin() + std::ptrdiff_t(i * item), out.begin() + std::ptrdiff_t((i + 1) * item));
+    for (std::size_t i = 0; i < n; ++i)
+      std::reverse(out.begin() + std::ptrdiff_t(i * item), out.begin() + std::ptrdiff_t((i + 1) * item));
   if (info.kind == 'b')
     for (char& c : out) c = c != 0;
   if (info.fortran_order && info.shape.size() > 1 && n > 0) {
@@ -204,8 +206,10 @@ std::string decode_data(std::string_view file, const ArrayInfo& info) {
 std::string make_header(const std::string& descr, const std::vector<int64_t>& shape) {
   std::string dims;
   for (int64_t d : shape) dims += std::to_string(d) + ", ";
-  if (shape.size() > 1) dims.resize(dims.size() - 2);  // (2, 3) but (5,) and ()
-  else if (shape.size() == 1) dims.pop_back();
+  if (shape.size() > 1)
+    dims.resize(dims.size() - 2);  // (2, 3) but (5,) and ()
+  else if (shape.size() == 1)
+    dims.pop_back();
   std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const bool v1 = dict.size() + 1 + 10 < 65536;
   const std::size_t prefix = v1 ? 10 : 12;

@@ -19,9 +19,7 @@ std::string bytes_of(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 /// gen_npy.py's values: arange(n) * 0.5 - 3 (C order) in float64, before the cast to the file's dtype.
 std::vector<double> formula(int64_t n, bool integral = false) {
   std::vector<double> v;
@@ -77,7 +75,8 @@ TEST_F(Npy, ReadsBigEndianFortranOrderAndVersion2) {
 }
 
 TEST_F(Npy, WritesTheBytesNumPyWrites) {
-  for (const char* name : {"f4_2x3.npy", "f8_scalar.npy", "f2_5.npy", "i1_4.npy", "i4_0x3.npy", "u1_2x2.npy", "b1_2x3.npy"}) {
+  for (const char* name :
+       {"f4_2x3.npy", "f8_scalar.npy", "f2_5.npy", "i1_4.npy", "i4_0x3.npy", "u1_2x2.npy", "b1_2x3.npy"}) {
     tf::io::write_npy(path(name), tf::io::read_npy(fixture(name)));
     EXPECT_EQ(bytes_of(path(name)), bytes_of(fixture(name))) << name;
   }

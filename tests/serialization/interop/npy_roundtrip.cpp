@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
   // values(n) = arange(n) * 0.5 - 3 in each dtype, shape (2, 3, 4); bool: arange(n) % 3 == 0.
   auto base = tf::reshape(tf::cast(tf::range(0, 24), tf::float64) * 0.5 - 3.0, {2, 3, 4});
   const std::pair<const char*, tf::DType> dtypes[] = {{"float16", tf::float16}, {"float32", tf::float32},
-                                                       {"float64", tf::float64}, {"int8", tf::int8},
-                                                       {"int32", tf::int32},     {"int64", tf::int64}};
+                                                      {"float64", tf::float64}, {"int8", tf::int8},
+                                                      {"int32", tf::int32},     {"int64", tf::int64}};
   for (const auto& [name, dt] : dtypes)
     tf::io::write_npy((fs::path(argv[2]) / (std::string("tapeflow_") + name + ".npy")).string(), tf::cast(base, dt));
   tf::io::write_npy((fs::path(argv[2]) / "tapeflow_bool.npy").string(),
