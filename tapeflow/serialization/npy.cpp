@@ -2,7 +2,12 @@
 // decodes the untrusted bytes).
 #include "tapeflow/serialization/npy.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "tapeflow/core/errors.h"
 #include "tapeflow/serialization/file_io.h"
@@ -36,11 +41,41 @@ const char* descr_of(DType dt) {
 }  // namespace
 
 Tensor read_npy(const std::string& path) {
-  const std::string file = serialization::read_file(path);
-  const auto info = serialization::npy::parse_header(file, path);
-  const std::string data = serialization::npy::decode_data(file, info);
+  // The header first, then the data straight into the tensor (np.load's one copy): every size
+  // is checked against the file's before anything is allocated for it.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  TF_CHECK_TYPED(f != nullptr, NotFoundError, "", "read_npy: cannot open ", path);
+  struct stat st;
+  TF_CHECK_TYPED(::fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode), DataLossError, "", "read_npy: ", path,
+                 " is not a regular file");
+  const uint64_t file_size = uint64_t(st.st_size);
+  auto read = [&](char* into, std::size_t n) {
+    TF_CHECK_TYPED(std::fread(into, 1, n, f.get()) == n, DataLossError, "", "read_npy: cannot read ", n,
+                   " bytes of ", path, " (truncated while reading?)");
+  };
+  std::string head(std::size_t(std::min<uint64_t>(file_size, 12)), '\0');
+  read(head.data(), head.size());
+  const std::size_t header = serialization::npy::header_size(head, file_size, path);
+  const std::size_t have = head.size();
+  head.resize(header);
+  if (header > have)
+    read(head.data() + have, header - have);
+  else
+    std::fseek(f.get(), long(header), SEEK_SET);  // a header shorter than the 12 bytes read
+  const auto info = serialization::npy::parse_header(head, file_size, path);
   Tensor t = Tensor::empty(Shape(info.shape), dtype_of(info), kCPU0);
-  if (!data.empty()) std::memcpy(t.raw_data(), data.data(), data.size());
+  const std::size_t bytes = std::size_t(info.num_elements) * std::size_t(info.item_size);
+  if (bytes == 0) return t;
+  if (!info.big_endian && !info.fortran_order && info.kind != 'b') {  // np.save's layout
+    read(static_cast<char*>(t.raw_data()), bytes);
+  } else {
+    std::string raw(bytes, '\0');
+    read(raw.data(), bytes);
+    auto at_start = info;
+    at_start.data_offset = 0;
+    const std::string data = serialization::npy::decode_data(raw, at_start);
+    std::memcpy(t.raw_data(), data.data(), data.size());
+  }
   return t;
 }
 
@@ -50,10 +85,11 @@ void write_npy(const std::string& path, const Tensor& tensor) {
                " dtype; cast the tensor (bfloat16 to float32) before writing ", path);
   const Tensor c = tensor.cpu().contiguous();
   std::vector<int64_t> shape(c.shape().dims().begin(), c.shape().dims().end());
-  std::string out = serialization::npy::make_header(descr, shape);
+  serialization::AtomicFile out(path);  // temporary, fsync, rename: no half-written file
+  out.write(serialization::npy::make_header(descr, shape));
   const std::size_t bytes = std::size_t(c.size()) * dtype_size(c.dtype());
-  if (bytes) out.append(static_cast<const char*>(c.raw_data()), bytes);
-  serialization::write_file_atomically(path, out);
+  if (bytes) out.write(c.raw_data(), bytes);
+  out.commit();
 }
 
 }  // namespace tapeflow::io

@@ -144,7 +144,7 @@ void parse_descr(ArrayInfo& info, const std::string& name) {
 }
 }  // namespace
 
-ArrayInfo parse_header(std::string_view file, const std::string& name) {
+std::size_t header_size(std::string_view file, uint64_t file_size, const std::string& name) {
   auto corrupt = [&](const auto&... what) {
     TF_THROW(DataLossError, "", "read_npy: ", name, " is not a valid .npy file: ", what...);
   };
@@ -155,20 +155,31 @@ ArrayInfo parse_header(std::string_view file, const std::string& name) {
   const std::size_t start = 8 + std::size_t(len_bytes);
   if (file.size() < start) corrupt("truncated header");
   const std::size_t header_len = read_le(file, 8, len_bytes);
-  if (header_len > file.size() - start)
-    corrupt("the header claims ", header_len, " bytes, the file holds ", file.size());
+  if (header_len > file_size - start) corrupt("the header claims ", header_len, " bytes, the file holds ", file_size);
+  return start + header_len;
+}
+
+ArrayInfo parse_header(std::string_view file, const std::string& name) { return parse_header(file, file.size(), name); }
+
+ArrayInfo parse_header(std::string_view head, uint64_t file_size, const std::string& name) {
+  auto corrupt = [&](const auto&... what) {
+    TF_THROW(DataLossError, "", "read_npy: ", name, " is not a valid .npy file: ", what...);
+  };
+  const std::size_t data_offset = header_size(head, file_size, name);
+  if (head.size() < data_offset) corrupt("truncated header");
+  const std::size_t start = uint8_t(head[6]) == 1 ? 10 : 12;
   ArrayInfo info;
-  DictParser(file.substr(start, header_len), name).parse(info);
+  DictParser(head.substr(start, data_offset - start), name).parse(info);
   parse_descr(info, name);
-  info.data_offset = start + header_len;
+  info.data_offset = data_offset;
   // The element count and the byte count, checked against the data the file really holds.
   uint64_t n = 1;
   for (int64_t d : info.shape)
     if (__builtin_mul_overflow(n, uint64_t(d), &n)) corrupt("the shape's element count overflows");
   uint64_t bytes = 0;
-  if (__builtin_mul_overflow(n, uint64_t(info.item_size), &bytes) || bytes > file.size() - info.data_offset)
+  if (__builtin_mul_overflow(n, uint64_t(info.item_size), &bytes) || bytes > file_size - info.data_offset)
     corrupt("truncated data: the shape needs ", n, " elements of ", info.item_size, " bytes, the file holds ",
-            file.size() - info.data_offset, " bytes after the header");
+            file_size - info.data_offset, " bytes after the header");
   info.num_elements = int64_t(n);
   return info;
 }

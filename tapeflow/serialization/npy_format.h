@@ -26,6 +26,11 @@ struct ArrayInfo {
 /// shape, data shorter than the shape needs) is a DataLossError naming `name`; a valid dtype
 /// Tapeflow has no counterpart for (int16, complex, strings, records) an UnimplementedError.
 ArrayInfo parse_header(std::string_view file, const std::string& name);
+/// The same from the file's first bytes, `head` (at least header_size() of them), and its size.
+ArrayInfo parse_header(std::string_view head, uint64_t file_size, const std::string& name);
+/// The bytes before the data (magic, version, length and header), from at least the first 12
+/// bytes of a file of `file_size` bytes; checked against the size (DataLossError).
+std::size_t header_size(std::string_view head, uint64_t file_size, const std::string& name);
 
 /// The elements in C order and the host's (little-endian) byte order: byte-swapped when the
 /// file is big-endian, reordered when it is in Fortran order; bools normalized to 0/1.
