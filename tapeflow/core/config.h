@@ -27,7 +27,8 @@ void reset_memory_stats(const std::string& device);
 }  // namespace config
 
 namespace debugging {
-/// Logs "Executing op MatMul in device GPU:0" for every executed op (and implicit copies).
+/// Logs "Executing op MatMul in device /job:localhost/replica:0/task:0/device:GPU:0" (TF's full
+/// device name) for every executed op (and implicit copies).
 void set_log_device_placement(bool enabled);
 bool get_log_device_placement();
 }  // namespace debugging

@@ -242,7 +242,7 @@ TensorList dispatch(const OpDef& op, std::span<const Tensor> inputs, const OpAtt
                ": a host allocation failed (outputs ", describe_outputs(specs), ")");
     }
     if (detail::g_log_device_placement.load(std::memory_order_relaxed)) [[unlikely]]
-      logging::info(std::string("Executing op ") + op.name + " in device " + device.str());
+      logging::info(std::string("Executing op ") + op.name + " in device " + device.full_name());  // TF's full name
   }
 
   // Step 4: the tape sees the caller's inputs (before any copy), so gradients flow back to them.

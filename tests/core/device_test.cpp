@@ -116,7 +116,7 @@ TEST_F(NoGpu, SoftPlacementIsTheDefaultAndLogsOnlyWithPlacementLogging) {
   EXPECT_EQ(d.device(), tf::kCPU0);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("info: Op Mul cannot run on GPU:0 (no such device)"), std::string::npos) << lines[0];
-  EXPECT_EQ(lines[1], "info: Executing op Mul in device CPU:0");
+  EXPECT_EQ(lines[1], "info: Executing op Mul in device /job:localhost/replica:0/task:0/device:CPU:0");
 }
 
 TEST_F(NoGpu, MalformedDeviceStringIsAlwaysAnError) {
@@ -138,7 +138,7 @@ TEST(Placement, LogDevicePlacement) {
   tf::debugging::set_log_device_placement(false);
   tf::logging::set_sink(nullptr);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "info: Executing op Mul in device CPU:0");
+  EXPECT_EQ(lines[0], "info: Executing op Mul in device /job:localhost/replica:0/task:0/device:CPU:0");
 }
 
 TEST(Config, ListPhysicalDevicesAndMemoryInfo) {

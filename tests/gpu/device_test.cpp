@@ -66,7 +66,7 @@ TEST_F(GpuTest, MixedDeviceInputsAreCopiedAndLogged) {
                        [&](const std::string& l) { return l.find(s) != std::string::npos; });
   };
   EXPECT_TRUE(has("Copying input of AddV2 from CPU:0 to GPU:0"));
-  EXPECT_TRUE(has("Executing op AddV2 in device GPU:0"));
+  EXPECT_TRUE(has("Executing op AddV2 in device /job:localhost/replica:0/task:0/device:GPU:0"));
 }
 
 TEST_F(GpuTest, ToCpuGpuRoundTrip) {

@@ -1,6 +1,9 @@
 // tf::data::Dataset: an input pipeline (from_tensor_slices, shuffle, batch, map, repeat, take,
 // prefetch) iterated with range-for; each element is a std::vector<Tensor> (one per component).
 // A Dataset is an immutable description; every iteration (for loop) starts a fresh pass.
+// DatasetOf<N> (dataset_of.h) knows its component count: `for (auto [x, y] : ds)`, per-component
+// map/filter; the transformations added for it (filter, skip, cache, unbatch, zip, range) live in
+// transformations.cpp.
 // Note [Row-indexed pipelines]: from_tensor_slices, and shuffle/take over it, can hand out row
 // indices instead of elements, so batch gathers a whole batch with one op per component on the
 // tensors' own device (a GPU-resident dataset batches on the GPU, no host round trip) instead
@@ -10,6 +13,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <string>
 #include <vector>
 
 #include "tapeflow/core/tensor.h"
@@ -40,6 +45,11 @@ class Node : public std::enable_shared_from_this<Node> {
 };
 }  // namespace detail
 
+/// tf.data.AUTOTUNE: prefetch's and map's num_parallel_calls value that lets the runtime choose.
+inline constexpr int64_t AUTOTUNE = -1;
+
+template <std::size_t N> class DatasetOf;
+
 struct ShuffleOptions {
   std::optional<int64_t> seed;  // unset: from tf::random's global seed when set, else nondeterministic
   bool reshuffle_each_iteration = true;
@@ -66,6 +76,18 @@ class Dataset {
   /// Slices each tensor along its first axis; all need the same first dimension.
   /// `Dataset::from_tensor_slices({x, y})` yields {x[i], y[i]}.
   static Dataset from_tensor_slices(std::vector<Tensor> tensors);
+  /// `Dataset::from_tensor_slices({x, y})` knows it has two components (DatasetOf<2>).
+  template <std::size_t N> static DatasetOf<N> from_tensor_slices(const Tensor (&tensors)[N]);
+  /// One tensor's rows: `Dataset::from_tensor_slices(x)`.
+  static DatasetOf<1> from_tensor_slices(const Tensor& tensor);
+  /// The int64 scalars start, start + step, ... before stop (TF's range; step may be negative,
+  /// not 0): `Dataset::range(5)` yields 0..4.
+  static DatasetOf<1> range(int64_t stop);
+  static DatasetOf<1> range(int64_t start, int64_t stop, int64_t step = 1);
+  /// Elements made of the datasets' elements side by side (their components concatenated),
+  /// until the shortest ends: `Dataset::zip(xs, ys)` yields {x, y}.
+  static Dataset zip(std::vector<Dataset> datasets);
+  template <std::size_t... Ns> static DatasetOf<(Ns + ...)> zip(const DatasetOf<Ns>&... datasets);
 
   /// Fills a buffer of buffer_size elements and yields a random one of it each step (TF's
   /// algorithm; buffer_size >= the dataset's size gives a uniform shuffle). The random stream
@@ -75,6 +97,24 @@ class Dataset {
   Dataset batch(int64_t batch_size, bool drop_remainder = false) const;
   /// Applies fn to each element.
   Dataset map(std::function<Element(const Element&)> fn) const;
+  /// map with TF's num_parallel_calls (> 0, or AUTOTUNE): elements are still made in order, one
+  /// at a time; overlap with the training step comes from prefetch.
+  Dataset map(std::function<Element(const Element&)> fn, int64_t num_parallel_calls) const;
+  /// map with one argument per component (a lambda that is not generic):
+  /// `ds.map([](tf::Tensor x, tf::Tensor y) { return std::tuple{x * 2, y}; })` (dataset_of.h).
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto map(F fn, std::optional<int64_t> num_parallel_calls = std::nullopt) const;
+  /// Keeps the elements whose predicate is true; the predicate takes the Element or one argument
+  /// per component and returns a scalar bool Tensor (TF's rule) or a bool (dataset_of.h).
+  template <typename F> Dataset filter(F fn) const;
+  /// Skips the first count elements (-1: all of them).
+  Dataset skip(int64_t count) const;
+  /// Keeps the elements of the first complete pass in memory and replays them in later passes
+  /// (a pass left early caches nothing). A filename (TF's file cache) is UnimplementedError.
+  Dataset cache(const std::string& filename = "") const;
+  /// Splits each element along its first axis into elements (every component the same length).
+  Dataset unbatch() const;
   /// Repeats the dataset count times (-1: forever).
   Dataset repeat(int64_t count = -1) const;
   /// The first count elements.
@@ -89,9 +129,14 @@ class Dataset {
   Iterator begin() const { return Iterator(node_->make_iterator()); }
   Iterator end() const { return Iterator(); }
 
+ protected:
+  Dataset filter_by(std::function<bool(const Element&)> keep) const;
+
  private:
   explicit Dataset(std::shared_ptr<const detail::Node> node) : node_(std::move(node)) {}
   std::shared_ptr<const detail::Node> node_;
 };
 
 }  // namespace tapeflow::data
+
+#include "tapeflow/nn/data/dataset_of.h"  // IWYU pragma: export

@@ -311,7 +311,7 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
   return *history;
 }
 
-std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+EvaluateResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
   optimizer();
   check_cardinality(x, y);
   TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
@@ -324,7 +324,7 @@ std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, 
     test_step(rows(x, b, e), rows(y, b, e));
     bar.update(step + 1, [&] { return metrics_result(); });
   }
-  auto result = metrics_result();
+  auto result = ordered_results();
   bar.finish(result);
   return result;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "tapeflow/nn/data/dataset.h"
 #include "tapeflow/nn/layers/layer.h"
 #include "tapeflow/nn/losses.h"
 #include "tapeflow/nn/metrics.h"
@@ -78,6 +79,31 @@ struct PredictOptions {
   int verbose = 0;
 };
 
+/// Inputs by name, Keras's dict form: `{{"image", x1}, {"meta", x2}}` or a std::map. (A type of
+/// its own: a std::map parameter would also take `{x1, x2}`, as an iterator range.)
+class NamedInputs : public std::map<std::string, Tensor> {
+ public:
+  NamedInputs(std::initializer_list<value_type> inputs) : std::map<std::string, Tensor>(inputs) {}  // NOLINT
+  NamedInputs(std::map<std::string, Tensor> inputs) : std::map<std::string, Tensor>(std::move(inputs)) {}  // NOLINT
+};
+
+/// evaluate's results: by name, `r.at("loss")`, and by position in Keras's list order (the loss,
+/// then the compiled metrics): `r[0]`, `r[1]`.
+class EvaluateResult : public std::map<std::string, double> {
+ public:
+  EvaluateResult() = default;
+  EvaluateResult(std::map<std::string, double> values, std::vector<std::string> order);
+  using std::map<std::string, double>::operator[];
+  /// The value at that position (InvalidArgumentError past the end).
+  double operator[](std::size_t position) const;
+  double operator[](std::size_t position) { return std::as_const(*this)[position]; }
+  /// The names in Keras's order.
+  const std::vector<std::string>& names() const { return order_; }
+
+ private:
+  std::vector<std::string> order_;
+};
+
 class Model : public layers::Layer {
  public:
   /// A subclassed model: `struct MyModel : K::Model { MyModel() {} ... };` is named "my_model"
@@ -102,12 +128,30 @@ class Model : public layers::Layer {
   void compile(CompileOptions options);
   /// Trains on (x, y) (first axes = samples) and returns the per-epoch logs.
   callbacks::History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
-  /// {"loss": .., "accuracy": ..} over (x, y).
-  std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  /// Trains on a batched tf::data::Dataset, as Keras does: its elements are (x, y) or (x, y,
+  /// sample_weight), a model with k inputs taking the first k components as its inputs; each
+  /// epoch is one pass (a shuffle in the pipeline reshuffles). batch_size and shuffle are
+  /// ignored; validation_split is an InvalidArgumentError (Keras's rule for datasets); an
+  /// infinite dataset needs a take(). (model_data.cpp)
+  callbacks::History fit(const data::Dataset& dataset, FitOptions options = {});
+  /// A model with several inputs: `model.fit({x1, x2}, y, {...})`, or by input name
+  /// `model.fit({{"image", x1}, {"meta", x2}}, y, {...})` (Keras's list and dict forms).
+  callbacks::History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {});
+  callbacks::History fit(const NamedInputs& x, const Tensor& y, FitOptions options = {});
+  /// {"loss": .., "accuracy": ..} over (x, y); also by position, r[0] the loss.
+  EvaluateResult evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  /// evaluate over a batched Dataset ((x, y) elements; batch_size ignored) or several inputs.
+  EvaluateResult evaluate(const data::Dataset& dataset, EvaluateOptions options = {});
+  EvaluateResult evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {});
+  EvaluateResult evaluate(const NamedInputs& x, const Tensor& y, EvaluateOptions options = {});
   /// The outputs for x, batch by batch, concatenated.
   Tensor predict(const Tensor& x, PredictOptions options = {});
   /// predict for a model with several inputs: `model.predict({a, b})`.
   Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  /// predict by input name, or over a batched Dataset (a model with k inputs reads the first k
+  /// components of each element; batch_size ignored).
+  Tensor predict(const NamedInputs& x, PredictOptions options = {});
+  Tensor predict(const data::Dataset& dataset, PredictOptions options = {});
 
   /// One optimization step on a batch (override to customize fit, as Keras's train_step).
   virtual void train_step(const Tensor& x, const Tensor& y);
@@ -163,6 +207,19 @@ class Model : public layers::Layer {
   std::optional<int> resume_epoch;
 
  private:
+  /// The number of inputs fit/evaluate/predict read from a Dataset element (1 unless functional).
+  std::size_t input_count() const;
+  /// x given by input name, in the order of the model's inputs.
+  std::vector<Tensor> inputs_by_name(const std::map<std::string, Tensor>& x) const;
+  /// One step on a multi-input batch (train_step/test_step take one input tensor).
+  void multi_input_step(const std::vector<Tensor>& x, const Tensor& y, const std::optional<Tensor>& sample_weight,
+                        bool training);
+  EvaluateResult ordered_results() const;
+  /// One step on a Dataset element: (inputs..., y[, sample_weight]).
+  void dataset_step(const data::Element& element, bool training, const char* caller);
+  /// fit's epochs over batches a Dataset yields (Datasets and multi-input x).
+  callbacks::History fit_batches(const data::Dataset& train, const std::optional<data::Dataset>& validation,
+                                 const FitOptions& options);
   void weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight);
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;

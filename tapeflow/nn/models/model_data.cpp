@@ -1,0 +1,271 @@
+// Model::fit/evaluate/predict over a tf::data::Dataset and over several inputs (a list, or a
+// map by input name), as Keras's data adapters do, and evaluate's results by position.
+#include <cmath>
+
+#include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/nn/models/model.h"
+#include "tapeflow/nn/models/progbar.h"
+
+namespace tapeflow::keras {
+
+EvaluateResult::EvaluateResult(std::map<std::string, double> values, std::vector<std::string> order)
+    : std::map<std::string, double>(std::move(values)), order_(std::move(order)) {}
+
+double EvaluateResult::operator[](std::size_t position) const {
+  TF_CHECK_ARG(position < order_.size(), "", "evaluate's results hold ", order_.size(), " values; position ", position,
+               " is out of range");
+  return at(order_[position]);
+}
+
+EvaluateResult Model::ordered_results() const {
+  std::map<std::string, double> values;
+  std::vector<std::string> order;
+  for (const auto& m : metrics()) {
+    values[m->name()] = m->result().item<float>();
+    order.push_back(m->name());
+  }
+  return EvaluateResult(std::move(values), std::move(order));
+}
+
+std::size_t Model::input_count() const {
+  const std::size_t n = inputs().size();
+  return n == 0 ? 1 : n;
+}
+
+std::vector<Tensor> Model::inputs_by_name(const std::map<std::string, Tensor>& x) const {
+  const auto symbolic = inputs();
+  TF_CHECK_ARG(!symbolic.empty(), "", "Model \"", name(), "\": inputs by name need a functional model");
+  std::vector<Tensor> out;
+  std::string names;
+  for (const KerasTensor& in : symbolic) names += (names.empty() ? "" : ", ") + in.node()->layer->name();
+  for (const KerasTensor& in : symbolic) {
+    auto it = x.find(in.node()->layer->name());
+    TF_CHECK_ARG(it != x.end(), "", "Model \"", name(), "\": no data for input '", in.node()->layer->name(),
+                 "' (the model's inputs are: ", names, ")");
+    out.push_back(it->second);
+  }
+  TF_CHECK_ARG(x.size() == symbolic.size(), "", "Model \"", name(), "\": ", x.size(),
+               " named inputs given, but the model's inputs are: ", names);
+  return out;
+}
+
+void Model::multi_input_step(const std::vector<Tensor>& x, const Tensor& y, const std::optional<Tensor>& sample_weight,
+                             bool training) {
+  Tensor y_pred, loss;
+  if (training) {
+    GradientTape tape;
+    y_pred = (*this)(x, true);
+    loss = compute_loss(x[0], y, y_pred, sample_weight);
+    tape.stop();
+    auto vars = trainable_variables();
+    if (!vars.empty()) optimizer().apply_gradients(tape.gradient(loss, vars), vars);
+  } else {
+    y_pred = (*this)(x, false);
+    loss = compute_loss(x[0], y, y_pred);
+  }
+  // As train_step/test_step: the running loss weighs each batch by its size (Keras 3).
+  const auto tracked = Model::metrics();  // the loss tracker, then the compiled metrics (not an override's)
+  auto loss_tracker = std::dynamic_pointer_cast<metrics::Mean>(tracked[0]);
+  loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x[0].shape()[0]), DType::kFloat32));
+  for (std::size_t i = 1; i < tracked.size(); ++i) tracked[i]->update_state(y, y_pred);
+}
+
+void Model::dataset_step(const data::Element& e, bool training, const char* caller) {
+  const std::size_t k = input_count();
+  TF_CHECK_ARG(e.size() == k + 1 || (training && e.size() == k + 2), "", caller, ": a dataset element must be (x, y)",
+               training ? " or (x, y, sample_weight)" : "", " with x made of the model's ", k, " input(s); got ",
+               e.size(), " components");
+  const bool weighted = e.size() == k + 2;
+  const Tensor& y = e[k];
+  if (k == 1) {  // the overridable steps
+    if (!training)
+      test_step(e[0], y);
+    else if (weighted)
+      train_step(e[0], y, e[k + 1]);
+    else
+      train_step(e[0], y);
+    return;
+  }
+  multi_input_step(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k)), y,
+                   weighted ? std::optional<Tensor>(e[k + 1]) : std::nullopt, training);
+}
+
+namespace {
+void check_finite(const data::Dataset& ds, const char* caller) {
+  TF_CHECK_ARG(ds.cardinality() != -1, "", caller,
+               ": the dataset is infinite (repeat() without a count): take() the batches of one epoch "
+               "(steps_per_epoch is not supported yet)");
+}
+
+/// The rows of each tensor (all with the same first dimension: Keras's cardinality message).
+void check_same_rows(const std::vector<Tensor>& tensors, const char* caller) {
+  TF_CHECK_ARG(!tensors.empty(), "", caller, ": no inputs given");
+  std::string sizes;
+  bool same = true;
+  for (const Tensor& t : tensors) {
+    TF_CHECK_ARG(t.ndim() > 0, "", caller, ": every input must have a batch axis, got shape ", t.shape().to_string());
+    sizes += (sizes.empty() ? "" : ", ") + std::to_string(t.shape()[0]);
+    same = same && t.shape()[0] == tensors[0].shape()[0];
+  }
+  TF_CHECK_ARG(
+      same, "",
+      "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. sizes: ", sizes);
+}
+}  // namespace
+
+callbacks::History Model::fit_batches(const data::Dataset& train, const std::optional<data::Dataset>& validation,
+                                      const FitOptions& options) {
+  auto history = std::make_shared<callbacks::History>();
+  std::vector<callbacks::Callback*> cbs;
+  for (auto& c : options.callbacks) cbs.push_back(c.operator->());
+  cbs.push_back(history.get());
+  for (auto* c : cbs) c->set_model(this);
+  stop_training = false;
+  resume_epoch.reset();
+  for (auto* c : cbs) c->on_train_begin({});
+  const int first_epoch = resume_epoch.value_or(options.initial_epoch);
+  resume_epoch.reset();
+  // Steps per epoch: the cardinality, or (unknown, as after filter) the count of the last epoch.
+  int64_t steps = train.cardinality();
+  callbacks::Logs logs;
+  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+    for (auto* c : cbs) c->on_epoch_begin(epoch, {});
+    if (options.verbose) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
+    reset_metrics();
+    detail::Progbar bar(steps > 0 ? steps : 1, options.verbose);
+    int64_t step = 0;
+    for (const auto& element : train) {
+      for (auto* c : cbs) c->on_train_batch_begin(int(step), {});
+      dataset_step(element, /*training=*/true, "fit");
+      ++step;
+      bar.update(step, [&] { return metrics_result(); });
+      if (cbs.size() > 1) {
+        const callbacks::Logs batch_logs = metrics_result();
+        for (auto* c : cbs) c->on_train_batch_end(int(step - 1), batch_logs);
+      }
+      if (stop_training) break;
+    }
+    TF_CHECK_ARG(step > 0, "", "fit: the dataset yielded no batches");
+    steps = step;
+    logs = metrics_result();
+    if (validation)
+      for (const auto& [k, v] : evaluate(*validation, {.verbose = 0})) logs["val_" + k] = v;
+    bar.finish(logs);
+    for (auto* c : cbs) {
+      c->epoch_logs_ = &logs;
+      c->on_epoch_end(epoch, logs);
+      c->epoch_logs_ = nullptr;
+    }
+  }
+  for (auto* c : cbs) c->on_train_end(logs);
+  return *history;
+}
+
+callbacks::History Model::fit(const data::Dataset& dataset, FitOptions options) {
+  optimizer();  // checks compile()
+  TF_CHECK_ARG(options.validation_split == 0, "",
+               "`validation_split` is only supported for Tensors or NumPy arrays, found following types in the "
+               "input: [tf::data::Dataset]");
+  TF_CHECK_ARG(!options.sample_weight && options.class_weight.empty(), "",
+               "fit: with a dataset, sample weights come as the third component of its elements (x, y, "
+               "sample_weight); sample_weight and class_weight are not supported");
+  check_finite(dataset, "fit");
+  std::optional<data::Dataset> validation;
+  if (options.validation_data)
+    validation = data::Dataset::from_tensor_slices({options.validation_data->first, options.validation_data->second})
+                     .batch(options.batch_size);
+  return fit_batches(dataset, validation, options);
+}
+
+callbacks::History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
+  optimizer();
+  std::vector<Tensor> all = x;
+  all.push_back(y);
+  check_same_rows(all, "fit");
+  TF_CHECK_ARG(options.batch_size > 0, "", "fit: batch_size must be positive, got ", options.batch_size);
+  TF_CHECK_ARG(options.validation_split >= 0 && options.validation_split < 1, "",
+               "fit: validation_split must be in [0, 1), got ", options.validation_split);
+  TF_CHECK_TYPED(options.class_weight.empty(), UnimplementedError, "",
+                 "fit: class_weight with several inputs is not supported yet; pass sample_weight");
+  TF_CHECK_TYPED(!options.validation_data, UnimplementedError, "",
+                 "fit: validation_data holds one input tensor; with several inputs use validation_split");
+  const int64_t n = y.shape()[0];
+  if (options.sample_weight) {
+    TF_CHECK_ARG(options.sample_weight->ndim() >= 1 && options.sample_weight->shape()[0] == n, "",
+                 "fit: sample_weight must hold one weight per sample (", n, "), got shape ",
+                 options.sample_weight->shape().to_string());
+    TF_CHECK_TYPED(options.validation_split == 0, UnimplementedError, "",
+                   "fit: validation_split with sample_weight (weighted validation) is not supported yet");
+    all.push_back(*options.sample_weight);
+  }
+  // Keras's rule: the last fraction of the rows, before shuffling, is held out.
+  std::optional<data::Dataset> validation;
+  std::vector<Tensor> train = all;
+  if (options.validation_split > 0) {
+    const auto split_at = static_cast<int64_t>(std::floor(double(n) * (1.0 - options.validation_split)));
+    std::vector<Tensor> held_out;
+    for (Tensor& t : train) {
+      held_out.push_back(t[slice(split_at, n)]);
+      t = t[slice(0, split_at)];
+    }
+    validation = data::Dataset::from_tensor_slices(held_out).batch(options.batch_size);
+  }
+  data::Dataset ds = data::Dataset::from_tensor_slices(train);
+  if (options.shuffle) ds = ds.shuffle(std::max<int64_t>(1, train[0].shape()[0]));
+  return fit_batches(ds.batch(options.batch_size), validation, options);
+}
+
+callbacks::History Model::fit(const NamedInputs& x, const Tensor& y, FitOptions options) {
+  return fit(inputs_by_name(x), y, std::move(options));
+}
+
+EvaluateResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
+  optimizer();
+  check_finite(dataset, "evaluate");
+  const int64_t card = dataset.cardinality();
+  reset_metrics();
+  detail::Progbar bar(card > 0 ? card : 1, options.verbose);
+  int64_t step = 0;
+  for (const auto& element : dataset) {
+    dataset_step(element, /*training=*/false, "evaluate");
+    bar.update(++step, [&] { return metrics_result(); });
+  }
+  auto result = ordered_results();
+  bar.finish(result);
+  return result;
+}
+
+EvaluateResult Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
+  std::vector<Tensor> all = x;
+  all.push_back(y);
+  check_same_rows(all, "evaluate");
+  TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
+  return evaluate(data::Dataset::from_tensor_slices(all).batch(options.batch_size), options);
+}
+
+EvaluateResult Model::evaluate(const NamedInputs& x, const Tensor& y, EvaluateOptions options) {
+  return evaluate(inputs_by_name(x), y, options);
+}
+
+Tensor Model::predict(const NamedInputs& x, PredictOptions options) {
+  return predict(inputs_by_name(x), options);
+}
+
+Tensor Model::predict(const data::Dataset& dataset, PredictOptions options) {
+  check_finite(dataset, "predict");
+  const std::size_t k = input_count();
+  std::vector<Tensor> outs;
+  for (const auto& e : dataset) {
+    TF_CHECK_ARG(e.size() >= k, "", "predict: a dataset element must start with the model's ", k, " input(s); got ",
+                 e.size(), " components");
+    outs.push_back(k == 1 ? (*this)(e[0], false)
+                          : (*this)(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k)), false));
+  }
+  (void)options;  // batch_size: the dataset's batches; verbose: predict prints nothing yet
+  TF_CHECK_ARG(!outs.empty(), "", "predict: the dataset yielded no batches");
+  return outs.size() == 1 ? outs[0] : concat(outs, 0);
+}
+
+}  // namespace tapeflow::keras
