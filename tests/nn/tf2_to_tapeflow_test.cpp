@@ -42,6 +42,7 @@ TEST(Tf2ToTapeflow, Tensors) {
   EXPECT_EQ(tf::transpose(x, {1, 0}).shape(), tf::Shape({4, 2}));
   EXPECT_EQ(tf::reduce_sum(x, 1, true).to_vector<float>(), (std::vector<float>{6, 12}));
   EXPECT_EQ(tf::argmax(x, 1).to_vector<int64_t>(), (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(tf::math::argmax(x, 1).to_vector<int64_t>(), (std::vector<int64_t>{3, 3}));
   EXPECT_EQ(tf::cast(a, tf::float32).dtype(), tf::float32);
   EXPECT_EQ(tf::concat({x, x}, 0).shape(), tf::Shape({4, 4}));
   EXPECT_EQ(tf::stack({x, x}).shape(), tf::Shape({2, 2, 4}));
@@ -96,7 +97,8 @@ TEST(Tf2ToTapeflow, Functions) {
   auto cf = g.get_concrete_function(tf::TensorSpec({-1, 3}, tf::float32));
   EXPECT_EQ(cf.structured_outputs()[0].shape, tf::Shape({-1, 3}));
   auto x = tf::constant(-2.f);
-  auto r = tf::cond(tf::greater(x, tf::constant(0.f)), [&] { return x; }, [&] { return -x; });
+  auto r = tf::cond(
+      tf::greater(x, tf::constant(0.f)), [&] { return x; }, [&] { return -x; });
   EXPECT_EQ(tf::Tensor(r).item<float>(), 2.f);
   tf::config::run_functions_eagerly(true);
   EXPECT_EQ(tf::Tensor(f(m, m)).to_vector<float>(), (std::vector<float>{7, 10, 15, 22}));
@@ -105,8 +107,8 @@ TEST(Tf2ToTapeflow, Functions) {
 
 TEST(Tf2ToTapeflow, KerasModelsAndTraining) {
   K::utils::set_random_seed(42);
-  K::Sequential model({K::Input({28, 28}), K::layers::Flatten(), K::layers::Dense(128, {.activation = "relu"}),
-                       K::layers::Dense(10)});
+  K::Sequential model(
+      {K::Input({28, 28}), K::layers::Flatten(), K::layers::Dense(128, {.activation = "relu"}), K::layers::Dense(10)});
   std::ostringstream summary;
   model.summary(summary);
   EXPECT_NE(summary.str().find("101,770"), std::string::npos) << summary.str();  // Keras's count
@@ -145,6 +147,30 @@ TEST(Tf2ToTapeflow, KerasModelsAndTraining) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Tf2ToTapeflow, InputPipelines) {
+  auto x = tf::reshape(tf::range(0.f, 12.f), {6, 2});
+  auto y = tf::constant({0, 1, 0, 1, 0, 1});
+  auto ds = tf::data::Dataset::from_tensor_slices({x, y}).shuffle(1000).batch(32);
+  auto scaled = tf::data::Dataset::from_tensor_slices({x, y}).map([](tf::Tensor x, tf::Tensor y) {
+    return std::tuple{x / 255.0f, y};
+  });
+  int n = 0;
+  for (auto [xb, yb] : scaled) {
+    EXPECT_FLOAT_EQ(xb.to_vector<float>()[1], (2.f * static_cast<float>(n) + 1.f) / 255.f);
+    EXPECT_EQ(yb.item<int32_t>(), n % 2);
+    ++n;
+  }
+  EXPECT_EQ(n, 6);
+  K::Sequential model({K::Input({2}), K::layers::Dense(2)});
+  model.compile({.optimizer = "adam", .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true})});
+  auto history = model.fit(ds, {.epochs = 2, .verbose = 0});
+  EXPECT_EQ(history.history.at("loss").size(), 2u);
+  const auto path = std::filesystem::temp_directory_path() / ("tf2_to_tapeflow_" + std::to_string(::getpid()) + ".npy");
+  tf::io::write_npy(path.string(), x);
+  EXPECT_EQ(tf::io::read_npy(path.string()).to_vector<float>(), x.to_vector<float>());
+  std::filesystem::remove(path);
+}
+
 TEST(Tf2ToTapeflow, CheckpointsSavedModelTensorBoard) {
   const auto dir = std::filesystem::temp_directory_path() / ("tf2_to_tapeflow_ckpt_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -155,8 +181,9 @@ TEST(Tf2ToTapeflow, CheckpointsSavedModelTensorBoard) {
   manager.save();
   ckpt.restore(tf::train::latest_checkpoint((dir / "tf_ckpts").string()));
   struct Doubler : tf::Module {
-    tf::Function call = track("__call__", tf::function([](const tf::Tensor& x) { return x * 2.f; },
-                                                       {.input_signature = {{tf::TensorSpec({-1}, tf::float32, "x")}}}));
+    tf::Function call =
+        track("__call__", tf::function([](const tf::Tensor& x) { return x * 2.f; },
+                                       {.input_signature = {{tf::TensorSpec({-1}, tf::float32, "x")}}}));
     Doubler() : tf::Module("doubler") {}
   } module;
   tf::saved_model::save(module, (dir / "saved").string());
