@@ -46,7 +46,9 @@ export OMP_WAIT_POLICY=PASSIVE
 # answer ResourceExhaustedError when malloc returns null (ASan aborts instead by default).
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+# die_after_fork=0: the checkpoint, BackupAndRestore and pool tests fork children that start
+# threads (the child's own intra-op pool, Note [The pool across fork]).
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
 [ "$kind" = thread ] && export OPENBLAS_NUM_THREADS=1
 mkdir -p "$dir/logs"
 pids=()

@@ -1,6 +1,7 @@
 // The intra-op thread pool, TF's threading switches and the core count they are sized from.
 #include "tapeflow/core/threading.h"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <atomic>
@@ -163,8 +164,27 @@ std::mutex g_pool_mu;
 Pool* g_pool_owner = nullptr;        // under g_pool_mu
 std::atomic<Pool*> g_pool{nullptr};  // the pool loops use; null: build it on first use
 
+// Note [The pool across fork]: a forked child has only the thread that called fork, so the
+// parent's workers are not there to run its chunks (the checkpoint and BackupAndRestore tests fork
+// writers that train). The child forgets the parent's pool (leaked, never used) and builds its own
+// on its first parallel loop, as libgomp does; the pool mutex is held across fork so that the child
+// never inherits it locked by another thread.
+void forget_pool_in_child() {
+  g_pool_owner = nullptr;
+  g_pool.store(nullptr);
+  g_pool_mu.unlock();
+}
+
+void handle_fork_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    pthread_atfork([] { g_pool_mu.lock(); }, [] { g_pool_mu.unlock(); }, forget_pool_in_child);
+  });
+}
+
 /// Builds the pool (again, when `rebuild`) with `threads` threads, 0: the setting or the default.
 Pool* make_pool(int threads, bool rebuild) {
+  handle_fork_once();
   std::lock_guard<std::mutex> lock(g_pool_mu);
   if (Pool* p = g_pool.load(); p != nullptr && !rebuild) return p;
   const bool chosen = g_intra.load() > 0;  // a count the program gave

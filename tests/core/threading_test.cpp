@@ -3,6 +3,8 @@
 // chunks, errors and nesting, and ops whose results are identical on 1 and N threads.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -274,6 +276,29 @@ std::vector<std::vector<float>> pooled_ops(int threads) {
   };
   th::reset_for_testing();
   return out;
+}
+
+// Note [The pool across fork]: a forked child builds its own pool (the parent's workers are not
+// there); without that, the child's first parallel loop would wait for them forever.
+TEST(ThreadingPool, AForkedChildRunsParallelLoops) {
+  th::reset_for_testing(4);
+  EXPECT_EQ(chunk_threads(100003, 1000).size(), 4u);  // the parent's pool is up
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(60);  // a hang ends the child with SIGALRM, which the parent reports
+    std::atomic<int64_t> sum{0};
+    parallel_for(100003, 1000, [&](int64_t b, int64_t e) {
+      int64_t part = 0;
+      for (int64_t i = b; i < e; ++i) part += i;
+      sum += part;
+    });
+    ::_exit(sum.load() == int64_t{100003} * 100002 / 2 ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  th::reset_for_testing();
 }
 
 TEST(ThreadingPool, ResultsAreIdenticalOnOneAndFourThreads) {
