@@ -48,7 +48,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detec
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # die_after_fork=0: the checkpoint, BackupAndRestore and pool tests fork children that start
 # threads (the child's own intra-op pool, Note [The pool across fork]).
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
+# tools/tsan.supp: OpenBLAS's threads (not instrumented), when a test chooses a thread count.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:suppressions=$PWD/tools/tsan.supp
 [ "$kind" = thread ] && export OPENBLAS_NUM_THREADS=1
 mkdir -p "$dir/logs"
 pids=()
