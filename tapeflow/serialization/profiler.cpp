@@ -44,8 +44,8 @@ std::string json_escape(const std::string& s) {
 // Never destroyed (a thread may still be inside op_ran when stop() uninstalls it).
 class Recorder final : public OpProfiler {
  public:
-  void op_ran(const OpDef& op, Device device, std::span<const Tensor> inputs, int64_t start_ns,
-              int64_t end_ns) override {
+  void op_ran(const OpDef& op, Device device, std::span<const Tensor> inputs, std::span<const Tensor> /*outputs*/,
+              int64_t start_ns, int64_t end_ns) override {
     std::ostringstream shapes;
     for (std::size_t i = 0; i < inputs.size(); ++i) shapes << (i ? ", " : "") << inputs[i].shape();
     const std::size_t thread = std::hash<std::thread::id>()(std::this_thread::get_id());

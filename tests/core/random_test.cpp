@@ -12,6 +12,7 @@
 #include "tapeflow/kernels/philox.h"
 #include "tests/core/fixtures/random_fixtures.h"
 #include "tests/core/test_util.h"
+#include "tests/support/op_table_random.h"
 
 namespace {
 namespace fixtures = ::fixtures::random;
@@ -56,45 +57,13 @@ TEST(Philox, UnitConversionsUseTheLowMantissaBits) {
   EXPECT_EQ(float(px::to_unit_bfloat16(0xffffu)), 1.0f - 0x1p-7f);
 }
 
-// ---- the same numbers as TensorFlow -----------------------------------------------------------
+// ---- the same numbers as TensorFlow (the op table's rows: tests/support/op_table_random.h) ------
 void expect_case(const tf::Tensor& got, const fixtures::Case& want, double tol) {
   expect_values(got, tf::Shape(want.shape), want.values, tol);
 }
+constexpr double kExact = 0.0, kF32 = 4e-7, kF64 = 1e-15;
 
-// Uniform and integer samples are exact. Normals go through sinf/cosf/logf; they match TF's
-// exactly here, but another libm may differ in the last bit, so they get a few ulps.
-constexpr double kExact = 0.0, kF32 = 4e-7, kF64 = 1e-15, kHalf = 1e-3, kBf16 = 8e-3;
-
-TEST(RandomMatchesTF, OpSeedsUnderAGlobalSeed) {
-  tf::random::set_seed(7);
-  expect_case(tf::random::uniform({10}, {.seed = 5}), fixtures::uniform_f32_first, kExact);
-  expect_case(tf::random::uniform({10}, {.seed = 5}), fixtures::uniform_f32_second, kExact);
-  expect_case(tf::random::uniform({5}, {.minval = 2.0, .maxval = 5.0, .seed = 15}), fixtures::uniform_f32_range,
-              kExact);
-  expect_case(tf::random::uniform({5}, {.dtype = tf::float64, .seed = 9}), fixtures::uniform_f64, kExact);
-  expect_case(tf::random::uniform({6}, {.dtype = tf::float16, .seed = 13}), fixtures::uniform_f16, kExact);
-  expect_case(tf::random::uniform({6}, {.minval = -1.5, .maxval = 0.25, .dtype = tf::float16, .seed = 13}),
-              fixtures::uniform_f16_range, kExact);
-  expect_case(tf::random::uniform({6}, {.dtype = tf::bfloat16, .seed = 14}), fixtures::uniform_bf16, kExact);
-  auto i32 = tf::random::uniform({7}, {.minval = -5, .maxval = 100, .dtype = tf::int32, .seed = 11});
-  EXPECT_EQ(i32.dtype(), tf::int32);
-  expect_case(i32, fixtures::uniform_i32, kExact);
-  auto i64 = tf::random::uniform(
-      {5}, {.minval = -(int64_t{1} << 40), .maxval = int64_t{1} << 41, .dtype = tf::int64, .seed = 12});
-  EXPECT_EQ(i64.dtype(), tf::int64);
-  expect_case(i64, fixtures::uniform_i64, kExact);
-  expect_case(tf::random::normal({2, 3}, {.mean = 1.5, .stddev = 2.0, .seed = 3}), fixtures::normal_f32, kF32);
-  expect_case(tf::random::normal({5}, {.dtype = tf::float64, .seed = 15}), fixtures::normal_f64, kF64);
-  expect_case(tf::random::normal({6}, {.dtype = tf::float16, .seed = 14}), fixtures::normal_f16, kHalf);
-  expect_case(tf::random::normal({6}, {.mean = -1.0, .stddev = 0.5, .dtype = tf::bfloat16, .seed = 14}),
-              fixtures::normal_bf16, kBf16);
-  expect_case(tf::random::truncated_normal({9}, {.seed = 4}), fixtures::truncated_f32, kF32);
-  expect_case(tf::random::truncated_normal({3, 2}, {.mean = 10.0, .stddev = 0.1, .seed = 6}),
-              fixtures::truncated_f32_scaled, kF32);
-  expect_case(tf::random::truncated_normal({5}, {.dtype = tf::float64, .seed = 15}), fixtures::truncated_f64, kF64);
-  expect_case(tf::random::truncated_normal({6}, {.dtype = tf::float16, .seed = 8}), fixtures::truncated_f16, kHalf);
-  expect_case(tf::random::truncated_normal({6}, {.dtype = tf::bfloat16, .seed = 8}), fixtures::truncated_bf16, kBf16);
-}
+TEST(RandomMatchesTF, OpSeedsUnderAGlobalSeed) { tf::testing::op_table::check_random_matches_tf(); }
 
 TEST(RandomMatchesTF, GlobalSeedOnlyDrawsOpSeedsLikeTFsEagerContext) {
   tf::random::set_seed(42);
@@ -110,18 +79,7 @@ TEST(RandomMatchesTF, OpSeedOnlyAndZeroSeeds) {
   expect_case(tf::random::uniform({4}, {.seed = 0}), fixtures::zero_seeds_uniform, kExact);
 }
 
-TEST(RandomMatchesTF, Dropout) {
-  tf::random::set_seed(3);
-  auto x = tf::reshape(tf::range(1.0f, 13.0f), {3, 4});
-  expect_case(x, fixtures::dropout_x, kExact);
-  expect_case(tf::nn::dropout(x, 0.4, {.seed = 2}), fixtures::dropout_f32, kExact);
-  expect_case(tf::nn::dropout(x, 0.5, {.noise_shape = tf::Shape{3, 1}, .seed = 4}), fixtures::dropout_noise_shape,
-              kExact);
-  expect_case(tf::nn::dropout(tf::cast(x, tf::float16), 0.25, {.seed = 2}), fixtures::dropout_f16, kExact);
-  // The mask is drawn from RandomUniform's stream: a uniform with the same seed continues it.
-  expect_case(tf::random::uniform({3, 4}, {.seed = 2}), fixtures::uniform_after_dropout, kExact);
-  expect_case(tf::nn::dropout(tf::cast(x, tf::float64), 0.3, {.seed = 7}), fixtures::dropout_f64, kExact);
-}
+TEST(RandomMatchesTF, Dropout) { tf::testing::op_table::check_dropout_matches_tf(); }
 
 // ---- seed rules -------------------------------------------------------------------------------
 std::vector<double> sample(const tf::Tensor& t) { return values_as_double(t); }

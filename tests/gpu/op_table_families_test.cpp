@@ -30,4 +30,61 @@ TEST_F(GpuTest, OpTableSoftmaxLogSoftmax) {
   for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_softmax_rows(dt, seed += 11);
 }
 
+TEST_F(GpuTest, OpTableSoftmaxCrossEntropies) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 22700;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})
+    ot::check_softmax_cross_entropy_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTableBiasAddAndItsGradient) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 22800;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16, tf::int8, tf::uint8, tf::int32, tf::int64})
+    ot::check_bias_add_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTableFillAndRange) {
+  tf::DeviceScope on("GPU:0");
+  for (tf::DType dt : kAll) ot::check_creation_rows(dt);
+}
+
+TEST_F(GpuTest, OpTableCopyAndStopGradientKeepEveryBit) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 22900;
+  for (tf::DType dt : kAll) ot::check_copy_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTableGraphAndTapeOps) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 23200;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16, tf::int32, tf::int64})
+    ot::check_graph_op_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTablePredicatesAndLogicalNot) {
+  tf::DeviceScope on("GPU:0");
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_predicate_rows(dt);
+  ot::check_logical_not_rows(23300);
+}
+
+TEST_F(GpuTest, OpTableSelectAndWhere) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 23400;
+  for (tf::DType dt : kAll) ot::check_select_where_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTableTopK) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 23500;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16, tf::int8, tf::uint8, tf::int32, tf::int64})
+    ot::check_top_k_rows(dt, seed += 11);
+}
+
+TEST_F(GpuTest, OpTableStridedSliceGradient) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 23600;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_strided_slice_grad_rows(dt, seed += 11);
+}
+
 }  // namespace

@@ -8,6 +8,7 @@
 #include "tapeflow/kernels/philox.h"
 #include "tapeflow/kernels/portable_math.h"
 #include "tests/gpu/gpu_test_util.h"
+#include "tests/support/op_table_random.h"
 
 namespace {
 using namespace tapeflow::testing;
@@ -172,6 +173,17 @@ TEST_F(GpuTest, DropoutBitIdentical) {
       expect_same(cpu, gpu, 0.0, "dropout transposed " + str(dt));
     }
   }
+}
+
+// The op table's rows on GPU:0: TF's own numbers for the same seeds (tests/support/op_table_random.h).
+TEST_F(GpuTest, OpTableRandomMatchesTF) {
+  tf::DeviceScope on("GPU:0");
+  tapeflow::testing::op_table::check_random_matches_tf();
+}
+
+TEST_F(GpuTest, OpTableDropoutMatchesTF) {
+  tf::DeviceScope on("GPU:0");
+  tapeflow::testing::op_table::check_dropout_matches_tf();
 }
 
 }  // namespace

@@ -1,13 +1,10 @@
 // Optimizer trajectories: 5 steps of fixed gradients on (w, b), compared with Keras 3 run from the
-// same initial values (tests/fixtures/gen_keras.py), plus schedules, skipping and state; and
-// the fused training ops (core/ops/training.h) every optimizer uses for float32/float64,
-// checked against the update formulas computed in double on the host.
+// same initial values (tests/fixtures/gen_keras.py), plus schedules, skipping and state. The fused
+// training ops every optimizer uses have their rows in the op table
+// (tests/core/op_table_training_test.cpp).
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
-#include <functional>
-#include <random>
 
 #include "tests/nn/nn_test_util.h"
 
@@ -118,161 +115,6 @@ TEST(Optimizers, TrainsAModelWithTheSeedsLoop) {
   EXPECT_GT(first, 10.0f);
   EXPECT_LT(last, 1e-2f);
   EXPECT_NEAR(d.kernel().to_vector<float>()[0], 2.0f, 0.1f);
-}
-
-// ---- the fused training ops against reference formulas -----------------------------------------
-
-/// One element's update in double: w, its slots (initialized from slot_init), g, the 1-based step.
-using ElementUpdate = std::function<void(double& w, std::array<double, 3>& s, double g, int t)>;
-
-/// Runs 3 steps of `opt` on variables of 5, 270000 (the multi-threaded path) and 7 elements with
-/// random gradients and compares every element with `ref`.
-void expect_matches_reference(O::Optimizer& opt, tf::DType dtype, const ElementUpdate& ref,
-                              std::array<double, 3> slot_init, double tol) {
-  std::mt19937 rng(5);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  const std::vector<int64_t> sizes{5, 270000, 7};
-  std::vector<std::vector<double>> w(sizes.size());
-  std::vector<std::vector<std::array<double, 3>>> slots(sizes.size());
-  std::vector<tf::Variable> vars;
-  for (std::size_t k = 0; k < sizes.size(); ++k) {
-    for (int64_t i = 0; i < sizes[k]; ++i) w[k].push_back(normal(rng));
-    slots[k].assign(std::size_t(sizes[k]), slot_init);
-    vars.emplace_back(tf::constant(w[k], tf::Shape({sizes[k]}), dtype));
-    w[k] = tf::cast(vars.back().read_value(), tf::float64).to_vector<double>();  // the values as rounded to dtype
-  }
-  for (int t = 1; t <= 3; ++t) {
-    std::vector<std::optional<tf::Tensor>> grads;
-    for (std::size_t k = 0; k < sizes.size(); ++k) {
-      std::vector<double> g;
-      for (int64_t i = 0; i < sizes[k]; ++i) g.push_back(normal(rng));
-      grads.emplace_back(tf::constant(g, tf::Shape({sizes[k]}), dtype));
-      g = tf::cast(*grads.back(), tf::float64).to_vector<double>();
-      for (int64_t i = 0; i < sizes[k]; ++i) ref(w[k][i], slots[k][i], g[i], t);
-    }
-    opt.apply_gradients(grads, vars);
-  }
-  for (std::size_t k = 0; k < sizes.size(); ++k) {
-    auto got = tf::cast(vars[k].read_value(), tf::float64).to_vector<double>();
-    double worst = 0;
-    for (int64_t i = 0; i < sizes[k]; ++i) worst = std::max(worst, std::abs(got[i] - w[k][i]));
-    EXPECT_LT(worst, tol) << "variable " << k << " of " << sizes[k] << " elements";
-  }
-}
-
-ElementUpdate decayed(double lr, double wd, ElementUpdate update) {
-  return [=](double& w, std::array<double, 3>& s, double g, int t) {
-    w -= w * wd * lr;
-    update(w, s, g, t);
-  };
-}
-
-ElementUpdate adam_ref(double lr, bool amsgrad, double b1 = 0.9, double b2 = 0.999, double eps = 1e-7) {
-  return [=](double& w, std::array<double, 3>& s, double g, int t) {
-    double alpha = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
-    s[0] += (g - s[0]) * (1 - b1);
-    s[1] += (g * g - s[1]) * (1 - b2);
-    s[2] = std::max(s[2], s[1]);
-    w -= alpha * s[0] / (std::sqrt(amsgrad ? s[2] : s[1]) + eps);
-  };
-}
-
-TEST(FusedTrainingOps, AdamAndAdamWMatchTheFormulas) {
-  for (tf::DType dtype : {tf::float64, tf::float32}) {
-    const double tol = dtype == tf::float64 ? 1e-12 : 2e-6;
-    O::Adam adam({.learning_rate = 0.01});
-    expect_matches_reference(adam, dtype, adam_ref(0.01, false), {0, 0, 0}, tol);
-    O::Adam ams({.learning_rate = 0.01, .amsgrad = true});
-    expect_matches_reference(ams, dtype, adam_ref(0.01, true), {0, 0, 0}, tol);
-    O::AdamW adamw({.learning_rate = 0.01, .weight_decay = 0.1});
-    expect_matches_reference(adamw, dtype, decayed(0.01, 0.1, adam_ref(0.01, false)), {0, 0, 0}, tol);
-  }
-}
-
-TEST(FusedTrainingOps, SGDVariantsMatchTheFormulas) {
-  for (tf::DType dtype : {tf::float64, tf::float32}) {
-    const double tol = dtype == tf::float64 ? 1e-12 : 2e-6;
-    O::SGD plain({.learning_rate = 0.1, .weight_decay = 0.01});
-    expect_matches_reference(plain, dtype, decayed(0.1, 0.01, [](double& w, auto&, double g, int) { w -= 0.1 * g; }),
-                             {0, 0, 0}, tol);
-    for (bool nesterov : {false, true}) {
-      O::SGD momentum({.learning_rate = 0.1, .momentum = 0.9, .nesterov = nesterov});
-      expect_matches_reference(
-          momentum, dtype,
-          [=](double& w, std::array<double, 3>& s, double g, int) {
-            s[0] = 0.9 * s[0] - 0.1 * g;
-            w += nesterov ? 0.9 * s[0] - 0.1 * g : s[0];
-          },
-          {0, 0, 0}, tol);
-    }
-  }
-}
-
-TEST(FusedTrainingOps, AdagradAndRMSpropMatchTheFormulas) {
-  for (tf::DType dtype : {tf::float64, tf::float32}) {
-    const double tol = dtype == tf::float64 ? 1e-12 : 1e-5;
-    O::Adagrad adagrad({.learning_rate = 0.1});
-    expect_matches_reference(
-        adagrad, dtype,
-        [](double& w, std::array<double, 3>& s, double g, int) {
-          s[0] += g * g;
-          w -= 0.1 * g / std::sqrt(s[0] + 1e-7);
-        },
-        {0.1, 0, 0}, tol);
-    for (bool centered : {false, true}) {
-      for (double momentum : {0.0, 0.5}) {
-        O::RMSprop rms({.learning_rate = 0.01, .momentum = momentum, .centered = centered});
-        expect_matches_reference(
-            rms, dtype,
-            [=](double& w, std::array<double, 3>& s, double g, int) {
-              s[0] = 0.9 * s[0] + 0.1 * g * g;
-              s[1] = 0.9 * s[1] + 0.1 * g;
-              const double inc = 0.01 * g / std::sqrt(centered ? s[0] - s[1] * s[1] + 1e-7 : s[0] + 1e-7);
-              s[2] = momentum * s[2] + inc;
-              w -= momentum > 0 ? s[2] : inc;
-            },
-            {0, 0, 0}, tol);
-      }
-    }
-  }
-}
-
-TEST(FusedTrainingOps, OtherDtypesTakeTheCompositeUpdate) {
-  O::Adam adam({.learning_rate = 0.01});
-  tf::Variable w(tf::constant({1.0f, -2.0f}, tf::float16));
-  adam.apply_gradients({tf::constant({0.5f, 0.5f}, tf::float16)}, {w});
-  // The first Adam step moves every weight by lr against the gradient's sign.
-  tf::testing::expect_values(w.read_value(), {2}, {0.99, -2.01}, 1e-3);
-  EXPECT_TF_ERROR(tf::training::apply_gradient_descent(std::vector<tf::Variable>{w},
-                                                       std::vector<tf::Tensor>{tf::ones({2}, tf::float16)}, {}),
-                  tf::errors::InvalidArgumentError, "supports float32 and float64 variables, got float16");
-}
-
-TEST(FusedTrainingOps, AReadTakenBeforeTheStepKeepsItsValue) {
-  // Note [Fused training ops write in place]: a shared buffer is copied first.
-  tf::Variable w(tf::constant({1.0f, 2.0f}));
-  tf::Tensor before = w.read_value();
-  tf::training::apply_gradient_descent(std::vector<tf::Variable>{w}, std::vector<tf::Tensor>{tf::ones({2})},
-                                       {.learning_rate = 0.5});
-  tf::testing::expect_values(before, {2}, {1.0, 2.0});
-  tf::testing::expect_values(w.read_value(), {2}, {0.5, 1.5});
-  tf::training::apply_gradient_descent(std::vector<tf::Variable>{w}, std::vector<tf::Tensor>{tf::ones({2})},
-                                       {.learning_rate = 0.5});
-  tf::testing::expect_values(w.read_value(), {2}, {0.0, 1.0});
-}
-
-TEST(FusedTrainingOps, RejectsMismatchedLists) {
-  tf::Variable w(tf::zeros({3})), m(tf::zeros({2})), v(tf::zeros({3}));
-  using Vars = std::vector<tf::Variable>;
-  using Grads = std::vector<tf::Tensor>;
-  EXPECT_TF_ERROR(tf::training::apply_adam(Vars{w}, Vars{m}, Vars{v}, {}, Grads{tf::zeros({3})}, {}),
-                  tf::errors::InvalidArgumentError, "does not match variable");
-  EXPECT_TF_ERROR(tf::training::apply_gradient_descent(Vars{w}, Grads{tf::zeros({4})}, {}),
-                  tf::errors::InvalidArgumentError, "the gradient of variable");
-  EXPECT_TF_ERROR(tf::training::apply_gradient_descent(Vars{w, w}, Grads{tf::zeros({3}), tf::zeros({3})}, {}),
-                  tf::errors::InvalidArgumentError, "listed twice");
-  EXPECT_TF_ERROR(tf::training::apply_gradient_descent(Vars{w}, Grads{}, {}), tf::errors::InvalidArgumentError,
-                  "got 0 gradients for 1 variables");
 }
 
 }  // namespace

@@ -220,6 +220,7 @@ inline void check_pooling(const Tensor& x, int64_t k, int64_t stride, const std:
     ASSERT_EQ(y.dtype(), dt);
     ASSERT_EQ(y.shape(), out_shape);
     std::vector<double> exact(count), slack(count, 0.0);
+    std::vector<std::size_t> argmax(count);
     SumWithBudget grad(in_count);
     for_each_pool_window(g, [&](int64_t oi, const std::vector<int64_t>& window) {
       const auto o = static_cast<std::size_t>(oi);
@@ -228,6 +229,7 @@ inline void check_pooling(const Tensor& x, int64_t k, int64_t stride, const std:
         for (int64_t i : window)
           if (xv[static_cast<std::size_t>(i)] > xv[arg]) arg = static_cast<std::size_t>(i);
         exact[o] = xv[arg];
+        argmax[o] = arg;
         grad.add(arg, dyv[o]);
       } else {
         long double s = 0, abs_s = 0;
@@ -247,6 +249,19 @@ inline void check_pooling(const Tensor& x, int64_t k, int64_t stride, const std:
     // The loss's own product dy·y adds one rounding per term: the gradient is dy routed, exact
     // but for the sums of overlapping windows (and AvgPool's division).
     grad.expect(*dx, dt, is_max ? "MaxPoolGrad" : "AvgPoolGrad", layout);
+    if (is_max) {  // MaxPoolGradGrad: an input-shaped gradient read at each window's first maximum
+      ops::PoolAttrs attrs;
+      attrs.ksize[0] = attrs.ksize[1] = k;
+      attrs.strides[0] = attrs.strides[1] = stride;
+      attrs.padding = padding == "SAME" ? ops::Padding::kSame : ops::Padding::kValid;
+      const Tensor gin = ordinary_tensor(dt, x.shape(), -2, 2, seed + 1);
+      const std::vector<double> gv = values_of(gin);
+      std::vector<double> want(count);
+      for (std::size_t o = 0; o < count; ++o) want[o] = gv[argmax[o]];
+      expect_within_ulps(
+          ops::max_pool_grad_grad(x, y, gin, attrs), want, 0.0, "MaxPoolGradGrad",
+          [](std::size_t i) { return "output " + std::to_string(i); });
+    }
   }
 }
 

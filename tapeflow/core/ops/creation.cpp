@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "tapeflow/core/ops/copy.h"
 
@@ -142,6 +143,13 @@ Tensor eye(int64_t num_rows, std::optional<int64_t> num_columns, DType dtype) {
   return place_constant(std::move(t));
 }
 
+// Note [Range in T's arithmetic]
+// TF's Range converts start, limit and delta to the output dtype T first and then works in T:
+// the element count is ceil(|(limit - start) / delta|) and element i is start + T(i) * delta, each
+// operation rounded to T (Eigen's half and bfloat16 compute in float and round back). Computing in
+// double and rounding once gives other last bits, and for float16/bfloat16 another count:
+// tf.range(0.3, 500.0, 0.7, dtype=tf.bfloat16) has 716 elements, not 714 (checked against TF 2.21
+// by the op table's Range row). The CUDA kernel uses __fmul_rn/__fadd_rn so that no FMA fuses them.
 Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtype) {
   bool all_int = start.is_integral() && limit.is_integral() && delta.is_integral();
   DType dt = dtype.value_or(all_int ? DType::kInt32 : DType::kFloat32);
@@ -164,9 +172,19 @@ Tensor range(Scalar start, Scalar limit, Scalar delta, std::optional<DType> dtyp
   } else {
     TF_CHECK_ARG(std::isfinite(s) && std::isfinite(l) && std::isfinite(d), "Range",
                  "Requires finite start, limit and delta, got ", s, ", ", l, ", ", d);
-    const double count = std::ceil(std::abs((l - s) / d));
-    TF_CHECK_ARG(count < 0x1p63, "Range",  // 2^63: the first double past INT64_MAX
-
+    // TF computes in T: start, limit and delta become T, the count is ceil(|(limit - start) /
+    // delta|) in T's arithmetic (float16/bfloat16: in float, rounded to T after each operation),
+    // and the kernels compute start + T(i)·delta the same way (Note [Range in T's arithmetic]).
+    const double count = visit_floating(dt, "Range", [&]<typename T>() {
+      using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      const T st(s), li(l), de(d);
+      s = static_cast<double>(static_cast<C>(st));
+      d = static_cast<double>(static_cast<C>(de));
+      const T diff(static_cast<C>(li) - static_cast<C>(st));
+      const T quotient(static_cast<C>(diff) / static_cast<C>(de));
+      return std::ceil(std::abs(static_cast<double>(static_cast<C>(quotient))));
+    });
+    TF_CHECK_ARG(count < 0x1p63, "Range",  // 2^63: the first double past INT64_MAX; false for inf and NaN
                  "Requires ((limit - start) / delta) <= ", INT64_MAX);
     n = static_cast<int64_t>(count);
   }

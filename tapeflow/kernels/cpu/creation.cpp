@@ -25,10 +25,13 @@ void range_kernel(KernelContext& ctx) {
   visit_numeric(out.dtype(), "Range", [&]<typename T>() {
     T* p = out.data<T>();
     for (int64_t i = 0; i < out.size(); ++i) {
-      if constexpr (std::is_integral_v<T>)
+      if constexpr (std::is_integral_v<T>) {
         p[i] = static_cast<T>(a.istart + i * a.idelta);
-      else
-        p[i] = T(a.start + static_cast<double>(i) * a.delta);
+      } else {  // Note [Range in T's arithmetic]: start + T(i)·delta, each operation rounded to T
+        using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+        const T step(static_cast<C>(T(static_cast<C>(i))) * static_cast<C>(a.delta));
+        p[i] = T(static_cast<C>(a.start) + static_cast<C>(step));
+      }
     }
   });
 }

@@ -19,10 +19,16 @@ template <typename T>
 __global__ void range_kernel(T* __restrict__ out, int64_t n, double start, double delta, int64_t istart,
                              int64_t idelta) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    if constexpr (std::is_integral_v<T>)
+    if constexpr (std::is_integral_v<T>) {
       out[i] = static_cast<T>(istart + i * idelta);
-    else
-      out[i] = T(start + static_cast<double>(i) * delta);
+    } else if constexpr (std::is_same_v<T, double>) {  // Note [Range in T's arithmetic]; no FMA contraction
+      out[i] = __dadd_rn(start, __dmul_rn(static_cast<double>(i), delta));
+    } else if constexpr (std::is_same_v<T, float>) {
+      out[i] = __fadd_rn(static_cast<float>(start), __fmul_rn(static_cast<float>(i), static_cast<float>(delta)));
+    } else {  // float16/bfloat16: each operation in float, rounded to T
+      const T step(__fmul_rn(static_cast<float>(T(static_cast<float>(i))), static_cast<float>(delta)));
+      out[i] = T(__fadd_rn(static_cast<float>(start), static_cast<float>(step)));
+    }
   }
 }
 
