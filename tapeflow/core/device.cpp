@@ -48,7 +48,7 @@ std::string_view device_type_name(DeviceType t) noexcept { return t == DeviceTyp
 
 std::string Device::str() const { return std::string(device_type_name(type_)) + ":" + std::to_string(index_); }
 std::string Device::full_name() const { return "/job:localhost/replica:0/task:0/device:" + str(); }
-std::ostream& operator<<(std::ostream& os, Device d) { return os << d.str(); }
+std::ostream& operator<<(std::ostream& os, Device d) { return os << d.full_name(); }
 
 DeviceScope::DeviceScope(Device device) : previous_(t_scope_device) { t_scope_device = device; }
 DeviceScope::~DeviceScope() { t_scope_device = previous_; }

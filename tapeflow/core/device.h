@@ -39,6 +39,8 @@ class Device {
   int index_ = 0;
 };
 
+/// Prints TF's full name, as Python's `print(t.device)` does: `std::cout << t.device()` gives
+/// "/job:localhost/replica:0/task:0/device:CPU:0" (`str()` is the short "CPU:0").
 std::ostream& operator<<(std::ostream& os, Device d);
 std::string_view device_type_name(DeviceType t) noexcept;
 
