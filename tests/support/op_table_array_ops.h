@@ -464,6 +464,11 @@ inline void check_segment_sum_rows(DType dt, uint32_t seed) {
   std::vector<int64_t> many(4000);
   for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<int64_t>((i * 7) % 13);
   check_unsorted_segment_sum(ordinary_tensor(dt, Shape{4000, 17}, -5, 5, seed + 2), many, 13, "large");
+  // Many segments and wide rows: float16/bfloat16 sum in column chunks (several here).
+  std::vector<int64_t> spread(300);
+  for (std::size_t i = 0; i < spread.size(); ++i) spread[i] = static_cast<int64_t>((i * 4099) % 5000);
+  spread[7] = spread[8];  // a segment with two rows
+  check_unsorted_segment_sum(ordinary_tensor(dt, Shape{300, 150}, -5, 5, seed + 3), spread, 5000, "5000 segments");
 }
 
 }  // namespace tapeflow::testing::op_table

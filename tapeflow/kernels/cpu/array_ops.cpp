@@ -2,6 +2,7 @@
 // gather_nd and one_hot. Index values are validated before any parallel region.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "tapeflow/kernels/functors.h"
@@ -210,19 +211,33 @@ void segment_sum_kernel(KernelContext& ctx) {
     const T* in = data.data<T>();
     T* o = out.data<T>();
     const auto rows = static_cast<int64_t>(ids.size());
-    // Threads split the columns: every output still adds its rows in id order (same bits).
+    // Threads split the columns: every output still adds its rows in id order (same bits). Where
+    // the dtype is its own compute type the sums build up in the output itself; float16/bfloat16
+    // sum in float, over column chunks small enough that the accumulators stay in cache.
     parallel_for(inner, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, rows)), [&](int64_t jb, int64_t je) {
-      const int64_t w = je - jb;
-      std::vector<C> acc(static_cast<std::size_t>(segments * w), C(0));
-      for (int64_t i = 0; i < rows; ++i) {
-        const int64_t s = ids[static_cast<std::size_t>(i)];
-        if (s < 0 || s >= segments) continue;
-        C* a = acc.data() + s * w;
-        const T* r = in + i * inner + jb;
-        for (int64_t j = 0; j < w; ++j) a[j] += static_cast<C>(r[j]);
+      auto add_rows = [&](auto* acc, int64_t stride, int64_t cb, int64_t ce) {
+        for (int64_t i = 0; i < rows; ++i) {
+          const int64_t s = ids[static_cast<std::size_t>(i)];
+          if (s < 0 || s >= segments) continue;
+          auto* a = acc + s * stride;
+          const T* r = in + i * inner + cb;
+          for (int64_t j = 0; j < ce - cb; ++j) a[j] += static_cast<C>(r[j]);
+        }
+      };
+      if constexpr (std::is_same_v<C, T>) {
+        for (int64_t s = 0; s < segments; ++s) std::fill(o + s * inner + jb, o + s * inner + je, T(0));
+        add_rows(o + jb, inner, jb, je);
+      } else {
+        const int64_t chunk = std::max<int64_t>(64, (int64_t{1} << 18) / std::max<int64_t>(1, segments));
+        std::vector<C> acc;
+        for (int64_t cb = jb; cb < je; cb += chunk) {
+          const int64_t ce = std::min(je, cb + chunk), w = ce - cb;
+          acc.assign(static_cast<std::size_t>(segments * w), C(0));
+          add_rows(acc.data(), w, cb, ce);
+          for (int64_t s = 0; s < segments; ++s)
+            for (int64_t j = 0; j < w; ++j) o[s * inner + cb + j] = T(acc[static_cast<std::size_t>(s * w + j)]);
+        }
       }
-      for (int64_t s = 0; s < segments; ++s)
-        for (int64_t j = 0; j < w; ++j) o[s * inner + jb + j] = T(acc[static_cast<std::size_t>(s * w + j)]);
     });
   });
 }
