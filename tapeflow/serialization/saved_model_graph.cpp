@@ -292,9 +292,9 @@ void traced_restore(tensorflow::FunctionDef& f, const std::string& name, const s
   dtypes.push_back(tensorflow::DT_STRING);
   string_const(f, "RestoreV2/tensor_names", keys, true, cpu0);
   string_const(f, "RestoreV2/shape_and_slices", std::vector<std::string>(keys.size()), true, cpu0);
-  auto& restore = fnode(f, "RestoreV2", "RestoreV2",
-                        {"file_prefix", "RestoreV2/tensor_names:output:0", "RestoreV2/shape_and_slices:output:0"},
-                        cpu0, {});
+  auto& restore =
+      fnode(f, "RestoreV2", "RestoreV2",
+            {"file_prefix", "RestoreV2/tensor_names:output:0", "RestoreV2/shape_and_slices:output:0"}, cpu0, {});
   for (std::size_t i = 0; i < keys.size(); ++i)
     attr(restore, "_output_shapes").mutable_list()->add_shape()->set_unknown_rank(true);
   type_list(restore, "dtypes", dtypes);
@@ -386,7 +386,8 @@ void write_outer_graph(const std::vector<OuterSignature>& signatures, const std:
     const std::string call = names.unique("StatefulPartitionedCall");
     add_call(g, call, s.function, inputs, in_types, out_types, out_shapes, read_only);
     tensorflow::SignatureDef& def = (*meta.mutable_signature_def())[s.key];
-    for (std::size_t k = 0; k < s.inputs.size(); ++k) (*def.mutable_inputs())[s.inputs[k].first].set_name(inputs[k] + ":0");
+    for (std::size_t k = 0; k < s.inputs.size(); ++k)
+      (*def.mutable_inputs())[s.inputs[k].first].set_name(inputs[k] + ":0");
     for (std::size_t k = 0; k < s.outputs.size(); ++k)
       (*def.mutable_outputs())[s.outputs[k].first].set_name(call + ":" + std::to_string(k));
   }

@@ -320,8 +320,8 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
 
   // The outer graph TF1 loaders, TF Serving and saved_model_cli run execute (names the
   // signature_defs' tensors, writes the saver).
-  serialization::write_outer_graph(outer, s.variables, serialization::object_graph_checkpoint(root),
-                                   s.function_count, meta);
+  serialization::write_outer_graph(outer, s.variables, serialization::object_graph_checkpoint(root), s.function_count,
+                                   meta);
 
   namespace fs = std::filesystem;
   std::error_code ec;

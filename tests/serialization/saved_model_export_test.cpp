@@ -93,8 +93,7 @@ TEST(SavedModelOuterGraph, SignatureCallsItsFunctionOnPlaceholdersAndVariableHan
     const auto& handle = *nodes.at(call.input(i));
     EXPECT_EQ(handle.op(), "VarHandleOp");
     EXPECT_EQ(handle.attr().at("shared_name").s(), handle.name());
-    EXPECT_EQ(dims(handle.attr().at("shape").shape()),
-              dims(fdef.signature().input_arg(i).handle_data(0).shape()));
+    EXPECT_EQ(dims(handle.attr().at("shape").shape()), dims(fdef.signature().input_arg(i).handle_data(0).shape()));
   }
 
   // saver_def: save and restore name the checkpoint's keys, and restore assigns each key's
@@ -107,7 +106,8 @@ TEST(SavedModelOuterGraph, SignatureCallsItsFunctionOnPlaceholdersAndVariableHan
   std::map<std::string, tf::Shape> keys;
   for (const auto& [k, shape] : tf::train::list_variables(dir / "m/variables/variables")) keys[k] = shape;
   ASSERT_EQ(keys.size(), 5u);  // 4 variables and the object graph
-  const auto& save = function_named(meta.graph_def(), nodes.at("StatefulPartitionedCall_1")->attr().at("f").func().name());
+  const auto& save =
+      function_named(meta.graph_def(), nodes.at("StatefulPartitionedCall_1")->attr().at("f").func().name());
   auto saved_names = strings_of(node_in(save, "SaveV2/tensor_names"));
   EXPECT_EQ(std::set<std::string>(saved_names.begin(), saved_names.end()).size(), keys.size());
   for (const std::string& k : saved_names) EXPECT_TRUE(keys.count(k)) << k;
@@ -135,8 +135,8 @@ TEST(SavedModelOuterGraph, SignatureCallsItsFunctionOnPlaceholdersAndVariableHan
 
 TEST(KerasExport, SequentialMlpServesUnderServeAndServingDefault) {
   TempDir dir;
-  K::Sequential mlp({K::Input({5}), K::layers::Dense(4, {.activation = "relu"}),
-                     K::layers::Dense(3, {.activation = "softmax"})});
+  K::Sequential mlp(
+      {K::Input({5}), K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
   mlp.export_(dir / "mlp", {.verbose = false});
   const auto meta = read_meta_graph(dir / "mlp");
   // Keras 3 writes these (tests/serialization/interop compares them with keras's model.export()).

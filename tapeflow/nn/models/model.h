@@ -83,7 +83,7 @@ struct PredictOptions {
 /// Keras: export(filepath, format="tf_saved_model", verbose=None, input_signature=None).
 struct ExportOptions {
   std::string format = "tf_saved_model";  // the only format Tapeflow writes
-  bool verbose = true;                     // prints the endpoints, as Keras does
+  bool verbose = true;                    // prints the endpoints, as Keras does
   /// The inputs' specs (batch -1 = None); empty: the model's K::Input tensors.
   std::optional<std::vector<TensorSpec>> input_signature = std::nullopt;
 };

@@ -63,8 +63,7 @@ std::vector<TensorSpec> input_signature_of(const Model& model, const ExportOptio
     return specs;
   }
   std::vector<KerasTensor> inputs = model.inputs();
-  if (const auto* seq = dynamic_cast<const Sequential*>(&model); seq && seq->input().defined())
-    inputs = {seq->input()};
+  if (const auto* seq = dynamic_cast<const Sequential*>(&model); seq && seq->input().defined()) inputs = {seq->input()};
   TF_CHECK_ARG(!inputs.empty(), "", "model.export: the input signature of model '", model.name(),
                "' is unknown (it was not built from K::Input); pass it: "
                "model.export_(path, {.input_signature = {{tf::TensorSpec({-1, ...}, tf::float32)}}})");

@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
     write_expected(out + "/seed_module", x, m.call(x).tensor());
   }
   {
-    K::Sequential mlp({K::Input({5}), K::layers::Dense(4, {.activation = "relu"}),
-                       K::layers::Dense(3, {.activation = "softmax"})});
+    K::Sequential mlp(
+        {K::Input({5}), K::layers::Dense(4, {.activation = "relu"}), K::layers::Dense(3, {.activation = "softmax"})});
     const tf::Tensor x = ramp({6, 5}, -2.0f, 0.13f);
     mlp.export_(out + "/keras_mlp", {.verbose = false});
     write_expected(out + "/keras_mlp", x, mlp(x));
