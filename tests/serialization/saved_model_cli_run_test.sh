@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CTest saved_model_cli_run: `saved_model_cli run --inputs KEY=FILE.npy` on the SavedModels the
-# interop writer saves (a tf.Module, model.export_ of a Keras MLP and CNN) prints what the model
+# interop writer saves (a tf.Module, model.export_ of a Keras MLP, CNN and functional model) prints what the model
 # computed when it was saved (cli_output.txt, NumPy's format), --outdir writes output_0.npy
 # (refused without --overwrite the second time), and a wrong key or file is an error naming it.
 #   saved_model_cli_run_test.sh WRITER CLI
@@ -9,9 +9,10 @@ writer=$1 cli=$2
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 "$writer" "$d"
-for m in seed_module keras_mlp keras_cnn; do
+for m in seed_module keras_mlp keras_cnn keras_functional; do
   key=keras_tensor
   [ "$m" = seed_module ] && key=x
+  [ "$m" = keras_functional ] && key=feat
   for sig in serving_default serve; do
     [ "$m" = seed_module ] && [ "$sig" = serve ] && continue
     "$cli" run --dir "$d/$m" --tag_set serve --signature_def "$sig" --inputs "$key=$d/$m/input.npy" > "$d/got.txt"

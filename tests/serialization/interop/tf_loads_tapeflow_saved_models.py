@@ -7,9 +7,9 @@ Tapeflow's outputs (expected.txt) every way TF reads a SavedModel:
     saver_def's save op writes a checkpoint holding the same values as variables/;
   - saved_model_cli run (--inputs x=file.npy --outdir, and --input_exprs), which runs TF1's loader;
   - saved_model_cli show --all lists the signatures.
-Keras exports (keras_* written by model.export_) also have the signature keys and the input and
-output names (SignatureDefs: names, dtypes, shapes) of Keras 3's own model.export() of the same
-model.
+Keras exports (keras_* written by model.export_: a Sequential MLP and CNN, a functional model
+with a named input) also have the signature keys and the input and output names (SignatureDefs:
+names, dtypes, shapes) of Keras 3's own model.export() of the same model.
     python tf_loads_tapeflow_saved_models.py OUT_DIR
 """
 import os
@@ -107,6 +107,9 @@ def keras_export_of(name):
     if name == "keras_mlp":
         m = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
                               keras.layers.Dense(3, activation="softmax")])
+    elif name == "keras_functional":
+        x = keras.Input((5,), name="feat")
+        m = keras.Model(x, keras.layers.Dense(3)(keras.layers.Dense(4, activation="tanh")(x)))
     else:
         m = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
                               keras.layers.MaxPooling2D(), keras.layers.BatchNormalization(),
@@ -129,7 +132,7 @@ def compare_with_keras(name, path):
 
 def main(out):
     models = (("seed_module", "__call__", "x", 4), ("keras_mlp", "serve", "keras_tensor", 4),
-              ("keras_cnn", "serve", "keras_tensor", 8))
+              ("keras_cnn", "serve", "keras_tensor", 8), ("keras_functional", "serve", "feat", 4))
     for name, fn, key, want_vars in models:
         path = os.path.join(out, name)
         x, want = read_expected(os.path.join(path, "expected.txt"))

@@ -3,7 +3,8 @@
 // seed_module (the guide's MySequentialModule, traces (1, 3) and (None, 3), serving_default),
 // keras_mlp (a Keras MLP from K::Input((5,)), model.export_: serve and serving_default keyed
 // keras_tensor) and keras_cnn (K::Input((8, 8, 1)), Conv2D, MaxPooling2D, BatchNormalization,
-// Dropout, Flatten, Dense; None batch, called with 2; model.export_), each with expected.txt:
+// Dropout, Flatten, Dense; None batch, called with 2; model.export_) and keras_functional (a
+// functional model from K::Input((5,), name "feat"), model.export_), each with expected.txt:
 // "input SHAPE values" and "output SHAPE values" as Tapeflow computed them, input.npy, and
 // cli_output.txt: what `saved_model_cli run` prints for input.npy (CTest saved_model_cli_run).
 #include <filesystem>
@@ -59,6 +60,14 @@ int main(int argc, char** argv) {
     const tf::Tensor x = ramp({2, 8, 8, 1}, -1.0f, 1.0f / 64);
     cnn.export_(out + "/keras_cnn", {.verbose = false});
     write_expected(out + "/keras_cnn", x, cnn(x));
+  }
+  {
+    // A functional model whose K::Input is named: Keras keys the signatures by that name.
+    auto x = K::Input({5}, {.name = "feat"});
+    K::Model functional(x, K::layers::Dense(3)(K::layers::Dense(4, {.activation = "tanh"})(x)));
+    const tf::Tensor in = ramp({3, 5}, 1.5f, -0.2f);
+    functional.export_(out + "/keras_functional", {.verbose = false});
+    write_expected(out + "/keras_functional", in, functional(in));
   }
   return 0;
 }
