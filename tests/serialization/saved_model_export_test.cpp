@@ -191,19 +191,25 @@ TEST(KerasExport, CnnRunsInInferenceModeAndFunctionalInputsKeepTheirNames) {
   expect_identical(got_two.at("output_1"), want_two[1]);
 }
 
-TEST(KerasExport, UnknownInputSignatureOrFormatIsAnError) {
+TEST(KerasExport, InputSignatureFromTheFirstCallOrGivenElseAnError) {
   TempDir dir;
-  K::Sequential unbuilt_input({K::layers::Dense(2)});
-  unbuilt_input(ramp({1, 4}, 0.0f, 1.0f));
-  expect_error<tf::errors::InvalidArgumentError>([&] { unbuilt_input.export_(dir / "a", {.verbose = false}); },
-                                                 {"input signature", "input_signature"});
-  unbuilt_input.export_(dir / "a",
-                        {.verbose = false, .input_signature = {{tf::TensorSpec({-1, 4}, tf::float32, "x")}}});
-  auto loaded = tf::saved_model::load(dir / "a");
+  // Built by a call, as Keras infers it from the build shapes: (None, 4) keyed keras_tensor.
+  K::Sequential called({K::layers::Dense(2)});
+  called(ramp({1, 4}, 0.0f, 1.0f));
+  called.export_(dir / "called", {.verbose = false});
+  auto loaded = tf::saved_model::load(dir / "called");
   const tf::Tensor x = ramp({3, 4}, 1.0f, -0.5f);
-  expect_identical(loaded.signatures().at("serve")({{"x", x}}).at("output_0"), unbuilt_input(x));
+  expect_identical(loaded.signatures().at("serving_default")({{"keras_tensor", x}}).at("output_0"), called(x));
+  EXPECT_EQ(loaded.signatures().at("serve").inputs().at("keras_tensor").shape, tf::Shape({-1, 4}));
+  // Given: its names key the signatures.
+  called.export_(dir / "given", {.verbose = false, .input_signature = {{tf::TensorSpec({-1, 4}, tf::float32, "x")}}});
+  expect_identical(tf::saved_model::load(dir / "given").signatures().at("serve")({{"x", x}}).at("output_0"), called(x));
+  // Neither: a typed error saying what to pass.
+  K::Sequential never_called({K::layers::Dense(2)});
+  expect_error<tf::errors::InvalidArgumentError>([&] { never_called.export_(dir / "a", {.verbose = false}); },
+                                                 {"input signature", "input_signature"});
   expect_error<tf::errors::InvalidArgumentError>(
-      [&] { unbuilt_input.export_(dir / "b", {.format = "onnx", .verbose = false}); }, {"onnx", "tf_saved_model"});
+      [&] { called.export_(dir / "b", {.format = "onnx", .verbose = false}); }, {"onnx", "tf_saved_model"});
 }
 
 }  // namespace

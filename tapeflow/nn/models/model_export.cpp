@@ -63,9 +63,16 @@ std::vector<TensorSpec> input_signature_of(const Model& model, const ExportOptio
     return specs;
   }
   std::vector<KerasTensor> inputs = model.inputs();
-  if (const auto* seq = dynamic_cast<const Sequential*>(&model); seq && seq->input().defined()) inputs = {seq->input()};
+  if (const auto* seq = dynamic_cast<const Sequential*>(&model)) {
+    if (seq->input().defined()) {
+      inputs = {seq->input()};
+    } else if (auto shape = seq->build_input_shape()) {  // built by a call: Keras's build shapes
+      specs.emplace_back(*shape, DType::kFloat32, "keras_tensor");
+      return specs;
+    }
+  }
   TF_CHECK_ARG(!inputs.empty(), "", "model.export: the input signature of model '", model.name(),
-               "' is unknown (it was not built from K::Input); pass it: "
+               "' is unknown (it was neither built from K::Input nor called); pass it: "
                "model.export_(path, {.input_signature = {{tf::TensorSpec({-1, ...}, tf::float32)}}})");
   for (const KerasTensor& t : inputs) specs.emplace_back(t.shape(), t.dtype(), input_name(t, unnamed));
   return specs;
