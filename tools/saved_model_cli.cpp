@@ -1,17 +1,23 @@
-// saved_model_cli: TensorFlow's `saved_model_cli show` for SavedModels, in C++ (no TensorFlow
-// needed): the tag-sets, each MetaGraphDef's SignatureDefs (inputs and outputs with dtype, shape
-// and tensor name) and, with --all, the concrete functions of the root's functions.
+// saved_model_cli: TensorFlow's `saved_model_cli show` and `run` for SavedModels, in C++ (no
+// TensorFlow needed). show: the tag-sets, each MetaGraphDef's SignatureDefs (inputs and outputs
+// with dtype, shape and tensor name) and, with --all, the concrete functions of the root's
+// functions. run: one signature of a SavedModel (ours or TF's/Keras's, through
+// tf::saved_model::load) on inputs from .npy files, printing each output as TF's does.
 //   saved_model_cli show --dir DIR [--all | --tag_set serve [--signature_def NAME]]
-// `run` is not written yet (it needs a .npy reader).
+//   saved_model_cli run --dir DIR --tag_set serve --signature_def NAME --inputs 'x=x.npy;y=y.npy'
+//                       [--outdir OUT [--overwrite]]
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "saved_model.pb.h"
 #include "tapeflow/serialization/file_io.h"
+#include "tapeflow/tapeflow.h"
 
 namespace {
 
@@ -99,8 +105,76 @@ void print_functions(const tensorflow::SavedObjectGraph& g) {
 }
 
 int usage() {
-  std::cerr << "usage: saved_model_cli show --dir DIR [--all | --tag_set serve [--signature_def NAME]]\n";
+  std::cerr << "usage: saved_model_cli show --dir DIR [--all | --tag_set serve [--signature_def NAME]]\n"
+               "       saved_model_cli run --dir DIR --tag_set serve --signature_def NAME --inputs 'KEY=FILE.npy[;...]'"
+               " [--outdir DIR [--overwrite]]\n";
   return 2;
+}
+
+// `--inputs 'x=a.npy;y=b.npy'` (TF's syntax) as key -> file. TF also reads .npz and pickle files
+// and `file[variable]`; Tapeflow reads .npy only and says so.
+std::map<std::string, std::string> parse_inputs(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(';', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    if (eq == 0 || eq == std::string::npos || eq + 1 == item.size())
+      throw std::invalid_argument("--inputs \"" + item + "\" is not in the format <input_key>=<filename>");
+    const std::string file = item.substr(eq + 1);
+    if (file.find('[') != std::string::npos || !file.ends_with(".npy"))
+      throw std::invalid_argument("--inputs \"" + item + "\": Tapeflow's saved_model_cli reads .npy files only");
+    out[item.substr(0, eq)] = file;
+  }
+  return out;
+}
+
+// TF's run: feeds the inputs (cast to the signature's dtypes, as a feed_dict converts them),
+// prints "Result for output key K:" and the values as NumPy prints them, in sorted key order,
+// and with --outdir saves each as K.npy.
+int run_signature(const std::string& dir, const std::string& signature, const std::string& inputs_text,
+                  const std::string& outdir, bool overwrite) {
+  namespace fs = std::filesystem;
+  const auto loaded = tf::saved_model::load(dir);
+  auto it = loaded.signatures().find(signature);
+  if (it == loaded.signatures().end()) {
+    std::string known;
+    for (const auto& [k, v] : loaded.signatures()) known += (known.empty() ? "" : ", ") + k;
+    std::cerr << "saved_model_cli: no signature_def '" << signature << "' (there are: " << known << ")\n";
+    return 1;
+  }
+  const auto& sig = it->second;
+  std::map<std::string, tf::Tensor> feeds;
+  for (const auto& [key, file] : parse_inputs(inputs_text)) {
+    auto spec = sig.inputs().find(key);
+    if (spec == sig.inputs().end()) {
+      std::string known;
+      for (const auto& [k, v] : sig.inputs()) known += std::string(known.empty() ? "\"" : ", \"") + k + "\"";
+      std::cerr << "saved_model_cli: \"" << key << "\" is not a valid input key. Please choose from " << known
+                << ", or use --show option.\n";
+      return 1;
+    }
+    tf::Tensor x = tf::io::read_npy(file);
+    feeds[key] = x.dtype() == spec->second.dtype ? x : tf::cast(x, spec->second.dtype);
+  }
+  const auto outputs = sig(feeds);
+  for (const auto& [key, value] : outputs) {  // a std::map: sorted, as TF sorts the keys
+    std::cout << "Result for output key " << key << ":\n" << tf::format_values(value) << "\n";
+    if (outdir.empty()) continue;
+    fs::create_directories(outdir);
+    const std::string path = (fs::path(outdir) / (key + ".npy")).string();
+    if (!overwrite && fs::exists(path)) {
+      std::cerr << "saved_model_cli: Output file " << path
+                << " already exists. Add \"--overwrite\" to overwrite the existing output files.\n";
+      return 1;
+    }
+    tf::io::write_npy(path, value);
+    std::cout << "Output " << key << " is saved to " << path << "\n";
+  }
+  return 0;
 }
 
 }  // namespace
@@ -108,8 +182,8 @@ int usage() {
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string command = argv[1];
-  std::string dir, tag_set, signature;
-  bool all = false;
+  std::string dir, tag_set, signature, inputs, outdir;
+  bool all = false, overwrite = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--all")
@@ -120,12 +194,28 @@ int main(int argc, char** argv) {
       tag_set = argv[++i];
     else if (a == "--signature_def" && i + 1 < argc)
       signature = argv[++i];
+    else if (a == "--inputs" && i + 1 < argc)
+      inputs = argv[++i];
+    else if (a == "--outdir" && i + 1 < argc)
+      outdir = argv[++i];
+    else if (a == "--overwrite")
+      overwrite = true;
     else
       return usage();
   }
   if (command == "run") {
-    std::cerr << "saved_model_cli: run is not implemented yet\n";
-    return 2;
+    if (dir.empty() || tag_set.empty() || signature.empty() || inputs.empty()) return usage();
+    if (tag_set != "serve") {
+      std::cerr << "saved_model_cli: MetaGraphDef associated with tag-set " << tag_set
+                << " could not be found in SavedModel (Tapeflow loads the one tagged serve)\n";
+      return 1;
+    }
+    try {
+      return run_signature(dir, signature, inputs, outdir, overwrite);
+    } catch (const std::exception& e) {
+      std::cerr << "saved_model_cli: " << e.what() << "\n";
+      return 1;
+    }
   }
   if (command != "show" || dir.empty()) return usage();
   tensorflow::SavedModel model;

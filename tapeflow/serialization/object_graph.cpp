@@ -76,7 +76,7 @@ std::vector<LiveNode> walk_live(const std::shared_ptr<Trackable>& root) {
 }
 }  // namespace
 
-void write_object_graph_checkpoint(const std::shared_ptr<Trackable>& root, const std::string& prefix) {
+ObjectGraphCheckpoint object_graph_checkpoint(const std::shared_ptr<Trackable>& root) {
   std::vector<LiveNode> nodes = walk_live(root);
   tensorflow::TrackableObjectGraph graph;
   std::vector<bool> has_values(nodes.size(), false);
@@ -104,11 +104,16 @@ void write_object_graph_checkpoint(const std::shared_ptr<Trackable>& root, const
     }
     proto->mutable_has_checkpoint_values()->set_value(has_values[i]);
   }
+  return {graph.SerializeAsString(), std::move(values)};
+}
+
+void write_object_graph_checkpoint(const std::shared_ptr<Trackable>& root, const std::string& prefix) {
+  const ObjectGraphCheckpoint checkpoint = object_graph_checkpoint(root);
   BundleWriter writer(prefix);
   Tensor graph_tensor = Tensor::empty({}, DType::kString);
-  *static_cast<std::string*>(graph_tensor.raw_data()) = graph.SerializeAsString();
+  *static_cast<std::string*>(graph_tensor.raw_data()) = checkpoint.object_graph;
   writer.add(kObjectGraphKey, graph_tensor);
-  for (const auto& [key, v] : values) writer.add(key, v.read_value());
+  for (const auto& [key, v] : checkpoint.variables) writer.add(key, v.read_value());
   writer.finish();
 }
 

@@ -4,6 +4,7 @@
 // _CHECKPOINTABLE_OBJECT_GRAPH, and the restore that matches the saved graph against live
 // objects child name by child name (TF's matching), deferring what is not built yet.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,14 @@ inline constexpr const char* kObjectGraphKey = "_CHECKPOINTABLE_OBJECT_GRAPH";
 
 /// TF's escaping of a local name inside a checkpoint key: "." -> "..", "/" -> "./".
 std::string escape_local_name(const std::string& name);
+
+/// What an object-based checkpoint of `root` holds: the serialized TrackableObjectGraph (stored
+/// under kObjectGraphKey) and every variable by its checkpoint key, in key order.
+struct ObjectGraphCheckpoint {
+  std::string object_graph;
+  std::map<std::string, Variable> variables;
+};
+ObjectGraphCheckpoint object_graph_checkpoint(const std::shared_ptr<Trackable>& root);
 
 /// Writes every variable reachable from `root` and the object graph to `prefix` (atomically).
 void write_object_graph_checkpoint(const std::shared_ptr<Trackable>& root, const std::string& prefix);

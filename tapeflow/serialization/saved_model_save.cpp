@@ -1,7 +1,7 @@
 // tf::saved_model::save (saved_model.h): the object graph walked breadth first from the root
 // (objects, variables, tracked Functions and their traces, the signature map), one FunctionDef
 // per concrete function, the variables through the checkpoint writer, and the MetaGraphDef
-// tagged "serve" with its SignatureDefs.
+// tagged "serve" with its SignatureDefs and outer graph (saved_model_graph.h).
 #include <filesystem>
 #include <unordered_map>
 
@@ -12,6 +12,7 @@
 #include "tapeflow/serialization/function_def.h"
 #include "tapeflow/serialization/object_graph.h"
 #include "tapeflow/serialization/saved_model.h"
+#include "tapeflow/serialization/saved_model_graph.h"
 #include "tapeflow/serialization/tensor_bundle.h"
 
 namespace tapeflow::saved_model {
@@ -89,6 +90,7 @@ struct Saver {
   tensorflow::SavedObjectGraph& graph;
   tensorflow::FunctionDefLibrary& library;
   std::unordered_map<const void*, int> variable_nodes;  // VariableImpl -> node id
+  std::vector<Variable> variables;                      // in node order
   int function_count = 0;
 
   tensorflow::SavedObject& node(int id) { return *graph.mutable_nodes(id); }
@@ -97,11 +99,14 @@ struct Saver {
     return graph.nodes_size() - 1;
   }
 
-  // Writes `cf` as FunctionDef `name` and its SavedConcreteFunction; returns nothing, fills the map.
+  // Writes `cf` as FunctionDef `name` and its SavedConcreteFunction (returned); `bound` gets the
+  // variables it reads, in resource-argument order.
   tensorflow::SavedConcreteFunction& add_concrete(const ConcreteFunction& cf, const std::string& name,
-                                                  const serialization::FunctionDefNames& names) {
+                                                  const serialization::FunctionDefNames& names,
+                                                  std::vector<Variable>* bound_out = nullptr) {
     tensorflow::FunctionDef& fdef = *library.add_function();
     std::vector<Variable> bound = serialization::to_function_def(cf, names, fdef);
+    if (bound_out) *bound_out = bound;
     auto& saved = (*graph.mutable_concrete_functions())[name];
     for (const Variable& v : bound) {
       auto it = variable_nodes.find(v.impl().get());
@@ -128,7 +133,7 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
   info.set_stripped_default_attrs(false);
   meta.mutable_graph_def()->mutable_versions()->set_producer(kGraphProducer);
   meta.mutable_graph_def()->mutable_versions()->set_min_consumer(kGraphMinConsumer);
-  Saver s{*meta.mutable_object_graph_def(), *meta.mutable_graph_def()->mutable_library(), {}, 0};
+  Saver s{*meta.mutable_object_graph_def(), *meta.mutable_graph_def()->mutable_library(), {}, {}, 0};
 
   // The object graph, breadth first: objects and variables by identity (a shared one is one
   // node), then each object's functions; the root also gets "signatures".
@@ -161,6 +166,7 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
           pending.push_back({nullptr, nullptr});
           seen[key] = child;
           s.variable_nodes[key] = child;
+          s.variables.push_back(ref.variable);
           auto& v = *s.node(child).mutable_variable();
           v.set_dtype(static_cast<tensorflow::DataType>(tf_datatype(ref.variable.dtype())));
           set_shape(ref.variable.shape(), *v.mutable_shape());
@@ -260,6 +266,7 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
   int signature_map = -1;
   for (const auto& ref : s.node(0).children())
     if (ref.local_name() == "signatures") signature_map = ref.node_id();
+  std::vector<serialization::OuterSignature> outer;
   for (const auto& [sig_name, cf] : signatures) {
     std::vector<std::string> inputs, outputs;
     for (const ArgSpec& a : cf.structured_input_signature()) {
@@ -277,7 +284,10 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
                    sig_name, "' returns a nested structure (TF signatures return a flat map)");
     const std::string name =
         "__inference_signature_wrapper_" + sanitized(sig_name) + "_" + std::to_string(++s.function_count);
-    auto& c = s.add_concrete(cf, name, {name, inputs, outputs});
+    serialization::OuterSignature& o = outer.emplace_back();
+    o.key = sig_name;
+    o.function = name;
+    auto& c = s.add_concrete(cf, name, {name, inputs, outputs}, &o.captures);
     const auto in_specs = cf.structured_input_signature();
     auto& args = *c.mutable_canonicalized_input_signature()->mutable_tuple_value();
     args.add_values()->mutable_tuple_value();
@@ -286,16 +296,16 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
     def.set_method_name("tensorflow/serving/predict");
     for (std::size_t k = 0; k < inputs.size(); ++k) {
       set_spec(*in_specs[k].spec, inputs[k], kwargs[inputs[k]]);
+      o.inputs.emplace_back(inputs[k], *in_specs[k].spec);
       auto& ti = (*def.mutable_inputs())[inputs[k]];
-      ti.set_name(sig_name + "_" + inputs[k] + ":0");
       ti.set_dtype(static_cast<tensorflow::DataType>(tf_datatype(in_specs[k].spec->dtype)));
       set_shape(in_specs[k].spec->shape, *ti.mutable_tensor_shape());
     }
     auto& out = *c.mutable_output_signature()->mutable_dict_value()->mutable_fields();
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       set_spec(out_specs[k], outputs[k], out[outputs[k]]);
+      o.outputs.emplace_back(outputs[k], out_specs[k]);
       auto& ti = (*def.mutable_outputs())[outputs[k]];
-      ti.set_name("StatefulPartitionedCall:" + std::to_string(k));
       ti.set_dtype(static_cast<tensorflow::DataType>(tf_datatype(out_specs[k].dtype)));
       set_shape(out_specs[k].shape, *ti.mutable_tensor_shape());
     }
@@ -307,6 +317,11 @@ void save_trackable(const std::shared_ptr<Trackable>& root, const std::string& e
     ref.set_node_id(bare);
     ref.set_local_name(sig_name);
   }
+
+  // The outer graph TF1 loaders, TF Serving and saved_model_cli run execute (names the
+  // signature_defs' tensors, writes the saver).
+  serialization::write_outer_graph(outer, s.variables, serialization::object_graph_checkpoint(root), s.function_count,
+                                   meta);
 
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "tapeflow/graph/function.h"
 #include "tapeflow/nn/data/dataset.h"
 #include "tapeflow/nn/layers/layer.h"
 #include "tapeflow/nn/losses.h"
@@ -77,6 +78,14 @@ struct EvaluateOptions {
 struct PredictOptions {
   int batch_size = 32;
   int verbose = 0;
+};
+
+/// Keras: export(filepath, format="tf_saved_model", verbose=None, input_signature=None).
+struct ExportOptions {
+  std::string format = "tf_saved_model";  // the only format Tapeflow writes
+  bool verbose = true;                    // prints the endpoints, as Keras does
+  /// The inputs' specs (batch -1 = None); empty: the model's K::Input tensors.
+  std::optional<std::vector<TensorSpec>> input_signature = std::nullopt;
 };
 
 /// Inputs by name, Keras's dict form: `{{"image", x1}, {"meta", x2}}` or a std::map. (A type of
@@ -197,6 +206,14 @@ class Model : public layers::Layer {
   /// restored when they are (deferred restoration). Mismatched shapes raise InvalidArgumentError
   /// naming the key or the HDF5 dataset; a damaged file DataLossError naming the file.
   void load_weights(const std::string& filepath);
+
+  /// Keras's model.export(filepath): a SavedModel for inference (TF Serving, tf.saved_model.load,
+  /// TF1 loaders) whose endpoint `serve` runs the model in inference mode, also exported as the
+  /// signatures "serve" and "serving_default" (inputs keyed by the K::Input names, outputs
+  /// "output_0", ...). Named `export_` because `export` is a C++ keyword (protobuf's rule for
+  /// keyword names). InvalidArgumentError when the input signature is unknown (a model built
+  /// without K::Input: give options.input_signature). (model_export.cpp)
+  void export_(const std::string& filepath, ExportOptions options = {}) const;
 
   optimizers::Optimizer& optimizer() const;
   bool compiled() const;

@@ -57,6 +57,17 @@ std::vector<TrackableReference> Sequential::trackable_children() const {
            Variable()}};
 }
 
+void Sequential::build(const Shape& input_shape) {
+  Shape shape = input_shape;
+  if (shape.rank() > 0) shape[0] = -1;
+  symbolic_->called_shape = shape;
+}
+
+std::optional<Shape> Sequential::build_input_shape() const {
+  if (symbolic_->input.defined()) return symbolic_->input.shape();
+  return symbolic_->called_shape;
+}
+
 Tensor Sequential::call(const Tensor& inputs, bool training) {
   Tensor x = inputs;
   for (const auto& l : *layers_) x = (*l)(x, training);

@@ -35,6 +35,12 @@ class Sequential : public Model {
   std::shared_ptr<layers::Layer> pop();
   Tensor call(const Tensor& inputs, bool training) override;
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
+  /// The K::Input the model was built from (Keras's model.input); undefined without one.
+  KerasTensor input() const { return symbolic_->input; }
+  /// The input shape the model was built with (batch None): its K::Input's, else the first
+  /// call's (Keras's build shapes, from which model.export infers the input signature).
+  std::optional<Shape> build_input_shape() const;
+  void build(const Shape& input_shape) override;
   std::string class_name() const override { return "Sequential"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Sequential>(*this); }
   /// Trackable: Keras 3's `_functional/_operations/<i>`, index 0 the (implicit) InputLayer.
@@ -44,6 +50,8 @@ class Sequential : public Model {
   std::shared_ptr<std::vector<std::shared_ptr<layers::Layer>>> layers_;
   struct Symbolic {
     KerasTensor input, output;  // K::Input's tensor and the last layer's output on it
+    // The first call's input shape, batch None.
+    std::optional<Shape> called_shape;
   };
   std::shared_ptr<Symbolic> symbolic_;
 };
