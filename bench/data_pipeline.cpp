@@ -67,9 +67,8 @@ int main() {
   report("take(3000).map(matmul)", [&] { return count(images.map(heavy).batch(32)); });
   report("take(3000).map(matmul, 2)", [&] { return count(images.map(heavy, 2).batch(32)); });
   report("take(3000).map(matmul, AUTOTUNE)", [&] { return count(images.map(heavy, tf::data::AUTOTUNE).batch(32)); });
-  auto lengths = Dataset::range(1, 3001).map([](tf::Tensor v) {
-    return tf::fill(tf::Shape{v.item<int64_t>() % 50 + 1}, 1.0f, tf::float32);
-  });
+  auto lengths = Dataset::range(1, 3001).map(
+      [](tf::Tensor v) { return tf::fill(tf::Shape{v.item<int64_t>() % 50 + 1}, 1.0f, tf::float32); });
   report("range.map(fill).padded_batch(32)", [&] { return count(lengths.padded_batch(32)); });
   report("range(300).interleave(range(10), 4)", [&] {
     return count(Dataset::range(300).interleave([](tf::Tensor) { return Dataset::range(10); }, 4).batch(32));

@@ -304,9 +304,9 @@ TEST(DataTransformations, InterleaveReadsCycleLengthDatasetsInTurn) {
 }
 
 TEST(DataTransformations, ParallelMapRunsCallsAtOnceAndKeepsTheOrder) {
-  EXPECT_LIKE_TF(Dataset::range(20).map([](tf::Tensor v) { return v * v; },
-                                        {.num_parallel_calls = 4, .deterministic = true}),
-                 map_parallel, &fx::map_parallel_c0);
+  EXPECT_LIKE_TF(
+      Dataset::range(20).map([](tf::Tensor v) { return v * v; }, {.num_parallel_calls = 4, .deterministic = true}),
+      map_parallel, &fx::map_parallel_c0);
   // Four calls really run at once: each waits until four have started (or gives up after 5 s).
   std::atomic<int> started{0}, most{0}, running{0};
   auto slow = Dataset::range(8).map(

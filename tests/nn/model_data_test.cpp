@@ -201,9 +201,9 @@ template <typename... Data> FitRun run_fit(K::FitOptions options, const Data&...
   auto model = keras_fit_model();
   FitRun run;
   options.verbose = 2;
-  options.callbacks.push_back(K::callbacks::LambdaCallback(
-      {.on_epoch_begin = [&](int, const K::callbacks::Logs&) { run.steps.push_back(0); },
-       .on_batch_end = [&](int, const K::callbacks::Logs&) { ++run.steps.back(); }}));
+  options.callbacks.push_back(
+      K::callbacks::LambdaCallback({.on_epoch_begin = [&](int, const K::callbacks::Logs&) { run.steps.push_back(0); },
+                                    .on_batch_end = [&](int, const K::callbacks::Logs&) { ++run.steps.back(); }}));
   CaptureWarnings warnings;
   testing::internal::CaptureStdout();
   run.history = model.fit(data..., options);
@@ -234,7 +234,7 @@ void expect_like_keras(const FitRun& run, const fx::Case& steps, const fx::Case&
     EXPECT_NEAR(run.history.history.at("accuracy")[e], accuracy.values[e], 1e-6) << "epoch " << e;
   }
 }
-#define EXPECT_FIT_LIKE_KERAS(run, name)                                                                         \
+#define EXPECT_FIT_LIKE_KERAS(run, name)                                                                           \
   expect_like_keras(run, fx::name##_steps, fx::name##_ran_out, fx::name##_bar, fx::name##_kernel, fx::name##_bias, \
                     fx::name##_loss, fx::name##_accuracy)
 
@@ -256,6 +256,12 @@ TEST(ModelDataSteps, StepsPerEpochCarriesThePassOnAcrossEpochsAsKeras) {
   EXPECT_FIT_LIKE_KERAS(run_fit({.epochs = 2}, unknown), fit_unknown);
   EXPECT_FIT_LIKE_KERAS(run_fit({.epochs = 3, .steps_per_epoch = 2}, unknown), fit_unknown_spe);
   auto model = keras_fit_model();
+  // Keras's ProgbarLogger prints "Epoch 1/1" only when there are several epochs.
+  testing::internal::CaptureStdout();
+  model.fit(batches, {.verbose = 2, .steps_per_epoch = 2});
+  const std::string one_epoch = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(one_epoch.rfind("2/2 - ", 0), 0u) << one_epoch;
+  EXPECT_EQ(one_epoch.find("Epoch"), std::string::npos) << one_epoch;
   EXPECT_TF_ERROR(model.fit(batches, {.verbose = 0, .steps_per_epoch = 0}), tf::errors::InvalidArgumentError,
                   "fit: steps must be a positive integer, got 0");
   EXPECT_TF_ERROR(model.fit(batches.repeat(), {.verbose = 0}), tf::errors::InvalidArgumentError,

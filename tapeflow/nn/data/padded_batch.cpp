@@ -59,8 +59,8 @@ class PaddedBatchNode : public Node {
 
  private:
   void check_structure(std::size_t components) const {
-    TF_CHECK_ARG(shapes_.empty() || shapes_.size() == components, "", "The padded_shapes argument has ",
-                 shapes_.size(), " shapes, but the dataset's elements have ", components, " components.");
+    TF_CHECK_ARG(shapes_.empty() || shapes_.size() == components, "", "The padded_shapes argument has ", shapes_.size(),
+                 " shapes, but the dataset's elements have ", components, " components.");
     TF_CHECK_ARG(values_.empty() || values_.size() == components, "", "The padding_values argument has ",
                  values_.size(), " values, but the dataset's elements have ", components, " components.");
   }

@@ -97,9 +97,7 @@ class ParallelMapNode : public Node {
         std::exception_ptr error;
         try {
           element = in_->next();
-        } catch (...) {
-          error = std::current_exception();
-        }
+        } catch (...) { error = std::current_exception(); }
         if (!element) {  // the input's end, or its error (raised at this position, then the end)
           std::lock_guard<std::mutex> lock(mu_);
           input_done_ = true;
@@ -113,9 +111,7 @@ class ParallelMapNode : public Node {
         Result result;
         try {
           result = (*fn_)(*element);
-        } catch (...) {
-          result = std::current_exception();
-        }
+        } catch (...) { result = std::current_exception(); }
         std::lock_guard<std::mutex> lock(mu_);
         results_.emplace(seq, std::move(result));
         // Only the reading thread waits on ready_; in order, only for the element it reads next

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <iostream>
-#include <numeric>
-#include <random>
 #include <sstream>
 
 #include "tapeflow/autograd/tape.h"
@@ -12,7 +11,6 @@
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/layers/input_layer.h"

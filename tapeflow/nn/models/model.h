@@ -56,11 +56,11 @@ class NamedInputs : public std::map<std::string, Tensor> {
 /// tf::data::Dataset of (x..., y) elements, `.validation_data = val_ds` (batch_size ignored).
 class ValidationData {
  public:
-  ValidationData(std::pair<Tensor, Tensor> xy);                       // NOLINT
-  ValidationData(std::pair<std::vector<Tensor>, Tensor> xy);          // NOLINT
-  ValidationData(std::pair<NamedInputs, Tensor> xy);                  // NOLINT
+  ValidationData(std::pair<Tensor, Tensor> xy);                         // NOLINT
+  ValidationData(std::pair<std::vector<Tensor>, Tensor> xy);            // NOLINT
+  ValidationData(std::pair<NamedInputs, Tensor> xy);                    // NOLINT
   ValidationData(std::pair<std::map<std::string, Tensor>, Tensor> xy);  // NOLINT
-  ValidationData(const data::Dataset& dataset);                       // NOLINT
+  ValidationData(const data::Dataset& dataset);                         // NOLINT
 
  private:
   friend class Model;

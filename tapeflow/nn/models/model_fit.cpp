@@ -38,7 +38,8 @@ callbacks::History Model::fit_epochs(internal::BatchSource& train, const FitOpti
   callbacks::Logs logs;
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* c : cbs) c->on_epoch_begin(epoch, {});
-    if (options.verbose) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
+    // Keras's ProgbarLogger names the epoch only when there are several.
+    if (options.verbose && options.epochs > 1) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
     reset_metrics();
     detail::Progbar bar(target.value_or(0), options.verbose);
     steps.begin_epoch();
