@@ -293,10 +293,18 @@ TEST(DataTransformations, InterleaveReadsCycleLengthDatasetsInTurn) {
   static_assert(std::is_same_v<decltype(a), tf::data::DatasetOf<1>>);
   EXPECT_LIKE_TF(a, interleave_2_1, &fx::interleave_2_1_c0);
   EXPECT_LIKE_TF(Dataset::range(1, 6).interleave(make, 3, 2), interleave_3_2, &fx::interleave_3_2_c0);
+  // flat_map: cycle_length 1.
+  auto flat = Dataset::range(1, 4).flat_map(make);
+  static_assert(std::is_same_v<decltype(flat), tf::data::DatasetOf<1>>);
+  EXPECT_LIKE_TF(flat, flat_map, &fx::flat_map_c0);
   // The element form; AUTOTUNE's cycle (the CPU count) still yields every element once.
   Dataset untyped = Dataset::range(1, 6);
   auto all = flatten(untyped.interleave([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }));
   EXPECT_EQ(all.components[0].size(), 15u);
+  auto typed = Dataset::range(1, 4).interleave([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }, 2);
+  EXPECT_EQ(flatten(typed).components[0].size(), 6u);
+  EXPECT_LIKE_TF(Dataset::range(1, 4).flat_map([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }),
+                 flat_map, &fx::flat_map_c0);
   tf::testing::expect_invalid_argument([&] { return Dataset::range(3).interleave(make, 0); }, "InterleaveDataset",
                                        "cycle_length must be greater than zero.");
   tf::testing::expect_invalid_argument([&] { return Dataset::range(3).interleave(make, 2, 0); }, "InterleaveDataset",

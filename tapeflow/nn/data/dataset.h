@@ -3,7 +3,7 @@
 // A Dataset is an immutable description; every iteration (for loop) starts a fresh pass.
 // DatasetOf<N> (dataset_of.h) knows its component count: `for (auto [x, y] : ds)`, per-component
 // map/filter; the transformations added for it (filter, skip, cache, unbatch, zip, range) live in
-// transformations.cpp.
+// transformations.cpp, parallel map, padded_batch and interleave in files of their own.
 // Note [Row-indexed pipelines]: from_tensor_slices, and shuffle/take over it, can hand out row
 // indices instead of elements, so batch gathers a whole batch with one op per component on the
 // tensors' own device (a GPU-resident dataset batches on the GPU, no host round trip) instead
@@ -124,6 +124,14 @@ class Dataset {
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
   auto interleave(F fn, int64_t cycle_length = AUTOTUNE, int64_t block_length = 1) const;
+  /// TF's flat_map: the datasets fn makes of the elements, one after another (interleave with
+  /// cycle_length 1): `Dataset::range(1, 4).flat_map([](tf::Tensor v) { return ...; })`.
+  Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return interleave(std::move(fn), 1, 1); }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto flat_map(F fn) const {
+    return interleave(std::move(fn), 1, 1);
+  }
   /// Applies fn to each element.
   Dataset map(std::function<Element(const Element&)> fn) const;
   /// map with TF's num_parallel_calls (> 0, or AUTOTUNE): `ds.map(f, tf::data::AUTOTUNE)`.

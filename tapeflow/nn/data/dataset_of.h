@@ -189,6 +189,17 @@ template <std::size_t N> class DatasetOf : public Dataset {
   auto map(F fn, int64_t num_parallel_calls) const {
     return map(std::move(fn), MapOptions{.num_parallel_calls = num_parallel_calls});
   }
+  /// The element form: `[](const tf::data::Element& e) -> tf::data::Dataset { ... }`.
+  Dataset interleave(std::function<Dataset(const Element&)> fn, int64_t cycle_length = AUTOTUNE,
+                     int64_t block_length = 1) const {
+    return Dataset::interleave(std::move(fn), cycle_length, block_length);
+  }
+  Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return Dataset::flat_map(std::move(fn)); }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto flat_map(F fn) const {
+    return interleave(std::move(fn), 1, 1);
+  }
   /// interleave with one argument per component; a function returning DatasetOf<M> gives one.
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
