@@ -1,7 +1,8 @@
 // Issue 17: tf.data pipelines and .npy I/O against TensorFlow/NumPy (bench/data_pipeline_tf.py,
 // run both interleaved with bench/run_data_pipeline.sh). Per pipeline, one pass over 12,000
-// (784,) float32 images and int32 labels; best of 5 of the wall time and of the process's CPU
-// time (TF's pipelines run on its own threads, so CPU time counts their work too).
+// (784,) float32 images and int32 labels (3,000 for the parallel map rows); best of 5 of the
+// wall time and of the process's CPU time (TF's pipelines run on its own threads, so CPU time
+// counts their work too).
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -56,6 +57,22 @@ int main() {
   report("map(x*2).cache() replay .batch(32)", [&] { return count(cached.batch(32)); });
   report("range(n).map(v*2).batch(32)",
          [&] { return count(Dataset::range(n).map([](tf::Tensor v) { return v * int64_t{2}; }).batch(32)); });
+  // A map worth parallelizing: a (28, 28) matmul and tanh per image, on 3,000 images, one call
+  // at a time, two at once, and AUTOTUNE (the intra-op pool's size).
+  auto images = ds.take(3000);
+  auto heavy = [](tf::Tensor a, tf::Tensor b) {
+    auto m = tf::reshape(a, {28, 28});
+    return std::tuple{tf::tanh(tf::matmul(m, m)), b};
+  };
+  report("take(3000).map(matmul)", [&] { return count(images.map(heavy).batch(32)); });
+  report("take(3000).map(matmul, 2)", [&] { return count(images.map(heavy, 2).batch(32)); });
+  report("take(3000).map(matmul, AUTOTUNE)", [&] { return count(images.map(heavy, tf::data::AUTOTUNE).batch(32)); });
+  auto lengths = Dataset::range(1, 3001).map(
+      [](tf::Tensor v) { return tf::fill(tf::Shape{v.item<int64_t>() % 50 + 1}, 1.0f, tf::float32); });
+  report("range.map(fill).padded_batch(32)", [&] { return count(lengths.padded_batch(32)); });
+  report("range(300).interleave(range(10), 4)", [&] {
+    return count(Dataset::range(300).interleave([](tf::Tensor) { return Dataset::range(10); }, 4).batch(32));
+  });
 
   const auto dir = std::filesystem::temp_directory_path() / "tapeflow_bench_npy";
   std::filesystem::create_directories(dir);

@@ -40,6 +40,20 @@ with tf.device("CPU:0"):
     count(cached)
     report("map(x*2).cache() replay .batch(32)", lambda: count(cached.batch(32)))
     report("range(n).map(v*2).batch(32)", lambda: count(tf.data.Dataset.range(n).map(lambda v: v * 2).batch(32)))
+    images = ds.take(3000)
+
+    def heavy(a, b):
+        m = tf.reshape(a, (28, 28))
+        return tf.tanh(tf.matmul(m, m)), b
+
+    report("take(3000).map(matmul)", lambda: count(images.map(heavy).batch(32)))
+    report("take(3000).map(matmul, 2)", lambda: count(images.map(heavy, num_parallel_calls=2).batch(32)))
+    report("take(3000).map(matmul, AUTOTUNE)",
+           lambda: count(images.map(heavy, num_parallel_calls=tf.data.AUTOTUNE).batch(32)))
+    lengths = tf.data.Dataset.range(1, 3001).map(lambda v: tf.fill([v % 50 + 1], 1.0))
+    report("range.map(fill).padded_batch(32)", lambda: count(lengths.padded_batch(32)))
+    report("range(300).interleave(range(10), 4)",
+           lambda: count(tf.data.Dataset.range(300).interleave(lambda v: tf.data.Dataset.range(10), 4).batch(32)))
     xn = x.numpy()
     path = os.path.join(tempfile.mkdtemp(), "x.npy")
     report("np.save (12000, 784) float32", lambda: (np.save(path, xn), 1)[1])

@@ -1,7 +1,11 @@
-// tf.data's transformations (range, zip, filter, skip, cache, unbatch, per-component map,
-// structured bindings) against what TF 2.21 yields: fixtures from tests/nn/fixtures/gen_tf_data.py.
+// tf.data's transformations (range, zip, filter, skip, cache, unbatch, per-component map, parallel
+// map, padded_batch, interleave, structured bindings) against what TF 2.21 yields: fixtures from
+// tests/nn/fixtures/gen_tf_data.py.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "tests/core/test_util.h"
@@ -241,6 +245,118 @@ TEST(DataTransformations, FromOneTensorAndAutotunePrefetch) {
     for (float v : row.to_vector<float>()) seen.push_back(v);
   EXPECT_EQ(seen, (std::vector<double>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(tf::data::AUTOTUNE, -1);
+}
+
+/// Element v of range(lo, hi) as the vector [v] * v (int64), as the generator makes them.
+tf::data::DatasetOf<1> filled(int64_t lo, int64_t hi) {
+  return Dataset::range(lo, hi).map([](tf::Tensor v) {
+    const int64_t n = v.item<int64_t>();
+    return tf::fill(tf::Shape{n}, n, tf::int64);
+  });
+}
+
+TEST(DataTransformations, PaddedBatchPadsEachComponentToTheBatchOrTheGivenShape) {
+  auto dflt = filled(1, 6).padded_batch(2);
+  EXPECT_LIKE_TF(dflt, padded_batch_default, &fx::padded_batch_default_c0);
+  std::vector<tf::Shape> shapes;
+  for (auto& e : dflt) shapes.push_back(e[0].shape());
+  EXPECT_EQ(shapes, (std::vector<tf::Shape>{{2, 2}, {2, 4}, {1, 5}}));
+  auto fixed = filled(1, 6).padded_batch(2, {tf::Shape{5}}, {tf::constant(int64_t{-1})}, /*drop_remainder=*/true);
+  EXPECT_LIKE_TF(fixed, padded_batch_shape_value, &fx::padded_batch_shape_value_c0);
+  // Two components: (v, 2) floats padded to (None, 3) with 0.5, scalars kept, padded with 7.
+  auto two = Dataset::range(1, 5)
+                 .map([](tf::Tensor v) {
+                   const int64_t n = v.item<int64_t>();
+                   return std::tuple{tf::fill(tf::Shape{n, 2}, float(n), tf::float32), v};
+                 })
+                 .padded_batch(3, {tf::Shape{-1, 3}, tf::Shape{}}, {tf::constant(0.5f), tf::constant(int64_t{7})});
+  EXPECT_LIKE_TF(two, padded_batch_two_components, &fx::padded_batch_two_components_c0,
+                 &fx::padded_batch_two_components_c1);
+  // TF's messages (its kernel's, and its Python TypeError for the dtype as InvalidArgumentError).
+  EXPECT_TF_ERROR(flatten(filled(1, 6).padded_batch(2, {tf::Shape{3}})), tf::errors::DataLossError,
+                  "Attempted to pad to a smaller size than the input element.");
+  EXPECT_TF_ERROR(flatten(filled(1, 6).padded_batch(2, {tf::Shape{-1, -1}})), tf::errors::InvalidArgumentError,
+                  "All elements in a batch must have the same rank as the padded shape for component0: expected "
+                  "rank 2 but got element with rank 1");
+  EXPECT_TF_ERROR(flatten(filled(1, 6).padded_batch(2, {}, {tf::constant(1.0f)})), tf::errors::InvalidArgumentError,
+                  "Invalid `padding_values`. `padding_values` values type <dtype: 'float32'> does not match type "
+                  "<dtype: 'int64'> of the corresponding input component.");
+  tf::testing::expect_invalid_argument([] { return filled(1, 6).padded_batch(0); }, "PaddedBatchDatasetV2",
+                                       "Batch size must be greater than zero.");
+}
+
+TEST(DataTransformations, InterleaveReadsCycleLengthDatasetsInTurn) {
+  auto make = [](tf::Tensor v) {
+    return Dataset::range(v.item<int64_t>()).map([v](tf::Tensor u) { return u + v * int64_t{10}; });
+  };
+  auto a = Dataset::range(1, 6).interleave(make, /*cycle_length=*/2, /*block_length=*/1);
+  static_assert(std::is_same_v<decltype(a), tf::data::DatasetOf<1>>);
+  EXPECT_LIKE_TF(a, interleave_2_1, &fx::interleave_2_1_c0);
+  EXPECT_LIKE_TF(Dataset::range(1, 6).interleave(make, 3, 2), interleave_3_2, &fx::interleave_3_2_c0);
+  // flat_map: cycle_length 1.
+  auto flat = Dataset::range(1, 4).flat_map(make);
+  static_assert(std::is_same_v<decltype(flat), tf::data::DatasetOf<1>>);
+  EXPECT_LIKE_TF(flat, flat_map, &fx::flat_map_c0);
+  // The element form; AUTOTUNE's cycle (the CPU count) still yields every element once.
+  Dataset untyped = Dataset::range(1, 6);
+  auto all = flatten(untyped.interleave([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }));
+  EXPECT_EQ(all.components[0].size(), 15u);
+  auto typed = Dataset::range(1, 4).interleave([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }, 2);
+  EXPECT_EQ(flatten(typed).components[0].size(), 6u);
+  EXPECT_LIKE_TF(Dataset::range(1, 4).flat_map([&](const tf::data::Element& e) -> Dataset { return make(e[0]); }),
+                 flat_map, &fx::flat_map_c0);
+  tf::testing::expect_invalid_argument([&] { return Dataset::range(3).interleave(make, 0); }, "InterleaveDataset",
+                                       "cycle_length must be greater than zero.");
+  tf::testing::expect_invalid_argument([&] { return Dataset::range(3).interleave(make, 2, 0); }, "InterleaveDataset",
+                                       "block_length must be greater than zero.");
+}
+
+TEST(DataTransformations, ParallelMapRunsCallsAtOnceAndKeepsTheOrder) {
+  EXPECT_LIKE_TF(
+      Dataset::range(20).map([](tf::Tensor v) { return v * v; }, {.num_parallel_calls = 4, .deterministic = true}),
+      map_parallel, &fx::map_parallel_c0);
+  // Four calls really run at once: each waits until four have started (or gives up after 5 s).
+  std::atomic<int> started{0}, most{0}, running{0};
+  auto slow = Dataset::range(8).map(
+      [&](tf::Tensor v) {
+        const int now = ++running;  // before `started`: the fourth call sees all four running
+        ++started;
+        for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {}
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (started.load() < 4 && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        --running;
+        return v + int64_t{1};
+      },
+      {.num_parallel_calls = 4});
+  EXPECT_EQ(flatten(slow).components[0], (std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(most.load(), 4);
+  // Not deterministic: every element, in whatever order the calls finish.
+  auto any_order = flatten(Dataset::range(30).map([](tf::Tensor v) { return v * int64_t{2}; },
+                                                  {.num_parallel_calls = 3, .deterministic = false}))
+                       .components[0];
+  std::sort(any_order.begin(), any_order.end());
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(any_order[std::size_t(i)], 2.0 * i);
+  // An error raised by a call comes at its element, after the elements before it.
+  std::vector<int64_t> seen;
+  auto failing = Dataset::range(6).map(
+      [](tf::Tensor v) {
+        TF_CHECK_ARG(v.item<int64_t>() != 3, "", "element 3 is bad");
+        return v;
+      },
+      {.num_parallel_calls = 3});
+  try {
+    for (tf::Tensor v : failing) seen.push_back(v.item<int64_t>());
+    ADD_FAILURE() << "expected the error of element 3";
+  } catch (const tf::errors::InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("element 3 is bad"), std::string::npos);
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2}));
+  // Leaving a loop early stops the workers (the iterator's destructor joins them).
+  for (tf::Tensor v : Dataset::range(1000).map([](tf::Tensor v) { return v; }, tf::data::AUTOTUNE)) {
+    (void)v;
+    break;
+  }
 }
 
 }  // namespace

@@ -53,8 +53,10 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
                                 {.on_epoch_end = [&](int, const K::callbacks::Logs&) { ++epochs_seen; }})},
                             .class_weight = {},
                             .sample_weight = std::nullopt,
-                            .initial_epoch = 1});
-  auto r = model.evaluate(x, y, {.batch_size = 32, .verbose = 0});
+                            .initial_epoch = 1,
+                            .steps_per_epoch = std::nullopt,
+                            .validation_steps = std::nullopt});
+  auto r = model.evaluate(x, y, {.batch_size = 32, .verbose = 0, .steps = std::nullopt});
   auto p = model.predict(x, {.batch_size = 32, .verbose = 0});
   EXPECT_EQ(epochs_seen, 5);  // epochs 1..5
   EXPECT_EQ(history.epoch, (std::vector<int>{1, 2, 3, 4, 5}));

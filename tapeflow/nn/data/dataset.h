@@ -3,7 +3,7 @@
 // A Dataset is an immutable description; every iteration (for loop) starts a fresh pass.
 // DatasetOf<N> (dataset_of.h) knows its component count: `for (auto [x, y] : ds)`, per-component
 // map/filter; the transformations added for it (filter, skip, cache, unbatch, zip, range) live in
-// transformations.cpp.
+// transformations.cpp, parallel map, padded_batch and interleave in files of their own.
 // Note [Row-indexed pipelines]: from_tensor_slices, and shuffle/take over it, can hand out row
 // indices instead of elements, so batch gathers a whole batch with one op per component on the
 // tensors' own device (a GPU-resident dataset batches on the GPU, no host round trip) instead
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tapeflow/core/shape.h"
 #include "tapeflow/core/tensor.h"
 
 namespace tapeflow::data {
@@ -49,6 +50,17 @@ class Node : public std::enable_shared_from_this<Node> {
 inline constexpr int64_t AUTOTUNE = -1;
 
 template <std::size_t N> class DatasetOf;
+
+/// map's keywords after the function, in TF's order: map(map_func, num_parallel_calls, deterministic).
+struct MapOptions {
+  /// How many elements are computed at the same time, each by a call of the function on one of
+  /// the map's own threads (> 0, or AUTOTUNE: as many as the intra-op pool has); unset or 1: one
+  /// at a time on the thread that iterates. The function must then be safe to call from several
+  /// threads at once (each call its own tensors; shared state behind a lock).
+  std::optional<int64_t> num_parallel_calls = std::nullopt;
+  /// Elements in the input's order (unset: true, TF's default), or as soon as each is ready.
+  std::optional<bool> deterministic = std::nullopt;
+};
 
 struct ShuffleOptions {
   std::optional<int64_t> seed;  // unset: from tf::random's global seed when set, else nondeterministic
@@ -95,16 +107,50 @@ class Dataset {
   Dataset shuffle(int64_t buffer_size, ShuffleOptions options = {}) const;
   /// Stacks runs of batch_size elements (the last one smaller unless drop_remainder).
   Dataset batch(int64_t batch_size, bool drop_remainder = false) const;
+  /// Stacks runs of batch_size elements, each component padded to a common shape first (TF's
+  /// padded_batch): padded_shapes gives one shape per component, -1 (None) for a dimension padded
+  /// to the batch's longest; left empty, every dimension is. padding_values (one scalar per
+  /// component, of its dtype) default to 0 / false. (padded_batch.cpp)
+  ///   `ds.padded_batch(2, {tf::Shape{-1}, tf::Shape{}})`
+  Dataset padded_batch(int64_t batch_size, std::vector<Shape> padded_shapes = {},
+                       std::vector<Tensor> padding_values = {}, bool drop_remainder = false) const;
+  /// TF's interleave: fn maps each element to a dataset; cycle_length of them are read in turn,
+  /// block_length elements at a time, a finished one replaced by the next element's dataset
+  /// (AUTOTUNE: the number of CPUs, as TF). Cardinality unknown (-2). (interleave.cpp)
+  ///   `Dataset::range(3).interleave([](tf::Tensor v) { return Dataset::range(4).map(...); }, 2, 1)`
+  Dataset interleave(std::function<Dataset(const Element&)> fn, int64_t cycle_length = AUTOTUNE,
+                     int64_t block_length = 1) const;
+  /// interleave with one argument per component (a lambda that is not generic).
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto interleave(F fn, int64_t cycle_length = AUTOTUNE, int64_t block_length = 1) const;
+  /// TF's flat_map: the datasets fn makes of the elements, one after another (interleave with
+  /// cycle_length 1): `Dataset::range(1, 4).flat_map([](tf::Tensor v) { return ...; })`.
+  Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return interleave(std::move(fn), 1, 1); }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto flat_map(F fn) const {
+    return interleave(std::move(fn), 1, 1);
+  }
   /// Applies fn to each element.
   Dataset map(std::function<Element(const Element&)> fn) const;
-  /// map with TF's num_parallel_calls (> 0, or AUTOTUNE): elements are still made in order, one
-  /// at a time; overlap with the training step comes from prefetch.
+  /// map with TF's num_parallel_calls (> 0, or AUTOTUNE): `ds.map(f, tf::data::AUTOTUNE)`.
   Dataset map(std::function<Element(const Element&)> fn, int64_t num_parallel_calls) const;
+  /// map with TF's keywords: `ds.map(f, {.num_parallel_calls = 4, .deterministic = true})`. In
+  /// parallel, function calls run on the map's own threads (Note [Parallel map] in
+  /// parallel_map.cpp), under the iterating thread's device scope, at most num_parallel_calls
+  /// elements ahead; an error raised by a call is raised by the loop at that element.
+  Dataset map(std::function<Element(const Element&)> fn, MapOptions options) const;
   /// map with one argument per component (a lambda that is not generic):
   /// `ds.map([](tf::Tensor x, tf::Tensor y) { return std::tuple{x * 2, y}; })` (dataset_of.h).
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
-  auto map(F fn, std::optional<int64_t> num_parallel_calls = std::nullopt) const;
+  auto map(F fn, MapOptions options = {}) const;
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto map(F fn, int64_t num_parallel_calls) const {
+    return map(std::move(fn), MapOptions{.num_parallel_calls = num_parallel_calls});
+  }
   /// Keeps the elements whose predicate is true; the predicate takes the Element or one argument
   /// per component and returns a scalar bool Tensor (TF's rule) or a bool (dataset_of.h).
   template <typename F> Dataset filter(F fn) const;

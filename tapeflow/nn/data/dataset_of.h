@@ -90,6 +90,9 @@ template <typename R, typename... A> struct CallableArity<R(A...)> {
 bool predicate_value(const Tensor& keep);
 inline bool predicate_value(bool keep) { return keep; }
 
+template <typename D> struct IsDatasetOf : std::false_type {};
+template <std::size_t M> struct IsDatasetOf<DatasetOf<M>> : std::true_type {};
+
 template <std::size_t K, typename F> std::function<Element(const Element&)> component_map(F fn) {
   return [fn = std::move(fn)](const Element& e) mutable {
     return to_element(call_with_components<K>("map", fn, e));
@@ -153,6 +156,11 @@ template <std::size_t N> class DatasetOf : public Dataset {
   DatasetOf cache(const std::string& filename = "") const { return DatasetOf(Dataset::cache(filename)); }
   DatasetOf unbatch() const { return DatasetOf(Dataset::unbatch()); }
   DatasetOf prefetch(int64_t buffer_size) const { return DatasetOf(Dataset::prefetch(buffer_size)); }
+  DatasetOf padded_batch(int64_t batch_size, std::vector<Shape> padded_shapes = {},
+                         std::vector<Tensor> padding_values = {}, bool drop_remainder = false) const {
+    return DatasetOf(
+        Dataset::padded_batch(batch_size, std::move(padded_shapes), std::move(padding_values), drop_remainder));
+  }
 
   /// The element form, `[](const tf::data::Element& e) { return tf::data::Element{...}; }`: the
   /// result's component count is known only at run time.
@@ -160,18 +168,52 @@ template <std::size_t N> class DatasetOf : public Dataset {
   Dataset map(std::function<Element(const Element&)> fn, int64_t num_parallel_calls) const {
     return Dataset::map(std::move(fn), num_parallel_calls);
   }
+  Dataset map(std::function<Element(const Element&)> fn, MapOptions options) const {
+    return Dataset::map(std::move(fn), options);
+  }
   /// One argument per component; the function returns a Tensor, a std::tuple/std::pair of
   /// them, or a std::array<Tensor, M>:
   /// `ds.map([](tf::Tensor x, tf::Tensor y) { return std::tuple{tf::cast(x, tf::float32) / 255, y}; })`.
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
-  auto map(F fn, std::optional<int64_t> num_parallel_calls = std::nullopt) const {
+  auto map(F fn, MapOptions options = {}) const {
     using R = std::remove_cvref_t<detail::ResultOfComponentsT<F, N>>;
-    Dataset mapped = Dataset::map(detail::component_map<N>(std::move(fn)), num_parallel_calls.value_or(1));
+    Dataset mapped = Dataset::map(detail::component_map<N>(std::move(fn)), options);
     if constexpr (detail::ComponentCount<R>::value > 0)
       return DatasetOf<detail::ComponentCount<R>::value>(std::move(mapped));
     else
       return mapped;
+  }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto map(F fn, int64_t num_parallel_calls) const {
+    return map(std::move(fn), MapOptions{.num_parallel_calls = num_parallel_calls});
+  }
+  /// The element form: `[](const tf::data::Element& e) -> tf::data::Dataset { ... }`.
+  Dataset interleave(std::function<Dataset(const Element&)> fn, int64_t cycle_length = AUTOTUNE,
+                     int64_t block_length = 1) const {
+    return Dataset::interleave(std::move(fn), cycle_length, block_length);
+  }
+  Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return Dataset::flat_map(std::move(fn)); }
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto flat_map(F fn) const {
+    return interleave(std::move(fn), 1, 1);
+  }
+  /// interleave with one argument per component; a function returning DatasetOf<M> gives one.
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto interleave(F fn, int64_t cycle_length = AUTOTUNE, int64_t block_length = 1) const {
+    using R = std::remove_cvref_t<detail::ResultOfComponentsT<F, N>>;
+    Dataset out = Dataset::interleave(
+        [fn = std::move(fn)](const Element& e) mutable -> Dataset {
+          return detail::call_with_components<N>("interleave", fn, e);
+        },
+        cycle_length, block_length);
+    if constexpr (detail::IsDatasetOf<R>::value)
+      return R(std::move(out));
+    else
+      return out;
   }
   /// Keeps the elements for which the predicate, called with one argument per component (or
   /// with the whole Element), returns true: a scalar bool Tensor, as TF requires, or a bool.
@@ -191,9 +233,16 @@ template <std::size_t... Ns> DatasetOf<(Ns + ...)> Dataset::zip(const DatasetOf<
 
 template <typename F>
   requires(!std::is_invocable_v<F&, const Element&>)
-auto Dataset::map(F fn, std::optional<int64_t> num_parallel_calls) const {
+auto Dataset::map(F fn, MapOptions options) const {
   constexpr std::size_t K = detail::CallableArity<std::remove_cvref_t<F>>::value;
-  return DatasetOf<K>(*this).map(std::move(fn), num_parallel_calls);
+  return DatasetOf<K>(*this).map(std::move(fn), options);
+}
+
+template <typename F>
+  requires(!std::is_invocable_v<F&, const Element&>)
+auto Dataset::interleave(F fn, int64_t cycle_length, int64_t block_length) const {
+  constexpr std::size_t K = detail::CallableArity<std::remove_cvref_t<F>>::value;
+  return DatasetOf<K>(*this).interleave(std::move(fn), cycle_length, block_length);
 }
 
 template <typename F> Dataset Dataset::filter(F fn) const {

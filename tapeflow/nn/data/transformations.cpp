@@ -1,6 +1,7 @@
 // The tf.data transformations beyond dataset.cpp's core pipeline: range, zip, filter, skip,
-// cache, unbatch, map's num_parallel_calls, and the checks DatasetOf<N> (dataset_of.h) relies
-// on. Semantics, cardinalities and messages are TF 2.21's.
+// cache, unbatch, and the checks DatasetOf<N> (dataset_of.h) relies on (parallel map,
+// padded_batch and interleave have files of their own). Semantics, cardinalities and messages
+// are TF 2.21's.
 #include <algorithm>
 #include <mutex>
 
@@ -282,9 +283,7 @@ Dataset Dataset::zip(std::vector<Dataset> datasets) {
 }
 
 Dataset Dataset::map(std::function<Element(const Element&)> fn, int64_t num_parallel_calls) const {
-  TF_CHECK_ARG(num_parallel_calls > 0 || num_parallel_calls == AUTOTUNE, "ParallelMapDatasetV2",
-               "num_parallel_calls must be greater than zero.");
-  return map(std::move(fn));
+  return map(std::move(fn), MapOptions{.num_parallel_calls = num_parallel_calls});
 }
 
 Dataset Dataset::filter_by(std::function<bool(const Element&)> keep) const {

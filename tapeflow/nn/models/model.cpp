@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <iostream>
-#include <numeric>
-#include <random>
 #include <sstream>
 
 #include "tapeflow/autograd/tape.h"
@@ -12,13 +11,12 @@
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
-#include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/nn/layers/input_layer.h"
+#include "tapeflow/nn/models/epoch_iterator.h"
 #include "tapeflow/nn/models/functional.h"
 #include "tapeflow/nn/models/keras_weights_h5.h"
-#include "tapeflow/nn/models/progbar.h"
 #include "tapeflow/nn/models/sequential.h"
 #include "tapeflow/serialization/object_graph.h"
 
@@ -192,11 +190,6 @@ void check_cardinality(const Tensor& x, const Tensor& y) {
 
 Tensor rows(const Tensor& t, int64_t begin, int64_t end) { return t[slice(begin, end)]; }
 
-Tensor take(const Tensor& t, const std::vector<int64_t>& order, int64_t begin, int64_t end) {
-  std::vector<int64_t> idx(order.begin() + begin, order.begin() + end);
-  return gather(t, constant(idx, Shape{end - begin}, DType::kInt64));
-}
-
 // Keras's class_weight: each sample weighs its class's weight (labels (N,)/(N, 1) as integers,
 // one-hot (N, C) by argmax; a class left out of the map weighs 1, one above its largest key
 // is an error, as Keras's lookup table).
@@ -216,12 +209,6 @@ Tensor class_weights_to_sample_weights(const std::map<int64_t, double>& class_we
   return constant(w, Shape{int64_t(w.size())}, DType::kFloat32);
 }
 
-// Shuffles follow tf.random's global seed when one is set, so a seeded program repeats.
-std::mt19937_64 make_shuffle_rng() {
-  auto seeds = random::get_seed(std::nullopt);
-  return seeds ? std::mt19937_64(uint64_t(seeds->first) * 0x9E3779B97F4A7C15ull ^ uint64_t(seeds->second))
-               : std::mt19937_64(std::random_device{}());
-}
 }  // namespace
 
 callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
@@ -242,91 +229,26 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, FitOptions optio
                    "validation_data");
   }
   Tensor x_train = x, y_train = y;
-  std::optional<std::pair<Tensor, Tensor>> val = options.validation_data;
-  if (!val && options.validation_split > 0) {
+  if (!options.validation_data && options.validation_split > 0) {
     const auto split_at = static_cast<int64_t>(std::floor(double(n) * (1.0 - options.validation_split)));
     x_train = rows(x, 0, split_at);
     y_train = rows(y, 0, split_at);
-    val = std::make_pair(rows(x, split_at, n), rows(y, split_at, n));
+    options.validation_data = std::pair{rows(x, split_at, n), rows(y, split_at, n)};
   }
   std::optional<Tensor> weights = options.sample_weight;
   if (!options.class_weight.empty()) weights = class_weights_to_sample_weights(options.class_weight, y_train);
-  if (val) check_cardinality(val->first, val->second);
-  const int64_t n_train = x_train.shape()[0];
-  const int64_t steps = (n_train + options.batch_size - 1) / options.batch_size;
-
-  auto history = std::make_shared<callbacks::History>();
-  std::vector<callbacks::Callback*> cbs;
-  for (auto& c : options.callbacks) cbs.push_back(c.operator->());
-  cbs.push_back(history.get());
-  for (auto* c : cbs) c->set_model(this);
-  stop_training = false;
-  resume_epoch.reset();
-  for (auto* c : cbs) c->on_train_begin({});
-  const int first_epoch = resume_epoch.value_or(options.initial_epoch);
-  resume_epoch.reset();
-
-  std::mt19937_64 rng = make_shuffle_rng();
-  std::vector<int64_t> order(static_cast<std::size_t>(n_train));
-  // A resumed fit draws the shuffles of the epochs it skips, so its later epochs see the
-  // batches an uninterrupted fit would (BackupAndRestore ends bit-identical).
-  if (options.shuffle)
-    for (int epoch = 0; epoch < first_epoch; ++epoch) std::shuffle(order.begin(), order.end(), rng);
-  callbacks::Logs logs;
-  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
-    for (auto* c : cbs) c->on_epoch_begin(epoch, {});
-    if (options.verbose) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
-    std::iota(order.begin(), order.end(), 0);
-    if (options.shuffle) std::shuffle(order.begin(), order.end(), rng);
-    reset_metrics();
-    detail::Progbar bar(steps, options.verbose);
-    for (int64_t step = 0; step < steps; ++step) {
-      const int64_t b = step * options.batch_size, e = std::min(n_train, b + options.batch_size);
-      for (auto* c : cbs) c->on_train_batch_begin(int(step), {});
-      auto batch = [&](const Tensor& t) { return options.shuffle ? take(t, order, b, e) : rows(t, b, e); };
-      if (weights)
-        train_step(batch(x_train), batch(y_train), batch(*weights));
-      else
-        train_step(batch(x_train), batch(y_train));
-      bar.update(step + 1, [&] { return metrics_result(); });
-      if (cbs.size() > 1) {  // Keras passes the running metrics (TensorBoard's batch_<metric>)
-        const callbacks::Logs batch_logs = metrics_result();
-        for (auto* c : cbs) c->on_train_batch_end(int(step), batch_logs);
-      }
-      if (stop_training) break;  // a callback ended training mid-epoch (TerminateOnNaN)
-    }
-    logs = metrics_result();
-    if (val) {
-      for (const auto& [k, v] : evaluate(val->first, val->second, {.batch_size = options.batch_size, .verbose = 0}))
-        logs["val_" + k] = v;
-    }
-    bar.finish(logs);
-    for (auto* c : cbs) {
-      c->epoch_logs_ = &logs;
-      c->on_epoch_end(epoch, logs);
-      c->epoch_logs_ = nullptr;
-    }
-  }
-  for (auto* c : cbs) c->on_train_end(logs);
-  return *history;
+  std::vector<Tensor> columns{x_train, y_train};
+  if (weights) columns.push_back(*weights);
+  internal::TensorBatches batches(std::move(columns), options.batch_size, options.shuffle);
+  return fit_epochs(batches, options);
 }
 
 EvaluateResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
   optimizer();
   check_cardinality(x, y);
   TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
-  const int64_t n = x.shape()[0];
-  const int64_t steps = (n + options.batch_size - 1) / options.batch_size;
-  reset_metrics();
-  detail::Progbar bar(steps, options.verbose);
-  for (int64_t step = 0; step < steps; ++step) {
-    const int64_t b = step * options.batch_size, e = std::min(n, b + options.batch_size);
-    test_step(rows(x, b, e), rows(y, b, e));
-    bar.update(step + 1, [&] { return metrics_result(); });
-  }
-  auto result = ordered_results();
-  bar.finish(result);
-  return result;
+  internal::TensorBatches batches({x, y}, options.batch_size, /*shuffle=*/false);
+  return evaluate_batches(batches, options);
 }
 
 Tensor Model::predict(const Tensor& x, PredictOptions options) {

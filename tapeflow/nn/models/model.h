@@ -21,6 +21,7 @@ namespace tapeflow::keras {
 
 namespace internal {  // not keras::detail: keras.h calls tapeflow::detail unqualified
 class FunctionalGraph;
+class BatchSource;
 }
 
 struct ModelOptions {
@@ -42,19 +43,48 @@ struct CompileOptions {
   std::vector<metrics::AnyMetric> metrics;
 };
 
+/// Inputs by name, Keras's dict form: `{{"image", x1}, {"meta", x2}}` or a std::map. (A type of
+/// its own: a std::map parameter would also take `{x1, x2}`, as an iterator range.)
+class NamedInputs : public std::map<std::string, Tensor> {
+ public:
+  NamedInputs(std::initializer_list<value_type> inputs) : std::map<std::string, Tensor>(inputs) {}  // NOLINT
+  NamedInputs(std::map<std::string, Tensor> inputs) : std::map<std::string, Tensor>(std::move(inputs)) {}  // NOLINT
+};
+
+/// fit's validation_data in Keras's forms: (x_val, y_val), `std::pair{x_val, y_val}`; with several
+/// inputs, `std::pair{std::vector{xa, xb}, y_val}` or by input name
+/// `std::pair{K::NamedInputs{{"image", xa}, {"meta", xb}}, y_val}`; or a batched
+/// tf::data::Dataset of (x..., y) elements, `.validation_data = val_ds` (batch_size ignored).
+class ValidationData {
+ public:
+  ValidationData(std::pair<Tensor, Tensor> xy);                         // NOLINT
+  ValidationData(std::pair<std::vector<Tensor>, Tensor> xy);            // NOLINT
+  ValidationData(std::pair<NamedInputs, Tensor> xy);                    // NOLINT
+  ValidationData(std::pair<std::map<std::string, Tensor>, Tensor> xy);  // NOLINT
+  ValidationData(const data::Dataset& dataset);                         // NOLINT
+
+ private:
+  friend class Model;
+  std::vector<Tensor> x_;
+  std::optional<NamedInputs> named_x_;
+  Tensor y_;
+  std::optional<data::Dataset> dataset_;
+};
+
 /// fit's options. The order is API.md's, the contract programs are written against
 /// (`{.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 1}`), which puts epochs
 /// before batch_size and validation_split before verbose, where Keras's fit(x, y, batch_size,
 /// epochs, verbose, callbacks, validation_split, validation_data, shuffle, class_weight,
-/// sample_weight, initial_epoch) has them the other way round; C++ designated initializers must
-/// follow one declaration order, so the contract's is kept. The fields after verbose follow Keras's
-/// order (docs/keras_training.md).
+/// sample_weight, initial_epoch, steps_per_epoch, validation_steps) has them the other way round;
+/// C++ designated initializers must follow one declaration order, so the contract's is kept. The
+/// fields after verbose follow Keras's order (docs/keras_training.md).
 struct FitOptions {
   int epochs = 1;
   int batch_size = 32;
   /// The last fraction of (x, y), before shuffling, held out for validation (Keras's rule).
   double validation_split = 0.0;
-  std::optional<std::pair<Tensor, Tensor>> validation_data;
+  /// Evaluated after each epoch (val_ logs): see ValidationData for the forms it takes.
+  std::optional<ValidationData> validation_data;
   bool shuffle = true;
   /// 0 silent; 1 a progress bar on a terminal, else one plain line per epoch; 2 one line per epoch.
   int verbose = 1;
@@ -66,12 +96,21 @@ struct FitOptions {
   /// unweighted and the reported loss is the batch-size-weighted mean of the weighted batch losses.
   std::optional<Tensor> sample_weight = std::nullopt;
   int initial_epoch = 0;
+  /// Steps (batches) per epoch; unset: one pass over the data. As in Keras, the data carry on
+  /// across epochs (a `.repeat()`ed dataset is the usual case); data of known length that run
+  /// out mid-epoch end that epoch early with Keras's warning ("Your input ran out of data; ...")
+  /// and the next epoch starts a new pass.
+  std::optional<int64_t> steps_per_epoch = std::nullopt;
+  /// Validation batches per epoch (from the start of validation_data each time); unset: all.
+  std::optional<int64_t> validation_steps = std::nullopt;
 };
 
 /// Keras: evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, ...).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 1;
+  /// Batches to evaluate; unset: all (an infinite dataset needs it).
+  std::optional<int64_t> steps = std::nullopt;
 };
 
 /// Keras: predict(x, batch_size, verbose, steps, callbacks).
@@ -86,14 +125,6 @@ struct ExportOptions {
   bool verbose = true;                    // prints the endpoints, as Keras does
   /// The inputs' specs (batch -1 = None); empty: the model's K::Input tensors.
   std::optional<std::vector<TensorSpec>> input_signature = std::nullopt;
-};
-
-/// Inputs by name, Keras's dict form: `{{"image", x1}, {"meta", x2}}` or a std::map. (A type of
-/// its own: a std::map parameter would also take `{x1, x2}`, as an iterator range.)
-class NamedInputs : public std::map<std::string, Tensor> {
- public:
-  NamedInputs(std::initializer_list<value_type> inputs) : std::map<std::string, Tensor>(inputs) {}  // NOLINT
-  NamedInputs(std::map<std::string, Tensor> inputs) : std::map<std::string, Tensor>(std::move(inputs)) {}  // NOLINT
 };
 
 /// evaluate's results: by name, `r.at("loss")`, and by position in Keras's list order (the loss,
@@ -139,9 +170,9 @@ class Model : public layers::Layer {
   callbacks::History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
   /// Trains on a batched tf::data::Dataset, as Keras does: its elements are (x, y) or (x, y,
   /// sample_weight), a model with k inputs taking the first k components as its inputs; each
-  /// epoch is one pass (a shuffle in the pipeline reshuffles). batch_size and shuffle are
-  /// ignored; validation_split is an InvalidArgumentError (Keras's rule for datasets); an
-  /// infinite dataset needs a take(). (model_data.cpp)
+  /// epoch is one pass (a shuffle in the pipeline reshuffles), or steps_per_epoch steps. batch_size
+  /// and shuffle are ignored; validation_split is an InvalidArgumentError (Keras's rule for
+  /// datasets); an infinite dataset needs steps_per_epoch. (model_data.cpp)
   callbacks::History fit(const data::Dataset& dataset, FitOptions options = {});
   /// A model with several inputs: `model.fit({x1, x2}, y, {...})`, or by input name
   /// `model.fit({{"image", x1}, {"meta", x2}}, y, {...})` (Keras's list and dict forms).
@@ -234,9 +265,13 @@ class Model : public layers::Layer {
   EvaluateResult ordered_results() const;
   /// One step on a Dataset element: (inputs..., y[, sample_weight]).
   void dataset_step(const data::Element& element, bool training, const char* caller);
-  /// fit's epochs over batches a Dataset yields (Datasets and multi-input x).
-  callbacks::History fit_batches(const data::Dataset& train, const std::optional<data::Dataset>& validation,
-                                 const FitOptions& options);
+  /// The epochs of every fit (tensors, several inputs, Datasets): callbacks and History, Keras's
+  /// steps (steps_per_epoch), the progress bar, validation. (model_fit.cpp)
+  callbacks::History fit_epochs(internal::BatchSource& train, const FitOptions& options);
+  /// Evaluates the batches of `source` (steps: Keras's evaluate(steps=...)). (model_fit.cpp)
+  EvaluateResult evaluate_batches(internal::BatchSource& source, const EvaluateOptions& options);
+  /// validation_data as batches of (inputs..., y).
+  data::Dataset validation_batches(const ValidationData& validation, int64_t batch_size) const;
   void weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight);
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;

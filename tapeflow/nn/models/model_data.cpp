@@ -1,12 +1,13 @@
 // Model::fit/evaluate/predict over a tf::data::Dataset and over several inputs (a list, or a
-// map by input name), as Keras's data adapters do, and evaluate's results by position.
+// map by input name), as Keras's data adapters do; validation_data's forms; evaluate's results
+// by position. The epoch loops they share are in model_fit.cpp.
 #include <cmath>
 
 #include "tapeflow/autograd/tape.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
+#include "tapeflow/nn/models/epoch_iterator.h"
 #include "tapeflow/nn/models/model.h"
-#include "tapeflow/nn/models/progbar.h"
 
 namespace tapeflow::keras {
 
@@ -93,10 +94,9 @@ void Model::dataset_step(const data::Element& e, bool training, const char* call
 }
 
 namespace {
-void check_finite(const data::Dataset& ds, const char* caller) {
-  TF_CHECK_ARG(ds.cardinality() != -1, "", caller,
-               ": the dataset is infinite (repeat() without a count): take() the batches of one epoch "
-               "(steps_per_epoch is not supported yet)");
+void check_finite(const data::Dataset& ds, const char* caller, const char* steps_name) {
+  TF_CHECK_ARG(ds.cardinality() != -1, "", caller, ": the dataset is infinite (repeat() without a count): pass ",
+               steps_name, ", or take() the batches of one epoch");
 }
 
 /// The rows of each tensor (all with the same first dimension: Keras's cardinality message).
@@ -115,52 +115,21 @@ void check_same_rows(const std::vector<Tensor>& tensors, const char* caller) {
 }
 }  // namespace
 
-callbacks::History Model::fit_batches(const data::Dataset& train, const std::optional<data::Dataset>& validation,
-                                      const FitOptions& options) {
-  auto history = std::make_shared<callbacks::History>();
-  std::vector<callbacks::Callback*> cbs;
-  for (auto& c : options.callbacks) cbs.push_back(c.operator->());
-  cbs.push_back(history.get());
-  for (auto* c : cbs) c->set_model(this);
-  stop_training = false;
-  resume_epoch.reset();
-  for (auto* c : cbs) c->on_train_begin({});
-  const int first_epoch = resume_epoch.value_or(options.initial_epoch);
-  resume_epoch.reset();
-  // Steps per epoch: the cardinality, or (unknown, as after filter) the count of the last epoch.
-  int64_t steps = train.cardinality();
-  callbacks::Logs logs;
-  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
-    for (auto* c : cbs) c->on_epoch_begin(epoch, {});
-    if (options.verbose) std::printf("Epoch %d/%d\n", epoch + 1, options.epochs);
-    reset_metrics();
-    detail::Progbar bar(steps > 0 ? steps : 1, options.verbose);
-    int64_t step = 0;
-    for (const auto& element : train) {
-      for (auto* c : cbs) c->on_train_batch_begin(int(step), {});
-      dataset_step(element, /*training=*/true, "fit");
-      ++step;
-      bar.update(step, [&] { return metrics_result(); });
-      if (cbs.size() > 1) {
-        const callbacks::Logs batch_logs = metrics_result();
-        for (auto* c : cbs) c->on_train_batch_end(int(step - 1), batch_logs);
-      }
-      if (stop_training) break;
-    }
-    TF_CHECK_ARG(step > 0, "", "fit: the dataset yielded no batches");
-    steps = step;
-    logs = metrics_result();
-    if (validation)
-      for (const auto& [k, v] : evaluate(*validation, {.verbose = 0})) logs["val_" + k] = v;
-    bar.finish(logs);
-    for (auto* c : cbs) {
-      c->epoch_logs_ = &logs;
-      c->on_epoch_end(epoch, logs);
-      c->epoch_logs_ = nullptr;
-    }
-  }
-  for (auto* c : cbs) c->on_train_end(logs);
-  return *history;
+ValidationData::ValidationData(std::pair<Tensor, Tensor> xy) : x_{std::move(xy.first)}, y_(std::move(xy.second)) {}
+ValidationData::ValidationData(std::pair<std::vector<Tensor>, Tensor> xy)
+    : x_(std::move(xy.first)), y_(std::move(xy.second)) {}
+ValidationData::ValidationData(std::pair<NamedInputs, Tensor> xy)
+    : named_x_(std::move(xy.first)), y_(std::move(xy.second)) {}
+ValidationData::ValidationData(std::pair<std::map<std::string, Tensor>, Tensor> xy)
+    : named_x_(NamedInputs(std::move(xy.first))), y_(std::move(xy.second)) {}
+ValidationData::ValidationData(const data::Dataset& dataset) : dataset_(dataset) {}
+
+data::Dataset Model::validation_batches(const ValidationData& validation, int64_t batch_size) const {
+  if (validation.dataset_) return *validation.dataset_;
+  std::vector<Tensor> columns = validation.named_x_ ? inputs_by_name(*validation.named_x_) : validation.x_;
+  columns.push_back(validation.y_);
+  check_same_rows(columns, "fit: validation_data");
+  return data::Dataset::from_tensor_slices(std::move(columns)).batch(batch_size);
 }
 
 callbacks::History Model::fit(const data::Dataset& dataset, FitOptions options) {
@@ -171,12 +140,9 @@ callbacks::History Model::fit(const data::Dataset& dataset, FitOptions options) 
   TF_CHECK_ARG(!options.sample_weight && options.class_weight.empty(), "",
                "fit: with a dataset, sample weights come as the third component of its elements (x, y, "
                "sample_weight); sample_weight and class_weight are not supported");
-  check_finite(dataset, "fit");
-  std::optional<data::Dataset> validation;
-  if (options.validation_data)
-    validation = data::Dataset::from_tensor_slices({options.validation_data->first, options.validation_data->second})
-                     .batch(options.batch_size);
-  return fit_batches(dataset, validation, options);
+  if (!options.steps_per_epoch) check_finite(dataset, "fit", "steps_per_epoch");
+  internal::DatasetBatches batches(dataset);
+  return fit_epochs(batches, options);
 }
 
 callbacks::History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
@@ -189,8 +155,6 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const Tensor& y, Fit
                "fit: validation_split must be in [0, 1), got ", options.validation_split);
   TF_CHECK_TYPED(options.class_weight.empty(), UnimplementedError, "",
                  "fit: class_weight with several inputs is not supported yet; pass sample_weight");
-  TF_CHECK_TYPED(!options.validation_data, UnimplementedError, "",
-                 "fit: validation_data holds one input tensor; with several inputs use validation_split");
   const int64_t n = y.shape()[0];
   if (options.sample_weight) {
     TF_CHECK_ARG(options.sample_weight->ndim() >= 1 && options.sample_weight->shape()[0] == n, "",
@@ -201,20 +165,20 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const Tensor& y, Fit
     all.push_back(*options.sample_weight);
   }
   // Keras's rule: the last fraction of the rows, before shuffling, is held out.
-  std::optional<data::Dataset> validation;
   std::vector<Tensor> train = all;
-  if (options.validation_split > 0) {
+  if (!options.validation_data && options.validation_split > 0) {
     const auto split_at = static_cast<int64_t>(std::floor(double(n) * (1.0 - options.validation_split)));
     std::vector<Tensor> held_out;
     for (Tensor& t : train) {
       held_out.push_back(t[slice(split_at, n)]);
       t = t[slice(0, split_at)];
     }
-    validation = data::Dataset::from_tensor_slices(held_out).batch(options.batch_size);
+    const Tensor y_val = held_out.back();
+    held_out.pop_back();
+    options.validation_data = std::pair{std::move(held_out), y_val};
   }
-  data::Dataset ds = data::Dataset::from_tensor_slices(train);
-  if (options.shuffle) ds = ds.shuffle(std::max<int64_t>(1, train[0].shape()[0]));
-  return fit_batches(ds.batch(options.batch_size), validation, options);
+  internal::TensorBatches batches(std::move(train), options.batch_size, options.shuffle);
+  return fit_epochs(batches, options);
 }
 
 callbacks::History Model::fit(const NamedInputs& x, const Tensor& y, FitOptions options) {
@@ -223,18 +187,9 @@ callbacks::History Model::fit(const NamedInputs& x, const Tensor& y, FitOptions 
 
 EvaluateResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
   optimizer();
-  check_finite(dataset, "evaluate");
-  const int64_t card = dataset.cardinality();
-  reset_metrics();
-  detail::Progbar bar(card > 0 ? card : 1, options.verbose);
-  int64_t step = 0;
-  for (const auto& element : dataset) {
-    dataset_step(element, /*training=*/false, "evaluate");
-    bar.update(++step, [&] { return metrics_result(); });
-  }
-  auto result = ordered_results();
-  bar.finish(result);
-  return result;
+  if (!options.steps) check_finite(dataset, "evaluate", "steps");
+  internal::DatasetBatches batches(dataset);
+  return evaluate_batches(batches, options);
 }
 
 EvaluateResult Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
@@ -242,7 +197,9 @@ EvaluateResult Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, Ev
   all.push_back(y);
   check_same_rows(all, "evaluate");
   TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
-  return evaluate(data::Dataset::from_tensor_slices(all).batch(options.batch_size), options);
+  optimizer();
+  internal::TensorBatches batches(std::move(all), options.batch_size, /*shuffle=*/false);
+  return evaluate_batches(batches, options);
 }
 
 EvaluateResult Model::evaluate(const NamedInputs& x, const Tensor& y, EvaluateOptions options) {
@@ -254,7 +211,7 @@ Tensor Model::predict(const NamedInputs& x, PredictOptions options) {
 }
 
 Tensor Model::predict(const data::Dataset& dataset, PredictOptions options) {
-  check_finite(dataset, "predict");
+  check_finite(dataset, "predict", "steps");
   const std::size_t k = input_count();
   std::vector<Tensor> outs;
   for (const auto& e : dataset) {

@@ -16,6 +16,8 @@ class Progbar {
   /// Draws step `current` of target; `logs` is called only when a line is drawn (reading
   /// metrics synchronizes the device, so off a terminal it is read once per epoch).
   void update(int64_t current, const std::function<std::map<std::string, double>()>& logs);
+  /// The steps of an epoch, once learnt (a dataset of unknown length: after its first pass).
+  void set_target(int64_t target) { target_ = target > 0 ? target : 1; }
   /// The final line with these logs.
   void finish(const std::map<std::string, double>& logs);
 
