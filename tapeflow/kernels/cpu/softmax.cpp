@@ -75,11 +75,10 @@ TF_ALWAYS_INLINE void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); 
 
 /// exp of eight floats: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial (1 ulp),
 /// 2^n applied in two halves so that results down to the subnormals round once; 0 below -104,
-/// inf above 89, NaN for NaN.
+/// inf above 89, NaN for NaN (the clamps keep a NaN, and the polynomial carries it into the result
+/// whatever 2^n its integer conversion makes: no select spent on it, ~8% of exp8's instructions).
 TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
-  const i32x8 nan = x != x;
-  f32x8 c = nan ? splat(0.f) : x;
-  c = c > splat(89.f) ? splat(89.f) : c;
+  f32x8 c = x > splat(89.f) ? splat(89.f) : x;
   c = c < splat(-104.f) ? splat(-104.f) : c;
   // n = round(c / ln 2) by the 1.5 * 2^23 trick (|c / ln 2| < 2^22).
   const f32x8 n = (c * 1.44269504088896341f + 12582912.f) - 12582912.f;
@@ -94,8 +93,7 @@ TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
   p = p * (r * r) + r + 1.f;
   const i32x8 ni = __builtin_convertvector(n, i32x8);
   const i32x8 n1 = ni >> 1, n2 = ni - n1;  // each in [-75, 65]: a normal power of two
-  const f32x8 y = p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
-  return nan ? x : y;
+  return p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
 }
 
 /// Pass 2: e[j] = exp(x[j] - m) (stored unless e == nullptr), returns sum(e) in 16 lanes (two
