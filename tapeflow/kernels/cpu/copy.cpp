@@ -141,28 +141,29 @@ template <typename W> void copy_tiled(const StridedLoop<2>& loop, const TilePlan
 #endif
   // A task is one tile; consecutive tiles walk b within a row of tiles (the destination rows
   // are written on, the source rows change).
-  parallel_for(outer * per_outer, std::max<int64_t>(1, kParallelGrain / (kTileA * kTileB)), [&](int64_t tb, int64_t te) {
-    for (int64_t t = tb; t < te; ++t) {
-      int64_t o = t / per_outer, so = 0, doff = 0;
-      for (std::size_t d = outer_shape.size(); d-- > 0;) {
-        const int64_t k = o % outer_shape[d];
-        o /= outer_shape[d];
-        so += k * outer_src[d];
-        doff += k * outer_dst[d];
-      }
-      const int64_t r = t % per_outer, i0 = (r / tiles_b) * kTileA, j0 = (r % tiles_b) * kTileB;
-      const int64_t ni = std::min(kTileA, na - i0), nj = std::min(kTileB, nb - j0);
-      const W* s = src + so + i0 + j0 * sb;
-      W* d = dst + doff + i0 * da + j0;
+  parallel_for(outer * per_outer, std::max<int64_t>(1, kParallelGrain / (kTileA * kTileB)),
+               [&](int64_t tb, int64_t te) {
+                 for (int64_t t = tb; t < te; ++t) {
+                   int64_t o = t / per_outer, so = 0, doff = 0;
+                   for (std::size_t d = outer_shape.size(); d-- > 0;) {
+                     const int64_t k = o % outer_shape[d];
+                     o /= outer_shape[d];
+                     so += k * outer_src[d];
+                     doff += k * outer_dst[d];
+                   }
+                   const int64_t r = t % per_outer, i0 = (r / tiles_b) * kTileA, j0 = (r % tiles_b) * kTileB;
+                   const int64_t ni = std::min(kTileA, na - i0), nj = std::min(kTileB, nb - j0);
+                   const W* s = src + so + i0 + j0 * sb;
+                   W* d = dst + doff + i0 * da + j0;
 #if TF_COPY_X86
-      if (avx2) {
-        tile_avx2<W>(s, d, ni, nj, sb, da);
-        continue;
-      }
+                   if (avx2) {
+                     tile_avx2<W>(s, d, ni, nj, sb, da);
+                     continue;
+                   }
 #endif
-      tile_scalar<W>(s, d, ni, nj, sb, da);
-    }
-  });
+                   tile_scalar<W>(s, d, ni, nj, sb, da);
+                 }
+               });
 }
 
 /// Copies element by element as W (an unsigned integer of the element's size: only bits move).
