@@ -26,8 +26,8 @@ namespace {
 // source is contiguous along some other dim `a`, the copy is cut into kTileA x kTileB tiles over
 // (a, b = the destination's innermost dim): a tile reads kTileB source runs along a and writes
 // kTileA destination runs along b, and both sets of lines stay in cache while the tile is moved.
-// Inside a tile, 4- and 8-byte elements move as 8x8 and 4x4 blocks transposed in AVX2
-// registers; other element sizes, tile edges and CPUs without AVX2 move element by element.
+// Inside a tile, 2-, 4- and 8-byte elements move as 8x8, 8x8 and 4x4 blocks transposed in
+// vector registers; 1-byte elements, tile edges and CPUs without AVX2 move element by element.
 // Only bits move (register shuffles and integer copies), so every dtype, NaN payloads and
 // signed zeros included, comes out bit for bit. Tiles (with the dims other than a and b as an
 // outer index) are split over the intra-op pool; which thread moves a tile changes nothing.
@@ -81,15 +81,39 @@ TF_ALWAYS_INLINE TF_TARGET_AVX2 void transpose4x4(const double* s, int64_t sb, d
   _mm256_storeu_pd(d + 3 * da, _mm256_permute2f128_pd(t1, t3, 0x31));
 }
 
-/// tile_scalar in B x B register blocks (B = 8 for 4-byte, 4 for 8-byte elements), the edges
+/// One 8 x 8 block of 2-byte elements (SSE2: three rounds of interleaving), as transpose8x8.
+TF_ALWAYS_INLINE TF_TARGET_AVX2 void transpose8x8_u16(const uint16_t* s, int64_t sb, uint16_t* d, int64_t da) {
+  __m128i a[8], b[8], c[8];
+  for (int k = 0; k < 8; ++k) a[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k * sb));
+  for (int k = 0; k < 4; ++k) {
+    b[2 * k] = _mm_unpacklo_epi16(a[2 * k], a[2 * k + 1]);
+    b[2 * k + 1] = _mm_unpackhi_epi16(a[2 * k], a[2 * k + 1]);
+  }
+  // c[0..3]: rows 0-3 interleaved by 32 bits; c[4..7]: rows 4-7.
+  for (int h = 0; h < 2; ++h) {
+    c[4 * h] = _mm_unpacklo_epi32(b[4 * h], b[4 * h + 2]);
+    c[4 * h + 1] = _mm_unpackhi_epi32(b[4 * h], b[4 * h + 2]);
+    c[4 * h + 2] = _mm_unpacklo_epi32(b[4 * h + 1], b[4 * h + 3]);
+    c[4 * h + 3] = _mm_unpackhi_epi32(b[4 * h + 1], b[4 * h + 3]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (2 * k) * da), _mm_unpacklo_epi64(c[k], c[k + 4]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (2 * k + 1) * da), _mm_unpackhi_epi64(c[k], c[k + 4]));
+  }
+}
+
+/// tile_scalar in B x B register blocks (B = 8 for 2- and 4-byte, 4 for 8-byte elements), the edges
 /// element by element.
 template <typename W> TF_TARGET_AVX2 void tile_avx2(const W* s, W* d, int64_t na, int64_t nb, int64_t sb, int64_t da) {
-  constexpr int64_t B = sizeof(W) == 4 ? 8 : 4;
+  constexpr int64_t B = sizeof(W) == 8 ? 4 : 8;
   int64_t i = 0;
   for (; i + B <= na; i += B) {
     int64_t j = 0;
     for (; j + B <= nb; j += B) {
-      if constexpr (sizeof(W) == 4)
+      if constexpr (sizeof(W) == 2)
+        transpose8x8_u16(reinterpret_cast<const uint16_t*>(s + i + j * sb), sb,
+                         reinterpret_cast<uint16_t*>(d + i * da + j), da);
+      else if constexpr (sizeof(W) == 4)
         transpose8x8(reinterpret_cast<const float*>(s + i + j * sb), sb, reinterpret_cast<float*>(d + i * da + j), da);
       else
         transpose4x4(reinterpret_cast<const double*>(s + i + j * sb), sb, reinterpret_cast<double*>(d + i * da + j),
@@ -137,7 +161,7 @@ template <typename W> void copy_tiled(const StridedLoop<2>& loop, const TilePlan
   const int64_t tiles_a = (na + kTileA - 1) / kTileA, tiles_b = (nb + kTileB - 1) / kTileB;
   const int64_t per_outer = tiles_a * tiles_b;
 #if TF_COPY_X86
-  const bool avx2 = (sizeof(W) == 4 || sizeof(W) == 8) && cpu_has_avx2();
+  const bool avx2 = sizeof(W) >= 2 && cpu_has_avx2();
 #endif
   // A task is one tile; consecutive tiles walk b within a row of tiles (the destination rows
   // are written on, the source rows change).
