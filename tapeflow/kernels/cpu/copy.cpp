@@ -26,8 +26,8 @@ namespace {
 // source is contiguous along some other dim `a`, the copy is cut into kTileA x kTileB tiles over
 // (a, b = the destination's innermost dim): a tile reads kTileB source runs along a and writes
 // kTileA destination runs along b, and both sets of lines stay in cache while the tile is moved.
-// Inside a tile, 2-, 4- and 8-byte elements move as 8x8, 8x8 and 4x4 blocks transposed in
-// vector registers; 1-byte elements, tile edges and CPUs without AVX2 move element by element.
+// Inside a tile, 1-, 2-, 4- and 8-byte elements move as 16x16, 8x8, 8x8 and 4x4 blocks
+// transposed in vector registers; tile edges and CPUs without AVX2 move element by element.
 // Only bits move (register shuffles and integer copies), so every dtype, NaN payloads and
 // signed zeros included, comes out bit for bit. Tiles (with the dims other than a and b as an
 // outer index) are split over the intra-op pool; which thread moves a tile changes nothing.
@@ -102,15 +102,44 @@ TF_ALWAYS_INLINE TF_TARGET_AVX2 void transpose8x8_u16(const uint16_t* s, int64_t
   }
 }
 
-/// tile_scalar in B x B register blocks (B = 8 for 2- and 4-byte, 4 for 8-byte elements), the edges
+/// One 16 x 16 block of 1-byte elements (SSE2: four rounds of interleaving), as transpose8x8.
+TF_ALWAYS_INLINE TF_TARGET_AVX2 void transpose16x16_u8(const uint8_t* s, int64_t sb, uint8_t* d, int64_t da) {
+  __m128i a[16], b[16];
+  for (int k = 0; k < 16; ++k) a[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k * sb));
+  for (int k = 0; k < 8; ++k) {  // b[2k], b[2k+1]: columns 0-7, 8-15 of rows 2k, 2k+1 (16-bit groups)
+    b[2 * k] = _mm_unpacklo_epi8(a[2 * k], a[2 * k + 1]);
+    b[2 * k + 1] = _mm_unpackhi_epi8(a[2 * k], a[2 * k + 1]);
+  }
+  for (int h = 0; h < 4; ++h) {  // a[4h + q]: columns 4q..4q+3 of rows 4h..4h+3 (32-bit groups)
+    a[4 * h] = _mm_unpacklo_epi16(b[4 * h], b[4 * h + 2]);
+    a[4 * h + 1] = _mm_unpackhi_epi16(b[4 * h], b[4 * h + 2]);
+    a[4 * h + 2] = _mm_unpacklo_epi16(b[4 * h + 1], b[4 * h + 3]);
+    a[4 * h + 3] = _mm_unpackhi_epi16(b[4 * h + 1], b[4 * h + 3]);
+  }
+  for (int g = 0; g < 2; ++g)  // b[8g + m]: columns 2m, 2m+1 of rows 8g..8g+7 (64-bit groups)
+    for (int q = 0; q < 4; ++q) {
+      b[8 * g + 2 * q] = _mm_unpacklo_epi32(a[8 * g + q], a[8 * g + 4 + q]);
+      b[8 * g + 2 * q + 1] = _mm_unpackhi_epi32(a[8 * g + q], a[8 * g + 4 + q]);
+    }
+  for (int m = 0; m < 8; ++m) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (2 * m) * da), _mm_unpacklo_epi64(b[m], b[m + 8]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + (2 * m + 1) * da), _mm_unpackhi_epi64(b[m], b[m + 8]));
+  }
+}
+
+/// tile_scalar in B x B register blocks (B = 16 for 1-byte, 8 for 2- and 4-byte, 4 for 8-byte
+/// elements), the edges
 /// element by element.
 template <typename W> TF_TARGET_AVX2 void tile_avx2(const W* s, W* d, int64_t na, int64_t nb, int64_t sb, int64_t da) {
-  constexpr int64_t B = sizeof(W) == 8 ? 4 : 8;
+  constexpr int64_t B = sizeof(W) == 8 ? 4 : sizeof(W) == 1 ? 16 : 8;
   int64_t i = 0;
   for (; i + B <= na; i += B) {
     int64_t j = 0;
     for (; j + B <= nb; j += B) {
-      if constexpr (sizeof(W) == 2)
+      if constexpr (sizeof(W) == 1)
+        transpose16x16_u8(reinterpret_cast<const uint8_t*>(s + i + j * sb), sb,
+                          reinterpret_cast<uint8_t*>(d + i * da + j), da);
+      else if constexpr (sizeof(W) == 2)
         transpose8x8_u16(reinterpret_cast<const uint16_t*>(s + i + j * sb), sb,
                          reinterpret_cast<uint16_t*>(d + i * da + j), da);
       else if constexpr (sizeof(W) == 4)
@@ -161,7 +190,7 @@ template <typename W> void copy_tiled(const StridedLoop<2>& loop, const TilePlan
   const int64_t tiles_a = (na + kTileA - 1) / kTileA, tiles_b = (nb + kTileB - 1) / kTileB;
   const int64_t per_outer = tiles_a * tiles_b;
 #if TF_COPY_X86
-  const bool avx2 = sizeof(W) >= 2 && cpu_has_avx2();
+  const bool avx2 = cpu_has_avx2();
 #endif
   // A task is one tile; consecutive tiles walk b within a row of tiles (the destination rows
   // are written on, the source rows change).
