@@ -155,7 +155,8 @@ template <typename W> TF_TARGET_AVX2 void tile_avx2(const W* s, W* d, int64_t na
 #endif
 
 /// The tiled plan of a copy, when the layout has one: the loop's dims a (source stride 1) and
-/// b (innermost, destination stride 1, source stride not 1).
+/// b (innermost, destination stride 1, source stride not 1). Tiny extents keep the tiles too:
+/// (1e6, 3, 3) with its last two dims swapped took 16 ms tiled, 26 ms walking rows (one thread).
 struct TilePlan {
   int a = -1, b = -1;
 };
