@@ -38,8 +38,8 @@ constexpr int kLanes = 16;                    // 4 AVX2 double vectors: hides th
 constexpr int64_t kColTile = 2048;            // outputs per vertical task: their accumulators stay in L1
 /// Reduced rows per vertical block of float sums: 512 rows x 2048 columns of float32 is 4 MB per
 /// task, long enough that the partials (1/512 of the input in double) cost nothing, short enough
-/// that an (8192, 4096) column sum is 32 tasks (measured: 512 x 2048 and 256 x 2048 equal, 64 rows
-/// 20% slower).
+/// that an (8192, 4096) column sum is 32 tasks (measured, one thread: 512 x 2048 and 256 x 2048
+/// tasks equal, 64 x 4096 20% slower).
 constexpr int64_t kRowBlock = 512;
 
 /// The input as `outer` slabs of (reduced, inner) elements, row-major, contiguous.
