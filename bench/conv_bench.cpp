@@ -84,12 +84,14 @@ void batch_norm_layer(const char* name, int batch, int hw, int c, int reps) {
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
+  const std::string only = argc > 2 ? argv[2] : "";  // layers whose name contains it (all: "")
+  auto want = [&](const char* layer) { return std::string(layer).find(only) != std::string::npos; };
   std::printf("# %s\n", cpu::cpu_kernels_info().c_str());
   for (int batch : {64, 256}) {
-    conv_layer("conv1", batch, 28, 1, 32, 5, reps);
-    pool_layer("pool1", batch, 28, 32, reps);
-    conv_layer("conv2", batch, 14, 32, 64, 5, reps);
-    pool_layer("pool2", batch, 14, 64, reps);
-    batch_norm_layer("bn2", batch, 14, 64, reps);
+    if (want("conv1")) conv_layer("conv1", batch, 28, 1, 32, 5, reps);
+    if (want("pool1")) pool_layer("pool1", batch, 28, 32, reps);
+    if (want("conv2")) conv_layer("conv2", batch, 14, 32, 64, 5, reps);
+    if (want("pool2")) pool_layer("pool2", batch, 14, 64, reps);
+    if (want("bn2")) batch_norm_layer("bn2", batch, 14, 64, reps);
   }
 }

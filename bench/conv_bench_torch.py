@@ -2,7 +2,7 @@
 input and filter gradients), 2x2 max pools (forward, gradient from the saved indices) and a
 batch norm (training forward, gradient), float32, NCHW as PyTorch prefers (its oneDNN kernels
 pick their layouts), on torch.get_num_threads() threads (OMP_NUM_THREADS).
-Usage: python3 conv_bench_torch.py [reps]
+Usage: python3 conv_bench_torch.py [reps] [layer filter]
 Prints "conv_bench pytorch <layer> <pass> <best ms>" lines.
 """
 import sys
@@ -67,13 +67,19 @@ def batch_norm_layer(name, batch, hw, c, reps):
 
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    only = sys.argv[2] if len(sys.argv) > 2 else ""  # layers whose name contains it (all: "")
     print(f"# PyTorch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     for batch in (64, 256):
-        conv_layer("conv1", batch, 28, 1, 32, 5, reps)
-        pool_layer("pool1", batch, 28, 32, reps)
-        conv_layer("conv2", batch, 14, 32, 64, 5, reps)
-        pool_layer("pool2", batch, 14, 64, reps)
-        batch_norm_layer("bn2", batch, 14, 64, reps)
+        if "conv1".find(only) >= 0:
+            conv_layer("conv1", batch, 28, 1, 32, 5, reps)
+        if "pool1".find(only) >= 0:
+            pool_layer("pool1", batch, 28, 32, reps)
+        if "conv2".find(only) >= 0:
+            conv_layer("conv2", batch, 14, 32, 64, 5, reps)
+        if "pool2".find(only) >= 0:
+            pool_layer("pool2", batch, 14, 64, reps)
+        if "bn2".find(only) >= 0:
+            batch_norm_layer("bn2", batch, 14, 64, reps)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """PyTorch CPU peer of bench/ops_bench.cpp: the same cases, sizes and timing (median of batches).
 
 Prints `case <family> <size> <seconds per op>` lines; bench/run_ops.sh joins them with
-ops_bench's. Usage: python bench/ops_bench_torch.py [--sizes small,large] [--threads N]
+ops_bench's. Usage: python bench/ops_bench_torch.py [--sizes small,large] [--threads N] [--only FAMILY]
 """
 import argparse
 import os
@@ -68,6 +68,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="small,large")
     p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    p.add_argument("--only", default="", help="only the families whose name contains this (as ops_bench)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     with torch.no_grad():
@@ -79,6 +80,8 @@ def main():
         if name not in a.sizes.split(","):
             continue
         for family, fn in cases(rows, cols):
+            if a.only not in family:
+                continue
             ctx = torch.enable_grad() if family == "sparse_xent_grad" else torch.no_grad()
             with ctx:
                 fn()

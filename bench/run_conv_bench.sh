@@ -3,6 +3,7 @@
 # PyTorch CPU, interleaved over `rounds` rounds (best of each side kept), every side on
 # OMP_NUM_THREADS threads (default: the core count):
 #   bash bench/run_conv_bench.sh [rounds] [reps]     # PYTHON=... picks the Python with torch
+#   ONLY=pool bash bench/run_conv_bench.sh 3 10       # only the layers whose name contains ONLY
 # Prints the load average and a Markdown table ready for bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,8 @@ out=$(mktemp -d)
 have_torch=0
 "$python" -c "import torch" 2>/dev/null && have_torch=1 || echo "(PyTorch not installed: no peer column)" >&2
 for ((r = 0; r < rounds; ++r)); do
-  ./build/bench/conv_bench "$reps" >> "$out/all.txt"
-  [ "$have_torch" = 1 ] && "$python" bench/conv_bench_torch.py "$reps" >> "$out/all.txt"
+  ./build/bench/conv_bench "$reps" "${ONLY:-}" >> "$out/all.txt"
+  [ "$have_torch" = 1 ] && "$python" bench/conv_bench_torch.py "$reps" "${ONLY:-}" >> "$out/all.txt"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), OMP_NUM_THREADS=$OMP_NUM_THREADS"
 grep '^#' "$out/all.txt" | sort -u

@@ -2,6 +2,7 @@
 # Issue 19's op-family table, measured in one run:
 #   bash bench/run_ops.sh [ROUNDS]    # builds ops_bench (Release); PyTorch from $TORCH_PYTHON,
 #                                     # else /work/venv-torch/bin/python, else python3
+#   ONLY=transpose SIZES=large bash bench/run_ops.sh 3   # the families whose name contains ONLY
 # Tapeflow (build/bench/ops_bench) and PyTorch (bench/ops_bench_torch.py) run alternately,
 # ROUNDS times each (default 2), each row keeping its best time; the ceiling is the streaming
 # bandwidth ops_bench measures in the same process (read-only sum for the reductions, memcpy for
@@ -15,8 +16,9 @@ py=${TORCH_PYTHON:-/work/venv-torch/bin/python}
 [ -x "$py" ] || py=python3
 out=$(mktemp -d)
 for r in $(seq "$rounds"); do
-  ./build/bench/ops_bench > "$out/tf.$r.txt"
-  "$py" bench/ops_bench_torch.py > "$out/torch.$r.txt" 2>"$out/torch.$r.err" || echo "(PyTorch peer failed: $out/torch.$r.err)" >&2
+  ./build/bench/ops_bench --sizes "${SIZES:-small,large}" ${ONLY:+--only "$ONLY"} > "$out/tf.$r.txt"
+  "$py" bench/ops_bench_torch.py --sizes "${SIZES:-small,large}" ${ONLY:+--only "$ONLY"} > "$out/torch.$r.txt" \
+    2>"$out/torch.$r.err" || echo "(PyTorch peer failed: $out/torch.$r.err)" >&2
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $rounds rounds"
 python3 - "$out" "$rounds" <<'EOF'

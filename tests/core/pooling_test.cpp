@@ -2,9 +2,13 @@
 // values per dtype, gradients (ties to the first maximum), higher orders, argument errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "tapeflow/kernels/cpu/onednn_runtime.h"
 #include "tests/core/fixtures/conv_fixtures.h"
 #include "tests/autograd/gradient_check.h"
 #include "tests/core/test_util.h"
@@ -122,6 +126,73 @@ TEST(MaxPool, GradGradIsTheTransposeOfGrad) {
   expect_values(*tape.gradient(s, h), x.shape(), want.to_vector<double>(), 1e-12);
   // sum(w * grad_grad(h)) == sum(h * grad(w)).
   EXPECT_NEAR(s.item<double>(), tf::reduce_sum(h * want).item<double>(), 1e-12);
+}
+
+// The own kernel's one-pass gradient of non-overlapping windows (Note [MaxPoolGrad of disjoint
+// windows in one pass]) against the strict-greater chain written out here, bit for bit: ties,
+// -inf, NaN (never the maximum; a window without a number above -inf routes to its first pixel),
+// channels in 8-lane blocks and a tail, leftover rows (VALID), clipped windows (SAME) and gaps
+// (stride > window). The overlapping 3x3/2 case runs the scatter kernel against the same chain.
+TEST(MaxPool, GradOfDisjointWindowsFollowsTheFirstMaximumChain) {
+  struct Geometry {
+    int64_t h, w, kh, kw, sh, sw;
+    const char* padding;
+  };
+  const std::vector<Geometry> geometries = {{8, 8, 2, 2, 2, 2, "VALID"}, {7, 9, 2, 2, 2, 2, "VALID"},
+                                            {7, 9, 2, 2, 2, 2, "SAME"},  {9, 10, 2, 3, 3, 4, "VALID"},
+                                            {9, 10, 3, 3, 3, 3, "SAME"}, {9, 9, 3, 3, 2, 2, "SAME"}};
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const double pool[] = {-1, 0, 1, 1, 2, -inf, nan, -2};
+  tf::kernels::cpu::set_onednn_enabled(false);  // the own kernels (onednn_kernels_test compares the two)
+  for (const Geometry& geo : geometries)
+    for (tf::DType dt : {tf::float32, tf::float64, tf::bfloat16}) {
+      SCOPED_TRACE(std::to_string(geo.kh) + "x" + std::to_string(geo.kw) + "/" + std::to_string(geo.sh) + "x" +
+                   std::to_string(geo.sw) + " " + geo.padding + " on " + std::to_string(geo.h) + "x" +
+                   std::to_string(geo.w) + " " + std::string(tf::dtype_name(dt)));
+      const int64_t n = 2, c = 11;  // one 8-channel block and a 3-channel tail
+      std::vector<double> xv(static_cast<std::size_t>(n * geo.h * geo.w * c));
+      for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = pool[(i * 7 + i / 13) % 8];
+      // The first 2x2 pixels of NaN and -inf only, so the "first pixel" rule is exercised.
+      for (int64_t p : {int64_t{0}, int64_t{1}, geo.w, geo.w + 1})
+        for (int64_t ch = 0; ch < c; ++ch)
+          xv[static_cast<std::size_t>(p * c + ch)] = ch % 2 == 0 && p % 2 == 0 ? nan : -inf;
+      tf::ops::PoolAttrs attrs;
+      attrs.ksize[0] = geo.kh, attrs.ksize[1] = geo.kw, attrs.strides[0] = geo.sh, attrs.strides[1] = geo.sw;
+      attrs.padding = tf::ops::parse_padding("MaxPoolGrad", geo.padding);
+      const tf::Tensor x = tf::cast(tf::constant(xv, tf::Shape{n, geo.h, geo.w, c}, tf::float64), dt);
+      const tf::Tensor y = tf::ops::max_pool(x, attrs);
+      const int64_t oh = y.shape()[1], ow = y.shape()[2];
+      const tf::Tensor g =
+          tf::cast(tf::reshape(tf::range(1, 1 + y.size(), 1, tf::float64), y.shape()), dt);  // distinct gradients
+      const std::vector<double> gv = tf::cast(g, tf::float64).to_vector<double>();
+      const tf::ops::Window2D w = tf::ops::pool_window(x.shape(), attrs);
+      std::vector<double> want(xv.size(), 0.0);
+      const std::vector<double> xd = tf::cast(x, tf::float64).to_vector<double>();
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t i = 0; i < oh; ++i)
+          for (int64_t j = 0; j < ow; ++j)
+            for (int64_t ch = 0; ch < c; ++ch) {
+              const int64_t h0 = std::max<int64_t>(0, i * geo.sh - w.pad_top),
+                            w0 = std::max<int64_t>(0, j * geo.sw - w.pad_left);
+              const int64_t h1 = std::min(geo.h, i * geo.sh - w.pad_top + geo.kh);
+              const int64_t w1 = std::min(geo.w, j * geo.sw - w.pad_left + geo.kw);
+              double best = -inf;
+              int64_t arg = (b * geo.h + h0) * geo.w + w0;
+              for (int64_t u = h0; u < h1; ++u)
+                for (int64_t v = w0; v < w1; ++v) {
+                  const int64_t p = (b * geo.h + u) * geo.w + v;
+                  if (xd[static_cast<std::size_t>(p * c + ch)] > best)
+                    best = xd[static_cast<std::size_t>(p * c + ch)], arg = p;
+                }
+              want[static_cast<std::size_t>(arg * c + ch)] +=
+                  gv[static_cast<std::size_t>(((b * oh + i) * ow + j) * c + ch)];
+            }
+      const tf::Tensor dx = tf::ops::max_pool_grad(x, y, g, attrs);
+      ASSERT_EQ(dx.dtype(), dt);
+      EXPECT_EQ(tf::cast(dx, tf::float64).to_vector<double>(),
+                tf::cast(tf::cast(tf::constant(want, x.shape(), tf::float64), dt), tf::float64).to_vector<double>());
+    }
+  tf::kernels::cpu::set_onednn_enabled(true);
 }
 
 TEST(Pooling, Errors) {

@@ -122,6 +122,42 @@ TEST(Reduction, VerticalAndMiddleAxesAgainstLongDouble) {
   }
 }
 
+TEST(Reduction, VerticalRowBlocksGiveTheSameBitsOnAnyThreadCount) {
+  // Column sums over more than one row block (512 rows): blocks fixed by position, partials added
+  // pairwise, so 1, 2 and 3 threads agree bit for bit; the values against long double.
+  const tf::Shape shape{2600, 37};
+  auto [x, v] = random_float32(shape, 17);
+  const tf::Tensor x64 = tf::cast(x, tf::float64), tall = tf::reshape(x, {2, 1300, 37});
+  std::vector<std::vector<float>> sums, means, middle;
+  std::vector<std::vector<double>> sums64;
+  for (int threads : {1, 2, 3}) {
+    tf::threading::detail::reset_for_testing(threads);
+    sums.push_back(tf::reduce_sum(x, 0).to_vector<float>());
+    means.push_back(tf::reduce_mean(x, 0).to_vector<float>());
+    sums64.push_back(tf::reduce_sum(x64, 0).to_vector<double>());
+    middle.push_back(tf::reduce_sum(tall, 1).to_vector<float>());
+  }
+  tf::threading::detail::reset_for_testing();
+  for (std::size_t t = 1; t < sums.size(); ++t) {
+    EXPECT_EQ(sums[t], sums[0]) << "threads " << t + 1;
+    EXPECT_EQ(means[t], means[0]) << "threads " << t + 1;
+    EXPECT_EQ(sums64[t], sums64[0]) << "threads " << t + 1;
+    EXPECT_EQ(middle[t], middle[0]) << "threads " << t + 1;
+  }
+  for (int64_t j = 0; j < 37; ++j) {
+    long double sum = 0, abs_sum = 0;
+    for (int64_t i = 0; i < 2600; ++i) {
+      const double e = v[static_cast<std::size_t>(i * 37 + j)];
+      sum += e, abs_sum += std::fabs(e);
+    }
+    const auto s = static_cast<double>(sum);
+    const auto k = static_cast<std::size_t>(j);
+    EXPECT_NEAR(sums[0][k], s, std::ldexp(1.0, -24) * std::fabs(s) + 1e-12 * static_cast<double>(abs_sum)) << j;
+    EXPECT_NEAR(sums64[0][k], s, 1e-13 * static_cast<double>(abs_sum)) << j;
+    EXPECT_NEAR(means[0][k], s / 2600, std::ldexp(1.0, -24) * std::fabs(s / 2600) + 1e-12) << j;
+  }
+}
+
 TEST(Reduction, Errors) {
   auto x = tf::zeros({2, 3});
   EXPECT_TF_ERROR(tf::reduce_sum(x, 2), tf::errors::InvalidArgumentError,

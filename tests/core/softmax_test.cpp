@@ -3,6 +3,9 @@
 // dtype, non-contiguous inputs, empty inputs and TF's errors.
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <limits>
+
 #include "tests/core/fixtures/linalg_fixtures.h"
 #include "tests/core/test_util.h"
 
@@ -54,6 +57,29 @@ TEST(Softmax, MinusInfinityEntries) {
     auto all_inf = tf::constant(std::vector<double>{-inf, -inf}, tf::Shape{2}, dt);
     auto none = tf::testing::values_as_double(tf::nn::softmax(all_inf));
     EXPECT_TRUE(std::isnan(none[0]) && std::isnan(none[1]));
+  }
+}
+
+// float32 rows whose values span less than 87 take exp8_normal (one 2^n multiply); a -inf
+// entry sends the same row through exp8 (clamps, 2^n in two halves) and adds exactly 0 to its
+// sum. The two must agree bit for bit, near the span's edge (exp down to ~1e-38) included; the
+// rows come in blocks of several per pass (64 columns) and alone (3000).
+TEST(Softmax, Float32FastExpGivesTheSameBits) {
+  for (int64_t n : {int64_t{64}, int64_t{77}, int64_t{3000}}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    const int64_t rows = 40;
+    const tf::Tensor x = tf::random::uniform({rows, n}, {.minval = -43.4, .maxval = 43.4, .seed = 5});
+    const tf::Tensor with_inf = tf::concat({x, tf::fill({rows, 1}, -std::numeric_limits<float>::infinity())}, 1);
+    for (bool log : {false, true}) {
+      const tf::Tensor fast = log ? tf::nn::log_softmax(x) : tf::nn::softmax(x);
+      const tf::Tensor full = log ? tf::nn::log_softmax(with_inf) : tf::nn::softmax(with_inf);
+      const std::vector<float> a = fast.to_vector<float>(), b = full.to_vector<float>();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < n; ++j)
+          ASSERT_EQ(std::bit_cast<uint32_t>(a[static_cast<std::size_t>(r * n + j)]),
+                    std::bit_cast<uint32_t>(b[static_cast<std::size_t>(r * (n + 1) + j)]))
+              << (log ? "log_softmax" : "softmax") << " row " << r << " column " << j;
+    }
   }
 }
 

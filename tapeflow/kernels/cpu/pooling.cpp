@@ -5,6 +5,7 @@
 // in row-major order, as TF's CPU kernels. float16/bfloat16 compute in float.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/kernels/cpu/compute_buffer.h"
+#include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/onednn_pooling.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 #include "tapeflow/kernels/cpu/registration.h"
@@ -104,6 +106,111 @@ template <typename T> void max_pool_grad(const Window2D& w, const T* x, const T*
   });
 }
 
+// Note [MaxPoolGrad of disjoint windows in one pass]
+// When windows do not overlap (stride >= window in both dims: the usual 2x2 pool with stride 2),
+// every input pixel lies in at most one window, so dx is written exactly once: grad at each
+// window's first maximum and 0 at its other pixels, found from the window's values in two reads
+// of them (the maximum, then the first pixel equal to it), all from cache. No zero-fill pass and
+// no scatter: one read of x and grad, one write of dx, which is what PyTorch's backward from saved
+// indices costs, and less than oneDNN's (the forward again for its workspace, then the backward).
+// The maximum is the strict-greater chain of max_pool_grad (NaN never wins; a window of -inf and
+// NaN routes to its first pixel), and the first pixel equal to it is the one that chain picks:
+// results are bit-identical to max_pool_grad. Pixels no window covers (VALID's leftover rows,
+// strides larger than the window) are zero-filled first.
+
+/// Windows that do not overlap, and whether together they cover every input pixel.
+bool disjoint_windows(const Window2D& w) { return w.stride_h >= w.k_h && w.stride_w >= w.k_w; }
+bool windows_cover_input(const Window2D& w) {
+  if (w.stride_h != w.k_h || w.stride_w != w.k_w || w.out_h == 0 || w.out_w == 0) return false;
+  const Span2D first = window_span(w, 0, 0), last = window_span(w, w.out_h - 1, w.out_w - 1);
+  return first.h0 == 0 && first.w0 == 0 && last.h1 == w.in_h && last.w1 == w.in_w;
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte vectors only inside inlined bodies (softmax.cpp)
+#endif
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+TF_ALWAYS_INLINE f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// One window, channels [0, c): dx at its pixels (pix[0, m), row-major) from x and grad g.
+template <typename T>
+TF_ALWAYS_INLINE void disjoint_window_grad(const T* x, const T* g, T* dx, const int64_t* pix, int64_t m, int64_t c) {
+  constexpr T kLow = -std::numeric_limits<T>::infinity();
+  int64_t ch = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    for (; ch + 8 <= c; ch += 8) {
+      const f32x8 low = f32x8{} + kLow;
+      f32x8 best = low;
+      for (int64_t k = 0; k < m; ++k) {
+        const f32x8 v = load8(x + pix[k] * c + ch);
+        best = v > best ? v : best;
+      }
+      const f32x8 gv = load8(g + ch), zero{};
+      i32x8 taken = best == low;  // nothing beat -inf: the first pixel takes the gradient
+      for (int64_t k = 0; k < m; ++k) {
+        const i32x8 eq = load8(x + pix[k] * c + ch) == best;
+        const i32x8 hit = k == 0 ? (eq | taken) : (eq & ~taken);
+        taken |= hit;
+        const f32x8 out = hit ? gv : zero;
+        std::memcpy(dx + pix[k] * c + ch, &out, sizeof out);
+      }
+    }
+  }
+  for (; ch < c; ++ch) {
+    T best = kLow;
+    for (int64_t k = 0; k < m; ++k) best = x[pix[k] * c + ch] > best ? x[pix[k] * c + ch] : best;
+    bool taken = best == kLow;
+    for (int64_t k = 0; k < m; ++k) {
+      const bool eq = x[pix[k] * c + ch] == best, hit = k == 0 ? (eq || taken) : (eq && !taken);
+      taken = taken || hit;
+      dx[pix[k] * c + ch] = hit ? g[ch] : T(0);
+    }
+  }
+}
+
+/// The windows of output row r (image r / out_h) into dx; pix holds k_h * k_w indices.
+template <typename T>
+TF_ALWAYS_INLINE void disjoint_row_grad(const Window2D& w, const T* x, const T* grad, T* dx, int64_t r, int64_t* pix) {
+  const int64_t c = w.channels, n = r / w.out_h, oh = r % w.out_h;
+  const T* xi = x + n * image_size(w);
+  T* dxi = dx + n * image_size(w);
+  for (int64_t ow = 0; ow < w.out_w; ++ow) {
+    const Span2D s = window_span(w, oh, ow);
+    int64_t m = 0;
+    for (int64_t ih = s.h0; ih < s.h1; ++ih)
+      for (int64_t iw = s.w0; iw < s.w1; ++iw) pix[m++] = ih * w.in_w + iw;
+    if (m > 0) disjoint_window_grad(xi, grad + (r * w.out_w + ow) * c, dxi, pix, m, c);
+  }
+}
+template <typename T>
+TF_TARGET_AVX2 void disjoint_row_grad_avx2(const Window2D& w, const T* x, const T* g, T* dx, int64_t r, int64_t* pix) {
+  disjoint_row_grad(w, x, g, dx, r, pix);
+}
+template <typename T>
+void disjoint_row_grad_base(const Window2D& w, const T* x, const T* g, T* dx, int64_t r, int64_t* pix) {
+  disjoint_row_grad(w, x, g, dx, r, pix);
+}
+
+template <typename T> void max_pool_grad_disjoint(const Window2D& w, const T* x, const T* grad, T* dx) {
+  if (!windows_cover_input(w)) std::fill(dx, dx + w.batch * image_size(w), T(0));
+  const bool avx2 = cpu_has_avx2();
+  // Tasks are rows of windows: they write disjoint input rows.
+  parallel_for(w.batch * w.out_h, row_grain(w), [&](int64_t b, int64_t e) {
+    std::vector<int64_t> pix(static_cast<std::size_t>(w.k_h * w.k_w));
+    for (int64_t r = b; r < e; ++r) {
+      if (avx2)
+        disjoint_row_grad_avx2(w, x, grad, dx, r, pix.data());
+      else
+        disjoint_row_grad_base(w, x, grad, dx, r, pix.data());
+    }
+  });
+}
+
 // out[window] = grad[first max of the window]: the gradient of MaxPoolGrad with respect to grad.
 template <typename T> void max_pool_grad_grad(const Window2D& w, const T* x, const T* grad, T* out) {
   const int64_t c = w.channels;
@@ -184,6 +291,8 @@ template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
       if constexpr (kGradGrad)
         max_pool_grad_grad(w, in[0], in[1], out[0]);
+      else if (disjoint_windows(w))
+        max_pool_grad_disjoint(w, in[0], in[1], out[0]);
       else
         max_pool_grad(w, in[0], in[1], out[0]);
     });

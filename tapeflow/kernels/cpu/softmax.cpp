@@ -73,15 +73,10 @@ TF_ALWAYS_INLINE f32x8 load8(const float* p) {
 }
 TF_ALWAYS_INLINE void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
 
-/// exp of eight floats: x = n ln2 + r, |r| <= ln2 / 2, exp(r) by Cephes' expf polynomial (1 ulp),
-/// 2^n applied in two halves so that results down to the subnormals round once; 0 below -104,
-/// inf above 89, NaN for NaN.
-TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
-  const i32x8 nan = x != x;
-  f32x8 c = nan ? splat(0.f) : x;
-  c = c > splat(89.f) ? splat(89.f) : c;
-  c = c < splat(-104.f) ? splat(-104.f) : c;
-  // n = round(c / ln 2) by the 1.5 * 2^23 trick (|c / ln 2| < 2^22).
+/// exp's polynomial part of eight floats c: returns exp(r) (Cephes' expf polynomial, 1 ulp) with
+/// c = n ln2 + r, |r| <= ln2 / 2, and n as integers (|c / ln 2| < 2^22).
+TF_ALWAYS_INLINE f32x8 exp8_poly(f32x8 c, i32x8& ni) {
+  // n = round(c / ln 2) by the 1.5 * 2^23 trick.
   const f32x8 n = (c * 1.44269504088896341f + 12582912.f) - 12582912.f;
   f32x8 r = c - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
@@ -91,26 +86,67 @@ TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.f;
-  const i32x8 ni = __builtin_convertvector(n, i32x8);
+  ni = __builtin_convertvector(n, i32x8);
+  return p * (r * r) + r + 1.f;
+}
+
+/// exp of eight floats: exp8_poly times 2^n applied in two halves, so that results down to the
+/// subnormals round once; 0 below -104, inf above 89, NaN for NaN (the clamps keep a NaN, and the
+/// polynomial carries it into the result whatever 2^n its integer conversion makes: no select
+/// spent on it).
+TF_ALWAYS_INLINE f32x8 exp8(f32x8 x) {
+  f32x8 c = x > splat(89.f) ? splat(89.f) : x;
+  c = c < splat(-104.f) ? splat(-104.f) : c;
+  i32x8 ni;
+  const f32x8 p = exp8_poly(c, ni);
   const i32x8 n1 = ni >> 1, n2 = ni - n1;  // each in [-75, 65]: a normal power of two
-  const f32x8 y = p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
-  return nan ? x : y;
+  return p * __builtin_bit_cast(f32x8, (n1 + 127) << 23) * __builtin_bit_cast(f32x8, (n2 + 127) << 23);
+}
+
+/// exp8 of c in [-87, 0]: 2^n (n >= -126) is a normal float, so one multiply rounds p * 2^n once,
+/// as exp8's two do (its first is exact): the same bits, no clamps, ~30% fewer instructions.
+TF_ALWAYS_INLINE f32x8 exp8_normal(f32x8 c) {
+  i32x8 ni;
+  const f32x8 p = exp8_poly(c, ni);
+  return p * __builtin_bit_cast(f32x8, (ni + 127) << 23);
+}
+
+/// lane_extremum<true>(x, n) (the same lanes and tree, so the same bits) and, alongside, the
+/// row's minimum (meaningful when the maximum is not NaN).
+TF_ALWAYS_INLINE float row_max_min(const float* x, int64_t n, float& min) {
+  constexpr int L = 32;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  float mx[L], mn[L];
+  for (int k = 0; k < L; ++k) mx[k] = -kInf, mn[k] = kInf;
+  auto pick = [](float a, float v) { return (v > a || v != v) ? v : a; };
+  auto low = [](float a, float v) { return v < a ? v : a; };
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int k = 0; k < L; ++k) mx[k] = pick(mx[k], x[i + k]), mn[k] = low(mn[k], x[i + k]);
+  for (int k = 0; i + k < n; ++k) mx[k] = pick(mx[k], x[i + k]), mn[k] = low(mn[k], x[i + k]);
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int k = 0; k < w; ++k) mx[k] = pick(mx[k], mx[k + w]), mn[k] = low(mn[k], mn[k + w]);
+  min = mn[0];
+  return mx[0];
 }
 
 /// Pass 2: e[j] = exp(x[j] - m) (stored unless e == nullptr), returns sum(e) in 16 lanes (two
-/// vectors, added at the end).
-TF_ALWAYS_INLINE float exp_sum_pass(const float* x, float m, float* e, int64_t n) {
+/// vectors, added at the end). kNormal: every x[j] - m lies in [-87, 0] (exp8_normal).
+template <bool kNormal = false> TF_ALWAYS_INLINE float exp_sum_pass(const float* x, float m, float* e, int64_t n) {
   f32x8 acc0{}, acc1{};
   const f32x8 mv = splat(m);
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
-    const f32x8 v0 = exp8(load8(x + j) - mv), v1 = exp8(load8(x + j + 8) - mv);
+    f32x8 v0, v1;
+    if constexpr (kNormal)
+      v0 = exp8_normal(load8(x + j) - mv), v1 = exp8_normal(load8(x + j + 8) - mv);
+    else
+      v0 = exp8(load8(x + j) - mv), v1 = exp8(load8(x + j + 8) - mv);
     if (e) store8(e + j, v0), store8(e + j + 8, v1);
     acc0 += v0;
     acc1 += v1;
   }
-  for (; j < n; j += 8) {  // the tail, padded with -inf (exp gives 0)
+  for (; j < n; j += 8) {  // the tail, padded with -inf (exp8 gives 0)
     float t[8];
     const int64_t len = std::min<int64_t>(8, n - j);
     for (int k = 0; k < 8; ++k) t[k] = k < len ? x[j + k] : -std::numeric_limits<float>::infinity();
@@ -125,25 +161,55 @@ TF_ALWAYS_INLINE float exp_sum_pass(const float* x, float m, float* e, int64_t n
   return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
 }
 
-/// softmax (kLog false) or log_softmax of one float row of n > 0 elements.
-template <bool kLog> TF_ALWAYS_INLINE void softmax_row_f32(const float* x, float* y, int64_t n) {
-  const float m = lane_extremum<true>(x, n);
-  if (m != m) {
-    for (int64_t j = 0; j < n; ++j) y[j] = m;
-    return;
-  }
-  if constexpr (kLog) {
-    const float lse = m + std::log(exp_sum_pass(x, m, nullptr, n));
-    for (int64_t j = 0; j < n; ++j) y[j] = x[j] - lse;
-  } else {
-    const float inv = 1.f / exp_sum_pass(x, m, y, n);
-    for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+/// softmax (kLog false) or log_softmax of `rows` float rows of n > 0 elements, pass by pass over
+/// the whole block (Note [Softmax rows in three passes]): each row's values are those of the
+/// row on its own (the same operations in the same order), but the passes of different rows are
+/// independent, so the out-of-order core overlaps one row's exp chains and lane reductions with
+/// the next row's instead of waiting on each row's sum. Short rows (64 elements: ~200 cycles of
+/// dependent latency per row, ~120 of work) gain most.
+template <bool kLog> TF_ALWAYS_INLINE void softmax_rows_f32(const float* x, float* y, int64_t n, int64_t rows) {
+  // Blocks of at most 2048 elements: x and y of a block stay in L1 between the passes (a long
+  // row is a block of its own, as before).
+  constexpr int64_t kMaxRows = 64, kBlockElements = 2048;
+  const int64_t block = std::clamp<int64_t>(kBlockElements / n, 1, kMaxRows);
+  float m[kMaxRows], lo[kMaxRows], sum[kMaxRows];
+  for (int64_t r0 = 0; r0 < rows; r0 += block) {
+    const int64_t nr = std::min(block, rows - r0);
+    const float* xb = x + r0 * n;
+    float* yb = y + r0 * n;
+    // Rows whose values span less than 87 (all of them, in practice) take exp8_normal: the same
+    // bits for less work. -inf, +inf and NaN give a span of inf or NaN: exp8.
+    for (int64_t r = 0; r < nr; ++r) m[r] = row_max_min(xb + r * n, n, lo[r]);
+    for (int64_t r = 0; r < nr; ++r) {
+      float* e = kLog ? nullptr : yb + r * n;
+      if (m[r] != m[r])
+        sum[r] = m[r];
+      else if (m[r] - lo[r] < 87.f)
+        sum[r] = exp_sum_pass<true>(xb + r * n, m[r], e, n);
+      else
+        sum[r] = exp_sum_pass(xb + r * n, m[r], e, n);
+    }
+    for (int64_t r = 0; r < nr; ++r) {
+      const float* xr = xb + r * n;
+      float* yr = yb + r * n;
+      if (m[r] != m[r]) {
+        for (int64_t j = 0; j < n; ++j) yr[j] = m[r];
+      } else if constexpr (kLog) {
+        const float lse = m[r] + std::log(sum[r]);
+        for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] - lse;
+      } else {
+        const float inv = 1.f / sum[r];
+        for (int64_t j = 0; j < n; ++j) yr[j] *= inv;
+      }
+    }
   }
 }
-template <bool kLog> TF_TARGET_AVX2 void softmax_row_f32_avx2(const float* x, float* y, int64_t n) {
-  softmax_row_f32<kLog>(x, y, n);
+template <bool kLog> TF_TARGET_AVX2 void softmax_rows_f32_avx2(const float* x, float* y, int64_t n, int64_t rows) {
+  softmax_rows_f32<kLog>(x, y, n, rows);
 }
-template <bool kLog> void softmax_row_f32_base(const float* x, float* y, int64_t n) { softmax_row_f32<kLog>(x, y, n); }
+template <bool kLog> void softmax_rows_f32_base(const float* x, float* y, int64_t n, int64_t rows) {
+  softmax_rows_f32<kLog>(x, y, n, rows);
+}
 
 /// Cross-entropy of one float row of n > 0 logits: labels z (dense) or the class `label`
 /// (sparse, z == nullptr). Writes backprop = softmax - labels, returns the loss.
@@ -183,12 +249,10 @@ template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, T
     if (g.inner == 1 && g.n > 0) {
       const bool avx2 = cpu_has_avx2();
       parallel_for(g.outer, rows_grain(g.n), [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r) {
-          if (avx2)
-            softmax_row_f32_avx2<kLog>(x + r * g.n, y + r * g.n, g.n);
-          else
-            softmax_row_f32_base<kLog>(x + r * g.n, y + r * g.n, g.n);
-        }
+        if (avx2)
+          softmax_rows_f32_avx2<kLog>(x + b * g.n, y + b * g.n, g.n, e - b);
+        else
+          softmax_rows_f32_base<kLog>(x + b * g.n, y + b * g.n, g.n, e - b);
       });
       return;
     }
