@@ -93,6 +93,9 @@ class Layer : public Module {
   /// The output shape of the first call (the one that built the layer), batch included: what
   /// Keras's summary shows for the layers of a subclassed model.
   std::optional<Shape> build_output_shape() const;
+  /// The input shape build() received from the call that built the layer (a one-input call),
+  /// batch included: Keras's build_config.
+  std::optional<Shape> build_input_shape() const;
   /// The number of elements of all weights.
   int64_t count_params() const;
   /// The values of the weights (variables() order), as Keras's get_weights().

@@ -35,6 +35,10 @@ class Sequential : public Model {
   std::shared_ptr<layers::Layer> pop();
   Tensor call(const Tensor& inputs, bool training) override;
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
+  /// The InputLayer given first (K::Input), or nullptr.
+  std::shared_ptr<layers::Layer> input_layer() const {
+    return symbolic_->input.defined() ? symbolic_->input.node()->layer : nullptr;
+  }
   std::string class_name() const override { return "Sequential"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Sequential>(*this); }
   /// Trackable: Keras 3's `_functional/_operations/<i>`, index 0 the (implicit) InputLayer.
