@@ -67,6 +67,8 @@ std::string ZipWriter::finish(const std::string& what) const {
 
 ZipReader::ZipReader(std::string bytes, std::string what, ZipLimits limits)
     : bytes_(std::move(bytes)), what_(std::move(what)), limits_(limits) {
+  // libzip opens an empty source as a new, empty archive: for a reader it is a truncated file.
+  TF_CHECK_TYPED(!bytes_.empty(), DataLossError, "", what_, " is empty: not a valid zip archive");
   ZipError err;
   zip_source_t* src = zip_source_buffer_create(bytes_.data(), bytes_.size(), 0, &err.e);
   TF_CHECK_TYPED(src, InternalError, "", what_, ": libzip: ", err.str());

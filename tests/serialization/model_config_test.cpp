@@ -4,6 +4,7 @@
 // functional models round-trip with their compile_config, and bad configs raise typed errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -146,8 +147,13 @@ TEST(KerasConfig, RebuiltModelsComputeAsTheOriginal) {
     const tf::Tensor y = tf::constant({1, 0});
     original->train_step(x, y);
     rebuilt->train_step(x, y);
-    for (std::size_t i = 0; i < original->get_weights().size(); ++i)
-      tapeflow::testing::expect_identical(rebuilt->get_weights()[i], original->get_weights()[i]);
+    // Close, not identical: the config holds the learning rate as Keras's float32 variable reads
+    // (0.0010000000474974513), the original the double 1e-3.
+    for (std::size_t i = 0; i < original->get_weights().size(); ++i) {
+      const auto a = rebuilt->get_weights()[i].to_vector<float>(), b = original->get_weights()[i].to_vector<float>();
+      ASSERT_EQ(a.size(), b.size());
+      for (std::size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a[k], b[k], 1e-6 * (1 + std::abs(b[k])));
+    }
   }
 }
 

@@ -317,6 +317,14 @@ std::optional<Shape> Layer::output_shape() const { return state().output_shape; 
 std::optional<Shape> Layer::build_output_shape() const { return state().build_output_shape; }
 std::optional<Shape> Layer::build_input_shape() const { return state().build_input_shape; }
 
+void Layer::build_from_config(const Shape& input_shape) {
+  try {
+    build(input_shape);
+  } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
+  state().build_input_shape = input_shape;
+  set_built(true);
+}
+
 int64_t Layer::count_params() const {
   int64_t n = 0;
   for (const Variable& v : variables()) n += v.shape().num_elements();

@@ -61,6 +61,8 @@ class Layer : public Module {
 
   /// Creates the weights for inputs of this shape (batch dimension included; -1 when unknown).
   virtual void build(const Shape& input_shape) {}
+  /// Keras's build_from_config: build(input_shape), the shape kept as build_input_shape().
+  void build_from_config(const Shape& input_shape);
   /// The build of a call on a list: one shape per input. The default accepts one input.
   virtual void build(const std::vector<Shape>& input_shapes);
   /// The computation. Override this one to see `training`, or call(inputs) otherwise.

@@ -255,11 +255,11 @@ const std::map<std::string, LayerClass>& layer_classes() {
       {"LayerNormalization",
        {[](const Layer& l) {
           const LayerNormalizationOptions& o = as<LayerNormalization>(l).options();
-          Json axis = Json::array();
+          Json axis = Json::array();  // Keras 3 always writes a list
           if (!o.axis.all())
             for (int64_t a : o.axis.list()) axis.push_back(a);
           return with_base(l, o.dtype,
-                           {{"axis", axis.size() == 1 ? axis[0] : axis},
+                           {{"axis", axis},
                             {"epsilon", o.epsilon},
                             {"center", o.center},
                             {"scale", o.scale},

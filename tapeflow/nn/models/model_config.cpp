@@ -150,10 +150,12 @@ Json functional_config(const Model& m) {
       } else {
         args.push_back(keras_tensor(n->inputs.at(0)));
       }
-      // Keras records the training argument of the layers whose call takes one.
+      // The call arguments Keras 3.15 records for these layers.
       const std::string cls = l->class_name();
-      const bool takes_training = cls == "Dropout" || cls == "BatchNormalization";
-      inbound.push_back({{"args", args}, {"kwargs", takes_training ? Json{{"training", false}} : Json::object()}});
+      Json kwargs = cls == "Dropout"              ? Json{{"training", false}}
+                    : cls == "BatchNormalization" ? Json{{"mask", nullptr}}
+                                                  : Json::object();
+      inbound.push_back({{"args", args}, {"kwargs", kwargs}});
     }
     entry["inbound_nodes"] = inbound;
     list.push_back(entry);
@@ -236,10 +238,12 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
         TF_CHECK_ARG(args.is_array() && args.size() == 1, "", lw, ": a node takes one argument, got ",
                      short_dump(args));
         if (const Json* kw = node.get("kwargs")) {
-          // `training` fixed to True would make the layer train at inference: not supported.
-          const bool ok =
-              kw->is_object() && (kw->empty() || (kw->size() == 1 && kw->contains("training") &&
-                                                  (kw->at("training").is_null() || kw->at("training") == false)));
+          // Only Keras's defaults: `training` fixed to True would train at inference; masks are not supported.
+          bool ok = kw->is_object();
+          if (ok)
+            for (const auto& [key, value] : kw->items())
+              ok = ok &&
+                   ((key == "training" && (value.is_null() || value == false)) || (key == "mask" && value.is_null()));
           TF_CHECK_TYPED(ok, UnimplementedError, "", lw, ": call arguments ", short_dump(*kw), " are not supported");
         }
         bool ready = true;
@@ -384,8 +388,7 @@ std::shared_ptr<layers::Layer> deserialize_layer(const Json& j, ConfigContext& c
     if (const Json* bc = top.get("build_config");
         bc && bc->is_object() && bc->contains("input_shape") && !(*bc)["input_shape"].is_null()) {
       Shape s = Fields(*bc, where + ": build_config").shape("input_shape", true);
-      layer->build(s);
-      layer->set_built(true);
+      layer->build_from_config(s);
     }
   return layer;
 }
