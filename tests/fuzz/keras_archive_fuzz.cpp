@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const auto inputs = model->inputs();
     if (inputs.size() == 1) {
       tapeflow::Shape shape = inputs[0].shape();
-      for (int64_t& d : shape) d = d < 0 ? 2 : d;
+      for (int k = 0; k < shape.rank(); ++k)
+        if (shape[k] < 0) shape[k] = 2;
       (void)(*model)(tapeflow::zeros(shape, inputs[0].dtype()));
     }
   } catch (const tapeflow::errors::OpError&) {}
