@@ -339,9 +339,10 @@ Json serialize_layer(const layers::Layer& layer) {
     const auto& ls = dynamic_cast<const Sequential&>(layer).layers();
     std::optional<Shape> s = ls.empty() ? std::nullopt : ls.front()->build_input_shape();
     if (s) out["build_config"] = {{"input_shape", shape_json(unknown_batch(*s))}};
-  } else if (cls == "Dense" || cls == "Conv2D" || cls == "BatchNormalization" || cls == "LayerNormalization" ||
-             cls == "Embedding") {
-    // Keras keeps build_config for the layers that define build() (the others are built at once).
+  } else if (cls != "InputLayer" && cls != "MaxPooling2D" && cls != "AveragePooling2D" &&
+             cls != "GlobalAveragePooling2D" && cls != "Dropout" && cls != "Activation" && cls != "Softmax") {
+    // Keras keeps the build_config of the layers built at their first call; the ones above are
+    // built in their constructor (Keras's _build_at_init) and have none.
     if (auto s = layer.build_input_shape()) out["build_config"] = {{"input_shape", shape_json(unknown_batch(*s))}};
   }
   if (model && model->compiled()) out["compile_config"] = compile_config(*model);

@@ -33,7 +33,7 @@ def read(out):
         ok_ev = ev.shape == want_ev.shape and np.allclose(ev, want_ev, rtol=RTOL, atol=ATOL)
         # Keras's own config of the model it rebuilt is the config we wrote.
         ours = json.loads(zipfile.ZipFile(base + ".keras").read("config.json"))
-        theirs = keras.saving.serialize_keras_object(model)
+        theirs = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))  # tuples as lists
         ok_cfg = ours == theirs
         print(f"{name}: predict {'ok' if ok else 'MISMATCH'} (max |diff| {np.abs(got - want).max():.3g}), "
               f"evaluate {'ok' if ok_ev else 'MISMATCH'} {ev} vs {want_ev}, config {'ok' if ok_cfg else 'DIFFERS'}")
