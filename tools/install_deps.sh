@@ -15,6 +15,7 @@ fi
 pkgs=(cmake g++ make pkg-config libopenblas-dev libspdlog-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
       libleveldb-dev libprotobuf-dev protobuf-compiler python3-venv libpng-dev)
 pkgs+=(libhdf5-dev)  # Keras 3 .weights.h5 files (serialization/h5_weights.cpp)
+pkgs+=(libzip-dev nlohmann-json3-dev)  # Keras 3 .keras files (zip + JSON configs, nn/models/keras_archive.cpp)
 pkgs+=(libdnnl-dev)  # oneDNN: CPU conv, pooling, batch norm (optional at build time)
 # --fuzz: also clang and its runtime libraries (libFuzzer, sanitizers) for tools/run_fuzz.sh.
 [ "${1:-}" = "--fuzz" ] && pkgs+=(clang libclang-rt-14-dev)

@@ -19,29 +19,46 @@ std::pair<double, double> compute_fans(const Shape& shape) {
   return {double(shape[r - 2]) * receptive, double(shape[r - 1]) * receptive};
 }
 
-Zeros::Zeros() : Initializer([](const Shape& s, DType dt) { return zeros(s, dt); }, "zeros") {}
-Ones::Ones() : Initializer([](const Shape& s, DType dt) { return ones(s, dt); }, "ones") {}
+namespace {
+// `init` under Keras's class name and config (the Glorot/He/Lecun family are VarianceScaling
+// underneath, but Keras saves them by their own names).
+Initializer with_config(const Initializer& init, ObjectConfig config) {
+  return Initializer([init](const Shape& s, DType dt) { return init(s, dt); }, init.name(), std::move(config));
+}
+// Keras 3.15's VarianceScaling family also saves input_axes/output_axes (None: Keras's fans).
+ObjectConfig seed_config(const char* class_name, std::optional<int64_t> seed) {
+  return {class_name,
+          {{"seed", config_value(seed)}, {"input_axes", std::monostate{}}, {"output_axes", std::monostate{}}}};
+}
+}  // namespace
+
+Zeros::Zeros() : Initializer([](const Shape& s, DType dt) { return zeros(s, dt); }, "zeros", {"Zeros", {}}) {}
+Ones::Ones() : Initializer([](const Shape& s, DType dt) { return ones(s, dt); }, "ones", {"Ones", {}}) {}
 Constant::Constant(double value)
-    : Initializer([value](const Shape& s, DType dt) { return fill(s, value, dt); }, "constant") {}
+    : Initializer([value](const Shape& s, DType dt) { return fill(s, value, dt); }, "constant",
+                  {"Constant", {{"value", value}}}) {}
 
 RandomUniform::RandomUniform(RandomUniformOptions o)
     : Initializer(
           [o](const Shape& s, DType dt) {
             return random::uniform(s, {.minval = o.minval, .maxval = o.maxval, .dtype = dt, .seed = o.seed});
           },
-          "random_uniform") {}
+          "random_uniform",
+          {"RandomUniform", {{"seed", config_value(o.seed)}, {"minval", o.minval}, {"maxval", o.maxval}}}) {}
 RandomNormal::RandomNormal(RandomNormalOptions o)
     : Initializer(
           [o](const Shape& s, DType dt) {
             return random::normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
           },
-          "random_normal") {}
+          "random_normal", {"RandomNormal", {{"seed", config_value(o.seed)}, {"mean", o.mean}, {"stddev", o.stddev}}}) {
+}
 TruncatedNormal::TruncatedNormal(RandomNormalOptions o)
     : Initializer(
           [o](const Shape& s, DType dt) {
             return random::truncated_normal(s, {.mean = o.mean, .stddev = o.stddev, .dtype = dt, .seed = o.seed});
           },
-          "truncated_normal") {}
+          "truncated_normal",
+          {"TruncatedNormal", {{"seed", config_value(o.seed)}, {"mean", o.mean}, {"stddev", o.stddev}}}) {}
 
 VarianceScaling::VarianceScaling(VarianceScalingOptions o)
     : Initializer(
@@ -59,7 +76,14 @@ VarianceScaling::VarianceScaling(VarianceScalingOptions o)
             double limit = std::sqrt(3.0 * scale);
             return random::uniform(s, {.minval = -limit, .maxval = limit, .dtype = dt, .seed = o.seed});
           },
-          "variance_scaling") {
+          "variance_scaling",
+          {"VarianceScaling",
+           {{"seed", config_value(o.seed)},
+            {"scale", o.scale},
+            {"mode", o.mode},
+            {"distribution", o.distribution},
+            {"input_axes", std::monostate{}},
+            {"output_axes", std::monostate{}}}}) {
   TF_CHECK_ARG(o.mode == "fan_in" || o.mode == "fan_out" || o.mode == "fan_avg", "VarianceScaling",
                "Invalid `mode` argument: ", o.mode, " (expected fan_in, fan_out or fan_avg)");
   TF_CHECK_ARG(
@@ -68,20 +92,29 @@ VarianceScaling::VarianceScaling(VarianceScalingOptions o)
 }
 
 GlorotUniform::GlorotUniform(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "uniform", .seed = o.seed})) {}
+    : Initializer(
+          with_config(VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "uniform", .seed = o.seed}),
+                      seed_config("GlorotUniform", o.seed))) {}
 GlorotNormal::GlorotNormal(SeedOptions o)
-    : Initializer(
-          VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "truncated_normal", .seed = o.seed})) {}
+    : Initializer(with_config(
+          VarianceScaling({.scale = 1.0, .mode = "fan_avg", .distribution = "truncated_normal", .seed = o.seed}),
+          seed_config("GlorotNormal", o.seed))) {}
 HeNormal::HeNormal(SeedOptions o)
-    : Initializer(
-          VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
+    : Initializer(with_config(
+          VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed}),
+          seed_config("HeNormal", o.seed))) {}
 HeUniform::HeUniform(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed})) {}
-LecunNormal::LecunNormal(SeedOptions o)
     : Initializer(
-          VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed})) {}
+          with_config(VarianceScaling({.scale = 2.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed}),
+                      seed_config("HeUniform", o.seed))) {}
+LecunNormal::LecunNormal(SeedOptions o)
+    : Initializer(with_config(
+          VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "truncated_normal", .seed = o.seed}),
+          seed_config("LecunNormal", o.seed))) {}
 LecunUniform::LecunUniform(SeedOptions o)
-    : Initializer(VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed})) {}
+    : Initializer(
+          with_config(VarianceScaling({.scale = 1.0, .mode = "fan_in", .distribution = "uniform", .seed = o.seed}),
+                      seed_config("LecunUniform", o.seed))) {}
 
 Initializer::Initializer(const char* name) : Initializer(std::string(name)) {}
 
@@ -114,7 +147,7 @@ Orthogonal::Orthogonal(OrthogonalOptions o)
                 q[std::size_t(i * cols + j)] = o.gain * (rows >= cols ? at(i, j) : at(j, i));
             return constant(q, s, dt);
           },
-          "orthogonal") {}
+          "orthogonal", {"Orthogonal", {{"seed", config_value(o.seed)}, {"gain", o.gain}}}) {}
 
 Initializer::Initializer(const std::string& name) {
   if (name == "zeros")

@@ -8,13 +8,15 @@
 #include <string>
 
 #include "tapeflow/core/tensor.h"
+#include "tapeflow/nn/object_config.h"
 
 namespace tapeflow::keras::initializers {
 
 class Initializer {
  public:
   using Fn = std::function<Tensor(const Shape&, DType)>;
-  Initializer(Fn fn, std::string name) : fn_(std::move(fn)), name_(std::move(name)) {}
+  Initializer(Fn fn, std::string name, ObjectConfig config = {})
+      : fn_(std::move(fn)), name_(std::move(name)), config_(std::move(config)) {}
   /// A Keras name: zeros ones glorot_uniform glorot_normal he_uniform he_normal lecun_uniform
   /// lecun_normal random_uniform random_normal truncated_normal orthogonal (unknown: InvalidArgumentError).
   Initializer(const char* name);         // NOLINT: `.kernel_initializer = "zeros"`
@@ -22,10 +24,14 @@ class Initializer {
 
   Tensor operator()(const Shape& shape, DType dtype = DType::kFloat32) const { return fn_(shape, dtype); }
   const std::string& name() const { return name_; }
+  /// Keras's class name and config (`{"GlorotUniform", {{"seed", null}}}`); an initializer made
+  /// from a bare function has none and cannot be saved in a model config.
+  const ObjectConfig& get_config() const { return config_; }
 
  private:
   Fn fn_;
   std::string name_;
+  ObjectConfig config_;
 };
 
 struct SeedOptions {

@@ -179,6 +179,28 @@ Tensor SparseCategoricalCrossentropy::call(const Tensor& y_true, const Tensor& y
                  [&] { return sparse_categorical_crossentropy(y_true, y_pred, from_logits_); });
 }
 
+// The configs Keras 3 writes for these classes (the crossentropies' extra fields at their defaults).
+ObjectConfig Huber::get_config() const {
+  ObjectConfig c{"Huber", base_config()};
+  c.config.emplace_back("delta", delta_);
+  return c;
+}
+ObjectConfig BinaryCrossentropy::get_config() const {
+  ObjectConfig c{"BinaryCrossentropy", base_config()};
+  c.config.insert(c.config.end(), {{"from_logits", from_logits_}, {"label_smoothing", 0.0}, {"axis", int64_t{-1}}});
+  return c;
+}
+ObjectConfig CategoricalCrossentropy::get_config() const {
+  ObjectConfig c{"CategoricalCrossentropy", base_config()};
+  c.config.insert(c.config.end(), {{"from_logits", from_logits_}, {"label_smoothing", 0.0}, {"axis", int64_t{-1}}});
+  return c;
+}
+ObjectConfig SparseCategoricalCrossentropy::get_config() const {
+  ObjectConfig c{"SparseCategoricalCrossentropy", base_config()};
+  c.config.insert(c.config.end(), {{"from_logits", from_logits_}, {"ignore_class", std::monostate{}}});
+  return c;
+}
+
 AnyLoss::AnyLoss(const char* name) : AnyLoss(std::string(name)) {}
 
 AnyLoss::AnyLoss(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tapeflow/core/tensor.h"
+#include "tapeflow/nn/object_config.h"
 
 namespace tapeflow::keras::losses {
 
@@ -29,8 +30,15 @@ class Loss {
                     const std::optional<Tensor>& sample_weight = std::nullopt) const;
   const std::string& name() const { return name_; }
   const std::string& reduction() const { return reduction_; }
+  /// Keras's class name and get_config() (name, reduction, the class's own fields), what a
+  /// model's compile_config saves; a custom loss without one gives an empty class name.
+  virtual ObjectConfig get_config() const { return {"", base_config()}; }
 
  protected:
+  /// {"name", "reduction"}: the fields every Keras loss's config starts with.
+  std::vector<std::pair<std::string, ConfigValue>> base_config() const {
+    return {{"name", name_}, {"reduction", reduction_}};
+  }
   /// Keras's check that y_true and y_pred hold the same number of samples.
   void check_batch(const Tensor& y_true, const Tensor& y_pred) const;
 
@@ -62,6 +70,7 @@ class MeanSquaredError : public Loss {
  public:
   explicit MeanSquaredError(MeanSquaredErrorOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override { return {"MeanSquaredError", base_config()}; }
 };
 
 struct MeanAbsoluteErrorOptions {
@@ -73,6 +82,7 @@ class MeanAbsoluteError : public Loss {
  public:
   explicit MeanAbsoluteError(MeanAbsoluteErrorOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override { return {"MeanAbsoluteError", base_config()}; }
 };
 
 struct HuberOptions {
@@ -85,6 +95,7 @@ class Huber : public Loss {
  public:
   explicit Huber(HuberOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override;
 
  private:
   double delta_;
@@ -101,6 +112,7 @@ class BinaryCrossentropy : public Loss {
  public:
   explicit BinaryCrossentropy(CrossentropyOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override;
 
  private:
   bool from_logits_;
@@ -111,6 +123,7 @@ class CategoricalCrossentropy : public Loss {
  public:
   explicit CategoricalCrossentropy(CrossentropyOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override;
 
  private:
   bool from_logits_;
@@ -121,6 +134,7 @@ class SparseCategoricalCrossentropy : public Loss {
  public:
   explicit SparseCategoricalCrossentropy(CrossentropyOptions options = {});
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override;
+  ObjectConfig get_config() const override;
 
  private:
   bool from_logits_;

@@ -118,6 +118,8 @@ class AnyMetric {
   /// The named metric, resolved for this loss name ("accuracy" with sparse_categorical_crossentropy
   /// is SparseCategoricalAccuracy named "accuracy").
   std::shared_ptr<Metric> resolve(const std::string& loss_name) const;
+  /// The Keras name it was given by ("accuracy"), empty for a metric object.
+  const std::string& name() const { return name_; }
 
  private:
   std::string name_;

@@ -314,6 +314,17 @@ bool text(std::string_view name, const Tensor& data, std::optional<int64_t> step
   return true;
 }
 
+bool write(std::string_view tag, const Tensor& tensor, std::optional<int64_t> step, const WriteOptions& options) {
+  check_defined(tensor, "write", tag);
+  TF_CHECK_TYPED(!tensor.is_symbolic(), UnimplementedError, "", "tf::summary::write('", tag,
+                 "') inside a tf::function is not supported yet");
+  EventFileWriter* w = default_writer();
+  if (w == nullptr) return false;
+  write_tensor_summary(*w, tag, resolve_step(step, tag), options.plugin_name, options.plugin_content,
+                       options.description, tensor);
+  return true;
+}
+
 bool graph(const GraphDef& graph_def) {
   EventFileWriter* w = default_writer();
   if (w == nullptr) return false;

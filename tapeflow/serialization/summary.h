@@ -90,6 +90,16 @@ bool image(std::string_view name, const Tensor& data, std::optional<int64_t> ste
 /// tf.summary.text: a string tensor of any shape (Markdown in TensorBoard).
 bool text(std::string_view name, const Tensor& data, std::optional<int64_t> step = std::nullopt,
           const TextOptions& options = {});
+/// tf.summary.write: any tensor under `tag` with its SummaryMetadata's plugin, what the typed
+/// summaries are built on (Keras's TensorBoard callback writes the model's JSON under "keras"
+/// with plugin "graph_keras_model", content "1"). False without a default writer.
+struct WriteOptions {
+  std::string plugin_name;
+  std::string plugin_content;
+  std::string description;
+};
+bool write(std::string_view tag, const Tensor& tensor, std::optional<int64_t> step = std::nullopt,
+           const WriteOptions& options = {});
 /// tf.summary.graph: writes `graph_def` as the event's graph_def (TensorBoard's graph dashboard).
 bool graph(const GraphDef& graph_def);
 /// Flushes the default writer, if any (tf.summary.flush).

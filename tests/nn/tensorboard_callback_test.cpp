@@ -61,8 +61,17 @@ TEST(TensorBoardCallback, WritesKerasRunsAndTags) {
   const std::string d0 = model.name() + "/" + model.layers()[0]->name(),
                     d1 = model.name() + "/" + model.layers()[1]->name();
   EXPECT_EQ(train_tags, (std::set<std::string>{"batch_accuracy", "batch_loss", "epoch_accuracy", "epoch_learning_rate",
-                                               "epoch_loss", d0 + "/bias/histogram", d0 + "/kernel/histogram",
+                                               "epoch_loss", "keras", d0 + "/bias/histogram", d0 + "/kernel/histogram",
                                                d1 + "/bias/histogram", d1 + "/kernel/histogram"}));
+  // write_graph: the model's to_json() at step 0, written when training begins.
+  ASSERT_EQ(train.at("keras").size(), 1u);
+  EXPECT_EQ(train.at("keras")[0].first, 0);
+  const std::string json = train.at("keras")[0].second.to_vector<std::string>().at(0);
+  // The config of the model as it was then (not yet built: no build_config), compiled.
+  EXPECT_EQ(json.rfind("{\"module\":\"keras\",\"class_name\":\"Sequential\"", 0), 0u) << json;
+  EXPECT_NE(json.find("\"compile_config\":{\"optimizer\":{\"module\":\"keras.optimizers\",\"class_name\":\"Adam\""),
+            std::string::npos)
+      << json;
   EXPECT_EQ(val_tags, (std::set<std::string>{"epoch_accuracy", "epoch_loss", "evaluation_accuracy_vs_iterations",
                                              "evaluation_loss_vs_iterations"}));
   EXPECT_EQ(steps(train, "epoch_loss"), (std::vector<int64_t>{0, 1}));

@@ -18,6 +18,7 @@ class Activation : public Layer {
   Tensor call(const Tensor& inputs) override { return activation_(inputs); }
   std::string class_name() const override { return "Activation"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Activation>(*this); }
+  const activations::Activation& activation() const { return activation_; }
 
  private:
   activations::Activation activation_;
@@ -35,6 +36,7 @@ class Softmax : public Layer {
   Tensor call(const Tensor& inputs) override { return nn::softmax(inputs, axis_); }
   std::string class_name() const override { return "Softmax"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Softmax>(*this); }
+  int axis() const { return axis_; }
 
  private:
   int axis_;

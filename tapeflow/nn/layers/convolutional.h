@@ -55,6 +55,8 @@ class Conv2D : public Layer {
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Conv2D>(*this); }
 
   int64_t filters() const { return filters_; }
+  const IntPair& kernel_size() const { return kernel_size_; }
+  const Conv2DOptions& options() const { return options_; }
   /// The (KH, KW, C, filters) kernel and the (filters,) bias (undefined before the layer is built).
   Variable kernel() const { return tracked_variable("kernel"); }
   Variable bias() const { return tracked_variable("bias"); }

@@ -28,6 +28,7 @@ class Dense : public Layer {
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Dense>(*this); }
 
   int64_t units() const { return units_; }
+  const DenseOptions& options() const { return options_; }
   /// The (in, units) kernel and the (units,) bias (undefined before the layer is built).
   Variable kernel() const { return tracked_variable("kernel"); }
   Variable bias() const { return tracked_variable("bias"); }

@@ -20,6 +20,7 @@ class Dropout : public Layer {
   std::string class_name() const override { return "Dropout"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Dropout>(*this); }
   double rate() const { return rate_; }
+  const DropoutOptions& options() const { return options_; }
 
  private:
   double rate_;

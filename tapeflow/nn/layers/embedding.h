@@ -21,6 +21,9 @@ class Embedding : public Layer {
   std::string class_name() const override { return "Embedding"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Embedding>(*this); }
   Variable embeddings() const { return tracked_variable("embeddings"); }
+  int64_t input_dim() const { return input_dim_; }
+  int64_t output_dim() const { return output_dim_; }
+  const EmbeddingOptions& options() const { return options_; }
 
  private:
   int64_t input_dim_, output_dim_;

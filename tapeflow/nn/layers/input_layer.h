@@ -27,6 +27,9 @@ class InputLayer : public Layer {
   std::shared_ptr<Layer> clone() const override { return std::make_shared<InputLayer>(*this); }
   /// The KerasTensor this layer makes (Keras's `input_layer.output`); the same one while it lives.
   KerasTensor output() const;
+  /// The shape, batch dimension included (-1 = None), and the dtype of the input.
+  const Shape& shape() const { return shape_; }
+  DType dtype() const { return dtype_; }
 
  private:
   Shape shape_;

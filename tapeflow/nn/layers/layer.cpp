@@ -20,6 +20,7 @@ struct Layer::State {
   std::vector<std::pair<Variable, regularizers::Regularizer>> regularized;
   std::optional<Shape> output_shape;
   std::optional<Shape> build_output_shape;
+  std::optional<Shape> build_input_shape;
   std::vector<std::weak_ptr<Node>> nodes;              // functional calls, by node index
   std::vector<std::shared_ptr<Layer>> tracked_layers;  // track_layer, in order
 };
@@ -138,6 +139,7 @@ Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
   return run_call(training, [&](bool train) {
     if (!built()) {
       build(inputs.shape());
+      state().build_input_shape = inputs.shape();
       set_built(true);
     }
     return call(inputs, train);
@@ -205,6 +207,7 @@ KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool li
         build(shapes);
       else
         build(shapes[0]);
+      if (!list_call) s.build_input_shape = shapes[0];
       s.built = true;
     }
     // Cloned once built: members a subclass sets in build() (not in the shared State) must
@@ -312,6 +315,15 @@ Variable Layer::add_weight(const NamedWeightOptions& options) {
 
 std::optional<Shape> Layer::output_shape() const { return state().output_shape; }
 std::optional<Shape> Layer::build_output_shape() const { return state().build_output_shape; }
+std::optional<Shape> Layer::build_input_shape() const { return state().build_input_shape; }
+
+void Layer::build_from_config(const Shape& input_shape) {
+  try {
+    build(input_shape);
+  } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
+  state().build_input_shape = input_shape;
+  set_built(true);
+}
 
 int64_t Layer::count_params() const {
   int64_t n = 0;

@@ -61,6 +61,8 @@ class Layer : public Module {
 
   /// Creates the weights for inputs of this shape (batch dimension included; -1 when unknown).
   virtual void build(const Shape& input_shape) {}
+  /// Keras's build_from_config: build(input_shape), the shape kept as build_input_shape().
+  void build_from_config(const Shape& input_shape);
   /// The build of a call on a list: one shape per input. The default accepts one input.
   virtual void build(const std::vector<Shape>& input_shapes);
   /// The computation. Override this one to see `training`, or call(inputs) otherwise.
@@ -93,6 +95,9 @@ class Layer : public Module {
   /// The output shape of the first call (the one that built the layer), batch included: what
   /// Keras's summary shows for the layers of a subclassed model.
   std::optional<Shape> build_output_shape() const;
+  /// The input shape build() received from the call that built the layer (a one-input call),
+  /// batch included: Keras's build_config.
+  std::optional<Shape> build_input_shape() const;
   /// The number of elements of all weights.
   int64_t count_params() const;
   /// The values of the weights (variables() order), as Keras's get_weights().

@@ -38,6 +38,7 @@ class BatchNormalization : public Layer {
   Tensor call(const Tensor& inputs, bool training) override;
   std::string class_name() const override { return "BatchNormalization"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<BatchNormalization>(*this); }
+  const BatchNormalizationOptions& options() const { return options_; }
 
   /// The weights (undefined before the layer is built, or when center / scale is off).
   Variable gamma() const { return tracked_variable("gamma"); }
@@ -78,6 +79,7 @@ class LayerNormalization : public Layer {
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "LayerNormalization"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<LayerNormalization>(*this); }
+  const LayerNormalizationOptions& options() const { return options_; }
 
   Variable gamma() const { return tracked_variable("gamma"); }
   Variable beta() const { return tracked_variable("beta"); }

@@ -22,6 +22,7 @@ struct Pool2DOptions {
 class Pool2D : public Layer {
  public:
   Tensor call(const Tensor& inputs) override;
+  const Pool2DOptions& options() const { return options_; }
 
  protected:
   enum class Kind { kMax, kAverage };
@@ -62,6 +63,7 @@ class GlobalAveragePooling2D : public Layer {
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "GlobalAveragePooling2D"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalAveragePooling2D>(*this); }
+  bool keepdims() const { return keepdims_; }
 
  private:
   bool keepdims_;

@@ -26,6 +26,8 @@ class Rescaling : public Layer {
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Rescaling"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Rescaling>(*this); }
+  double scale() const { return scale_; }
+  const RescalingOptions& options() const { return options_; }
 
  private:
   double scale_;

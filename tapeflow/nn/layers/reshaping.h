@@ -28,6 +28,7 @@ class Reshape : public Layer {
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Reshape"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Reshape>(*this); }
+  const Shape& target_shape() const { return target_shape_; }
 
  private:
   Shape target_shape_;

@@ -27,6 +27,7 @@ struct Model::Compiled {
   losses::AnyLoss loss;
   std::shared_ptr<metrics::Mean> loss_tracker = std::make_shared<metrics::Mean>(metrics::MetricOptions{.name = "loss"});
   std::vector<std::shared_ptr<metrics::Metric>> metrics;
+  CompileOptions options;  // as given, for compile_config
 };
 
 Model::Model(const std::string& default_name, layers::LayerOptions options) : Layer(default_name, std::move(options)) {}
@@ -110,6 +111,9 @@ void Model::compile(CompileOptions options) {
   c->loss = std::move(options.loss);
   const std::string loss_name = c->loss ? c->loss->name() : "";
   for (const auto& m : options.metrics) c->metrics.push_back(m.resolve(loss_name));
+  c->options = std::move(options);
+  c->options.optimizer = c->optimizer;  // moved from above: the same handles
+  c->options.loss = c->loss;
   compiled_ = std::move(c);
 }
 
@@ -131,6 +135,7 @@ std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() const {
 }
 
 bool Model::compiled() const { return compiled_ != nullptr; }
+const CompileOptions* Model::compile_options() const { return compiled_ ? &compiled_->options : nullptr; }
 
 optimizers::Optimizer& Model::optimizer() const {
   TF_CHECK_TYPED(compiled_, FailedPreconditionError, "", "You must call `compile()` before using model \"", name(),

@@ -237,6 +237,13 @@ class Model : public layers::Layer {
   /// restored when they are (deferred restoration). Mismatched shapes raise InvalidArgumentError
   /// naming the key or the HDF5 dataset; a damaged file DataLossError naming the file.
   void load_weights(const std::string& filepath);
+  /// Keras 3's `.keras` zip, written atomically: metadata.json, config.json (the model's config
+  /// with its compile_config) and model.weights.h5; keras.models.load_model reads it, and so does
+  /// K::models::load_model (nn/models/keras_archive.h). Sequential and functional models whose
+  /// layers have a Keras config (model_config.h); others raise UnimplementedError naming the layer.
+  void save(const std::string& filepath) const;
+  /// compile()'s options as given (what save() writes as compile_config); nullptr before compile().
+  const CompileOptions* compile_options() const;
 
   /// Keras's model.export(filepath): a SavedModel for inference (TF Serving, tf.saved_model.load,
   /// TF1 loaders) whose endpoint `serve` runs the model in inference mode, also exported as the

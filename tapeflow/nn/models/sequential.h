@@ -41,6 +41,10 @@ class Sequential : public Model {
   /// call's (Keras's build shapes, from which model.export infers the input signature).
   std::optional<Shape> build_input_shape() const;
   void build(const Shape& input_shape) override;
+  /// The InputLayer given first (K::Input), or nullptr.
+  std::shared_ptr<layers::Layer> input_layer() const {
+    return symbolic_->input.defined() ? symbolic_->input.node()->layer : nullptr;
+  }
   std::string class_name() const override { return "Sequential"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Sequential>(*this); }
   /// Trackable: Keras 3's `_functional/_operations/<i>`, index 0 the (implicit) InputLayer.

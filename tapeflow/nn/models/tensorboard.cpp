@@ -3,13 +3,16 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 
 #include "tapeflow/core/errors.h"
 #include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/serialization/profiler.h"
 #include "tapeflow/nn/layers/layer.h"
 #include "tapeflow/nn/models/model.h"
+#include "tapeflow/nn/models/model_config.h"
 #include "tapeflow/nn/optimizers/optimizer.h"
 
 namespace tapeflow::keras::callbacks {
@@ -93,6 +96,25 @@ summary::SummaryWriter& TensorBoard::val_writer() {
 void TensorBoard::on_train_begin(const Logs&) {
   global_train_batch_ = 0;
   train_writer();  // Keras creates the train run at the start: an unwritable log_dir fails here
+  if (options_.write_graph) write_keras_model_summary();
+}
+
+// Keras's _write_keras_model_summary: model.to_json() as a string scalar under "keras", step 0;
+// a model without a config (subclassed, custom objects) is skipped with a warning, as in Keras.
+void TensorBoard::write_keras_model_summary() {
+  const Model& m = model();
+  if (m.class_name() != "Sequential" && m.class_name() != "Functional") return;
+  std::string json;
+  try {
+    json = saving::serialize_keras_object(m);
+  } catch (const errors::UnimplementedError& e) {
+    std::cerr << "WARNING: TensorBoard: model \"" << m.name() << "\" has no Keras config, so its graph is not "
+              << "written: " << e.message() << "\n";
+    return;
+  }
+  auto scope = train_writer().as_default();
+  summary::write("keras", detail::constant_from_strings({json}, Shape{}), 0,
+                 {.plugin_name = "graph_keras_model", .plugin_content = "1", .description = ""});
 }
 
 void TensorBoard::on_train_end(const Logs&) {

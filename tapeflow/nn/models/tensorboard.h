@@ -32,7 +32,9 @@ struct ProfileBatch {
 struct TensorBoardOptions {
   std::string log_dir = "logs";
   int histogram_freq = 0;
-  bool write_graph = true;  // Keras 3 writes the model config ("keras" tag): not written yet
+  /// The model's config (its to_json) under the tag "keras" of the train run, step 0 (plugin
+  /// graph_keras_model), for Sequential and functional models, as Keras 3 writes it.
+  bool write_graph = true;
   /// With histogram_freq: each weight also as an image, "<path>/image" (Keras's layout).
   bool write_images = false;
   bool write_steps_per_second = false;
@@ -59,6 +61,7 @@ class TensorBoard : public Callback {
   void log_weight_as_image(const Tensor& weight, const std::string& tag, int epoch);
   void start_trace();
   void stop_trace();
+  void write_keras_model_summary();
 
   TensorBoardOptions options_;
   // Shared so that copies of the callback (fit takes callbacks by value) share the files.

@@ -32,6 +32,19 @@ AdamW::AdamW(AdamWOptions o)
             .global_clipnorm = o.global_clipnorm,
             .name = o.name}) {}
 
+ObjectConfig Adam::get_config() const {
+  ObjectConfig c = common_config("Adam");
+  c.config.insert(c.config.end(),
+                  {{"beta_1", beta_1_}, {"beta_2", beta_2_}, {"epsilon", epsilon_}, {"amsgrad", amsgrad_}});
+  return c;
+}
+
+ObjectConfig AdamW::get_config() const {
+  ObjectConfig c = Adam::get_config();
+  c.class_name = "AdamW";
+  return c;
+}
+
 void Adam::build(const Variable& var) {
   add_slot(var, "momentum");
   add_slot(var, "velocity");

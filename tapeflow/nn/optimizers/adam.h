@@ -17,6 +17,7 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions options = {});
+  ObjectConfig get_config() const override;
 
  protected:
   void build(const Variable& var) override;
@@ -41,6 +42,7 @@ struct AdamWOptions {
 class AdamW : public Adam {
  public:
   explicit AdamW(AdamWOptions options = {});
+  ObjectConfig get_config() const override;
 };
 
 }  // namespace tapeflow::keras::optimizers

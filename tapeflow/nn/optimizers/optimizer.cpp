@@ -46,6 +46,25 @@ Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : s
   state_->options = std::move(options);
 }
 
+ObjectConfig Optimizer::common_config(const std::string& class_name) const {
+  const CommonOptions& o = state_->options;
+  TF_CHECK_TYPED(!state_->learning_rate.is_schedule(), UnimplementedError, "", "optimizer \"", state_->name,
+                 "\": a learning-rate schedule cannot be saved in a Keras config yet");
+  return {class_name,
+          {{"name", state_->name},
+           // Keras reads its float32 learning-rate variable: 1e-3 is saved as 0.0010000000474974513.
+           {"learning_rate", static_cast<double>(static_cast<float>(learning_rate()))},
+           {"weight_decay", config_value(o.weight_decay)},
+           {"clipnorm", config_value(o.clipnorm)},
+           {"global_clipnorm", config_value(o.global_clipnorm)},
+           {"clipvalue", config_value(o.clipvalue)},
+           {"use_ema", false},
+           {"ema_momentum", 0.99},
+           {"ema_overwrite_frequency", std::monostate{}},
+           {"loss_scale_factor", std::monostate{}},
+           {"gradient_accumulation_steps", std::monostate{}}}};
+}
+
 int64_t Optimizer::iterations() const { return state_->step; }
 double Optimizer::learning_rate() const { return state_->learning_rate.at(state_->step); }
 void Optimizer::set_learning_rate(double learning_rate) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tapeflow/core/variable.h"
+#include "tapeflow/nn/object_config.h"
 #include "tapeflow/nn/optimizers/schedules.h"
 #include "tapeflow/trackable/trackable.h"
 
@@ -66,6 +67,9 @@ class Optimizer : public Trackable {
   /// Replaces the learning rate (a schedule stops applying), as `optimizer.learning_rate = x`.
   void set_learning_rate(double learning_rate);
   const std::string& name() const;
+  /// Keras's class name and get_config() (name, learning_rate, weight_decay, clipping, ...), what
+  /// a model's compile_config saves. Optimizers without a Keras config give an empty class name.
+  virtual ObjectConfig get_config() const { return common_config(""); }
   /// The optimizer's state variables: iterations, then each variable's slots in creation order.
   std::vector<Variable> variables() const;
   /// The named slot of `var` ("momentum", "velocity", ...), undefined when none exists yet.
@@ -92,6 +96,8 @@ class Optimizer : public Trackable {
   virtual void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate);
   /// True when one fused training op can update all of `variables` (float32/float64).
   static bool can_fuse(std::span<const Variable> variables);
+  /// Keras's base optimizer config under `class_name`; subclasses append their own fields.
+  ObjectConfig common_config(const std::string& class_name) const;
   /// The weight_decay option (0 when unset).
   double weight_decay() const;
   /// The named slot of each of `vars`.

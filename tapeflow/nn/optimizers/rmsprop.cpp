@@ -18,6 +18,13 @@ RMSprop::RMSprop(RMSpropOptions o)
       epsilon_(o.epsilon),
       centered_(o.centered) {}
 
+ObjectConfig RMSprop::get_config() const {
+  ObjectConfig c = common_config("RMSprop");
+  c.config.insert(c.config.end(),
+                  {{"rho", rho_}, {"momentum", momentum_}, {"epsilon", epsilon_}, {"centered", centered_}});
+  return c;
+}
+
 void RMSprop::build(const Variable& var) {
   add_slot(var, "velocity");
   if (momentum_ > 0) add_slot(var, "momentum");

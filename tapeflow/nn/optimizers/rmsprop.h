@@ -18,6 +18,7 @@ struct RMSpropOptions {
 class RMSprop : public Optimizer {
  public:
   explicit RMSprop(RMSpropOptions options = {});
+  ObjectConfig get_config() const override;
 
  protected:
   void build(const Variable& var) override;

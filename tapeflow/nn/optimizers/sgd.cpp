@@ -17,6 +17,12 @@ SGD::SGD(SGDOptions o)
                "`momentum` must be a float between [0, 1]. Received: momentum=", o.momentum);
 }
 
+ObjectConfig SGD::get_config() const {
+  ObjectConfig c = common_config("SGD");
+  c.config.insert(c.config.end(), {{"momentum", momentum_}, {"nesterov", nesterov_}});
+  return c;
+}
+
 void SGD::build(const Variable& var) {
   if (momentum_ != 0.0) add_slot(var, "momentum");
 }

@@ -17,6 +17,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions options = {});
+  ObjectConfig get_config() const override;
 
  protected:
   void build(const Variable& var) override;

@@ -1,8 +1,8 @@
 """Keras's own TensorBoard callback, on the model Tapeflow's write_summaries trained, writes the
 same runs, tags and steps as Tapeflow's K::callbacks::TensorBoard:
     keras_tensorboard_runs.py TAPEFLOW_FIT_LOGDIR
-Two fits, update_freq "epoch" and 2. Both are read with TensorBoard's EventAccumulator. Known difference: Keras 3 also writes the
-model's config under the tag "keras" (plugin graph_keras_model), which Tapeflow does not yet."""
+Two fits, update_freq "epoch" and 2. Both are read with TensorBoard's EventAccumulator; the model's
+config under the tag "keras" (plugin graph_keras_model, step 0) included."""
 import os
 import sys
 import tempfile
@@ -18,7 +18,7 @@ def runs(logdir):
         acc = ea.EventAccumulator(os.path.join(logdir, run), size_guidance={ea.TENSORS: 0})
         acc.Reload()
         out[run] = {tag: ([e.step for e in acc.Tensors(tag)], acc.SummaryMetadata(tag).plugin_data.plugin_name)
-                    for tag in acc.Tags()["tensors"] if tag != "keras"}
+                    for tag in acc.Tags()["tensors"]}
     return out
 
 

@@ -1,0 +1,54 @@
+// Writes the `.keras` files keras_models_interop.py loads with the real Keras 3:
+//   write_keras_models OUT_DIR
+// mlp.keras (Sequential: Input(4), Dense(8, relu), Dense(3); Adam, sparse categorical
+// cross-entropy from logits, accuracy) and cnn.keras (functional: Conv2D, MaxPooling2D,
+// BatchNormalization, Dropout, Flatten, Dense; SGD with momentum), each trained a few steps, with
+// <name>_x.npy, <name>_y.npy, Tapeflow's <name>_predict.npy and <name>_evaluate.npy ([loss, accuracy]).
+#include <cmath>
+
+#include "tapeflow/tapeflow.h"
+
+namespace K = tf::keras;
+
+namespace {
+tf::Tensor ramp(tf::Shape shape, double scale) {
+  std::vector<double> v;
+  for (int64_t i = 0; i < shape.num_elements(); ++i) v.push_back(std::sin(0.37 * double(i)) * scale);
+  return tf::detail::constant_from_doubles(v, shape, tf::float32);
+}
+
+void write(K::Model& m, const std::string& out, const std::string& name, const tf::Tensor& x, const tf::Tensor& y) {
+  for (int i = 0; i < 3; ++i) m.train_step(x, y);
+  m.save(out + "/" + name + ".keras");
+  tf::io::write_npy(out + "/" + name + "_x.npy", x);
+  tf::io::write_npy(out + "/" + name + "_y.npy", y);
+  tf::io::write_npy(out + "/" + name + "_predict.npy", m.predict(x));
+  const auto r = m.evaluate(x, y, {.verbose = 0});
+  tf::io::write_npy(out + "/" + name + "_evaluate.npy", tf::constant({r[0], r[1]}, tf::float64));
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::string out = argv[1];
+  {
+    K::Sequential mlp({K::Input({4}), K::layers::Dense(8, {.activation = "relu"}), K::layers::Dense(3)});
+    mlp.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}),
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {"accuracy"}});
+    write(mlp, out, "mlp", ramp({6, 4}, 2.0), tf::constant({0, 1, 2, 1, 0, 2}));
+  }
+  {
+    auto x = K::Input({8, 8, 1});
+    auto h = K::layers::Conv2D(4, 3, {.activation = "relu"})(x);
+    h = K::layers::MaxPooling2D()(h);
+    h = K::layers::BatchNormalization()(h);
+    h = K::layers::Dropout(0.25)(h);
+    K::Model cnn(x, K::layers::Dense(3)(K::layers::Flatten()(h)));
+    cnn.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.05, .momentum = 0.9}),
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {"accuracy"}});
+    write(cnn, out, "cnn", ramp({4, 8, 8, 1}, 1.0), tf::constant({0, 2, 1, 1}));
+  }
+  return 0;
+}
