@@ -43,7 +43,8 @@ std::string dtypes_checked(const std::string& op, ot::On device) {
     for (const std::string& dt : ot::split(c.dtypes)) seen.insert(dt);
   }
   std::string out;
-  for (const char* dt : {"float64", "float32", "float16", "bfloat16", "int8", "uint8", "int32", "int64", "bool", "string"})
+  for (const char* dt :
+       {"float64", "float32", "float16", "bfloat16", "int8", "uint8", "int32", "int64", "bool", "string"})
     if (seen.count(dt)) out += (out.empty() ? "" : " ") + std::string(dt);
   return out.empty() ? "—" : out;
 }

@@ -135,8 +135,8 @@ void run_kernel(KernelFn kernel, KernelContext& ctx) {
   const int64_t start = steady_ns();
   kernel(ctx);
   if (!ctx.device.is_cpu()) device_backend(ctx.device.type())->synchronize(ctx.device.index());
-  profiler->op_ran(ctx.op, ctx.device, ctx.inputs, std::span<const Tensor>(ctx.outputs.data(), ctx.outputs.size()), start,
-                   steady_ns());
+  profiler->op_ran(ctx.op, ctx.device, ctx.inputs, std::span<const Tensor>(ctx.outputs.data(), ctx.outputs.size()),
+                   start, steady_ns());
 }
 int& tape_hook_depth() noexcept { return t_tape_depth; }
 

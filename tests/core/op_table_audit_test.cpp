@@ -21,8 +21,7 @@ std::set<std::string> tests_in_this_binary() {
   const ::testing::UnitTest& u = *::testing::UnitTest::GetInstance();
   for (int i = 0; i < u.total_test_suite_count(); ++i) {
     const ::testing::TestSuite& s = *u.GetTestSuite(i);
-    for (int j = 0; j < s.total_test_count(); ++j)
-      names.insert(std::string(s.name()) + "." + s.GetTestInfo(j)->name());
+    for (int j = 0; j < s.total_test_count(); ++j) names.insert(std::string(s.name()) + "." + s.GetTestInfo(j)->name());
   }
   return names;
 }
@@ -45,8 +44,7 @@ TEST(OpTableAudit, EveryOpWithAKernelHasARow) {
     ++audited;
     EXPECT_TRUE(cpu.count(op->name)) << op->name << " has a kernel but no row: add its check to the op table "
                                      << "and its entry to tests/support/op_table_manifest.h";
-    if (has_gpu)
-      EXPECT_TRUE(gpu.count(op->name)) << op->name << " has a CUDA kernel but no GPU row in the manifest";
+    if (has_gpu) EXPECT_TRUE(gpu.count(op->name)) << op->name << " has a CUDA kernel but no GPU row in the manifest";
   }
   EXPECT_GT(audited, 100);
 }

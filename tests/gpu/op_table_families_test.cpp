@@ -84,7 +84,8 @@ TEST_F(GpuTest, OpTableTopK) {
 TEST_F(GpuTest, OpTableStridedSliceGradient) {
   tf::DeviceScope on("GPU:0");
   uint32_t seed = 23600;
-  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_strided_slice_grad_rows(dt, seed += 11);
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})
+    ot::check_strided_slice_grad_rows(dt, seed += 11);
 }
 
 }  // namespace

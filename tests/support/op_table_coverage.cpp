@@ -25,8 +25,8 @@ namespace {
 
 class CoverageRecorder final : public OpProfiler {
  public:
-  void op_ran(const OpDef& op, Device device, std::span<const Tensor> inputs, std::span<const Tensor> outputs,
-              int64_t, int64_t) override {
+  void op_ran(const OpDef& op, Device device, std::span<const Tensor> inputs, std::span<const Tensor> outputs, int64_t,
+              int64_t) override {
     std::lock_guard lock(mu_);
     auto& dtypes = ran_[{op.name, device.is_cpu() ? On::kCpu : On::kGpu}];
     for (const Tensor& t : inputs) dtypes.insert(std::string(dtype_name(t.dtype())));

@@ -249,7 +249,6 @@ inline void check_softmax_rows(DType dt, uint32_t seed) {
   }
 }
 
-
 // ---- softmax cross-entropies ---------------------------------------------------------------
 
 /// softmax_cross_entropy_with_logits (dense labels) and its sparse form against long-double
@@ -273,7 +272,8 @@ inline void check_softmax_cross_entropy(const Tensor& logits, uint32_t seed, con
   for (int64_t i = 0; i < n; ++i) {
     double s = 0;
     for (int64_t j = 0; j < c; ++j) s += raw[static_cast<std::size_t>(i * c + j)];
-    for (int64_t j = 0; j < c; ++j) lab[static_cast<std::size_t>(i * c + j)] = raw[static_cast<std::size_t>(i * c + j)] / s;
+    for (int64_t j = 0; j < c; ++j)
+      lab[static_cast<std::size_t>(i * c + j)] = raw[static_cast<std::size_t>(i * c + j)] / s;
   }
   const Tensor labels = cast(constant(lab, logits.shape(), DType::kFloat64), dt);
   const std::vector<double> labv = cast(labels, DType::kFloat64).to_vector<double>();  // as rounded to dt
@@ -337,9 +337,11 @@ inline void check_bias_add(const Tensor& x, const Tensor& bias, const std::strin
     const std::vector<int64_t> bv = cast(bias, DType::kInt64).to_vector<int64_t>();
     std::vector<int64_t> want(static_cast<std::size_t>(n)), sum(static_cast<std::size_t>(c), 0);
     for (int64_t i = 0; i < n; ++i) {
-      want[static_cast<std::size_t>(i)] = wrap_to(xv[static_cast<std::size_t>(i)] + bv[static_cast<std::size_t>(i % c)], dt);
-      sum[static_cast<std::size_t>(i % c)] = static_cast<int64_t>(static_cast<uint64_t>(sum[static_cast<std::size_t>(i % c)]) +
-                                                                  static_cast<uint64_t>(xv[static_cast<std::size_t>(i)]));
+      want[static_cast<std::size_t>(i)] =
+          wrap_to(xv[static_cast<std::size_t>(i)] + bv[static_cast<std::size_t>(i % c)], dt);
+      sum[static_cast<std::size_t>(i % c)] =
+          static_cast<int64_t>(static_cast<uint64_t>(sum[static_cast<std::size_t>(i % c)]) +
+                               static_cast<uint64_t>(xv[static_cast<std::size_t>(i)]));
     }
     EXPECT_EQ(cast(y, DType::kInt64).to_vector<int64_t>(), want) << "BiasAdd";
     for (auto& s : sum) s = wrap_to(s, dt);
@@ -351,20 +353,20 @@ inline void check_bias_add(const Tensor& x, const Tensor& bias, const std::strin
   std::vector<double> exact(static_cast<std::size_t>(n));
   std::vector<long double> sum(static_cast<std::size_t>(c), 0), abs_sum(static_cast<std::size_t>(c), 0);
   for (int64_t i = 0; i < n; ++i) {
-    exact[static_cast<std::size_t>(i)] =
-        static_cast<double>(static_cast<long double>(xv[static_cast<std::size_t>(i)]) + bv[static_cast<std::size_t>(i % c)]);
+    exact[static_cast<std::size_t>(i)] = static_cast<double>(static_cast<long double>(xv[static_cast<std::size_t>(i)]) +
+                                                             bv[static_cast<std::size_t>(i % c)]);
     sum[static_cast<std::size_t>(i % c)] += xv[static_cast<std::size_t>(i)];
     abs_sum[static_cast<std::size_t>(i % c)] += std::fabs(xv[static_cast<std::size_t>(i)]);
   }
   const bool half = dt == DType::kFloat16 || dt == DType::kBFloat16;
-  expect_within_ulps(
-      y, exact, half ? 1.0 : 0.0, "BiasAdd", [](std::size_t i) { return "element " + std::to_string(i); });
+  expect_within_ulps(y, exact, half ? 1.0 : 0.0, "BiasAdd",
+                     [](std::size_t i) { return "element " + std::to_string(i); });
   const double eps = std::ldexp(1.0, dt == DType::kFloat64 ? -53 : -24);
   std::vector<double> gexact(static_cast<std::size_t>(c)), slack(static_cast<std::size_t>(c));
   for (int64_t j = 0; j < c; ++j) {
     gexact[static_cast<std::size_t>(j)] = static_cast<double>(sum[static_cast<std::size_t>(j)]);
-    slack[static_cast<std::size_t>(j)] =
-        static_cast<double>(abs_sum[static_cast<std::size_t>(j)]) * eps * static_cast<double>(n / std::max<int64_t>(c, 1) + 2);
+    slack[static_cast<std::size_t>(j)] = static_cast<double>(abs_sum[static_cast<std::size_t>(j)]) * eps *
+                                         static_cast<double>(n / std::max<int64_t>(c, 1) + 2);
   }
   expect_within_ulps(
       g, gexact, 1.0, "BiasAddGrad", [](std::size_t j) { return "channel " + std::to_string(j); }, slack);
@@ -382,9 +384,10 @@ inline void check_bias_add_rows(DType dt, uint32_t seed) {
   check_bias_add(make({3000, 37}, seed + 7), make({37}, seed + 8), "large (3000, 37)");
   if (is_floating(dt)) {
     const Tensor s = special_rows(dt);  // (m, 3): every special value against the others'
-    check_bias_add(s, cast(constant(std::vector<double>{-0.0, std::numeric_limits<double>::infinity(), 1e-30},
-                                    Shape{3}, DType::kFloat64),
-                           dt),
+    check_bias_add(s,
+                   cast(constant(std::vector<double>{-0.0, std::numeric_limits<double>::infinity(), 1e-30}, Shape{3},
+                                 DType::kFloat64),
+                        dt),
                    "special values");
   }
 }
@@ -398,8 +401,8 @@ inline void check_bias_add_rows(DType dt, uint32_t seed) {
 inline void check_creation_rows(DType dt) {
   SCOPED_TRACE(std::string(dtype_name(dt)));
   const std::vector<double> values =
-      is_floating(dt) ? std::vector<double>{-0.0, 1.5, -3.25, std::numeric_limits<double>::infinity(), 1e-30}
-      : dt == DType::kBool ? std::vector<double>{0, 1}
+      is_floating(dt)       ? std::vector<double>{-0.0, 1.5, -3.25, std::numeric_limits<double>::infinity(), 1e-30}
+      : dt == DType::kBool  ? std::vector<double>{0, 1}
       : dt == DType::kUInt8 ? std::vector<double>{0, 255, 7}
                             : std::vector<double>{-128, 127, 0, -7};
   // A number of the dtype's kind: TF refuses a float for an integer tensor.
@@ -420,11 +423,14 @@ inline void check_creation_rows(DType dt) {
         }
     }
   if (dt == DType::kBool) return;
-  struct R { double start, limit, delta; };
-  const std::vector<R> ranges = is_floating(dt) ? std::vector<R>{{0, 10, 1}, {-3, 7, 0.75}, {10, -10, -1.5}, {0.1, 1.05, 0.1},
-                                                                 {5, 5, 1}, {0, 2000, 0.25}, {0.3, 500, 0.7}, {1000, 0, -3.3}}
-                                : dt == DType::kUInt8 ? std::vector<R>{{0, 10, 1}, {3, 250, 7}, {5, 5, 1}, {0, 255, 2}}
-                                                      : std::vector<R>{{0, 10, 1}, {-100, 100, 7}, {100, -101, -9}, {5, 5, 1}};
+  struct R {
+    double start, limit, delta;
+  };
+  const std::vector<R> ranges =
+      is_floating(dt)       ? std::vector<R>{{0, 10, 1}, {-3, 7, 0.75},   {10, -10, -1.5}, {0.1, 1.05, 0.1},
+                                             {5, 5, 1},  {0, 2000, 0.25}, {0.3, 500, 0.7}, {1000, 0, -3.3}}
+      : dt == DType::kUInt8 ? std::vector<R>{{0, 10, 1}, {3, 250, 7}, {5, 5, 1}, {0, 255, 2}}
+                            : std::vector<R>{{0, 10, 1}, {-100, 100, 7}, {100, -101, -9}, {5, 5, 1}};
   for (const R& r : ranges) {
     SCOPED_TRACE("range(" + num(r.start) + ", " + num(r.limit) + ", " + num(r.delta) + ")");
     const Tensor t = range(scalar_of(r.start), scalar_of(r.limit), scalar_of(r.delta), dt);
@@ -433,7 +439,8 @@ inline void check_creation_rows(DType dt) {
       const auto count = static_cast<int64_t>(std::ceil((static_cast<long double>(r.limit) - r.start) / r.delta));
       ASSERT_EQ(t.shape(), Shape({std::max<int64_t>(count, 0)}));
       std::vector<int64_t> want(static_cast<std::size_t>(t.shape()[0]));
-      for (std::size_t i = 0; i < want.size(); ++i) want[i] = static_cast<int64_t>(r.start + static_cast<double>(i) * r.delta);
+      for (std::size_t i = 0; i < want.size(); ++i)
+        want[i] = static_cast<int64_t>(r.start + static_cast<double>(i) * r.delta);
       EXPECT_EQ(cast(t, DType::kInt64).to_vector<int64_t>(), want);
       continue;
     }
@@ -467,16 +474,15 @@ inline void check_copy_rows(DType dt, uint32_t seed) {
     std::vector<int64_t> map;
     for (int64_t i = 0; i < view.shape()[0]; ++i)
       for (int64_t j = 0; j < view.shape()[1]; ++j)
-        for (int64_t k = 0; k < view.shape()[2]; ++k)
-          map.push_back(ravel({i, shape[1] - 1 - j, 1 + 2 * k}, shape));
+        for (int64_t k = 0; k < view.shape()[2]; ++k) map.push_back(ravel({i, shape[1] - 1 - j, 1 + 2 * k}, shape));
     expect_moved(copy, dt, view.shape(), src, map, "Copy");
     // _CopyToDevice's kernel (Tensor::to between devices), through the door to CPU:0 and to the
     // current device (GPU:0 in the GPU suite), from the strided view.
     std::vector<Device> targets = {Device("CPU:0")};
     if (wide.device() != targets[0]) targets.push_back(wide.device());
     for (const Device& to : targets) {
-      const Tensor moved = dispatch1(ops::CopyToDevice, std::span<const Tensor>(&view, 1), nullptr,
-                                     OutputSpec{view.shape(), dt}, to);
+      const Tensor moved =
+          dispatch1(ops::CopyToDevice, std::span<const Tensor>(&view, 1), nullptr, OutputSpec{view.shape(), dt}, to);
       ASSERT_EQ(moved.device(), to);
       expect_moved(moved, dt, view.shape(), src, map, "_CopyToDevice to " + to.str());
     }
@@ -485,7 +491,6 @@ inline void check_copy_rows(DType dt, uint32_t seed) {
     expect_moved(stop_gradient(wide), dt, shape, src, all_of, "StopGradient");
   }
 }
-
 
 // ---- the fused contractions: _FusedMatMul, _FusedConv2D (CPU only) -------------------------
 
@@ -529,7 +534,8 @@ inline void check_fused_contraction_rows(DType dt, uint32_t seed) {
           sum[static_cast<std::size_t>(i * n + j)] = acc;
           size[static_cast<std::size_t>(i * n + j)] = abs_acc;
         }
-      expect_rows(y, sum, size, k, relu, std::string("_FusedMatMul") + (relu ? " relu" : "") + (ta ? " transpose_a" : ""));
+      expect_rows(y, sum, size, k, relu,
+                  std::string("_FusedMatMul") + (relu ? " relu" : "") + (ta ? " transpose_a" : ""));
     }
     for (const std::string padding : {"SAME", "VALID"}) {
       const Tensor x = ordinary_tensor(dt, Shape{2, 7, 6, 3}, -2, 2, seed++);
@@ -548,7 +554,8 @@ inline void check_fused_contraction_rows(DType dt, uint32_t seed) {
         size[o] = std::fabs(sum[o]);
       }
       for_each_conv_term(g, [&](int64_t xi, int64_t fi, int64_t oi) {
-        const long double t = static_cast<long double>(xv[static_cast<std::size_t>(xi)]) * fv[static_cast<std::size_t>(fi)];
+        const long double t =
+            static_cast<long double>(xv[static_cast<std::size_t>(xi)]) * fv[static_cast<std::size_t>(fi)];
         sum[static_cast<std::size_t>(oi)] += t;
         size[static_cast<std::size_t>(oi)] += std::fabs(t);
       });
@@ -567,8 +574,8 @@ inline void check_graph_op_rows(DType dt, uint32_t seed) {
   SCOPED_TRACE(std::string("graph ops ") + std::string(dtype_name(dt)));
   auto rne = [&](long double v) { return is_floating(dt) ? round_nearest_even(v, dt) : static_cast<double>(v); };
   // Positive values (integers 1 to 11), so that sum(x) > 0 picks the then branch and -x the else.
-  const Tensor x = is_floating(dt) ? ordinary_tensor(dt, Shape{11}, 0.25, 1.5, seed)
-                                   : cast(range(Scalar(1), Scalar(12)), dt);
+  const Tensor x =
+      is_floating(dt) ? ordinary_tensor(dt, Shape{11}, 0.25, 1.5, seed) : cast(range(Scalar(1), Scalar(12)), dt);
   const std::vector<double> xv = values_of(x);
   auto expect_exact = [&](const Tensor& got, const std::vector<double>& want, const std::string& what) {
     ASSERT_EQ(got.dtype(), dt) << what;
@@ -576,8 +583,8 @@ inline void check_graph_op_rows(DType dt, uint32_t seed) {
   };
   // If: x * x when sum(x) > 0, else -x.
   auto branchy = function([](const Tensor& t) -> Tensor {
-    return cond(reduce_sum(t) > cast(constant(0), t.dtype()), [&] { return Value(t * t); },
-                [&] { return Value(negative(t)); });
+    return cond(
+        reduce_sum(t) > cast(constant(0), t.dtype()), [&] { return Value(t * t); }, [&] { return Value(negative(t)); });
   });
   std::vector<double> sq(xv.size()), neg(xv.size());
   for (std::size_t i = 0; i < xv.size(); ++i) sq[i] = rne(static_cast<long double>(xv[i]) * xv[i]), neg[i] = -xv[i];
@@ -593,7 +600,8 @@ inline void check_graph_op_rows(DType dt, uint32_t seed) {
   });
   std::vector<double> h(xv.size(), 0.0);
   for (int step = 0; step < 5; ++step)
-    for (std::size_t i = 0; i < xv.size(); ++i) h[i] = rne(static_cast<long double>(rne(static_cast<long double>(h[i]) * xv[i])) + 1);
+    for (std::size_t i = 0; i < xv.size(); ++i)
+      h[i] = rne(static_cast<long double>(rne(static_cast<long double>(h[i]) * xv[i])) + 1);
   expect_exact(horner(x).tensor(), h, "While");
   // PartitionedCall: a Function called under a tape.
   auto affine = function([](const Tensor& t) -> Tensor { return t * t + t; });
@@ -618,25 +626,26 @@ inline void check_graph_op_rows(DType dt, uint32_t seed) {
   }
 }
 
-
 // ---- predicates, select, where, top_k, the strided slice's gradient -------------------------
 
 /// is_nan, is_inf, is_finite over every special value against the C library's classification of
 /// the same (dtype-rounded) values; logical_not of bool tensors, strided included.
 inline void check_predicate_rows(DType dt) {
   SCOPED_TRACE(std::string("predicates ") + std::string(dtype_name(dt)));
-  const Tensor x = cast(constant(special_values(dt), Shape{static_cast<int64_t>(special_values(dt).size())},
-                                 DType::kFloat64),
-                        dt);
+  const Tensor x =
+      cast(constant(special_values(dt), Shape{static_cast<int64_t>(special_values(dt).size())}, DType::kFloat64), dt);
   const std::vector<double> v = values_of(x);
   auto expect_bools = [&](const Tensor& got, const std::function<bool(double)>& want, const std::string& what) {
     ASSERT_EQ(got.dtype(), DType::kBool) << what;
     const std::vector<int64_t> g = cast(got, DType::kInt64).to_vector<int64_t>();
     for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(g[i] != 0, want(v[i])) << what << " at x = " << num(v[i]);
   };
-  expect_bools(is_nan(x), [](double a) { return std::isnan(a); }, "IsNan");
-  expect_bools(is_inf(x), [](double a) { return std::isinf(a); }, "IsInf");
-  expect_bools(is_finite(x), [](double a) { return std::isfinite(a); }, "IsFinite");
+  expect_bools(
+      is_nan(x), [](double a) { return std::isnan(a); }, "IsNan");
+  expect_bools(
+      is_inf(x), [](double a) { return std::isinf(a); }, "IsInf");
+  expect_bools(
+      is_finite(x), [](double a) { return std::isfinite(a); }, "IsFinite");
 }
 
 inline void check_logical_not_rows(uint32_t seed) {
@@ -684,7 +693,8 @@ inline void check_select_where_rows(DType dt, uint32_t seed) {
   for (int64_t i = 0; i < 3; ++i)
     for (int64_t j = 0; j < 4; ++j)
       for (int64_t k = 0; k < 5; ++k)
-        want2.push_back(cv[static_cast<std::size_t>(i * 5 + k)] ? sv[static_cast<std::size_t>((i * 4 + j) * 5 + k)] : sc[0]);
+        want2.push_back(cv[static_cast<std::size_t>(i * 5 + k)] ? sv[static_cast<std::size_t>((i * 4 + j) * 5 + k)]
+                                                                : sc[0]);
   EXPECT_EQ(value_keys(where(cond, strided, scalar)), want2) << "SelectV2 strided, scalar";
   // Where: coordinates of the true (nonzero) elements of a large condition.
   const Tensor big = distinct_tensor(DType::kBool, Shape{70, 33, 3}, seed + 5);
@@ -696,7 +706,8 @@ inline void check_select_where_rows(DType dt, uint32_t seed) {
   ASSERT_EQ(idx.dtype(), DType::kInt64);
   ASSERT_EQ(idx.shape(), Shape({static_cast<int64_t>(coords.size() / 3), 3}));
   EXPECT_EQ(idx.to_vector<int64_t>(), coords) << "Where";
-  EXPECT_EQ(where(distinct_tensor(DType::kBool, Shape{0, 4}, seed)).shape(), Shape({0, 2})) << "Where of an empty tensor";
+  EXPECT_EQ(where(distinct_tensor(DType::kBool, Shape{0, 4}, seed)).shape(), Shape({0, 2}))
+      << "Where of an empty tensor";
 }
 
 /// top_k(x, k) along the last axis: the k largest values, largest first, ties to the lower index
@@ -707,7 +718,9 @@ inline void check_top_k_rows(DType dt, uint32_t seed) {
   std::mt19937 gen(seed);
   const int64_t rows = 6, n = 17;
   std::vector<double> v(static_cast<std::size_t>(rows * n));
-  for (double& a : v) a = is_floating(dt) ? static_cast<double>(gen() % 9) - 4.5 : static_cast<double>(gen() % 9) + (dt == DType::kUInt8 ? 0 : -4);
+  for (double& a : v)
+    a = is_floating(dt) ? static_cast<double>(gen() % 9) - 4.5
+                        : static_cast<double>(gen() % 9) + (dt == DType::kUInt8 ? 0 : -4);
   if (is_floating(dt)) v[3] = std::numeric_limits<double>::infinity(), v[20] = -std::numeric_limits<double>::infinity();
   const Tensor x = cast(constant(v, Shape{rows, n}, DType::kFloat64), dt);
   const std::vector<double> xv = values_of(x);

@@ -258,9 +258,8 @@ inline void check_pooling(const Tensor& x, int64_t k, int64_t stride, const std:
       const std::vector<double> gv = values_of(gin);
       std::vector<double> want(count);
       for (std::size_t o = 0; o < count; ++o) want[o] = gv[argmax[o]];
-      expect_within_ulps(
-          ops::max_pool_grad_grad(x, y, gin, attrs), want, 0.0, "MaxPoolGradGrad",
-          [](std::size_t i) { return "output " + std::to_string(i); });
+      expect_within_ulps(ops::max_pool_grad_grad(x, y, gin, attrs), want, 0.0, "MaxPoolGradGrad",
+                         [](std::size_t i) { return "output " + std::to_string(i); });
     }
   }
 }

@@ -32,8 +32,8 @@ inline void check_random_matches_tf() {
   auto i32 = random::uniform({7}, {.minval = -5, .maxval = 100, .dtype = int32, .seed = 11});
   EXPECT_EQ(i32.dtype(), int32);
   expect_case(i32, random_fixtures::uniform_i32, kExact);
-  auto i64 = random::uniform(
-      {5}, {.minval = -(int64_t{1} << 40), .maxval = int64_t{1} << 41, .dtype = int64, .seed = 12});
+  auto i64 =
+      random::uniform({5}, {.minval = -(int64_t{1} << 40), .maxval = int64_t{1} << 41, .dtype = int64, .seed = 12});
   EXPECT_EQ(i64.dtype(), int64);
   expect_case(i64, random_fixtures::uniform_i64, kExact);
   expect_case(random::normal({2, 3}, {.mean = 1.5, .stddev = 2.0, .seed = 3}), random_fixtures::normal_f32, kF32);

@@ -25,7 +25,7 @@ using ElementUpdate = std::function<void(double& w, std::array<double, 3>& s, do
 /// Runs 3 steps of `opt` on variables of 5, 270000 (the multi-threaded path) and 7 elements with
 /// random gradients and compares every element with `ref`.
 inline void expect_matches_reference(keras::optimizers::Optimizer& opt, DType dtype, const ElementUpdate& ref,
-                              std::array<double, 3> slot_init, double tol) {
+                                     std::array<double, 3> slot_init, double tol) {
   std::mt19937 rng(5);
   std::normal_distribution<double> normal(0.0, 1.0);
   const std::vector<int64_t> sizes{5, 270000, 7};

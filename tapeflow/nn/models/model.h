@@ -22,7 +22,7 @@ namespace tapeflow::keras {
 namespace internal {  // not keras::detail: keras.h calls tapeflow::detail unqualified
 class FunctionalGraph;
 class BatchSource;
-}
+}  // namespace internal
 
 struct ModelOptions {
   std::string name;  // empty: "functional", "functional_1", ...
@@ -47,7 +47,7 @@ struct CompileOptions {
 /// its own: a std::map parameter would also take `{x1, x2}`, as an iterator range.)
 class NamedInputs : public std::map<std::string, Tensor> {
  public:
-  NamedInputs(std::initializer_list<value_type> inputs) : std::map<std::string, Tensor>(inputs) {}  // NOLINT
+  NamedInputs(std::initializer_list<value_type> inputs) : std::map<std::string, Tensor>(inputs) {}         // NOLINT
   NamedInputs(std::map<std::string, Tensor> inputs) : std::map<std::string, Tensor>(std::move(inputs)) {}  // NOLINT
 };
 

@@ -206,9 +206,7 @@ EvaluateResult Model::evaluate(const NamedInputs& x, const Tensor& y, EvaluateOp
   return evaluate(inputs_by_name(x), y, options);
 }
 
-Tensor Model::predict(const NamedInputs& x, PredictOptions options) {
-  return predict(inputs_by_name(x), options);
-}
+Tensor Model::predict(const NamedInputs& x, PredictOptions options) { return predict(inputs_by_name(x), options); }
 
 Tensor Model::predict(const data::Dataset& dataset, PredictOptions options) {
   check_finite(dataset, "predict", "steps");
