@@ -30,6 +30,26 @@ Json with_base(const layers::Layer& l, DType dtype, Json extra) {
   return out;
 }
 
+// MaxPooling2D and AveragePooling2D: the same options, the same config.
+template <typename Pool> LayerClass pool2d_class() {
+  return {[](const layers::Layer& l) {
+            const layers::Pool2DOptions& o = as<Pool>(l).options();
+            return with_base(l, DType::kFloat32,
+                             {{"pool_size", pair_json(o.pool_size)},
+                              {"padding", o.padding},
+                              {"strides", pair_json(o.strides.value_or(o.pool_size))},
+                              {"data_format", "channels_last"}});
+          },
+          [](const Fields& f, ConfigContext&) -> std::shared_ptr<layers::Layer> {
+            require_defaults(f, {{"data_format", "channels_last"}});
+            return std::make_shared<Pool>(layers::Pool2DOptions{
+                .pool_size = f.pair("pool_size", 2),
+                .strides = f.get("strides") ? std::optional<layers::IntPair>(f.pair("strides")) : std::nullopt,
+                .padding = f.string("padding", "valid"),
+                .name = f.string("name", "")});
+          }};
+}
+
 }  // namespace
 
 const std::map<std::string, LayerClass>& layer_classes() {
@@ -113,40 +133,8 @@ const std::map<std::string, LayerClass>& layer_classes() {
                             .trainable = f.boolean("trainable", true),
                             .dtype = dtype_of(f)});
         }}},
-      {"MaxPooling2D",
-       {[](const Layer& l) {
-          const Pool2DOptions& o = as<MaxPool2D>(l).options();
-          return with_base(l, DType::kFloat32,
-                           {{"pool_size", pair_json(o.pool_size)},
-                            {"padding", o.padding},
-                            {"strides", pair_json(o.strides.value_or(o.pool_size))},
-                            {"data_format", "channels_last"}});
-        },
-        [](const Fields& f, ConfigContext&) -> std::shared_ptr<Layer> {
-          require_defaults(f, {{"data_format", "channels_last"}});
-          return std::make_shared<MaxPool2D>(
-              Pool2DOptions{.pool_size = f.pair("pool_size", 2),
-                            .strides = f.get("strides") ? std::optional<IntPair>(f.pair("strides")) : std::nullopt,
-                            .padding = f.string("padding", "valid"),
-                            .name = f.string("name", "")});
-        }}},
-      {"AveragePooling2D",
-       {[](const Layer& l) {
-          const Pool2DOptions& o = as<AveragePool2D>(l).options();
-          return with_base(l, DType::kFloat32,
-                           {{"pool_size", pair_json(o.pool_size)},
-                            {"padding", o.padding},
-                            {"strides", pair_json(o.strides.value_or(o.pool_size))},
-                            {"data_format", "channels_last"}});
-        },
-        [](const Fields& f, ConfigContext&) -> std::shared_ptr<Layer> {
-          require_defaults(f, {{"data_format", "channels_last"}});
-          return std::make_shared<AveragePool2D>(
-              Pool2DOptions{.pool_size = f.pair("pool_size", 2),
-                            .strides = f.get("strides") ? std::optional<IntPair>(f.pair("strides")) : std::nullopt,
-                            .padding = f.string("padding", "valid"),
-                            .name = f.string("name", "")});
-        }}},
+      {"MaxPooling2D", pool2d_class<MaxPool2D>()},
+      {"AveragePooling2D", pool2d_class<AveragePool2D>()},
       {"GlobalAveragePooling2D",
        {[](const Layer& l) {
           return with_base(l, DType::kFloat32,
