@@ -3,6 +3,8 @@
 // fails otherwise), each entry is verified whenever its test runs (op_table_coverage.cpp: every
 // op it names must have run there in every dtype it names), and docs/ops.md prints its dtype
 // columns from it (tools/ops_table.cpp). Plain data, no gtest: the docs tool includes it too.
+// To draft a new test's entries, run it with TAPEFLOW_OP_TABLE_DUMP=1 and pipe the output through
+// tools/op_table_entry.py (it groups the ops that ran by dtype set, per device).
 //
 // A row of the table is a check against an independent reference: a long-double formula or an
 // index map (tests/support/op_table_*.h), NumPy's or TensorFlow's own outputs (fixtures written by
