@@ -1,11 +1,15 @@
 // One training epoch of the Fashion-MNIST MLP (Flatten -> Dense(100, relu) -> Dense(10), Adam,
 // sparse softmax cross-entropy from logits) over the 60000 training images, as
 // examples/fashion_mnist_mlp.cpp trains it: a shuffled tf::data pipeline, a GradientTape step.
-// Peers: bench/mlp_epoch_torch.py (PyTorch eager) and bench/mlp_epoch_libtorch.cpp;
-// bench/run_mlp_epoch.sh runs all three and prints the ratios.
-// Usage: mlp_epoch [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0]
-// Prints "mlp_epoch tapeflow <device> <batch> <median ms> <min ms>" per (device, batch): the
-// median of N epochs after one warm-up epoch. Uses the real images when the
+// Two modes: `eager` runs the step op by op; `function` makes the whole step (forward, tape,
+// gradient, Adam's update) one tf::function with exact shapes (a last partial batch traces once more), traced
+// in the warm-up epoch and replayed as a graph.
+// Peers: bench/mlp_epoch_torch.py (PyTorch eager), bench/mlp_epoch_libtorch.cpp, and for the
+// function mode bench/mlp_epoch_compiled.py (jax.jit, torch.compile, tf.function);
+// bench/run_mlp_epoch.sh runs them all and prints the ratios.
+// Usage: mlp_epoch [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes eager,function]
+// Prints "mlp_epoch tapeflow[_function] <device> <batch> <median ms> <min ms>" per (mode, device,
+// batch): the median of N epochs after one warm-up epoch. Uses the real images when the
 // dataset-fashion-mnist package is installed, else uniform noise of the same shape (the time
 // of an epoch does not depend on the pixel values).
 #include <algorithm>
@@ -41,23 +45,26 @@ std::pair<tf::Tensor, tf::Tensor> training_data(bool& real) {
 }
 
 /// The milliseconds of each of `epochs` timed epochs (after one warm-up epoch).
-std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_t batch_size, int epochs) {
+std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_t batch_size, int epochs,
+                                bool traced) {
   auto ds = tf::data::Dataset::from_tensor_slices({x, y}).shuffle(60000, {.seed = 1}).batch(batch_size);
   K::Sequential model({K::layers::Flatten(), K::layers::Dense(100, {.activation = "relu"}), K::layers::Dense(10)});
   auto loss_fn = K::losses::SparseCategoricalCrossentropy({.from_logits = true});
   auto opt = K::optimizers::Adam({.learning_rate = 1e-3});
+  auto step = [&](const tf::Tensor& xb, const tf::Tensor& yb) {
+    tf::GradientTape tape;
+    auto loss = loss_fn(yb, model(xb, /*training=*/true));
+    tape.stop();
+    auto vars = model.trainable_variables();
+    opt.apply_gradients(tape.gradient(loss, vars), vars);
+    return loss;
+  };
+  auto traced_step = tf::function(step, {.name = "train_step"});
   std::vector<double> ms;
   for (int epoch = 0; epoch <= epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     tf::Tensor last_loss;
-    for (auto& batch : ds) {
-      tf::GradientTape tape;
-      auto loss = loss_fn(batch[1], model(batch[0], /*training=*/true));
-      tape.stop();
-      auto vars = model.trainable_variables();
-      opt.apply_gradients(tape.gradient(loss, vars), vars);
-      last_loss = loss;
-    }
+    for (auto& batch : ds) last_loss = traced ? traced_step(batch[0], batch[1]).tensor() : step(batch[0], batch[1]);
     (void)last_loss.item<float>();  // waits for the device's queue
     if (epoch > 0)
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
@@ -71,6 +78,7 @@ int main(int argc, char** argv) {
   int epochs = 5;
   std::vector<std::string> batch_sizes{"32", "256"};
   std::vector<std::string> devices{"CPU:0"};
+  std::vector<std::string> modes{"eager", "function"};
   if (!tf::config::list_physical_devices("GPU").empty()) devices.push_back("GPU:0");
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -80,8 +88,11 @@ int main(int argc, char** argv) {
       batch_sizes = split(argv[i + 1]);
     else if (flag == "--devices")
       devices = split(argv[i + 1]);
+    else if (flag == "--modes")
+      modes = split(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes eager,function]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -92,12 +103,14 @@ int main(int argc, char** argv) {
     // The images and labels live on `device` (a dataset in GPU memory batches on the GPU).
     x = x.to(device);
     y = y.to(device);
-    for (const std::string& b : batch_sizes) {
-      std::vector<double> ms = time_epochs(x, y, std::atoll(b.c_str()), epochs);
-      std::sort(ms.begin(), ms.end());
-      std::printf("mlp_epoch tapeflow %s %s %.1f %.1f\n", device.c_str(), b.c_str(), ms[ms.size() / 2], ms.front());
-      std::fflush(stdout);
-    }
+    for (const std::string& mode : modes)
+      for (const std::string& b : batch_sizes) {
+        std::vector<double> ms = time_epochs(x, y, std::atoll(b.c_str()), epochs, mode == "function");
+        std::sort(ms.begin(), ms.end());
+        std::printf("mlp_epoch %s %s %s %.1f %.1f\n", mode == "function" ? "tapeflow_function" : "tapeflow",
+                    device.c_str(), b.c_str(), ms[ms.size() / 2], ms.front());
+        std::fflush(stdout);
+      }
   }
   std::printf("# data: %s\n", real ? "Fashion-MNIST" : "synthetic (dataset-fashion-mnist not installed)");
   return 0;

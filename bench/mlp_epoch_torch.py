@@ -7,30 +7,19 @@ Usage: python3 mlp_epoch_torch.py [--epochs N] [--batch-sizes 32,256] [--devices
 Prints "mlp_epoch pytorch <device> <batch> <median ms> <min ms>" (CPU:0 / GPU:0 names).
 """
 import argparse
-import gzip
 import os
 import statistics
 import time
 
-import numpy as np
 import torch
 
-DATA_DIRS = [os.environ.get("TAPEFLOW_DATA", ""), "/usr/share/datasets/fashion-mnist"]
+import fashion_mnist_data
 
 
 def training_data():
-    """The real images when dataset-fashion-mnist is installed, else noise of the same shape."""
-    for d in DATA_DIRS:
-        images = os.path.join(d, "train-images-idx3-ubyte.gz")
-        labels = os.path.join(d, "train-labels-idx1-ubyte.gz")
-        if d and os.path.exists(images) and os.path.exists(labels):
-            with gzip.open(images) as f:
-                x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(60000, 28, 28)
-            with gzip.open(labels) as f:
-                y = np.frombuffer(f.read(), np.uint8, offset=8)
-            return torch.from_numpy(x.astype(np.float32) / 255.0), torch.from_numpy(y.astype(np.int64)), True
-    g = torch.Generator().manual_seed(1)
-    return torch.rand(60000, 28, 28, generator=g), torch.randint(0, 10, (60000,), generator=g), False
+    """The training set as torch tensors (bench/fashion_mnist_data.py), and whether it is real."""
+    x, y, real = fashion_mnist_data.training_data()
+    return torch.from_numpy(x), torch.from_numpy(y), real
 
 
 def time_epochs(x, y, batch_size, epochs, device):

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # One epoch of the Fashion-MNIST MLP (784-100-10, Adam, sparse softmax cross-entropy) at batch
-# 32 and 256 in Tapeflow, PyTorch eager and libtorch, measured in one run:
+# 32 and 256 in Tapeflow, PyTorch eager and libtorch, measured in one run, then each step as one
+# compiled function: Tapeflow's tf::function against jax.jit, torch.compile and TF's tf.function:
 #   bash bench/run_mlp_epoch.sh [epochs]   # builds bench/mlp_epoch (Release) and, when PyTorch is
 #                                          # installed (pip install torch), the libtorch peer
+# The compiled peers run where their framework imports: jax and torch.compile with $PYTHON
+# (default python3; pip install jax torch), tf.function with $TF_PYTHON (default: the interop
+# venv build/python-venv that tools/python_env.sh creates, else $PYTHON).
 # CPU:0 always, GPU:0 too where a GPU is present. Every side uses OMP_NUM_THREADS threads
 # (default: the core count). Prints a Markdown table ready for bench/RESULTS.md.
 set -euo pipefail
@@ -27,6 +31,13 @@ fi
 
 # The three sides one after another, each timing the median of $epochs epochs after a warm-up.
 ./build/bench/mlp_epoch --epochs "$epochs" > "$out/tapeflow.txt"
+python=${PYTHON:-python3}
+tf_python=${TF_PYTHON:-build/python-venv/bin/python}
+[ -x "$tf_python" ] || tf_python=$python
+for side in jax:$python torch:$python tf:$tf_python; do
+  (cd bench && "${side#*:}" mlp_epoch_compiled.py --side "${side%%:*}" --epochs "$epochs" > "$out/compiled_${side%%:*}.txt" 2>"$out/compiled_${side%%:*}.log") ||
+    echo "(the ${side%%:*} compiled peer did not run: $out/compiled_${side%%:*}.log)" >&2
+done
 if [ -n "$torch_dir" ]; then
   python3 bench/mlp_epoch_torch.py --epochs "$epochs" > "$out/pytorch.txt" || echo "(PyTorch peer failed)" >&2
   [ -x "$peer" ] && { "$peer" "$epochs" "$OMP_NUM_THREADS" > "$out/libtorch.txt" || echo "(libtorch peer failed)" >&2; }
@@ -46,6 +57,15 @@ for d in CPU:0 GPU:0; do
     pt=$(val pytorch "$d" "$b"); lt=$(val libtorch "$d" "$b")
     echo "| $d | $b | $(ms "$tf") | $(ms "$pt") | $(ms "$lt") | $(ratio "$pt" "$tf") | $(ratio "$lt" "$tf") |"
   done
+done
+echo
+echo "| batch | Tapeflow tf::function | Tapeflow eager | jax.jit | torch.compile | TF tf.function | jax/Tapeflow | torch.compile/Tapeflow | tf.function/Tapeflow |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for b in 32 256; do
+  fn=$(val tapeflow_function CPU:0 "$b")
+  [ -n "$fn" ] || continue
+  ea=$(val tapeflow CPU:0 "$b"); jx=$(val jax_jit CPU:0 "$b"); tc=$(val torch_compile CPU:0 "$b"); tg=$(val tf_function CPU:0 "$b")
+  echo "| $b | $(ms "$fn") | $(ms "$ea") | $(ms "$jx") | $(ms "$tc") | $(ms "$tg") | $(ratio "$jx" "$fn") | $(ratio "$tc" "$fn") | $(ratio "$tg" "$fn") |"
 done
 grep -h "^#" "$out"/*.txt || true
 echo "(ms per epoch of 60000 images: median of $epochs epochs after a warm-up; $OMP_NUM_THREADS threads each; ratios > 1: Tapeflow faster)"
