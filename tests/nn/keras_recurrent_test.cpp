@@ -187,6 +187,15 @@ TEST(Masking, EmbeddingMaskZeroMasksIndexZero) {
   EXPECT_FALSE(flatten.call_with_mask(out, mask).mask.has_value());
 }
 
+TEST(Masking, EmbeddingMaskZeroRoundTripsThroughItsKerasConfig) {
+  L::Embedding padded(5, 2, {.mask_zero = true});
+  const std::string config = K::saving::get_config(padded);
+  EXPECT_NE(config.find("\"mask_zero\":true"), std::string::npos) << config;
+  auto back = K::saving::deserialize_keras_object(K::saving::serialize_keras_object(padded));
+  EXPECT_TRUE(std::dynamic_pointer_cast<L::Embedding>(back)->options().mask_zero);
+  EXPECT_NE(K::saving::get_config(L::Embedding(5, 2)).find("\"mask_zero\":false"), std::string::npos);
+}
+
 TEST(MaskedRecurrentLayers, MatchKeras) {
   const tf::Tensor x = from(fx::rnn_x), mask = mask_of(fx::rnn_mask);
   auto check = [&](L::RecurrentLayer layer, std::vector<const fx::Case*> weights, const fx::Case& want) {
