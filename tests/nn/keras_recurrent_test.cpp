@@ -235,6 +235,27 @@ TEST(MaskedRecurrentLayers, MatchKeras) {
   expect_case(out[2], fx::masked_state_c);
 }
 
+// Keras's text-classification pattern: Embedding(mask_zero) + GlobalAveragePooling1D averages the
+// kept steps only, and the mask stops there.
+TEST(Masking, GlobalAveragePooling1DAveragesTheKeptStepsAsKeras) {
+  const tf::Tensor x = from(fx::rnn_x), mask = mask_of(fx::rnn_mask);
+  L::GlobalAveragePooling1D gap, gap_keep({.keepdims = true});
+  auto [out, out_mask] = gap.call_with_mask(x, mask);
+  expect_case(out, fx::gap1d_masked, 1e-12);
+  EXPECT_FALSE(out_mask.has_value());
+  expect_case(gap_keep.call_with_mask(x, mask).output, fx::gap1d_masked_keepdims, 1e-12);
+  // Gradients through the masked mean.
+  check_gradients([&](const tf::Tensor& in) { return gap.call_with_mask(in, mask).output; }, x, {});
+  // Pass-through layers keep the mask for the pooling after them.
+  K::Sequential model({K::Input({5, 3}, {.dtype = tf::float64}), L::Masking(), L::LayerNormalization({.dtype = tf::float64}),
+                       L::GlobalAveragePooling1D()});
+  tf::Tensor padded = x * tf::expand_dims(tf::cast(mask, tf::float64), 2);
+  auto normalized = L::LayerNormalization({.dtype = tf::float64})(padded);
+  const tf::Tensor want = tf::reduce_sum(normalized * tf::expand_dims(tf::cast(mask, tf::float64), 2), 1) /
+                          tf::reduce_sum(tf::expand_dims(tf::cast(mask, tf::float64), 2), 1);
+  tf::testing::expect_values(model(padded), {2, 3}, want.to_vector<double>(), 1e-12);
+}
+
 TEST(MaskedRecurrentLayers, GradientsMatchCentralDifferences) {
   const tf::Tensor x = uniform64({2, 4, 3}, 5);
   const tf::Tensor mask = tf::constant({{true, false, true, false}, {false, true, true, true}});
