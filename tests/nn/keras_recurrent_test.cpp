@@ -35,8 +35,9 @@ L::RecurrentOptions f64(L::RecurrentOptions o) {
   return o;
 }
 // Square identity kernels (Keras's "identity" initializer).
-const tf::keras::initializers::Initializer identity(
-    [](const tf::Shape& s, tf::DType dt) { return tf::eye(s[0], s[1], dt); }, "identity");
+const tf::keras::initializers::Initializer identity([](const tf::Shape& s,
+                                                       tf::DType dt) { return tf::eye(s[0], s[1], dt); },
+                                                    "identity");
 std::string fixture_path(const std::string& name) { return std::string(TAPEFLOW_TEST_DIR) + "/nn/fixtures/" + name; }
 
 // ---- dropout ----------------------------------------------------------------------------------
@@ -45,8 +46,12 @@ std::string fixture_path(const std::string& name) { return std::string(TAPEFLOW_
 // so on ones the output shows the input dropout mask at every step.
 TEST(RecurrentDropout, InputMaskIsSampledOncePerCallAndConstantOverTime) {
   const int64_t batch = 400, steps = 4, dim = 5;
-  L::SimpleRNN rnn(dim, f64({.activation = "linear", .use_bias = false, .kernel_initializer = identity,
-                             .recurrent_initializer = "zeros", .dropout = 0.25, .seed = 3,
+  L::SimpleRNN rnn(dim, f64({.activation = "linear",
+                             .use_bias = false,
+                             .kernel_initializer = identity,
+                             .recurrent_initializer = "zeros",
+                             .dropout = 0.25,
+                             .seed = 3,
                              .return_sequences = true}));
   const tf::Tensor x = tf::ones({batch, steps, dim}, tf::float64);
   const std::vector<double> y = rnn(x, true).to_vector<double>();
@@ -70,8 +75,12 @@ TEST(RecurrentDropout, InputMaskIsSampledOncePerCallAndConstantOverTime) {
 // 1 / (1 - 0.5) = 2 runs 1, 3, 7, 15 — the same r at every step.
 TEST(RecurrentDropout, RecurrentMaskIsConstantOverTime) {
   const int64_t batch = 200, dim = 3;
-  L::SimpleRNN rnn(dim, f64({.activation = "linear", .use_bias = false, .kernel_initializer = identity,
-                             .recurrent_initializer = identity, .recurrent_dropout = 0.5, .seed = 11,
+  L::SimpleRNN rnn(dim, f64({.activation = "linear",
+                             .use_bias = false,
+                             .kernel_initializer = identity,
+                             .recurrent_initializer = identity,
+                             .recurrent_dropout = 0.5,
+                             .seed = 11,
                              .return_sequences = true}));
   const std::vector<double> y = rnn(tf::ones({batch, 4, dim}, tf::float64), true).to_vector<double>();
   int64_t dropped = 0;
@@ -111,7 +120,8 @@ TEST(RecurrentDropout, InferenceEqualsTheLayerWithoutDropoutAndSeedsRepeat) {
   const tf::Tensor x = uniform64({3, 5, 4}, 1);
   for (int kind = 0; kind < 3; ++kind) {
     auto make = [&](double rate) -> std::shared_ptr<L::RecurrentLayer> {
-      const L::RecurrentOptions o = f64({.dropout = rate, .recurrent_dropout = rate, .seed = 7, .return_sequences = true});
+      const L::RecurrentOptions o =
+          f64({.dropout = rate, .recurrent_dropout = rate, .seed = 7, .return_sequences = true});
       if (kind == 0) return std::make_shared<L::SimpleRNN>(3, o);
       if (kind == 1) return std::make_shared<L::LSTM>(3, o);
       return std::make_shared<L::GRU>(3, o);
@@ -135,16 +145,21 @@ TEST(RecurrentDropout, InferenceEqualsTheLayerWithoutDropoutAndSeedsRepeat) {
 TEST(RecurrentDropout, GradientsWithFixedMasksMatchCentralDifferences) {
   const tf::Tensor x = uniform64({2, 3, 4}, 2);
   L::LSTM lstm(3, f64({.bias_initializer = tf::keras::initializers::Constant(0.1),
-                       .dropout = 0.3, .recurrent_dropout = 0.4, .seed = 2, .return_sequences = true}));
+                       .dropout = 0.3,
+                       .recurrent_dropout = 0.4,
+                       .seed = 2,
+                       .return_sequences = true}));
   L::GRU gru(2, f64({.dropout = 0.3, .recurrent_dropout = 0.4, .seed = 2, .reset_after = false}));
   L::SimpleRNN rnn(3, f64({.dropout = 0.5, .recurrent_dropout = 0.5, .seed = 4}));
   auto check = [&](L::RecurrentLayer& layer) {
     layer(x);
     // The same masks at every evaluation: set_seed restarts the sequence.
-    check_gradients([&](const tf::Tensor& in) {
-      tf::random::set_seed(9);
-      return layer(in, true);
-    }, x, layer.trainable_variables());
+    check_gradients(
+        [&](const tf::Tensor& in) {
+          tf::random::set_seed(9);
+          return layer(in, true);
+        },
+        x, layer.trainable_variables());
   };
   check(lstm);
   check(gru);
@@ -247,8 +262,8 @@ TEST(Masking, GlobalAveragePooling1DAveragesTheKeptStepsAsKeras) {
   // Gradients through the masked mean.
   check_gradients([&](const tf::Tensor& in) { return gap.call_with_mask(in, mask).output; }, x, {});
   // Pass-through layers keep the mask for the pooling after them.
-  K::Sequential model({K::Input({5, 3}, {.dtype = tf::float64}), L::Masking(), L::LayerNormalization({.dtype = tf::float64}),
-                       L::GlobalAveragePooling1D()});
+  K::Sequential model({K::Input({5, 3}, {.dtype = tf::float64}), L::Masking(),
+                       L::LayerNormalization({.dtype = tf::float64}), L::GlobalAveragePooling1D()});
   tf::Tensor padded = x * tf::expand_dims(tf::cast(mask, tf::float64), 2);
   auto normalized = L::LayerNormalization({.dtype = tf::float64})(padded);
   const tf::Tensor want = tf::reduce_sum(normalized * tf::expand_dims(tf::cast(mask, tf::float64), 2), 1) /
@@ -316,7 +331,8 @@ TEST(MaskedRecurrentLayers, LossAndMetricsOfAMaskedSequenceOutputAreKerass) {
   expect_case(pred, fx::seq_pred, 1e-5);
   // The output's mask: ids != 0, for this output only.
   ASSERT_TRUE(model.output_mask(pred).has_value());
-  tf::testing::expect_values(*model.output_mask(pred), {3, 6}, {1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0}, 0);
+  tf::testing::expect_values(*model.output_mask(pred), {3, 6}, {1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0},
+                             0);
   EXPECT_FALSE(model.output_mask(pred + 0.0f).has_value());
   model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {K::metrics::MeanAbsoluteError()}});
   auto r = model.evaluate(ids, y, {.batch_size = 3, .verbose = 0});

@@ -9,9 +9,9 @@
 namespace tapeflow::data {
 
 namespace {
+using detail::DatasetsIterator;
 using detail::IteratorImpl;
 using detail::Node;
-using detail::DatasetsIterator;
 using InterleaveFn = std::function<Dataset(const Element&)>;
 using DatasetsSource = std::function<std::unique_ptr<DatasetsIterator>()>;
 
@@ -106,8 +106,9 @@ Dataset Dataset::interleave_datasets(DatasetsSource source, InterleaveOptions op
   TF_CHECK_ARG(options.cycle_length > 0 || options.cycle_length == AUTOTUNE, op,
                "cycle_length must be greater than zero.");
   TF_CHECK_ARG(options.block_length > 0, op, "block_length must be greater than zero.");
-  TF_CHECK_ARG(!options.num_parallel_calls || *options.num_parallel_calls > 0 || *options.num_parallel_calls == AUTOTUNE,
-               op, "num_parallel_calls must be greater than zero.");
+  TF_CHECK_ARG(
+      !options.num_parallel_calls || *options.num_parallel_calls > 0 || *options.num_parallel_calls == AUTOTUNE, op,
+      "num_parallel_calls must be greater than zero.");
   // TF's AUTOTUNE cycle length: the CPUs this process may be scheduled on (port::MaxParallelism).
   const int64_t cycle =
       options.cycle_length == AUTOTUNE ? threading::detail::affinity_cpu_count() : options.cycle_length;

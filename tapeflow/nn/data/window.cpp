@@ -71,8 +71,10 @@ std::unique_ptr<DatasetsIterator> WindowDataset::windows() const {
       const int64_t span = (size - 1) * stride + 1;
       while (!end_of_input && int64_t(buffer.size()) < span) {
         auto e = in->next();
-        if (!e) end_of_input = true;
-        else buffer.push_back(std::move(*e));
+        if (!e)
+          end_of_input = true;
+        else
+          buffer.push_back(std::move(*e));
       }
       if (buffer.empty() || (drop_remainder && int64_t(buffer.size()) < span)) return std::nullopt;
       std::vector<Element> window;

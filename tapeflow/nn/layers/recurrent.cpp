@@ -19,8 +19,8 @@ RecurrentCell::RecurrentCell(int gates, const std::string& default_name, int64_t
       options_(std::move(options)) {
   TF_CHECK_ARG(units > 0, default_name,
                "Received an invalid value for argument `units`, expected a positive integer, got ", units);
-  for (const auto& [rate, what] : {std::pair{options_.dropout, "dropout"},
-                                   std::pair{options_.recurrent_dropout, "recurrent_dropout"}})
+  for (const auto& [rate, what] :
+       {std::pair{options_.dropout, "dropout"}, std::pair{options_.recurrent_dropout, "recurrent_dropout"}})
     TF_CHECK_ARG(rate >= 0 && rate < 1, default_name, "Invalid value received for argument `", what,
                  "`. Expected a float value in [0, 1). Received: ", what, "=", rate);
 }
@@ -61,7 +61,8 @@ RecurrentCell::DropoutMasks RecurrentCell::dropout_masks(int64_t batch, int64_t 
     std::vector<Tensor> masks;
     if (rate > 0)
       for (int g = 0; g < count; ++g)
-        masks.push_back(nn::dropout(ones({batch, width}, dt), rate, {.noise_shape = std::nullopt, .seed = options_.seed}));
+        masks.push_back(
+            nn::dropout(ones({batch, width}, dt), rate, {.noise_shape = std::nullopt, .seed = options_.seed}));
     return masks;
   };
   DropoutMasks masks;
@@ -168,8 +169,8 @@ void RecurrentLayer::build(const Shape& input_shape) {
   cell_->set_built(true);
 }
 
-std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state,
-                                        bool training, const std::optional<Tensor>& mask) {
+std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training,
+                                        const std::optional<Tensor>& mask) {
   check_input_rank(inputs, 3);
   check_input_last_dim(inputs, cell_->kernel().shape()[0]);
   const int64_t batch = inputs.shape()[0], steps = inputs.shape()[1], units = cell_->units();
@@ -188,7 +189,7 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
   const RecurrentCell::DropoutMasks drop =
       training ? cell_->dropout_masks(batch, inputs.shape()[2]) : RecurrentCell::DropoutMasks{};
   std::vector<Tensor> xw = unstack(cell_->project_inputs(inputs, drop.inputs), 1);  // T x (B, gates * units)
-  std::vector<Tensor> kept = step_masks(mask, inputs.shape(), name());             // T x (B, 1) bool, or none
+  std::vector<Tensor> kept = step_masks(mask, inputs.shape(), name());              // T x (B, 1) bool, or none
   if (go_backwards_) {
     std::reverse(xw.begin(), xw.end());
     std::reverse(kept.begin(), kept.end());

@@ -32,13 +32,12 @@ std::optional<Tensor> Model::masked_loss_weight(const Tensor& y_pred,
   std::optional<Tensor> mask = mask_weights(*this, y_pred);
   if (!mask) return sample_weight;
   const std::string& reduction = compile_options()->loss->reduction();  // compute_loss checked the loss
-  if (reduction == "mean" || reduction == "sum_over_batch_size")  // the mean over the kept steps
+  if (reduction == "mean" || reduction == "sum_over_batch_size")        // the mean over the kept steps
     mask = *mask * (static_cast<double>(mask->size()) / (reduce_sum(*mask) + 1e-7));
   if (!sample_weight) return mask;
-  TF_CHECK_ARG(sample_weight->shape() == mask->shape(), "", "Model \"", name(),
-               "\": a sample_weight of shape ", sample_weight->shape().to_string(),
-               " cannot weigh an output masked per timestep ", mask->shape().to_string(),
-               " (Keras 3 fails here too); give one weight per timestep");
+  TF_CHECK_ARG(sample_weight->shape() == mask->shape(), "", "Model \"", name(), "\": a sample_weight of shape ",
+               sample_weight->shape().to_string(), " cannot weigh an output masked per timestep ",
+               mask->shape().to_string(), " (Keras 3 fails here too); give one weight per timestep");
   return cast(*sample_weight, mask->dtype()) * *mask;
 }
 
