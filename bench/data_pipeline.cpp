@@ -73,6 +73,16 @@ int main() {
   report("range(300).interleave(range(10), 4)", [&] {
     return count(Dataset::range(300).interleave([](tf::Tensor) { return Dataset::range(10); }, 4).batch(32));
   });
+  // Each element's dataset does the matmul work: sequential against read-ahead threads.
+  auto inner = [&](tf::Tensor) { return images.take(50).map(heavy); };
+  report("range(60).interleave(map(matmul), 4)",
+         [&] { return count(Dataset::range(60).interleave(inner, {.cycle_length = 4}).batch(32)); });
+  report("range(60).interleave(map(matmul), 4, npc 4)", [&] {
+    return count(Dataset::range(60).interleave(inner, {.cycle_length = 4, .num_parallel_calls = 4}).batch(32));
+  });
+  report("range(12000).window(32, 8).flat_map(batch)", [&] {
+    return count(Dataset::range(12000).window(32, 8, 1, true).flat_map([](const Dataset& w) { return w.batch(32); }));
+  });
 
   const auto dir = std::filesystem::temp_directory_path() / "tapeflow_bench_npy";
   std::filesystem::create_directories(dir);

@@ -54,6 +54,13 @@ with tf.device("CPU:0"):
     report("range.map(fill).padded_batch(32)", lambda: count(lengths.padded_batch(32)))
     report("range(300).interleave(range(10), 4)",
            lambda: count(tf.data.Dataset.range(300).interleave(lambda v: tf.data.Dataset.range(10), 4).batch(32)))
+    inner = lambda v: images.take(50).map(heavy)
+    report("range(60).interleave(map(matmul), 4)",
+           lambda: count(tf.data.Dataset.range(60).interleave(inner, cycle_length=4).batch(32)))
+    report("range(60).interleave(map(matmul), 4, npc 4)",
+           lambda: count(tf.data.Dataset.range(60).interleave(inner, cycle_length=4, num_parallel_calls=4).batch(32)))
+    report("range(12000).window(32, 8).flat_map(batch)",
+           lambda: count(tf.data.Dataset.range(12000).window(32, 8, 1, True).flat_map(lambda w: w.batch(32))))
     xn = x.numpy()
     path = os.path.join(tempfile.mkdtemp(), "x.npy")
     report("np.save (12000, 784) float32", lambda: (np.save(path, xn), 1)[1])

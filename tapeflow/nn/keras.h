@@ -16,6 +16,7 @@
 #include "tapeflow/nn/layers/keras_tensor.h"
 #include "tapeflow/nn/layers/lambda.h"
 #include "tapeflow/nn/layers/layer.h"
+#include "tapeflow/nn/layers/masking.h"
 #include "tapeflow/nn/layers/normalization.h"
 #include "tapeflow/nn/layers/pooling.h"
 #include "tapeflow/nn/layers/preprocessing.h"

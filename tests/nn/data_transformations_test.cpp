@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -309,6 +311,71 @@ TEST(DataTransformations, InterleaveReadsCycleLengthDatasetsInTurn) {
                                        "cycle_length must be greater than zero.");
   tf::testing::expect_invalid_argument([&] { return Dataset::range(3).interleave(make, 2, 0); }, "InterleaveDataset",
                                        "block_length must be greater than zero.");
+}
+
+TEST(DataTransformations, ParallelInterleaveKeepsTfsDeterministicOrder) {
+  auto make = [](tf::Tensor v) {
+    return Dataset::range(v.item<int64_t>()).map([v](tf::Tensor u) { return u + v * int64_t{10}; });
+  };
+  EXPECT_LIKE_TF(Dataset::range(1, 8).interleave(make, {.cycle_length = 3, .block_length = 2, .num_parallel_calls = 3}),
+                 interleave_parallel, &fx::interleave_parallel_c0);
+  EXPECT_LIKE_TF(Dataset::range(1, 6).interleave(
+                     make, {.cycle_length = 2, .num_parallel_calls = tf::data::AUTOTUNE, .deterministic = true}),
+                 interleave_parallel_autotune, &fx::interleave_parallel_autotune_c0);
+  // The open datasets are read ahead on threads other than the loop's.
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  auto traced = Dataset::range(1, 5).interleave(
+      [&](tf::Tensor v) {
+        return Dataset::range(v.item<int64_t>()).map([&](tf::Tensor u) {
+          std::lock_guard<std::mutex> lock(mu);
+          threads.insert(std::this_thread::get_id());
+          return u;
+        });
+      },
+      {.cycle_length = 2, .num_parallel_calls = 2});
+  EXPECT_EQ(flatten(traced).components[0].size(), 10u);
+  EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);
+  EXPECT_GE(threads.size(), 1u);
+  tf::testing::expect_invalid_argument(
+      [&] { return Dataset::range(3).interleave(make, {.cycle_length = 2, .num_parallel_calls = 0}); },
+      "ParallelInterleaveDatasetV4", "num_parallel_calls must be greater than zero.");
+}
+
+TEST(DataTransformations, WindowMakesDatasetsOfElementsAsTf) {
+  auto batched = [](int64_t n) { return [n](const Dataset& w) { return w.batch(n); }; };
+  EXPECT_LIKE_TF(Dataset::range(7).window(3, 1, 1, true).flat_map(batched(3)), window_3_1_drop,
+                 &fx::window_3_1_drop_c0);
+  EXPECT_LIKE_TF(Dataset::range(10).window(4).flat_map(batched(4)), window_4, &fx::window_4_c0);
+  EXPECT_LIKE_TF(Dataset::range(10).window(3, 2, 2).flat_map(batched(3)), window_3_2_stride2,
+                 &fx::window_3_2_stride2_c0);
+  EXPECT_LIKE_TF(Dataset::range(11).window(2, 5).flat_map(batched(2)), window_2_shift5, &fx::window_2_shift5_c0);
+  // Two components: a window's elements have both (TF's zip of the component windows).
+  const tf::Tensor x = tf::reshape(tf::range(0, 12, 1, tf::DType::kInt32), {6, 2});
+  const tf::Tensor y = tf::constant({10, 11, 12, 13, 14, 15});
+  EXPECT_LIKE_TF(Dataset::from_tensor_slices({x, y}).window(4, 3).flat_map([](auto w) { return w.batch(4); }),
+                 window_xy, &fx::window_xy_c0, &fx::window_xy_c1);
+  EXPECT_LIKE_TF(Dataset::range(8).window(3, 2).interleave(
+                     [](const Dataset& w) { return w.map([](tf::Tensor v) { return v * int64_t{10}; }); }, 2),
+                 window_interleave, &fx::window_interleave_c0);
+  // Each window is a dataset of its own, iterated with range-for.
+  std::vector<int64_t> sizes;
+  for (const Dataset& w : Dataset::range(5).window(2)) sizes.push_back(w.cardinality());
+  EXPECT_EQ(sizes, (std::vector<int64_t>{2, 2, 1}));
+  // Cardinalities as TF's.
+  EXPECT_EQ(Dataset::range(10).window(3, 2, 1, true).cardinality(), int64_t(fx::card_window_10_3_2_drop.values[0]));
+  EXPECT_EQ(Dataset::range(10).window(3, 2).cardinality(), int64_t(fx::card_window_10_3_2.values[0]));
+  EXPECT_EQ(Dataset::range(2).window(3, std::nullopt, 1, true).cardinality(),
+            int64_t(fx::card_window_2_3_drop.values[0]));
+  EXPECT_EQ(Dataset::range(10).window(3, 2, 3, true).cardinality(),
+            int64_t(fx::card_window_10_3_2_stride3_drop.values[0]));
+  EXPECT_EQ(Dataset::range(3).repeat().window(2).cardinality(), int64_t(fx::card_window_forever.values[0]));
+  tf::testing::expect_invalid_argument([] { return Dataset::range(3).window(0); }, "WindowDataset",
+                                       "Window size must be greater than zero, but got 0.");
+  tf::testing::expect_invalid_argument([] { return Dataset::range(3).window(2, 0); }, "WindowDataset",
+                                       "Window shift must be greater than zero, but got 0.");
+  tf::testing::expect_invalid_argument([] { return Dataset::range(3).window(2, 1, -1); }, "WindowDataset",
+                                       "Window stride must be greater than zero, but got -1.");
 }
 
 TEST(DataTransformations, ParallelMapRunsCallsAtOnceAndKeepsTheOrder) {

@@ -561,7 +561,7 @@ TEST(KerasLayerErrors, BadArgumentsAndInputsAreTypedErrors) {
                   tf::errors::InvalidArgumentError, "attention_mask of shape (1, 3, 4)");
   EXPECT_TF_ERROR(L::GlobalAveragePooling1D()(tf::ones({2, 3})), tf::errors::InvalidArgumentError, "expected ndim=3");
   EXPECT_TF_ERROR(L::LSTM(0), tf::errors::InvalidArgumentError, "units");
-  EXPECT_TF_ERROR(L::GRU(2, {.dropout = 0.5}), tf::errors::UnimplementedError, "dropout");
+  EXPECT_TF_ERROR(L::GRU(2, {.dropout = 1.5}), tf::errors::InvalidArgumentError, "dropout");
   L::LSTM lstm(2);
   EXPECT_TF_ERROR(lstm(tf::ones({2, 3})), tf::errors::InvalidArgumentError, "expected ndim=3, found ndim=2");
   lstm(tf::ones({2, 3, 4}));

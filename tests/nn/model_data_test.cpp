@@ -303,6 +303,53 @@ TEST(ModelDataSteps, ValidationStepsTakeTheFirstBatchesEachEpoch) {
   EXPECT_TF_ERROR(model.evaluate(val_ds, {.verbose = 0}), tf::errors::InvalidArgumentError, "pass steps");
 }
 
+TEST(ModelDataSteps, ValidationFreqValidatesEveryNthEpochAsKeras) {
+  auto x = from_case(fx::fit_x);
+  auto y = from_case(fx::fit_y, tf::int32);
+  auto run = run_fit({.epochs = 5,
+                      .batch_size = 2,
+                      .validation_data = std::pair{x[tf::slice(6, 10)], y[tf::slice(6, 10)]},
+                      .shuffle = false,
+                      .validation_freq = 2},
+                     x[tf::slice(0, 6)], y[tf::slice(0, 6)]);
+  EXPECT_FIT_LIKE_KERAS(run, fit_val_freq);
+  // Epochs 2 and 4 only: History holds their two values, as Keras's.
+  ASSERT_EQ(run.history.history.at("val_loss").size(), fx::fit_val_freq_val_loss.values.size());
+  for (std::size_t e = 0; e < fx::fit_val_freq_val_loss.values.size(); ++e) {
+    EXPECT_NEAR(run.history.history.at("val_loss")[e], fx::fit_val_freq_val_loss.values[e], 1e-5);
+    EXPECT_NEAR(run.history.history.at("val_accuracy")[e], fx::fit_val_freq_val_accuracy.values[e], 1e-6);
+  }
+  auto model = keras_fit_model();
+  EXPECT_TF_ERROR(model.fit(x, y, {.verbose = 0, .validation_freq = 0}), tf::errors::InvalidArgumentError,
+                  "fit: validation_freq must be a positive integer, got 0");
+}
+
+TEST(ModelDataSteps, EvaluateWithSampleWeightWeighsTheLossAsKeras) {
+  auto x = from_case(fx::fit_x);
+  auto y = from_case(fx::fit_y, tf::int32);
+  auto w = from_case(fx::eval_sample_weight);
+  auto model = keras_fit_model();  // loss and "accuracy"
+  // The fixtures' values: loss, accuracy, and Keras's weighted_metrics accuracy (not in Tapeflow yet).
+  auto expect_results = [](const K::EvaluateResult& r, const fx::Case& want) {
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_NEAR(r[0], want.values[0], 1e-6) << "loss";
+    EXPECT_NEAR(r[1], want.values[1], 1e-6) << "accuracy";
+  };
+  expect_results(model.evaluate(x, y, {.batch_size = 4, .verbose = 0}), fx::eval_plain);
+  // The loss weighted; the compiled metrics unweighted (Keras 3's `metrics`: the weighted
+  // accuracy, 0.45, would differ).
+  ASSERT_NE(fx::eval_weighted.values[1], fx::eval_weighted.values[2]);
+  expect_results(model.evaluate(x, y, {.batch_size = 4, .verbose = 0, .sample_weight = w}), fx::eval_weighted);
+  // The same from (x, y, sample_weight) dataset elements and as a one-input list.
+  expect_results(model.evaluate(Dataset::from_tensor_slices({x, y, w}).batch(4), {.verbose = 0}), fx::eval_weighted);
+  expect_results(model.evaluate(std::vector{x}, y, {.batch_size = 4, .verbose = 0, .sample_weight = w}),
+                 fx::eval_weighted);
+  EXPECT_TF_ERROR(model.evaluate(x, y, {.verbose = 0, .sample_weight = w[tf::slice(0, 4)]}),
+                  tf::errors::InvalidArgumentError, "evaluate: sample_weight must hold one weight per sample (10)");
+  EXPECT_TF_ERROR(model.evaluate(Dataset::from_tensor_slices({x, y}).batch(4), {.verbose = 0, .sample_weight = w}),
+                  tf::errors::InvalidArgumentError, "`sample_weight` argument is not supported when using a dataset");
+}
+
 TEST(ModelDataSteps, ValidationDataWithSeveralInputsOrAsADataset) {
   auto xa = features(16, 3, 8), xb = features(16, 2, 9);
   auto y = tf::reduce_sum(xa, {.axis = 1, .keepdims = true}) - xb[{tf::all, tf::slice(0, 1)}];

@@ -23,6 +23,7 @@
 namespace tapeflow::data {
 
 using Element = std::vector<Tensor>;
+class Dataset;
 
 namespace detail {
 /// One pass over a dataset.
@@ -44,6 +45,12 @@ class Node : public std::enable_shared_from_this<Node> {
   /// The tensors whose rows this node yields, when its iterators implement next_row(); else null.
   virtual const std::vector<Tensor>* row_source() const { return nullptr; }
 };
+/// One pass over a dataset of datasets: the datasets an interleave reads (interleave.cpp).
+class DatasetsIterator {
+ public:
+  virtual ~DatasetsIterator() = default;
+  virtual std::optional<Dataset> next() = 0;
+};
 }  // namespace detail
 
 /// tf.data.AUTOTUNE: prefetch's and map's num_parallel_calls value that lets the runtime choose.
@@ -61,6 +68,21 @@ struct MapOptions {
   /// Elements in the input's order (unset: true, TF's default), or as soon as each is ready.
   std::optional<bool> deterministic = std::nullopt;
 };
+
+/// interleave's keywords after the function, in TF's order: interleave(map_func, cycle_length,
+/// block_length, num_parallel_calls, deterministic).
+struct InterleaveOptions {
+  int64_t cycle_length = AUTOTUNE;  // > 0, or AUTOTUNE: the number of CPUs, as TF
+  int64_t block_length = 1;         // > 0
+  /// Unset or 1: the datasets are read on the iterating thread. > 1 or AUTOTUNE: each open
+  /// dataset of the cycle is read ahead (its next block_length elements) by a thread of its own,
+  /// as prefetch does; the order stays the sequential one (TF's deterministic order).
+  std::optional<int64_t> num_parallel_calls = std::nullopt;
+  /// TF's default (unset) is true. false allows any order; Tapeflow keeps the sequential one.
+  std::optional<bool> deterministic = std::nullopt;
+};
+
+class WindowDataset;
 
 struct ShuffleOptions {
   std::optional<int64_t> seed;  // unset: from tf::random's global seed when set, else nondeterministic
@@ -120,10 +142,15 @@ class Dataset {
   ///   `Dataset::range(3).interleave([](tf::Tensor v) { return Dataset::range(4).map(...); }, 2, 1)`
   Dataset interleave(std::function<Dataset(const Element&)> fn, int64_t cycle_length = AUTOTUNE,
                      int64_t block_length = 1) const;
+  /// interleave with TF's keywords: `ds.interleave(f, {.cycle_length = 4, .num_parallel_calls = tf::data::AUTOTUNE})`.
+  Dataset interleave(std::function<Dataset(const Element&)> fn, InterleaveOptions options) const;
   /// interleave with one argument per component (a lambda that is not generic).
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
   auto interleave(F fn, int64_t cycle_length = AUTOTUNE, int64_t block_length = 1) const;
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto interleave(F fn, InterleaveOptions options) const;
   /// TF's flat_map: the datasets fn makes of the elements, one after another (interleave with
   /// cycle_length 1): `Dataset::range(1, 4).flat_map([](tf::Tensor v) { return ...; })`.
   Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return interleave(std::move(fn), 1, 1); }
@@ -170,7 +197,14 @@ class Dataset {
   /// element is raised by the loop at that element; leaving the loop early stops the thread.
   /// The producer thread has no DeviceScope and no tape of the loop's thread.
   Dataset prefetch(int64_t buffer_size) const;
-
+  /// TF's window: a dataset of windows, each a Dataset of `size` consecutive elements (every
+  /// `stride`-th one), a new window every `shift` elements (unset: size); the last windows are
+  /// shorter unless drop_remainder. A window's elements have all the components (TF's tuple of
+  /// component windows, zipped). The usual use batches each window back into one element:
+  ///   `ds.window(5, 1, 1, true).flat_map([](const tf::data::Dataset& w) { return w.batch(5); })`
+  /// (window.cpp)
+  WindowDataset window(int64_t size, std::optional<int64_t> shift = std::nullopt, int64_t stride = 1,
+                       bool drop_remainder = false) const;
   int64_t cardinality() const { return node_->cardinality(); }
   Iterator begin() const { return Iterator(node_->make_iterator()); }
   Iterator end() const { return Iterator(); }
@@ -180,7 +214,51 @@ class Dataset {
 
  private:
   explicit Dataset(std::shared_ptr<const detail::Node> node) : node_(std::move(node)) {}
+  friend class WindowDataset;
+  /// A dataset of these elements, in memory (a window's).
+  static Dataset from_elements(std::vector<Element> elements);
+  /// The interleave of the datasets `source` makes at each pass (interleave.cpp).
+  static Dataset interleave_datasets(std::function<std::unique_ptr<detail::DatasetsIterator>()> source,
+                                     InterleaveOptions options);
   std::shared_ptr<const detail::Node> node_;
+};
+
+/// What Dataset::window makes: a dataset whose elements are datasets (the windows), iterated
+/// with range-for (`for (const tf::data::Dataset& w : windows)`) or flattened back by flat_map or
+/// interleave. Cardinality as TF's (-1 infinite, -2 unknown).
+class WindowDataset {
+ public:
+  class Iterator {
+   public:
+    Iterator() = default;
+    explicit Iterator(std::shared_ptr<detail::DatasetsIterator> impl);
+    const Dataset& operator*() const { return *current_; }
+    Iterator& operator++();
+    bool operator!=(const Iterator& other) const { return current_.has_value() != other.current_.has_value(); }
+    bool operator==(const Iterator& other) const { return !(*this != other); }
+
+   private:
+    std::shared_ptr<detail::DatasetsIterator> impl_;
+    std::optional<Dataset> current_;
+  };
+
+  /// The datasets fn makes of the windows, one after another.
+  Dataset flat_map(std::function<Dataset(const Dataset&)> fn) const;
+  /// TF's interleave over the windows (see InterleaveOptions).
+  Dataset interleave(std::function<Dataset(const Dataset&)> fn, InterleaveOptions options = {}) const;
+  Dataset interleave(std::function<Dataset(const Dataset&)> fn, int64_t cycle_length, int64_t block_length = 1) const;
+  int64_t cardinality() const;
+  Iterator begin() const;
+  Iterator end() const { return Iterator(); }
+
+ private:
+  friend class Dataset;
+  WindowDataset(std::shared_ptr<const detail::Node> in, int64_t size, int64_t shift, int64_t stride,
+                bool drop_remainder);
+  std::unique_ptr<detail::DatasetsIterator> windows() const;
+  std::shared_ptr<const detail::Node> in_;
+  int64_t size_, shift_, stride_;
+  bool drop_remainder_;
 };
 
 }  // namespace tapeflow::data

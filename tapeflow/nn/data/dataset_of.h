@@ -194,6 +194,9 @@ template <std::size_t N> class DatasetOf : public Dataset {
                      int64_t block_length = 1) const {
     return Dataset::interleave(std::move(fn), cycle_length, block_length);
   }
+  Dataset interleave(std::function<Dataset(const Element&)> fn, InterleaveOptions options) const {
+    return Dataset::interleave(std::move(fn), options);
+  }
   Dataset flat_map(std::function<Dataset(const Element&)> fn) const { return Dataset::flat_map(std::move(fn)); }
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
@@ -204,12 +207,18 @@ template <std::size_t N> class DatasetOf : public Dataset {
   template <typename F>
     requires(!std::is_invocable_v<F&, const Element&>)
   auto interleave(F fn, int64_t cycle_length = AUTOTUNE, int64_t block_length = 1) const {
+    return interleave(std::move(fn), InterleaveOptions{.cycle_length = cycle_length, .block_length = block_length});
+  }
+  /// With TF's keywords: `ds.interleave(f, {.cycle_length = 2, .num_parallel_calls = tf::data::AUTOTUNE})`.
+  template <typename F>
+    requires(!std::is_invocable_v<F&, const Element&>)
+  auto interleave(F fn, InterleaveOptions options) const {
     using R = std::remove_cvref_t<detail::ResultOfComponentsT<F, N>>;
     Dataset out = Dataset::interleave(
         [fn = std::move(fn)](const Element& e) mutable -> Dataset {
           return detail::call_with_components<N>("interleave", fn, e);
         },
-        cycle_length, block_length);
+        options);
     if constexpr (detail::IsDatasetOf<R>::value)
       return R(std::move(out));
     else
@@ -243,6 +252,13 @@ template <typename F>
 auto Dataset::interleave(F fn, int64_t cycle_length, int64_t block_length) const {
   constexpr std::size_t K = detail::CallableArity<std::remove_cvref_t<F>>::value;
   return DatasetOf<K>(*this).interleave(std::move(fn), cycle_length, block_length);
+}
+
+template <typename F>
+  requires(!std::is_invocable_v<F&, const Element&>)
+auto Dataset::interleave(F fn, InterleaveOptions options) const {
+  constexpr std::size_t K = detail::CallableArity<std::remove_cvref_t<F>>::value;
+  return DatasetOf<K>(*this).interleave(std::move(fn), options);
 }
 
 template <typename F> Dataset Dataset::filter(F fn) const {

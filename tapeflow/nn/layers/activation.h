@@ -17,6 +17,7 @@ class Activation : public Layer {
       : Layer("activation", {.name = options.name}), activation_(std::move(activation)) {}
   Tensor call(const Tensor& inputs) override { return activation_(inputs); }
   std::string class_name() const override { return "Activation"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Activation>(*this); }
   const activations::Activation& activation() const { return activation_; }
 

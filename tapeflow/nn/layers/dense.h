@@ -25,6 +25,7 @@ class Dense : public Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Dense"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Dense>(*this); }
 
   int64_t units() const { return units_; }

@@ -18,6 +18,7 @@ class Dropout : public Layer {
   explicit Dropout(double rate, DropoutOptions options = {});
   Tensor call(const Tensor& inputs, bool training) override;
   std::string class_name() const override { return "Dropout"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Dropout>(*this); }
   double rate() const { return rate_; }
   const DropoutOptions& options() const { return options_; }

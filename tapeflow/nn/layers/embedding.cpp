@@ -1,6 +1,7 @@
 #include "tapeflow/nn/layers/embedding.h"
 
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 
 namespace tapeflow::keras::layers {
@@ -26,6 +27,11 @@ Tensor Embedding::call(const Tensor& inputs) {
   Tensor ids =
       inputs.dtype() == DType::kInt32 || inputs.dtype() == DType::kInt64 ? inputs : cast(inputs, DType::kInt32);
   return gather(embeddings(), ids);
+}
+
+std::optional<Tensor> Embedding::compute_mask(const Tensor& inputs, const std::optional<Tensor>&) const {
+  if (!options_.mask_zero) return std::nullopt;
+  return not_equal(inputs, scalar_tensor(0, inputs.dtype()));
 }
 
 }  // namespace tapeflow::keras::layers

@@ -42,6 +42,7 @@ class Lambda : public Layer {
   }
   using Layer::build;
   std::string class_name() const override { return "Lambda"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through (Keras's default)
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Lambda>(*this); }
 
  private:

@@ -136,13 +136,31 @@ Tensor Layer::run_call(std::optional<bool> training, const std::function<Tensor(
 }
 
 Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
+  return call_one(inputs, std::nullopt, training);
+}
+
+// Note [Masks]
+// Keras marks the padded timesteps of a sequence with a (B, T) bool mask that travels with the
+// tensors: Masking and Embedding(mask_zero) make one (compute_mask), the layers that support
+// masking pass it on (Dense, Dropout, ... : the input's; an RNN: the input's with
+// return_sequences, else none), the recurrent layers skip the masked steps (call_masked), and a
+// layer that does not support masking drops it. Tapeflow has no tensor attribute for it: a
+// Sequential model threads it from layer to layer through call_with_mask.
+Layer::MaskedOutput Layer::call_with_mask(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                          std::optional<bool> training) {
+  Tensor out = call_one(inputs, mask, training);
+  if (!supports_masking()) return {out, std::nullopt};
+  return {out, compute_mask(inputs, mask)};
+}
+
+Tensor Layer::call_one(const Tensor& inputs, const std::optional<Tensor>& mask, std::optional<bool> training) {
   return run_call(training, [&](bool train) {
     if (!built()) {
       build(inputs.shape());
       state().build_input_shape = inputs.shape();
       set_built(true);
     }
-    return call(inputs, train);
+    return call_masked(inputs, train, mask);
   });
 }
 

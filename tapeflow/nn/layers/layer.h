@@ -70,6 +70,27 @@ class Layer : public Module {
   virtual Tensor call(const Tensor& inputs);
   /// The computation of a call on a list. The default accepts one input.
   virtual Tensor call(const std::vector<Tensor>& inputs, bool training);
+  /// Keras's masks (Note [Masks] in layer.cpp): `call_with_mask` runs the layer as operator()
+  /// does with the (B, T) bool mask of the timesteps of `inputs` (std::nullopt: none), and
+  /// returns the output with its mask: compute_mask(inputs, mask) when the layer supports
+  /// masking, else none (the mask stops there, as in Keras). Sequential models pass masks on.
+  struct MaskedOutput {
+    Tensor output;
+    std::optional<Tensor> mask;
+  };
+  MaskedOutput call_with_mask(const Tensor& inputs, const std::optional<Tensor>& mask,
+                              std::optional<bool> training = std::nullopt);
+  /// Keras's supports_masking: whether the layer passes a mask on (through compute_mask).
+  virtual bool supports_masking() const { return false; }
+  /// The mask of the output: by default the input's (Keras's default).
+  virtual std::optional<Tensor> compute_mask(const Tensor& inputs, const std::optional<Tensor>& mask) const {
+    return mask;
+  }
+  /// The computation given the input's mask; the default ignores it (call(inputs, training)).
+  /// A layer whose result depends on the mask (the recurrent layers) overrides this one.
+  virtual Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) {
+    return call(inputs, training);
+  }
   /// A new handle to this layer (same state, same class): the functional API keeps one per node.
   /// Every layer class overrides it with `return std::make_shared<ThisClass>(*this);`; the
   /// default raises an UnimplementedError naming the class when the layer is used functionally.
@@ -135,6 +156,7 @@ class Layer : public Module {
   }
 
  private:
+  Tensor call_one(const Tensor& inputs, const std::optional<Tensor>& mask, std::optional<bool> training);
   void add_tracked_layer(std::shared_ptr<Layer> layer);
   KerasTensor symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call);
   friend class InputLayer;  // records its own node

@@ -78,6 +78,7 @@ class LayerNormalization : public Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "LayerNormalization"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<LayerNormalization>(*this); }
   const LayerNormalizationOptions& options() const { return options_; }
 

@@ -1,5 +1,8 @@
 #include "tapeflow/nn/layers/pooling.h"
 
+#include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/conv.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/core/ops/reduction.h"
@@ -50,6 +53,16 @@ GlobalAveragePooling1D::GlobalAveragePooling1D(GlobalPool1DOptions options)
 Tensor GlobalAveragePooling1D::call(const Tensor& inputs) {
   check_input_rank(inputs, 3);
   return reduce_mean(inputs, 1, keepdims_);
+}
+
+Tensor GlobalAveragePooling1D::call_masked(const Tensor& inputs, bool, const std::optional<Tensor>& mask) {
+  if (!mask) return call(inputs);
+  check_input_rank(inputs, 3);
+  TF_CHECK_ARG(mask->shape() == Shape({inputs.shape()[0], inputs.shape()[1]}), "", "Layer \"", name(),
+               "\": the mask must have shape (batch, steps) = (", inputs.shape()[0], ", ", inputs.shape()[1],
+               "); received ", mask->shape().to_string());
+  const Tensor kept = expand_dims(cast(*mask, inputs.dtype()), 2);  // Keras: sum(x * m) / sum(m)
+  return reduce_sum(inputs * kept, 1, keepdims_) / reduce_sum(kept, 1, keepdims_);
 }
 
 GlobalMaxPooling1D::GlobalMaxPooling1D(GlobalPool1DOptions options)

@@ -88,6 +88,13 @@ class GlobalAveragePooling1D : public Layer {
  public:
   explicit GlobalAveragePooling1D(GlobalPool1DOptions options = {});
   Tensor call(const Tensor& inputs) override;
+  /// With a (B, T) mask (Note [Masks] in layer.cpp): the mean over the kept steps, as Keras's.
+  Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) override;
+  /// The mask stops here (Keras's compute_mask returns None).
+  bool supports_masking() const override { return true; }
+  std::optional<Tensor> compute_mask(const Tensor&, const std::optional<Tensor>&) const override {
+    return std::nullopt;
+  }
   std::string class_name() const override { return "GlobalAveragePooling1D"; }
   std::shared_ptr<Layer> clone() const override { return std::make_shared<GlobalAveragePooling1D>(*this); }
 

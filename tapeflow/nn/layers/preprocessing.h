@@ -25,6 +25,7 @@ class Rescaling : public Layer {
   explicit Rescaling(double scale, RescalingOptions options = {});
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Rescaling"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Rescaling>(*this); }
   double scale() const { return scale_; }
   const RescalingOptions& options() const { return options_; }
@@ -56,6 +57,7 @@ class Normalization : public Layer {
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::string class_name() const override { return "Normalization"; }
+  bool supports_masking() const override { return true; }  // the input's mask passes through
   std::shared_ptr<Layer> clone() const override { return std::make_shared<Normalization>(*this); }
 
   /// Learns the statistics of `data` (float64 accumulation), building the layer from its shape.

@@ -7,6 +7,8 @@
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/linalg.h"
+#include "tapeflow/core/ops/random.h"
+#include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::layers {
 
@@ -17,8 +19,10 @@ RecurrentCell::RecurrentCell(int gates, const std::string& default_name, int64_t
       options_(std::move(options)) {
   TF_CHECK_ARG(units > 0, default_name,
                "Received an invalid value for argument `units`, expected a positive integer, got ", units);
-  TF_CHECK_TYPED(options_.dropout == 0 && options_.recurrent_dropout == 0, UnimplementedError, default_name,
-                 "dropout and recurrent_dropout are not supported yet by the recurrent layers");
+  for (const auto& [rate, what] :
+       {std::pair{options_.dropout, "dropout"}, std::pair{options_.recurrent_dropout, "recurrent_dropout"}})
+    TF_CHECK_ARG(rate >= 0 && rate < 1, default_name, "Invalid value received for argument `", what,
+                 "`. Expected a float value in [0, 1). Received: ", what, "=", rate);
 }
 
 void RecurrentCell::build(const Shape& input_shape) {
@@ -48,21 +52,57 @@ void RecurrentCell::build(const Shape& input_shape) {
              {.initializer = init, .regularizer = options_.bias_regularizer, .dtype = options_.dtype});
 }
 
-Tensor RecurrentCell::project_inputs(const Tensor& inputs) const {
+RecurrentCell::DropoutMasks RecurrentCell::dropout_masks(int64_t batch, int64_t input_dim) const {
+  // Keras samples one mask per gate when recurrent_dropout is set (LSTM's and GRU's
+  // implementation 1), else one; SimpleRNN always one.
+  const int count = options_.recurrent_dropout > 0 && gates_ > 1 ? gates_ : 1;
+  const DType dt = options_.dtype;  // the weights' dtype
+  const auto sample = [&](double rate, int64_t width) {
+    std::vector<Tensor> masks;
+    if (rate > 0)
+      for (int g = 0; g < count; ++g)
+        masks.push_back(
+            nn::dropout(ones({batch, width}, dt), rate, {.noise_shape = std::nullopt, .seed = options_.seed}));
+    return masks;
+  };
+  DropoutMasks masks;
+  masks.inputs = sample(options_.dropout, input_dim);
+  masks.recurrent = sample(options_.recurrent_dropout, units_);
+  return masks;
+}
+
+Tensor RecurrentCell::project_inputs(const Tensor& inputs, const std::vector<Tensor>& masks) const {
   const Variable k = kernel();
   const Tensor x = inputs.dtype() == k.dtype() ? inputs : cast(inputs, k.dtype());
-  Tensor xw = tensordot(x, k, 1);
+  Tensor xw;
+  if (masks.size() <= 1) {
+    xw = tensordot(masks.empty() ? x : x * expand_dims(masks[0], 1), k, 1);
+  } else {  // a mask per gate: each gate's columns of the kernel
+    const std::vector<Tensor> kg = split(k, gates_, 1);
+    std::vector<Tensor> parts;
+    for (int g = 0; g < gates_; ++g) parts.push_back(tensordot(x * expand_dims(masks[g], 1), kg[g], 1));
+    xw = concat(parts, -1);
+  }
   if (!options_.use_bias) return xw;
   const Tensor b = bias();
   return xw + (b.ndim() == 2 ? unstack(b, 0)[0] : b);
 }
 
-std::vector<Tensor> RecurrentCell::step(const Tensor& xw, const std::vector<Tensor>& states) const {
+Tensor RecurrentCell::recurrent_product(const Tensor& h, const std::vector<Tensor>& masks) const {
+  if (masks.size() <= 1) return matmul(masks.empty() ? h : h * masks[0], recurrent_kernel());
+  const std::vector<Tensor> rk = split(recurrent_kernel(), gates_, 1);
+  std::vector<Tensor> parts;
+  for (int g = 0; g < gates_; ++g) parts.push_back(matmul(h * masks[g], rk[g]));
+  return concat(parts, 1);
+}
+
+std::vector<Tensor> RecurrentCell::step(const Tensor& xw, const std::vector<Tensor>& states,
+                                        const std::vector<Tensor>& recurrent_masks) const {
   const Tensor& h = states[0];
   const activations::Activation &act = options_.activation, &gate = options_.recurrent_activation;
-  if (gates_ == 1) return {act(xw + matmul(h, recurrent_kernel()))};
+  if (gates_ == 1) return {act(xw + recurrent_product(h, recurrent_masks))};
   if (gates_ == 4) {
-    const std::vector<Tensor> z = split(xw + matmul(h, recurrent_kernel()), 4, 1);
+    const std::vector<Tensor> z = split(xw + recurrent_product(h, recurrent_masks), 4, 1);
     const Tensor i = gate(z[0]), f = gate(z[1]), o = gate(z[3]);
     const Tensor c = f * states[1] + i * act(z[2]);
     return {o * act(c), c};
@@ -71,7 +111,7 @@ std::vector<Tensor> RecurrentCell::step(const Tensor& xw, const std::vector<Tens
   const std::vector<Tensor> x = split(xw, 3, 1);
   Tensor z, r, candidate;
   if (options_.reset_after) {
-    Tensor inner = matmul(h, recurrent_kernel());
+    Tensor inner = recurrent_product(h, recurrent_masks);
     if (options_.use_bias) inner = inner + unstack(bias(), 0)[1];
     const std::vector<Tensor> rec = split(inner, 3, 1);
     z = gate(x[0] + rec[0]);
@@ -79,9 +119,10 @@ std::vector<Tensor> RecurrentCell::step(const Tensor& xw, const std::vector<Tens
     candidate = act(x[2] + r * rec[2]);
   } else {
     const std::vector<Tensor> rk = split(recurrent_kernel(), 3, 1);
-    z = gate(x[0] + matmul(h, rk[0]));
-    r = gate(x[1] + matmul(h, rk[1]));
-    candidate = act(x[2] + matmul(r * h, rk[2]));
+    const auto masked = [&](int g) { return recurrent_masks.empty() ? h : h * recurrent_masks[g]; };
+    z = gate(x[0] + matmul(masked(0), rk[0]));
+    r = gate(x[1] + matmul(masked(1), rk[1]));
+    candidate = act(x[2] + matmul(r * masked(2), rk[2]));
   }
   return {z * h + (1.0 - z) * candidate};
 }
@@ -97,6 +138,16 @@ namespace {
 RecurrentOptions cell_options(RecurrentOptions options) {
   options.name.clear();
   return options;
+}
+
+// A (B, T) mask (bool, or numbers: nonzero is kept) as T (B, 1) bool tensors; none without one.
+std::vector<Tensor> step_masks(const std::optional<Tensor>& mask, const Shape& input_shape, const std::string& layer) {
+  if (!mask) return {};
+  TF_CHECK_ARG(mask->shape() == Shape({input_shape[0], input_shape[1]}), "", "Layer \"", layer,
+               "\": the mask must have shape (batch, timesteps) = (", input_shape[0], ", ", input_shape[1],
+               "); received ", mask->shape().to_string());
+  const Tensor kept = mask->dtype() == DType::kBool ? *mask : not_equal(*mask, scalar_tensor(0, mask->dtype()));
+  return unstack(expand_dims(kept, 2), 1);
 }
 }  // namespace
 
@@ -118,7 +169,8 @@ void RecurrentLayer::build(const Shape& input_shape) {
   cell_->set_built(true);
 }
 
-std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state) {
+std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training,
+                                        const std::optional<Tensor>& mask) {
   check_input_rank(inputs, 3);
   check_input_last_dim(inputs, cell_->kernel().shape()[0]);
   const int64_t batch = inputs.shape()[0], steps = inputs.shape()[1], units = cell_->units();
@@ -133,28 +185,52 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
   for (const Tensor& s : states)
     TF_CHECK_ARG(s.shape() == Shape({batch, units}), "", "Layer \"", name(), "\": an initial state must have shape (",
                  batch, ", ", units, "); received ", s.shape().to_string());
-  std::vector<Tensor> xw = unstack(cell_->project_inputs(inputs), 1);  // T x (B, gates * units)
-  if (go_backwards_) std::reverse(xw.begin(), xw.end());
-  std::vector<Tensor> outputs;
-  for (const Tensor& x : xw) {
-    states = cell_->step(x, states);
-    if (return_sequences_) outputs.push_back(states[0]);
+  // Keras's DropoutRNNCell: the masks of this call, the same at every step.
+  const RecurrentCell::DropoutMasks drop =
+      training ? cell_->dropout_masks(batch, inputs.shape()[2]) : RecurrentCell::DropoutMasks{};
+  std::vector<Tensor> xw = unstack(cell_->project_inputs(inputs, drop.inputs), 1);  // T x (B, gates * units)
+  std::vector<Tensor> kept = step_masks(mask, inputs.shape(), name());              // T x (B, 1) bool, or none
+  if (go_backwards_) {
+    std::reverse(xw.begin(), xw.end());
+    std::reverse(kept.begin(), kept.end());
   }
-  std::vector<Tensor> out{return_sequences_ ? stack(outputs, 1) : states[0]};
+  std::vector<Tensor> outputs;
+  Tensor output = kept.empty() ? Tensor() : zeros({batch, units}, dt);  // a masked step's output
+  for (std::size_t t = 0; t < xw.size(); ++t) {
+    std::vector<Tensor> next = cell_->step(xw[t], states, drop.recurrent);
+    if (kept.empty()) {
+      output = next[0];
+    } else {  // Keras's backend rnn: a masked step keeps the states and repeats the last output
+      for (std::size_t i = 0; i < next.size(); ++i) next[i] = where(kept[t], next[i], states[i]);
+      output = where(kept[t], next[0], output);
+    }
+    states = std::move(next);
+    if (return_sequences_) outputs.push_back(output);
+  }
+  std::vector<Tensor> out{return_sequences_ ? stack(outputs, 1) : output};
   out.insert(out.end(), states.begin(), states.end());
   return out;
 }
 
-Tensor RecurrentLayer::call(const Tensor& inputs) { return run(inputs, {})[0]; }
+Tensor RecurrentLayer::call(const Tensor& inputs, bool training) { return run(inputs, {}, training, std::nullopt)[0]; }
 
-std::vector<Tensor> RecurrentLayer::call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state) {
+Tensor RecurrentLayer::call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) {
+  return run(inputs, {}, training, mask)[0];
+}
+
+std::optional<Tensor> RecurrentLayer::compute_mask(const Tensor&, const std::optional<Tensor>& mask) const {
+  return return_sequences_ ? mask : std::nullopt;
+}
+
+std::vector<Tensor> RecurrentLayer::call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state,
+                                                    const std::optional<Tensor>& mask, std::optional<bool> training) {
   std::vector<Tensor> result;
-  run_call(std::nullopt, [&](bool) {
+  run_call(training, [&](bool train) {
     if (!built()) {
       build(inputs.shape());
       set_built(true);
     }
-    result = run(inputs, initial_state);
+    result = run(inputs, initial_state, train, mask);
     return result[0];
   });
   return result;

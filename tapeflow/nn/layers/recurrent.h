@@ -2,8 +2,12 @@
 // cell (SimpleRNNCell, LSTMCell, GRUCell: the weights, Keras's layout) over the time axis. The
 // input projection of every step is one tensordot before the loop; each step is a matmul by the
 // recurrent kernel and the gates, all public ops (so autograd and the GPU come for free).
+// Training with dropout / recurrent_dropout samples Keras's DropoutRNNCell masks once per call
+// (constant over the time steps); a (B, T) mask (Note [Masks] in layer.cpp) makes a masked step
+// keep the states and repeat the previous output (zeros before the first kept step), as Keras.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,8 +29,9 @@ struct RecurrentOptions {
   regularizers::Regularizer kernel_regularizer = {};
   regularizers::Regularizer recurrent_regularizer = {};
   regularizers::Regularizer bias_regularizer = {};
-  double dropout = 0.0;            // not supported yet (UnimplementedError when set)
-  double recurrent_dropout = 0.0;  // not supported yet (UnimplementedError when set)
+  double dropout = 0.0;             // in [0, 1): the inputs' units dropped when training
+  double recurrent_dropout = 0.0;   // in [0, 1): the state's units dropped when training
+  std::optional<int64_t> seed;      // the dropout masks' op seed (Note [Random seeds])
   bool return_sequences = false;   // (B, T, units) instead of the last step's (B, units)
   bool go_backwards = false;       // process the steps last to first (outputs in that order)
   bool reset_after = true;         // GRU: the reset gate applied after the recurrent matmul (Keras 3's default)
@@ -48,16 +53,27 @@ class RecurrentCell : public Layer {
   Variable recurrent_kernel() const { return tracked_variable("recurrent_kernel"); }
   Variable bias() const { return tracked_variable("bias"); }
 
+  /// Keras's DropoutRNNCell masks for one call (0 or 1 / (1 - rate) each): `inputs` (B, D) and
+  /// `recurrent` (B, units), each empty when its rate is 0, else one mask, or one per gate when
+  /// recurrent_dropout is set (Keras's implementation 1 of LSTM and GRU).
+  struct DropoutMasks {
+    std::vector<Tensor> inputs, recurrent;
+  };
+  DropoutMasks dropout_masks(int64_t batch, int64_t input_dim) const;
   /// The input's contribution to every step at once: inputs (B, T, D) -> (B, T, gates * units),
-  /// with the input bias.
-  Tensor project_inputs(const Tensor& inputs) const;
-  /// One step from the projected input xw (B, gates * units): the new states (h first).
-  std::vector<Tensor> step(const Tensor& xw, const std::vector<Tensor>& states) const;
+  /// with the input bias; gate g's columns from inputs * masks[g] (one mask: all gates').
+  Tensor project_inputs(const Tensor& inputs, const std::vector<Tensor>& masks = {}) const;
+  /// One step from the projected input xw (B, gates * units): the new states (h first); gate g's
+  /// recurrent term from h * recurrent_masks[g] (one mask: all gates').
+  std::vector<Tensor> step(const Tensor& xw, const std::vector<Tensor>& states,
+                           const std::vector<Tensor>& recurrent_masks = {}) const;
 
  protected:
   RecurrentCell(int gates, const std::string& default_name, int64_t units, RecurrentOptions options);
 
  private:
+  /// h R, gate g's columns from h * masks[g].
+  Tensor recurrent_product(const Tensor& h, const std::vector<Tensor>& masks) const;
   int gates_;
   int64_t units_;
   RecurrentOptions options_;
@@ -89,10 +105,17 @@ class GRUCell : public RecurrentCell {
 class RecurrentLayer : public Layer {
  public:
   void build(const Shape& input_shape) override;  // (B, T, D)
-  Tensor call(const Tensor& inputs) override;
+  Tensor call(const Tensor& inputs, bool training) override;
+  /// With a (B, T) bool mask: masked steps keep the states and output the previous output.
+  Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) override;
+  bool supports_masking() const override { return true; }
+  /// The input's mask with return_sequences, else none.
+  std::optional<Tensor> compute_mask(const Tensor& inputs, const std::optional<Tensor>& mask) const override;
   /// Keras's return_state=True: {output, final states...} (LSTM: {output, h, c}), optionally
-  /// from `initial_state` (each (B, units); zeros by default).
-  std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {});
+  /// from `initial_state` (each (B, units); zeros by default) and with a (B, T) mask.
+  std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {},
+                                      const std::optional<Tensor>& mask = std::nullopt,
+                                      std::optional<bool> training = std::nullopt);
   int64_t units() const { return cell_->units(); }
   /// The cell holding the weights (kernel, recurrent_kernel, bias).
   const RecurrentCell& cell() const { return *cell_; }
@@ -101,7 +124,8 @@ class RecurrentLayer : public Layer {
   RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::string& default_name, const RecurrentOptions& options);
 
  private:
-  std::vector<Tensor> run(const Tensor& inputs, const std::vector<Tensor>& initial_state);
+  std::vector<Tensor> run(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training,
+                          const std::optional<Tensor>& mask);
 
   std::shared_ptr<RecurrentCell> cell_;
   bool return_sequences_, go_backwards_;

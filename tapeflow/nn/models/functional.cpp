@@ -129,16 +129,28 @@ std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool
     TF_THROW(InvalidArgumentError, "", "Layer \"", model_name_, "\" expects ", inputs_.size(),
              " input(s), but it received ", inputs.size(), " input tensors.");
   std::unordered_map<const Node*, Tensor> values;
+  std::unordered_map<const Node*, std::optional<Tensor>> masks;  // Note [Masks] in layer.cpp
   for (std::size_t i = 0; i < inputs.size(); ++i)
     values[inputs_[i].node().get()] = standardize_input(inputs[i], inputs_[i], i, model_name_);
   for (const auto& node : nodes_) {
     if (node->is_input()) continue;
     std::vector<Tensor> args;
     for (const KerasTensor& in : node->inputs) args.push_back(values.at(in.node().get()));
-    values[node.get()] = node->list_call ? (*node->layer)(args, training) : (*node->layer)(args[0], training);
+    if (node->list_call) {  // merging layers: the mask stops (Keras would combine the inputs')
+      values[node.get()] = (*node->layer)(args, training);
+      continue;
+    }
+    auto [output, mask] = node->layer->call_with_mask(args[0], masks[node->inputs[0].node().get()], training);
+    values[node.get()] = std::move(output);
+    masks[node.get()] = std::move(mask);
   }
   std::vector<Tensor> out;
-  for (const KerasTensor& t : outputs_) out.push_back(values.at(t.node().get()));
+  std::vector<std::pair<Tensor, std::optional<Tensor>>> out_masks;
+  for (const KerasTensor& t : outputs_) {
+    out.push_back(values.at(t.node().get()));
+    out_masks.emplace_back(out.back(), masks[t.node().get()]);
+  }
+  output_masks_->set(out_masks);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tapeflow/nn/layers/layer.h"
+#include "tapeflow/nn/models/output_masks.h"
 
 namespace tapeflow::keras::internal {
 
@@ -18,6 +19,8 @@ class FunctionalGraph {
   /// Runs the nodes in topological order on real inputs (one per model input; the count, ranks
   /// and fixed dimensions are checked, dtypes cast to the inputs' as Keras does).
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, bool training) const;
+  /// The mask of an output of the last run (Note [Masks]), if it has one.
+  std::optional<Tensor> output_mask(const Tensor& output) const { return output_masks_->of(output); }
 
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }
@@ -31,6 +34,7 @@ class FunctionalGraph {
   std::string connections(const layers::Layer& layer) const;
 
  private:
+  std::shared_ptr<OutputMasks> output_masks_ = std::make_shared<OutputMasks>();
   std::string model_name_;
   std::vector<KerasTensor> inputs_, outputs_;
   std::vector<std::shared_ptr<Node>> nodes_;  // inputs to outputs

@@ -295,19 +295,19 @@ const std::map<std::string, LayerClass>& layer_classes() {
                             {"embeddings_regularizer", regularizer_json(o.embeddings_regularizer, l.name())},
                             {"activity_regularizer", nullptr},
                             {"embeddings_constraint", nullptr},
-                            {"mask_zero", false},
+                            {"mask_zero", o.mask_zero},
                             {"quantization_config", nullptr}});
         },
         [](const Fields& f, ConfigContext& ctx) -> std::shared_ptr<Layer> {
           require_defaults(f, {{"embeddings_constraint", nullptr},
                                {"activity_regularizer", nullptr},
-                               {"mask_zero", false},
                                {"quantization_config", nullptr},
                                {"lora_rank", nullptr}});
           return std::make_shared<Embedding>(
               f.integer("input_dim", {}, 1), f.integer("output_dim", {}, 1),
               EmbeddingOptions{.embeddings_initializer = initializer_from(f, "embeddings_initializer", "uniform", ctx),
                                .embeddings_regularizer = regularizer_from(f, "embeddings_regularizer"),
+                               .mask_zero = f.boolean("mask_zero", false),
                                .name = f.string("name", ""),
                                .trainable = f.boolean("trainable", true)});
         }}},

@@ -122,7 +122,7 @@ Tensor Model::compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pre
   optimizer();  // checks compile()
   TF_CHECK_ARG(static_cast<bool>(compiled_->loss), "", "Model \"", name(),
                "\": compile() was given no loss, so train_step/test_step must be overridden to compute one");
-  Tensor loss = (*compiled_->loss)(y, y_pred, sample_weight);
+  Tensor loss = (*compiled_->loss)(y, y_pred, masked_loss_weight(y_pred, sample_weight));
   for (const Tensor& l : losses()) loss = loss + l;
   return loss;
 }
@@ -164,14 +164,21 @@ void Model::weighted_train_step(const Tensor& x, const Tensor& y, const std::opt
   }
   // Keras 3 weights the running loss by the batch size.
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
-  for (auto& m : compiled_->metrics) m->update_state(y, y_pred);
+  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);
 }
 
 void Model::test_step(const Tensor& x, const Tensor& y) {
   Tensor y_pred = (*this)(x, false);
   Tensor loss = compute_loss(x, y, y_pred);
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
-  for (auto& m : compiled_->metrics) m->update_state(y, y_pred);
+  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);
+}
+
+void Model::weighted_test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  Tensor y_pred = (*this)(x, false);
+  Tensor loss = compute_loss(x, y, y_pred, sample_weight);
+  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);  // unweighted, as Keras 3's `metrics`
 }
 
 std::map<std::string, double> Model::metrics_result() const {
@@ -194,6 +201,13 @@ void check_cardinality(const Tensor& x, const Tensor& y) {
 }
 
 Tensor rows(const Tensor& t, int64_t begin, int64_t end) { return t[slice(begin, end)]; }
+
+// evaluate's sample_weight: one weight per sample.
+const Tensor& checked_sample_weight(const Tensor& w, int64_t n, const char* caller) {
+  TF_CHECK_ARG(w.ndim() >= 1 && w.shape()[0] == n, "", caller, ": sample_weight must hold one weight per sample (", n,
+               "), got shape ", w.shape().to_string());
+  return w;
+}
 
 // Keras's class_weight: each sample weighs its class's weight (labels (N,)/(N, 1) as integers,
 // one-hot (N, C) by argmax; a class left out of the map weighs 1, one above its largest key
@@ -252,7 +266,9 @@ EvaluateResult Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions
   optimizer();
   check_cardinality(x, y);
   TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
-  internal::TensorBatches batches({x, y}, options.batch_size, /*shuffle=*/false);
+  std::vector<Tensor> columns{x, y};
+  if (options.sample_weight) columns.push_back(checked_sample_weight(*options.sample_weight, x.shape()[0], "evaluate"));
+  internal::TensorBatches batches(std::move(columns), options.batch_size, /*shuffle=*/false);
   return evaluate_batches(batches, options);
 }
 

@@ -103,12 +103,18 @@ struct FitOptions {
   std::optional<int64_t> steps_per_epoch = std::nullopt;
   /// Validation batches per epoch (from the start of validation_data each time); unset: all.
   std::optional<int64_t> validation_steps = std::nullopt;
+  /// Keras 3's int validation_freq: validates after every N-th epoch (epochs N, 2N, ... counted
+  /// from 1, initial_epoch included); the others have no val_ logs.
+  int validation_freq = 1;
 };
 
 /// Keras: evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, ...).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 1;
+  /// Per-sample weights (N,) of the loss, as Keras 3: the reported loss is the batch-size-
+  /// weighted mean of the weighted batch losses; the compiled metrics stay unweighted.
+  std::optional<Tensor> sample_weight = std::nullopt;
   /// Batches to evaluate; unset: all (an infinite dataset needs it).
   std::optional<int64_t> steps = std::nullopt;
 };
@@ -205,6 +211,10 @@ class Model : public layers::Layer {
   /// train_step minimizes; a custom train_step calls it (Keras's compute_loss).
   Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
                       const std::optional<Tensor>& sample_weight = std::nullopt) const;
+  /// The (B, T) mask Keras attaches to `output` when it is an output of this model's last call
+  /// (Sequential and functional models pass masks on, Note [Masks]); compute_loss and the
+  /// compiled mean metrics weigh the timesteps by it, as Keras 3 does. (model_masks.cpp)
+  virtual std::optional<Tensor> output_mask(const Tensor& output) const;
   /// The metrics fit reports: the loss tracker ("loss") and the compiled metrics. Override to
   /// report metrics of one's own (Keras's `metrics` property).
   virtual std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
@@ -280,6 +290,13 @@ class Model : public layers::Layer {
   /// validation_data as batches of (inputs..., y).
   data::Dataset validation_batches(const ValidationData& validation, int64_t batch_size) const;
   void weighted_train_step(const Tensor& x, const Tensor& y, const std::optional<Tensor>& sample_weight);
+  /// evaluate's step on a (x, y, sample_weight) batch (evaluate with sample_weight).
+  void weighted_test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
+  /// Keras's apply_mask: the loss's sample weights with y_pred's output mask applied (the mask
+  /// scaled by size / valid steps, so the mean runs over the kept steps). (model_masks.cpp)
+  std::optional<Tensor> masked_loss_weight(const Tensor& y_pred, const std::optional<Tensor>& sample_weight) const;
+  /// A compiled metric's update; a mean metric (accuracy, mse, ...) weighs by y_pred's mask.
+  void update_compiled_metric(metrics::Metric& metric, const Tensor& y, const Tensor& y_pred) const;
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<const internal::FunctionalGraph> graph_;  // functional models only

@@ -64,24 +64,26 @@ void Model::multi_input_step(const std::vector<Tensor>& x, const Tensor& y, cons
     if (!vars.empty()) optimizer().apply_gradients(tape.gradient(loss, vars), vars);
   } else {
     y_pred = (*this)(x, false);
-    loss = compute_loss(x[0], y, y_pred);
+    loss = compute_loss(x[0], y, y_pred, sample_weight);
   }
   // As train_step/test_step: the running loss weighs each batch by its size (Keras 3).
   const auto tracked = Model::metrics();  // the loss tracker, then the compiled metrics (not an override's)
   auto loss_tracker = std::dynamic_pointer_cast<metrics::Mean>(tracked[0]);
   loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x[0].shape()[0]), DType::kFloat32));
-  for (std::size_t i = 1; i < tracked.size(); ++i) tracked[i]->update_state(y, y_pred);
+  for (std::size_t i = 1; i < tracked.size(); ++i) update_compiled_metric(*tracked[i], y, y_pred);
 }
 
 void Model::dataset_step(const data::Element& e, bool training, const char* caller) {
   const std::size_t k = input_count();
-  TF_CHECK_ARG(e.size() == k + 1 || (training && e.size() == k + 2), "", caller, ": a dataset element must be (x, y)",
-               training ? " or (x, y, sample_weight)" : "", " with x made of the model's ", k, " input(s); got ",
-               e.size(), " components");
+  TF_CHECK_ARG(e.size() == k + 1 || e.size() == k + 2, "", caller,
+               ": a dataset element must be (x, y) or (x, y, sample_weight) with x made of the model's ", k,
+               " input(s); got ", e.size(), " components");
   const bool weighted = e.size() == k + 2;
   const Tensor& y = e[k];
   if (k == 1) {  // the overridable steps
-    if (!training)
+    if (!training && weighted)
+      weighted_test_step(e[0], y, e[k + 1]);
+    else if (!training)
       test_step(e[0], y);
     else if (weighted)
       train_step(e[0], y, e[k + 1]);
@@ -188,6 +190,9 @@ callbacks::History Model::fit(const NamedInputs& x, const Tensor& y, FitOptions 
 EvaluateResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions options) {
   optimizer();
   if (!options.steps) check_finite(dataset, "evaluate", "steps");
+  TF_CHECK_ARG(!options.sample_weight, "",
+               "`sample_weight` argument is not supported when using a dataset as input; give the dataset "
+               "(x, y, sample_weight) elements");
   internal::DatasetBatches batches(dataset);
   return evaluate_batches(batches, options);
 }
@@ -195,6 +200,7 @@ EvaluateResult Model::evaluate(const data::Dataset& dataset, EvaluateOptions opt
 EvaluateResult Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
   std::vector<Tensor> all = x;
   all.push_back(y);
+  if (options.sample_weight) all.push_back(*options.sample_weight);  // (x..., y, sample_weight) batches
   check_same_rows(all, "evaluate");
   TF_CHECK_ARG(options.batch_size > 0, "", "evaluate: batch_size must be positive, got ", options.batch_size);
   optimizer();

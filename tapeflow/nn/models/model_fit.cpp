@@ -12,6 +12,8 @@ namespace tapeflow::keras {
 callbacks::History Model::fit_epochs(internal::BatchSource& train, const FitOptions& options) {
   TF_CHECK_ARG(!options.validation_steps || *options.validation_steps > 0, "",
                "fit: validation_steps must be a positive integer, got ", options.validation_steps.value_or(0));
+  TF_CHECK_ARG(options.validation_freq > 0, "", "fit: validation_freq must be a positive integer, got ",
+               options.validation_freq);
   internal::EpochIterator steps(train, options.steps_per_epoch, "fit");
   std::optional<data::Dataset> validation;
   if (options.validation_data) {
@@ -61,7 +63,7 @@ callbacks::History Model::fit_epochs(internal::BatchSource& train, const FitOpti
       bar.set_target(step);
     }
     logs = metrics_result();
-    if (validation) {
+    if (validation && (epoch + 1) % options.validation_freq == 0) {  // Keras's _should_eval
       internal::DatasetBatches batches(*validation);
       for (const auto& [k, v] : evaluate_batches(batches, {.verbose = 0, .steps = options.validation_steps}))
         logs["val_" + k] = v;

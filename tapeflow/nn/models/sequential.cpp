@@ -70,7 +70,13 @@ std::optional<Shape> Sequential::build_input_shape() const {
 
 Tensor Sequential::call(const Tensor& inputs, bool training) {
   Tensor x = inputs;
-  for (const auto& l : *layers_) x = (*l)(x, training);
+  std::optional<Tensor> mask;  // Note [Masks] in layer.cpp
+  for (const auto& l : *layers_) {
+    auto [output, output_mask] = l->call_with_mask(x, mask, training);
+    x = std::move(output);
+    mask = std::move(output_mask);
+  }
+  output_masks_->set({{x, mask}});
   return x;
 }
 

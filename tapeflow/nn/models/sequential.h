@@ -3,6 +3,7 @@
 // input's shape: `K::Sequential model({K::Input({28, 28}), K::layers::Flatten(), ...});`
 #pragma once
 #include "tapeflow/nn/models/model.h"
+#include "tapeflow/nn/models/output_masks.h"
 
 namespace tapeflow::keras {
 
@@ -34,6 +35,7 @@ class Sequential : public Model {
   /// Removes and returns the last layer (its weights leave the model): `model.pop()`.
   std::shared_ptr<layers::Layer> pop();
   Tensor call(const Tensor& inputs, bool training) override;
+  std::optional<Tensor> output_mask(const Tensor& output) const override { return output_masks_->of(output); }
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
   /// The K::Input the model was built from (Keras's model.input); undefined without one.
   KerasTensor input() const { return symbolic_->input; }
@@ -58,6 +60,7 @@ class Sequential : public Model {
     std::optional<Shape> called_shape;
   };
   std::shared_ptr<Symbolic> symbolic_;
+  std::shared_ptr<internal::OutputMasks> output_masks_ = std::make_shared<internal::OutputMasks>();
 };
 
 }  // namespace tapeflow::keras
