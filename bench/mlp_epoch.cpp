@@ -3,9 +3,12 @@
 // examples/fashion_mnist_mlp.cpp trains it: a shuffled tf::data pipeline, a GradientTape step.
 // Peers: bench/mlp_epoch_torch.py (PyTorch eager) and bench/mlp_epoch_libtorch.cpp;
 // bench/run_mlp_epoch.sh runs all three and prints the ratios.
-// Usage: mlp_epoch [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0]
-// Prints "mlp_epoch tapeflow <device> <batch> <median ms> <min ms>" per (device, batch): the
-// median of N epochs after one warm-up epoch. Uses the real images when the
+// Usage: mlp_epoch [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes loop,fit,fit-eager]
+// Modes: loop (the hand-written GradientTape loop above, the default), fit (model.fit, its
+// train_step a tf::Function: compile's default) and fit-eager (compile({.run_eagerly = true})).
+// Prints "mlp_epoch tapeflow <device> <batch> <median ms> <min ms>" per (device, batch) for the
+// loop, "mlp_epoch tapeflow-<mode> ..." for the others: the median of N epochs after one warm-up
+// epoch (fit's warm-up epoch traces). Uses the real images when the
 // dataset-fashion-mnist package is installed, else uniform noise of the same shape (the time
 // of an epoch does not depend on the pixel values).
 #include <algorithm>
@@ -41,14 +44,22 @@ std::pair<tf::Tensor, tf::Tensor> training_data(bool& real) {
 }
 
 /// The milliseconds of each of `epochs` timed epochs (after one warm-up epoch).
-std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_t batch_size, int epochs) {
+std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_t batch_size, int epochs,
+                                const std::string& mode) {
   auto ds = tf::data::Dataset::from_tensor_slices({x, y}).shuffle(60000, {.seed = 1}).batch(batch_size);
   K::Sequential model({K::layers::Flatten(), K::layers::Dense(100, {.activation = "relu"}), K::layers::Dense(10)});
   auto loss_fn = K::losses::SparseCategoricalCrossentropy({.from_logits = true});
   auto opt = K::optimizers::Adam({.learning_rate = 1e-3});
+  if (mode != "loop") model.compile({.optimizer = opt, .loss = loss_fn, .run_eagerly = mode == "fit-eager"});
   std::vector<double> ms;
   for (int epoch = 0; epoch <= epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
+    if (mode != "loop") {
+      model.fit(ds, {.epochs = 1, .verbose = 0});  // fit reads its logs: the queue is done
+      if (epoch > 0)
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      continue;
+    }
     tf::Tensor last_loss;
     for (auto& batch : ds) {
       tf::GradientTape tape;
@@ -71,6 +82,7 @@ int main(int argc, char** argv) {
   int epochs = 5;
   std::vector<std::string> batch_sizes{"32", "256"};
   std::vector<std::string> devices{"CPU:0"};
+  std::vector<std::string> modes{"loop"};
   if (!tf::config::list_physical_devices("GPU").empty()) devices.push_back("GPU:0");
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -80,8 +92,11 @@ int main(int argc, char** argv) {
       batch_sizes = split(argv[i + 1]);
     else if (flag == "--devices")
       devices = split(argv[i + 1]);
+    else if (flag == "--modes")
+      modes = split(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes loop,fit,fit-eager]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -93,10 +108,19 @@ int main(int argc, char** argv) {
     x = x.to(device);
     y = y.to(device);
     for (const std::string& b : batch_sizes) {
-      std::vector<double> ms = time_epochs(x, y, std::atoll(b.c_str()), epochs);
-      std::sort(ms.begin(), ms.end());
-      std::printf("mlp_epoch tapeflow %s %s %.1f %.1f\n", device.c_str(), b.c_str(), ms[ms.size() / 2], ms.front());
-      std::fflush(stdout);
+      // Modes interleaved per batch size, so a change of load hits them alike.
+      for (const std::string& mode : modes) {
+        if (mode != "loop" && mode != "fit" && mode != "fit-eager") {
+          std::fprintf(stderr, "unknown mode '%s' (loop, fit, fit-eager)\n", mode.c_str());
+          return 2;
+        }
+        std::vector<double> ms = time_epochs(x, y, std::atoll(b.c_str()), epochs, mode);
+        std::sort(ms.begin(), ms.end());
+        const std::string name = mode == "loop" ? "tapeflow" : "tapeflow-" + mode;
+        std::printf("mlp_epoch %s %s %s %.1f %.1f\n", name.c_str(), device.c_str(), b.c_str(), ms[ms.size() / 2],
+                    ms.front());
+        std::fflush(stdout);
+      }
     }
   }
   std::printf("# data: %s\n", real ? "Fashion-MNIST" : "synthetic (dataset-fashion-mnist not installed)");

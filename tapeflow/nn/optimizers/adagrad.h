@@ -15,6 +15,7 @@ struct AdagradOptions {
 class Adagrad : public Optimizer {
  public:
   explicit Adagrad(AdagradOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;

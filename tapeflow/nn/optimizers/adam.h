@@ -17,6 +17,7 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions options = {});
+  using Optimizer::build;
   ObjectConfig get_config() const override;
 
  protected:

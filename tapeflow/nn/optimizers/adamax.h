@@ -16,6 +16,7 @@ struct AdamaxOptions {
 class Adamax : public Optimizer {
  public:
   explicit Adamax(AdamaxOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;

@@ -20,6 +20,7 @@ struct NadamOptions {
 class Nadam : public Optimizer {
  public:
   explicit Nadam(NadamOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;

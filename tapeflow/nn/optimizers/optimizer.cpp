@@ -203,14 +203,9 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     Tensor scale = clip * minimum(1.0 / sqrt(sum), 1.0 / clip);
     for (Tensor& t : g) t = t * cast(scale, t.dtype());
   }
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!state_->built[v[i].id()]) {
-      state_->built_vars.push_back(v[i]);
-      build(v[i]);
-      state_->built[v[i].id()] = true;
-    }
+  build(v);
+  for (std::size_t i = 0; i < v.size(); ++i)
     if (g[i].dtype() != v[i].dtype()) g[i] = cast(g[i], v[i].dtype());
-  }
   // Note [Optimizers in tf::function].
   if (Tracer::current() != nullptr) state_->mirror_stale = true;
   StepRate rate;
@@ -226,6 +221,15 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   update_steps(g, v, rate);
   state_->iterations.assign_add(constant(int64_t{1}));
   ++state_->step;
+}
+
+void Optimizer::build(const std::vector<Variable>& var_list) {
+  for (const Variable& var : var_list) {
+    if (state_->built[var.id()]) continue;
+    state_->built_vars.push_back(var);
+    build(var);
+    state_->built[var.id()] = true;
+  }
 }
 
 void Optimizer::update_steps(std::span<const Tensor> g, std::span<Variable> v, const StepRate& rate) {

@@ -96,6 +96,9 @@ class Optimizer : public Trackable {
   /// `opt.minimize([&] { return tf::reduce_mean(tf::square(x * w - y)); }, {w});`
   void minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& var_list);
 
+  /// Creates the slots of the variables it has not seen yet (Keras's optimizer.build(var_list)),
+  /// as fit does before it traces its train step, so that the trace creates no variable.
+  void build(const std::vector<Variable>& var_list);
   /// The number of apply_gradients calls so far (steps run by tf::function replays included).
   int64_t iterations() const;
   /// The learning rate of the next step (the schedule's value at iterations()).

@@ -18,6 +18,7 @@ struct RMSpropOptions {
 class RMSprop : public Optimizer {
  public:
   explicit RMSprop(RMSpropOptions options = {});
+  using Optimizer::build;
   ObjectConfig get_config() const override;
 
  protected:

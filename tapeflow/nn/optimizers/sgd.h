@@ -17,6 +17,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions options = {});
+  using Optimizer::build;
   ObjectConfig get_config() const override;
 
  protected:
