@@ -95,8 +95,10 @@ int main(int argc, char** argv) {
     else if (flag == "--modes")
       modes = split(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes loop,fit,fit-eager]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0] [--modes loop,fit,fit-eager]\n",
+          argv[0]);
       return 2;
     }
   }

@@ -118,8 +118,8 @@ TEST_F(GpuTest, FusedRatesAsDeviceScalarsParity) {
   expect_update_parity(
       2,
       [&](State& s, const Grads& g) {
-        tf::training::AdamOptions o{.learning_rate = 0.01, .beta_1_power = 0.81, .beta_2_power = 0.998001,
-                                    .weight_decay = 0.004};
+        tf::training::AdamOptions o{
+            .learning_rate = 0.01, .beta_1_power = 0.81, .beta_2_power = 0.998001, .weight_decay = 0.004};
         if (on_gpu(s)) o.rates = {.learning_rate = f64(0.01), .beta_1_power = f64(0.81), .beta_2_power = f64(0.998001)};
         tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], {}, g, o);
       },

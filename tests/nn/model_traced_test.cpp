@@ -37,7 +37,8 @@ Outcome run(const MakeModel& make, const Train& train, bool run_eagerly, const s
                   .run_eagerly = run_eagerly});
   Outcome out;
   out.history = train(*model).history;
-  for (const auto& v : model->variables()) out.weights.push_back(tf::cast(v.read_value(), tf::float32).to_vector<float>());
+  for (const auto& v : model->variables())
+    out.weights.push_back(tf::cast(v.read_value(), tf::float32).to_vector<float>());
   if (x_eval.size() == 1) {
     out.evaluation = model->evaluate(x_eval[0], y_eval, {.batch_size = 24, .verbose = 0});
     out.predictions = model->predict(x_eval[0], {.batch_size = 24}).to_vector<float>();
@@ -76,9 +77,7 @@ TEST(ModelTraced, MLPFitWithValidationMatchesEager) {
   auto y = tf::reduce_sum(x, 1, true) * 0.5;
   expect_traced_matches_eager(
       mlp,
-      [&](K::Model& m) {
-        return m.fit(x, y, {.epochs = 3, .batch_size = 32, .validation_split = 0.2, .verbose = 0});
-      },
+      [&](K::Model& m) { return m.fit(x, y, {.epochs = 3, .batch_size = 32, .validation_split = 0.2, .verbose = 0}); },
       {x}, y);
 }
 
@@ -88,8 +87,8 @@ TEST(ModelTraced, SampleWeightClassWeightAndStepsPerEpochMatchEager) {
   auto y = tf::reshape(labels, {90, 1});
   auto sample_weight = tf::random::uniform({90}, {.minval = 0.5, .maxval = 2.0, .seed = 4});
   auto classifier = [] {
-    return std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
-        K::layers::Dense(8, {.activation = "tanh"}), K::layers::Dense(1, {.activation = "sigmoid"})});
+    return std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{K::layers::Dense(8, {.activation = "tanh"}),
+                                                                    K::layers::Dense(1, {.activation = "sigmoid"})});
   };
   const std::vector<K::metrics::AnyMetric> metrics = {"accuracy"};
   expect_traced_matches_eager(
@@ -118,9 +117,9 @@ TEST(ModelTraced, SmallCNNWithBatchNormMatchesEager) {
   auto x = tf::random::normal({40, 6, 6, 2}, {.seed = 5});
   auto y = tf::random::uniform({40}, {.maxval = 3, .dtype = tf::int32, .seed = 6});
   auto cnn = [] {
-    return std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
-        K::layers::Conv2D(4, 3, {.padding = "same"}), K::layers::BatchNormalization(),
-        K::layers::Activation("relu"), K::layers::Flatten(), K::layers::Dense(3)});
+    return std::make_shared<K::Sequential>(
+        std::vector<K::AnyLayer>{K::layers::Conv2D(4, 3, {.padding = "same"}), K::layers::BatchNormalization(),
+                                 K::layers::Activation("relu"), K::layers::Flatten(), K::layers::Dense(3)});
   };
   expect_traced_matches_eager(
       cnn, [&](K::Model& m) { return m.fit(x, y, {.epochs = 2, .batch_size = 16, .verbose = 0}); }, {x},
@@ -140,8 +139,8 @@ TEST(ModelTraced, MultiInputFunctionalModelMatchesEager) {
   expect_traced_matches_eager(
       functional,
       [&](K::Model& m) {
-        return m.fit({a, b}, y, {.epochs = 2, .batch_size = 16, .validation_data = std::pair{std::vector{a, b}, y},
-                                 .verbose = 0});
+        return m.fit({a, b}, y,
+                     {.epochs = 2, .batch_size = 16, .validation_data = std::pair{std::vector{a, b}, y}, .verbose = 0});
       },
       {a, b}, y);
 }
@@ -152,12 +151,12 @@ TEST(ModelTraced, DropoutIsActiveInTracedTrainStepsOnly) {
   tf::random::set_seed(11);
   auto x = tf::random::normal({16, 6}, {.seed = 12});
   auto y = tf::reduce_sum(x, 1, true);
-  K::Sequential model(
-      {K::layers::Dense(32, {.activation = "relu"}), K::layers::Dropout(0.5), K::layers::Dense(1)});
+  K::Sequential model({K::layers::Dense(32, {.activation = "relu"}), K::layers::Dropout(0.5), K::layers::Dense(1)});
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.0}), .loss = "mse"});
   // lr 0: the weights never change, so the losses differ only by their dropout masks.
   std::vector<double> train_losses;
-  for (int i = 0; i < 3; ++i) train_losses.push_back(model.fit(x, y, {.batch_size = 16, .verbose = 0}).history.at("loss")[0]);
+  for (int i = 0; i < 3; ++i)
+    train_losses.push_back(model.fit(x, y, {.batch_size = 16, .verbose = 0}).history.at("loss")[0]);
   EXPECT_NE(train_losses[0], train_losses[1]);
   EXPECT_NE(train_losses[1], train_losses[2]);
   auto eager_out = model(x, false);

@@ -84,7 +84,8 @@ std::vector<Case> cases() {
        [] { return O::SGD({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true, .weight_decay = 0.01}); }},
       {"Adam", [] { return O::Adam({.learning_rate = 0.01}); }},
       {"AdamAmsgradClipnorm", [] { return O::Adam({.learning_rate = 0.01, .amsgrad = true, .clipnorm = 1.0}); }},
-      {"AdamWGlobalClipnorm", [] { return O::AdamW({.learning_rate = 0.01, .weight_decay = 0.1, .global_clipnorm = 0.5}); }},
+      {"AdamWGlobalClipnorm",
+       [] { return O::AdamW({.learning_rate = 0.01, .weight_decay = 0.1, .global_clipnorm = 0.5}); }},
       {"AdamWAmsgrad", [] { return O::AdamW({.learning_rate = 0.01, .amsgrad = true}); }},
       {"Nadam", [] { return O::Nadam({.learning_rate = 0.01}); }},
       {"NadamWeightDecay", [] { return O::Nadam({.learning_rate = 0.01, .weight_decay = 0.05}); }},
@@ -95,23 +96,24 @@ std::vector<Case> cases() {
       {"Adagrad", [] { return O::Adagrad({.learning_rate = 0.1, .weight_decay = 0.01}); }},
       {"AdamExponentialDecay",
        [] { return O::Adam({.learning_rate = S::ExponentialDecay(0.01, 3, 0.5, /*staircase=*/true)}); }},
-      {"RMSpropExponentialDecay",
-       [] { return O::RMSprop({.learning_rate = S::ExponentialDecay(0.01, 4, 0.7)}); }},
+      {"RMSpropExponentialDecay", [] { return O::RMSprop({.learning_rate = S::ExponentialDecay(0.01, 4, 0.7)}); }},
       {"SGDCosineDecayWarmup",
        [] {
-         return O::SGD({.learning_rate = S::CosineDecay(0.05, 10, {.alpha = 0.1, .warmup_target = 0.2, .warmup_steps = 5}),
-                        .momentum = 0.5});
+         return O::SGD(
+             {.learning_rate = S::CosineDecay(0.05, 10, {.alpha = 0.1, .warmup_target = 0.2, .warmup_steps = 5}),
+              .momentum = 0.5});
        }},
       {"AdagradCosineDecay", [] { return O::Adagrad({.learning_rate = S::CosineDecay(0.1, 12)}); }},
       {"NadamPiecewiseConstant",
-       [] { return O::Nadam({.learning_rate = S::PiecewiseConstantDecay({4, 10}, {0.1, 0.05, 0.01})}); }},
+       [] {
+         return O::Nadam({.learning_rate = S::PiecewiseConstantDecay({4, 10}, {0.1, 0.05, 0.01})});
+       }},
       // float64 variables take the fused ops' double kernels; float16 the composite updates.
       {"AdamFloat64", [] { return O::Adam({.learning_rate = 0.01}); }, tf::float64},
       {"AdamFloat16Composite", [] { return O::Adam({.learning_rate = 0.01}); }, tf::float16},
       {"SGDMomentumFloat16Composite", [] { return O::SGD({.learning_rate = 0.1, .momentum = 0.9}); }, tf::float16},
       {"RMSpropFloat16Composite",
-       [] { return O::RMSprop({.learning_rate = S::ExponentialDecay(0.01, 4, 0.7), .momentum = 0.5}); },
-       tf::float16},
+       [] { return O::RMSprop({.learning_rate = S::ExponentialDecay(0.01, 4, 0.7), .momentum = 0.5}); }, tf::float16},
   };
 }
 

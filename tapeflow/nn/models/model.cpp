@@ -258,9 +258,9 @@ Tensor Model::predict_batch(const std::vector<Tensor>& x) {
   if (!steps_traced()) return predict_step(x);
   if (!built()) Model::predict_step(x);  // builds the weights outside the trace
   if (!predict_function_ || predict_function_->owner != this)
-    predict_function_ = std::make_shared<PredictFunction>(PredictFunction{
-        this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },
-                       {.name = "predict_function"})});
+    predict_function_ = std::make_shared<PredictFunction>(
+        PredictFunction{this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },
+                                       {.name = "predict_function"})});
   return with_eager_hint(*this, "predict_step", [&] { return predict_function_->function(x).tensor(); });
 }
 

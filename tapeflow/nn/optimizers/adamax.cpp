@@ -29,8 +29,7 @@ void Adamax::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
   m.assign_add((g - m) * (1.0 - beta_1_));
   u.assign(maximum(u * beta_2_, abs(g)));
   rate.visit([&](const auto& lr, const auto& t) {
-    w.assign_sub(m * coefficient(lr, w.dtype()) /
-                 ((u + epsilon_) * coefficient(1.0 - power(beta_1_, t), w.dtype())));
+    w.assign_sub(m * coefficient(lr, w.dtype()) / ((u + epsilon_) * coefficient(1.0 - power(beta_1_, t), w.dtype())));
   });
 }
 

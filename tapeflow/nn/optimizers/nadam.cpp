@@ -71,7 +71,8 @@ void Nadam::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
       product = u_product_->traced;
     const S u_t = momentum_factor(t), u_next = momentum_factor(t + 1.0);
     const S product_next = product * u_next;
-    Tensor m_hat = m * coefficient(u_next / (1.0 - product_next), dt) + g * coefficient((1.0 - u_t) / (1.0 - product), dt);
+    Tensor m_hat =
+        m * coefficient(u_next / (1.0 - product_next), dt) + g * coefficient((1.0 - u_t) / (1.0 - product), dt);
     Tensor v_hat = v / coefficient(1.0 - power(beta_2_, t), dt);
     w.assign_sub(m_hat * coefficient(lr, dt) / (sqrt(v_hat) + epsilon_));
   });

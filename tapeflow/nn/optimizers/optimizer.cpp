@@ -42,9 +42,9 @@ Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : s
   state_->iterations = Variable(constant(int64_t{0}), {.name = "iteration", .trainable = false});
   state_->learning_rate_var = Variable(constant(static_cast<float>(options.learning_rate.at(0))),
                                        {.name = "learning_rate", .trainable = false});
-  state_->learning_rate_f64 = Variable(constant(options.learning_rate.is_schedule() ? 0.0 : options.learning_rate.at(0),
-                                                DType::kFloat64),
-                                       {.name = "learning_rate_f64", .trainable = false});
+  state_->learning_rate_f64 =
+      Variable(constant(options.learning_rate.is_schedule() ? 0.0 : options.learning_rate.at(0), DType::kFloat64),
+               {.name = "learning_rate_f64", .trainable = false});
   TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "",
                "Only one of `clipnorm`, `clipvalue` and "
                "`global_clipnorm` can be set. Received: clipnorm=",
@@ -212,8 +212,8 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
   if (state_->mirror_stale) {
     Tensor done = cast(state_->iterations.read_value(), DType::kFloat64);
     rate.t_t = done + 1.0;
-    rate.lr_t = state_->learning_rate.is_schedule() ? state_->learning_rate.at(done)
-                                                    : state_->learning_rate_f64.read_value();
+    rate.lr_t =
+        state_->learning_rate.is_schedule() ? state_->learning_rate.at(done) : state_->learning_rate_f64.read_value();
   } else {
     rate.t = double(state_->step + 1);
     rate.lr = learning_rate();

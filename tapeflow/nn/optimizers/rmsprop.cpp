@@ -43,7 +43,8 @@ void RMSprop::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
     denominator = v + epsilon_;
   }
   Tensor increment;
-  rate.visit([&](const auto& lr, const auto&) { increment = g * step_math::coefficient(lr, w.dtype()) * rsqrt(denominator); });
+  rate.visit(
+      [&](const auto& lr, const auto&) { increment = g * step_math::coefficient(lr, w.dtype()) * rsqrt(denominator); });
   if (momentum_ > 0) {
     Variable m = slot(w, "momentum");
     m.assign(m * momentum_ + increment);
@@ -56,15 +57,14 @@ void RMSprop::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
 void RMSprop::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
   if (!can_fuse(w)) return Optimizer::update_steps(g, w, rate);
   const std::vector<Variable> none;
-  training::apply_rms_prop(
-      w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
-      momentum_ > 0 ? slots(w, "momentum") : none, g,
-      {.learning_rate = rate.lr,
-       .rho = rho_,
-       .momentum = momentum_,
-       .epsilon = epsilon_,
-       .weight_decay = weight_decay(),
-       .rates = {.learning_rate = rate.lr_t}});
+  training::apply_rms_prop(w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
+                           momentum_ > 0 ? slots(w, "momentum") : none, g,
+                           {.learning_rate = rate.lr,
+                            .rho = rho_,
+                            .momentum = momentum_,
+                            .epsilon = epsilon_,
+                            .weight_decay = weight_decay(),
+                            .rates = {.learning_rate = rate.lr_t}});
 }
 
 }  // namespace tapeflow::keras::optimizers
