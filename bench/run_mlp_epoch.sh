@@ -62,7 +62,7 @@ echo
 echo "| batch | Tapeflow tf::function | Tapeflow eager | jax.jit | torch.compile | TF tf.function | jax/Tapeflow | torch.compile/Tapeflow | tf.function/Tapeflow |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for b in 32 256; do
-  fn=$(val tapeflow_function CPU:0 "$b")
+  fn=$(val tapeflow-loop-function CPU:0 "$b")
   [ -n "$fn" ] || continue
   ea=$(val tapeflow CPU:0 "$b"); jx=$(val jax_jit CPU:0 "$b"); tc=$(val torch_compile CPU:0 "$b"); tg=$(val tf_function CPU:0 "$b")
   echo "| $b | $(ms "$fn") | $(ms "$ea") | $(ms "$jx") | $(ms "$tc") | $(ms "$tg") | $(ratio "$jx" "$fn") | $(ratio "$tc" "$fn") | $(ratio "$tg" "$fn") |"

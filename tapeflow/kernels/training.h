@@ -22,6 +22,7 @@ template <typename T> struct GradientDescentUpdate {
   using value_type = T;
   static constexpr int kLists = 2;
   T lr, decay;
+  TF_HOST_DEVICE void set_rate(T rate, T d) { lr = rate, decay = d; }
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
     T& w = p[0][i];
     const T g = p[1][i];
@@ -36,6 +37,7 @@ template <typename T, bool kNesterov> struct KerasMomentumUpdate {
   using value_type = T;
   static constexpr int kLists = 3;
   T lr, momentum, decay;
+  TF_HOST_DEVICE void set_rate(T rate, T d) { lr = rate, decay = d; }
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
     T& w = p[0][i];
     T& m = p[1][i];
@@ -56,6 +58,7 @@ template <typename T, bool kAmsgrad> struct AdamUpdate {
   using value_type = T;
   static constexpr int kLists = kAmsgrad ? 5 : 4;
   T alpha, one_minus_beta_1, one_minus_beta_2, epsilon, decay;
+  TF_HOST_DEVICE void set_rate(T rate, T d) { alpha = rate, decay = d; }
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
     T& w = p[0][i];
     T& m = p[1][i];
@@ -79,6 +82,7 @@ template <typename T> struct AdagradUpdate {
   using value_type = T;
   static constexpr int kLists = 3;
   T lr, epsilon, decay;
+  TF_HOST_DEVICE void set_rate(T rate, T d) { lr = rate, decay = d; }
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
     T& w = p[0][i];
     T& acc = p[1][i];
@@ -96,6 +100,7 @@ template <typename T, bool kCentered, bool kMomentum> struct RMSpropUpdate {
   using value_type = T;
   static constexpr int kLists = 3 + int(kCentered) + int(kMomentum);
   T lr, rho, one_minus_rho, momentum, epsilon, decay;
+  TF_HOST_DEVICE void set_rate(T rate, T d) { lr = rate, decay = d; }
   TF_HOST_DEVICE void operator()(T* const* p, int64_t i) const {
     T& w = p[0][i];
     T& v = p[1][i];
@@ -118,6 +123,25 @@ template <typename T, bool kCentered, bool kMomentum> struct RMSpropUpdate {
     } else {
       w = w - increment;
     }
+  }
+};
+
+/// Note [Rates as inputs]: a fused op traced into a tf::function takes its step-dependent
+/// scalars as trailing float64 scalar inputs (TF's ResourceApply* take lr, beta1_power and
+/// beta2_power as tensors), computed in the graph from the optimizer's iterations, instead of
+/// attributes frozen at trace time. The kernels resolve them here, in double and in the order
+/// the host uses for the attributes (core/ops/training.cpp), so both paths give the same rates.
+struct RateInputs {
+  const double* lr = nullptr;            // null: the attributes hold the rates
+  const double* beta_1_power = nullptr;  // Adam only
+  const double* beta_2_power = nullptr;
+  double weight_decay = 0.0;
+  /// The update's rate (Adam: alpha = lr sqrt(1 - b2^t) / (1 - b1^t)) and weight decay * lr.
+  template <typename Update> TF_HOST_DEVICE void apply(Update& u) const {
+    using T = typename Update::value_type;
+    const double l = *lr;
+    const double rate = beta_1_power ? l * std::sqrt(1.0 - *beta_2_power) / (1.0 - *beta_1_power) : l;
+    u.set_rate(T(rate), T(weight_decay * l));
   }
 };
 

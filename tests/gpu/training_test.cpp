@@ -110,6 +110,30 @@ TEST_F(GpuTest, FusedAdamParity) {
       "amsgrad");
 }
 
+// Note [Rates as inputs]: on GPU:0 the rates come as float64 device scalars (what a traced
+// optimizer step passes), read by the kernel itself; on CPU:0 as attributes. Same updates.
+TEST_F(GpuTest, FusedRatesAsDeviceScalarsParity) {
+  auto f64 = [](double x) { return tf::constant(x, tf::float64); };  // on the scope's device
+  auto on_gpu = [](const State& s) { return s.vars[0].read_value().device().type() == tf::DeviceType::kGPU; };
+  expect_update_parity(
+      2,
+      [&](State& s, const Grads& g) {
+        tf::training::AdamOptions o{
+            .learning_rate = 0.01, .beta_1_power = 0.81, .beta_2_power = 0.998001, .weight_decay = 0.004};
+        if (on_gpu(s)) o.rates = {.learning_rate = f64(0.01), .beta_1_power = f64(0.81), .beta_2_power = f64(0.998001)};
+        tf::training::apply_adam(s.vars, s.slots[0], s.slots[1], {}, g, o);
+      },
+      "adam with rate inputs");
+  expect_update_parity(
+      1,
+      [&](State& s, const Grads& g) {
+        tf::training::KerasMomentumOptions o{.learning_rate = 0.05, .momentum = 0.9, .weight_decay = 0.01};
+        if (on_gpu(s)) o.rates = {.learning_rate = f64(0.05)};
+        tf::training::apply_keras_momentum(s.vars, s.slots[0], g, o);
+      },
+      "momentum with rate inputs");
+}
+
 TEST_F(GpuTest, FusedAdagradParity) {
   expect_update_parity(
       1, [](State& s, const Grads& g) { tf::training::apply_adagrad(s.vars, s.slots[0], g, {.learning_rate = 0.05}); },

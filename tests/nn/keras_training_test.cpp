@@ -41,7 +41,8 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
   // model.fit(x_train, y_train, {.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 1}).
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.05}),
                  .loss = K::losses::MeanSquaredError(),
-                 .metrics = {"mae"}});
+                 .metrics = {"mae"},
+                 .run_eagerly = false});
   auto history = model.fit(x, y,
                            {.epochs = 6,
                             .batch_size = 16,

@@ -107,7 +107,15 @@ TEST(Sequential, BadInputsGiveTypedErrors) {
   model.compile({.optimizer = "adam", .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true})});
   EXPECT_TF_ERROR(model.fit(tf::zeros({4, 28, 28}), tf::constant({1, 2, 3}), {.verbose = 0}),
                   tf::errors::InvalidArgumentError, "Data cardinality is ambiguous");
+  // evaluate's test_step runs as a tf::Function: the kernel's error names its graph node; run
+  // eagerly, the loss names itself.
   EXPECT_TF_ERROR(model.evaluate(tf::zeros({2, 28, 28}), tf::constant({1, 12}), {.verbose = 0}),
+                  tf::errors::InvalidArgumentError, "Received a label value of 12 which is outside the valid range");
+  auto eager = mlp(8);
+  eager.compile({.optimizer = "adam",
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .run_eagerly = true});
+  EXPECT_TF_ERROR(eager.evaluate(tf::zeros({2, 28, 28}), tf::constant({1, 12}), {.verbose = 0}),
                   tf::errors::InvalidArgumentError, "sparse_categorical_crossentropy");
   // Built for 28 x 28 inputs, the first Dense names itself when fed 27 x 27.
   EXPECT_TF_ERROR(model.predict(tf::zeros({2, 27, 27})), tf::errors::InvalidArgumentError,

@@ -46,7 +46,18 @@ Tensor exclusive_value(const Variable& var) {
 /// Checks the lists and runs `op` once per (device, dtype) group of variables.
 void fused_apply(const OpDef& op, std::span<const Variable> vars,
                  std::initializer_list<std::span<const Variable>> slots, std::span<const Tensor> grads,
-                 const ops::FusedApplyParams& params) {
+                 ops::FusedApplyParams params, const RateTensors& rates, double weight_decay) {
+  std::vector<Tensor> rate_inputs;
+  if (rates.learning_rate.defined()) {
+    rate_inputs.push_back(rates.learning_rate);
+    if (rates.beta_1_power.defined()) rate_inputs.insert(rate_inputs.end(), {rates.beta_1_power, rates.beta_2_power});
+    for (const Tensor& r : rate_inputs)
+      TF_CHECK_ARG(r.dtype() == DType::kFloat64 && r.shape().rank() == 0, op.name, op.name,
+                   ": rates given as tensors must be float64 scalars, got ", dtype_name(r.dtype()), " ",
+                   r.shape().to_string());
+    params.rate_inputs = static_cast<int64_t>(rate_inputs.size());
+    params.weight_decay = weight_decay;
+  }
   TF_CHECK_ARG(grads.size() == vars.size(), op.name, op.name, ": got ", grads.size(), " gradients for ", vars.size(),
                " variables");
   std::unordered_set<uint64_t> seen;
@@ -83,11 +94,14 @@ void fused_apply(const OpDef& op, std::span<const Variable> vars,
   } pause;
   for (const auto& [key, idx] : groups) {
     std::vector<Tensor> inputs;
-    inputs.reserve(idx.size() * (slots.size() + 2));
+    inputs.reserve(idx.size() * (slots.size() + 2) + rate_inputs.size());
     for (std::size_t i : idx) inputs.push_back(exclusive_value(vars[i]));
     for (std::span<const Variable> list : slots)
       for (std::size_t i : idx) inputs.push_back(exclusive_value(list[i]));
     for (std::size_t i : idx) inputs.push_back(grads[i].contiguous());
+    // The kernels read the rates where the variables are (on GPU, in the kernel: no sync).
+    const Device device = vars[idx[0]].device();
+    for (const Tensor& r : rate_inputs) inputs.push_back(r.device() == device ? r : r.to(device));
     ops::FusedApplyAttrs attrs(params);
     attrs.num_vars = static_cast<int64_t>(idx.size());
     dispatch(op, inputs, &attrs, {}, vars[idx[0]].device());
@@ -101,7 +115,7 @@ bool supports_fused_apply(DType dtype) { return dtype == DType::kFloat32 || dtyp
 void apply_gradient_descent(std::span<const Variable> vars, std::span<const Tensor> grads,
                             const GradientDescentOptions& o) {
   fused_apply(ops::FusedApplyGradientDescent, vars, {}, grads,
-              {.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate});
+              {.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate}, o.rates, o.weight_decay);
 }
 
 void apply_keras_momentum(std::span<const Variable> vars, std::span<const Variable> accums,
@@ -110,12 +124,16 @@ void apply_keras_momentum(std::span<const Variable> vars, std::span<const Variab
               {.learning_rate = o.learning_rate,
                .decay = o.weight_decay * o.learning_rate,
                .momentum = o.momentum,
-               .nesterov = o.nesterov});
+               .nesterov = o.nesterov},
+              o.rates, o.weight_decay);
 }
 
 void apply_adam(std::span<const Variable> vars, std::span<const Variable> ms, std::span<const Variable> vs,
                 std::span<const Variable> v_hats, std::span<const Tensor> grads, const AdamOptions& o) {
-  TF_CHECK_ARG(o.beta_1_power < 1.0, ops::FusedApplyAdam.name, "beta_1_power must be below 1, got ", o.beta_1_power);
+  TF_CHECK_ARG(o.rates.learning_rate.defined() || o.beta_1_power < 1.0, ops::FusedApplyAdam.name,
+               "beta_1_power must be below 1, got ", o.beta_1_power);
+  TF_CHECK_ARG(!o.rates.learning_rate.defined() || (o.rates.beta_1_power.defined() && o.rates.beta_2_power.defined()),
+               ops::FusedApplyAdam.name, "a learning rate given as a tensor needs beta_1_power and beta_2_power too");
   const double alpha = o.learning_rate * std::sqrt(1.0 - o.beta_2_power) / (1.0 - o.beta_1_power);
   ops::FusedApplyParams params{.learning_rate = alpha,
                                .decay = o.weight_decay * o.learning_rate,
@@ -124,15 +142,16 @@ void apply_adam(std::span<const Variable> vars, std::span<const Variable> ms, st
                                .epsilon = o.epsilon,
                                .amsgrad = !v_hats.empty()};
   if (params.amsgrad)
-    fused_apply(ops::FusedApplyAdam, vars, {ms, vs, v_hats}, grads, params);
+    fused_apply(ops::FusedApplyAdam, vars, {ms, vs, v_hats}, grads, params, o.rates, o.weight_decay);
   else
-    fused_apply(ops::FusedApplyAdam, vars, {ms, vs}, grads, params);
+    fused_apply(ops::FusedApplyAdam, vars, {ms, vs}, grads, params, o.rates, o.weight_decay);
 }
 
 void apply_adagrad(std::span<const Variable> vars, std::span<const Variable> accums, std::span<const Tensor> grads,
                    const AdagradOptions& o) {
   fused_apply(ops::FusedApplyAdagrad, vars, {accums}, grads,
-              {.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate, .epsilon = o.epsilon});
+              {.learning_rate = o.learning_rate, .decay = o.weight_decay * o.learning_rate, .epsilon = o.epsilon},
+              o.rates, o.weight_decay);
 }
 
 void apply_rms_prop(std::span<const Variable> vars, std::span<const Variable> ms, std::span<const Variable> mgs,
@@ -145,13 +164,13 @@ void apply_rms_prop(std::span<const Variable> vars, std::span<const Variable> ms
                                .centered = !mgs.empty()};
   const bool with_momentum = !moms.empty();
   if (params.centered && with_momentum)
-    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs, moms}, grads, params);
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs, moms}, grads, params, o.rates, o.weight_decay);
   else if (params.centered)
-    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs}, grads, params);
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, mgs}, grads, params, o.rates, o.weight_decay);
   else if (with_momentum)
-    fused_apply(ops::FusedApplyRMSProp, vars, {ms, moms}, grads, params);
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms, moms}, grads, params, o.rates, o.weight_decay);
   else
-    fused_apply(ops::FusedApplyRMSProp, vars, {ms}, grads, params);
+    fused_apply(ops::FusedApplyRMSProp, vars, {ms}, grads, params, o.rates, o.weight_decay);
 }
 
 }  // namespace training

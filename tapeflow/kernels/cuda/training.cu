@@ -30,7 +30,9 @@ template <typename T, int kLists> struct TensorLists {
 static_assert(sizeof(TensorLists<double, 5>) <= 4096, "kernel parameters must fit in 4 KiB");
 
 template <typename T, typename Update>
-__global__ void fused_apply_kernel(TensorLists<T, Update::kLists> lists, Update update) {
+__global__ void fused_apply_kernel(TensorLists<T, Update::kLists> lists, Update update, RateInputs rates) {
+  // Rates given as device scalars (Note [Rates as inputs]) are read here, so nothing syncs.
+  if (rates.lr) rates.apply(update);
   const int t = lists.block_tensor[blockIdx.x];
   const int64_t begin = int64_t(lists.block_chunk[blockIdx.x]) * kChunk;
   const int64_t end = begin + kChunk < lists.sizes[t] ? begin + kChunk : lists.sizes[t];
@@ -42,7 +44,8 @@ __global__ void fused_apply_kernel(TensorLists<T, Update::kLists> lists, Update 
 
 /// Launches `update` over the op's num_vars variables: one launch unless more than kMaxTensors
 /// variables or kMaxBlocks chunks need it.
-template <typename T, typename Update> void run_update(KernelContext& ctx, const Update& update) {
+template <typename T, typename Update>
+void run_update(KernelContext& ctx, const Update& update, const RateInputs& rates) {
   constexpr int kLists = Update::kLists;
   cudaStream_t stream = stream_of(ctx);
   const auto n = static_cast<std::size_t>(ctx.attr<ops::FusedApplyAttrs>().num_vars);
@@ -50,7 +53,7 @@ template <typename T, typename Update> void run_update(KernelContext& ctx, const
   int tensors = 0, blocks = 0;
   auto launch = [&] {
     if (blocks > 0) {
-      fused_apply_kernel<T, Update><<<blocks, kThreads, 0, stream>>>(lists, update);
+      fused_apply_kernel<T, Update><<<blocks, kThreads, 0, stream>>>(lists, update, rates);
       TF_CUDA_LAUNCH_CHECK("fused_apply_kernel");
     }
     tensors = 0;
@@ -81,12 +84,18 @@ template <typename T, typename Update> void run_update(KernelContext& ctx, const
   launch();
 }
 
-/// The kernel of fused op kOp: the update its attributes select, over all its variables.
+/// The kernel of fused op kOp: the update its attributes select, over all its variables, at the
+/// rates of its trailing device scalars when it has them (Note [Rates as inputs]).
 template <FusedOp kOp> void fused_apply(KernelContext& ctx) {
   const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-  with_update<kOp>(
-      a, ctx.input(0).dtype() == DType::kFloat64, int64_t(ctx.inputs.size()) / a.num_vars,
-      [&](const auto& update) { run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update); });
+  const int64_t lists = int64_t(ctx.inputs.size()) - a.rate_inputs;
+  RateInputs rates{.weight_decay = a.weight_decay};
+  auto scalar = [&](int64_t k) { return static_cast<const double*>(ctx.input(std::size_t(lists + k)).raw_data()); };
+  if (a.rate_inputs > 0) rates.lr = scalar(0);
+  if (a.rate_inputs == 3) rates.beta_1_power = scalar(1), rates.beta_2_power = scalar(2);
+  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, lists / a.num_vars, [&](const auto& update) {
+    run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, update, rates);
+  });
 }
 
 }  // namespace

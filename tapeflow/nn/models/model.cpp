@@ -28,6 +28,16 @@ struct Model::Compiled {
   std::shared_ptr<metrics::Mean> loss_tracker = std::make_shared<metrics::Mean>(metrics::MetricOptions{.name = "loss"});
   std::vector<std::shared_ptr<metrics::Metric>> metrics;
   CompileOptions options;  // as given, for compile_config
+  // Keras's train_function/test_function: made on first use, for the model that made them (a
+  // copy of the model shares compiled_ but needs Functions of its own).
+  const Model* owner = nullptr;
+  std::optional<Function> train_function, test_function;
+  bool optimizer_built = false;
+};
+
+struct Model::PredictFunction {
+  const Model* owner = nullptr;
+  Function function;
 };
 
 Model::Model(const std::string& default_name, layers::LayerOptions options) : Layer(default_name, std::move(options)) {}
@@ -181,6 +191,88 @@ void Model::weighted_test_step(const Tensor& x, const Tensor& y, const Tensor& s
   for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);  // unweighted, as Keras 3's `metrics`
 }
 
+Tensor Model::predict_step(const std::vector<Tensor>& x) {
+  return x.size() == 1 ? (*this)(x[0], false) : (*this)(x, false);
+}
+
+// Note [Steps as Functions]: Keras 3 runs fit's, evaluate's and predict's steps as tf.functions
+// unless compile(run_eagerly=True). Here each is a tf::Function made once per compile (predict's
+// once per model), whose body is the overridable step itself, so an overridden train_step is
+// traced too; optimizer and metric state are variables, updated in the graph (Note [Optimizers
+// in tf::function]). Shapes are traced exactly: full batches trace once and a last partial batch
+// once more (Keras's reduce_retracing gives the same two traces on tensors). A step that reads a
+// value on the host cannot be traced: its error says to compile with run_eagerly.
+bool Model::steps_traced() const {
+  return !(compiled_ && compiled_->options.run_eagerly) && !config::functions_run_eagerly();
+}
+
+namespace {
+template <typename F> auto with_eager_hint(const Model& model, const char* step, F&& run) {
+  try {
+    return run();
+  } catch (const errors::FailedPreconditionError& e) {
+    if (e.message().find("while it is being traced") == std::string::npos) throw;
+    TF_THROW(FailedPreconditionError, "", e.message(), "\n(model \"", model.name(), "\" runs ", step,
+             " as a tf.function; compile it with {.run_eagerly = true} to run it eagerly)");
+  }
+}
+}  // namespace
+
+void Model::dataset_step(const data::Element& e, bool training, const char* caller) {
+  const std::size_t k = input_count();
+  TF_CHECK_ARG(e.size() == k + 1 || e.size() == k + 2, "", caller,
+               ": a dataset element must be (x, y) or (x, y, sample_weight) with x made of the model's ", k,
+               " input(s); got ", e.size(), " components");
+  std::vector<Tensor> element(e.begin(), e.end());
+  // As Keras's symbolic build before the first step, in both modes: the model's weights, then the
+  // optimizer's slots, so that a traced step creates no variable (it would be traced twice).
+  if (!built()) Model::predict_step(std::vector<Tensor>(element.begin(), element.begin() + std::ptrdiff_t(k)));
+  if (training && !compiled_->optimizer_built) {
+    compiled_->optimizer->build(trainable_variables());
+    compiled_->optimizer_built = true;
+  }
+  if (!steps_traced()) return run_step(element, training);
+  if (compiled_->owner != this) {
+    compiled_->train_function.reset();
+    compiled_->test_function.reset();
+    compiled_->owner = this;
+  }
+  std::optional<Function>& f = training ? compiled_->train_function : compiled_->test_function;
+  if (!f)
+    f = function([this, training](const std::vector<Tensor>& parts) { run_step(parts, training); },
+                 {.name = training ? "train_function" : "test_function"});
+  with_eager_hint(*this, training ? "train_step" : "test_step", [&] { (*f)(element); });
+}
+
+void Model::run_step(const std::vector<Tensor>& e, bool training) {
+  const std::size_t k = input_count();
+  const bool weighted = e.size() == k + 2;
+  const Tensor& y = e[k];
+  if (k == 1) {  // the overridable steps
+    if (!training && weighted)
+      weighted_test_step(e[0], y, e[k + 1]);
+    else if (!training)
+      test_step(e[0], y);
+    else if (weighted)
+      train_step(e[0], y, e[k + 1]);
+    else
+      train_step(e[0], y);
+    return;
+  }
+  multi_input_step(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k)), y,
+                   weighted ? std::optional<Tensor>(e[k + 1]) : std::nullopt, training);
+}
+
+Tensor Model::predict_batch(const std::vector<Tensor>& x) {
+  if (!steps_traced()) return predict_step(x);
+  if (!built()) Model::predict_step(x);  // builds the weights outside the trace
+  if (!predict_function_ || predict_function_->owner != this)
+    predict_function_ = std::make_shared<PredictFunction>(
+        PredictFunction{this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },
+                                       {.name = "predict_function"})});
+  return with_eager_hint(*this, "predict_step", [&] { return predict_function_->function(x).tensor(); });
+}
+
 std::map<std::string, double> Model::metrics_result() const {
   std::map<std::string, double> out;
   for (const auto& m : metrics()) out[m->name()] = m->result().item<float>();
@@ -278,7 +370,7 @@ Tensor Model::predict(const Tensor& x, PredictOptions options) {
   const int64_t n = x.shape()[0];
   std::vector<Tensor> outs;
   for (int64_t b = 0; b < n; b += options.batch_size)
-    outs.push_back((*this)(rows(x, b, std::min(n, b + options.batch_size)), false));
+    outs.push_back(predict_batch({rows(x, b, std::min(n, b + options.batch_size))}));
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
 }
 
@@ -297,7 +389,7 @@ Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
   for (int64_t b = 0; b < n; b += options.batch_size) {
     std::vector<Tensor> batch;
     for (const Tensor& t : x) batch.push_back(rows(t, b, std::min(n, b + options.batch_size)));
-    outs.push_back((*this)(batch, false));
+    outs.push_back(predict_batch(batch));
   }
   return outs.size() == 1 ? outs[0] : concat(outs, 0);
 }

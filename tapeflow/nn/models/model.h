@@ -41,6 +41,11 @@ struct CompileOptions {
   /// May be left out when train_step/test_step are overridden and compute their own loss.
   losses::AnyLoss loss;
   std::vector<metrics::AnyMetric> metrics;
+  /// false (Keras's default): fit, evaluate and predict run train_step/test_step/predict_step as
+  /// tf::Functions (traced once per compile, reduce_retracing: the last partial batch retraces at
+  /// most once). true: every step runs eagerly, for debugging (host reads, prints, breakpoints).
+  /// tf::config::run_functions_eagerly(true) also makes them eager.
+  bool run_eagerly = false;
 };
 
 /// Inputs by name, Keras's dict form: `{{"image", x1}, {"meta", x2}}` or a std::map. (A type of
@@ -207,6 +212,8 @@ class Model : public layers::Layer {
   virtual void train_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
   /// One evaluation step on a batch.
   virtual void test_step(const Tensor& x, const Tensor& y);
+  /// The outputs of one batch of inputs (one tensor per model input), what predict concatenates.
+  virtual Tensor predict_step(const std::vector<Tensor>& x);
   /// The compiled loss of a batch plus the layers' losses (regularization, add_loss): what
   /// train_step minimizes; a custom train_step calls it (Keras's compute_loss).
   Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
@@ -280,8 +287,18 @@ class Model : public layers::Layer {
   void multi_input_step(const std::vector<Tensor>& x, const Tensor& y, const std::optional<Tensor>& sample_weight,
                         bool training);
   EvaluateResult ordered_results() const;
-  /// One step on a Dataset element: (inputs..., y[, sample_weight]).
+  /// One step on a Dataset element: (inputs..., y[, sample_weight]), through the compiled
+  /// train/test Function unless run eagerly (model_fit.cpp).
   void dataset_step(const data::Element& element, bool training, const char* caller);
+  /// dataset_step's body: the overridable steps, called eagerly or while a Function traces.
+  void run_step(const std::vector<Tensor>& element, bool training);
+  /// predict_step on a batch, through the predict Function unless run eagerly.
+  Tensor predict_batch(const std::vector<Tensor>& x);
+  /// Whether fit/evaluate/predict steps run as Functions now.
+  bool steps_traced() const;
+  /// The predict Function (predict needs no compile); rebuilt for a copy of the model.
+  struct PredictFunction;
+  std::shared_ptr<PredictFunction> predict_function_;
   /// The epochs of every fit (tensors, several inputs, Datasets): callbacks and History, Keras's
   /// steps (steps_per_epoch), the progress bar, validation. (model_fit.cpp)
   callbacks::History fit_epochs(internal::BatchSource& train, const FitOptions& options);

@@ -73,28 +73,6 @@ void Model::multi_input_step(const std::vector<Tensor>& x, const Tensor& y, cons
   for (std::size_t i = 1; i < tracked.size(); ++i) update_compiled_metric(*tracked[i], y, y_pred);
 }
 
-void Model::dataset_step(const data::Element& e, bool training, const char* caller) {
-  const std::size_t k = input_count();
-  TF_CHECK_ARG(e.size() == k + 1 || e.size() == k + 2, "", caller,
-               ": a dataset element must be (x, y) or (x, y, sample_weight) with x made of the model's ", k,
-               " input(s); got ", e.size(), " components");
-  const bool weighted = e.size() == k + 2;
-  const Tensor& y = e[k];
-  if (k == 1) {  // the overridable steps
-    if (!training && weighted)
-      weighted_test_step(e[0], y, e[k + 1]);
-    else if (!training)
-      test_step(e[0], y);
-    else if (weighted)
-      train_step(e[0], y, e[k + 1]);
-    else
-      train_step(e[0], y);
-    return;
-  }
-  multi_input_step(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k)), y,
-                   weighted ? std::optional<Tensor>(e[k + 1]) : std::nullopt, training);
-}
-
 namespace {
 void check_finite(const data::Dataset& ds, const char* caller, const char* steps_name) {
   TF_CHECK_ARG(ds.cardinality() != -1, "", caller, ": the dataset is infinite (repeat() without a count): pass ",
@@ -221,8 +199,7 @@ Tensor Model::predict(const data::Dataset& dataset, PredictOptions options) {
   for (const auto& e : dataset) {
     TF_CHECK_ARG(e.size() >= k, "", "predict: a dataset element must start with the model's ", k, " input(s); got ",
                  e.size(), " components");
-    outs.push_back(k == 1 ? (*this)(e[0], false)
-                          : (*this)(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k)), false));
+    outs.push_back(predict_batch(std::vector<Tensor>(e.begin(), e.begin() + std::ptrdiff_t(k))));
   }
   (void)options;  // batch_size: the dataset's batches; verbose: predict prints nothing yet
   TF_CHECK_ARG(!outs.empty(), "", "predict: the dataset yielded no batches");

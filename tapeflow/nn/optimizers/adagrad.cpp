@@ -18,16 +18,21 @@ Adagrad::Adagrad(AdagradOptions o)
 
 void Adagrad::build(const Variable& var) { add_slot(var, "accumulator", initial_accumulator_value_); }
 
-void Adagrad::update_step(const Tensor& g, Variable& w, double lr) {
+void Adagrad::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
   Variable acc = slot(w, "accumulator");
   acc.assign_add(square(g));
-  w.assign_sub(g * lr / sqrt(acc + epsilon_));
+  rate.visit([&](const auto& lr, const auto&) {
+    w.assign_sub(g * step_math::coefficient(lr, w.dtype()) / sqrt(acc + epsilon_));
+  });
 }
 
-void Adagrad::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
-  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+void Adagrad::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, rate);
   training::apply_adagrad(w, slots(w, "accumulator"), g,
-                          {.learning_rate = lr, .epsilon = epsilon_, .weight_decay = weight_decay()});
+                          {.learning_rate = rate.lr,
+                           .epsilon = epsilon_,
+                           .weight_decay = weight_decay(),
+                           .rates = {.learning_rate = rate.lr_t}});
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -15,11 +15,12 @@ struct AdagradOptions {
 class Adagrad : public Optimizer {
  public:
   explicit Adagrad(AdagradOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;
-  void update_step(const Tensor& gradient, Variable& variable, double learning_rate) override;
-  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate) override;
+  void update_step(const Tensor& gradient, Variable& variable, const StepRate& rate) override;
+  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, const StepRate& rate) override;
 
  private:
   double initial_accumulator_value_, epsilon_;

@@ -51,9 +51,8 @@ void Adam::build(const Variable& var) {
   if (amsgrad_) add_slot(var, "velocity_hat");
 }
 
-void Adam::update_step(const Tensor& g, Variable& w, double lr) {
-  const double t = double(iterations() + 1);
-  const double alpha = lr * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t));
+void Adam::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
+  using namespace step_math;
   Variable m = slot(w, "momentum"), v = slot(w, "velocity");
   m.assign_add((g - m) * (1.0 - beta_1_));
   v.assign_add((square(g) - v) * (1.0 - beta_2_));
@@ -63,21 +62,29 @@ void Adam::update_step(const Tensor& g, Variable& w, double lr) {
     v_hat.assign(maximum(v_hat, v));
     denom_v = v_hat;
   }
-  w.assign_sub(m * alpha / (sqrt(denom_v) + epsilon_));
+  rate.visit([&](const auto& lr, const auto& t) {
+    const auto alpha = coefficient(lr * root(1.0 - power(beta_2_, t)) / (1.0 - power(beta_1_, t)), w.dtype());
+    w.assign_sub(m * alpha / (sqrt(denom_v) + epsilon_));
+  });
 }
 
-void Adam::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
-  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
-  const double t = double(iterations() + 1);
+void Adam::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, rate);
+  training::AdamOptions options{.learning_rate = rate.lr,
+                                .beta_1 = beta_1_,
+                                .beta_2 = beta_2_,
+                                .epsilon = epsilon_,
+                                .weight_decay = weight_decay()};
+  if (rate.traced()) {
+    options.rates = {.learning_rate = rate.lr_t,
+                     .beta_1_power = step_math::power(beta_1_, rate.t_t),
+                     .beta_2_power = step_math::power(beta_2_, rate.t_t)};
+  } else {
+    options.beta_1_power = std::pow(beta_1_, rate.t);
+    options.beta_2_power = std::pow(beta_2_, rate.t);
+  }
   training::apply_adam(w, slots(w, "momentum"), slots(w, "velocity"),
-                       amsgrad_ ? slots(w, "velocity_hat") : std::vector<Variable>{}, g,
-                       {.learning_rate = lr,
-                        .beta_1_power = std::pow(beta_1_, t),
-                        .beta_2_power = std::pow(beta_2_, t),
-                        .beta_1 = beta_1_,
-                        .beta_2 = beta_2_,
-                        .epsilon = epsilon_,
-                        .weight_decay = weight_decay()});
+                       amsgrad_ ? slots(w, "velocity_hat") : std::vector<Variable>{}, g, options);
 }
 
 }  // namespace tapeflow::keras::optimizers

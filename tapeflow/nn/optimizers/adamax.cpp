@@ -23,12 +23,14 @@ void Adamax::build(const Variable& var) {
   add_slot(var, "norm");
 }
 
-void Adamax::update_step(const Tensor& g, Variable& w, double lr) {
-  const double t = double(iterations() + 1);
+void Adamax::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
+  using namespace step_math;
   Variable m = slot(w, "momentum"), u = slot(w, "norm");
   m.assign_add((g - m) * (1.0 - beta_1_));
   u.assign(maximum(u * beta_2_, abs(g)));
-  w.assign_sub(m * lr / ((u + epsilon_) * (1.0 - std::pow(beta_1_, t))));
+  rate.visit([&](const auto& lr, const auto& t) {
+    w.assign_sub(m * coefficient(lr, w.dtype()) / ((u + epsilon_) * coefficient(1.0 - power(beta_1_, t), w.dtype())));
+  });
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -16,10 +16,11 @@ struct AdamaxOptions {
 class Adamax : public Optimizer {
  public:
   explicit Adamax(AdamaxOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;
-  void update_step(const Tensor& gradient, Variable& variable, double learning_rate) override;
+  void update_step(const Tensor& gradient, Variable& variable, const StepRate& rate) override;
 
  private:
   double beta_1_, beta_2_, epsilon_;

@@ -1,6 +1,7 @@
 #include "tapeflow/nn/optimizers/nadam.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/unary.h"
@@ -23,30 +24,58 @@ void Nadam::build(const Variable& var) {
   add_slot(var, "velocity");
 }
 
-double Nadam::momentum_factor(double t) const { return beta_1_ * (1.0 - 0.5 * std::pow(0.96, t)); }
-
-void Nadam::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
-  const int64_t t = iterations() + 1;
-  auto& [step, product] = *u_product_;
-  if (step != t - 1) {  // first use, or the step moved under us (restore): recompute P_{t-1}
-    product = 1.0;
-    for (int64_t s = 1; s < t; ++s) product *= momentum_factor(double(s));
-  }
-  product *= momentum_factor(double(t));
-  step = t;
-  Optimizer::update_steps(g, w, lr);
+template <typename S> S Nadam::momentum_factor(const S& t) const {
+  return beta_1_ * (1.0 - 0.5 * step_math::power(0.96, t));
 }
 
-void Nadam::update_step(const Tensor& g, Variable& w, double lr) {
-  const double t = double(iterations() + 1);
-  const double u_t = momentum_factor(t), u_next = momentum_factor(t + 1);
-  const double product = u_product_->second, product_next = product * u_next;
+void Nadam::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
+  Product& p = *u_product_;
+  if (rate.traced()) {
+    p.traced = p.variable.read_value() * momentum_factor(rate.t_t);
+    p.variable.assign(p.traced);
+  } else {
+    const auto t = static_cast<int64_t>(rate.t);
+    if (p.step != t - 1) {  // first use, or the step moved under us (restore): recompute P_{t-1}
+      p.value = 1.0;
+      for (int64_t s = 1; s < t; ++s) p.value *= momentum_factor(double(s));
+    }
+    p.value *= momentum_factor(double(t));
+    p.step = t;
+    p.variable.assign(constant(p.value, DType::kFloat64));
+  }
+  Optimizer::update_steps(g, w, rate);
+}
+
+void Nadam::restored() {
+  Optimizer::restored();
+  Product& p = *u_product_;
+  const int64_t t = iterations();
+  p.value = 1.0;
+  for (int64_t s = 1; s <= t; ++s) p.value *= momentum_factor(double(s));
+  p.step = t;
+  p.variable.assign(constant(p.value, DType::kFloat64));
+}
+
+void Nadam::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
+  using namespace step_math;
   Variable m = slot(w, "momentum"), v = slot(w, "velocity");
   m.assign_add((g - m) * (1.0 - beta_1_));
   v.assign_add((square(g) - v) * (1.0 - beta_2_));
-  Tensor m_hat = m * (u_next / (1.0 - product_next)) + g * ((1.0 - u_t) / (1.0 - product));
-  Tensor v_hat = v / (1.0 - std::pow(beta_2_, t));
-  w.assign_sub(m_hat * lr / (sqrt(v_hat) + epsilon_));
+  const DType dt = w.dtype();
+  rate.visit([&](const auto& lr, const auto& t) {
+    using S = std::decay_t<decltype(t)>;
+    S product;
+    if constexpr (std::is_same_v<S, double>)
+      product = u_product_->value;
+    else
+      product = u_product_->traced;
+    const S u_t = momentum_factor(t), u_next = momentum_factor(t + 1.0);
+    const S product_next = product * u_next;
+    Tensor m_hat =
+        m * coefficient(u_next / (1.0 - product_next), dt) + g * coefficient((1.0 - u_t) / (1.0 - product), dt);
+    Tensor v_hat = v / coefficient(1.0 - power(beta_2_, t), dt);
+    w.assign_sub(m_hat * coefficient(lr, dt) / (sqrt(v_hat) + epsilon_));
+  });
 }
 
 }  // namespace tapeflow::keras::optimizers

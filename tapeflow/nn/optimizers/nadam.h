@@ -1,5 +1,6 @@
 // K::optimizers::Nadam: Adam with Nesterov momentum, Keras 3's update (Dozat's momentum schedule).
 #pragma once
+#include "tapeflow/core/ops/creation.h"
 #include "tapeflow/nn/optimizers/optimizer.h"
 
 namespace tapeflow::keras::optimizers {
@@ -19,19 +20,30 @@ struct NadamOptions {
 class Nadam : public Optimizer {
  public:
   explicit Nadam(NadamOptions options = {});
+  using Optimizer::build;
 
  protected:
   void build(const Variable& var) override;
-  void update_step(const Tensor& gradient, Variable& variable, double learning_rate) override;
-  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate) override;
+  void update_step(const Tensor& gradient, Variable& variable, const StepRate& rate) override;
+  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, const StepRate& rate) override;
 
  private:
-  /// u_t of step t (1-based).
-  double momentum_factor(double t) const;
+  void restored() override;
+
+ private:
+  /// u_t of step t (1-based): beta_1 (1 - 0.5 * 0.96^t), for t a double or a float64 tensor.
+  template <typename S> S momentum_factor(const S& t) const;
   double beta_1_, beta_2_, epsilon_;
-  // Keras keeps P_t in a variable (_u_product); it is a function of the step alone, so the host
-  // recomputes it when the step jumps (a restored checkpoint) and else multiplies one factor in.
-  std::shared_ptr<std::pair<int64_t, double>> u_product_ = std::make_shared<std::pair<int64_t, double>>(0, 1.0);
+  // Keras keeps P_t = u_1 ... u_t in a variable (_u_product). Eager steps keep it on the host
+  // (recomputed when the step jumps: a restored checkpoint) and mirror it into `variable`;
+  // traced steps multiply the variable in the graph (Note [Optimizers in tf::function]).
+  struct Product {
+    int64_t step = 0;
+    double value = 1.0;
+    Variable variable{constant(1.0, DType::kFloat64), {.name = "u_product", .trainable = false}};
+    Tensor traced;  // this step's P_t as a tensor, between update_steps and update_step
+  };
+  std::shared_ptr<Product> u_product_ = std::make_shared<Product>();
 };
 
 }  // namespace tapeflow::keras::optimizers

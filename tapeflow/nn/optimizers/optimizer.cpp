@@ -10,6 +10,7 @@
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/training.h"
 #include "tapeflow/core/ops/unary.h"
+#include "tapeflow/graph/tracer.h"
 #include "tapeflow/nn/optimizers/adagrad.h"
 #include "tapeflow/nn/optimizers/adam.h"
 #include "tapeflow/nn/optimizers/adamax.h"
@@ -24,7 +25,9 @@ struct Optimizer::State {
   CommonOptions options;
   LearningRate learning_rate = 0.0;
   Variable iterations;
-  int64_t step = 0;  // a host mirror of iterations, so schedules need no device read
+  int64_t step = 0;            // a host mirror of iterations, so schedules need no device read
+  bool mirror_stale = false;   // traced: Function replays advance iterations (Note [Optimizers in tf::function])
+  Variable learning_rate_f64;  // the fixed rate as traced steps read it (the host's double, not float32)
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, Variable>>> slots;  // by variable id
   std::vector<Variable> slot_order;
   std::unordered_map<uint64_t, bool> built;
@@ -39,6 +42,9 @@ Optimizer::Optimizer(const std::string& default_name, CommonOptions options) : s
   state_->iterations = Variable(constant(int64_t{0}), {.name = "iteration", .trainable = false});
   state_->learning_rate_var = Variable(constant(static_cast<float>(options.learning_rate.at(0))),
                                        {.name = "learning_rate", .trainable = false});
+  state_->learning_rate_f64 =
+      Variable(constant(options.learning_rate.is_schedule() ? 0.0 : options.learning_rate.at(0), DType::kFloat64),
+               {.name = "learning_rate_f64", .trainable = false});
   TF_CHECK_ARG(!(options.clipnorm && options.global_clipnorm), "",
                "Only one of `clipnorm`, `clipvalue` and "
                "`global_clipnorm` can be set. Received: clipnorm=",
@@ -65,11 +71,14 @@ ObjectConfig Optimizer::common_config(const std::string& class_name) const {
            {"gradient_accumulation_steps", std::monostate{}}}};
 }
 
-int64_t Optimizer::iterations() const { return state_->step; }
-double Optimizer::learning_rate() const { return state_->learning_rate.at(state_->step); }
+int64_t Optimizer::iterations() const {
+  return state_->mirror_stale ? state_->iterations.item<int64_t>() : state_->step;
+}
+double Optimizer::learning_rate() const { return state_->learning_rate.at(iterations()); }
 void Optimizer::set_learning_rate(double learning_rate) {
   state_->learning_rate = learning_rate;
   state_->learning_rate_var.assign(constant(static_cast<float>(learning_rate)));
+  state_->learning_rate_f64.assign(constant(learning_rate, DType::kFloat64));
 }
 
 std::vector<TrackableReference> Optimizer::trackable_children() const {
@@ -100,7 +109,10 @@ void Optimizer::restored() {
   // The host keeps the rate in double; the checkpoint in float32. Only a different float32
   // value replaces it, so a run restored from its own checkpoint keeps its exact rate.
   const float saved = state_->learning_rate_var.item<float>();
-  if (static_cast<float>(state_->learning_rate.at(0)) != saved) state_->learning_rate = static_cast<double>(saved);
+  if (static_cast<float>(state_->learning_rate.at(0)) != saved) {
+    state_->learning_rate = static_cast<double>(saved);
+    state_->learning_rate_f64.assign(constant(static_cast<double>(saved), DType::kFloat64));
+  }
 }
 const std::string& Optimizer::name() const { return state_->name; }
 
@@ -133,10 +145,18 @@ Variable Optimizer::add_slot(const Variable& var, const std::string& slot_name, 
   if (auto it = state_->deferred.find(index); it != state_->deferred.end()) {
     DeferredRestore restore = std::move(it->second);
     state_->deferred.erase(it);
+    // Once, now: a slot built while a step is traced must not be reset by every replay.
+    InterceptorPause eager;
     restore(v);
   }
   return v;
 }
+
+namespace step_math {
+Tensor power(double base, const Tensor& t) { return pow(constant(base, DType::kFloat64), t); }
+Tensor root(const Tensor& x) { return sqrt(x); }
+Tensor coefficient(const Tensor& x, DType dtype) { return cast(x, dtype); }
+}  // namespace step_math
 
 namespace {
 // Keras's clip_by_norm: g * clip / max(||g||, clip) (a zero gradient stays zero).
@@ -183,24 +203,43 @@ void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads,
     Tensor scale = clip * minimum(1.0 / sqrt(sum), 1.0 / clip);
     for (Tensor& t : g) t = t * cast(scale, t.dtype());
   }
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!state_->built[v[i].id()]) {
-      state_->built_vars.push_back(v[i]);
-      build(v[i]);
-      state_->built[v[i].id()] = true;
-    }
+  build(v);
+  for (std::size_t i = 0; i < v.size(); ++i)
     if (g[i].dtype() != v[i].dtype()) g[i] = cast(g[i], v[i].dtype());
+  // Note [Optimizers in tf::function].
+  if (Tracer::current() != nullptr) state_->mirror_stale = true;
+  StepRate rate;
+  if (state_->mirror_stale) {
+    Tensor done = cast(state_->iterations.read_value(), DType::kFloat64);
+    rate.t_t = done + 1.0;
+    rate.lr_t =
+        state_->learning_rate.is_schedule() ? state_->learning_rate.at(done) : state_->learning_rate_f64.read_value();
+  } else {
+    rate.t = double(state_->step + 1);
+    rate.lr = learning_rate();
   }
-  update_steps(g, v, learning_rate());
+  update_steps(g, v, rate);
   state_->iterations.assign_add(constant(int64_t{1}));
   ++state_->step;
 }
 
-void Optimizer::update_steps(std::span<const Tensor> g, std::span<Variable> v, double lr) {
+void Optimizer::build(const std::vector<Variable>& var_list) {
+  for (const Variable& var : var_list) {
+    if (state_->built[var.id()]) continue;
+    state_->built_vars.push_back(var);
+    build(var);
+    state_->built[var.id()] = true;
+  }
+}
+
+void Optimizer::update_steps(std::span<const Tensor> g, std::span<Variable> v, const StepRate& rate) {
   const double decay = weight_decay();
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (decay != 0.0) v[i].assign(v[i] - v[i] * (decay * lr));
-    update_step(g[i], v[i], lr);
+    if (decay != 0.0)
+      rate.visit([&](const auto& lr, const auto&) {
+        v[i].assign(v[i] - v[i] * step_math::coefficient(decay * lr, v[i].dtype()));
+      });
+    update_step(g[i], v[i], rate);
   }
 }
 

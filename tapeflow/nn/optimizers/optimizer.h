@@ -5,6 +5,7 @@
 // weight decay and update_step per variable), then count the step. State (iterations and per-variable
 // slots) lives in non-trainable tf::Variables; optimizers are handles (copies share state).
 #pragma once
+#include <cmath>
 #include <concepts>
 #include <functional>
 #include <memory>
@@ -29,6 +30,8 @@ class LearningRate {
   template <std::derived_from<schedules::LearningRateSchedule> S>
   LearningRate(S schedule) : schedule_(std::make_shared<S>(std::move(schedule))) {}  // NOLINT
   double at(int64_t step) const { return schedule_ ? (*schedule_)(step) : value_; }
+  /// The schedule as ops on a float64 scalar step (schedules only).
+  Tensor at(const Tensor& step) const { return (*schedule_)(step); }
   bool is_schedule() const { return schedule_ != nullptr; }
 
  private:
@@ -46,6 +49,39 @@ struct CommonOptions {
   std::string name;
 };
 
+/// Note [Optimizers in tf::function]: the scalars of a step (the learning rate, the 1-based step
+/// t) are host doubles in eager steps (a host mirror of iterations: no device read per step). A
+/// step traced into a tf::function computes them instead as float64 scalar ops from the
+/// `iterations` variable and a float64 learning-rate variable, as Keras 3 does, so that every
+/// replay of the graph uses its own step; the fused ops take them as inputs (Note [Rates as
+/// inputs]). The ops repeat the host formulas' operation order in double, so both paths give the
+/// same rates. Once traced, the mirror is stale (replays advance iterations without the host):
+/// iterations() reads the variable and later eager steps take the tensor path too.
+struct StepRate {
+  double lr = 0.0, t = 0.0;  // eager: the learning rate and the 1-based step
+  Tensor lr_t, t_t;          // traced: the same as float64 scalars
+  bool traced() const { return lr_t.defined(); }
+  /// f(lr, t) with both doubles or both tensors: write a formula once for both paths.
+  template <typename F> void visit(F&& f) const {
+    if (traced())
+      f(lr_t, t_t);
+    else
+      f(lr, t);
+  }
+};
+
+/// Helpers for formulas over a step scalar S (double or float64 scalar Tensor).
+namespace step_math {
+inline double power(double base, double t) { return std::pow(base, t); }
+Tensor power(double base, const Tensor& t);
+inline double root(double x) { return std::sqrt(x); }
+Tensor root(const Tensor& x);
+/// S as a coefficient of a tensor of `dtype`: a double stays a double (the op rounds it to the
+/// dtype), a float64 tensor is cast (the same rounding).
+inline double coefficient(double x, DType) { return x; }
+Tensor coefficient(const Tensor& x, DType dtype);
+}  // namespace step_math
+
 class Optimizer : public Trackable {
  public:
   Optimizer(const std::string& default_name, CommonOptions options);
@@ -60,7 +96,10 @@ class Optimizer : public Trackable {
   /// `opt.minimize([&] { return tf::reduce_mean(tf::square(x * w - y)); }, {w});`
   void minimize(const std::function<Tensor()>& loss, const std::vector<Variable>& var_list);
 
-  /// The number of apply_gradients calls so far.
+  /// Creates the slots of the variables it has not seen yet (Keras's optimizer.build(var_list)),
+  /// as fit does before it traces its train step, so that the trace creates no variable.
+  void build(const std::vector<Variable>& var_list);
+  /// The number of apply_gradients calls so far (steps run by tf::function replays included).
   int64_t iterations() const;
   /// The learning rate of the next step (the schedule's value at iterations()).
   double learning_rate() const;
@@ -89,11 +128,11 @@ class Optimizer : public Trackable {
   virtual void build(const Variable& var) {}
   /// The update of one variable with its (clipped) gradient at `learning_rate`: the composite
   /// reference of the fused update, used for dtypes the fused ops do not take.
-  virtual void update_step(const Tensor& gradient, Variable& variable, double learning_rate) = 0;
+  virtual void update_step(const Tensor& gradient, Variable& variable, const StepRate& rate) = 0;
   /// Updates every variable of a step (gradients clipped and cast to the variables' dtypes,
   /// slots built). The default applies weight decay and update_step per variable; optimizers
   /// with a fused training op override it to update all variables in one kernel.
-  virtual void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate);
+  virtual void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, const StepRate& rate);
   /// True when one fused training op can update all of `variables` (float32/float64).
   static bool can_fuse(std::span<const Variable> variables);
   /// Keras's base optimizer config under `class_name`; subclasses append their own fields.

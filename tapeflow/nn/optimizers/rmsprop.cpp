@@ -31,7 +31,7 @@ void RMSprop::build(const Variable& var) {
   if (centered_) add_slot(var, "average_gradient");
 }
 
-void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
+void RMSprop::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
   Variable v = slot(w, "velocity");
   v.assign(v * rho_ + square(g) * (1.0 - rho_));
   Tensor denominator;
@@ -42,7 +42,9 @@ void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
   } else {
     denominator = v + epsilon_;
   }
-  Tensor increment = g * lr * rsqrt(denominator);
+  Tensor increment;
+  rate.visit(
+      [&](const auto& lr, const auto&) { increment = g * step_math::coefficient(lr, w.dtype()) * rsqrt(denominator); });
   if (momentum_ > 0) {
     Variable m = slot(w, "momentum");
     m.assign(m * momentum_ + increment);
@@ -52,13 +54,17 @@ void RMSprop::update_step(const Tensor& g, Variable& w, double lr) {
   }
 }
 
-void RMSprop::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
-  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+void RMSprop::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, rate);
   const std::vector<Variable> none;
-  training::apply_rms_prop(
-      w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
-      momentum_ > 0 ? slots(w, "momentum") : none, g,
-      {.learning_rate = lr, .rho = rho_, .momentum = momentum_, .epsilon = epsilon_, .weight_decay = weight_decay()});
+  training::apply_rms_prop(w, slots(w, "velocity"), centered_ ? slots(w, "average_gradient") : none,
+                           momentum_ > 0 ? slots(w, "momentum") : none, g,
+                           {.learning_rate = rate.lr,
+                            .rho = rho_,
+                            .momentum = momentum_,
+                            .epsilon = epsilon_,
+                            .weight_decay = weight_decay(),
+                            .rates = {.learning_rate = rate.lr_t}});
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "tapeflow/core/tensor.h"
+
 namespace tapeflow::keras::optimizers::schedules {
 
 class LearningRateSchedule {
@@ -13,6 +15,9 @@ class LearningRateSchedule {
   virtual ~LearningRateSchedule() = default;
   /// The learning rate at optimizer step `step` (the number of updates applied so far).
   virtual double operator()(int64_t step) const = 0;
+  /// The same as ops on a float64 scalar `step`, in the host formula's operation order (so both
+  /// give the same double): what an optimizer step traced into a tf::function evaluates.
+  virtual Tensor operator()(const Tensor& step) const = 0;
 };
 
 /// initial_learning_rate * decay_rate ^ (step / decay_steps) (integer division when staircase).
@@ -20,6 +25,7 @@ class ExponentialDecay : public LearningRateSchedule {
  public:
   ExponentialDecay(double initial_learning_rate, int64_t decay_steps, double decay_rate, bool staircase = false);
   double operator()(int64_t step) const override;
+  Tensor operator()(const Tensor& step) const override;
 
  private:
   double initial_, rate_;
@@ -37,6 +43,7 @@ class CosineDecay : public LearningRateSchedule {
  public:
   CosineDecay(double initial_learning_rate, int64_t decay_steps, CosineDecayOptions options = {});
   double operator()(int64_t step) const override;
+  Tensor operator()(const Tensor& step) const override;
 
  private:
   double initial_;
@@ -50,6 +57,7 @@ class PiecewiseConstantDecay : public LearningRateSchedule {
  public:
   PiecewiseConstantDecay(std::vector<int64_t> boundaries, std::vector<double> values);
   double operator()(int64_t step) const override;
+  Tensor operator()(const Tensor& step) const override;
 
  private:
   std::vector<int64_t> boundaries_;

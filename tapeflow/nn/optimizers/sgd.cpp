@@ -27,28 +27,35 @@ void SGD::build(const Variable& var) {
   if (momentum_ != 0.0) add_slot(var, "momentum");
 }
 
-void SGD::update_step(const Tensor& g, Variable& w, double lr) {
-  if (momentum_ == 0.0) {
-    w.assign_sub(g * lr);
-    return;
-  }
-  Variable m = slot(w, "momentum");
-  m.assign(m * momentum_ - g * lr);
-  if (nesterov_)
-    w.assign_add(m * momentum_ - g * lr);
-  else
-    w.assign_add(m);
+void SGD::update_step(const Tensor& g, Variable& w, const StepRate& rate) {
+  rate.visit([&](const auto& learning_rate, const auto&) {
+    const auto lr = step_math::coefficient(learning_rate, w.dtype());
+    if (momentum_ == 0.0) {
+      w.assign_sub(g * lr);
+      return;
+    }
+    Variable m = slot(w, "momentum");
+    m.assign(m * momentum_ - g * lr);
+    if (nesterov_)
+      w.assign_add(m * momentum_ - g * lr);
+    else
+      w.assign_add(m);
+  });
 }
 
-void SGD::update_steps(std::span<const Tensor> g, std::span<Variable> w, double lr) {
-  if (!can_fuse(w)) return Optimizer::update_steps(g, w, lr);
+void SGD::update_steps(std::span<const Tensor> g, std::span<Variable> w, const StepRate& rate) {
+  if (!can_fuse(w)) return Optimizer::update_steps(g, w, rate);
+  const training::RateTensors rates{.learning_rate = rate.lr_t};
   if (momentum_ == 0.0) {
-    training::apply_gradient_descent(w, g, {.learning_rate = lr, .weight_decay = weight_decay()});
+    training::apply_gradient_descent(w, g, {.learning_rate = rate.lr, .weight_decay = weight_decay(), .rates = rates});
     return;
   }
-  training::apply_keras_momentum(
-      w, slots(w, "momentum"), g,
-      {.learning_rate = lr, .momentum = momentum_, .nesterov = nesterov_, .weight_decay = weight_decay()});
+  training::apply_keras_momentum(w, slots(w, "momentum"), g,
+                                 {.learning_rate = rate.lr,
+                                  .momentum = momentum_,
+                                  .nesterov = nesterov_,
+                                  .weight_decay = weight_decay(),
+                                  .rates = rates});
 }
 
 }  // namespace tapeflow::keras::optimizers

@@ -17,12 +17,13 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions options = {});
+  using Optimizer::build;
   ObjectConfig get_config() const override;
 
  protected:
   void build(const Variable& var) override;
-  void update_step(const Tensor& gradient, Variable& variable, double learning_rate) override;
-  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, double learning_rate) override;
+  void update_step(const Tensor& gradient, Variable& variable, const StepRate& rate) override;
+  void update_steps(std::span<const Tensor> gradients, std::span<Variable> variables, const StepRate& rate) override;
 
  private:
   double momentum_;
