@@ -14,12 +14,14 @@
 // The library is built for the baseline x86-64 ISA. A hot loop that gains from wider vectors is
 // written once as an always-inline body and instantiated twice: under TF_TARGET_AVX2 (AVX2 +
 // FMA; GCC inlines the body into the wider target and vectorizes it there) and for the baseline;
-// the caller picks one with cpu_has_avx2(), tested once per process. Results do not depend on the
-// choice: the bodies fix their own evaluation order (lanes), so no reassociation is left to the
-// compiler, and the files holding such bodies are compiled with -ffp-contract=off
-// (tapeflow/CMakeLists.txt): GCC would otherwise contract a * b + c into one FMA, rounded once,
-// in the AVX2 body only (the baseline ISA has no FMA), and the two paths would differ in the last
-// bit (`CpuIsa.*` runs the op table's inputs on both). AVX-512 is not used: on the machines we measured, the reductions and softmax are
+// the caller picks one with cpu_has_avx2(), tested once per process. The bodies fix their own
+// evaluation order (lanes), so no reassociation is left to the compiler; what differs is FMA:
+// GCC contracts a * b + c into one fused multiply-add, rounded once, in the AVX2 body only (the
+// baseline ISA has none). The reductions, pooling and copies are compiled with -ffp-contract=off
+// (tapeflow/CMakeLists.txt) and give the same bits on both paths. The softmax family keeps the
+// contraction (its exp polynomial and scalings: 26-69% faster on AVX2, bench/RESULTS.md), so its
+// two paths may differ in the last bits; each meets the op table's tolerances on its own.
+// `CpuIsa.*` checks both claims (tests/core/cpu_isa_test.cpp). AVX-512 is not used: on the machines we measured, the reductions and softmax are
 // bound by memory bandwidth at AVX2 width, and 512-bit code lowers the clock of other work.
 // (GCC will not turn a compare-and-select inside a loop into vector blends while FP exceptions
 // are observable, its default: such loops are written with vector types, see softmax.cpp, or as
