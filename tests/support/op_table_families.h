@@ -289,7 +289,9 @@ inline void check_softmax_grad(const Tensor& y, const Tensor& dy, int axis, bool
   }
   expect_within_ulps(
       dx, exact, 2.0, log ? "_LogSoftmaxGrad" : "_SoftmaxGrad",
-      [&](std::size_t i) { return "y = " + num(yv[i]) + ", dy = " + num(dv[i]) + " (element " + std::to_string(i) + ")"; },
+      [&](std::size_t i) {
+        return "y = " + num(yv[i]) + ", dy = " + num(dv[i]) + " (element " + std::to_string(i) + ")";
+      },
       slack);
 }
 
@@ -302,24 +304,27 @@ inline void check_softmax_grad_rows(DType dt, uint32_t seed) {
     check_softmax_grad(forward(x, -1), dy, -1, log, "(7, 13)");
     check_softmax_grad(forward(x, 0), dy, 0, log, "(7, 13) axis 0");
     const Tensor x3 = ordinary_tensor(dt, Shape{3, 5, 4}, -10, 10, seed + 2);
-    check_softmax_grad(forward(x3, 1), ordinary_tensor(dt, Shape{3, 5, 4}, -2, 2, seed + 3), 1, log, "(3, 5, 4) axis 1");
+    check_softmax_grad(forward(x3, 1), ordinary_tensor(dt, Shape{3, 5, 4}, -2, 2, seed + 3), 1, log,
+                       "(3, 5, 4) axis 1");
     const Tensor wide = ordinary_tensor(dt, Shape{6, 26}, -2, 2, seed + 4);
     const Tensor strided = wide[{all, slice(std::nullopt, std::nullopt, 2)}];
     ASSERT_FALSE(strided.is_contiguous()) << "the strided case must really be strided";
-    check_softmax_grad(forward(ordinary_tensor(dt, Shape{6, 13}, -10, 10, seed + 5), -1), strided, -1, log, "strided dy");
+    check_softmax_grad(forward(ordinary_tensor(dt, Shape{6, 13}, -10, 10, seed + 5), -1), strided, -1, log,
+                       "strided dy");
     check_softmax_grad(ordinary_tensor(dt, Shape{0, 5}, 0, 1, seed), ordinary_tensor(dt, Shape{0, 5}, 0, 1, seed), -1,
                        log, "empty (0, 5)");
     // Special values: a -inf logit (y = 0, or -inf for log), ±inf and NaN in dy, huge dy.
     const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
-    const Tensor xs = cast(constant(std::vector<double>{-inf, 0, 1, 2, 1, 0, 0, 1, 2, 3, -3, 0}, Shape{4, 3},
-                                    DType::kFloat64), dt);
-    const Tensor dys = cast(constant(std::vector<double>{1, -1, 2, inf, 0, 1, nan, 1, 2, 3e4, -3e4, 0.5}, Shape{4, 3},
-                                     DType::kFloat64), dt);
+    const Tensor xs =
+        cast(constant(std::vector<double>{-inf, 0, 1, 2, 1, 0, 0, 1, 2, 3, -3, 0}, Shape{4, 3}, DType::kFloat64), dt);
+    const Tensor dys = cast(
+        constant(std::vector<double>{1, -1, 2, inf, 0, 1, nan, 1, 2, 3e4, -3e4, 0.5}, Shape{4, 3}, DType::kFloat64),
+        dt);
     check_softmax_grad(forward(xs, -1), dys, -1, log, "special values");
     for (int64_t n : {int64_t{64}, int64_t{257}, int64_t{3000}}) {
       const Shape s{n == 3000 ? 3 : 40, n};
-      check_softmax_grad(forward(ordinary_tensor(dt, s, -10, 10, seed + 6), -1), ordinary_tensor(dt, s, -2, 2, seed + 7),
-                         -1, log, "large " + s.to_string());
+      check_softmax_grad(forward(ordinary_tensor(dt, s, -10, 10, seed + 6), -1),
+                         ordinary_tensor(dt, s, -2, 2, seed + 7), -1, log, "large " + s.to_string());
     }
   }
 }

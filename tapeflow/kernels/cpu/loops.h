@@ -21,8 +21,9 @@
 // (tapeflow/CMakeLists.txt) and give the same bits on both paths. The softmax family keeps the
 // contraction (its exp polynomial and scalings: 26-69% faster on AVX2, bench/RESULTS.md), so its
 // two paths may differ in the last bits; each meets the op table's tolerances on its own.
-// `CpuIsa.*` checks both claims (tests/core/cpu_isa_test.cpp). AVX-512 is not used: on the machines we measured, the reductions and softmax are
-// bound by memory bandwidth at AVX2 width, and 512-bit code lowers the clock of other work.
+// `CpuIsa.*` checks both claims (tests/core/cpu_isa_test.cpp). AVX-512 is not used: on the
+// machines we measured, the reductions and softmax are bound by memory bandwidth at AVX2 width,
+// and 512-bit code lowers the clock of other work.
 // (GCC will not turn a compare-and-select inside a loop into vector blends while FP exceptions
 // are observable, its default: such loops are written with vector types, see softmax.cpp, or as
 // fixed-size lane arrays, which it vectorizes as straight-line code.)

@@ -154,8 +154,8 @@ bool onednn_max_pool_remembering(const ops::Window2D& w, const Tensor& x, const 
            {DNNL_ARG_DST, wrap(entry->g.dst, y.raw_data())},
            {DNNL_ARG_WORKSPACE, workspace->mem}},
           entry->fwd_pd.scratchpad_desc());
-  remember({window_key("max_pool_grad", dt, w), x.raw_data(), y.raw_data(), x.storage(), y.storage(),
-            std::move(workspace)});
+  remember(
+      {window_key("max_pool_grad", dt, w), x.raw_data(), y.raw_data(), x.storage(), y.storage(), std::move(workspace)});
   return true;
 }
 

@@ -289,8 +289,9 @@ template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
                  " pixels are too large (at most 2^31 - 1 pixels)");
-  if (!kGradGrad && (onednn_max_pool_grad_remembered(w, ctx.input(0), ctx.input(1), g.raw_data(), ctx.output(0).raw_data()) ||
-                     onednn_max_pool_grad(w, x.dtype(), x.raw_data(), g.raw_data(), ctx.output(0).raw_data())))
+  if (!kGradGrad &&
+      (onednn_max_pool_grad_remembered(w, ctx.input(0), ctx.input(1), g.raw_data(), ctx.output(0).raw_data()) ||
+       onednn_max_pool_grad(w, x.dtype(), x.raw_data(), g.raw_data(), ctx.output(0).raw_data())))
     return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {

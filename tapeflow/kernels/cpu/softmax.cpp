@@ -313,7 +313,8 @@ void softmax_grad_rows_f32_base(const float* y, const float* dy, float* dx, int6
   softmax_grad_rows_f32<kLog>(y, dy, dx, n, rows);
 }
 
-template <typename T, bool kLog> void softmax_grad_impl(const Tensor& y_in, const Tensor& dy_in, int axis, Tensor& out) {
+template <typename T, bool kLog>
+void softmax_grad_impl(const Tensor& y_in, const Tensor& dy_in, int axis, Tensor& out) {
   using C = compute_t<T>;
   using A = double;  // the sums' type
   const Tensor yc = y_in.contiguous(), dc = dy_in.contiguous();
@@ -360,9 +361,8 @@ template <typename T, bool kLog> void softmax_grad_impl(const Tensor& y_in, cons
 
 template <bool kLog> void softmax_grad_kernel(KernelContext& ctx) {
   const int axis = ctx.attr<ops::SoftmaxAttrs>().axis;
-  visit_floating(ctx.input(0).dtype(), ctx.op.name, [&]<typename T>() {
-    softmax_grad_impl<T, kLog>(ctx.input(0), ctx.input(1), axis, ctx.output(0));
-  });
+  visit_floating(ctx.input(0).dtype(), ctx.op.name,
+                 [&]<typename T>() { softmax_grad_impl<T, kLog>(ctx.input(0), ctx.input(1), axis, ctx.output(0)); });
 }
 
 template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, Tensor& out) {
