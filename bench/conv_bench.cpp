@@ -61,8 +61,14 @@ void pool_layer(const char* name, int batch, int hw, int c, int reps) {
   const std::string layer = std::string(name) + "_b" + std::to_string(batch);
   report(
       layer, "forward", [&] { (void)tf::nn::max_pool2d(x, 2, 2, "VALID"); }, reps);
+  // A float32 forward on oneDNN keeps its argmax, and MaxPoolGrad of its x and y reads it
+  // (Note [MaxPoolGrad from the forward's workspace]), as PyTorch's backward reads its forward's
+  // indices. grad_recomputed: y in another buffer, so the maxima are found again.
+  const auto y_elsewhere = y + 0.f;
   report(
       layer, "grad", [&] { (void)tf::ops::max_pool_grad(x, y, y, attrs); }, reps);
+  report(
+      layer, "grad_recomputed", [&] { (void)tf::ops::max_pool_grad(x, y_elsewhere, y, attrs); }, reps);
 }
 
 void batch_norm_layer(const char* name, int batch, int hw, int c, int reps) {

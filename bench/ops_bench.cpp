@@ -98,6 +98,7 @@ std::vector<Case> cases(const Size& z) {
   auto b = tf::random::uniform({C}, {.seed = 3});
   auto cond = tf::greater(y, tf::constant(0.f));
   auto labels = tf::nn::softmax(y);
+  auto sm = tf::nn::softmax(x), lsm = tf::nn::log_softmax(x), dy = y;
   std::mt19937 gen(4);
   std::vector<int32_t> idx(static_cast<std::size_t>(R)), cls(static_cast<std::size_t>(R));
   for (auto& i : idx) i = static_cast<int32_t>(gen() % static_cast<uint32_t>(R));
@@ -116,6 +117,14 @@ std::vector<Case> cases(const Size& z) {
       {"argmax_axis1", N * f, R * 8, [=]() mutable { out = tf::argmax(x, 1); }},
       {"softmax", N * f, N * f, [=]() mutable { out = tf::nn::softmax(x); }},
       {"log_softmax", N * f, N * f, [=]() mutable { out = tf::nn::log_softmax(x); }},
+      // The backward kernels alone (what the tape calls), y a softmax/log_softmax output; the
+      // composition of public ops the rules used before (_composed: no PyTorch row).
+      {"softmax_grad", 2 * N * f, N * f, [=]() mutable { out = tf::ops::softmax_grad(sm, dy, -1); }},
+      {"softmax_grad_composed", 2 * N * f, N * f,
+       [=]() mutable { out = (dy - tf::reduce_sum(dy * sm, -1, /*keepdims=*/true)) * sm; }},
+      {"log_softmax_grad", 2 * N * f, N * f, [=]() mutable { out = tf::ops::log_softmax_grad(lsm, dy, -1); }},
+      {"log_softmax_grad_composed", 2 * N * f, N * f,
+       [=]() mutable { out = dy - tf::exp(lsm) * tf::reduce_sum(dy, -1, /*keepdims=*/true); }},
       {"softmax_xent", 2 * N * f, N * f, [=]() mutable { out = tf::nn::softmax_cross_entropy_with_logits(labels, x); }},
       {"sparse_xent_grad", N * f, N * f,
        [=]() mutable {

@@ -28,6 +28,7 @@ def cases(rows, cols):
     b = torch.rand(cols, generator=g)
     cond = y > 0
     labels = torch.softmax(y, -1)
+    sm, lsm = torch.softmax(x, -1), torch.log_softmax(x, -1)
     idx = torch.randint(0, rows, (rows,), generator=g)
     cls = torch.randint(0, cols, (rows,), generator=g)
     w = torch.nn.Parameter(x.clone())
@@ -48,6 +49,9 @@ def cases(rows, cols):
         ("argmax_axis1", lambda: x.argmax(1)),
         ("softmax", lambda: torch.softmax(x, -1)),
         ("log_softmax", lambda: torch.log_softmax(x, -1)),
+        # The autograd backward kernels alone (Tapeflow: _SoftmaxGrad, _LogSoftmaxGrad).
+        ("softmax_grad", lambda: torch._softmax_backward_data(y, sm, -1, torch.float32)),
+        ("log_softmax_grad", lambda: torch._log_softmax_backward_data(y, lsm, -1, torch.float32)),
         # TF's op returns the loss per row and the backprop (softmax - labels): both computed.
         ("softmax_xent", lambda: (f.cross_entropy(x, labels, reduction="none"), torch.softmax(x, -1) - labels)),
         ("sparse_xent_grad", sparse_xent_grad),

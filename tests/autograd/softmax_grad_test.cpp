@@ -27,6 +27,22 @@ GRADIENT_CHECK_TEST(LogSoftmax, Axes) {
                   {.atol = 1e-6, .rtol = 1e-5, .order = 2});
 }
 
+// The fused gradients themselves (their rules serve second derivatives), in both inputs: y need
+// not be a softmax output for the formulas to hold.
+const tf::testing::CoversOp covers_softmax_grad("_SoftmaxGrad"), covers_log_softmax_grad("_LogSoftmaxGrad");
+TEST(GradientCheck_SoftmaxGrad, BothInputs) {
+  check_gradients([](const Xs& x) { return tf::ops::softmax_grad(x[0], x[1], -1); },
+                  {uniform({2, 4}, 0.05, 0.6, 11), uniform({2, 4}, -2, 2, 12)});
+  check_gradients([](const Xs& x) { return tf::ops::softmax_grad(x[0], x[1], 0); },
+                  {uniform({3, 2}, 0.05, 0.6, 13), uniform({3, 2}, -2, 2, 14)}, {.non_contiguous = true});
+}
+TEST(GradientCheck_LogSoftmaxGrad, BothInputs) {
+  check_gradients([](const Xs& x) { return tf::ops::log_softmax_grad(x[0], x[1], -1); },
+                  {uniform({2, 4}, -3, -0.1, 15), uniform({2, 4}, -2, 2, 16)});
+  check_gradients([](const Xs& x) { return tf::ops::log_softmax_grad(x[0], x[1], 1); },
+                  {uniform({2, 3, 2}, -3, -0.1, 17), uniform({2, 3, 2}, -2, 2, 18)}, {.non_contiguous = true});
+}
+
 GRADIENT_CHECK_TEST(SoftmaxCrossEntropyWithLogits, LabelsAndLogits) {
   // TF's logits gradient (softmax - labels) assumes each row of labels is a distribution, so the
   // check normalizes raw positive values into one; both inputs are checked through it.

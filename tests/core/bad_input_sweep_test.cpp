@@ -209,6 +209,10 @@ std::map<std::string, Entry> entries() {
   e["_CopyToDevice"] = {{f32({2, 3})}, [](const Inputs& x) { touch(x[0].to(tf::kCPU0)); }};
   e["Softmax"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::nn::softmax(x[0], -1)); }};
   e["LogSoftmax"] = {{f32({2, 3})}, [](const Inputs& x) { touch(tf::nn::log_softmax(x[0], 0)); }};
+  e["_SoftmaxGrad"] = {{f32({2, 3}), f32({2, 3})},
+                       [](const Inputs& x) { touch(tf::ops::softmax_grad(x[0], x[1], -1)); }};
+  e["_LogSoftmaxGrad"] = {{f32({2, 3}), f32({2, 3})},
+                          [](const Inputs& x) { touch(tf::ops::log_softmax_grad(x[0], x[1], 0)); }};
   e["SoftmaxCrossEntropyWithLogits"] = {{f32({2, 3}), f32({2, 3})}, [](const Inputs& x) {
                                           touch(tf::nn::softmax_cross_entropy_with_logits(x[0], x[1]));
                                         }};

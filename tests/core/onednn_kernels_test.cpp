@@ -218,6 +218,49 @@ TEST_F(OneDnnKernels, MaxPoolGradRoutesTiesToTheFirstMaximum) {
   }
 }
 
+// A float32 MaxPool on oneDNN keeps its argmax, and MaxPoolGrad of the same x and y runs
+// only the backward from it (one oneDNN call instead of two: Note [MaxPoolGrad from the forward's
+// workspace]); any other y, or x, finds the maxima again. Ties included, every path gives the
+// own kernel's bits (integer values: exact sums of overlapping windows).
+TEST_F(OneDnnKernels, MaxPoolGradReusesTheForwardsArgmax) {
+  if (!cpu::built_with_onednn()) GTEST_SKIP() << "built without oneDNN";
+  const tf::Tensor x = tf::cast(tf::round(tf::testing::uniform({3, 9, 8, 16}, -1.4, 1.4, 9)), tf::float32);
+  for (int64_t k : {2, 3}) {
+    SCOPED_TRACE("window " + std::to_string(k));
+    tf::ops::PoolAttrs attrs;
+    attrs.ksize[0] = attrs.ksize[1] = k;
+    attrs.strides[0] = attrs.strides[1] = 2;
+    attrs.padding = tf::ops::Padding::kSame;
+    tf::GradientTape tape;
+    tape.watch(x);
+    const tf::Tensor y = tf::ops::max_pool(x, attrs);
+    const tf::Tensor loss = tf::reduce_sum(y * y);
+    tape.stop();
+    const tf::Tensor dy = tf::cast(tf::round(tf::testing::uniform(y.shape(), 0.5, 8.5, 10)), tf::float32);
+    cpu::set_onednn_enabled(false);
+    const std::vector<float> want = tf::ops::max_pool_grad(x, y, dy, attrs).to_vector<float>();
+    cpu::set_onednn_enabled(true);
+
+    int64_t before = cpu::onednn_call_count();
+    EXPECT_EQ(tf::ops::max_pool_grad(x, y, dy, attrs).to_vector<float>(), want);
+    EXPECT_EQ(cpu::onednn_call_count() - before, 1) << "the backward alone, from the kept argmax";
+    before = cpu::onednn_call_count();
+    const tf::Tensor dx = *tape.gradient(loss, x);  // MaxPool's rule: MaxPoolGrad(x, y, 2 y)
+    EXPECT_EQ(cpu::onednn_call_count() - before, 1);
+    cpu::set_onednn_enabled(false);
+    EXPECT_EQ(dx.to_vector<float>(), tf::ops::max_pool_grad(x, y, y * 2.f, attrs).to_vector<float>());
+    cpu::set_onednn_enabled(true);
+
+    // The same values in other buffers: nothing was kept for them, the forward runs again.
+    const tf::Tensor y_copy = tf::identity(y) + 0.f, x_copy = x + 0.f;
+    for (const auto& [xi, yi] : {std::pair{x, y_copy}, std::pair{x_copy, y}}) {
+      before = cpu::onednn_call_count();
+      EXPECT_EQ(tf::ops::max_pool_grad(xi, yi, dy, attrs).to_vector<float>(), want);
+      EXPECT_EQ(cpu::onednn_call_count() - before, 2) << "forward again, then the backward";
+    }
+  }
+}
+
 struct NormShape {
   std::string name;
   tf::Shape x;

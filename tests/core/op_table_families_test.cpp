@@ -25,6 +25,12 @@ TEST(OpTableFamilies, SoftmaxLogSoftmax) {
   for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_softmax_rows(dt, seed += 11);
 }
 
+TEST(OpTableFamilies, SoftmaxGradients) {
+  uint32_t seed = 22600;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})
+    ot::check_softmax_grad_rows(dt, seed += 11);
+}
+
 TEST(OpTableFamilies, SoftmaxCrossEntropies) {
   uint32_t seed = 22700;
   for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})

@@ -249,6 +249,86 @@ inline void check_softmax_rows(DType dt, uint32_t seed) {
   }
 }
 
+// ---- softmax and log_softmax gradients (_SoftmaxGrad, _LogSoftmaxGrad) ----------------------
+
+/// _SoftmaxGrad(y, dy) = (dy - Σ dy·y) y and _LogSoftmaxGrad(y, dy) = dy - e^y Σ dy over `axis`,
+/// against long-double sums at y and dy as given. The budget: 2 ulps, plus the row sum's
+/// rounding ((len + 4) eps Σ|term|, sequential's bound, above the kernels' lanes) carried by y
+/// (or e^y), and the rounding of dy - s (or e^y, 1 ulp) in the compute type.
+inline void check_softmax_grad(const Tensor& y, const Tensor& dy, int axis, bool log, const std::string& layout) {
+  const DType dt = y.dtype();
+  SCOPED_TRACE(std::string(log ? "_LogSoftmaxGrad " : "_SoftmaxGrad ") + std::string(dtype_name(dt)) + " " + layout);
+  const Tensor dx = log ? ops::log_softmax_grad(y, dy, axis) : ops::softmax_grad(y, dy, axis);
+  ASSERT_EQ(dx.dtype(), dt);
+  ASSERT_EQ(dx.shape(), y.shape());
+  const int a = axis < 0 ? axis + y.shape().rank() : axis;
+  const std::vector<double> yv = cast(y, DType::kFloat64).contiguous().to_vector<double>();
+  const std::vector<double> dv = cast(dy, DType::kFloat64).contiguous().to_vector<double>();
+  const std::vector<int64_t> line = output_index(y.shape(), {a});
+  const std::size_t lines = static_cast<std::size_t>(y.shape().num_elements() / std::max<int64_t>(1, y.shape()[a]));
+  std::vector<long double> sum(lines, 0), abs_sum(lines, 0);
+  for (std::size_t i = 0; i < yv.size(); ++i) {
+    const long double t = log ? static_cast<long double>(dv[i]) : static_cast<long double>(dv[i]) * yv[i];
+    sum[static_cast<std::size_t>(line[i])] += t;
+    abs_sum[static_cast<std::size_t>(line[i])] += std::fabs(t);
+  }
+  const double eps = std::ldexp(1.0, dt == DType::kFloat64 ? -53 : -24);  // float16/bfloat16 compute in float
+  const double len = static_cast<double>(y.shape()[a]);
+  std::vector<double> exact(yv.size()), slack(yv.size());
+  for (std::size_t i = 0; i < yv.size(); ++i) {
+    const auto l = static_cast<std::size_t>(line[i]);
+    const long double s = sum[l], sum_err = (len + 4) * eps * abs_sum[l];
+    if (log) {
+      const long double e = std::exp(static_cast<long double>(yv[i]));
+      exact[i] = static_cast<double>(dv[i] - e * s);
+      slack[i] = static_cast<double>(e * (sum_err + 4 * eps * std::fabs(s)) + 2 * eps * std::fabs(dv[i]));
+    } else {
+      exact[i] = static_cast<double>((dv[i] - s) * yv[i]);
+      slack[i] = static_cast<double>(std::fabs(yv[i]) * (sum_err + 2 * eps * (std::fabs(s) + std::fabs(dv[i]))));
+    }
+  }
+  expect_within_ulps(
+      dx, exact, 2.0, log ? "_LogSoftmaxGrad" : "_SoftmaxGrad",
+      [&](std::size_t i) {
+        return "y = " + num(yv[i]) + ", dy = " + num(dv[i]) + " (element " + std::to_string(i) + ")";
+      },
+      slack);
+}
+
+inline void check_softmax_grad_rows(DType dt, uint32_t seed) {
+  for (bool log : {false, true}) {
+    // y as the forward makes it (each line a distribution, or its log), dy of either sign.
+    auto forward = [&](const Tensor& x, int axis) { return log ? nn::log_softmax(x, axis) : nn::softmax(x, axis); };
+    const Tensor x = ordinary_tensor(dt, Shape{7, 13}, -10, 10, seed);
+    const Tensor dy = ordinary_tensor(dt, Shape{7, 13}, -2, 2, seed + 1);
+    check_softmax_grad(forward(x, -1), dy, -1, log, "(7, 13)");
+    check_softmax_grad(forward(x, 0), dy, 0, log, "(7, 13) axis 0");
+    const Tensor x3 = ordinary_tensor(dt, Shape{3, 5, 4}, -10, 10, seed + 2);
+    check_softmax_grad(forward(x3, 1), ordinary_tensor(dt, Shape{3, 5, 4}, -2, 2, seed + 3), 1, log,
+                       "(3, 5, 4) axis 1");
+    const Tensor wide = ordinary_tensor(dt, Shape{6, 26}, -2, 2, seed + 4);
+    const Tensor strided = wide[{all, slice(std::nullopt, std::nullopt, 2)}];
+    ASSERT_FALSE(strided.is_contiguous()) << "the strided case must really be strided";
+    check_softmax_grad(forward(ordinary_tensor(dt, Shape{6, 13}, -10, 10, seed + 5), -1), strided, -1, log,
+                       "strided dy");
+    check_softmax_grad(ordinary_tensor(dt, Shape{0, 5}, 0, 1, seed), ordinary_tensor(dt, Shape{0, 5}, 0, 1, seed), -1,
+                       log, "empty (0, 5)");
+    // Special values: a -inf logit (y = 0, or -inf for log), ±inf and NaN in dy, huge dy.
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    const Tensor xs =
+        cast(constant(std::vector<double>{-inf, 0, 1, 2, 1, 0, 0, 1, 2, 3, -3, 0}, Shape{4, 3}, DType::kFloat64), dt);
+    const Tensor dys = cast(
+        constant(std::vector<double>{1, -1, 2, inf, 0, 1, nan, 1, 2, 3e4, -3e4, 0.5}, Shape{4, 3}, DType::kFloat64),
+        dt);
+    check_softmax_grad(forward(xs, -1), dys, -1, log, "special values");
+    for (int64_t n : {int64_t{64}, int64_t{257}, int64_t{3000}}) {
+      const Shape s{n == 3000 ? 3 : 40, n};
+      check_softmax_grad(forward(ordinary_tensor(dt, s, -10, 10, seed + 6), -1),
+                         ordinary_tensor(dt, s, -2, 2, seed + 7), -1, log, "large " + s.to_string());
+    }
+  }
+}
+
 // ---- softmax cross-entropies ---------------------------------------------------------------
 
 /// softmax_cross_entropy_with_logits (dense labels) and its sparse form against long-double

@@ -73,6 +73,7 @@ inline constexpr Coverage kCoverage[] = {
      "bfloat16 bool float16 float32 float64 int32 int64 int8 uint8"},
     {On::kCpu, "OpTableFamilies.MatMul", "BatchMatMulV2 MatMul", "bfloat16 float16 float32 float64 int32 int64"},
     {On::kCpu, "OpTableFamilies.SoftmaxLogSoftmax", "LogSoftmax Softmax", "bfloat16 float16 float32 float64"},
+    {On::kCpu, "OpTableFamilies.SoftmaxGradients", "_LogSoftmaxGrad _SoftmaxGrad", "bfloat16 float16 float32 float64"},
     {On::kCpu, "OpTableFamilies.SoftmaxCrossEntropies", "SoftmaxCrossEntropyWithLogits",
      "bfloat16 float16 float32 float64"},
     {On::kCpu, "OpTableFamilies.SoftmaxCrossEntropies", "SparseSoftmaxCrossEntropyWithLogits",

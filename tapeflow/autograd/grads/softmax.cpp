@@ -12,17 +12,46 @@
 
 namespace tapeflow::autograd {
 namespace {
+/// Whether `op` (_SoftmaxGrad or _LogSoftmaxGrad) runs here: a kernel on the device the op would
+/// take, and no tf::function tracing (a traced graph keeps TF's own ops, so that it exports as
+/// TF would write it). Elsewhere the rules compose public ops, with the same values.
+bool fused_grad_runs(const OpDef& op, const Tensor& y, const Tensor& g) {
+  if (current_op_interceptor() != nullptr) return false;
+  const Tensor in[2] = {y, g};
+  return op.kernels[static_cast<int>(choose_device(op, in).type())] != nullptr;
+}
+/// (g - sum(g * y, axis)) * y: the gradient of softmax, in one pass where _SoftmaxGrad runs.
+Tensor softmax_backward(const Tensor& y, const Tensor& g, int axis) {
+  if (fused_grad_runs(ops::SoftmaxGrad, y, g)) return ops::softmax_grad(y, g, axis);
+  return (g - reduce_sum(g * y, axis, /*keepdims=*/true)) * y;
+}
+
 // y = softmax(x): dx = (dy - sum(dy * y)) * y.
 InputGrads softmax_grad(const GradContext& c) {
-  const int axis = c.attr<ops::SoftmaxAttrs>().axis;
-  const Tensor &y = c.output(0), &g = c.grad();
-  return {(g - reduce_sum(g * y, axis, /*keepdims=*/true)) * y};
+  return {softmax_backward(c.output(0), c.grad(), c.attr<ops::SoftmaxAttrs>().axis)};
 }
 // y = log_softmax(x): dx = dy - exp(y) * sum(dy).
 InputGrads log_softmax_grad(const GradContext& c) {
   const int axis = c.attr<ops::SoftmaxAttrs>().axis;
   const Tensor &y = c.output(0), &g = c.grad();
+  if (fused_grad_runs(ops::LogSoftmaxGrad, y, g)) return {ops::log_softmax_grad(y, g, axis)};
   return {g - exp(y) * reduce_sum(g, axis, /*keepdims=*/true)};
+}
+
+// The fused gradients' own gradients (second order), for u reaching dx:
+// dx = (g - s) * y, s = sum(g * y): d/dy = u * (g - s) - g * sum(u * y), d/dg = (u - sum(u * y)) * y.
+InputGrads softmax_grad_grad(const GradContext& c) {
+  const int axis = c.attr<ops::SoftmaxAttrs>().axis;
+  const Tensor &y = c.input(0), &g = c.input(1), &u = c.grad();
+  const Tensor s = reduce_sum(g * y, axis, /*keepdims=*/true), su = reduce_sum(u * y, axis, /*keepdims=*/true);
+  return {u * (g - s) - g * su, softmax_backward(y, u, axis)};
+}
+// dx = g - exp(y) * sum(g): d/dy = -u * exp(y) * sum(g), d/dg = u - sum(u * exp(y)).
+InputGrads log_softmax_grad_grad(const GradContext& c) {
+  const int axis = c.attr<ops::SoftmaxAttrs>().axis;
+  const Tensor &y = c.input(0), &g = c.input(1), &u = c.grad();
+  const Tensor e = exp(y);
+  return {negative(u * e * reduce_sum(g, axis, /*keepdims=*/true)), u - reduce_sum(u * e, axis, /*keepdims=*/true)};
 }
 
 /// d(loss)/d(logits) of a cross-entropy op: dloss * backprop, plus what reaches the backprop
@@ -53,6 +82,8 @@ constexpr ReadsValues kLogitsAndBackprop{.inputs = 0b01, .outputs = 0b10};
 void register_softmax_gradients() {
   register_gradient(ops::Softmax, softmax_grad, kReadsOutputs);
   register_gradient(ops::LogSoftmax, log_softmax_grad, kReadsOutputs);
+  register_gradient(ops::SoftmaxGrad, softmax_grad_grad, kReadsInputs);
+  register_gradient(ops::LogSoftmaxGrad, log_softmax_grad_grad, kReadsInputs);
   register_gradient(ops::SoftmaxCrossEntropyWithLogits, xent_grad, kLogitsAndBackprop);
   register_gradient(ops::SparseSoftmaxCrossEntropyWithLogits, sparse_xent_grad, kLogitsAndBackprop);
 }

@@ -11,10 +11,12 @@ namespace tapeflow {
 namespace ops {
 OpDef Softmax{.name = "Softmax"}, LogSoftmax{.name = "LogSoftmax"},
     SoftmaxCrossEntropyWithLogits{.name = "SoftmaxCrossEntropyWithLogits"},
-    SparseSoftmaxCrossEntropyWithLogits{.name = "SparseSoftmaxCrossEntropyWithLogits"};
+    SparseSoftmaxCrossEntropyWithLogits{.name = "SparseSoftmaxCrossEntropyWithLogits"},
+    SoftmaxGrad{.name = "_SoftmaxGrad"}, LogSoftmaxGrad{.name = "_LogSoftmaxGrad"};
 
 void register_softmax_ops() {
-  for (OpDef* op : {&Softmax, &LogSoftmax, &SoftmaxCrossEntropyWithLogits, &SparseSoftmaxCrossEntropyWithLogits})
+  for (OpDef* op : {&Softmax, &LogSoftmax, &SoftmaxCrossEntropyWithLogits, &SparseSoftmaxCrossEntropyWithLogits,
+                    &SoftmaxGrad, &LogSoftmaxGrad})
     register_op(*op);
 }
 }  // namespace ops
@@ -43,8 +45,28 @@ Tensor move_axis_last(const Tensor& x, int axis) {
   return transpose(x, perm);
 }
 
+Tensor softmax_grad_like(const OpDef& op, const Tensor& y, const Tensor& dy, int axis) {
+  check_floating(op.name, "y", y.dtype());
+  TF_CHECK_ARG(dy.dtype() == y.dtype(), op.name, "y and dy must have the same dtype: ", dtype_name(y.dtype()), " vs ",
+               dtype_name(dy.dtype()));
+  TF_CHECK_ARG(y.ndim() >= 1, op.name, "y must have >= 1 dimension, got shape ", y.shape().to_string());
+  TF_CHECK_ARG(dy.shape() == y.shape(), op.name, "y and dy must have the same shape: ", y.shape().to_string(), " vs ",
+               dy.shape().to_string());
+  ops::SoftmaxAttrs attrs;
+  attrs.axis = normalize_axis(op.name, axis, y.ndim());
+  const Tensor in[2] = {y, dy};
+  return dispatch1(op, in, &attrs, {y.shape(), y.dtype()});
+}
+
 Shape drop_last(const Shape& s) { return Shape(std::span<const int64_t>(s.begin(), s.end() - 1)); }
 }  // namespace
+
+namespace ops {
+Tensor softmax_grad(const Tensor& y, const Tensor& dy, int axis) { return softmax_grad_like(SoftmaxGrad, y, dy, axis); }
+Tensor log_softmax_grad(const Tensor& y, const Tensor& dy, int axis) {
+  return softmax_grad_like(LogSoftmaxGrad, y, dy, axis);
+}
+}  // namespace ops
 
 namespace nn {
 Tensor softmax(const Tensor& logits, int axis) { return softmax_like(ops::Softmax, logits, axis); }

@@ -21,9 +21,17 @@ namespace tapeflow::ops {
 /// Softmax and LogSoftmax take `axis`; the cross-entropies (two outputs: loss and its gradient
 /// softmax - labels, as TF) work on the last axis.
 extern OpDef Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits;
+/// Internal ops (never made by users): the gradients of Softmax and LogSoftmax in one pass over
+/// each row, which autograd's rules call where a kernel exists (autograd/grads/softmax.cpp).
+extern OpDef SoftmaxGrad, LogSoftmaxGrad;
 struct SoftmaxAttrs : OpAttrsBase<SoftmaxAttrs> {
   int axis = -1;  // normalized
   std::string to_string() const override { return "axis=" + std::to_string(axis); }
 };
+/// _SoftmaxGrad: (dy - reduce_sum(dy * y, axis, keepdims)) * y, for y = softmax(x, axis) and dy
+/// the gradient reaching y (same shape and floating dtype). The gradient of softmax at x.
+Tensor softmax_grad(const Tensor& y, const Tensor& dy, int axis);
+/// _LogSoftmaxGrad: dy - exp(y) * reduce_sum(dy, axis, keepdims), for y = log_softmax(x, axis).
+Tensor log_softmax_grad(const Tensor& y, const Tensor& dy, int axis);
 void register_softmax_ops();
 }  // namespace tapeflow::ops

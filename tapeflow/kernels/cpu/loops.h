@@ -14,10 +14,16 @@
 // The library is built for the baseline x86-64 ISA. A hot loop that gains from wider vectors is
 // written once as an always-inline body and instantiated twice: under TF_TARGET_AVX2 (AVX2 +
 // FMA; GCC inlines the body into the wider target and vectorizes it there) and for the baseline;
-// the caller picks one with cpu_has_avx2(), tested once per process. Results do not depend on the
-// choice: the bodies fix their own evaluation order (lanes), so no reassociation is left to the
-// compiler. AVX-512 is not used: on the machines we measured, the reductions and softmax are
-// bound by memory bandwidth at AVX2 width, and 512-bit code lowers the clock of other work.
+// the caller picks one with cpu_has_avx2(), tested once per process. The bodies fix their own
+// evaluation order (lanes), so no reassociation is left to the compiler; what differs is FMA:
+// GCC contracts a * b + c into one fused multiply-add, rounded once, in the AVX2 body only (the
+// baseline ISA has none). The reductions, pooling and copies are compiled with -ffp-contract=off
+// (tapeflow/CMakeLists.txt) and give the same bits on both paths. The softmax family keeps the
+// contraction (its exp polynomial and scalings: 26-69% faster on AVX2, bench/RESULTS.md), so its
+// two paths may differ in the last bits; each meets the op table's tolerances on its own.
+// `CpuIsa.*` checks both claims (tests/core/cpu_isa_test.cpp). AVX-512 is not used: on the
+// machines we measured, the reductions and softmax are bound by memory bandwidth at AVX2 width,
+// and 512-bit code lowers the clock of other work.
 // (GCC will not turn a compare-and-select inside a loop into vector blends while FP exceptions
 // are observable, its default: such loops are written with vector types, see softmax.cpp, or as
 // fixed-size lane arrays, which it vectorizes as straight-line code.)
@@ -31,11 +37,19 @@
 
 namespace tapeflow::kernels::cpu {
 
-/// True when the CPU runs AVX2 and FMA code (Note [CPU kernels per instruction set]).
+/// Routes the kernels of Note [CPU kernels per instruction set] to their baseline bodies (false)
+/// or back to the AVX2 ones where the CPU has them (true, the default), process-wide; for tests
+/// that compare the two paths bit for bit. TAPEFLOW_CPU_BASELINE=1 in the environment starts the
+/// process on the baseline bodies (kernels/cpu/isa.cpp).
+void set_avx2_kernels_enabled(bool enabled) noexcept;
+bool avx2_kernels_enabled() noexcept;
+
+/// True when the CPU runs AVX2 and FMA code and set_avx2_kernels_enabled has not turned it off
+/// (Note [CPU kernels per instruction set]).
 inline bool cpu_has_avx2() {
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
+  return has && avx2_kernels_enabled();
 #else
   return false;
 #endif

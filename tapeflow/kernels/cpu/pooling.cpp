@@ -274,6 +274,9 @@ const ops::PoolAttrs& pool_attrs(KernelContext& ctx) { return ctx.attr<ops::Pool
 void max_pool_kernel(KernelContext& ctx) {
   const Tensor x = ctx.input(0).contiguous();
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
+  // The forward keeps oneDNN's argmax for a gradient (Note [MaxPoolGrad from the forward's
+  // workspace]); a temporary contiguous copy of x could never be matched again.
+  if (x.storage() == ctx.input(0).storage() && onednn_max_pool_remembering(w, x, ctx.output(0))) return;
   if (onednn_max_pool(w, x.dtype(), x.raw_data(), ctx.output(0).raw_data())) return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 1, 1>({&x}, {&ctx.output(0)}, [&](auto in, auto out) { max_pool(w, in[0], out[0]); });
@@ -286,7 +289,10 @@ template <bool kGradGrad> void max_pool_grad_kernel(KernelContext& ctx) {
   const Window2D w = ops::pool_window(x.shape(), pool_attrs(ctx));
   TF_CHECK_TYPED(w.in_h * w.in_w <= INT32_MAX, UnimplementedError, ctx.op.name, "images of ", w.in_h, "x", w.in_w,
                  " pixels are too large (at most 2^31 - 1 pixels)");
-  if (!kGradGrad && onednn_max_pool_grad(w, x.dtype(), x.raw_data(), g.raw_data(), ctx.output(0).raw_data())) return;
+  if (!kGradGrad &&
+      (onednn_max_pool_grad_remembered(w, ctx.input(0), ctx.input(1), g.raw_data(), ctx.output(0).raw_data()) ||
+       onednn_max_pool_grad(w, x.dtype(), x.raw_data(), g.raw_data(), ctx.output(0).raw_data())))
+    return;
   visit_floating(x.dtype(), ctx.op.name, [&]<typename T>() {
     with_compute_pointers<T, 2, 1>({&x, &g}, {&ctx.output(0)}, [&](auto in, auto out) {
       if constexpr (kGradGrad)

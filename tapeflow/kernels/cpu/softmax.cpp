@@ -239,6 +239,132 @@ float xent_row_f32_any(const float* x, const float* z, int64_t label, float* bp,
   return cpu_has_avx2() ? xent_row_f32_avx2(x, z, label, bp, n) : xent_row_f32_base(x, z, label, bp, n);
 }
 
+// Note [Softmax gradients in one pass]
+// _SoftmaxGrad (dx = (dy - sum(dy * y)) * y) and _LogSoftmaxGrad (dx = dy - exp(y) * sum(dy))
+// read a row of y and dy once from memory: pass 1 reduces it (float32 rows over the last axis: 16
+// float lanes, two vectors added at the end, as exp_sum_pass), pass 2 writes dx while the row is
+// still in cache. The composition of public ops they replace (Mul, Sum, Sub, Mul; Exp, Sum, Mul,
+// Sub) made four to five passes and two to three temporaries. Other dtypes and axes take a
+// scalar path that sums in double, in order along the axis (per row, or per lane of a middle axis).
+
+/// sum(dy * y) (kLog false) or sum(dy) of one float row, in 16 lanes.
+template <bool kLog> TF_ALWAYS_INLINE float grad_row_sum(const float* y, const float* dy, int64_t n) {
+  f32x8 acc0{}, acc1{};
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    if constexpr (kLog) {
+      acc0 += load8(dy + j);
+      acc1 += load8(dy + j + 8);
+    } else {
+      acc0 += load8(dy + j) * load8(y + j);
+      acc1 += load8(dy + j + 8) * load8(y + j + 8);
+    }
+  }
+  for (; j < n; j += 8) {  // the tail, padded with zeros
+    float ty[8] = {}, td[8] = {};
+    const int64_t len = std::min<int64_t>(8, n - j);
+    std::memcpy(ty, y + j, static_cast<std::size_t>(len) * sizeof(float));
+    std::memcpy(td, dy + j, static_cast<std::size_t>(len) * sizeof(float));
+    if constexpr (kLog)
+      acc0 += load8(td);
+    else
+      acc0 += load8(td) * load8(ty);
+  }
+  acc0 += acc1;
+  float lanes[8];
+  store8(lanes, acc0);
+  return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
+
+/// dx of `rows` contiguous float rows of n > 0 elements (Note [Softmax gradients in one pass]).
+template <bool kLog>
+TF_ALWAYS_INLINE void softmax_grad_rows_f32(const float* y, const float* dy, float* dx, int64_t n, int64_t rows) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *yr = y + r * n, *dr = dy + r * n;
+    float* xr = dx + r * n;
+    const float s = grad_row_sum<kLog>(yr, dr, n);
+    const f32x8 sv = splat(s);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+      if constexpr (kLog)
+        store8(xr + j, load8(dr + j) - exp8(load8(yr + j)) * sv);
+      else
+        store8(xr + j, (load8(dr + j) - sv) * load8(yr + j));
+    }
+    if (j < n) {  // the tail, through the same vector arithmetic
+      float ty[8] = {}, td[8] = {}, tx[8];
+      const auto len = static_cast<std::size_t>(n - j);
+      std::memcpy(ty, yr + j, len * sizeof(float));
+      std::memcpy(td, dr + j, len * sizeof(float));
+      if constexpr (kLog)
+        store8(tx, load8(td) - exp8(load8(ty)) * sv);
+      else
+        store8(tx, (load8(td) - sv) * load8(ty));
+      std::memcpy(xr + j, tx, len * sizeof(float));
+    }
+  }
+}
+template <bool kLog>
+TF_TARGET_AVX2 void softmax_grad_rows_f32_avx2(const float* y, const float* dy, float* dx, int64_t n, int64_t rows) {
+  softmax_grad_rows_f32<kLog>(y, dy, dx, n, rows);
+}
+template <bool kLog>
+void softmax_grad_rows_f32_base(const float* y, const float* dy, float* dx, int64_t n, int64_t rows) {
+  softmax_grad_rows_f32<kLog>(y, dy, dx, n, rows);
+}
+
+template <typename T, bool kLog>
+void softmax_grad_impl(const Tensor& y_in, const Tensor& dy_in, int axis, Tensor& out) {
+  using C = compute_t<T>;
+  using A = double;  // the sums' type
+  const Tensor yc = y_in.contiguous(), dc = dy_in.contiguous();
+  const T* y = static_cast<const T*>(yc.raw_data());
+  const T* dy = static_cast<const T*>(dc.raw_data());
+  T* dx = static_cast<T*>(out.raw_data());
+  const Geometry g = geometry(y_in.shape(), axis);
+  if (g.n == 0 || out.size() == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.inner == 1) {
+      const bool avx2 = cpu_has_avx2();
+      parallel_for(g.outer, rows_grain(g.n), [&](int64_t b, int64_t e) {
+        const int64_t o = b * g.n;
+        if (avx2)
+          softmax_grad_rows_f32_avx2<kLog>(y + o, dy + o, dx + o, g.n, e - b);
+        else
+          softmax_grad_rows_f32_base<kLog>(y + o, dy + o, dx + o, g.n, e - b);
+      });
+      return;
+    }
+  }
+  // (outer, n, inner): the sums of `inner` lanes side by side, in order along the axis.
+  parallel_for(g.outer, rows_grain(g.n * g.inner), [&](int64_t b, int64_t e) {
+    std::vector<A> sum(static_cast<std::size_t>(g.inner));
+    for (int64_t o = b; o < e; ++o) {
+      const int64_t base = o * g.n * g.inner;
+      std::fill(sum.begin(), sum.end(), A(0));
+      for (int64_t j = 0; j < g.n; ++j)
+        for (int64_t k = 0; k < g.inner; ++k) {
+          const int64_t i = base + j * g.inner + k;
+          const A dv = static_cast<A>(static_cast<C>(dy[i]));
+          sum[static_cast<std::size_t>(k)] += kLog ? dv : dv * static_cast<A>(static_cast<C>(y[i]));
+        }
+      for (int64_t j = 0; j < g.n; ++j)
+        for (int64_t k = 0; k < g.inner; ++k) {
+          const int64_t i = base + j * g.inner + k;
+          const C s = static_cast<C>(sum[static_cast<std::size_t>(k)]);
+          const C yv = static_cast<C>(y[i]), dv = static_cast<C>(dy[i]);
+          dx[i] = kLog ? T(dv - std::exp(yv) * s) : T((dv - s) * yv);
+        }
+    }
+  });
+}
+
+template <bool kLog> void softmax_grad_kernel(KernelContext& ctx) {
+  const int axis = ctx.attr<ops::SoftmaxAttrs>().axis;
+  visit_floating(ctx.input(0).dtype(), ctx.op.name,
+                 [&]<typename T>() { softmax_grad_impl<T, kLog>(ctx.input(0), ctx.input(1), axis, ctx.output(0)); });
+}
+
 template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, Tensor& out) {
   using C = compute_t<T>;
   const Tensor xc = in.contiguous();
@@ -389,6 +515,8 @@ void register_softmax_kernels() {
   const DeviceType cpu = DeviceType::kCPU;
   register_kernel(ops::Softmax, cpu, softmax_kernel<false>);
   register_kernel(ops::LogSoftmax, cpu, softmax_kernel<true>);
+  register_kernel(ops::SoftmaxGrad, cpu, softmax_grad_kernel<false>);
+  register_kernel(ops::LogSoftmaxGrad, cpu, softmax_grad_kernel<true>);
   register_kernel(ops::SoftmaxCrossEntropyWithLogits, cpu, xent_kernel);
   register_kernel(ops::SparseSoftmaxCrossEntropyWithLogits, cpu, sparse_xent_kernel);
 }
