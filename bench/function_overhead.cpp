@@ -2,10 +2,18 @@
 // case, the eager and graph time per call (this thread's CPU time, best of 7) and their ratio
 // (peers: not yet wired, see RESULTS.md).
 //   power    the seed's power(x, 100): 100 int32 10x10 matmuls
-//   chain    100 tiny float32 ops on a (4,) vector: executor overhead per node
+//   chain    100 tiny float32 ops on a (4,) vector: executor overhead per node, with and
+//            without elementwise fusion (Note [Elementwise fusion])
+//   big      an 8-op elementwise chain on 1M float32s, fused vs unfused (memory traffic)
+//   cnn      peak memory (the CPU allocator's peak-bytes statistic) of a Fashion-MNIST CNN training
+//            step (Conv32-Pool-Conv64-Pool-Flatten-Dense10, GradientTape + SGD) eager vs traced
+// Usage: function_overhead [--only chain|big|cnn|power]
 #include <cstdio>
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <functional>
+#include <string>
 
 #include "tapeflow/tapeflow.h"
 
@@ -30,9 +38,127 @@ double ns_per_call(const std::function<void()>& f, int calls) {
   return best;
 }
 
+// A step's peak of the CPU allocator above what was live when it started, and the absolute peak.
+struct Peak {
+  int64_t above_start = 0, absolute = 0;
+};
+Peak step_peak(const std::function<void()>& step) {
+  tf::config::experimental::reset_memory_stats("CPU:0");
+  const int64_t start = tf::config::experimental::get_memory_info("CPU:0").current;
+  step();
+  const int64_t peak = tf::config::experimental::get_memory_info("CPU:0").peak;
+  return {peak - start, peak};
+}
+
+namespace K = tf::keras;
+namespace L = K::layers;
+
+void cnn_peak_memory(int64_t batch) {
+  auto x = tf::random::uniform({batch, 28, 28, 1}, {.seed = 1});
+  auto y = tf::random::uniform({batch}, {.minval = 0, .maxval = 10, .dtype = tf::int32, .seed = 2});
+  auto make = [] {
+    const L::Conv2DOptions conv{.padding = "same", .activation = "relu"};
+    return K::Sequential(
+        {L::Conv2D(32, 3, conv), L::MaxPool2D(), L::Conv2D(64, 3, conv), L::MaxPool2D(), L::Flatten(), L::Dense(10)});
+  };
+  K::Sequential eager_model = make(), traced_model = make();
+  K::losses::SparseCategoricalCrossentropy loss_fn({.from_logits = true});
+  K::optimizers::SGD eager_opt({.learning_rate = 0.01}), traced_opt({.learning_rate = 0.01});
+  auto step = [&](K::Sequential& model, K::optimizers::SGD& opt, const tf::Tensor& xb, const tf::Tensor& yb) {
+    tf::GradientTape tape;
+    auto loss = loss_fn(yb, model(xb, /*training=*/true));
+    tape.stop();
+    auto vars = model.trainable_variables();
+    opt.apply_gradients(tape.gradient(loss, vars), vars);
+    return loss;
+  };
+  eager_model(x);  // build the weights outside the Function
+  traced_model(x);
+  auto traced_step =
+      tf::function([&](const tf::Tensor& xb, const tf::Tensor& yb) { return step(traced_model, traced_opt, xb, yb); });
+  for (int i = 0; i < 2; ++i) {  // warm-up: traces, optimizer slots, allocator cache
+    step(eager_model, eager_opt, x, y);
+    traced_step(x, y);
+  }
+  Peak eager{INT64_MAX, INT64_MAX}, traced{INT64_MAX, INT64_MAX};
+  for (int rep = 0; rep < 3; ++rep) {  // interleaved; the smallest of each (deterministic in practice)
+    Peak e = step_peak([&] { step(eager_model, eager_opt, x, y); });
+    Peak t = step_peak([&] { traced_step(x, y); });
+    eager = {std::min(eager.above_start, e.above_start), std::min(eager.absolute, e.absolute)};
+    traced = {std::min(traced.above_start, t.above_start), std::min(traced.absolute, t.absolute)};
+  }
+  std::printf(
+      "cnn step peak memory, batch %lld: eager %.2f MiB above start (%.2f MiB absolute), tf::function %.2f MiB "
+      "(%.2f MiB), ratio %.2f (absolute %.2f)\n",
+      static_cast<long long>(batch), eager.above_start / 1048576.0, eager.absolute / 1048576.0,
+      traced.above_start / 1048576.0, traced.absolute / 1048576.0,
+      static_cast<double>(traced.above_start) / static_cast<double>(eager.above_start),
+      static_cast<double>(traced.absolute) / static_cast<double>(eager.absolute));
+}
+
+void elementwise_fusion_figures() {
+  tf::GraphOptimizerOptions unfused_options;
+  unfused_options.elementwise_fusion = false;
+  auto chain = [](const tf::Tensor& v) {
+    tf::Tensor r = v;
+    for (int i = 0; i < 100; ++i) r = (i % 2) ? tf::negative(r) : tf::abs(r);
+    return r;
+  };
+  auto v = tf::constant({1.0f, -2.0f, 3.0f, -4.0f});
+  auto chain_fused = tf::function(chain), chain_unfused = tf::function(chain, {.optimizer = unfused_options});
+  const bool chain_same = chain_fused(v).tensor().to_vector<float>() == chain(v).to_vector<float>();
+  double unfused = 0, fused = 0;
+  for (int rep = 0; rep < 3; ++rep) {  // interleaved against load drift
+    unfused += ns_per_call([&] { chain_unfused(v); }, 2000);
+    fused += ns_per_call([&] { chain_fused(v); }, 2000);
+  }
+  std::printf("chain of 100 tiny ops as a graph: unfused %.2f us/call, fused %.2f us/call, speed-up %.2fx (%s)\n",
+              unfused / 3e3, fused / 3e3, unfused / fused, chain_same ? "identical" : "DIFFER");
+
+  // 8 ops on 1M floats: unfused, each op reads and writes 4 MB; fused, one pass.
+  auto big = [](const tf::Tensor& x) {
+    tf::Tensor r = tf::tanh(x * 0.5f + 1.0f);
+    r = tf::sigmoid(r - x) * x;
+    return tf::maximum(r, x * 0.25f) - 0.125f;
+  };
+  auto xb = tf::random::uniform({1 << 20}, {.minval = -3, .maxval = 3, .seed = 3});
+  auto big_fused = tf::function(big), big_unfused = tf::function(big, {.optimizer = unfused_options});
+  const bool big_same = big_fused(xb).tensor().to_vector<float>() == big(xb).to_vector<float>();
+  // Wall time here: the kernels may use the intra-op pool's threads.
+  auto wall_ms = [](const std::function<void()>& f) {
+    for (int i = 0; i < 3; ++i) f();
+    double best = 1e300;
+    for (int rep = 0; rep < 7; ++rep) {
+      timespec a, b;
+      clock_gettime(CLOCK_MONOTONIC, &a);
+      for (int i = 0; i < 10; ++i) f();
+      clock_gettime(CLOCK_MONOTONIC, &b);
+      best = std::min(best, ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / 10);
+    }
+    return best;
+  };
+  double big_eager = 0, big_un = 0, big_fu = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    big_eager += wall_ms([&] { big(xb); });
+    big_un += wall_ms([&] { big_unfused(xb); });
+    big_fu += wall_ms([&] { big_fused(xb); });
+  }
+  std::printf(
+      "8-op chain on 1M float32: eager %.3f ms, graph unfused %.3f ms, graph fused %.3f ms, fusion speed-up %.2fx "
+      "(%s)\n",
+      big_eager / 3, big_un / 3, big_fu / 3, big_un / big_fu, big_same ? "identical" : "DIFFER");
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const std::string only = argc > 2 && std::strcmp(argv[1], "--only") == 0 ? argv[2] : "";
+  if (only.empty() || only == "chain" || only == "big") elementwise_fusion_figures();
+  if (only.empty() || only == "cnn") {
+    cnn_peak_memory(64);
+    cnn_peak_memory(256);
+  }
+  if (!only.empty() && only != "power") return 0;
   auto power = [](const tf::Tensor& x, int y) {
     tf::Tensor result = tf::eye(10, std::nullopt, tf::int32);
     for (int i = 0; i < y; ++i) result = tf::matmul(x, result);
