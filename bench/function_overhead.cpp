@@ -82,10 +82,11 @@ int64_t cnn_step_peak(int64_t batch, bool traced) {
 
 void cnn_peak_memory(int64_t batch) {
   const int64_t eager = cnn_step_peak(batch, false), traced = cnn_step_peak(batch, true);
-  std::printf("cnn training step peak memory above the model's state, batch %lld: eager %.2f MiB, tf::function %.2f "
-              "MiB, ratio %.2f\n",
-              static_cast<long long>(batch), eager / 1048576.0, traced / 1048576.0,
-              static_cast<double>(traced) / static_cast<double>(eager));
+  std::printf(
+      "cnn training step peak memory above the model's state, batch %lld: eager %.2f MiB, tf::function %.2f "
+      "MiB, ratio %.2f\n",
+      static_cast<long long>(batch), eager / 1048576.0, traced / 1048576.0,
+      static_cast<double>(traced) / static_cast<double>(eager));
 }
 
 void elementwise_fusion_figures() {
@@ -107,43 +108,41 @@ void elementwise_fusion_figures() {
   std::printf("chain of 100 tiny ops as a graph: unfused %.2f us/call, fused %.2f us/call, speed-up %.2fx (%s)\n",
               unfused / 3e3, fused / 3e3, unfused / fused, chain_same ? "identical" : "DIFFER");
 
-  // 8 ops on 1M floats: unfused, each op reads and writes 4 MB; fused, one pass.
+  // 8 cheap ops on 1M floats (no libm calls, so memory traffic dominates): unfused, each op
+  // reads and writes 4 MB; fused, one pass reading x and writing the result.
   auto big = [](const tf::Tensor& x) {
-    tf::Tensor r = tf::tanh(x * 0.5f + 1.0f);
-    r = tf::sigmoid(r - x) * x;
-    return tf::maximum(r, x * 0.25f) - 0.125f;
+    tf::Tensor r = tf::abs(x * 0.5f + 1.0f) - x;
+    r = tf::maximum(r * x, -1.0f);
+    return tf::minimum(tf::square(r), 4.0f);
   };
-  auto xb = tf::random::uniform({1 << 20}, {.minval = -3, .maxval = 3, .seed = 3});
-  auto big_fused = tf::function(big), big_unfused = tf::function(big, {.optimizer = unfused_options});
-  const bool big_same = big_fused(xb).tensor().to_vector<float>() == big(xb).to_vector<float>();
-  // Wall time here: the kernels may use the intra-op pool's threads.
-  auto wall_ms = [](const std::function<void()>& f) {
-    for (int i = 0; i < 3; ++i) f();
-    double best = 1e300;
-    for (int rep = 0; rep < 7; ++rep) {
-      timespec a, b;
-      clock_gettime(CLOCK_MONOTONIC, &a);
-      for (int i = 0; i < 10; ++i) f();
-      clock_gettime(CLOCK_MONOTONIC, &b);
-      best = std::min(best, ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / 10);
+  // 1M floats (4 MB: the unfused graph's two recycled buffers stay in the last-level cache) and
+  // 16M (64 MB: every unfused op goes to DRAM and back).
+  for (int64_t n : {int64_t{1} << 20, int64_t{1} << 24}) {
+    auto xb = tf::random::uniform({n}, {.minval = -3, .maxval = 3, .seed = 3});
+    auto big_fused = tf::function(big), big_unfused = tf::function(big, {.optimizer = unfused_options});
+    const bool big_same = big_fused(xb).tensor().to_vector<float>() == big(xb).to_vector<float>();
+    // One intra-op thread (set in main) and this thread's CPU time, as above.
+    auto cpu_ms = [](const std::function<void()>& f) { return ns_per_call(f, 5) / 1e6; };
+    double big_eager = 0, big_un = 0, big_fu = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+      big_eager += cpu_ms([&] { big(xb); });
+      big_un += cpu_ms([&] { big_unfused(xb); });
+      big_fu += cpu_ms([&] { big_fused(xb); });
     }
-    return best;
-  };
-  double big_eager = 0, big_un = 0, big_fu = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    big_eager += wall_ms([&] { big(xb); });
-    big_un += wall_ms([&] { big_unfused(xb); });
-    big_fu += wall_ms([&] { big_fused(xb); });
+    std::printf(
+        "8 cheap ops on %lldM float32, one thread, CPU time: eager %.3f ms, graph unfused %.3f ms, graph fused %.3f "
+        "ms, fusion speed-up %.2fx (%s)\n",
+        static_cast<long long>(n >> 20), big_eager / 3, big_un / 3, big_fu / 3, big_un / big_fu,
+        big_same ? "identical" : "DIFFER");
   }
-  std::printf(
-      "8-op chain on 1M float32: eager %.3f ms, graph unfused %.3f ms, graph fused %.3f ms, fusion speed-up %.2fx "
-      "(%s)\n",
-      big_eager / 3, big_un / 3, big_fu / 3, big_un / big_fu, big_same ? "identical" : "DIFFER");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every figure on one intra-op thread, timed by this thread's CPU time (the 1M-float chain's
+  // kernels would otherwise run partly on pool threads that clock does not see).
+  tf::config::threading::set_intra_op_parallelism_threads(1);
   const std::string only = argc > 2 && std::strcmp(argv[1], "--only") == 0 ? argv[2] : "";
   if (only.empty() || only == "chain" || only == "big") elementwise_fusion_figures();
   if (only.empty() || only == "cnn") {

@@ -385,9 +385,9 @@ int fuse_elementwise(Graph& g) {
     bool inputs_ok = true;
     for (Endpoint e : node.inputs) {
       const OutputSpec& in = g.spec(e);
-      inputs_ok &= in.dtype == out.dtype && (in.shape == out.shape || (in.shape.is_fully_defined() &&
-                                                                         in.shape.num_elements() == 1 &&
-                                                                         in.shape.rank() <= out.shape.rank()));
+      inputs_ok &= in.dtype == out.dtype &&
+                   (in.shape == out.shape || (in.shape.is_fully_defined() && in.shape.num_elements() == 1 &&
+                                              in.shape.rank() <= out.shape.rank()));
     }
     if (inputs_ok) op[static_cast<std::size_t>(i)] = ops::fusable_elementwise_op(*node.def);
   }
@@ -412,8 +412,9 @@ int fuse_elementwise(Graph& g) {
       if (wanted[static_cast<std::size_t>(i)] != root) continue;
       --pending;
       const Node& m = g.node(i);
-      if (!op[static_cast<std::size_t>(i)] || absorbed[static_cast<std::size_t>(i)] || is_output[static_cast<std::size_t>(i)] ||
-          m.device != r.device || m.outputs[0].dtype != r.outputs[0].dtype || m.outputs[0].shape != r.outputs[0].shape ||
+      if (!op[static_cast<std::size_t>(i)] || absorbed[static_cast<std::size_t>(i)] ||
+          is_output[static_cast<std::size_t>(i)] || m.device != r.device || m.outputs[0].dtype != r.outputs[0].dtype ||
+          m.outputs[0].shape != r.outputs[0].shape ||
           static_cast<int>(members.size()) >= ops::kMaxFusedElementwiseSteps)
         continue;
       bool private_value = true;
@@ -429,7 +430,8 @@ int fuse_elementwise(Graph& g) {
     std::vector<Endpoint> inputs;
     for (int m : members)
       for (Endpoint e : g.node(m).inputs)
-        if (group[static_cast<std::size_t>(e.node)] != root && std::find(inputs.begin(), inputs.end(), e) == inputs.end())
+        if (group[static_cast<std::size_t>(e.node)] != root &&
+            std::find(inputs.begin(), inputs.end(), e) == inputs.end())
           inputs.push_back(e);
     if (static_cast<int>(inputs.size()) > ops::kMaxFusedElementwiseInputs) continue;
     std::unordered_map<int, int> step_of;

@@ -35,7 +35,8 @@ inline ElementwisePlan plan_elementwise_registers(const std::vector<ops::Element
       r = static_cast<int>(free_after.size());
       free_after.push_back(0);
     }
-    free_after[static_cast<std::size_t>(r)] = last_read[static_cast<std::size_t>(j)] < 0 ? j : last_read[static_cast<std::size_t>(j)];
+    free_after[static_cast<std::size_t>(r)] =
+        last_read[static_cast<std::size_t>(j)] < 0 ? j : last_read[static_cast<std::size_t>(j)];
     plan.reg[static_cast<std::size_t>(j)] = r;
   }
   plan.num_regs = static_cast<int>(free_after.size());

@@ -286,7 +286,6 @@ TEST(Differential, RandomProgramsFromTheOpTables) {
   }
 }
 
-
 bool same_bits64(const tf::Tensor& a, const tf::Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
   auto x = a.to_vector<double>(), y = b.to_vector<double>();

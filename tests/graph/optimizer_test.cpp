@@ -29,8 +29,12 @@ TEST(GraphOptimizer, ConstantFoldingEvaluatesConstantSubgraphsOnce) {
   auto fn = [](const tf::Tensor& x) { return x * (tf::constant(2.0f) + tf::exp(tf::constant(0.0f))); };
   auto x = tf::constant({1.0f, -2.0f, 4.0f});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(
-      fn, {.constant_folding = true, .common_subexpression_elimination = false, .arithmetic_optimization = false, .elementwise_fusion = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = true,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = false,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(on.graph(), "AddV2"), 1);  // the traced graph is kept as traced
   EXPECT_EQ(count_ops(off.optimized_graph(), "AddV2"), 1);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 1);
@@ -66,8 +70,12 @@ TEST(GraphOptimizer, CommonSubexpressionsAreComputedOnce) {
   };
   auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = true, .arithmetic_optimization = false, .elementwise_fusion = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = true,
+                    .arithmetic_optimization = false,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 2);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Exp"), 1);
   EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 2);  // different transpose_b: not the same
@@ -89,8 +97,12 @@ TEST(GraphOptimizer, CommonSubexpressionEliminationKeepsStatefulOps) {
 TEST(GraphOptimizer, ArithmeticSimplificationRemovesIdentities) {
   auto fn = [](const tf::Tensor& x) { return tf::negative(tf::negative(x * 1.0f + 0.0f)) / 1.0f - 0.0f; };
   auto x = tf::constant({1.5f, -2.0f});
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true, .elementwise_fusion = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = true,
+                    .elementwise_fusion = false},
+                   x);
   for (const char* op : {"Mul", "AddV2", "Neg", "RealDiv", "Sub"}) {
     EXPECT_EQ(count_ops(on.graph(), op), op == std::string("Neg") ? 2 : 1) << op;
     EXPECT_EQ(count_ops(on.optimized_graph(), op), 0) << op;
@@ -102,8 +114,12 @@ TEST(GraphOptimizer, ArithmeticSimplificationKeepsBroadcastsAndOtherConstants) {
   // x (3,) * ones (2, 3) broadcasts: the Mul changes the shape and stays; x * 2 stays.
   auto fn = [](const tf::Tensor& x) { return x * tf::ones({2, 3}) + x * 2.0f; };
   auto x = tf::constant({1.0f, 2.0f, 3.0f});
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true, .elementwise_fusion = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = true,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Mul"), 2);
   EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
 }
@@ -378,7 +394,8 @@ TEST(GraphOptimizer, ElementwiseFusionFusesDagsWithSharedValues) {
     return tf::sigmoid(e) * e;
   };
   auto cs = traced(shared, only_fusion(), x);
-  EXPECT_EQ(fused_programs(cs.optimized_graph()), (std::vector<std::string>{"program=[Exp(0), Sigmoid(1), Mul(2, 1)]"}));
+  EXPECT_EQ(fused_programs(cs.optimized_graph()),
+            (std::vector<std::string>{"program=[Exp(0), Sigmoid(1), Mul(2, 1)]"}));
   EXPECT_EQ(cs(x).tensor().to_vector<float>(), shared(x).to_vector<float>());
 }
 

@@ -68,13 +68,14 @@ Tensor fused_elementwise(std::span<const Tensor> inputs, const std::vector<Eleme
   }
   for (std::size_t i = 0; i < inputs.size(); ++i)
     TF_CHECK_ARG(inputs[i].size() == 1 || inputs[i].shape() == out, op, "input #", i, " of ", op, " has shape ",
-                 inputs[i].shape().debug_string(), ": every input must have the output's shape ",
-                 out.debug_string(), " or one element");
+                 inputs[i].shape().debug_string(), ": every input must have the output's shape ", out.debug_string(),
+                 " or one element");
   const int n = static_cast<int>(inputs.size());
   for (std::size_t j = 0; j < program.size(); ++j) {
     const ElementwiseStep& s = program[j];
-    TF_CHECK_ARG(static_cast<std::size_t>(s.op) < rows().size() && rows()[static_cast<std::size_t>(s.op)].same_dtype_out,
-                 op, "step ", j, " of ", op, " names an op that cannot be fused");
+    TF_CHECK_ARG(
+        static_cast<std::size_t>(s.op) < rows().size() && rows()[static_cast<std::size_t>(s.op)].same_dtype_out, op,
+        "step ", j, " of ", op, " names an op that cannot be fused");
     const int limit = n + static_cast<int>(j);
     const bool binary = elementwise_arity(s.op) == 2;
     TF_CHECK_ARG(s.a >= 0 && s.a < limit && (binary ? s.b >= 0 && s.b < limit : s.b == -1), op, "step ", j, " (",

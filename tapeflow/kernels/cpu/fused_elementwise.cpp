@@ -38,7 +38,8 @@ template <typename Fn, bool kSame, typename T> void unary_block(Operand<T> x, T*
   }
 }
 
-template <typename Fn, bool kSame, typename T> void binary_block(Operand<T> a, Operand<T> b, T* __restrict o, int64_t n) {
+template <typename Fn, bool kSame, typename T>
+void binary_block(Operand<T> a, Operand<T> b, T* __restrict o, int64_t n) {
   if constexpr (kSame) {
     Fn fn;
     const T* __restrict pa = a.p;
@@ -64,7 +65,8 @@ template <typename T> void step_block(ops::ElementwiseOp op, Operand<T> a, Opera
   using ops::BinaryOutput, ops::UnaryOutput;
   switch (op) {
 #define TAPEFLOW_UNARY_ROW(Op, fn, Functor, Accepts, Output) \
-  case ops::ElementwiseOp::Op: return unary_block<Functor, UnaryOutput::Output == UnaryOutput::Same>(a, o, n);
+  case ops::ElementwiseOp::Op:                               \
+    return unary_block<Functor, UnaryOutput::Output == UnaryOutput::Same>(a, o, n);
 #define TAPEFLOW_BINARY_ROW(Op, tf_name, fn, Functor, Accepts, Output) \
   case ops::ElementwiseOp::Op: return binary_block<Functor, BinaryOutput::Output == BinaryOutput::Same>(a, b, o, n);
     TAPEFLOW_UNARY_OPS(TAPEFLOW_UNARY_ROW)

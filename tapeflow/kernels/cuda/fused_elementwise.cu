@@ -44,7 +44,8 @@ template <typename T> __device__ T apply_step(uint8_t op, T x, T y) {
   using ops::BinaryOutput, ops::UnaryOutput;
   switch (static_cast<ops::ElementwiseOp>(op)) {
 #define TAPEFLOW_UNARY_ROW(Op, fn, Functor, Accepts, Output) \
-  case ops::ElementwiseOp::Op: return unary_step<Functor, UnaryOutput::Output == UnaryOutput::Same>(x);
+  case ops::ElementwiseOp::Op:                               \
+    return unary_step<Functor, UnaryOutput::Output == UnaryOutput::Same>(x);
 #define TAPEFLOW_BINARY_ROW(Op, tf_name, fn, Functor, Accepts, Output) \
   case ops::ElementwiseOp::Op: return binary_step<Functor, BinaryOutput::Output == BinaryOutput::Same>(x, y);
     TAPEFLOW_UNARY_OPS(TAPEFLOW_UNARY_ROW)
