@@ -13,6 +13,7 @@
 #include "tapeflow/core/ops/copy.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/fused_contraction.h"
+#include "tapeflow/core/ops/fused_elementwise.h"
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/pooling.h"
 #include "tapeflow/core/ops/ragged.h"
@@ -53,6 +54,7 @@ void register_builtin_ops() {
   ops::register_bias_add_ops();
   ops::register_training_ops();
   ops::register_fused_contraction_ops();
+  ops::register_fused_elementwise_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_cast_kernels();
@@ -73,6 +75,7 @@ void register_builtin_ops() {
   kernels::cpu::register_bias_add_kernels();
   kernels::cpu::register_training_kernels();
   kernels::cpu::register_fused_contraction_kernels();
+  kernels::cpu::register_fused_elementwise_kernels();
 
   autograd::register_autograd();
   graph::register_graph();
@@ -95,6 +98,7 @@ void register_builtin_ops() {
   kernels::cuda::register_batch_norm_kernels();
   kernels::cuda::register_bias_add_kernels();
   kernels::cuda::register_training_kernels();
+  kernels::cuda::register_fused_elementwise_kernels();
 #endif
 }
 

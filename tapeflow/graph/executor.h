@@ -63,6 +63,7 @@ class ExecutionPlan {
   bool has_unknown_dims_ = false;
   mutable std::atomic<uint64_t> calls_{0};
   std::vector<int> slot_buffer_;  // value slot -> recycled buffer (-1: allocated per call)
+  std::vector<bool> slot_ends_buffer_;  // the slot is its buffer's last value in a call: freed at release
   int num_buffers_ = 0;
   mutable std::mutex pool_mu_;                 // held by the run that uses the pool; others allocate
   mutable std::vector<Tensor> pool_;           // buffer -> its idle tensor, reused by the next producer

@@ -2,6 +2,7 @@
 // the remapper (fused contractions), pruning, and the pass pipeline.
 #include "tapeflow/graph/optimizer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <typeinfo>
@@ -10,6 +11,7 @@
 
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/fused_contraction.h"
+#include "tapeflow/core/ops/fused_elementwise.h"
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/graph/executor.h"
@@ -347,6 +349,116 @@ int remap_fused_ops(Graph& g) {
   return rewritten;
 }
 
+// Note [Elementwise fusion]: a group is a root (an elementwise node) and the elementwise nodes
+// below it whose every consumer is in the group and which are not outputs: their values live only
+// inside the group, so one _FusedElementwise node computes the root from the group's external
+// inputs without materializing them (tinygrad's and XLA's loop fusion; Grappler has none). Members
+// are the unary/binary table rows that keep the dtype (float32, float64), with one output shape,
+// fully defined, on the root's device; each input has that shape or one element (broadcast
+// scalars). Roots are taken from the last node back, so each group is maximal; nodes are added in
+// descending order, where all of a node's consumers have already been decided, so DAGs (x*x,
+// a shared subexpression) fuse too, and a value also read outside stays a node of its own (the
+// group above it reads it as an input). The root becomes the fused node (consumers and the node
+// order are unchanged); the other members lose their uses, for prune(). The kernels run each
+// row's functor with one rounding per step, as unfused, so the values are bit for bit the same.
+// Gradients: a Function's backward replays its traced graph (call_op.cpp), never the optimized
+// one, so the fused op needs no gradient rule; the fusion runs on forward and backward graphs
+// alike, after differentiation.
+int fuse_elementwise(Graph& g) {
+  const std::vector<bool> controls = control_targets(g);
+  const int n = g.num_nodes();
+  std::vector<std::vector<int>> consumers(static_cast<std::size_t>(n));
+  std::vector<bool> is_output(static_cast<std::size_t>(n), false);
+  for (int i = 0; i < n; ++i)
+    for (Endpoint e : g.node(i).inputs) consumers[static_cast<std::size_t>(e.node)].push_back(i);
+  for (Endpoint e : g.outputs) is_output[static_cast<std::size_t>(e.node)] = true;
+  // The op each node computes, when it may be a member.
+  std::vector<std::optional<ops::ElementwiseOp>> op(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const Node& node = g.node(i);
+    if (node.kind != NodeKind::kOp || is_opaque(node) || controls[static_cast<std::size_t>(i)] ||
+        !node.control_inputs.empty() || node.outputs.size() != 1 ||
+        ops::FusedElementwise.kernels[static_cast<int>(node.device.type())] == nullptr)
+      continue;
+    const OutputSpec& out = node.outputs[0];
+    if ((out.dtype != DType::kFloat32 && out.dtype != DType::kFloat64) || !out.shape.is_fully_defined()) continue;
+    bool inputs_ok = true;
+    for (Endpoint e : node.inputs) {
+      const OutputSpec& in = g.spec(e);
+      inputs_ok &= in.dtype == out.dtype &&
+                   (in.shape == out.shape || (in.shape.is_fully_defined() && in.shape.num_elements() == 1 &&
+                                              in.shape.rank() <= out.shape.rank()));
+    }
+    if (inputs_ok) op[static_cast<std::size_t>(i)] = ops::fusable_elementwise_op(*node.def);
+  }
+  std::vector<int> group(static_cast<std::size_t>(n), -1), wanted(static_cast<std::size_t>(n), -1);
+  std::vector<bool> absorbed(static_cast<std::size_t>(n), false);
+  int rewritten = 0;
+  for (int root = n - 1; root >= 0; --root) {
+    if (!op[static_cast<std::size_t>(root)] || absorbed[static_cast<std::size_t>(root)]) continue;
+    const Node& r = g.node(root);
+    std::vector<int> members = {root};
+    group[static_cast<std::size_t>(root)] = root;
+    int pending = 0;
+    auto want_inputs = [&](int i) {
+      for (Endpoint e : g.node(i).inputs)
+        if (wanted[static_cast<std::size_t>(e.node)] != root) {
+          wanted[static_cast<std::size_t>(e.node)] = root;
+          ++pending;
+        }
+    };
+    want_inputs(root);
+    for (int i = root - 1; i >= 0 && pending > 0; --i) {
+      if (wanted[static_cast<std::size_t>(i)] != root) continue;
+      --pending;
+      const Node& m = g.node(i);
+      if (!op[static_cast<std::size_t>(i)] || absorbed[static_cast<std::size_t>(i)] ||
+          is_output[static_cast<std::size_t>(i)] || m.device != r.device || m.outputs[0].dtype != r.outputs[0].dtype ||
+          m.outputs[0].shape != r.outputs[0].shape ||
+          static_cast<int>(members.size()) >= ops::kMaxFusedElementwiseSteps)
+        continue;
+      bool private_value = true;
+      for (int c : consumers[static_cast<std::size_t>(i)]) private_value &= group[static_cast<std::size_t>(c)] == root;
+      if (!private_value) continue;
+      group[static_cast<std::size_t>(i)] = root;
+      members.push_back(i);
+      want_inputs(i);
+    }
+    if (members.size() < 2) continue;
+    std::sort(members.begin(), members.end());
+    // The group's inputs: the endpoints its members read from outside, in order of first use.
+    std::vector<Endpoint> inputs;
+    for (int m : members)
+      for (Endpoint e : g.node(m).inputs)
+        if (group[static_cast<std::size_t>(e.node)] != root &&
+            std::find(inputs.begin(), inputs.end(), e) == inputs.end())
+          inputs.push_back(e);
+    if (static_cast<int>(inputs.size()) > ops::kMaxFusedElementwiseInputs) continue;
+    std::unordered_map<int, int> step_of;
+    auto attrs = std::make_shared<ops::FusedElementwiseAttrs>();
+    const int num_inputs = static_cast<int>(inputs.size());
+    for (int m : members) {
+      const Node& node = g.node(m);
+      auto operand = [&](Endpoint e) {
+        if (group[static_cast<std::size_t>(e.node)] == root) return num_inputs + step_of.at(e.node);
+        return static_cast<int>(std::find(inputs.begin(), inputs.end(), e) - inputs.begin());
+      };
+      ops::ElementwiseStep step{*op[static_cast<std::size_t>(m)], operand(node.inputs[0]), -1};
+      if (node.inputs.size() == 2) step.b = operand(node.inputs[1]);
+      step_of[m] = static_cast<int>(attrs->program.size());
+      attrs->program.push_back(step);
+    }
+    for (int m : members) absorbed[static_cast<std::size_t>(m)] = true;
+    Node& fused = g.node(root);
+    fused.op = ops::FusedElementwise.name;
+    fused.def = &ops::FusedElementwise;
+    fused.inputs = std::move(inputs);
+    fused.attrs = std::move(attrs);
+    ++rewritten;
+  }
+  return rewritten;
+}
+
 std::shared_ptr<Graph> prune(const Graph& g) {
   const int n = g.num_nodes();
   std::vector<bool> keep(static_cast<std::size_t>(n), false);
@@ -388,6 +500,7 @@ std::shared_ptr<Graph> optimize(const Graph& g, const GraphOptimizerOptions& opt
     square_matrix_powers(*out);
   }
   if (options.remapping) remap_fused_ops(*out);
+  if (options.elementwise_fusion) fuse_elementwise(*out);
   return prune(*out);
 }
 

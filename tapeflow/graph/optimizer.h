@@ -23,6 +23,11 @@ struct GraphOptimizerOptions {
   /// MatMul + BiasAdd/AddV2 (+ Relu) -> _FusedMatMul; Conv2D + BiasAdd (+ Relu) -> _FusedConv2D
   /// (float32/float64, where the fused op has a kernel for the node's device).
   bool remapping = true;
+  /// Chains and DAGs of elementwise ops (the unary/binary table rows that keep the dtype; float32
+  /// and float64) whose intermediate values nothing else reads -> one _FusedElementwise node
+  /// (Note [Elementwise fusion]). Not one of TF's names: TF leaves this to XLA's fusion; the
+  /// name follows Grappler's (`remapping`, `arithmetic_optimization`).
+  bool elementwise_fusion = true;
   friend bool operator==(const GraphOptimizerOptions&, const GraphOptimizerOptions&) = default;
 };
 
@@ -41,6 +46,8 @@ int simplify_arithmetic(Graph& g);
 /// The matrix-power part of arithmetic_optimization; returns how many chains it rewrote.
 int square_matrix_powers(Graph& g);
 int remap_fused_ops(Graph& g);
+/// Elementwise fusion; returns how many _FusedElementwise nodes it made.
+int fuse_elementwise(Graph& g);
 /// The nodes the outputs or a side effect need, renumbered in order (arguments always kept).
 std::shared_ptr<Graph> prune(const Graph& g);
 /// `g` through every pass `options` enables, then pruned.

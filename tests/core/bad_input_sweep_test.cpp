@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tapeflow/core/ops/fused_contraction.h"
+#include "tapeflow/core/ops/fused_elementwise.h"
 #include "tests/core/test_util.h"
 
 namespace {
@@ -233,6 +234,12 @@ std::map<std::string, Entry> entries() {
                        [](const Inputs& x) { touch(tf::ops::fused_matmul(x[0], x[1], x[2], {}, true)); }};
   e["_FusedConv2D"] = {{img(), f32({2, 2, 2, 3}), f32({3})},
                        [](const Inputs& x) { touch(tf::ops::fused_conv2d(x[0], x[1], x[2], {}, true)); }};
+  e["_FusedElementwise"] = {
+      {f32({2, 3}), f32({2, 3})}, [](const Inputs& x) {
+        using tf::ops::ElementwiseOp;
+        touch(tf::ops::fused_elementwise(
+            x, {{ElementwiseOp::Mul, 0, 1}, {ElementwiseOp::Exp, 2}, {ElementwiseOp::Add, 3, 0}}));
+      }};
   e["FusedBatchNormV3"] = {{img(), tf::ones({2}), tf::zeros({2})}, [](const Inputs& x) {
                              auto r = tf::nn::fused_batch_norm(x[0], x[1], x[2]);
                              touch(r.y);

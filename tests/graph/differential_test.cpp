@@ -3,6 +3,7 @@
 // gradients through the call op's traced backward.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <functional>
 #include <cstring>
 #include <random>
@@ -113,7 +114,8 @@ Program random_program(std::mt19937& gen, int length) {
 const tf::GraphOptimizerOptions kAllOff = {.constant_folding = false,
                                            .common_subexpression_elimination = false,
                                            .arithmetic_optimization = false,
-                                           .remapping = false};
+                                           .remapping = false,
+                                           .elementwise_fusion = false};
 
 void expect_bitwise_equal(const tf::Tensor& a, const tf::Tensor& b, const std::string& what) {
   ASSERT_EQ(a.shape(), b.shape()) << what;
@@ -134,10 +136,10 @@ TEST(Differential, RandomProgramsEagerAndAsFunctions) {
     auto body = [&p](const tf::Tensor& a, const tf::Tensor& b, const tf::Tensor& c) { return p.run({a, b, c}); };
     // Every pass on (the default), every pass off, and each pass alone: the same bits as eager.
     std::vector<tf::GraphOptimizerOptions> configs = {{}, kAllOff};
-    for (int pass = 0; pass < 4; ++pass) {
+    for (int pass = 0; pass < 5; ++pass) {
       tf::GraphOptimizerOptions only = kAllOff;
       bool* flags[] = {&only.constant_folding, &only.common_subexpression_elimination, &only.arithmetic_optimization,
-                       &only.remapping};
+                       &only.remapping, &only.elementwise_fusion};
       *flags[pass] = true;
       configs.push_back(only);
     }
@@ -280,6 +282,53 @@ TEST(Differential, RandomProgramsFromTheOpTables) {
       std::vector<tf::Tensor> graph = f(x, y);
       ASSERT_EQ(graph.size(), eager.size());
       for (std::size_t i = 0; i < eager.size(); ++i) EXPECT_TRUE(same_bits(graph[i], eager[i])) << "output " << i;
+    }
+  }
+}
+
+bool same_bits64(const tf::Tensor& a, const tf::Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  return std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+}
+
+TEST(Differential, ElementwiseFusionOnLargeTensorsAndFloat64) {
+  // Table programs (DAGs: operands drawn from every earlier value) on sizes that cover the fused
+  // kernel's blocks (512 elements, a tail) and its parallel chunks, in float32 and float64:
+  // fusion alone and every pass on give the eager bits.
+  tf::GraphOptimizerOptions only_fusion = kAllOff;
+  only_fusion.elementwise_fusion = true;
+  std::mt19937 gen(11);
+  const std::vector<tf::Shape> shapes = {tf::Shape{1}, tf::Shape{3, 700}, tf::Shape{200, 200}};
+  for (int trial = 0; trial < 12; ++trial) {
+    const tf::DType dt = trial % 2 ? tf::float64 : tf::float32;
+    const tf::Shape shape = shapes[static_cast<std::size_t>(trial) % shapes.size()];
+    std::vector<std::array<std::size_t, 3>> steps;
+    std::string what = "program " + std::to_string(trial) + " " + shape.to_string() + ":";
+    for (int i = 0; i < 10; ++i) {
+      const std::size_t pool = 3 + static_cast<std::size_t>(i);
+      steps.push_back({std::uniform_int_distribution<std::size_t>(0, table_ops().size() - 1)(gen),
+                       std::uniform_int_distribution<std::size_t>(0, pool - 1)(gen),
+                       std::uniform_int_distribution<std::size_t>(0, pool - 1)(gen)});
+      what += std::string(" ") + table_ops()[steps.back()[0]].name;
+    }
+    SCOPED_TRACE(what);
+    // Pool: x, y and a broadcast scalar; the last value and the one before are the outputs.
+    auto run = [&steps](const tf::Tensor& x, const tf::Tensor& y) {
+      std::vector<tf::Tensor> pool = {x, y, tf::cast(tf::constant(0.75), x.dtype())};
+      for (const auto& s : steps) pool.push_back(table_ops()[s[0]].fn(pool[s[1]], pool[s[2]]));
+      return std::vector<tf::Tensor>{pool.back(), pool[pool.size() - 2]};
+    };
+    auto x = tf::random::uniform(shape, {.minval = 0.1, .maxval = 0.9, .dtype = dt, .seed = 300 + trial});
+    auto y = tf::random::uniform(shape, {.minval = 0.1, .maxval = 0.9, .dtype = dt, .seed = 400 + trial});
+    auto eager = run(x, y);
+    for (const tf::GraphOptimizerOptions& options : {only_fusion, tf::GraphOptimizerOptions{}}) {
+      auto f = tf::function(run, {.optimizer = options});
+      std::vector<tf::Tensor> graph = f(x, y);
+      ASSERT_EQ(graph.size(), eager.size());
+      for (std::size_t i = 0; i < eager.size(); ++i)
+        EXPECT_TRUE(dt == tf::float64 ? same_bits64(graph[i], eager[i]) : same_bits(graph[i], eager[i]))
+            << "output " << i;
     }
   }
 }

@@ -16,7 +16,8 @@ tf::Tensor chain(const tf::Tensor& x) {
 }
 
 TEST(ExecutorMemoryPlan, IntermediatesShareBuffersWithDisjointLifetimes) {
-  auto f = tf::function(chain);
+  // Unfused (elementwise fusion would make the chain one node without intermediates).
+  auto f = tf::function(chain, {.optimizer = tf::GraphOptimizerOptions{.elementwise_fusion = false}});
   auto cf = f.get_concrete_function(tf::TensorSpec({8}, tf::float32));
   const tf::ExecutionPlan& plan = *cf.callable()->plan;
   // 6 Sin and 6 AddV2 values; the last AddV2 is returned. Each value dies at the next op, so two

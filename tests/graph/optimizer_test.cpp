@@ -16,7 +16,8 @@ tf::GraphOptimizerOptions all_off() {
   return {.constant_folding = false,
           .common_subexpression_elimination = false,
           .arithmetic_optimization = false,
-          .remapping = false};
+          .remapping = false,
+          .elementwise_fusion = false};
 }
 
 template <typename F> tf::ConcreteFunction traced(F fn, tf::GraphOptimizerOptions options, const tf::Tensor& x) {
@@ -28,8 +29,12 @@ TEST(GraphOptimizer, ConstantFoldingEvaluatesConstantSubgraphsOnce) {
   auto fn = [](const tf::Tensor& x) { return x * (tf::constant(2.0f) + tf::exp(tf::constant(0.0f))); };
   auto x = tf::constant({1.0f, -2.0f, 4.0f});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(
-      fn, {.constant_folding = true, .common_subexpression_elimination = false, .arithmetic_optimization = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = true,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = false,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(on.graph(), "AddV2"), 1);  // the traced graph is kept as traced
   EXPECT_EQ(count_ops(off.optimized_graph(), "AddV2"), 1);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 1);
@@ -65,8 +70,12 @@ TEST(GraphOptimizer, CommonSubexpressionsAreComputedOnce) {
   };
   auto x = tf::constant({{1.0f, 2.0f}, {3.0f, 4.0f}});
   auto off = traced(fn, all_off(), x);
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = true, .arithmetic_optimization = false}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = true,
+                    .arithmetic_optimization = false,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(off.optimized_graph(), "Exp"), 2);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Exp"), 1);
   EXPECT_EQ(count_ops(on.optimized_graph(), "MatMul"), 2);  // different transpose_b: not the same
@@ -88,8 +97,12 @@ TEST(GraphOptimizer, CommonSubexpressionEliminationKeepsStatefulOps) {
 TEST(GraphOptimizer, ArithmeticSimplificationRemovesIdentities) {
   auto fn = [](const tf::Tensor& x) { return tf::negative(tf::negative(x * 1.0f + 0.0f)) / 1.0f - 0.0f; };
   auto x = tf::constant({1.5f, -2.0f});
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = true,
+                    .elementwise_fusion = false},
+                   x);
   for (const char* op : {"Mul", "AddV2", "Neg", "RealDiv", "Sub"}) {
     EXPECT_EQ(count_ops(on.graph(), op), op == std::string("Neg") ? 2 : 1) << op;
     EXPECT_EQ(count_ops(on.optimized_graph(), op), 0) << op;
@@ -101,8 +114,12 @@ TEST(GraphOptimizer, ArithmeticSimplificationKeepsBroadcastsAndOtherConstants) {
   // x (3,) * ones (2, 3) broadcasts: the Mul changes the shape and stays; x * 2 stays.
   auto fn = [](const tf::Tensor& x) { return x * tf::ones({2, 3}) + x * 2.0f; };
   auto x = tf::constant({1.0f, 2.0f, 3.0f});
-  auto on = traced(
-      fn, {.constant_folding = false, .common_subexpression_elimination = false, .arithmetic_optimization = true}, x);
+  auto on = traced(fn,
+                   {.constant_folding = false,
+                    .common_subexpression_elimination = false,
+                    .arithmetic_optimization = true,
+                    .elementwise_fusion = false},
+                   x);
   EXPECT_EQ(count_ops(on.optimized_graph(), "Mul"), 2);
   EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
 }
@@ -298,3 +315,140 @@ TEST(FunctionCacheKey, RegisteredContextsChangeTheTrace) {
 }
 
 }  // namespace
+
+// ---- Elementwise fusion (Note [Elementwise fusion]) ----------------------------------------
+
+tf::GraphOptimizerOptions only_fusion() {
+  tf::GraphOptimizerOptions o = all_off();
+  o.elementwise_fusion = true;
+  return o;
+}
+
+std::vector<std::string> fused_programs(const tf::Graph& g) {
+  std::vector<std::string> out;
+  for (const tf::Node& node : g.nodes())
+    if (node.op == "_FusedElementwise") out.push_back(node.attrs->to_string());
+  return out;
+}
+
+void expect_same_floats(const std::vector<tf::Tensor>& got, const std::vector<tf::Tensor>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].to_vector<float>(), want[i].to_vector<float>()) << i;
+}
+
+TEST(GraphOptimizer, ElementwiseFusionMakesAChainOfFiveOpsOneNode) {
+  auto fn = [](const tf::Tensor& x) { return tf::tanh(tf::exp(x * 0.5f) + 1.0f) - x; };
+  auto x = tf::random::uniform({7, 300}, {.minval = -3, .maxval = 3, .seed = 5});
+  auto on = traced(fn, only_fusion(), x);
+  auto off = traced(fn, all_off(), x);
+  for (const char* op : {"Mul", "Exp", "AddV2", "Tanh", "Sub"}) {
+    EXPECT_EQ(count_ops(on.graph(), op), 1) << op;  // the traced graph is kept as traced
+    EXPECT_EQ(count_ops(off.optimized_graph(), op), 1) << op;
+    EXPECT_EQ(count_ops(on.optimized_graph(), op), 0) << op;
+  }
+  // Inputs x, 0.5, 1.0 (in order of first use); steps from operand 3 on.
+  EXPECT_EQ(fused_programs(on.optimized_graph()),
+            (std::vector<std::string>{"program=[Mul(0, 1), Exp(3), AddV2(4, 2), Tanh(5), Sub(6, 0)]"}));
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), fn(x).to_vector<float>());  // bit for bit
+  EXPECT_EQ(on(x).tensor().to_vector<float>(), off(x).tensor().to_vector<float>());
+}
+
+TEST(GraphOptimizer, ElementwiseFusionSplitsAtAValueReadOutsideTheChain) {
+  // y is read by Tanh (in the chain above) and by Sum (not elementwise): it must be a tensor of
+  // its own, so {Mul, Exp} and {Tanh, AddV2} become two fused nodes.
+  auto read_twice = [](const tf::Tensor& x) {
+    auto y = tf::exp(x * 2.0f);
+    return std::vector<tf::Tensor>{tf::tanh(y) + 1.0f, tf::reduce_sum(y)};
+  };
+  // y is itself an output.
+  auto returned = [](const tf::Tensor& x) {
+    auto y = tf::exp(x * 2.0f);
+    return std::vector<tf::Tensor>{tf::tanh(y) + 1.0f, y};
+  };
+  auto x = tf::random::uniform({4, 3}, {.minval = -1, .maxval = 1, .seed = 6});
+  for (const auto& fn : {std::function<std::vector<tf::Tensor>(const tf::Tensor&)>(read_twice),
+                         std::function<std::vector<tf::Tensor>(const tf::Tensor&)>(returned)}) {
+    auto f = tf::function(fn, {.optimizer = only_fusion()});
+    auto cf = f.get_concrete_function(tf::TensorSpec(x.shape(), x.dtype()));
+    EXPECT_EQ(fused_programs(cf.optimized_graph()),
+              (std::vector<std::string>{"program=[Mul(0, 1), Exp(2)]", "program=[Tanh(0), AddV2(2, 1)]"}));
+    std::vector<tf::Tensor> got = f(x);
+    expect_same_floats(got, fn(x));
+  }
+}
+
+TEST(GraphOptimizer, ElementwiseFusionFusesDagsWithSharedValues) {
+  // x*x + sin(x)*x: x is read four times, one input of the fused node.
+  auto fn = [](const tf::Tensor& x) {
+    auto square = x * x;  // traced first (the operands of + have no evaluation order)
+    return square + tf::sin(x) * x;
+  };
+  auto x = tf::random::uniform({1000}, {.minval = -2, .maxval = 2, .seed = 7});
+  auto cf = traced(fn, only_fusion(), x);
+  EXPECT_EQ(fused_programs(cf.optimized_graph()),
+            (std::vector<std::string>{"program=[Mul(0, 0), Sin(0), Mul(2, 0), AddV2(1, 3)]"}));
+  EXPECT_EQ(cf(x).tensor().to_vector<float>(), fn(x).to_vector<float>());
+  // A shared intermediate (e = exp(x) read by two members) stays inside the group.
+  auto shared = [](const tf::Tensor& x) {
+    auto e = tf::exp(x);
+    return tf::sigmoid(e) * e;
+  };
+  auto cs = traced(shared, only_fusion(), x);
+  EXPECT_EQ(fused_programs(cs.optimized_graph()),
+            (std::vector<std::string>{"program=[Exp(0), Sigmoid(1), Mul(2, 1)]"}));
+  EXPECT_EQ(cs(x).tensor().to_vector<float>(), shared(x).to_vector<float>());
+}
+
+TEST(GraphOptimizer, ElementwiseFusionLeavesOtherDtypesShapesAndSingleOps) {
+  // float32 -> float64 through a Cast: no two fusable ops of one dtype are adjacent.
+  auto mixed = [](const tf::Tensor& x) { return tf::cast(tf::exp(x), tf::float64) * 2.0; };
+  // Integers have checks of their own (division by zero): never fused.
+  auto ints = [](const tf::Tensor& x) { return (x + 1) * 2 - x; };
+  // A (4, 1) operand broadcast along a dimension is not a scalar: the Mul stays out; the Exp and
+  // Tanh below it fuse.
+  auto rows = [](const tf::Tensor& x) { return tf::tanh(tf::exp(x)) * tf::constant({{1.0f}, {2.0f}, {3.0f}, {4.0f}}); };
+  auto x = tf::random::uniform({4, 3}, {.minval = -1, .maxval = 1, .seed = 8});
+  auto xi = tf::constant({{1, 2, 3}, {4, 5, 6}, {7, 8, 9}, {1, 2, 3}});
+  auto cm = traced(mixed, only_fusion(), x);
+  auto ci = traced(ints, only_fusion(), xi);
+  auto cr = traced(rows, only_fusion(), x);
+  EXPECT_EQ(fused_programs(cm.optimized_graph()).size(), 0u);
+  EXPECT_EQ(fused_programs(ci.optimized_graph()).size(), 0u);
+  EXPECT_EQ(fused_programs(cr.optimized_graph()), (std::vector<std::string>{"program=[Exp(0), Tanh(1)]"}));
+  EXPECT_EQ(count_ops(cr.optimized_graph(), "Mul"), 1);
+  EXPECT_EQ(cm(x).tensor().to_vector<double>(), mixed(x).to_vector<double>());
+  EXPECT_EQ(ci(xi).tensor().to_vector<int32_t>(), ints(xi).to_vector<int32_t>());
+  EXPECT_EQ(cr(x).tensor().to_vector<float>(), rows(x).to_vector<float>());
+}
+
+TEST(GraphOptimizer, ElementwiseFusionIsSwitchedByTheExperimentalOptions) {
+  const tf::GraphOptimizerOptions saved = tf::config::optimizer::get_experimental_options();
+  auto fn = [](const tf::Tensor& x) { return tf::exp(x) * 2.0f + 1.0f; };
+  auto x = tf::constant({1.0f, 2.0f});
+  auto fused = tf::function(fn).get_concrete_function(tf::TensorSpec({2}, tf::float32));
+  tf::GraphOptimizerOptions off = saved;
+  off.elementwise_fusion = false;
+  tf::config::optimizer::set_experimental_options(off);
+  auto plain = tf::function(fn).get_concrete_function(tf::TensorSpec({2}, tf::float32));
+  tf::config::optimizer::set_experimental_options(saved);
+  EXPECT_EQ(count_ops(fused.optimized_graph(), "_FusedElementwise"), 1);
+  EXPECT_EQ(count_ops(plain.optimized_graph(), "_FusedElementwise"), 0);
+  EXPECT_EQ(fused(x).tensor().to_vector<float>(), plain(x).tensor().to_vector<float>());
+}
+
+TEST(GraphOptimizer, ElementwiseFusionKeepsGradientsThroughTheFunction) {
+  // The forward runs fused; the backward replays the traced graph (and is fused in turn).
+  auto f = tf::function([](const tf::Tensor& x) { return tf::sigmoid(tf::sin(x) * 3.0f) - x * x; });
+  auto x = tf::random::uniform({64}, {.minval = -2, .maxval = 2, .seed = 9});
+  tf::GradientTape traced_tape;
+  traced_tape.watch(x);
+  tf::Tensor y = f(x).tensor();
+  tf::Tensor g = *traced_tape.gradient(y, x);
+  tf::GradientTape eager_tape;
+  eager_tape.watch(x);
+  tf::Tensor ye = tf::sigmoid(tf::sin(x) * 3.0f) - x * x;
+  EXPECT_EQ(y.to_vector<float>(), ye.to_vector<float>());
+  const std::vector<float> got = g.to_vector<float>(), want = eager_tape.gradient(ye, x)->to_vector<float>();
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f * (1 + std::abs(want[i]))) << i;
+}

@@ -85,6 +85,7 @@ inline constexpr Coverage kCoverage[] = {
     {On::kCpu, "OpTableFamilies.CopyAndStopGradientKeepEveryBit", "Copy StopGradient _CopyToDevice",
      "bfloat16 bool float16 float32 float64 int32 int64 int8 uint8"},
     {On::kCpu, "OpTableFamilies.FusedContractions", "_FusedConv2D _FusedMatMul", "float32 float64"},
+    {On::kCpu, "OpTableFamilies.FusedElementwiseMatchesTheUnfusedOpsBitForBit", "_FusedElementwise", "float32 float64"},
     {On::kCpu, "OpTableFamilies.GraphAndTapeOps", "CustomGradient", "bfloat16 float16 float32 float64"},
     {On::kCpu, "OpTableFamilies.GraphAndTapeOps", "If", "bfloat16 bool float16 float32 float64 int32 int64"},
     {On::kCpu, "OpTableFamilies.GraphAndTapeOps", "PartitionedCall While",

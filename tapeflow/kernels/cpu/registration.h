@@ -21,4 +21,5 @@ void register_batch_norm_kernels();         // FusedBatchNormV3, FusedBatchNormG
 void register_bias_add_kernels();           // BiasAdd, BiasAddGrad
 void register_training_kernels();           // the fused optimizer updates (_FusedApplyAdam, ...)
 void register_fused_contraction_kernels();  // _FusedMatMul, _FusedConv2D (made by the graph remapper)
+void register_fused_elementwise_kernels();  // _FusedElementwise (made by the graph's elementwise fusion)
 }  // namespace tapeflow::kernels::cpu
