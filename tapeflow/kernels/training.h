@@ -6,8 +6,10 @@
 // nn/optimizers/, so both paths round alike.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
+#include "tapeflow/core/dtype.h"
 #include "tapeflow/util/half.h"
 
 namespace tapeflow::kernels {
@@ -189,6 +191,22 @@ void with_update(const Attrs& a, bool float64, int64_t lists_per_var, Run&& run)
     with_update<kOp, double>(a, lists_per_var, run);
   else
     with_update<kOp, float>(a, lists_per_var, run);
+}
+
+/// The kernel body of fused op kOp, for the CPU loop and the CUDA launch alike: calls
+/// run(update, rates) with the update its attributes select and the rates of its trailing scalar
+/// inputs (Note [Rates as inputs]). The op's inputs are its lists (num_vars tensors each:
+/// variables, slots, gradients) and then `rate_inputs` float64 scalars: the learning rate and,
+/// for Adam, beta_1_power and beta_2_power. rates.lr is null when the attributes hold the rates.
+template <FusedOp kOp, typename Context, typename Attrs, typename Run>
+void with_fused_apply(Context& ctx, const Attrs& a, Run&& run) {
+  const int64_t lists = int64_t(ctx.inputs.size()) - a.rate_inputs;
+  RateInputs rates{.weight_decay = a.weight_decay};
+  auto scalar = [&](int64_t k) { return static_cast<const double*>(ctx.input(std::size_t(lists + k)).raw_data()); };
+  if (a.rate_inputs > 0) rates.lr = scalar(0);
+  if (a.rate_inputs == 3) rates.beta_1_power = scalar(1), rates.beta_2_power = scalar(2);
+  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, lists / a.num_vars,
+                   [&](const auto& update) { run(update, rates); });
 }
 
 }  // namespace tapeflow::kernels

@@ -6,25 +6,9 @@
 namespace {
 namespace ot = tapeflow::testing::op_table;
 
-const std::vector<tf::DType> kFloating = {tf::float64, tf::float32, tf::float16, tf::bfloat16};
-const std::vector<tf::DType> kIntegers = {tf::int8, tf::uint8, tf::int32, tf::int64};
-
-TEST(OpTableBinary, FloatingRowsMatchExactReferences) {
-  uint32_t seed = 18100;
-  for (const ot::BinaryRow& row : ot::binary_rows())
-    for (tf::DType dt : kFloating) ot::check_binary_row(row, dt, seed += 13);
-}
-
-TEST(OpTableBinary, IntegerRowsWrapAsTF) {
-  uint32_t seed = 18500;
-  for (const ot::BinaryRow& row : ot::binary_rows())
-    for (tf::DType dt : kIntegers) ot::check_binary_row(row, dt, seed += 13);
-}
-
-TEST(OpTableBinary, BoolRows) {
-  uint32_t seed = 18900;
-  for (const ot::BoolRow& row : ot::bool_rows()) ot::check_bool_row(row, seed += 13);
-}
+TEST(OpTableBinary, FloatingRowsMatchExactReferences) { ot::check_binary_floating_table(); }
+TEST(OpTableBinary, IntegerRowsWrapAsTF) { ot::check_binary_integer_table(); }
+TEST(OpTableBinary, BoolRows) { ot::check_bool_table(); }
 
 // TF's CPU kernels reject integer division by zero and integers to negative integer powers.
 TEST(OpTableBinary, IntegerEdgeCasesAreErrors) {

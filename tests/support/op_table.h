@@ -155,4 +155,10 @@ inline void expect_ulps(const Tensor& got, const std::vector<double>& inputs, co
       got, exact, ulps, what, [&](std::size_t i) { return "x = " + num(inputs[i]); }, slack);
 }
 
+/// The dtype sets the tables run their rows in.
+inline const std::vector<DType> kFloatingDTypes = {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16};
+inline const std::vector<DType> kIntegerDTypes = {DType::kInt8, DType::kUInt8, DType::kInt32, DType::kInt64};
+inline const std::vector<DType> kNumericDTypes = {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16,
+                                                  DType::kInt8,    DType::kUInt8,   DType::kInt32,   DType::kInt64};
+
 }  // namespace tapeflow::testing::op_table

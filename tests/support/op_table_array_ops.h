@@ -471,4 +471,19 @@ inline void check_segment_sum_rows(DType dt, uint32_t seed) {
   check_unsorted_segment_sum(ordinary_tensor(dt, Shape{300, 150}, -5, 5, seed + 3), spread, 5000, "5000 segments");
 }
 
+/// The family's tables on the current device (a DeviceScope picks it), with the same seeds on
+/// CPU:0 and GPU:0.
+inline void check_movers_table() {
+  uint32_t seed = 25000;
+  for (DType dt : kArrayDTypes) check_movers(dt, seed += 101);
+}
+inline void check_one_hot_table() {
+  uint32_t seed = 25500;
+  for (DType dt : kArrayDTypes) check_one_hot(dt, seed += 101);
+}
+inline void check_segment_sum_table() {
+  uint32_t seed = 26000;
+  for (DType dt : kNumericDTypes) check_segment_sum_rows(dt, seed += 101);
+}
+
 }  // namespace tapeflow::testing::op_table

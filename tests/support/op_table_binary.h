@@ -315,4 +315,22 @@ inline void check_bool_row(const BoolRow& row, uint32_t seed) {
   check(bools(120001, seed + 7, Shape{120001}), bools(120001, seed + 8, Shape{120001}), "large");
 }
 
+/// The family's tables on the current device (a DeviceScope picks it), with the same seeds on
+/// CPU:0 and GPU:0: floating rows against exact references, integer rows with TF's wrap-around,
+/// the bool rows.
+inline void check_binary_floating_table() {
+  uint32_t seed = 18100;
+  for (const BinaryRow& row : binary_rows())
+    for (DType dt : kFloatingDTypes) check_binary_row(row, dt, seed += 13);
+}
+inline void check_binary_integer_table() {
+  uint32_t seed = 18500;
+  for (const BinaryRow& row : binary_rows())
+    for (DType dt : kIntegerDTypes) check_binary_row(row, dt, seed += 13);
+}
+inline void check_bool_table() {
+  uint32_t seed = 18900;
+  for (const BoolRow& row : bool_rows()) check_bool_row(row, seed += 13);
+}
+
 }  // namespace tapeflow::testing::op_table

@@ -416,4 +416,19 @@ inline void check_batch_norm_rows(DType dt, uint32_t seed) {
   check_fused_batch_norm(make({16, 14, 14, 32}, seed + 8), "large", seed + 9);
 }
 
+/// The family's tables on the current device (a DeviceScope picks it), in every floating dtype
+/// with the same seeds on CPU:0 and GPU:0.
+inline void check_conv2d_table() {
+  uint32_t seed = 23000;
+  for (DType dt : kFloatingDTypes) check_conv2d_rows(dt, seed += 101);
+}
+inline void check_pooling_table() {
+  uint32_t seed = 23500;
+  for (DType dt : kFloatingDTypes) check_pooling_rows(dt, seed += 101);
+}
+inline void check_batch_norm_table() {
+  uint32_t seed = 24000;
+  for (DType dt : kFloatingDTypes) check_batch_norm_rows(dt, seed += 101);
+}
+
 }  // namespace tapeflow::testing::op_table

@@ -417,4 +417,21 @@ inline void check_bool_reductions(uint32_t seed) {
   }
 }
 
+/// The family's tables on the current device (a DeviceScope picks it), each in every numeric
+/// dtype with the same seeds on CPU:0 and GPU:0.
+inline void check_reduction_table() {
+  uint32_t seed = 19000;
+  for (const ReductionRow& row : reduction_rows())
+    for (DType dt : kNumericDTypes) check_reduction_row(row, dt, seed += 7);
+}
+inline void check_arg_table() {
+  uint32_t seed = 19500;
+  for (DType dt : kNumericDTypes) check_arg_rows(dt, seed += 7);
+}
+inline void check_scan_table() {
+  uint32_t seed = 19700;
+  for (DType dt : kNumericDTypes) check_scan_rows(dt, seed += 7);
+}
+inline void check_bool_reduction_table() { check_bool_reductions(19900); }
+
 }  // namespace tapeflow::testing::op_table

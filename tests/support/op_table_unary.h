@@ -173,4 +173,17 @@ inline void check_integer_row(const IntegerRow& row, DType dt) {
   for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(got[i], wrap_to(row.ref(v[i]), dt)) << "x = " << v[i];
 }
 
+/// The family's tables on the current device (a DeviceScope picks it), with the same seeds on
+/// CPU:0 and GPU:0: floating rows against exact references, integer rows with TF's wrap-around.
+inline void check_unary_floating_table() {
+  uint32_t seed = 18000;
+  for (const UnaryRow& row : unary_rows())
+    for (DType dt : kFloatingDTypes) check_unary_row(row, dt, seed += 2);
+}
+inline void check_unary_integer_table() {
+  for (const IntegerRow& row : integer_rows())
+    for (DType dt : kIntegerDTypes)
+      if (dt != DType::kUInt8 || row.unsigned_ok) check_integer_row(row, dt);
+}
+
 }  // namespace tapeflow::testing::op_table

@@ -48,16 +48,9 @@ template <typename T, typename Update> void run_update(KernelContext& ctx, const
 /// The kernel of fused op kOp: the update its attributes select, over all its variables, at the
 /// rates of its trailing scalar inputs when it has them (Note [Rates as inputs]).
 template <FusedOp kOp> void fused_apply(KernelContext& ctx) {
-  const auto& a = ctx.attr<ops::FusedApplyAttrs>();
-  const int64_t lists = int64_t(ctx.inputs.size()) - a.rate_inputs;
-  RateInputs rates{.weight_decay = a.weight_decay};
-  auto scalar = [&](int64_t k) { return static_cast<const double*>(ctx.input(std::size_t(lists + k)).raw_data()); };
-  if (a.rate_inputs > 0) rates.lr = scalar(0);
-  if (a.rate_inputs == 3) rates.beta_1_power = scalar(1), rates.beta_2_power = scalar(2);
-  with_update<kOp>(a, ctx.input(0).dtype() == DType::kFloat64, lists / a.num_vars, [&](const auto& update) {
-    auto u = update;
-    if (rates.lr) rates.apply(u);
-    run_update<typename std::decay_t<decltype(update)>::value_type>(ctx, u);
+  with_fused_apply<kOp>(ctx, ctx.attr<ops::FusedApplyAttrs>(), [&](auto update, const RateInputs& rates) {
+    if (rates.lr) rates.apply(update);
+    run_update<typename decltype(update)::value_type>(ctx, update);
   });
 }
 
