@@ -160,5 +160,12 @@ inline const std::vector<DType> kFloatingDTypes = {DType::kFloat64, DType::kFloa
 inline const std::vector<DType> kIntegerDTypes = {DType::kInt8, DType::kUInt8, DType::kInt32, DType::kInt64};
 inline const std::vector<DType> kNumericDTypes = {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16,
                                                   DType::kInt8,    DType::kUInt8,   DType::kInt32,   DType::kInt64};
+/// Runs check(dt, seed) for each dtype of `dtypes`, with the seeds first + step, first + 2 step,
+/// ...: a table's rows get the same inputs on every device.
+template <typename Check>
+void for_each_dtype(const std::vector<DType>& dtypes, uint32_t first, uint32_t step, Check&& check) {
+  uint32_t seed = first;
+  for (DType dt : dtypes) check(dt, seed += step);
+}
 
 }  // namespace tapeflow::testing::op_table

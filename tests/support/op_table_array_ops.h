@@ -473,17 +473,8 @@ inline void check_segment_sum_rows(DType dt, uint32_t seed) {
 
 /// The family's tables on the current device (a DeviceScope picks it), with the same seeds on
 /// CPU:0 and GPU:0.
-inline void check_movers_table() {
-  uint32_t seed = 25000;
-  for (DType dt : kArrayDTypes) check_movers(dt, seed += 101);
-}
-inline void check_one_hot_table() {
-  uint32_t seed = 25500;
-  for (DType dt : kArrayDTypes) check_one_hot(dt, seed += 101);
-}
-inline void check_segment_sum_table() {
-  uint32_t seed = 26000;
-  for (DType dt : kNumericDTypes) check_segment_sum_rows(dt, seed += 101);
-}
+inline void check_movers_table() { for_each_dtype(kArrayDTypes, 25000, 101, check_movers); }
+inline void check_one_hot_table() { for_each_dtype(kArrayDTypes, 25500, 101, check_one_hot); }
+inline void check_segment_sum_table() { for_each_dtype(kNumericDTypes, 26000, 101, check_segment_sum_rows); }
 
 }  // namespace tapeflow::testing::op_table

@@ -418,17 +418,8 @@ inline void check_batch_norm_rows(DType dt, uint32_t seed) {
 
 /// The family's tables on the current device (a DeviceScope picks it), in every floating dtype
 /// with the same seeds on CPU:0 and GPU:0.
-inline void check_conv2d_table() {
-  uint32_t seed = 23000;
-  for (DType dt : kFloatingDTypes) check_conv2d_rows(dt, seed += 101);
-}
-inline void check_pooling_table() {
-  uint32_t seed = 23500;
-  for (DType dt : kFloatingDTypes) check_pooling_rows(dt, seed += 101);
-}
-inline void check_batch_norm_table() {
-  uint32_t seed = 24000;
-  for (DType dt : kFloatingDTypes) check_batch_norm_rows(dt, seed += 101);
-}
+inline void check_conv2d_table() { for_each_dtype(kFloatingDTypes, 23000, 101, check_conv2d_rows); }
+inline void check_pooling_table() { for_each_dtype(kFloatingDTypes, 23500, 101, check_pooling_rows); }
+inline void check_batch_norm_table() { for_each_dtype(kFloatingDTypes, 24000, 101, check_batch_norm_rows); }
 
 }  // namespace tapeflow::testing::op_table

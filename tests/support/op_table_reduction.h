@@ -424,14 +424,8 @@ inline void check_reduction_table() {
   for (const ReductionRow& row : reduction_rows())
     for (DType dt : kNumericDTypes) check_reduction_row(row, dt, seed += 7);
 }
-inline void check_arg_table() {
-  uint32_t seed = 19500;
-  for (DType dt : kNumericDTypes) check_arg_rows(dt, seed += 7);
-}
-inline void check_scan_table() {
-  uint32_t seed = 19700;
-  for (DType dt : kNumericDTypes) check_scan_rows(dt, seed += 7);
-}
+inline void check_arg_table() { for_each_dtype(kNumericDTypes, 19500, 7, check_arg_rows); }
+inline void check_scan_table() { for_each_dtype(kNumericDTypes, 19700, 7, check_scan_rows); }
 inline void check_bool_reduction_table() { check_bool_reductions(19900); }
 
 }  // namespace tapeflow::testing::op_table
