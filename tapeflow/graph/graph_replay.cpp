@@ -190,7 +190,12 @@ std::unique_ptr<Recording> record(const CallableGraph& fn, GraphCaptureBackend& 
     inputs.push_back(std::move(s));
   }
   inputs.insert(inputs.end(), fn.captures.begin(), fn.captures.end());
-  cap.begin(kGPU0.index());
+  try {
+    cap.begin(kGPU0.index());
+  } catch (const std::exception&) {
+    g_invalidations.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;  // the device cannot record now: the plain executor
+  }
   std::vector<Tensor> outs;
   bool threw = false;
   t_recording = true;
