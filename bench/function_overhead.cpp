@@ -19,7 +19,6 @@
 #include <functional>
 #include <string>
 
-#include "tapeflow/graph/graph_replay.h"
 #include "tapeflow/tapeflow.h"
 
 namespace {

@@ -235,7 +235,7 @@ bool assign_in_place(Variable& v, const std::string& op, const Tensor& value) {
   const Tensor cur = v.read_value();
   // The variable's own value and `cur` share the storage: 2 owners means no other reader.
   if (cur.device() != kGPU0 || !cur.is_contiguous() || !cur.storage() || cur.storage().use_count() != 2 ||
-      value.dtype() != cur.dtype() || value.shape() != cur.shape())
+      value.device() != kGPU0 || value.dtype() != cur.dtype() || value.shape() != cur.shape())
     return false;
   DeviceScope on(kGPU0);
   const Tensor next = op == "AssignAddVariableOp"   ? add(cur, value)
