@@ -99,6 +99,7 @@ void register_builtin_ops() {
   kernels::cuda::register_bias_add_kernels();
   kernels::cuda::register_training_kernels();
   kernels::cuda::register_fused_elementwise_kernels();
+  kernels::cuda::register_fused_contraction_kernels();
 #endif
 }
 

@@ -32,6 +32,7 @@
 #include "tapeflow/core/variable.h"
 #include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"
+#include "tapeflow/graph/graph_replay.h"
 #include "tapeflow/nn/keras.h"
 #include "tapeflow/nn/models/tensorboard.h"
 #include "tapeflow/serialization/checkpoint.h"

@@ -23,7 +23,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DTAPEFLOW_CUDA=ON -DTAPEFLOW_CUDNN=ON -DTAPEFLOW_WERROR="${TAPEFLOW_WERROR:-OFF}" \
   -DCMAKE_CUDA_ARCHITECTURES=90 "${launcher[@]}" >/dev/null
 examples=(tensors device_placement autograd linear_regression fashion_mnist_mlp fashion_mnist_cnn)
-benches=(cpu_vs_gpu mlp_epoch cnn_epoch)
+benches=(cpu_vs_gpu mlp_epoch cnn_epoch function_overhead)
 cmake --build build-gpu -j"$(nproc)" --target tapeflow tapeflow_gpu_tests "${examples[@]}" "${benches[@]}"
 
 # 2. Pack.

@@ -109,6 +109,7 @@ if [ $has_gpu = 1 ]; then
   peer=()
   [ $has_torch = 1 ] && peer=(--peer=python)
   step bench_cpu_vs_gpu 90 "" "$bin/cpu_vs_gpu" --quick "${peer[@]}"
+  step bench_function_overhead_gpu 60 "CUDA-graph replay" "$bin/function_overhead" --only gpu
   step bench_mlp_epoch 75 "mlp_epoch tapeflow GPU:0" "$bin/mlp_epoch" --devices GPU:0 --epochs 3
   [ $has_torch = 1 ] && step bench_mlp_epoch_torch 75 "mlp_epoch pytorch GPU:0" \
     python3 "$pack/bench/mlp_epoch_torch.py" --devices cuda --epochs 3

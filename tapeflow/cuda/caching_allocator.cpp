@@ -30,7 +30,9 @@ DataPtr CachingAllocator::allocate(std::size_t nbytes) {
   std::size_t rounded = round_size(nbytes);
   std::lock_guard<std::mutex> lock(mu_);
   if (rounded == 0) throw_oom(nbytes, nbytes);
-  void* p = rounded <= kSmallLimit ? take_small(rounded, nbytes) : take_large(rounded, nbytes);  // may grow `rounded`
+  void* p = routing_pool_ != 0 && std::this_thread::get_id() == routing_thread_ ? take_pooled(rounded, nbytes)
+            : rounded <= kSmallLimit ? take_small(rounded, nbytes)
+                                     : take_large(rounded, nbytes);  // may grow `rounded`
   current_ += static_cast<int64_t>(rounded);
   peak_ = std::max(peak_, current_);
   ++live_;
@@ -69,14 +71,26 @@ void* CachingAllocator::take_large(std::size_t& rounded, std::size_t requested) 
   return device_malloc(rounded, requested);
 }
 
+namespace {
+/// cudaMalloc, allowed while this thread records a CUDA graph (a thread-local capture forbids
+/// calls that may synchronize; a new segment is not part of the recording, as in PyTorch).
+cudaError_t malloc_outside_capture(void** p, std::size_t nbytes) {
+  cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  (void)cudaThreadExchangeStreamCaptureMode(&mode);
+  const cudaError_t st = cudaMalloc(p, nbytes);
+  (void)cudaThreadExchangeStreamCaptureMode(&mode);
+  return st;
+}
+}  // namespace
+
 void* CachingAllocator::device_malloc(std::size_t nbytes, std::size_t requested) {
   set_device(device_);
   void* p = nullptr;
-  cudaError_t st = cudaMalloc(&p, nbytes);
+  cudaError_t st = malloc_outside_capture(&p, nbytes);
   if (st == cudaErrorMemoryAllocation) {
     (void)cudaGetLastError();
     empty_cache_locked();
-    st = cudaMalloc(&p, nbytes);
+    st = malloc_outside_capture(&p, nbytes);
     if (st == cudaErrorMemoryAllocation) {
       (void)cudaGetLastError();
       throw_oom(requested, nbytes);
@@ -104,6 +118,21 @@ void CachingAllocator::free_block(void* ptr, std::size_t nbytes) {
   current_ -= static_cast<int64_t>(nbytes);
   --live_;
   cached_ += static_cast<int64_t>(nbytes);
+  if (!block_pool_.empty()) [[unlikely]] {
+    auto b = block_pool_.find(ptr);
+    if (b != block_pool_.end()) {
+      auto pool = pool_free_.find(b->second);
+      if (pool != pool_free_.end()) {  // its graph lives: back to its pool only
+        pool->second.emplace(nbytes, ptr);
+        return;
+      }
+      block_pool_.erase(b);  // its graph is gone: a shared block again
+    }
+  }
+  give_back_shared(ptr, nbytes);
+}
+
+void CachingAllocator::give_back_shared(void* ptr, std::size_t nbytes) {
   if (nbytes <= kSmallLimit) {
     auto seg = std::prev(segments_.upper_bound(static_cast<char*>(ptr)));
     ++seg->second.free_blocks;
@@ -111,6 +140,61 @@ void CachingAllocator::free_block(void* ptr, std::size_t nbytes) {
   } else {
     large_free_.emplace(nbytes, ptr);
   }
+}
+
+void* CachingAllocator::take_pooled(std::size_t& rounded, std::size_t requested) {
+  auto& free = pool_free_[routing_pool_];
+  // A freed block of the pool in the same size class (large: the shared bins' fit rule).
+  auto it = free.lower_bound(rounded);
+  if (it != free.end() &&
+      (rounded <= kSmallLimit ? it->first == rounded
+                              : it->first <= rounded + std::max(kSegmentBytes, rounded / 8))) {
+    void* p = it->second;
+    rounded = it->first;
+    cached_ -= static_cast<int64_t>(rounded);
+    free.erase(it);
+    return p;
+  }
+  void* p = rounded <= kSmallLimit ? take_small(rounded, requested) : take_large(rounded, requested);
+  block_pool_[p] = routing_pool_;
+  return p;
+}
+
+int CachingAllocator::begin_private_pool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  TF_CHECK_TYPED(routing_pool_ == 0, FailedPreconditionError, "", "GPU:", device_,
+                 " is already recording a CUDA graph; one recording per device at a time");
+  routing_pool_ = next_pool_++;
+  routing_thread_ = std::this_thread::get_id();
+  pool_free_[routing_pool_];
+  return routing_pool_;
+}
+
+void CachingAllocator::end_pool_routing() {
+  std::lock_guard<std::mutex> lock(mu_);
+  routing_pool_ = 0;
+  routing_thread_ = std::thread::id();
+}
+
+void CachingAllocator::release_private_pool(int pool) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pool_free_.find(pool);
+  if (it == pool_free_.end()) return;
+  for (auto& [size, p] : it->second) {
+    block_pool_.erase(p);
+    give_back_shared(p, size);
+  }
+  pool_free_.erase(it);
+  if (routing_pool_ == pool) {
+    routing_pool_ = 0;
+    routing_thread_ = std::thread::id();
+  }
+}
+
+int CachingAllocator::pool_of(const void* ptr) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = block_pool_.find(ptr);
+  return it == block_pool_.end() || !pool_free_.count(it->second) ? 0 : it->second;
 }
 
 MemoryInfo CachingAllocator::memory_info() const {

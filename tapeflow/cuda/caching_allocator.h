@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "tapeflow/core/allocator.h"
@@ -31,6 +33,21 @@ class CachingAllocator final : public Allocator {
   /// The size a request of nbytes is served with.
   static std::size_t round_size(std::size_t nbytes) noexcept;
 
+  // Note [CUDA-graph pools]: a captured CUDA graph replays the addresses its recording used, so
+  // every block allocated while recording belongs to the graph's private pool for the graph's
+  // life (PyTorch's graph pools): freed, it goes back to that pool, never to the shared bins,
+  // and only the recording (and its replays, in the same order on the same stream) reuses it.
+  // When the graph is destroyed the pool's free blocks return to the shared bins, and its live
+  // ones when they are freed.
+  /// Routes the calling thread's allocations to a new private pool until end_pool_routing();
+  /// returns the pool's id (> 0). One routing at a time per device.
+  int begin_private_pool();
+  void end_pool_routing();
+  /// The pool's graph is gone: its blocks go back to the shared bins (see the Note).
+  void release_private_pool(int pool);
+  /// The private pool holding the block at ptr (0: a shared block, or not this allocator's).
+  int pool_of(const void* ptr) const;
+
  private:
   struct Segment {
     char* base = nullptr;
@@ -55,6 +72,13 @@ class CachingAllocator final : public Allocator {
   // Large pool: whole cudaMalloc blocks keyed by size (best fit).
   std::multimap<std::size_t, void*> large_free_;
   int64_t current_ = 0, peak_ = 0, live_ = 0, cached_ = 0, reserved_ = 0;
+  // Private pools (Note [CUDA-graph pools]): free blocks by size, and each pooled block's pool.
+  std::unordered_map<int, std::multimap<std::size_t, void*>> pool_free_;
+  std::unordered_map<const void*, int> block_pool_;
+  int routing_pool_ = 0, next_pool_ = 1;
+  std::thread::id routing_thread_;
+  void* take_pooled(std::size_t& rounded, std::size_t requested);  // from the routing pool, or new for it
+  void give_back_shared(void* ptr, std::size_t nbytes);           // into the shared bins
 };
 
 }  // namespace tapeflow::cuda

@@ -3,6 +3,7 @@
 // asynchronous and runs at full PCIe/NVLink speed; a pageable one blocks the host on a driver
 // bounce buffer).
 #include "tapeflow/cuda/cuda_backend.h"
+#include "tapeflow/cuda/cuda_graph.h"
 
 #include <array>
 #include <cstring>
@@ -161,6 +162,7 @@ class CudaBackend final : public DeviceBackend {
 void register_cuda_backend() {
   static CudaBackend* backend = new CudaBackend();  // never destroyed: tensors may outlive main
   register_device_backend(backend);
+  register_cuda_graph_capture();
 }
 
 }  // namespace tapeflow::cuda

@@ -8,6 +8,7 @@
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/graph/control_flow.h"
 #include "tapeflow/graph/function.h"
+#include "tapeflow/graph/graph_replay.h"
 #include "tapeflow/graph/tracer.h"
 
 namespace tapeflow {
@@ -107,7 +108,11 @@ std::vector<Tensor> call_graph(const std::shared_ptr<CallableGraph>& fn, const s
   std::vector<Tensor> inputs = args;
   inputs.insert(inputs.end(), fn->captures.begin(), fn->captures.end());
   const bool taped = tape_hook_depth() > 0;
-  if (!taped && current_op_interceptor() == nullptr) return fn->plan->run(inputs, take_call_number(*fn));
+  if (!taped && current_op_interceptor() == nullptr) {
+    const uint64_t call = take_call_number(*fn);
+    if (auto replayed = graph_replay::try_run(fn, inputs, call)) return std::move(*replayed);  // GPU:0 only
+    return fn->plan->run(inputs, call);
+  }
   ops::CallAttrs attrs;
   attrs.fn = fn;
   attrs.num_args = static_cast<int>(args.size());

@@ -16,6 +16,7 @@
 #include "tapeflow/core/op_profiler.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/graph/function.h"
+#include "tapeflow/graph/graph_replay.h"
 
 namespace tapeflow {
 namespace {
@@ -337,6 +338,10 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
         case NodeKind::kAssign: {
           Variable v(s.variable);
           const Tensor& value = values[static_cast<std::size_t>(s.in[1])];
+          // While recording a CUDA graph the variable's buffer is written in place when nothing
+          // else reads it, so the graph's address stays the variable's (graph_replay.h).
+          if (graph_replay::recording()) [[unlikely]]
+            if (graph_replay::assign_in_place(v, node.op, value)) break;
           if (node.op == "AssignVariableOp")
             v.assign(value);
           else if (node.op == "AssignAddVariableOp")

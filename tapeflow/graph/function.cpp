@@ -11,6 +11,7 @@
 
 #include "tapeflow/core/config.h"
 #include "tapeflow/graph/call_op.h"
+#include "tapeflow/graph/graph_replay.h"
 #include "tapeflow/graph/tracer.h"
 
 namespace tapeflow {
@@ -250,6 +251,10 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
   return ConcreteFunction(impl);
 }
 }  // namespace
+
+const Graph& graph_replay::planned_graph(const CallableGraph& fn) {
+  return *static_cast<const ConcreteFunctionImpl&>(fn).optimized;
+}
 
 Value ConcreteFunction::call_flat(const std::vector<Tensor>& tensors) const {
   TF_CHECK_TYPED(impl_ != nullptr, FailedPreconditionError, "", "use of an empty ConcreteFunction");

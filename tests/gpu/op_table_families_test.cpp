@@ -24,6 +24,13 @@ TEST_F(GpuTest, OpTableMatMul) {
     ot::check_matmul_rows(dt, seed += 11);
 }
 
+TEST_F(GpuTest, OpTableFusedContractions) {
+  tf::DeviceScope on("GPU:0");
+  Tf32Guard exact(false);  // cuBLASLt's epilogue and cuDNN within float32's budget, not TF32's
+  uint32_t seed = 22300;
+  for (tf::DType dt : {tf::float64, tf::float32}) ot::check_fused_contraction_rows(dt, seed += 11);
+}
+
 TEST_F(GpuTest, OpTableSoftmaxLogSoftmax) {
   tf::DeviceScope on("GPU:0");
   uint32_t seed = 22500;

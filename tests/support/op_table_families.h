@@ -572,7 +572,7 @@ inline void check_copy_rows(DType dt, uint32_t seed) {
   }
 }
 
-// ---- the fused contractions: _FusedMatMul, _FusedConv2D (CPU only) -------------------------
+// ---- the fused contractions: _FusedMatMul, _FusedConv2D ----------------------------------------
 
 /// fused_matmul(a, b, bias, relu) and fused_conv2d(x, f, bias, relu) against long-double sums of
 /// their products plus the bias, then relu; the budget of matmul's and conv's rows plus the bias's

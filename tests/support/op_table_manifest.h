@@ -160,6 +160,7 @@ inline constexpr Coverage kCoverage[] = {
     {On::kCpu, "Strings.UnicodeSplitAndDecode", "UnicodeSplit", "int64 string"},
     // GPU:0: the same rows in tests/gpu (verified where a GPU runs them)
     {On::kGpu, "GpuTest.OpTableFusedElementwise", "_FusedElementwise", "float32 float64"},
+    {On::kGpu, "GpuTest.OpTableFusedContractions", "_FusedConv2D _FusedMatMul", "float32 float64"},
     {On::kGpu, "GpuTest.OpTableUnaryFloatingRows",
      "Abs Ceil Cos Elu Erf Erfc Exp Expm1 Floor Gelu LeakyRelu Log Log1p Neg Reciprocal Relu Relu6 Round Rsqrt Selu "
      "Sigmoid Sign Silu Sin Softplus Softsign Sqrt Square Tan Tanh",

@@ -1,6 +1,6 @@
 // Grappler's fused contractions: _FusedMatMul (MatMul + BiasAdd (+ Relu)) and _FusedConv2D
 // (Conv2D + BiasAdd (+ Relu)), made by the graph remapper (graph/remapper.cpp), never by users.
-// Kernels: kernels/cpu/fused_contraction (CUDA: not yet, so they run where a CPU kernel runs);
+// Kernels: kernels/cpu/fused_contraction and kernels/cuda/fused_contraction (cuBLASLt epilogues);
 // gradients: autograd/grads/fused_contraction.cpp.
 #pragma once
 #include "tapeflow/core/ops/conv.h"
