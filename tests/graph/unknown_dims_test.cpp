@@ -1,0 +1,131 @@
+// Unknown dimensions that ops equate while tracing (Note [Unifying unknown dimensions]): labels
+// (None,) against logits (None, 10), two None batches broadcast together. The trace unifies them;
+// each call checks the arguments agree before any node runs. Values are checked against the
+// same program run eagerly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tapeflow/tapeflow.h"
+
+namespace {
+
+namespace K = tf::keras;
+
+tf::Tensor logits_of(int64_t n) {
+  std::vector<double> v(static_cast<std::size_t>(n * 10));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 3.0 * std::sin(0.37 * static_cast<double>(i) + 0.1);
+  return tf::constant(v, tf::Shape{n, 10}, tf::float32);
+}
+
+tf::Tensor labels_of(int64_t n) {
+  std::vector<int64_t> v(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>((i * 7 + 3) % 10);
+  return tf::constant(v, tf::Shape{n}, tf::int32);
+}
+
+// Sparse cross-entropy, MSE against the one-hot labels, and an accuracy metric's update: every
+// check between y_true's and y_pred's batch dimension is made on two unknown dimensions.
+struct LossProgram {
+  K::metrics::SparseCategoricalAccuracy accuracy;
+  std::vector<tf::Tensor> operator()(const tf::Tensor& y_true, const tf::Tensor& y_pred) {
+    tf::Tensor xent = K::losses::SparseCategoricalCrossentropy({.from_logits = true})(y_true, y_pred);
+    tf::Tensor mse = K::losses::MeanSquaredError()(tf::one_hot(y_true, 10), tf::nn::softmax(y_pred));
+    tf::Tensor per_sample = tf::nn::sparse_softmax_cross_entropy_with_logits(y_true, y_pred);
+    accuracy.update_state(y_true, y_pred);
+    return {xent, mse, per_sample, accuracy.result()};
+  }
+};
+
+void expect_same(const tf::Value& traced, const std::vector<tf::Tensor>& eager) {
+  ASSERT_EQ(traced.list().size(), eager.size());
+  for (std::size_t i = 0; i < eager.size(); ++i) {
+    tf::Tensor t = traced[i].tensor();
+    EXPECT_EQ(t.shape(), eager[i].shape()) << "output " << i;
+    EXPECT_EQ(t.to_vector<float>(), eager[i].to_vector<float>()) << "output " << i;
+  }
+}
+
+TEST(UnknownDims, LabelsAndLogitsWithNoneBatchTraceOnceAndMatchEager) {
+  LossProgram traced_program, eager_program;
+  auto f = tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
+                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32),
+                                                                        tf::TensorSpec({-1, 10}, tf::float32)},
+                         .name = "losses",
+                         .arg_names = {"y_true", "y_pred"}});
+  for (int64_t n : {32, 7}) {
+    tf::Value got = f(labels_of(n), logits_of(n));
+    expect_same(got, eager_program(labels_of(n), logits_of(n)));
+    EXPECT_EQ(got[2].tensor().shape(), tf::Shape({n}));
+  }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  // The accuracy metric's state was updated by both calls, as the eager program's.
+  EXPECT_EQ(traced_program.accuracy.result().item<float>(), eager_program.accuracy.result().item<float>());
+  // The traced graph's placeholders share one unknown dimension.
+  const tf::Graph& g = f.get_concrete_function().graph();
+  EXPECT_EQ(g.node(0).outputs[0].shape[0], g.node(1).outputs[0].shape[0]);
+}
+
+TEST(UnknownDims, ReduceRetracingGeneralizesBothArgumentsAndUnifiesThem) {
+  LossProgram traced_program, eager_program;
+  auto f = tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
+                        {.reduce_retracing = true, .arg_names = {"y_true", "y_pred"}});
+  for (int64_t n : {32, 7, 5, 32, 19}) expect_same(f(labels_of(n), logits_of(n)), eager_program(labels_of(n), logits_of(n)));
+  // The exact trace for 32, then one with None batches for every other size (TF's reduce_retracing).
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+}
+
+TEST(UnknownDims, MismatchedBatchesRaiseBeforeAnyNodeRuns) {
+  tf::Variable calls(tf::constant(0.0f));
+  auto f = tf::function(
+      [&](const tf::Tensor& y_true, const tf::Tensor& y_pred) {
+        calls.assign_add(tf::constant(1.0f));
+        return K::losses::SparseCategoricalCrossentropy({.from_logits = true})(y_true, y_pred);
+      },
+      {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32), tf::TensorSpec({-1, 10}, tf::float32)},
+       .name = "loss",
+       .arg_names = {"labels", "logits"}});
+  EXPECT_NEAR(f(labels_of(8), logits_of(8)).tensor().item<float>(),
+              K::losses::SparseCategoricalCrossentropy({.from_logits = true})(labels_of(8), logits_of(8)).item<float>(),
+              0.0f);
+  EXPECT_EQ(calls.read_value().item<float>(), 1.0f);
+  try {
+    f(labels_of(7), logits_of(8));
+    FAIL() << "expected InvalidArgumentError";
+  } catch (const tf::errors::InvalidArgumentError& e) {
+    const std::string m = e.message();
+    EXPECT_NE(m.find("Incompatible shapes"), std::string::npos) << m;
+    EXPECT_NE(m.find("argument 'labels' (shape (7,))"), std::string::npos) << m;
+    EXPECT_NE(m.find("argument 'logits' (shape (8, 10))"), std::string::npos) << m;
+  }
+  EXPECT_EQ(calls.read_value().item<float>(), 1.0f);  // the assign before the loss did not run
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+}
+
+TEST(UnknownDims, BroadcastingTwoUnknownDimensionsUnifiesThem) {
+  tf::Variable total(tf::constant(0.0f));
+  auto body = [&](const tf::Tensor& a, const tf::Tensor& b) {
+    total.assign_add(tf::reduce_sum(b));
+    return a * b + a;
+  };
+  auto a_of = [](int64_t n) { return logits_of(n); };
+  auto with_signature = tf::function(body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 10}),
+                                                                                            tf::TensorSpec({-1, 10})},
+                                            .arg_names = {"a", "b"}});
+  auto retracing = tf::function(body, {.reduce_retracing = true, .arg_names = {"a", "b"}});
+  for (tf::Function* f : {&with_signature, &retracing}) {
+    for (int64_t n : {4, 9, 2}) {
+      tf::Tensor a = a_of(n), b = logits_of(n) * 0.5f;
+      tf::Tensor got = (*f)(a, b).tensor();
+      EXPECT_EQ(got.shape(), tf::Shape({n, 10}));
+      EXPECT_EQ(got.to_vector<float>(), body(a, b).to_vector<float>());
+    }
+    const float before = total.read_value().item<float>();
+    EXPECT_THROW((*f)(a_of(3), logits_of(4)), tf::errors::InvalidArgumentError);
+    EXPECT_EQ(total.read_value().item<float>(), before);
+  }
+  EXPECT_EQ(with_signature.experimental_get_tracing_count(), 1);
+  EXPECT_EQ(retracing.experimental_get_tracing_count(), 2);
+}
+
+}  // namespace
