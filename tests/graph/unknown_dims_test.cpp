@@ -128,4 +128,42 @@ TEST(UnknownDims, BroadcastingTwoUnknownDimensionsUnifiesThem) {
   EXPECT_EQ(retracing.experimental_get_tracing_count(), 2);
 }
 
+// A whole training step (Flatten, Dense, sparse cross-entropy, the tape's gradient, Adam) traced
+// with reduce_retracing over full and partial batches gives the eager step's losses and weights.
+TEST(UnknownDims, TrainingStepWithNoneBatchMatchesEager) {
+  struct Run {
+    K::Sequential model{{K::layers::Flatten(), K::layers::Dense(8, {.activation = "relu"}), K::layers::Dense(10)}};
+    K::optimizers::Adam opt{{.learning_rate = 1e-2}};
+    K::losses::SparseCategoricalCrossentropy loss_fn{{.from_logits = true}};
+    tf::Tensor step(const tf::Tensor& x, const tf::Tensor& y) {
+      tf::GradientTape tape;
+      tf::Tensor loss = loss_fn(y, model(x, true));
+      tape.stop();
+      auto vars = model.trainable_variables();
+      opt.apply_gradients(tape.gradient(loss, vars), vars);
+      return loss;
+    }
+  };
+  auto images = [](int64_t n) { return tf::reshape(logits_of(n * 2), {n, 4, 5}); };
+  Run eager, traced;
+  tf::random::set_seed(3);
+  eager.model(images(1));  // the same initial weights: built from the same seed
+  tf::random::set_seed(3);
+  traced.model(images(1));
+  auto f = tf::function([&](const tf::Tensor& x, const tf::Tensor& y) { return traced.step(x, y); },
+                        {.reduce_retracing = true, .name = "train_step"});
+  for (int epoch = 0; epoch < 2; ++epoch)
+    for (int64_t n : {16, 16, 5}) {
+      const float want = eager.step(images(n), labels_of(n)).item<float>();
+      EXPECT_EQ(f(images(n), labels_of(n)).tensor().item<float>(), want) << "batch " << n;
+    }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);  // batch 16, then None (5 and any later size)
+  EXPECT_EQ(f(images(3), labels_of(3)).tensor().item<float>(), eager.step(images(3), labels_of(3)).item<float>());
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
+  auto we = eager.model.trainable_variables(), wt = traced.model.trainable_variables();
+  ASSERT_EQ(we.size(), wt.size());
+  for (std::size_t i = 0; i < we.size(); ++i)
+    EXPECT_EQ(wt[i].read_value().to_vector<float>(), we[i].read_value().to_vector<float>()) << "variable " << i;
+}
+
 }  // namespace
