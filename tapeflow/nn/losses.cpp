@@ -110,7 +110,8 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   if (labels.dtype() != DType::kInt32 && labels.dtype() != DType::kInt64) labels = cast(labels, DType::kInt32);
   const bool shapes_ok =
       y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1 &&
-      shapes_match(labels.shape(), Shape(std::vector<int64_t>(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1)));
+      shapes_match(labels.shape(),
+                   Shape(std::vector<int64_t>(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1)));
   TF_CHECK_ARG(shapes_ok, "",
                "Loss \"sparse_categorical_crossentropy\": `labels.shape` must equal `logits.shape` except for "
                "the last dimension. Received: labels.shape=",

@@ -48,11 +48,12 @@ void expect_same(const tf::Value& traced, const std::vector<tf::Tensor>& eager) 
 
 TEST(UnknownDims, LabelsAndLogitsWithNoneBatchTraceOnceAndMatchEager) {
   LossProgram traced_program, eager_program;
-  auto f = tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
-                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32),
-                                                                        tf::TensorSpec({-1, 10}, tf::float32)},
-                         .name = "losses",
-                         .arg_names = {"y_true", "y_pred"}});
+  auto f =
+      tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
+                   {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32),
+                                                                   tf::TensorSpec({-1, 10}, tf::float32)},
+                    .name = "losses",
+                    .arg_names = {"y_true", "y_pred"}});
   for (int64_t n : {32, 7}) {
     tf::Value got = f(labels_of(n), logits_of(n));
     expect_same(got, eager_program(labels_of(n), logits_of(n)));
@@ -68,9 +69,11 @@ TEST(UnknownDims, LabelsAndLogitsWithNoneBatchTraceOnceAndMatchEager) {
 
 TEST(UnknownDims, ReduceRetracingGeneralizesBothArgumentsAndUnifiesThem) {
   LossProgram traced_program, eager_program;
-  auto f = tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
-                        {.reduce_retracing = true, .arg_names = {"y_true", "y_pred"}});
-  for (int64_t n : {32, 7, 5, 32, 19}) expect_same(f(labels_of(n), logits_of(n)), eager_program(labels_of(n), logits_of(n)));
+  auto f =
+      tf::function([&](const tf::Tensor& y_true, const tf::Tensor& y_pred) { return traced_program(y_true, y_pred); },
+                   {.reduce_retracing = true, .arg_names = {"y_true", "y_pred"}});
+  for (int64_t n : {32, 7, 5, 32, 19})
+    expect_same(f(labels_of(n), logits_of(n)), eager_program(labels_of(n), logits_of(n)));
   // The exact trace for 32, then one with None batches for every other size (TF's reduce_retracing).
   EXPECT_EQ(f.experimental_get_tracing_count(), 2);
 }
@@ -82,7 +85,8 @@ TEST(UnknownDims, MismatchedBatchesRaiseBeforeAnyNodeRuns) {
         calls.assign_add(tf::constant(1.0f));
         return K::losses::SparseCategoricalCrossentropy({.from_logits = true})(y_true, y_pred);
       },
-      {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32), tf::TensorSpec({-1, 10}, tf::float32)},
+      {.input_signature =
+           std::vector<tf::TensorSpec>{tf::TensorSpec({-1}, tf::int32), tf::TensorSpec({-1, 10}, tf::float32)},
        .name = "loss",
        .arg_names = {"labels", "logits"}});
   EXPECT_NEAR(f(labels_of(8), logits_of(8)).tensor().item<float>(),
@@ -109,9 +113,9 @@ TEST(UnknownDims, BroadcastingTwoUnknownDimensionsUnifiesThem) {
     return a * b + a;
   };
   auto a_of = [](int64_t n) { return logits_of(n); };
-  auto with_signature = tf::function(body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 10}),
-                                                                                            tf::TensorSpec({-1, 10})},
-                                            .arg_names = {"a", "b"}});
+  auto with_signature = tf::function(
+      body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 10}), tf::TensorSpec({-1, 10})},
+             .arg_names = {"a", "b"}});
   auto retracing = tf::function(body, {.reduce_retracing = true, .arg_names = {"a", "b"}});
   for (tf::Function* f : {&with_signature, &retracing}) {
     for (int64_t n : {4, 9, 2}) {
@@ -164,6 +168,58 @@ TEST(UnknownDims, TrainingStepWithNoneBatchMatchesEager) {
   ASSERT_EQ(we.size(), wt.size());
   for (std::size_t i = 0; i < we.size(); ++i)
     EXPECT_EQ(wt[i].read_value().to_vector<float>(), we[i].read_value().to_vector<float>()) << "variable " << i;
+}
+
+// Concatenating two None batches along the features and a binary cross-entropy against labels
+// with a third: all three unknown batch dimensions become one.
+TEST(UnknownDims, ConcatAndBinaryCrossentropyUnifyThreeArguments) {
+  auto body = [](const tf::Tensor& a, const tf::Tensor& b, const tf::Tensor& labels) {
+    tf::Tensor logits = tf::concat({a, b}, 1);
+    return std::vector<tf::Tensor>{logits, K::losses::BinaryCrossentropy({.from_logits = true})(labels, logits),
+                                   tf::stack({tf::reduce_sum(a, 1), tf::reduce_sum(b, 1)})};
+  };
+  auto f = tf::function(
+      body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6}), tf::TensorSpec({-1, 4}),
+                                                            tf::TensorSpec({-1, 10})},
+             .arg_names = {"a", "b", "labels"}});
+  auto part = [](int64_t n, int64_t width, int64_t offset) {
+    std::vector<float> v(static_cast<std::size_t>(n * width));
+    for (std::size_t i = 0; i < v.size(); ++i)
+      v[i] = std::cos(0.9f * static_cast<float>(i) + static_cast<float>(offset));
+    return tf::constant(v, tf::Shape{n, width});
+  };
+  for (int64_t n : {6, 1, 11}) {
+    tf::Tensor a = part(n, 6, 0), b = part(n, 4, 6),
+               labels = tf::cast(tf::greater(logits_of(n), tf::constant(0.0f)), tf::float32);
+    expect_same(f(a, b, labels), body(a, b, labels));
+  }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  EXPECT_THROW(f(part(3, 6, 0), part(3, 4, 6), logits_of(4)), tf::errors::InvalidArgumentError);
+  EXPECT_THROW(f(part(3, 6, 0), part(2, 4, 6), logits_of(3)), tf::errors::InvalidArgumentError);
+}
+
+// Views whose kernels used the trace's placeholder sizes (ExpandDims in tf::stack, BroadcastTo,
+// a `:` slice of a None batch) take this call's sizes from their specs.
+TEST(UnknownDims, ViewsOfNoneBatchesTakeTheCallsSizes) {
+  auto body = [](const tf::Tensor& a, const tf::Tensor& b) {
+    return std::vector<tf::Tensor>{tf::stack({tf::reduce_sum(a, 1), tf::reduce_sum(b, 1)}),
+                                   a[{tf::all, 1}] + tf::broadcast_to(tf::reduce_sum(a, 1, true), a.shape())[{tf::all, 0}]};
+  };
+  auto f = tf::function(body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6}),
+                                                                               tf::TensorSpec({-1, 4})}});
+  for (int64_t n : {3, 8}) {
+    tf::Tensor a = tf::reshape(tf::range(static_cast<double>(6 * n)), {n, 6});
+    tf::Tensor b = tf::cast(tf::reshape(tf::range(static_cast<double>(4 * n)), {n, 4}), tf::float32) * 0.5f;
+    a = tf::cast(a, tf::float32);
+    expect_same(f(a, b), body(a, b));
+  }
+  // Row sums of `a` (6n-row ranges): the values, not only the shapes.
+  tf::Tensor a = tf::cast(tf::reshape(tf::range(18.0), {3, 6}), tf::float32);
+  EXPECT_EQ(f(a, tf::zeros({3, 4}))[1].tensor().to_vector<float>(), (std::vector<float>{1 + 15, 7 + 51, 13 + 87}));
+  // Slicing a None dimension other than with `:` is refused while tracing, not run on wrong sizes.
+  auto g = tf::function([](const tf::Tensor& x) { return x[tf::slice(1, {})]; },
+                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6})}});
+  EXPECT_THROW(g(a), tf::errors::UnimplementedError);
 }
 
 }  // namespace
