@@ -5,6 +5,10 @@
 // which keeps the equivalence classes (a union-find). The graph then plans every member of a
 // class from its representative, and each call checks that the arguments' sizes agree in every
 // class before any kernel runs (graph/executor.cpp), so kernels still see checked shapes.
+// Broadcasting two unknown dimensions unifies them too: a call where one of them is 1 and the
+// other is not (which TF's graph would broadcast) is rejected with the InvalidArgumentError
+// naming both arguments, never run on mismatched sizes. An unknown dimension against a known
+// size is not unified (broadcast_shapes keeps the known size, as TF's shape inference).
 #include "tapeflow/core/dim_unify.h"
 
 #include <utility>

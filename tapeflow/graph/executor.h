@@ -52,7 +52,6 @@ class ExecutionPlan {
   void make_variable_inputs_exclusive(util::SmallVector<Tensor, 4>& ins, std::vector<Tensor>& values,
                                       const Step& s) const;
   [[noreturn]] void rethrow_in_node(const Step& s, const std::exception& e) const;
-  [[noreturn]] void throw_incompatible_arguments(int64_t placeholder, std::span<const Tensor> inputs) const;
   void plan_buffers(const std::vector<int>& last_use);
 
   std::shared_ptr<const Graph> graph_;
@@ -62,7 +61,6 @@ class ExecutionPlan {
   std::vector<bool> scheduled_;
   int num_slots_ = 0;
   bool has_unknown_dims_ = false;
-  bool shared_arg_dims_ = false;  // an unknown dimension of several arguments: sizes checked per call
   mutable std::atomic<uint64_t> calls_{0};
   std::vector<int> slot_buffer_;  // value slot -> recycled buffer (-1: allocated per call)
   std::vector<bool> slot_ends_buffer_;  // the slot is its buffer's last value in a call: freed at release
