@@ -7,8 +7,10 @@
 // class before any kernel runs (graph/executor.cpp), so kernels still see checked shapes.
 // Broadcasting two unknown dimensions unifies them too: a call where one of them is 1 and the
 // other is not (which TF's graph would broadcast) is rejected with the InvalidArgumentError
-// naming both arguments, never run on mismatched sizes. An unknown dimension against a known
-// size is not unified (broadcast_shapes keeps the known size, as TF's shape inference).
+// naming both arguments, never run on mismatched sizes. An unknown dimension an op meets with a
+// known size (a broadcast against a constant, matmul's inner dimension against a weight) is bound
+// to that size: the concrete function's signature takes it, so a call with another size is
+// rejected before it runs instead of reaching kernels planned for the known size.
 #include "tapeflow/core/dim_unify.h"
 
 #include <utility>
@@ -24,26 +26,24 @@ thread_local DimUnifier* t_unifier = nullptr;
 
 DimUnifier* set_dim_unifier(DimUnifier* u) noexcept { return std::exchange(t_unifier, u); }
 
-bool dims_match(int64_t a, int64_t b) {
-  if (a == b) return true;
-  if (a < -1 && b < -1 && t_unifier) {
-    t_unifier->unify(a, b);
-    return true;
-  }
-  return false;
-}
+bool unifying_dims() noexcept { return t_unifier != nullptr; }
 
 int64_t unify_dims(int64_t a, int64_t b) {
   if (a == b) return a;
-  if (a < -1 && b < -1 && t_unifier) return t_unifier->unify(a, b);
-  return -1;
+  if (!t_unifier || a == -1 || b == -1 || (a >= 0 && b >= 0)) return -1;
+  if (a < -1 && b < -1) return t_unifier->unify(a, b);
+  const int64_t unknown = a < 0 ? a : b, known = a < 0 ? b : a;
+  return t_unifier->bind(unknown, known) ? known : -1;
 }
+
+bool dims_match(int64_t a, int64_t b) { return a == b || unify_dims(a, b) != -1; }
 
 bool shapes_match(const Shape& a, const Shape& b) {
   if (a.rank() != b.rank()) return false;
   for (int d = 0; d < a.rank(); ++d)
-    if (a[d] != b[d] && !(a[d] < -1 && b[d] < -1 && t_unifier)) return false;
-  for (int d = 0; d < a.rank(); ++d) dims_match(a[d], b[d]);  // unified only once all match
+    if (a[d] != b[d] && (!t_unifier || a[d] == -1 || b[d] == -1 || (a[d] >= 0 && b[d] >= 0))) return false;
+  for (int d = 0; d < a.rank(); ++d)
+    if (!dims_match(a[d], b[d])) return false;
   return true;
 }
 

@@ -14,20 +14,27 @@ namespace tapeflow {
 class DimUnifier {
  public:
   virtual ~DimUnifier() = default;
-  /// The placeholder standing for both `a` and `b` (both below -1) from now on.
+  /// The placeholder standing for both `a` and `b` (both below -1) from now on; -1 when their
+  /// classes were bound to different sizes.
   virtual int64_t unify(int64_t a, int64_t b) = 0;
+  /// Records that placeholder `d` is `size` (an op met it with a known size); false when its class
+  /// is bound to another size.
+  virtual bool bind(int64_t d, int64_t size) = 0;
 };
 
 /// Installs `u` on this thread (nullptr: none) and returns the previous one.
 DimUnifier* set_dim_unifier(DimUnifier* u) noexcept;
 
-/// Whether dimensions `a` and `b` of two operands may be equated: equal sizes, or two unknown
-/// dimensions of the active trace, which are then unified (the call checks that their sizes agree
-/// before anything runs). An unknown dimension against a known size is not equal here.
+/// Whether a trace on this thread keeps classes of unknown dimensions (dims_match can unify).
+bool unifying_dims() noexcept;
+
+/// Whether dimensions `a` and `b` of two operands may be equated: equal sizes, or unknown
+/// dimensions of the active trace, which are then unified with each other or bound to the known
+/// size (the call checks its arguments' sizes against them before anything runs).
 bool dims_match(int64_t a, int64_t b);
 
-/// The dimension equal to both `a` and `b` when dims_match(a, b) (the unified placeholder of two
-/// unknown ones); -1 when they are two unknown dimensions and no trace can unify them.
+/// The dimension equal to both `a` and `b` (the unified placeholder of two unknown ones, the known
+/// size an unknown one is bound to); -1 when no trace can unify them.
 int64_t unify_dims(int64_t a, int64_t b);
 
 /// dims_match for every dimension of two shapes of one rank.

@@ -89,16 +89,31 @@ int64_t Tracer::DimClasses::unify(int64_t a, int64_t b) {
   if (a == b) return a;
   // Placeholders count down from -2: the larger one is the earlier, the class's representative.
   if (a < b) std::swap(a, b);
+  auto sa = size.find(a), sb = size.find(b);
+  if (sa != size.end() && sb != size.end() && sa->second != sb->second) return -1;
+  if (sb != size.end()) {
+    size[a] = sb->second;
+    size.erase(b);
+  }
   parent[b] = a;
   return a;
 }
 
+bool Tracer::DimClasses::bind(int64_t d, int64_t known) {
+  auto [it, fresh] = size.emplace(find(d), known);
+  return fresh || it->second == known;
+}
+
 void Tracer::canonicalize_dims() {
-  if (dims_.parent.empty()) return;
+  if (dims_.parent.empty() && dims_.size.empty()) return;
   for (int i = 0; i < graph_->num_nodes(); ++i)
     for (OutputSpec& spec : graph_->node(i).outputs)
-      for (int d = 0; d < spec.shape.rank(); ++d)
-        if (spec.shape[d] < -1) spec.shape[d] = dims_.find(spec.shape[d]);
+      for (int d = 0; d < spec.shape.rank(); ++d) {
+        if (spec.shape[d] >= -1) continue;
+        const int64_t rep = dims_.find(spec.shape[d]);
+        auto known = dims_.size.find(rep);
+        spec.shape[d] = known != dims_.size.end() ? known->second : rep;
+      }
 }
 
 Tensor Tracer::make_symbolic(int node, int index) {

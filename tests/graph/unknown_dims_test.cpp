@@ -202,11 +202,12 @@ TEST(UnknownDims, ConcatAndBinaryCrossentropyUnifyThreeArguments) {
 // a `:` slice of a None batch) take this call's sizes from their specs.
 TEST(UnknownDims, ViewsOfNoneBatchesTakeTheCallsSizes) {
   auto body = [](const tf::Tensor& a, const tf::Tensor& b) {
-    return std::vector<tf::Tensor>{tf::stack({tf::reduce_sum(a, 1), tf::reduce_sum(b, 1)}),
-                                   a[{tf::all, 1}] + tf::broadcast_to(tf::reduce_sum(a, 1, true), a.shape())[{tf::all, 0}]};
+    return std::vector<tf::Tensor>{
+        tf::stack({tf::reduce_sum(a, 1), tf::reduce_sum(b, 1)}),
+        a[{tf::all, 1}] + tf::broadcast_to(tf::reduce_sum(a, 1, true), a.shape())[{tf::all, 0}]};
   };
-  auto f = tf::function(body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6}),
-                                                                               tf::TensorSpec({-1, 4})}});
+  auto f = tf::function(
+      body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6}), tf::TensorSpec({-1, 4})}});
   for (int64_t n : {3, 8}) {
     tf::Tensor a = tf::reshape(tf::range(static_cast<double>(6 * n)), {n, 6});
     tf::Tensor b = tf::cast(tf::reshape(tf::range(static_cast<double>(4 * n)), {n, 4}), tf::float32) * 0.5f;
@@ -220,6 +221,32 @@ TEST(UnknownDims, ViewsOfNoneBatchesTakeTheCallsSizes) {
   auto g = tf::function([](const tf::Tensor& x) { return x[tf::slice(1, {})]; },
                         {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6})}});
   EXPECT_THROW(g(a), tf::errors::UnimplementedError);
+}
+
+// An unknown dimension met with a known size (a broadcast against a constant, matmul's inner
+// dimension against a weight) takes that size: a call with another size is rejected before any
+// node runs, instead of reaching kernels planned for the known size.
+TEST(UnknownDims, AnUnknownDimensionMetWithAKnownSizeIsBoundToIt) {
+  tf::Tensor c = tf::reshape(logits_of(1), {10});
+  tf::Variable calls(tf::constant(0.0f));
+  auto add = tf::function(
+      [&](const tf::Tensor& x) {
+        calls.assign_add(tf::constant(1.0f));
+        return x + c;
+      },
+      {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1})}, .arg_names = {"x"}});
+  tf::Tensor x10 = tf::reshape(logits_of(1), {10}) * 0.25f;
+  EXPECT_EQ(add(x10).tensor().to_vector<float>(), (x10 + c).to_vector<float>());
+  EXPECT_THROW(add(tf::reshape(logits_of(1), {10})[tf::slice(0, 7)]), tf::errors::InvalidArgumentError);
+  EXPECT_EQ(calls.read_value().item<float>(), 1.0f);
+  EXPECT_EQ(add.experimental_get_tracing_count(), 1);
+
+  tf::Tensor w = tf::reshape(logits_of(2), {4, 5});
+  auto mm = tf::function([&](const tf::Tensor& x) { return tf::matmul(x, w); },
+                         {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, -1})}});
+  tf::Tensor x = tf::reshape(logits_of(2), {5, 4});
+  EXPECT_EQ(mm(x).tensor().to_vector<float>(), tf::matmul(x, w).to_vector<float>());
+  EXPECT_THROW(mm(tf::reshape(logits_of(3), {5, 6})), tf::errors::InvalidArgumentError);
 }
 
 }  // namespace

@@ -287,7 +287,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
                ") must be no greater than rank of output shape (", shape.rank(), ").");
   for (int i = 0; i < x.ndim(); ++i) {
     int64_t d = x.shape()[i], o = shape[shape.rank() - x.ndim() + i];
-    TF_CHECK_ARG(dims_match(d, o) || d == 1, "BroadcastTo", "Incompatible shapes: ", x.shape().to_string(), " vs. ",
+    TF_CHECK_ARG(d == 1 || dims_match(d, o), "BroadcastTo", "Incompatible shapes: ", x.shape().to_string(), " vs. ",
                  shape.to_string());
   }
   ops::ShapeAttrs attrs;
