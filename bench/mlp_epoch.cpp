@@ -7,8 +7,9 @@
 // Usage: mlp_epoch [--epochs N] [--batch-sizes 32,256] [--devices CPU:0,GPU:0]
 //                  [--modes loop,loop-function,fit,fit-eager]
 // Modes: loop (the hand-written GradientTape loop above), loop-function (the same step — forward,
-// tape, gradient, Adam's update — as one tf::function with exact shapes: a last partial batch
-// traces once more), fit (model.fit, its train_step a tf::Function: compile's default) and
+// tape, gradient, Adam's update — as one tf::function with reduce_retracing, as the tf.function
+// peer: the last partial batch traces once more with a None batch, which every other size then
+// reuses), fit (model.fit, its train_step a tf::Function: compile's default) and
 // fit-eager (compile({.run_eagerly = true})); default: loop,loop-function.
 // Prints "mlp_epoch tapeflow <device> <batch> <median ms> <min ms>" per (device, batch) for the
 // loop, "mlp_epoch tapeflow-<mode> ..." for the others: the median of N epochs after one warm-up
@@ -62,7 +63,7 @@ std::vector<double> time_epochs(const tf::Tensor& x, const tf::Tensor& y, int64_
     opt.apply_gradients(tape.gradient(loss, vars), vars);
     return loss;
   };
-  auto traced_step = tf::function(step, {.name = "train_step"});
+  auto traced_step = tf::function(step, {.reduce_retracing = true, .name = "train_step"});
   const bool traced = mode == "loop-function";
   if (mode == "fit" || mode == "fit-eager")
     model.compile({.optimizer = opt, .loss = loss_fn, .run_eagerly = mode == "fit-eager"});

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/errors.h"
 
 namespace tapeflow {
@@ -81,8 +82,13 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
       out[static_cast<std::size_t>(i)] = db;
     } else if (da < 0 || db < 0) {
       // An unknown dimension (traced with None) broadcasts against a known one as TF's shape
-      // inference assumes: the known size wins; two different unknowns stay unknown.
-      out[static_cast<std::size_t>(i)] = da < 0 && db < 0 ? -1 : (da < 0 ? db : da);
+      // inference assumes: the known size wins; two different unknowns of a trace are unified
+      // (Note [Unifying unknown dimensions]: a call where they differ is rejected before it runs).
+      out[static_cast<std::size_t>(i)] = da < 0 && db < 0 ? unify_dims(da, db) : (da < 0 ? db : da);
+      // The known size wins: an unknown dimension of a trace is bound to it (checked per call).
+      if ((da < -1) != (db < -1) && (da >= 0 || db >= 0) && unifying_dims())
+        TF_CHECK_ARG(unify_dims(da, db) != -1, op, "Incompatible shapes: ", a.to_string(), " vs. ", b.to_string(),
+                     " (dimension ", i - r, " is ", da, " and ", db, ")");
     } else {
       TF_THROW(InvalidArgumentError, op, "Incompatible shapes: ", a.to_string(), " vs. ", b.to_string(), " (dimension ",
                i - r, " is ", da, " and ", db, "; broadcasting needs equal sizes or 1)");

@@ -1,7 +1,9 @@
 // Note [Graph execution]: a plan is built once per concrete function. Unknown dimensions (None
 // in a TensorSpec) are traced as distinct negative placeholders, one per argument dimension, so
 // an output dimension that equals an argument's dimension is resolved at run time by name; a
-// dimension that inference could not relate to an argument (-1) cannot be planned.
+// dimension that inference could not relate to an argument (-1) cannot be planned. Placeholders
+// that the ops' checks equated share one (Note [Unifying unknown dimensions]); run() checks that
+// the arguments give each one size before any node runs.
 #include "tapeflow/graph/executor.h"
 
 #include <algorithm>
@@ -117,6 +119,25 @@ std::string format_print(const std::vector<PrintPiece>& pieces, std::span<const 
   return out;
 }
 
+namespace {
+/// The arguments of `g` whose dimensions were traced as `placeholder` disagree in this call.
+[[noreturn]] void throw_incompatible_arguments(const Graph& g, const std::string& function_name, int64_t placeholder,
+                                               std::span<const Tensor> inputs) {
+  std::string uses;
+  for (const Node& n : g.nodes()) {
+    if (n.kind != NodeKind::kArg) continue;
+    const Shape& want = n.outputs[0].shape;
+    const Shape& have = inputs[static_cast<std::size_t>(n.slot)].shape();
+    for (int d = 0; d < want.rank() && d < have.rank(); ++d)
+      if (want[d] == placeholder)
+        uses += detail::str_cat(uses.empty() ? "" : " vs. ", "dimension ", d, " of argument '", n.name, "' (shape ",
+                                have.to_string(), ")");
+  }
+  TF_THROW(InvalidArgumentError, "", "Incompatible shapes: ", uses, " in a call of tf.function '", function_name,
+           "', which was traced with these unknown dimensions equal (its ops require them to match)");
+}
+}  // namespace
+
 ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<Endpoint> outputs,
                              std::string function_name, bool keep_stateful)
     : graph_(std::move(graph)), function_name_(std::move(function_name)) {
@@ -163,6 +184,13 @@ ExecutionPlan::ExecutionPlan(std::shared_ptr<const Graph> graph, std::vector<End
       s.variable = g.node(node.inputs[0].node).variable;
     steps_.push_back(std::move(s));
   }
+  // An unknown dimension several arguments share (or one argument twice) is bound and checked at
+  // every call, as those of the ops' outputs are.
+  std::unordered_map<int64_t, int> arg_dim_uses;
+  for (const Step& s : steps_)
+    if (s.node->kind == NodeKind::kArg)
+      for (int64_t d : s.node->outputs[0].shape.dims())
+        if (d < -1) has_unknown_dims_ |= ++arg_dim_uses[d] > 1;
   for (Endpoint e : outputs) output_slots_.push_back(first_slot[static_cast<std::size_t>(e.node)] + e.index);
   // Lifetimes: a value is released after its last reader (outputs are never released).
   std::vector<int> last_use(static_cast<std::size_t>(num_slots_), -1);
@@ -310,15 +338,21 @@ std::vector<Tensor> ExecutionPlan::run(std::span<const Tensor> inputs, uint64_t 
   std::vector<Tensor> local;
   std::vector<Tensor>& values = pooled ? pooled_values_ : local;
   values.resize(static_cast<std::size_t>(num_slots_));
-  // Unknown dimensions: bind each argument's placeholder dimensions to this call's sizes.
+  // Unknown dimensions: bind each argument's placeholder dimensions to this call's sizes. A
+  // placeholder several arguments share (Note [Unifying unknown dimensions]) must get one size
+  // from all of them: checked here, before any node runs.
   std::unordered_map<int64_t, int64_t> dims;
   if (has_unknown_dims_) {
     for (const Step& s : steps_) {
       if (s.node->kind != NodeKind::kArg) continue;
       const Shape& want = s.node->outputs[0].shape;
       const Shape& have = inputs[static_cast<std::size_t>(s.node->slot)].shape();
-      for (int d = 0; d < want.rank() && d < have.rank(); ++d)
-        if (want[d] < -1) dims[want[d]] = have[d];
+      for (int d = 0; d < want.rank() && d < have.rank(); ++d) {
+        if (want[d] >= -1) continue;
+        auto [it, fresh] = dims.emplace(want[d], have[d]);
+        if (!fresh && it->second != have[d]) [[unlikely]]
+          throw_incompatible_arguments(*graph_, function_name_, want[d], inputs);
+      }
     }
   }
   std::vector<OutputSpec> resolved;

@@ -239,6 +239,13 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
   int capture = 0;
   for (int i = 0; i < impl->graph->num_nodes(); ++i) {
     Node& n = impl->graph->node(i);
+    // An unknown dimension an op bound to a known size (Note [Unifying unknown dimensions]): the
+    // signature takes it, so a call with another size is rejected before it runs.
+    if (n.kind == NodeKind::kArg)
+      for (int d = 0; d < n.outputs[0].shape.rank(); ++d)
+        if (Shape& want = impl->specs[static_cast<std::size_t>(n.slot)].shape;
+            want[d] < 0 && n.outputs[0].shape[d] >= 0)
+          want[d] = n.outputs[0].shape[d];
     if (n.kind == NodeKind::kCapture) n.slot = impl->graph->num_args + capture++;
     if (n.kind == NodeKind::kVarHandle) impl->variables.push_back(n.variable);
     impl->has_side_effects |= n.stateful;

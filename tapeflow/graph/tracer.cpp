@@ -4,6 +4,8 @@
 // trace, so that one used after its trace ended raises an error naming the Function.
 #include "tapeflow/graph/tracer.h"
 
+#include <utility>
+
 #include "tapeflow/core/errors.h"
 #include "tapeflow/graph/call_op.h"
 #include "tapeflow/graph/control_flow.h"
@@ -54,6 +56,7 @@ Tracer::Tracer(std::shared_ptr<Graph> graph, std::string function_name, bool all
       first_id_(detail::next_tensor_id()) {
   state_->function_name = std::move(function_name);
   previous_ = set_op_interceptor(this);
+  previous_unifier_ = set_dim_unifier(&dims_);
   saved_tape_depth_ = std::exchange(tape_hook_depth(), 0);
   installed_ = true;
   prev_tracer_ = std::exchange(t_tracer, this);
@@ -64,10 +67,53 @@ Tracer::~Tracer() { uninstall(); }
 void Tracer::uninstall() {
   if (!installed_) return;
   installed_ = false;
+  canonicalize_dims();
   set_op_interceptor(previous_);
+  set_dim_unifier(previous_unifier_);
   tape_hook_depth() = saved_tape_depth_;
   t_tracer = prev_tracer_;
   state_->active.store(false);
+}
+
+int64_t Tracer::DimClasses::find(int64_t d) {
+  auto it = parent.find(d);
+  if (it == parent.end() || it->second == d) return d;
+  const int64_t root = find(it->second);
+  parent[d] = root;
+  return root;
+}
+
+int64_t Tracer::DimClasses::unify(int64_t a, int64_t b) {
+  a = find(a);
+  b = find(b);
+  if (a == b) return a;
+  // Placeholders count down from -2: the larger one is the earlier, the class's representative.
+  if (a < b) std::swap(a, b);
+  auto sa = size.find(a), sb = size.find(b);
+  if (sa != size.end() && sb != size.end() && sa->second != sb->second) return -1;
+  if (sb != size.end()) {
+    size[a] = sb->second;
+    size.erase(b);
+  }
+  parent[b] = a;
+  return a;
+}
+
+bool Tracer::DimClasses::bind(int64_t d, int64_t known) {
+  auto [it, fresh] = size.emplace(find(d), known);
+  return fresh || it->second == known;
+}
+
+void Tracer::canonicalize_dims() {
+  if (dims_.parent.empty() && dims_.size.empty()) return;
+  for (int i = 0; i < graph_->num_nodes(); ++i)
+    for (OutputSpec& spec : graph_->node(i).outputs)
+      for (int d = 0; d < spec.shape.rank(); ++d) {
+        if (spec.shape[d] >= -1) continue;
+        const int64_t rep = dims_.find(spec.shape[d]);
+        auto known = dims_.size.find(rep);
+        spec.shape[d] = known != dims_.size.end() ? known->second : rep;
+      }
 }
 
 Tensor Tracer::make_symbolic(int node, int index) {

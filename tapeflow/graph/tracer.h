@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/graph/graph.h"
 
 namespace tapeflow {
@@ -92,6 +93,19 @@ class Tracer final : public OpInterceptor {
   std::unordered_map<const VariableImpl*, VarState> vars_;
   int last_side_effect_ = -1;
   int next_unknown_dim_ = 0;
+  /// The classes of unknown dimensions the ops' checks equated (Note [Unifying unknown
+  /// dimensions]): a union-find whose representative is the class's earliest placeholder.
+  struct DimClasses final : DimUnifier {
+    std::unordered_map<int64_t, int64_t> parent;
+    std::unordered_map<int64_t, int64_t> size;  // representative -> the known size it is bound to
+    int64_t find(int64_t d);
+    int64_t unify(int64_t a, int64_t b) override;
+    bool bind(int64_t d, int64_t known) override;
+  } dims_;
+  DimUnifier* previous_unifier_ = nullptr;
+  /// Rewrites every unknown dimension of the graph's specs to its class's representative, or to
+  /// the known size the class is bound to.
+  void canonicalize_dims();
   Tracer* prev_tracer_ = nullptr;
 };
 

@@ -1,6 +1,8 @@
 #include "tapeflow/nn/losses.h"
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
+#include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
 #include "tapeflow/core/ops/reduction.h"
@@ -26,7 +28,7 @@ Loss::Loss(std::string name, LossOptions options) : name_(std::move(name)), redu
 }
 
 void Loss::check_batch(const Tensor& y_true, const Tensor& y_pred) const {
-  if (y_true.ndim() > 0 && y_pred.ndim() > 0 && y_true.shape()[0] != y_pred.shape()[0])
+  if (y_true.ndim() > 0 && y_pred.ndim() > 0 && !dims_match(y_true.shape()[0], y_pred.shape()[0]))
     TF_THROW(InvalidArgumentError, "", "Loss \"", name_,
              "\": y_true and y_pred must hold the same number of samples. "
              "Received: y_true.shape=",
@@ -48,12 +50,14 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const std::o
   Tensor total = reduce_sum(values);
   if (reduction_ == "sum") return total;
   if (reduction_ == "mean" && weights.defined()) return total / reduce_sum(weights);
+  if (!values.shape().is_fully_defined())  // a None batch while tracing: counted at each call
+    return total / maximum(element_count(values, total.dtype()), scalar_tensor(1, total.dtype()));
   return total / static_cast<double>(std::max<int64_t>(values.size(), 1));
 }
 
 namespace {
 void check_same_shape(const char* loss, const Tensor& t, const Tensor& y_pred) {
-  TF_CHECK_ARG(t.shape() == y_pred.shape(), "", "Loss \"", loss,
+  TF_CHECK_ARG(shapes_match(t.shape(), y_pred.shape()), "", "Loss \"", loss,
                "\": Arguments `target` and `output` must have the "
                "same shape. Received: target.shape=",
                t.shape().to_string(), ", output.shape=", y_pred.shape().to_string());
@@ -104,8 +108,10 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   if (labels.ndim() == y_pred.ndim() && labels.ndim() > 0 && labels.shape().dim(-1) == 1)
     labels = squeeze(labels, {-1});
   if (labels.dtype() != DType::kInt32 && labels.dtype() != DType::kInt64) labels = cast(labels, DType::kInt32);
-  bool shapes_ok = y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1;
-  for (int i = 0; shapes_ok && i < labels.ndim(); ++i) shapes_ok = labels.shape()[i] == y_pred.shape()[i];
+  const bool shapes_ok =
+      y_pred.ndim() >= 1 && labels.ndim() == y_pred.ndim() - 1 &&
+      shapes_match(labels.shape(),
+                   Shape(std::vector<int64_t>(y_pred.shape().dims().begin(), y_pred.shape().dims().end() - 1)));
   TF_CHECK_ARG(shapes_ok, "",
                "Loss \"sparse_categorical_crossentropy\": `labels.shape` must equal `logits.shape` except for "
                "the last dimension. Received: labels.shape=",

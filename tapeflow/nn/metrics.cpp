@@ -1,5 +1,6 @@
 #include "tapeflow/nn/metrics.h"
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/creation.h"
@@ -41,7 +42,7 @@ void Mean::update_state(const Tensor& values, const std::optional<Tensor>& sampl
     count_.assign(count_ + reduce_sum(w));
   } else {
     total_.assign(total_ + reduce_sum(v));
-    count_.assign(count_ + static_cast<float>(v.size()));
+    count_.assign(count_ + element_count(v, DType::kFloat32));
   }
 }
 
@@ -61,7 +62,7 @@ MeanMetricWrapper::MeanMetricWrapper(Fn fn, const std::string& default_name, Met
 
 void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
                                      const std::optional<Tensor>& sample_weight) {
-  if (y_true.ndim() > 0 && y_pred.ndim() > 0 && y_true.shape()[0] != y_pred.shape()[0])
+  if (y_true.ndim() > 0 && y_pred.ndim() > 0 && !dims_match(y_true.shape()[0], y_pred.shape()[0]))
     TF_THROW(InvalidArgumentError, "", "Metric \"", name(),
              "\": y_true and y_pred must hold the same number of "
              "samples. Received: y_true.shape=",
@@ -71,7 +72,7 @@ void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred,
 
 namespace detail {
 Tensor top_k_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred, int k) {
-  TF_CHECK_ARG(y_pred.ndim() >= 1 && y_true.shape() == y_pred.shape(), "",
+  TF_CHECK_ARG(y_pred.ndim() >= 1 && shapes_match(y_true.shape(), y_pred.shape()), "",
                "top_k_categorical_accuracy: y_true (one-hot) and y_pred must have the same shape. Received: "
                "y_true.shape=",
                y_true.shape().to_string(), ", y_pred.shape=", y_pred.shape().to_string());

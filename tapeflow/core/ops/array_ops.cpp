@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/creation.h"
 
 namespace tapeflow {
@@ -24,6 +25,11 @@ OpDef Reshape{.name = "Reshape", .placement = Placement::kFirstInput, .kernel_al
     UnsortedSegmentSum{.name = "UnsortedSegmentSum"};
 
 Tensor strided_slice_grad(const Tensor& grad, const Shape& input_shape, const StridedSliceAttrs& attrs) {
+  // Its kernels replay the forward slice without a spec: an unknown size would be read as is.
+  for (const auto& d : attrs.dims)
+    TF_CHECK_TYPED(d.size >= 0, UnimplementedError, "StridedSliceGrad",
+                   "the gradient of a slice keeping an unknown (None) dimension cannot be traced yet (input shape ",
+                   input_shape.to_string(), "); trace with exact shapes");
   SliceGradAttrs a;
   a.input_shape = input_shape;
   a.slice = std::shared_ptr<const OpAttrs>(attrs.clone());
@@ -70,9 +76,17 @@ void transpose_kernel(KernelContext& ctx) {
 }
 // ExpandDims / Squeeze only add or drop size-1 axes, whose strides never matter: keep the other
 // axes' strides, so the result is a view even of a non-contiguous input.
+// The spec, not the attribute (as reshape_kernel): traced with None dimensions, it holds this
+// call's sizes where the attribute holds the trace's placeholders.
+const Shape& view_shape(const KernelContext& ctx) {
+  const Shape& s = ctx.specs[0].shape;
+  TF_CHECK_TYPED(s.is_fully_defined(), InternalError, ctx.op.name, ctx.op.name, "'s output shape ", s.to_string(),
+                 " is unknown when it runs");
+  return s;
+}
 void unit_axes_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Shape& s = ctx.attr<ShapeAttrs>().shape;
+  const Shape& s = view_shape(ctx);
   // The non-1 axes appear in the same order in input and output; size-1 axes take any stride.
   DimVector kept;
   for (int i = 0; i < x.ndim(); ++i)
@@ -84,7 +98,7 @@ void unit_axes_kernel(KernelContext& ctx) {
 }
 void broadcast_to_kernel(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Shape& s = ctx.attr<ShapeAttrs>().shape;
+  const Shape& s = view_shape(ctx);
   DimVector st(static_cast<std::size_t>(s.rank()), 0);
   for (int i = 0; i < x.ndim(); ++i) {
     int o = s.rank() - x.ndim() + i;
@@ -104,12 +118,16 @@ void strided_slice_kernel(KernelContext& ctx) {
   Shape s;
   DimVector st;
   for (const auto& d : a.dims) {
-    s.push_back(d.size);
+    // An unknown (None) size of a trace is this call's, from the spec (StridedSliceGrad's
+    // nested call passes none: its slices have known sizes, checked by strided_slice_grad).
+    const int64_t size = d.size < 0 && !ctx.specs.empty() ? ctx.specs[0].shape[s.rank()] : d.size;
+    TF_CHECK_TYPED(size >= 0, InternalError, "StridedSlice", "a StridedSlice size is unknown when it runs");
+    s.push_back(size);
     if (d.input_axis < 0) {
       st.push_back(0);
     } else {
       int64_t stride = x.strides()[static_cast<std::size_t>(d.input_axis)];
-      if (d.size > 0) offset += d.begin * stride;
+      if (size > 0) offset += d.begin * stride;
       st.push_back(stride * d.step);
     }
   }
@@ -269,7 +287,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
                ") must be no greater than rank of output shape (", shape.rank(), ").");
   for (int i = 0; i < x.ndim(); ++i) {
     int64_t d = x.shape()[i], o = shape[shape.rank() - x.ndim() + i];
-    TF_CHECK_ARG(d == o || d == 1, "BroadcastTo", "Incompatible shapes: ", x.shape().to_string(), " vs. ",
+    TF_CHECK_ARG(d == 1 || dims_match(d, o), "BroadcastTo", "Incompatible shapes: ", x.shape().to_string(), " vs. ",
                  shape.to_string());
   }
   ops::ShapeAttrs attrs;
@@ -310,7 +328,7 @@ Tensor concat(const std::vector<Tensor>& values, int axis) {
                  "Ranks of all input tensors should match: shape[0] = ", first.shape().to_string(), " vs. shape[", i,
                  "] = ", v.shape().to_string());
     for (int d = 0; d < r; ++d)
-      TF_CHECK_ARG(d == a || v.shape()[d] == first.shape()[d], "ConcatV2", "Dimension ", d,
+      TF_CHECK_ARG(d == a || dims_match(v.shape()[d], first.shape()[d]), "ConcatV2", "Dimension ", d,
                    " in both shapes must be equal: shape[0] = ", first.shape().to_string(), " vs. shape[", i,
                    "] = ", v.shape().to_string());
     out[a] = checked_add("ConcatV2", out[a], v.shape()[a]);
@@ -325,7 +343,7 @@ Tensor stack(const std::vector<Tensor>& values, int axis) {
   const int r = values[0].ndim();
   TF_CHECK_ARG(axis >= -r - 1 && axis <= r, "Pack", "axis = ", axis, " not in [", -r - 1, ", ", r + 1, ")");
   for (std::size_t i = 1; i < values.size(); ++i)
-    TF_CHECK_ARG(values[i].shape() == values[0].shape(), "Pack",
+    TF_CHECK_ARG(shapes_match(values[i].shape(), values[0].shape()), "Pack",
                  "Shapes of all inputs must match: values[0].shape = ", values[0].shape().to_string(), " != values[", i,
                  "].shape = ", values[i].shape().to_string());
   std::vector<Tensor> expanded;
@@ -444,8 +462,8 @@ Tensor gather(const Tensor& params, const Tensor& indices, int axis, int batch_d
   int a = normalize_axis("GatherV2", axis, params.ndim());
   TF_CHECK_ARG(a >= bd, "GatherV2", "batch_dims (", bd, ") must be less than or equal to axis (", a, ")");
   for (int i = 0; i < bd; ++i)
-    TF_CHECK_ARG(params.shape()[i] == indices.shape()[i], "GatherV2", "params.shape[", i, "]: ", params.shape()[i],
-                 " should be equal to indices.shape[", i, "]: ", indices.shape()[i]);
+    TF_CHECK_ARG(dims_match(params.shape()[i], indices.shape()[i]), "GatherV2", "params.shape[", i,
+                 "]: ", params.shape()[i], " should be equal to indices.shape[", i, "]: ", indices.shape()[i]);
   Shape out;
   for (int i = 0; i < a; ++i) out.push_back(params.shape()[i]);
   for (int i = bd; i < indices.ndim(); ++i) out.push_back(indices.shape()[i]);

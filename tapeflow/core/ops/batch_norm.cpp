@@ -2,6 +2,7 @@
 // (as in TF), FusedBatchNormV3 and its gradient op with TF's argument checks.
 #include "tapeflow/core/ops/batch_norm.h"
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
@@ -27,8 +28,9 @@ TensorList fused_batch_norm_grad(const Tensor& y_backprop, const Tensor& x, cons
   const char* op = FusedBatchNormGradV3.name;
   check_floating(op, "x", x.dtype());
   check_same_dtype(op, "y_backprop", y_backprop, x.dtype());
-  TF_CHECK_ARG(y_backprop.shape() == x.shape(), op, "x and y_backprop must have same shape, but x has shape ",
-               x.shape().debug_string(), " and y_backprop has shape ", y_backprop.shape().debug_string());
+  TF_CHECK_ARG(shapes_match(y_backprop.shape(), x.shape()), op,
+               "x and y_backprop must have same shape, but x has shape ", x.shape().debug_string(),
+               " and y_backprop has shape ", y_backprop.shape().debug_string());
   const DType u = x.dtype() == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32;
   const Shape c{x.shape().dim(-1)};
   for (const Tensor* t : {&scale, &reserve_space_1, &reserve_space_2}) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/copy.h"
 
 namespace tapeflow {
@@ -90,7 +91,9 @@ Tensor from_host_buffer(const void* data, const Shape& shape, DType dtype) {
 }
 
 Tensor fill(const Shape& shape, Scalar value, DType dtype) {
-  TF_CHECK_ARG(shape.is_fully_defined(), "Fill", "dims must be non-negative, got ", shape.to_string());
+  // While tracing, an unknown dimension of the trace is bound at each call (Note [Unifying unknown
+  // dimensions]): tf::ones_like of a None batch.
+  TF_CHECK_ARG(shape_is_bound(shape), "Fill", "dims must be non-negative, got ", shape.to_string());
   TF_CHECK_ARG(dtype != DType::kString, "Fill", "Fill of string tensors is not supported");
   TF_CHECK_ARG(value.fits(dtype), "Fill", "Cannot convert ", value.to_string(), " to EagerTensor of dtype ",
                dtype_name(dtype), value.is_integral() ? " (out of the dtype's range)" : "");

@@ -29,6 +29,16 @@ Tensor Tensor::operator[](const std::vector<Index>& indices) const {
     const int64_t n = shape()[ax];
     int64_t step = sl.step.value_or(1);
     TF_CHECK_ARG(step != 0, "StridedSlice", "slice step cannot be zero (axis ", ax, ")");
+    if (n < 0) {
+      // An unknown (None) dimension of a trace: `:` keeps it, bound when the function runs
+      // (the kernel reads the call's size from its spec); bounds need the size.
+      TF_CHECK_TYPED(!sl.start && !sl.stop && step == 1, UnimplementedError, "StridedSlice",
+                     "slicing an unknown (None) dimension other than with `:` cannot be traced yet (axis ", ax,
+                     " of shape ", shape().to_string(), "); trace with exact shapes");
+      attrs.dims.push_back({ax, 0, 1, n});
+      out.push_back(n);
+      return;
+    }
     int64_t begin, end;
     if (step > 0) {
       begin = sl.start ? (*sl.start < 0 ? *sl.start + n : *sl.start) : 0;

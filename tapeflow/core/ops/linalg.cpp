@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 
 namespace tapeflow {
@@ -61,7 +62,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, MatMulOptions options) {
   const int64_t ka = attrs.transpose_a ? sa.dim(-2) : sa.dim(-1);
   const int64_t kb = attrs.transpose_b ? sb.dim(-1) : sb.dim(-2);
   const int64_t n = attrs.transpose_b ? sb.dim(-2) : sb.dim(-1);
-  TF_CHECK_ARG(ka == kb || ka < 0 || kb < 0, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(),
+  TF_CHECK_ARG(dims_match(ka, kb) || ka < 0 || kb < 0, op.name, "Matrix size-incompatible: In[0]: ", sa.debug_string(),
                ", In[1]: ", sb.debug_string(), " (", attrs.to_string(), ")");
 
   // Batch dimensions broadcast as NumPy's; the matrix dimensions come last.

@@ -3,6 +3,8 @@
 
 #include <tuple>
 
+#include "tapeflow/core/dim_unify.h"
+
 namespace tapeflow {
 namespace ops {
 OpDef MaxPool{.name = "MaxPool"}, MaxPoolGrad{.name = "MaxPoolGrad"}, MaxPoolGradGrad{.name = "MaxPoolGradGrad"},
@@ -58,8 +60,8 @@ void check_max_pool_grad(const char* op, const Tensor& orig_input, const Tensor&
   TF_CHECK_ARG(orig_output.shape() == Shape({w.batch, w.out_h, w.out_w, w.channels}), op, "orig_output shape ",
                orig_output.shape().debug_string(), " is not the pooled shape of orig_input ",
                orig_input.shape().debug_string());
-  TF_CHECK_ARG(grad.shape() == grad_like.shape(), op, "grad shape ", grad.shape().debug_string(), " must be ",
-               grad_like.shape().debug_string());
+  TF_CHECK_ARG(shapes_match(grad.shape(), grad_like.shape()), op, "grad shape ", grad.shape().debug_string(),
+               " must be ", grad_like.shape().debug_string());
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 
 namespace tapeflow {
@@ -50,8 +51,8 @@ Tensor softmax_grad_like(const OpDef& op, const Tensor& y, const Tensor& dy, int
   TF_CHECK_ARG(dy.dtype() == y.dtype(), op.name, "y and dy must have the same dtype: ", dtype_name(y.dtype()), " vs ",
                dtype_name(dy.dtype()));
   TF_CHECK_ARG(y.ndim() >= 1, op.name, "y must have >= 1 dimension, got shape ", y.shape().to_string());
-  TF_CHECK_ARG(dy.shape() == y.shape(), op.name, "y and dy must have the same shape: ", y.shape().to_string(), " vs ",
-               dy.shape().to_string());
+  TF_CHECK_ARG(shapes_match(dy.shape(), y.shape()), op.name,
+               "y and dy must have the same shape: ", y.shape().to_string(), " vs ", dy.shape().to_string());
   ops::SoftmaxAttrs attrs;
   attrs.axis = normalize_axis(op.name, axis, y.ndim());
   const Tensor in[2] = {y, dy};
@@ -79,7 +80,7 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
                "labels and logits must have the same dtype: ", dtype_name(labels.dtype()), " vs ",
                dtype_name(logits.dtype()));
   TF_CHECK_ARG(logits.ndim() >= 1, op, "logits must have >= 1 dimension, got shape ", logits.shape().to_string());
-  TF_CHECK_ARG(labels.shape() == logits.shape(), op,
+  TF_CHECK_ARG(shapes_match(labels.shape(), logits.shape()), op,
                "logits and labels must be same size: logits_size=", logits.shape().to_string(),
                " labels_size=", labels.shape().to_string());
   const int ax = normalize_axis(op, axis, logits.ndim());
@@ -96,8 +97,8 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   TF_CHECK_ARG(logits.ndim() >= 1, op, "Logits cannot be scalars - received shape ", logits.shape().to_string());
   TF_CHECK_ARG(labels.ndim() == logits.ndim() - 1, op, "Rank mismatch: Rank of labels (received ", labels.ndim(),
                ") should equal rank of logits minus 1 (received ", logits.ndim(), ").");
-  TF_CHECK_ARG(labels.shape() == drop_last(logits.shape()), op, "Shape mismatch: The shape of labels (received ",
-               labels.shape().to_string(),
+  TF_CHECK_ARG(shapes_match(labels.shape(), drop_last(logits.shape())), op,
+               "Shape mismatch: The shape of labels (received ", labels.shape().to_string(),
                ") should equal the shape of logits except for the last dimension (received ",
                logits.shape().to_string(), ").");
   const Tensor in[2] = {logits, labels};

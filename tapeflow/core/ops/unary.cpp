@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/creation.h"
 
@@ -107,7 +108,7 @@ Tensor sigmoid(const Tensor& x) { return tapeflow::sigmoid(x); }
 Tensor tanh(const Tensor& x) { return tapeflow::tanh(x); }
 
 Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
-  TF_CHECK_ARG(labels.shape() == logits.shape(), "SigmoidCrossEntropyWithLogits",
+  TF_CHECK_ARG(shapes_match(labels.shape(), logits.shape()), "SigmoidCrossEntropyWithLogits",
                "logits and labels must have the same shape ", logits.shape().to_string(), " vs ",
                labels.shape().to_string());
   TF_CHECK_ARG(labels.dtype() == logits.dtype(), "SigmoidCrossEntropyWithLogits",
