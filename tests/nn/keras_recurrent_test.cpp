@@ -364,4 +364,86 @@ TEST(MaskedRecurrentLayers, LossAndMetricsOfAMaskedSequenceOutputAreKerass) {
                   tf::errors::InvalidArgumentError, "cannot weigh an output masked per timestep");
 }
 
+// Masks through the merging layers as Keras 3 combines them (Add: the OR; Concatenate on the last
+// axis and on the time axis: any() of the expanded masks; none when a Multiply/Maximum/Minimum
+// input has none) and uses them (Multiply takes a masked step as 1 and zeroes the fully masked
+// ones, Maximum/Minimum take the other operand), each into a recurrent layer, against Keras.
+TEST(MaskedRecurrentLayers, MasksThroughMergingLayersAreKerass) {
+  K::backend::clear_session();
+  const tf::Tensor ids = from(fx::model_ids, tf::DType::kInt32), ids_b = from(fx::merge_ids_b, tf::DType::kInt32);
+  auto a = K::Input({6}, {.dtype = tf::DType::kInt32}), b = K::Input({6}, {.dtype = tf::DType::kInt32});
+  auto ea = L::Embedding(8, 3, {.mask_zero = true, .name = "emb_a"})(a);
+  auto eb = L::Embedding(8, 3, {.mask_zero = true, .name = "emb_b"})(b);
+  auto plain = L::Dense(3, {.name = "plain"})(L::Embedding(8, 3, {.name = "emb_plain"})(b));
+  K::Model model({a, b}, {L::GRU(2, {.name = "rnn_add"})(L::Add()({ea, eb})),
+                          L::SimpleRNN(2, {.name = "rnn_cat"})(L::Concatenate()({ea, eb})),
+                          L::LSTM(2, {.name = "rnn_cat_time"})(L::Concatenate({.axis = 1})({ea, eb})),
+                          L::GRU(2, {.name = "rnn_mul_unmasked"})(L::Multiply()({ea, plain})),
+                          L::SimpleRNN(2, {.name = "rnn_cat_half"})(L::Concatenate()({ea, plain})),
+                          L::SimpleRNN(2, {.name = "rnn_mul_both"})(L::Multiply()({ea, eb})),
+                          L::GRU(2, {.name = "rnn_max"})(L::Maximum()({ea, eb})),
+                          L::SimpleRNN(2, {.name = "rnn_min_half"})(L::Minimum()({plain, eb}))});
+  set_weights(*model.get_layer("emb_a"), {&fx::merge_w_emb_a_0});
+  set_weights(*model.get_layer("emb_b"), {&fx::merge_w_emb_b_0});
+  set_weights(*model.get_layer("emb_plain"), {&fx::merge_w_emb_plain_0});
+  set_weights(*model.get_layer("plain"), {&fx::merge_w_plain_0, &fx::merge_w_plain_1});
+  set_weights(*model.get_layer("rnn_add"), {&fx::merge_w_rnn_add_0, &fx::merge_w_rnn_add_1, &fx::merge_w_rnn_add_2});
+  set_weights(*model.get_layer("rnn_cat"), {&fx::merge_w_rnn_cat_0, &fx::merge_w_rnn_cat_1, &fx::merge_w_rnn_cat_2});
+  set_weights(*model.get_layer("rnn_cat_time"),
+              {&fx::merge_w_rnn_cat_time_0, &fx::merge_w_rnn_cat_time_1, &fx::merge_w_rnn_cat_time_2});
+  set_weights(*model.get_layer("rnn_mul_unmasked"),
+              {&fx::merge_w_rnn_mul_unmasked_0, &fx::merge_w_rnn_mul_unmasked_1, &fx::merge_w_rnn_mul_unmasked_2});
+  set_weights(*model.get_layer("rnn_cat_half"),
+              {&fx::merge_w_rnn_cat_half_0, &fx::merge_w_rnn_cat_half_1, &fx::merge_w_rnn_cat_half_2});
+  set_weights(*model.get_layer("rnn_mul_both"),
+              {&fx::merge_w_rnn_mul_both_0, &fx::merge_w_rnn_mul_both_1, &fx::merge_w_rnn_mul_both_2});
+  set_weights(*model.get_layer("rnn_max"), {&fx::merge_w_rnn_max_0, &fx::merge_w_rnn_max_1, &fx::merge_w_rnn_max_2});
+  set_weights(*model.get_layer("rnn_min_half"),
+              {&fx::merge_w_rnn_min_half_0, &fx::merge_w_rnn_min_half_1, &fx::merge_w_rnn_min_half_2});
+  const std::vector<const fx::Case*> want{&fx::merge_y0, &fx::merge_y1, &fx::merge_y2, &fx::merge_y3,
+                                          &fx::merge_y4, &fx::merge_y5, &fx::merge_y6, &fx::merge_y7};
+  const std::vector<tf::Tensor> got = model.call_all({ids, ids_b});
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) expect_case(got[i], *want[i], 1e-5);
+  // The masks themselves: Add's is the OR of the two; the time concatenation's joins them.
+  L::Add add;
+  L::Concatenate time({.axis = 1});
+  const tf::Tensor ma = tf::not_equal(ids, tf::zeros_like(ids)), mb = tf::not_equal(ids_b, tf::zeros_like(ids_b));
+  const tf::Tensor x = tf::zeros({3, 6, 3});
+  tf::testing::expect_values(*add.compute_list_mask({x, x}, {ma, mb}), {3, 6},
+                             tf::cast(tf::logical_or(ma, mb), tf::float64).to_vector<double>(), 0);
+  EXPECT_FALSE(add.compute_list_mask({x, x}, {ma, std::nullopt}).has_value());
+  tf::testing::expect_values(
+      *time.compute_list_mask({x, x}, {ma, std::nullopt}), {3, 12},
+      tf::cast(tf::concat({ma, tf::cast(tf::ones({3, 6}), tf::DType::kBool)}, 1), tf::float64).to_vector<double>(), 0);
+  EXPECT_TF_ERROR(add.compute_list_mask({x, x}, {ma}), tf::errors::InvalidArgumentError,
+                  "The lists `inputs` and `mask` should have the same length");
+}
+
+// A Sequential holding Embedding(mask_zero) inside a functional model and inside a Sequential
+// passes its output's mask on, as Keras's nested models do.
+TEST(MaskedRecurrentLayers, NestedSequentialPassesItsMaskOnAsKeras) {
+  K::backend::clear_session();
+  const tf::Tensor ids = from(fx::model_ids, tf::DType::kInt32);
+  auto inner = std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
+      L::Embedding(8, 3, {.mask_zero = true, .name = "inner_emb"}), L::Dense(3, {.name = "inner_dense"})});
+  auto x = K::Input({6}, {.dtype = tf::DType::kInt32});
+  L::LSTM lstm(2, {.name = "outer_lstm"});
+  K::Model nested(x, lstm((*inner)(x)));
+  L::LSTM lstm2(2, {.name = "outer_lstm2"});
+  K::Sequential outer({K::Input({6}, {.dtype = tf::DType::kInt32}), inner, lstm2});
+  set_weights(*inner->layers()[0], {&fx::nested_w_inner_emb_0});
+  set_weights(*inner->layers()[1], {&fx::nested_w_inner_dense_0, &fx::nested_w_inner_dense_1});
+  set_weights(lstm, {&fx::nested_w_outer_lstm_0, &fx::nested_w_outer_lstm_1, &fx::nested_w_outer_lstm_2});
+  set_weights(lstm2, {&fx::nested_w_outer_lstm2_0, &fx::nested_w_outer_lstm2_1, &fx::nested_w_outer_lstm2_2});
+  expect_case(nested(ids), fx::nested_functional_y, 1e-5);
+  expect_case(nested.predict(ids), fx::nested_functional_y, 1e-5);
+  expect_case(outer(ids), fx::nested_sequential_y, 1e-5);
+  expect_case(outer.predict(ids), fx::nested_sequential_y, 1e-5);
+  // The inner model's own output mask: ids != 0.
+  const tf::Tensor h = (*inner)(ids);
+  ASSERT_TRUE(inner->output_mask(h).has_value());
+  tf::testing::expect_values(*inner->output_mask(h), {3, 6}, {1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0}, 0);
+}
+
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <unistd.h>
@@ -42,6 +43,7 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
   model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.05}),
                  .loss = K::losses::MeanSquaredError(),
                  .metrics = {"mae"},
+                 .weighted_metrics = {"mse"},
                  .run_eagerly = false});
   auto history = model.fit(x, y,
                            {.epochs = 6,
@@ -56,7 +58,9 @@ TEST(KerasOptionOrder, TheDocumentedKeywordOrderCompilesAndTrains) {
                             .sample_weight = std::nullopt,
                             .initial_epoch = 1,
                             .steps_per_epoch = std::nullopt,
-                            .validation_steps = std::nullopt});
+                            .validation_steps = std::nullopt,
+                            .validation_batch_size = 8,
+                            .validation_freq = 1});
   auto r = model.evaluate(x, y, {.batch_size = 32, .verbose = 0, .steps = std::nullopt});
   auto p = model.predict(x, {.batch_size = 32, .verbose = 0});
   EXPECT_EQ(epochs_seen, 5);  // epochs 1..5
@@ -126,6 +130,101 @@ TEST(KerasFitWeights, SampleWeightAndClassWeightMatchKeras) {
                   tf::errors::InvalidArgumentError, "class_weight has no entry for class 2");
   EXPECT_TF_ERROR(cw_model.fit(from_case(fx::fit_x), labels, {.verbose = 0, .sample_weight = tf::ones({3})}),
                   tf::errors::InvalidArgumentError, "sample_weight must hold one weight per sample (8)");
+}
+
+// compile(weighted_metrics) against Keras: weighted by fit's and evaluate's sample_weight (unweighted
+// without one), named "weighted_<name>" only where `metrics` has the name; traced and eager alike.
+void expect_logs(const std::map<std::string, double>& got, const std::map<std::string, const fx::Case*>& want,
+                 std::size_t index = 0) {
+  std::vector<std::string> got_names, want_names;
+  for (const auto& [k, _] : got) got_names.push_back(k);
+  for (const auto& [k, _] : want) want_names.push_back(k);
+  EXPECT_EQ(got_names, want_names);
+  for (const auto& [k, c] : want)
+    if (got.count(k)) EXPECT_NEAR(got.at(k), c->values.at(index), 1e-6) << k;
+}
+
+TEST(KerasWeightedMetrics, WeightedBySampleWeightAndNamedAsKeras) {
+  const auto labels = tf::cast(from_case(fx::fit_labels), tf::int32);
+  const tf::Tensor x = from_case(fx::fit_x), sw = from_case(fx::fit_sample_weight);
+  for (bool eager : {false, true}) {
+    for (bool both : {true, false}) {
+      SCOPED_TRACE(std::string(eager ? "eager" : "traced") + (both ? ", metrics and weighted_metrics" : ""));
+      auto model = weighted_fit_model();
+      model.compile(
+          {.optimizer = K::optimizers::SGD({.learning_rate = 0.1}),
+           .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+           .metrics = both ? std::vector<K::metrics::AnyMetric>{"accuracy"} : std::vector<K::metrics::AnyMetric>{},
+           .weighted_metrics = {"accuracy"},
+           .run_eagerly = eager});
+      const auto h =
+          model.fit(x, labels, {.epochs = 2, .batch_size = 4, .shuffle = false, .verbose = 0, .sample_weight = sw});
+      const auto ev = model.evaluate(x, labels, {.batch_size = 4, .verbose = 0, .sample_weight = sw});
+      const auto unweighted = model.evaluate(x, labels, {.batch_size = 4, .verbose = 0});
+      for (int e = 0; e < 2; ++e) {
+        std::map<std::string, double> logs;
+        for (const auto& [k, v] : h.history) logs[k] = v.at(std::size_t(e));
+        if (both)
+          expect_logs(logs,
+                      {{"loss", &fx::wm_both_fit_loss},
+                       {"accuracy", &fx::wm_both_fit_accuracy},
+                       {"weighted_accuracy", &fx::wm_both_fit_weighted_accuracy}},
+                      std::size_t(e));
+        else
+          expect_logs(logs, {{"loss", &fx::wm_only_fit_loss}, {"accuracy", &fx::wm_only_fit_accuracy}}, std::size_t(e));
+      }
+      if (both) {
+        expect_logs(ev, {{"loss", &fx::wm_both_evaluate_loss},
+                         {"accuracy", &fx::wm_both_evaluate_accuracy},
+                         {"weighted_accuracy", &fx::wm_both_evaluate_weighted_accuracy}});
+        expect_logs(unweighted, {{"loss", &fx::wm_both_unweighted_evaluate_loss},
+                                 {"accuracy", &fx::wm_both_unweighted_evaluate_accuracy},
+                                 {"weighted_accuracy", &fx::wm_both_unweighted_evaluate_weighted_accuracy}});
+        // By position: the loss, the metrics, then the weighted metrics (each once).
+        EXPECT_EQ(ev.names(), (std::vector<std::string>{"loss", "accuracy", "weighted_accuracy"}));
+      } else {
+        expect_logs(ev, {{"loss", &fx::wm_only_evaluate_loss}, {"accuracy", &fx::wm_only_evaluate_accuracy}});
+        expect_logs(unweighted, {{"loss", &fx::wm_only_unweighted_evaluate_loss},
+                                 {"accuracy", &fx::wm_only_unweighted_evaluate_accuracy}});
+      }
+    }
+  }
+}
+
+// fit(validation_batch_size): the validation data's batches (validation_data or validation_split),
+// batch_size's when unset; traced and eager alike. The batch sizes test_step sees are recorded.
+struct BatchRecorder : K::Sequential {
+  using K::Sequential::Sequential;
+  std::set<int64_t> test_batches;
+  void test_step(const tf::Tensor& x, const tf::Tensor& y) override {
+    test_batches.insert(x.shape()[0]);
+    K::Sequential::test_step(x, y);
+  }
+};
+
+TEST(KerasFitValidationBatchSize, BatchesTheValidationDataAsKeras) {
+  const tf::Tensor x = tf::reshape(tf::range(0.0, 40.0, 1.0, tf::float32), {20, 2}) * 0.05f;
+  const tf::Tensor y = tf::reduce_sum(x, 1, true);
+  for (bool eager : {false, true}) {
+    SCOPED_TRACE(eager ? "eager" : "traced");
+    BatchRecorder model({K::layers::Dense(1)});
+    model.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.01}),
+                   .loss = K::losses::MeanSquaredError(),
+                   .run_eagerly = eager});
+    auto h = model.fit(x, y,
+                       {.batch_size = 4, .validation_data = std::pair{x, y}, .verbose = 0, .validation_batch_size = 7});
+    EXPECT_EQ(model.test_batches, (std::set<int64_t>{7, 6}));  // 20 = 7 + 7 + 6
+    // The validation loss does not depend on the batching: evaluate's with one batch.
+    EXPECT_NEAR(h.history.at("val_loss").at(0), model.evaluate(x, y, {.batch_size = 20, .verbose = 0})["loss"], 1e-6);
+    model.test_batches.clear();
+    model.fit(x, y, {.batch_size = 4, .validation_split = 0.3, .verbose = 0, .validation_batch_size = 5});
+    EXPECT_EQ(model.test_batches, (std::set<int64_t>{5, 1}));  // the last 6 samples
+    model.test_batches.clear();
+    model.fit(x, y, {.batch_size = 4, .validation_split = 0.3, .verbose = 0});
+    EXPECT_EQ(model.test_batches, (std::set<int64_t>{4, 2}));  // batch_size's
+    EXPECT_TF_ERROR(model.fit(x, y, {.validation_data = std::pair{x, y}, .verbose = 0, .validation_batch_size = 0}),
+                    tf::errors::InvalidArgumentError, "validation_batch_size must be a positive integer, got 0");
+  }
 }
 
 // ---- losses ------------------------------------------------------------------------------------

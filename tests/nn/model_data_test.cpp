@@ -329,7 +329,7 @@ TEST(ModelDataSteps, EvaluateWithSampleWeightWeighsTheLossAsKeras) {
   auto y = from_case(fx::fit_y, tf::int32);
   auto w = from_case(fx::eval_sample_weight);
   auto model = keras_fit_model();  // loss and "accuracy"
-  // The fixtures' values: loss, accuracy, and Keras's weighted_metrics accuracy (not in Tapeflow yet).
+  // The fixtures' values: loss, accuracy, and Keras's weighted_metrics accuracy (checked below).
   auto expect_results = [](const K::EvaluateResult& r, const fx::Case& want) {
     ASSERT_EQ(r.size(), 2u);
     EXPECT_NEAR(r[0], want.values[0], 1e-6) << "loss";
@@ -344,6 +344,23 @@ TEST(ModelDataSteps, EvaluateWithSampleWeightWeighsTheLossAsKeras) {
   expect_results(model.evaluate(Dataset::from_tensor_slices({x, y, w}).batch(4), {.verbose = 0}), fx::eval_weighted);
   expect_results(model.evaluate(std::vector{x}, y, {.batch_size = 4, .verbose = 0, .sample_weight = w}),
                  fx::eval_weighted);
+  // compile(weighted_metrics): Keras's weighted accuracy, from every form of the data (the
+  // dataset's and the list's steps too), traced and eager.
+  for (bool eager : {false, true}) {
+    auto weighted = keras_fit_model();
+    weighted.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.1}),
+                      .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                      .metrics = {"accuracy"},
+                      .weighted_metrics = {"accuracy"},
+                      .run_eagerly = eager});
+    for (const K::EvaluateResult& r :
+         {weighted.evaluate(x, y, {.batch_size = 4, .verbose = 0, .sample_weight = w}),
+          weighted.evaluate(Dataset::from_tensor_slices({x, y, w}).batch(4), {.verbose = 0}),
+          weighted.evaluate(std::vector{x}, y, {.batch_size = 4, .verbose = 0, .sample_weight = w})}) {
+      ASSERT_EQ(r.names(), (std::vector<std::string>{"loss", "accuracy", "weighted_accuracy"}));
+      for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(r[i], fx::eval_weighted.values[i], 1e-6) << r.names()[i];
+    }
+  }
   EXPECT_TF_ERROR(model.evaluate(x, y, {.verbose = 0, .sample_weight = w[tf::slice(0, 4)]}),
                   tf::errors::InvalidArgumentError, "evaluate: sample_weight must hold one weight per sample (10)");
   EXPECT_TF_ERROR(model.evaluate(Dataset::from_tensor_slices({x, y}).batch(4), {.verbose = 0, .sample_weight = w}),

@@ -52,11 +52,32 @@ std::shared_ptr<K::Model> cnn() {
   return m;
 }
 
+// Masking and the three recurrent layers with their options (the interop writer's rnn.keras).
+std::shared_ptr<K::Model> rnn() {
+  namespace L = K::layers;
+  auto m = std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
+      K::Input({5, 3}), L::Masking(0.0),
+      L::LSTM(4, {.dropout = 0.1, .recurrent_dropout = 0.2, .seed = 7, .return_sequences = true}),
+      L::GRU(4, {.recurrent_dropout = 0.1, .return_sequences = true, .go_backwards = true}),
+      L::SimpleRNN(3, {.activation = "relu"}), L::Dense(3)});
+  m->compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}),
+              .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+              .metrics = {"accuracy"}});
+  return m;
+}
+
 struct Data {
   tf::Tensor x, y;
 };
 Data mlp_data() { return {ramp({6, 4}, 2.0), tf::constant({0, 1, 2, 1, 0, 2})}; }
 Data cnn_data() { return {ramp({4, 8, 8, 1}, 1.0), tf::constant({0, 2, 1, 1})}; }
+// Six sequences of five steps, the last steps of two of them padding (zeros) for Masking.
+Data rnn_data() {
+  const tf::Tensor keep = tf::constant(
+      std::vector<double>{1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},
+      tf::Shape{6, 5, 1}, tf::float32);
+  return {ramp({6, 5, 3}, 1.5) * keep, tf::constant({0, 1, 2, 1, 0, 2})};
+}
 
 // `train`: also compare one more training step (not with Dropout: its masks are random).
 void expect_same_model(K::Model& a, K::Model& b, const Data& d, bool train = true) {
@@ -98,6 +119,69 @@ TEST(KerasArchive, FunctionalCnnRoundTrip) {
   EXPECT_EQ(loaded->class_name(), "Functional");
   EXPECT_EQ(loaded->layers().size(), m->layers().size());
   expect_same_model(*m, *loaded, d, /*train=*/false);
+}
+
+TEST(KerasArchive, RecurrentModelRoundTripKeepsMaskingDropoutAndDirection) {
+  TempDir dir;
+  auto m = rnn();
+  const Data d = rnn_data();
+  for (int i = 0; i < 2; ++i) m->train_step(d.x, d.y);
+  m->save(dir / "rnn.keras");
+  auto loaded = K::models::load_model(dir / "rnn.keras");
+  ASSERT_EQ(loaded->layers().size(), 5u);
+  EXPECT_EQ(loaded->layers()[0]->class_name(), "Masking");
+  const auto& lstm = dynamic_cast<const K::layers::LSTM&>(*loaded->layers()[1]);
+  EXPECT_EQ(lstm.cell().options().dropout, 0.1);
+  EXPECT_EQ(lstm.cell().options().recurrent_dropout, 0.2);
+  EXPECT_EQ(lstm.cell().options().seed, std::optional<int64_t>(7));
+  EXPECT_TRUE(lstm.return_sequences());
+  const auto& gru = dynamic_cast<const K::layers::GRU&>(*loaded->layers()[2]);
+  EXPECT_TRUE(gru.go_backwards());
+  EXPECT_TRUE(gru.cell().options().reset_after);
+  EXPECT_EQ(loaded->layers()[3]->class_name(), "SimpleRNN");
+  // The config written again is the one read (every field kept).
+  EXPECT_EQ(Json::parse(K::saving::serialize_keras_object(*loaded)),
+            Json::parse(K::saving::serialize_keras_object(*m)));
+  expect_same_model(*m, *loaded, d, /*train=*/false);  // dropout: training steps are random
+  // The loaded Masking marks the padding: steps 3-4 of sequence 1 and step 4 of sequence 5.
+  const auto masked = loaded->layers()[0]->call_with_mask(d.x, std::nullopt);
+  ASSERT_TRUE(masked.mask.has_value());
+  std::vector<double> want(30, 1.0);
+  want[8] = want[9] = want[29] = 0.0;
+  EXPECT_EQ(tf::cast(*masked.mask, tf::float64).to_vector<double>(), want);
+}
+
+TEST(KerasArchive, FunctionalRecurrentRoundTrip) {
+  TempDir dir;
+  namespace L = K::layers;
+  auto x = K::Input({5, 3});
+  auto h = L::GRU(4, {.return_sequences = true, .reset_after = false})(x);
+  h = L::LSTM(3, {.use_bias = false, .unit_forget_bias = false, .go_backwards = true})(h);
+  K::Model m(x, L::Dense(2)(h));
+  m.compile({.optimizer = K::optimizers::SGD({.learning_rate = 0.1}), .loss = K::losses::MeanSquaredError()});
+  const Data d{rnn_data().x, ramp({6, 2}, 1.0)};
+  m.train_step(d.x, d.y);
+  m.save(dir / "frnn.keras");
+  auto loaded = K::models::load_model(dir / "frnn.keras");
+  EXPECT_EQ(loaded->class_name(), "Functional");
+  EXPECT_EQ(Json::parse(K::saving::serialize_keras_object(*loaded)), Json::parse(K::saving::serialize_keras_object(m)));
+  expect_same_model(m, *loaded, d);
+}
+
+TEST(KerasArchive, RecurrentConfigsRejectWhatTapeflowDoesNotImplement) {
+  namespace I = tapeflow::keras::internal;
+  K::layers::LSTM lstm(2);
+  I::Json j = I::serialize_layer(lstm);
+  for (const char* field : {"return_state", "stateful", "unroll", "zero_output_for_mask"}) {
+    I::Json bad = j;
+    bad["config"][field] = true;
+    I::ConfigContext ctx;
+    expect_error<tf::errors::UnimplementedError>([&] { I::deserialize_layer(bad, ctx); }, {field});
+  }
+  I::Json bad = j;
+  bad["config"]["dropout"] = 1.5;
+  I::ConfigContext ctx;
+  expect_error<tf::errors::InvalidArgumentError>([&] { I::deserialize_layer(bad, ctx); }, {"dropout"});
 }
 
 TEST(KerasArchive, ZipHoldsKerasEntries) {
@@ -209,7 +293,7 @@ std::string keras_files() {
 
 TEST(KerasModelFileInterop, LoadsKerasFilesAndReproducesPredictAndEvaluate) {
   if (keras_files().empty()) GTEST_SKIP() << "TAPEFLOW_KERAS_FILES not set (the interop CTest sets it)";
-  for (const std::string name : {"mlp", "cnn"}) {
+  for (const std::string name : {"mlp", "cnn", "rnn"}) {
     SCOPED_TRACE(name);
     const std::string base = keras_files() + "/" + name;
     auto model = K::models::load_model(base + ".keras");

@@ -77,6 +77,24 @@ std::shared_ptr<K::layers::Layer> twin(const std::string& key) {
   if (key == "global_average_pooling2d")
     return std::make_shared<L::GlobalAveragePooling2D>(L::GlobalPool2DOptions{.name = "global_average_pooling2d"});
   if (key == "rescaling") return std::make_shared<L::Rescaling>(1.0 / 255, L::RescalingOptions{.name = "rescaling"});
+  if (key == "masking") return std::make_shared<L::Masking>(0.5, L::MaskingOptions{.name = "masking"});
+  if (key == "simple_rnn")
+    return built(L::SimpleRNN(3, {.activation = "relu",
+                                  .dropout = 0.25,
+                                  .return_sequences = true,
+                                  .go_backwards = true,
+                                  .name = "simple_rnn"}),
+                 {1, 5, 2});
+  if (key == "lstm")
+    return built(L::LSTM(4, {.unit_forget_bias = false,
+                             .kernel_regularizer = K::regularizers::L2(0.01),
+                             .recurrent_dropout = 0.1,
+                             .seed = 5,
+                             .name = "lstm"}),
+                 {1, 5, 2});
+  if (key == "gru")
+    return built(L::GRU(3, {.use_bias = false, .return_sequences = true, .reset_after = false, .name = "gru"}),
+                 {1, 5, 2});
   if (key == "sequential") {
     auto m = std::make_shared<K::Sequential>(
         std::vector<K::AnyLayer>{K::Input({4}, {.name = "input_layer"}),
@@ -85,7 +103,8 @@ std::shared_ptr<K::layers::Layer> twin(const std::string& key) {
         K::SequentialOptions{.name = "seq"});
     m->compile({.optimizer = K::optimizers::Adam({.learning_rate = 1e-3}),
                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                .metrics = {"accuracy"}});
+                .metrics = {"accuracy"},
+                .weighted_metrics = {"accuracy"}});
     return m;
   }
   if (key == "functional") {

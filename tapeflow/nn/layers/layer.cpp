@@ -144,8 +144,10 @@ Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
 // tensors: Masking and Embedding(mask_zero) make one (compute_mask), the layers that support
 // masking pass it on (Dense, Dropout, ... : the input's; an RNN: the input's with
 // return_sequences, else none), the recurrent layers skip the masked steps (call_masked), and a
-// layer that does not support masking drops it. Tapeflow has no tensor attribute for it: a
-// Sequential model threads it from layer to layer through call_with_mask.
+// layer that does not support masking drops it; the merging layers combine their inputs' masks
+// (compute_list_mask) and a model nested in another takes the incoming mask and gives its
+// output's. Tapeflow has no tensor attribute for it: a Sequential model threads it from layer to
+// layer through call_with_mask, a functional model along its graph.
 Layer::MaskedOutput Layer::call_with_mask(const Tensor& inputs, const std::optional<Tensor>& mask,
                                           std::optional<bool> training) {
   Tensor out = call_one(inputs, mask, training);
@@ -174,6 +176,21 @@ Tensor Layer::operator()(const std::vector<Tensor>& inputs, std::optional<bool> 
     }
     return call(inputs, train);
   });
+}
+
+Layer::MaskedOutput Layer::call_list_with_masks(const std::vector<Tensor>& inputs,
+                                                const std::vector<std::optional<Tensor>>& masks,
+                                                std::optional<bool> training) {
+  Tensor out = run_call(training, [&](bool train) {
+    if (!built()) {
+      std::vector<Shape> shapes;
+      for (const Tensor& t : inputs) shapes.push_back(t.shape());
+      build(shapes);
+      set_built(true);
+    }
+    return call_list_masked(inputs, train, masks);
+  });
+  return {out, compute_list_mask(inputs, masks)};
 }
 
 namespace {

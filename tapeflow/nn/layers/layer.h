@@ -86,6 +86,22 @@ class Layer : public Module {
   virtual std::optional<Tensor> compute_mask(const Tensor& inputs, const std::optional<Tensor>& mask) const {
     return mask;
   }
+  /// The mask of the output of a call on a list (merging layers), one mask per input (std::nullopt:
+  /// none); the default: none (Keras's Layer without supports_masking).
+  virtual std::optional<Tensor> compute_list_mask(const std::vector<Tensor>& inputs,
+                                                  const std::vector<std::optional<Tensor>>& masks) const {
+    return std::nullopt;
+  }
+  /// A call on a list, as operator() makes it, given the inputs' masks: the output and its mask
+  /// (compute_list_mask). The functional graph calls merging layers so.
+  MaskedOutput call_list_with_masks(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks,
+                                    std::optional<bool> training = std::nullopt);
+  /// The computation of a call on a list given the inputs' masks; the default ignores them
+  /// (Multiply, Maximum and Minimum use them, as Keras's do).
+  virtual Tensor call_list_masked(const std::vector<Tensor>& inputs, bool training,
+                                  const std::vector<std::optional<Tensor>>& masks) {
+    return call(inputs, training);
+  }
   /// The computation given the input's mask; the default ignores it (call(inputs, training)).
   /// A layer whose result depends on the mask (the recurrent layers) overrides this one.
   virtual Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) {

@@ -1,9 +1,12 @@
 #include "tapeflow/nn/layers/merging.h"
 
+#include <algorithm>
 #include <set>
 
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
+#include "tapeflow/core/ops/creation.h"
+#include "tapeflow/core/ops/reduction.h"
 #include "tapeflow/core/ops/unary.h"
 
 namespace tapeflow::keras::layers {
@@ -131,6 +134,77 @@ Tensor Concatenate::call(const std::vector<Tensor>& inputs, bool) {
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
   build(shapes);  // the shape check, for calls after the first too
   return inputs.size() == 1 ? inputs[0] : concat(inputs, axis_);
+}
+
+namespace {
+void check_mask_count(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) {
+  TF_CHECK_ARG(masks.size() == inputs.size(), "",
+               "The lists `inputs` and `mask` should have the same length. Received: inputs of length ", inputs.size(),
+               ", and mask of length ", masks.size());
+}
+}  // namespace
+
+std::optional<Tensor> Merge::compute_list_mask(const std::vector<Tensor>& inputs,
+                                               const std::vector<std::optional<Tensor>>& masks) const {
+  check_mask_count(inputs, masks);
+  if (masks.empty() || std::any_of(masks.begin(), masks.end(), [](const auto& m) { return !m; })) return std::nullopt;
+  Tensor out = *masks[0];
+  for (std::size_t i = 1; i < masks.size(); ++i) out = logical_or(out, *masks[i]);
+  return out;
+}
+
+Tensor Merge::call_list_masked(const std::vector<Tensor>& inputs, bool training,
+                               const std::vector<std::optional<Tensor>>& masks) {
+  check_mask_count(inputs, masks);
+  const bool any_mask = std::any_of(masks.begin(), masks.end(), [](const auto& m) { return m.has_value(); });
+  if (masked_ == MaskedMerge::kIgnore || !any_mask || inputs.empty()) return call(inputs, training);
+  // Each mask (B, T) broadcast to its input's shape.
+  const auto full = [&](std::size_t i) -> std::optional<Tensor> {
+    if (!masks[i]) return std::nullopt;
+    return logical_or(expand_dims(*masks[i], -1), zeros_like(inputs[i], DType::kBool));
+  };
+  if (masked_ == MaskedMerge::kIdentityOne) {  // Keras's Multiply._merge_function
+    const bool all_masked = std::all_of(masks.begin(), masks.end(), [](const auto& m) { return m.has_value(); });
+    std::optional<Tensor> output, output_mask;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Tensor x = inputs[i];
+      if (const std::optional<Tensor> m = full(i)) {
+        x = where(*m, x, ones_like(x));
+        if (all_masked) output_mask = output_mask ? logical_or(*output_mask, *m) : *m;
+      }
+      output = output ? merge({*output, x}) : x;
+    }
+    return all_masked ? where(*output_mask, *output, zeros_like(*output)) : *output;
+  }
+  // Keras's _apply_merge_op_and_or_mask (Maximum, Minimum).
+  Tensor output = inputs[0];
+  std::optional<Tensor> output_mask = full(0);
+  for (std::size_t i = 1; i < inputs.size(); ++i) {
+    Tensor x = inputs[i];
+    const std::optional<Tensor> m = full(i);
+    if (m) x = where(*m, x, output);
+    if (output_mask) output = where(*output_mask, output, x);
+    output_mask = m && output_mask ? std::optional<Tensor>(logical_or(*output_mask, *m)) : std::nullopt;
+    output = merge({output, x});
+  }
+  return output;
+}
+
+std::optional<Tensor> Concatenate::compute_list_mask(const std::vector<Tensor>& inputs,
+                                                     const std::vector<std::optional<Tensor>>& masks) const {
+  check_mask_count(inputs, masks);
+  if (std::all_of(masks.begin(), masks.end(), [](const auto& m) { return !m; })) return std::nullopt;
+  std::vector<Tensor> full;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor no = zeros_like(inputs[i], DType::kBool);
+    if (!masks[i])
+      full.push_back(logical_not(no));
+    else if (masks[i]->ndim() < inputs[i].ndim())
+      full.push_back(logical_or(expand_dims(*masks[i], -1), no));
+    else
+      full.push_back(*masks[i]);
+  }
+  return reduce_any(concat(full, axis_), -1);
 }
 
 Tensor Concatenate::call(const Tensor& inputs) {

@@ -29,9 +29,9 @@ struct RecurrentOptions {
   regularizers::Regularizer kernel_regularizer = {};
   regularizers::Regularizer recurrent_regularizer = {};
   regularizers::Regularizer bias_regularizer = {};
-  double dropout = 0.0;             // in [0, 1): the inputs' units dropped when training
-  double recurrent_dropout = 0.0;   // in [0, 1): the state's units dropped when training
-  std::optional<int64_t> seed;      // the dropout masks' op seed (Note [Random seeds])
+  double dropout = 0.0;            // in [0, 1): the inputs' units dropped when training
+  double recurrent_dropout = 0.0;  // in [0, 1): the state's units dropped when training
+  std::optional<int64_t> seed;     // the dropout masks' op seed (Note [Random seeds])
   bool return_sequences = false;   // (B, T, units) instead of the last step's (B, units)
   bool go_backwards = false;       // process the steps last to first (outputs in that order)
   bool reset_after = true;         // GRU: the reset gate applied after the recurrent matmul (Keras 3's default)
@@ -48,6 +48,8 @@ class RecurrentCell : public Layer {
   int64_t units() const { return units_; }
   /// The number of states: LSTM 2 (h, c), the others 1.
   int num_states() const { return gates_ == 4 ? 2 : 1; }
+  /// The options the cell was made with (its layer's: the configs save them).
+  const RecurrentOptions& options() const { return options_; }
 
   Variable kernel() const { return tracked_variable("kernel"); }
   Variable recurrent_kernel() const { return tracked_variable("recurrent_kernel"); }
@@ -119,6 +121,8 @@ class RecurrentLayer : public Layer {
   int64_t units() const { return cell_->units(); }
   /// The cell holding the weights (kernel, recurrent_kernel, bias).
   const RecurrentCell& cell() const { return *cell_; }
+  bool return_sequences() const { return return_sequences_; }
+  bool go_backwards() const { return go_backwards_; }
 
  protected:
   RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::string& default_name, const RecurrentOptions& options);

@@ -124,7 +124,8 @@ Tensor standardize_input(const Tensor& x, const KerasTensor& spec, std::size_t i
 }
 }  // namespace
 
-std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool training) const {
+std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool training,
+                                         const std::vector<std::optional<Tensor>>& input_masks) const {
   if (inputs.size() != inputs_.size())
     TF_THROW(InvalidArgumentError, "", "Layer \"", model_name_, "\" expects ", inputs_.size(),
              " input(s), but it received ", inputs.size(), " input tensors.");
@@ -132,12 +133,18 @@ std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool
   std::unordered_map<const Node*, std::optional<Tensor>> masks;  // Note [Masks] in layer.cpp
   for (std::size_t i = 0; i < inputs.size(); ++i)
     values[inputs_[i].node().get()] = standardize_input(inputs[i], inputs_[i], i, model_name_);
+  for (std::size_t i = 0; i < input_masks.size() && i < inputs_.size(); ++i)
+    masks[inputs_[i].node().get()] = input_masks[i];
   for (const auto& node : nodes_) {
     if (node->is_input()) continue;
     std::vector<Tensor> args;
     for (const KerasTensor& in : node->inputs) args.push_back(values.at(in.node().get()));
-    if (node->list_call) {  // merging layers: the mask stops (Keras would combine the inputs')
-      values[node.get()] = (*node->layer)(args, training);
+    if (node->list_call) {  // merging layers: their compute_list_mask combines the inputs' masks
+      std::vector<std::optional<Tensor>> in_masks;
+      for (const KerasTensor& in : node->inputs) in_masks.push_back(masks[in.node().get()]);
+      auto [output, mask] = node->layer->call_list_with_masks(args, in_masks, training);
+      values[node.get()] = std::move(output);
+      masks[node.get()] = std::move(mask);
       continue;
     }
     auto [output, mask] = node->layer->call_with_mask(args[0], masks[node->inputs[0].node().get()], training);

@@ -18,9 +18,13 @@ class FunctionalGraph {
 
   /// Runs the nodes in topological order on real inputs (one per model input; the count, ranks
   /// and fixed dimensions are checked, dtypes cast to the inputs' as Keras does).
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs, bool training) const;
+  /// `input_masks`: the inputs' masks (a model called inside another with a mask), else none.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, bool training,
+                          const std::vector<std::optional<Tensor>>& input_masks = {}) const;
   /// The mask of an output of the last run (Note [Masks]), if it has one.
   std::optional<Tensor> output_mask(const Tensor& output) const { return output_masks_->of(output); }
+  /// The mask of the first output of the last run, if it has one.
+  std::optional<Tensor> last_output_mask() const { return output_masks_->first(); }
 
   const std::vector<KerasTensor>& inputs() const { return inputs_; }
   const std::vector<KerasTensor>& outputs() const { return outputs_; }

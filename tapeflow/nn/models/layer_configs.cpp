@@ -54,7 +54,7 @@ template <typename Pool> LayerClass pool2d_class() {
 
 const std::map<std::string, LayerClass>& layer_classes() {
   using namespace layers;  // NOLINT
-  static const std::map<std::string, LayerClass> table = {
+  static const std::map<std::string, LayerClass> base = {
       {"Dense",
        {[](const Layer& l) {
           const auto& d = as<Dense>(l);
@@ -343,6 +343,7 @@ const std::map<std::string, LayerClass>& layer_classes() {
        {[](const Layer& l) { return functional_config(as<Model>(l)); },
         [](const Fields& f, ConfigContext& ctx) -> std::shared_ptr<Layer> { return functional_from_config(f, ctx); }}},
   };
+  static const std::map<std::string, LayerClass> table = with_recurrent_layer_classes(base);
   return table;
 }
 

@@ -26,7 +26,7 @@ struct Model::Compiled {
   optimizers::AnyOptimizer optimizer;
   losses::AnyLoss loss;
   std::shared_ptr<metrics::Mean> loss_tracker = std::make_shared<metrics::Mean>(metrics::MetricOptions{.name = "loss"});
-  std::vector<std::shared_ptr<metrics::Metric>> metrics;
+  std::vector<std::shared_ptr<metrics::Metric>> metrics, weighted_metrics;
   CompileOptions options;  // as given, for compile_config
   // Keras's train_function/test_function: made on first use, for the model that made them (a
   // copy of the model shares compiled_ but needs Functions of its own).
@@ -62,6 +62,17 @@ Tensor Model::call(const std::vector<Tensor>& inputs, bool training) {
   auto out = graph_->run(inputs, training);
   TF_CHECK_ARG(out.size() == 1, "", "Model \"", name(), "\" has ", out.size(), " outputs: use call_all()");
   return out[0];
+}
+
+Tensor Model::call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) {
+  if (!graph_) return call(inputs, training);
+  auto out = graph_->run({inputs}, training, {mask});
+  TF_CHECK_ARG(out.size() == 1, "", "Model \"", name(), "\" has ", out.size(), " outputs: use call_all()");
+  return out[0];
+}
+
+std::optional<Tensor> Model::compute_mask(const Tensor&, const std::optional<Tensor>&) const {
+  return graph_ ? graph_->last_output_mask() : std::nullopt;
 }
 
 std::vector<Tensor> Model::call_all(const std::vector<Tensor>& inputs, std::optional<bool> training) {
@@ -121,6 +132,7 @@ void Model::compile(CompileOptions options) {
   c->loss = std::move(options.loss);
   const std::string loss_name = c->loss ? c->loss->name() : "";
   for (const auto& m : options.metrics) c->metrics.push_back(m.resolve(loss_name));
+  for (const auto& m : options.weighted_metrics) c->weighted_metrics.push_back(m.resolve(loss_name));
   c->options = std::move(options);
   c->options.optimizer = c->optimizer;  // moved from above: the same handles
   c->options.loss = c->loss;
@@ -141,6 +153,23 @@ std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() const {
   if (!compiled_) return {};
   std::vector<std::shared_ptr<metrics::Metric>> out{compiled_->loss_tracker};
   out.insert(out.end(), compiled_->metrics.begin(), compiled_->metrics.end());
+  out.insert(out.end(), compiled_->weighted_metrics.begin(), compiled_->weighted_metrics.end());
+  return out;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<metrics::Metric>>> Model::named_metrics() const {
+  // Keras 3's CompileMetrics.result(): a repeated name gets _1, _2, ...; a weighted metric whose
+  // name is taken becomes weighted_<name> (then _1, ...).
+  std::map<std::string, int> seen;
+  std::vector<std::pair<std::string, std::shared_ptr<metrics::Metric>>> out;
+  for (const auto& m : metrics()) {
+    const bool weighted = compiled_ && std::find(compiled_->weighted_metrics.begin(), compiled_->weighted_metrics.end(),
+                                                 m) != compiled_->weighted_metrics.end();
+    std::string name = m->name();
+    if (seen.count(name) && weighted) name = "weighted_" + name;
+    if (int& n = seen[name]; n++ > 0) name += "_" + std::to_string(n - 1);
+    out.emplace_back(name, m);
+  }
   return out;
 }
 
@@ -174,21 +203,21 @@ void Model::weighted_train_step(const Tensor& x, const Tensor& y, const std::opt
   }
   // Keras 3 weights the running loss by the batch size.
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
-  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);
+  update_compiled_metrics(y, y_pred, sample_weight);
 }
 
 void Model::test_step(const Tensor& x, const Tensor& y) {
   Tensor y_pred = (*this)(x, false);
   Tensor loss = compute_loss(x, y, y_pred);
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
-  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);
+  update_compiled_metrics(y, y_pred, std::nullopt);
 }
 
 void Model::weighted_test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   Tensor y_pred = (*this)(x, false);
   Tensor loss = compute_loss(x, y, y_pred, sample_weight);
   compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
-  for (auto& m : compiled_->metrics) update_compiled_metric(*m, y, y_pred);  // unweighted, as Keras 3's `metrics`
+  update_compiled_metrics(y, y_pred, sample_weight);  // `metrics` unweighted, as Keras 3's
 }
 
 Tensor Model::predict_step(const std::vector<Tensor>& x) {
@@ -275,7 +304,7 @@ Tensor Model::predict_batch(const std::vector<Tensor>& x) {
 
 std::map<std::string, double> Model::metrics_result() const {
   std::map<std::string, double> out;
-  for (const auto& m : metrics()) out[m->name()] = m->result().item<float>();
+  for (const auto& [name, m] : named_metrics()) out[name] = m->result().item<float>();
   return out;
 }
 

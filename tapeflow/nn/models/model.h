@@ -41,6 +41,11 @@ struct CompileOptions {
   /// May be left out when train_step/test_step are overridden and compute their own loss.
   losses::AnyLoss loss;
   std::vector<metrics::AnyMetric> metrics;
+  /// Metrics weighted by fit's / evaluate's sample_weight (class_weight's weights in fit;
+  /// unweighted without either), as Keras's weighted_metrics: logged after `metrics`, named
+  /// "weighted_<name>" where an earlier metric has the name already ({"accuracy"} in both:
+  /// "accuracy" and "weighted_accuracy").
+  std::vector<metrics::AnyMetric> weighted_metrics;
   /// false (Keras's default): fit, evaluate and predict run train_step/test_step/predict_step as
   /// tf::Functions (traced once per compile, reduce_retracing: the last partial batch retraces at
   /// most once). true: every step runs eagerly, for debugging (host reads, prints, breakpoints).
@@ -80,7 +85,8 @@ class ValidationData {
 /// (`{.epochs = 5, .batch_size = 32, .validation_split = 0.1, .verbose = 1}`), which puts epochs
 /// before batch_size and validation_split before verbose, where Keras's fit(x, y, batch_size,
 /// epochs, verbose, callbacks, validation_split, validation_data, shuffle, class_weight,
-/// sample_weight, initial_epoch, steps_per_epoch, validation_steps) has them the other way round;
+/// sample_weight, initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
+/// validation_freq) has them the other way round;
 /// C++ designated initializers must follow one declaration order, so the contract's is kept. The
 /// fields after verbose follow Keras's order (docs/keras_training.md).
 struct FitOptions {
@@ -108,6 +114,9 @@ struct FitOptions {
   std::optional<int64_t> steps_per_epoch = std::nullopt;
   /// Validation batches per epoch (from the start of validation_data each time); unset: all.
   std::optional<int64_t> validation_steps = std::nullopt;
+  /// Samples per validation batch (validation_data or validation_split's); unset: batch_size.
+  /// As in Keras, a Dataset's own batches are used as they are.
+  std::optional<int> validation_batch_size = std::nullopt;
   /// Keras 3's int validation_freq: validates after every N-th epoch (epochs N, 2N, ... counted
   /// from 1, initial_epoch included); the others have no val_ logs.
   int validation_freq = 1;
@@ -168,6 +177,11 @@ class Model : public layers::Layer {
   /// A functional model runs its graph; a subclassed one must override call.
   Tensor call(const Tensor& inputs, bool training) override;
   Tensor call(const std::vector<Tensor>& inputs, bool training) override;
+  /// A functional or Sequential model used as a layer passes masks on as Keras's do: the
+  /// incoming mask enters its (first) input, and its output's mask leaves it (Note [Masks]).
+  bool supports_masking() const override { return graph_ != nullptr; }
+  Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) override;
+  std::optional<Tensor> compute_mask(const Tensor& inputs, const std::optional<Tensor>& mask) const override;
   /// Every output of a functional model (model(x) gives the only one).
   std::vector<Tensor> call_all(const std::vector<Tensor>& inputs, std::optional<bool> training = std::nullopt);
   std::shared_ptr<layers::Layer> clone() const override { return std::make_shared<Model>(*this); }
@@ -225,7 +239,8 @@ class Model : public layers::Layer {
   /// The metrics fit reports: the loss tracker ("loss") and the compiled metrics. Override to
   /// report metrics of one's own (Keras's `metrics` property).
   virtual std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
-  /// The current value of every metric.
+  /// The current value of every metric, by the name it logs as (Keras's rule: a repeated name
+  /// gets "_1", "_2", ...; a weighted metric's "weighted_" first).
   std::map<std::string, double> metrics_result() const;
   void reset_metrics();
 
@@ -312,8 +327,11 @@ class Model : public layers::Layer {
   /// Keras's apply_mask: the loss's sample weights with y_pred's output mask applied (the mask
   /// scaled by size / valid steps, so the mean runs over the kept steps). (model_masks.cpp)
   std::optional<Tensor> masked_loss_weight(const Tensor& y_pred, const std::optional<Tensor>& sample_weight) const;
-  /// A compiled metric's update; a mean metric (accuracy, mse, ...) weighs by y_pred's mask.
-  void update_compiled_metric(metrics::Metric& metric, const Tensor& y, const Tensor& y_pred) const;
+  /// The compiled metrics' update (the weighted metrics' by sample_weight); a mean metric
+  /// (accuracy, mse, ...) also weighs by y_pred's mask. (model_masks.cpp)
+  void update_compiled_metrics(const Tensor& y, const Tensor& y_pred, const std::optional<Tensor>& sample_weight) const;
+  /// metrics() with the names they log as (metrics_result's, evaluate's order).
+  std::vector<std::pair<std::string, std::shared_ptr<metrics::Metric>>> named_metrics() const;
   struct Compiled;
   std::shared_ptr<Compiled> compiled_;
   std::shared_ptr<const internal::FunctionalGraph> graph_;  // functional models only

@@ -5,6 +5,7 @@
 #include "tapeflow/nn/layers/dense.h"
 #include "tapeflow/nn/layers/embedding.h"
 #include "tapeflow/nn/layers/input_layer.h"
+#include "tapeflow/nn/layers/recurrent.h"
 #include "tapeflow/nn/models/model_config_json.h"
 #include "tapeflow/nn/optimizers/adam.h"
 #include "tapeflow/nn/optimizers/rmsprop.h"
@@ -37,7 +38,8 @@ std::string layer_where(const ConfigContext& ctx, const Fields& f, const char* c
 
 // The elements per example a layer would compute from `in` (its output, or a convolution's
 // patches), checked before the layer is called on it: only Dense, Conv2D and Embedding grow
-// their input, and a hostile config must not make the rebuild's shape probes allocate much.
+// their input (and the recurrent layers' gates), and a hostile config must not make the rebuild's shape probes allocate
+// much.
 void check_growth(const layers::Layer& layer, const Shape& in, const std::string& where) {
   double elements = 1;
   for (int k = 1; k < in.rank(); ++k) elements *= double(std::max<int64_t>(in[k], 1));
@@ -48,6 +50,8 @@ void check_growth(const layers::Layer& layer, const Shape& in, const std::string
     grown = std::max(elements / last * double(c->filters()),
                      elements * double(c->kernel_size().h) * double(c->kernel_size().w));
   if (const auto* e = dynamic_cast<const layers::Embedding*>(&layer)) grown = elements * double(e->output_dim());
+  if (const auto* r = dynamic_cast<const layers::RecurrentLayer*>(&layer))  // every step's gates
+    grown = elements / last * 4.0 * double(r->units());
   TF_CHECK_ARG(grown <= double(kMaxExampleElements), "", where, ": layer \"", layer.name(), "\" on inputs ",
                in.to_string(), " would compute ", grown, " values per example, more than the ", kMaxExampleElements,
                " a loaded model may");
@@ -152,8 +156,10 @@ Json functional_config(const Model& m) {
       }
       // The call arguments Keras 3.15 records for these layers.
       const std::string cls = l->class_name();
+      const bool recurrent = cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU";
       Json kwargs = cls == "Dropout"              ? Json{{"training", false}}
                     : cls == "BatchNormalization" ? Json{{"mask", nullptr}}
+                    : recurrent                   ? Json{{"training", false}, {"mask", nullptr}}
                                                   : Json::object();
       inbound.push_back({{"args", args}, {"kwargs", kwargs}});
     }
@@ -340,7 +346,8 @@ Json serialize_layer(const layers::Layer& layer) {
     std::optional<Shape> s = ls.empty() ? std::nullopt : ls.front()->build_input_shape();
     if (s) out["build_config"] = {{"input_shape", shape_json(unknown_batch(*s))}};
   } else if (cls != "InputLayer" && cls != "MaxPooling2D" && cls != "AveragePooling2D" &&
-             cls != "GlobalAveragePooling2D" && cls != "Dropout" && cls != "Activation" && cls != "Softmax") {
+             cls != "GlobalAveragePooling2D" && cls != "Dropout" && cls != "Activation" && cls != "Softmax" &&
+             cls != "Masking") {
     // Keras keeps the build_config of the layers built at their first call; the ones above are
     // built in their constructor (Keras's _build_at_init) and have none.
     if (auto s = layer.build_input_shape()) out["build_config"] = {{"input_shape", shape_json(unknown_batch(*s))}};
@@ -355,18 +362,21 @@ Json compile_config(const Model& model) {
   const std::string where = "model \"" + model.name() + "\": ";
   Json loss = nullptr;
   if (o->loss) loss = object_json(o->loss->get_config(), "keras.losses", where + "loss \"" + o->loss->name() + "\"");
-  Json metrics = Json::array();
-  for (const auto& m : o->metrics) {
-    TF_CHECK_TYPED(!m.name().empty(), UnimplementedError, "", where,
-                   "a metric object cannot be saved yet: compile with metric names (\"accuracy\")");
-    metrics.push_back(m.name());
-  }
+  const auto names = [&](const std::vector<metrics::AnyMetric>& list) {
+    Json out = Json::array();
+    for (const auto& m : list) {
+      TF_CHECK_TYPED(!m.name().empty(), UnimplementedError, "", where,
+                     "a metric object cannot be saved yet: compile with metric names (\"accuracy\")");
+      out.push_back(m.name());
+    }
+    return list.empty() ? Json(nullptr) : out;
+  };
   return {{"optimizer", object_json(o->optimizer->get_config(), "keras.optimizers",
                                     where + "optimizer \"" + o->optimizer->name() + "\"")},
           {"loss", loss},
           {"loss_weights", nullptr},
-          {"metrics", o->metrics.empty() ? Json(nullptr) : metrics},
-          {"weighted_metrics", nullptr},
+          {"metrics", names(o->metrics)},
+          {"weighted_metrics", names(o->weighted_metrics)},
           {"run_eagerly", false},
           {"steps_per_execution", 1},
           {"jit_compile", false}};
@@ -397,7 +407,7 @@ std::shared_ptr<layers::Layer> deserialize_layer(const Json& j, ConfigContext& c
 void compile_from_config(Model& model, const Json& config, const ConfigContext& ctx) {
   const std::string where = ctx.what + ": compile_config";
   Fields f(config, where);
-  require_defaults(f, {{"loss_weights", nullptr}, {"weighted_metrics", nullptr}});
+  require_defaults(f, {{"loss_weights", nullptr}});
   CompileOptions options;
   if (const Json* o = f.get("optimizer")) {
     Serialized s = read_serialized(*o, where + ": optimizer");
@@ -494,14 +504,16 @@ void compile_from_config(Model& model, const Json& config, const ConfigContext& 
       TF_THROW(UnimplementedError, "", where, ": loss class \"", s.class_name, "\" cannot be restored yet");
     }
   }
-  if (const Json* m = f.get("metrics")) {
-    TF_CHECK_ARG(m->is_array(), "", where, ": \"metrics\" must be a list, got ", short_dump(*m));
-    for (const Json& x : *m) {
-      TF_CHECK_TYPED(x.is_string(), UnimplementedError, "", where, ": metric ", short_dump(x),
-                     " cannot be restored yet (metric names such as \"accuracy\" can)");
-      options.metrics.emplace_back(x.get<std::string>());
+  for (const auto& [key, list] :
+       {std::pair{"metrics", &options.metrics}, std::pair{"weighted_metrics", &options.weighted_metrics}})
+    if (const Json* m = f.get(key)) {
+      TF_CHECK_ARG(m->is_array(), "", where, ": \"", key, "\" must be a list, got ", short_dump(*m));
+      for (const Json& x : *m) {
+        TF_CHECK_TYPED(x.is_string(), UnimplementedError, "", where, ": metric ", short_dump(x),
+                       " cannot be restored yet (metric names such as \"accuracy\" can)");
+        list->emplace_back(x.get<std::string>());
+      }
     }
-  }
   try {
     model.compile(std::move(options));
   } catch (const errors::OpError& e) { TF_THROW(InvalidArgumentError, "", where, ": ", e.message()); }

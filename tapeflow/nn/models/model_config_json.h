@@ -217,6 +217,8 @@ struct LayerClass {
 };
 /// Every class Tapeflow saves and rebuilds, by Keras class name.
 const std::map<std::string, LayerClass>& layer_classes();
+/// `table` with Masking's, SimpleRNN's, LSTM's and GRU's entries added (recurrent_configs.cpp).
+std::map<std::string, LayerClass> with_recurrent_layer_classes(std::map<std::string, LayerClass> table);
 
 /// The models' configs and rebuilds (model_config.cpp).
 Json sequential_config(const Sequential& m);

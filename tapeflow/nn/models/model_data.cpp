@@ -23,9 +23,9 @@ double EvaluateResult::operator[](std::size_t position) const {
 EvaluateResult Model::ordered_results() const {
   std::map<std::string, double> values;
   std::vector<std::string> order;
-  for (const auto& m : metrics()) {
-    values[m->name()] = m->result().item<float>();
-    order.push_back(m->name());
+  for (const auto& [name, m] : named_metrics()) {
+    values[name] = m->result().item<float>();
+    order.push_back(name);
   }
   return EvaluateResult(std::move(values), std::move(order));
 }
@@ -70,7 +70,7 @@ void Model::multi_input_step(const std::vector<Tensor>& x, const Tensor& y, cons
   const auto tracked = Model::metrics();  // the loss tracker, then the compiled metrics (not an override's)
   auto loss_tracker = std::dynamic_pointer_cast<metrics::Mean>(tracked[0]);
   loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x[0].shape()[0]), DType::kFloat32));
-  for (std::size_t i = 1; i < tracked.size(); ++i) update_compiled_metric(*tracked[i], y, y_pred);
+  update_compiled_metrics(y, y_pred, sample_weight);
 }
 
 namespace {

@@ -14,10 +14,14 @@ callbacks::History Model::fit_epochs(internal::BatchSource& train, const FitOpti
                "fit: validation_steps must be a positive integer, got ", options.validation_steps.value_or(0));
   TF_CHECK_ARG(options.validation_freq > 0, "", "fit: validation_freq must be a positive integer, got ",
                options.validation_freq);
+  TF_CHECK_ARG(!options.validation_batch_size || *options.validation_batch_size > 0, "",
+               "fit: validation_batch_size must be a positive integer, got ",
+               options.validation_batch_size.value_or(0));
   internal::EpochIterator steps(train, options.steps_per_epoch, "fit");
   std::optional<data::Dataset> validation;
   if (options.validation_data) {
-    validation = validation_batches(*options.validation_data, options.batch_size);
+    validation =
+        validation_batches(*options.validation_data, options.validation_batch_size.value_or(options.batch_size));
     TF_CHECK_ARG(validation->cardinality() != -1 || options.validation_steps, "", "fit: validation_data is infinite ",
                  "(repeat() without a count): pass validation_steps, or take() the validation batches");
   }

@@ -1,5 +1,6 @@
 // A model's output masks in its loss and metrics (Note [Masks] in layers/layer.cpp), as Keras 3's
 // Loss.__call__ (apply_mask) and MeanMetricWrapper.update_state use the mask of y_pred.
+#include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
 #include "tapeflow/core/ops/reduction.h"
@@ -41,10 +42,22 @@ std::optional<Tensor> Model::masked_loss_weight(const Tensor& y_pred,
   return cast(*sample_weight, mask->dtype()) * *mask;
 }
 
-void Model::update_compiled_metric(metrics::Metric& metric, const Tensor& y, const Tensor& y_pred) const {
-  if (dynamic_cast<metrics::MeanMetricWrapper*>(&metric))
-    if (std::optional<Tensor> mask = mask_weights(*this, y_pred)) return metric.update_state(y, y_pred, mask);
-  metric.update_state(y, y_pred, std::nullopt);
+void Model::update_compiled_metrics(const Tensor& y, const Tensor& y_pred,
+                                    const std::optional<Tensor>& sample_weight) const {
+  const std::optional<Tensor> mask = mask_weights(*this, y_pred);
+  const auto update = [&](metrics::Metric& metric, const std::optional<Tensor>& weight) {
+    if (!dynamic_cast<metrics::MeanMetricWrapper*>(&metric) || !mask) return metric.update_state(y, y_pred, weight);
+    if (!weight) return metric.update_state(y, y_pred, mask);
+    // Per-sample weights over a per-timestep mask: each sample's weight on each of its steps.
+    Tensor w = cast(*weight, mask->dtype());
+    while (w.ndim() < mask->ndim()) w = expand_dims(w, -1);
+    metric.update_state(y, y_pred, w * *mask);
+  };
+  // Model::metrics() (not an override's): the loss tracker, the `metrics`, then the weighted ones.
+  const auto compiled = Model::metrics();
+  const std::size_t first_weighted = compiled.size() - compile_options()->weighted_metrics.size();
+  for (std::size_t i = 1; i < compiled.size(); ++i)
+    update(*compiled[i], i >= first_weighted ? sample_weight : std::nullopt);
 }
 
 }  // namespace tapeflow::keras

@@ -17,8 +17,15 @@ class OutputMasks {
   void set(const std::vector<std::pair<Tensor, std::optional<Tensor>>>& outputs) {
     std::lock_guard<std::mutex> lock(mu_);
     masks_.clear();
+    first_.reset();
     for (const auto& [output, mask] : outputs)
       if (mask) masks_.emplace_back(output.id(), *mask);
+    if (!outputs.empty()) first_ = outputs.front().second;
+  }
+  /// The mask of the first recorded output (a model's compute_mask when nested in another).
+  std::optional<Tensor> first() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return first_;
   }
   /// The mask of `output` when it is one of the recorded outputs (the same tensor), else none.
   std::optional<Tensor> of(const Tensor& output) const {
@@ -31,6 +38,7 @@ class OutputMasks {
  private:
   mutable std::mutex mu_;
   std::vector<std::pair<uint64_t, Tensor>> masks_;
+  std::optional<Tensor> first_;
 };
 
 }  // namespace tapeflow::keras::internal

@@ -68,9 +68,11 @@ std::optional<Shape> Sequential::build_input_shape() const {
   return symbolic_->called_shape;
 }
 
-Tensor Sequential::call(const Tensor& inputs, bool training) {
+Tensor Sequential::call(const Tensor& inputs, bool training) { return call_masked(inputs, training, std::nullopt); }
+
+Tensor Sequential::call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& input_mask) {
   Tensor x = inputs;
-  std::optional<Tensor> mask;  // Note [Masks] in layer.cpp
+  std::optional<Tensor> mask = input_mask;  // Note [Masks] in layer.cpp
   for (const auto& l : *layers_) {
     auto [output, output_mask] = l->call_with_mask(x, mask, training);
     x = std::move(output);

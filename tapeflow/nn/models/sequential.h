@@ -35,6 +35,12 @@ class Sequential : public Model {
   /// Removes and returns the last layer (its weights leave the model): `model.pop()`.
   std::shared_ptr<layers::Layer> pop();
   Tensor call(const Tensor& inputs, bool training) override;
+  /// Nested in another model: starts from the incoming mask; its output's mask leaves it.
+  bool supports_masking() const override { return true; }
+  Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) override;
+  std::optional<Tensor> compute_mask(const Tensor&, const std::optional<Tensor>&) const override {
+    return output_masks_->first();
+  }
   std::optional<Tensor> output_mask(const Tensor& output) const override { return output_masks_->of(output); }
   std::vector<std::shared_ptr<layers::Layer>> layers() const override { return *layers_; }
   /// The K::Input the model was built from (Keras's model.input); undefined without one.

@@ -1,8 +1,8 @@
 """Keras 3 and Tapeflow's `.keras` model files, both ways.
-    python keras_models_interop.py read DIR    # Keras loads Tapeflow's mlp.keras / cnn.keras (written by
+    python keras_models_interop.py read DIR    # Keras loads Tapeflow's mlp / cnn / rnn.keras (written by
                                                # write_keras_models DIR) and reproduces Tapeflow's predict and
                                                # evaluate; its config re-serializes to ours
-    python keras_models_interop.py write DIR   # Keras writes the same two models, trained a few steps, with
+    python keras_models_interop.py write DIR   # Keras writes the same three models, trained a few steps, with
                                                # <name>_x/_y/_predict/_evaluate.npy for Tapeflow to reproduce
 """
 import json
@@ -21,7 +21,7 @@ RTOL, ATOL = 1e-5, 1e-5
 
 def read(out):
     failed = 0
-    for name in ("mlp", "cnn"):
+    for name in ("mlp", "cnn", "rnn"):
         base = os.path.join(out, name)
         model = keras.models.load_model(base + ".keras")
         x, y = np.load(base + "_x.npy"), np.load(base + "_y.npy")
@@ -61,8 +61,17 @@ def write(out):
     cnn = keras.Model(x, L.Dense(3)(L.Flatten()(h)))
     cnn.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    rnn = keras.Sequential([keras.Input((5, 3)), L.Masking(0.0),
+                            L.LSTM(4, dropout=0.1, recurrent_dropout=0.2, seed=7, return_sequences=True),
+                            L.GRU(4, recurrent_dropout=0.1, return_sequences=True, go_backwards=True),
+                            L.SimpleRNN(3, activation="relu"), L.Dense(3)])
+    rnn.compile(optimizer=keras.optimizers.Adam(0.01),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    keep = np.ones((6, 5, 1), np.float32)
+    keep[1, 3:] = keep[5, 4:] = 0  # padding for Masking
     for name, model, xs, ys in (("mlp", mlp, ramp((6, 4), 2.0), np.array([0, 1, 2, 1, 0, 2], np.int32)),
-                                ("cnn", cnn, ramp((4, 8, 8, 1), 1.0), np.array([0, 2, 1, 1], np.int32))):
+                                ("cnn", cnn, ramp((4, 8, 8, 1), 1.0), np.array([0, 2, 1, 1], np.int32)),
+                                ("rnn", rnn, ramp((6, 5, 3), 1.5) * keep, np.array([0, 1, 2, 1, 0, 2], np.int32))):
         model.fit(xs, ys, epochs=3, batch_size=32, verbose=0)
         model.save(os.path.join(out, name + ".keras"))
         np.save(os.path.join(out, name + "_x.npy"), xs)

@@ -2,7 +2,9 @@
 //   write_keras_models OUT_DIR
 // mlp.keras (Sequential: Input(4), Dense(8, relu), Dense(3); Adam, sparse categorical
 // cross-entropy from logits, accuracy) and cnn.keras (functional: Conv2D, MaxPooling2D,
-// BatchNormalization, Dropout, Flatten, Dense; SGD with momentum), each trained a few steps, with
+// BatchNormalization, Dropout, Flatten, Dense; SGD with momentum) and rnn.keras (Sequential:
+// Input(5, 3), Masking, LSTM with dropout and recurrent_dropout, GRU go_backwards, SimpleRNN,
+// Dense(3); padded sequences), each trained a few steps, with
 // <name>_x.npy, <name>_y.npy, Tapeflow's <name>_predict.npy and <name>_evaluate.npy ([loss, accuracy]).
 #include <cmath>
 
@@ -15,6 +17,14 @@ tf::Tensor ramp(tf::Shape shape, double scale) {
   std::vector<double> v;
   for (int64_t i = 0; i < shape.num_elements(); ++i) v.push_back(std::sin(0.37 * double(i)) * scale);
   return tf::detail::constant_from_doubles(v, shape, tf::float32);
+}
+
+// Six sequences of five steps, the last steps of two of them padding (zeros) for Masking.
+tf::Tensor padded() {
+  const tf::Tensor keep = tf::constant(
+      std::vector<double>{1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},
+      tf::Shape{6, 5, 1}, tf::float32);
+  return ramp({6, 5, 3}, 1.5) * keep;
 }
 
 void write(K::Model& m, const std::string& out, const std::string& name, const tf::Tensor& x, const tf::Tensor& y) {
@@ -49,6 +59,17 @@ int main(int argc, char** argv) {
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
     write(cnn, out, "cnn", ramp({4, 8, 8, 1}, 1.0), tf::constant({0, 2, 1, 1}));
+  }
+  {
+    namespace L = K::layers;
+    K::Sequential rnn({K::Input({5, 3}), L::Masking(0.0),
+                       L::LSTM(4, {.dropout = 0.1, .recurrent_dropout = 0.2, .seed = 7, .return_sequences = true}),
+                       L::GRU(4, {.recurrent_dropout = 0.1, .return_sequences = true, .go_backwards = true}),
+                       L::SimpleRNN(3, {.activation = "relu"}), L::Dense(3)});
+    rnn.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}),
+                 .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {"accuracy"}});
+    write(rnn, out, "rnn", padded(), tf::constant({0, 1, 2, 1, 0, 2}));
   }
   return 0;
 }
