@@ -3,6 +3,9 @@
 // tests/core/op_table_binary_test.cpp.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <vector>
+
 #include "tapeflow/tapeflow.h"
 
 namespace {
@@ -52,6 +55,44 @@ TEST(Binary, OperatorsAreTheirOps) {
   auto p = tf::constant({true, true, false}), q = tf::constant({true, false, false});
   EXPECT_EQ((p && q).to_vector<bool>(), (B{true, false, false}));
   EXPECT_EQ((p || q).to_vector<bool>(), (B{true, true, false}));
+}
+
+// Outputs of 64 MB and more are written with streaming stores (Note [Streaming stores for large
+// outputs], kernels/cpu/binary.cpp): the same bits as element-by-element arithmetic, for a row
+// broadcast and for same-shape operands, float32 and a float64 subtraction with an int64 beside it.
+TEST(Binary, LargeOutputsWithStreamingStoresKeepTheValues) {
+  const int64_t rows = 4096, cols = 4096;  // 64 MB of float32
+  const tf::Tensor x = tf::random::uniform({rows, cols}, {.minval = -3, .maxval = 3, .seed = 41});
+  const tf::Tensor b = tf::random::uniform({cols}, {.minval = -1, .maxval = 1, .seed = 42});
+  const std::vector<float> xv = x.to_vector<float>(), bv = b.to_vector<float>();
+  auto expect_bits = [](const std::vector<float>& got, const std::vector<float>& want, const char* what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    int64_t bad = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) bad += std::memcmp(&got[i], &want[i], sizeof(float)) != 0;
+    EXPECT_EQ(bad, 0) << what;
+  };
+  {
+    std::vector<float> want(xv.size());
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = xv[i] + bv[i % static_cast<std::size_t>(cols)];
+    expect_bits(tf::add(x, b).to_vector<float>(), want, "x + b (row broadcast)");
+  }
+  {
+    std::vector<float> want(xv.size());
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = xv[i] * xv[i];
+    expect_bits(tf::multiply(x, x).to_vector<float>(), want, "x * x (same shape)");
+  }
+  {
+    // 2048 x 4096 float64 (64 MB) minus a column: a broadcast of stride 0 inside each row.
+    const tf::Tensor xd = tf::cast(x[tf::slice(0, 2048)], tf::float64);
+    const tf::Tensor col = tf::cast(tf::reshape(b[tf::slice(0, 2048)], {2048, 1}), tf::float64);
+    const std::vector<double> got = tf::subtract(xd, col).to_vector<double>();
+    int64_t bad = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const double want = static_cast<double>(xv[i]) - static_cast<double>(bv[i / static_cast<std::size_t>(cols)]);
+      bad += std::memcmp(&got[i], &want, sizeof(double)) != 0;
+    }
+    EXPECT_EQ(bad, 0) << "x - column (float64)";
+  }
 }
 
 }  // namespace

@@ -37,6 +37,13 @@ TEST_F(GpuTest, OpTableSoftmaxLogSoftmax) {
   for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16}) ot::check_softmax_rows(dt, seed += 11);
 }
 
+TEST_F(GpuTest, OpTableSoftmaxGradients) {
+  tf::DeviceScope on("GPU:0");
+  uint32_t seed = 22600;
+  for (tf::DType dt : {tf::float64, tf::float32, tf::float16, tf::bfloat16})
+    ot::check_softmax_grad_rows(dt, seed += 11);
+}
+
 TEST_F(GpuTest, OpTableSoftmaxCrossEntropies) {
   tf::DeviceScope on("GPU:0");
   uint32_t seed = 22700;

@@ -776,6 +776,14 @@ inline void check_select_where_rows(DType dt, uint32_t seed) {
         want2.push_back(cv[static_cast<std::size_t>(i * 5 + k)] ? sv[static_cast<std::size_t>((i * 4 + j) * 5 + k)]
                                                                 : sc[0]);
   EXPECT_EQ(value_keys(where(cond, strided, scalar)), want2) << "SelectV2 strided, scalar";
+  // All three of one shape, contiguous: the rows the CPU selects by bit masks.
+  const Shape flat{7, 300};
+  const Tensor fc = distinct_tensor(DType::kBool, flat, seed + 6), fx = distinct_tensor(dt, flat, seed + 7),
+               fy = distinct_tensor(dt, flat, seed + 8);
+  const std::vector<int64_t> fcv = value_keys(fc), fxv = value_keys(fx), fyv = value_keys(fy);
+  std::vector<int64_t> want3(fcv.size());
+  for (std::size_t i = 0; i < want3.size(); ++i) want3[i] = fcv[i] ? fxv[i] : fyv[i];
+  EXPECT_EQ(value_keys(where(fc, fx, fy)), want3) << "SelectV2 contiguous, same shapes";
   // Where: coordinates of the true (nonzero) elements of a large condition.
   const Tensor big = distinct_tensor(DType::kBool, Shape{70, 33, 3}, seed + 5);
   const std::vector<int64_t> bv = value_keys(big);

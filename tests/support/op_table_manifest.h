@@ -195,6 +195,7 @@ inline constexpr Coverage kCoverage[] = {
      "bfloat16 bool float16 float32 float64 int32 int64 int8 uint8"},
     {On::kGpu, "GpuTest.OpTableMatMul", "BatchMatMulV2 MatMul", "bfloat16 float16 float32 float64 int32 int64"},
     {On::kGpu, "GpuTest.OpTableSoftmaxLogSoftmax", "LogSoftmax Softmax", "bfloat16 float16 float32 float64"},
+    {On::kGpu, "GpuTest.OpTableSoftmaxGradients", "_LogSoftmaxGrad _SoftmaxGrad", "bfloat16 float16 float32 float64"},
     {On::kGpu, "GpuTest.OpTableSoftmaxCrossEntropies", "SoftmaxCrossEntropyWithLogits",
      "bfloat16 float16 float32 float64"},
     {On::kGpu, "GpuTest.OpTableSoftmaxCrossEntropies", "SparseSoftmaxCrossEntropyWithLogits",

@@ -289,6 +289,22 @@ inline void check_arg_rows(DType dt, uint32_t seed) {
       check_arg_reduction(sp, 1, is_max, DType::kInt64, "special values");
       check_arg_reduction(sp, 0, is_max, DType::kInt64, "special values");
     }
+    if (is_floating(dt)) {
+      // Rows of several 64-byte steps (the CPU searches the extreme's position a step at a time):
+      // the extremes repeated in later steps, NaNs late in a row, -0 and +0 as the extreme (equal:
+      // the first wins), infinities at the end.
+      const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+      std::vector<double> v(5 * 100);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        v[i] = (i / 100 == 3 ? 1.0 : -1.0) * (1.0 + static_cast<double>(i % 7));
+      v[37] = v[80] = 3, v[45] = v[90] = -20;             // row 0
+      v[170] = v[190] = nan;                              // row 1
+      v[250] = -0.0, v[220] = 0.0;                        // row 2: the maximum 0, first at 20
+      v[360] = -0.0, v[330] = 0.0;                        // row 3: the minimum 0, first at 30
+      v[498] = -inf, v[499] = inf;                        // row 4
+      const Tensor rows = cast(constant(v, Shape{5, 100}, DType::kFloat64), dt);
+      check_arg_reduction(rows, 1, is_max, DType::kInt64, "long rows with special values");
+    }
     check_arg_reduction(ordinary_tensor(dt, Shape{200003}, -1e4, 1e4, seed + 2), 0, is_max, DType::kInt64, "large");
     const Tensor large2 = ordinary_tensor(dt, Shape{1000, 201}, -10, 10, seed + 3);
     check_arg_reduction(large2, 0, is_max, DType::kInt64, "large (1000, 201)");

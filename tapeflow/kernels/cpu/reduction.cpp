@@ -5,6 +5,7 @@
 // in vector lanes (Note [Deterministic blocked summation]), threads split rows, blocks or columns.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -125,6 +126,43 @@ template <bool kMax, typename T> T lane_extremum_base(const T* x, int64_t n) { r
 template <bool kAny> TF_TARGET_AVX2 bool lane_bool_avx2(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
 template <bool kAny> bool lane_bool_base(const bool* x, int64_t n) { return lane_bool<kAny>(x, n); }
 
+/// The index of the first element of x[0, n) equal to m (the first NaN when m is NaN); x holds
+/// one (m is its extremum). 64 bytes per step compared as four 16-byte vectors (GCC vector
+/// extensions: SSE2 in the baseline body, VEX-encoded in the AVX2 one), then the step that hit
+/// element by element. The comparisons are IEEE equality, as the scalar scan they replace
+/// (-0 == +0), so the same index comes out; an (8192, 4096) argmax spent most of its time in that
+/// scalar scan.
+template <typename T> TF_ALWAYS_INLINE int64_t first_match(const T* x, int64_t n, T m) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  typedef T V __attribute__((vector_size(16)));
+  typedef I M __attribute__((vector_size(16)));
+  typedef int64_t Q __attribute__((vector_size(16)));
+  constexpr int64_t kStep = 64 / static_cast<int64_t>(sizeof(T));
+  const bool nan = m != m;
+  const V mv = V{} + m;
+  int64_t i = 0;
+  for (; i + kStep <= n; i += kStep) {
+    V v0, v1, v2, v3;  // one memcpy each: loaded straight into registers
+    std::memcpy(&v0, x + i, sizeof v0);
+    std::memcpy(&v1, x + i + kStep / 4, sizeof v1);
+    std::memcpy(&v2, x + i + kStep / 2, sizeof v2);
+    std::memcpy(&v3, x + i + 3 * kStep / 4, sizeof v3);
+    const M hit = nan ? M((v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3))
+                      : M((v0 == mv) | (v1 == mv) | (v2 == mv) | (v3 == mv));
+    const Q q = __builtin_bit_cast(Q, hit);
+    if ((q[0] | q[1]) != 0) break;
+  }
+  if (nan)
+    while (x[i] == x[i]) ++i;
+  else
+    while (x[i] != m) ++i;
+  return i;
+}
+template <typename T> TF_TARGET_AVX2 int64_t first_match_avx2(const T* x, int64_t n, T m) {
+  return first_match(x, n, m);
+}
+template <typename T> int64_t first_match_base(const T* x, int64_t n, T m) { return first_match(x, n, m); }
+
 template <typename R> struct IsArg : std::false_type {};
 template <typename T, bool kMax> struct IsArg<ArgR<T, kMax>> : std::true_type {
   using Value = T;
@@ -153,12 +191,7 @@ template <typename R, typename T> typename R::Acc reduce_block(const T* x, int64
     constexpr bool kMax = IsArg<R>::max;
     if (n == 0) return R::init();
     const T m = avx2 ? lane_extremum_avx2<kMax>(x, n) : lane_extremum_base<kMax>(x, n);
-    int64_t i = 0;
-    if (m != m)
-      while (x[i] == x[i]) ++i;
-    else
-      while (x[i] != m) ++i;
-    return Acc{m, i0 + i};
+    return Acc{m, i0 + (avx2 ? first_match_avx2(x, n, m) : first_match_base(x, n, m))};
   } else {
     Acc a = R::init();
     for (int64_t i = 0; i < n; ++i) a = R::step(a, x[i], i0 + i);

@@ -1,9 +1,10 @@
-// CUDA kernels of Softmax, LogSoftmax and the softmax cross-entropies, mirroring
-// kernels/cpu/softmax.cpp with the same math (kernels/softmax.h). A row over the last axis is
-// handled by one warp (rows up to kWarpRowLimit) or one block; its threads push their elements
-// into SoftmaxStats and merge them in a fixed order, so every thread of the row sees the same
-// stats. Softmax over a middle axis runs one thread per lane (o, k), pushing x[o, :, k] in
-// order exactly as the CPU does. Out-of-range sparse labels give NaN loss and gradient rows, as
+// CUDA kernels of Softmax, LogSoftmax, the softmax cross-entropies and the softmax gradients
+// (_SoftmaxGrad, _LogSoftmaxGrad), mirroring kernels/cpu/softmax.cpp with the same math
+// (kernels/softmax.h). A row over the last axis is handled by one warp (rows up to
+// kWarpRowLimit) or one block; its threads push their elements into SoftmaxStats (or a sum) and
+// merge them in a fixed order, so every thread of the row sees the same stats. Softmax and its
+// gradients over a middle axis run one thread per lane (o, k), reading x[o, :, k] in order
+// exactly as the CPU does. Out-of-range sparse labels give NaN loss and gradient rows, as
 // TF's GPU kernel does (the CPU kernel raises InvalidArgumentError): checking them on the host
 // would cost a device-to-host synchronization per call.
 #include <limits>
@@ -175,6 +176,53 @@ __global__ void sparse_xent_rows_kernel(const T* __restrict__ x, const I* __rest
   }
 }
 
+/// _SoftmaxGrad (kLog false: dx = (dy - sum(dy * y)) * y) or _LogSoftmaxGrad (dx = dy - exp(y) *
+/// sum(dy)) of rows (rows, n) over n, as the CPU's Note [Softmax gradients in one pass]: the group
+/// reduces its row once (lanes merged in group_sum's fixed order, so every thread holds the same
+/// sum), then writes dx from the same reads, which the row's group just brought into cache.
+template <int kGroup, bool kLog, typename T>
+__global__ void softmax_grad_rows_kernel(const T* __restrict__ y, const T* __restrict__ dy, T* __restrict__ dx,
+                                         int64_t rows, int64_t n) {
+  using C = compute_t<T>;
+  const RowLoop<kGroup> loop;
+  for (int64_t r = loop.first; r < rows; r += loop.step) {  // uniform over the group
+    const T* yr = y + r * n;
+    const T* dr = dy + r * n;
+    C part = C(0);
+    for (int64_t j = loop.lane; j < n; j += kGroup)
+      part += kLog ? static_cast<C>(dr[j]) : static_cast<C>(dr[j]) * static_cast<C>(yr[j]);
+    const C sum = group_sum<kGroup>(part);
+    T* xr = dx + r * n;
+    for (int64_t j = loop.lane; j < n; j += kGroup) {
+      const C yv = static_cast<C>(yr[j]), dv = static_cast<C>(dr[j]);
+      xr[j] = kLog ? T(dv - std::exp(yv) * sum) : T((dv - sum) * yv);
+    }
+  }
+}
+
+/// The same over a middle axis: y, dy, dx (outer, n, inner), one thread per lane (o, k) summing in
+/// double, in order along the axis, as the CPU's scalar path.
+template <bool kLog, typename T>
+__global__ void softmax_grad_lanes_kernel(const T* __restrict__ y, const T* __restrict__ dy, T* __restrict__ dx,
+                                          int64_t outer, int64_t n, int64_t inner) {
+  using C = compute_t<T>;
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t o = t / inner, k = t % inner, base = o * n * inner + k;
+    double acc = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const double dv = static_cast<double>(static_cast<C>(dy[base + j * inner]));
+      acc += kLog ? dv : dv * static_cast<double>(static_cast<C>(y[base + j * inner]));
+    }
+    const C sum = static_cast<C>(acc);
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t i = base + j * inner;
+      const C yv = static_cast<C>(y[i]), dv = static_cast<C>(dy[i]);
+      dx[i] = kLog ? T(dv - std::exp(yv) * sum) : T((dv - sum) * yv);
+    }
+  }
+}
+
 // ---- launchers --------------------------------------------------------------------------------
 
 /// Blocks for `rows` rows handled `per_block` at a time.
@@ -204,6 +252,36 @@ template <bool kLog> void softmax_kernel(KernelContext& ctx) {
     } else {
       softmax_rows_kernel<kThreads, kLog, T><<<row_blocks(outer, 1), kThreads, 0, s>>>(px, py, outer, n);
       TF_CUDA_LAUNCH_CHECK("softmax_rows_kernel");
+    }
+  });
+}
+
+/// _SoftmaxGrad / _LogSoftmaxGrad (y, dy) -> dx: rows by a warp or a block as the forward, a
+/// middle axis by lanes.
+template <bool kLog> void softmax_grad_kernel(KernelContext& ctx) {
+  const int axis = ctx.attr<ops::SoftmaxAttrs>().axis;
+  const Tensor y = ctx.input(0).contiguous(), dy = ctx.input(1).contiguous();
+  Tensor& out = ctx.output(0);
+  if (out.size() == 0) return;
+  cudaStream_t s = stream_of(ctx);
+  int64_t outer = 1, inner = 1;
+  const int64_t n = y.shape()[axis];
+  for (int i = 0; i < axis; ++i) outer *= y.shape()[i];
+  for (int i = axis + 1; i < y.ndim(); ++i) inner *= y.shape()[i];
+  visit_floating(y.dtype(), ctx.op.name, [&]<typename T>() {
+    const T* py = static_cast<const T*>(y.raw_data());
+    const T* pdy = static_cast<const T*>(dy.raw_data());
+    T* pdx = static_cast<T*>(out.raw_data());
+    if (inner > 1) {
+      softmax_grad_lanes_kernel<kLog, T><<<blocks_for(outer * inner), kThreads, 0, s>>>(py, pdy, pdx, outer, n, inner);
+      TF_CUDA_LAUNCH_CHECK("softmax_grad_lanes_kernel");
+    } else if (n <= kWarpRowLimit) {
+      softmax_grad_rows_kernel<kWarp, kLog, T>
+          <<<row_blocks(outer, kThreads / kWarp), kThreads, 0, s>>>(py, pdy, pdx, outer, n);
+      TF_CUDA_LAUNCH_CHECK("softmax_grad_rows_kernel");
+    } else {
+      softmax_grad_rows_kernel<kThreads, kLog, T><<<row_blocks(outer, 1), kThreads, 0, s>>>(py, pdy, pdx, outer, n);
+      TF_CUDA_LAUNCH_CHECK("softmax_grad_rows_kernel");
     }
   });
 }
@@ -261,6 +339,8 @@ void register_softmax_kernels() {
   register_kernel(ops::LogSoftmax, gpu, softmax_kernel<true>);
   register_kernel(ops::SoftmaxCrossEntropyWithLogits, gpu, xent_kernel);
   register_kernel(ops::SparseSoftmaxCrossEntropyWithLogits, gpu, sparse_xent_kernel);
+  register_kernel(ops::SoftmaxGrad, gpu, softmax_grad_kernel<false>);
+  register_kernel(ops::LogSoftmaxGrad, gpu, softmax_grad_kernel<true>);
 }
 
 }  // namespace tapeflow::kernels::cuda
