@@ -75,6 +75,38 @@ inline void binary_row(const T* __restrict a, int64_t sa, const T* __restrict b,
   }
 }
 
+/// One row of the output: with streaming stores when kStream and the row is dense (Note
+/// [Streaming stores for large outputs]), else binary_row.
+template <bool kStream, typename Fn, typename T, typename Out>
+inline void binary_row_to(const T* a, int64_t sa, const T* b, int64_t sb, Out* o, int64_t so, int64_t n) {
+#if TF_BINARY_STREAM
+  if constexpr (kStream)
+    if (so == 1) return binary_row_streamed<Fn, T, Out>(a, sa, b, sb, o, n);
+#endif
+  binary_row<Fn, T, Out>(a, sa, b, sb, o, so, n);
+}
+
+/// Every row of the output: same-shape dense operands split over the pool (small sizes on the
+/// calling thread), anything else (broadcasts, strides) as a strided loop.
+template <bool kStream, typename Fn, typename T, typename Out>
+void binary_rows(const Tensor& a, const Tensor& b, const Tensor& out, const T* pa, const T* pb, Out* po, int64_t n) {
+  if (a.is_contiguous() && b.is_contiguous() && a.shape() == b.shape()) {
+    // The hot path: same shape, dense. Small sizes skip the parallel machinery entirely.
+    if (n <= kParallelGrain) return binary_row_to<kStream, Fn, T, Out>(pa, 1, pb, 1, po, 1, n);
+    parallel_for(n, kParallelGrain, [&](int64_t s, int64_t e) {
+      binary_row_to<kStream, Fn, T, Out>(pa + s, 1, pb + s, 1, po + s, 1, e - s);
+    });
+    return;
+  }
+  std::array<DimVector, 3> strides = {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape()),
+                                      out.strides()};
+  StridedLoop<3> loop = make_loop<3>(out.shape(), strides);
+  run_loop<3>(loop, {(char*)pa, (char*)pb, (char*)po}, {sizeof(T), sizeof(T), sizeof(Out)},
+              [](const std::array<char*, 3>& p, int64_t len, const std::array<int64_t, 3>& s) {
+                binary_row_to<kStream, Fn, T, Out>((const T*)p[0], s[0], (const T*)p[1], s[1], (Out*)p[2], s[2], len);
+              });
+}
+
 template <typename Fn, typename T, typename Out> void run_binary(const Tensor& a, const Tensor& b, Tensor& out) {
   const int64_t n = out.size();
   if (n == 0) return;
@@ -84,42 +116,11 @@ template <typename Fn, typename T, typename Out> void run_binary(const Tensor& a
 #if TF_BINARY_STREAM
   // Note [Streaming stores for large outputs].
   constexpr bool kStreamable = std::is_trivially_copyable_v<Out> && (sizeof(Out) == 4 || sizeof(Out) == 8);
-  if constexpr (kStreamable) {
-    if (n * static_cast<int64_t>(sizeof(Out)) >= kStreamBytes && out.is_contiguous()) {
-      if (a.is_contiguous() && b.is_contiguous() && a.shape() == b.shape()) {
-        parallel_for(n, kParallelGrain, [&](int64_t s, int64_t e) {
-          binary_row_streamed<Fn, T, Out>(pa + s, 1, pb + s, 1, po + s, e - s);
-        });
-        return;
-      }
-      std::array<DimVector, 3> strides = {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape()),
-                                          out.strides()};
-      StridedLoop<3> loop = make_loop<3>(out.shape(), strides);
-      run_loop<3>(loop, {(char*)pa, (char*)pb, (char*)po}, {sizeof(T), sizeof(T), sizeof(Out)},
-                  [](const std::array<char*, 3>& p, int64_t len, const std::array<int64_t, 3>& s) {
-                    if (s[2] == 1)
-                      binary_row_streamed<Fn, T, Out>((const T*)p[0], s[0], (const T*)p[1], s[1], (Out*)p[2], len);
-                    else
-                      binary_row<Fn, T, Out>((const T*)p[0], s[0], (const T*)p[1], s[1], (Out*)p[2], s[2], len);
-                  });
-      return;
-    }
-  }
+  if constexpr (kStreamable)
+    if (n * static_cast<int64_t>(sizeof(Out)) >= kStreamBytes && out.is_contiguous())
+      return binary_rows<true, Fn, T, Out>(a, b, out, pa, pb, po, n);
 #endif
-  if (a.is_contiguous() && b.is_contiguous() && a.shape() == b.shape()) {
-    // The hot path: same shape, dense. Small sizes skip the parallel machinery entirely.
-    if (n <= kParallelGrain) return binary_row<Fn, T, Out>(pa, 1, pb, 1, po, 1, n);
-    parallel_for(n, kParallelGrain,
-                 [&](int64_t s, int64_t e) { binary_row<Fn, T, Out>(pa + s, 1, pb + s, 1, po + s, 1, e - s); });
-    return;
-  }
-  std::array<DimVector, 3> strides = {broadcast_strides(a, out.shape()), broadcast_strides(b, out.shape()),
-                                      out.strides()};
-  StridedLoop<3> loop = make_loop<3>(out.shape(), strides);
-  run_loop<3>(loop, {(char*)pa, (char*)pb, (char*)po}, {sizeof(T), sizeof(T), sizeof(Out)},
-              [](const std::array<char*, 3>& p, int64_t len, const std::array<int64_t, 3>& s) {
-                binary_row<Fn, T, Out>((const T*)p[0], s[0], (const T*)p[1], s[1], (Out*)p[2], s[2], len);
-              });
+  binary_rows<false, Fn, T, Out>(a, b, out, pa, pb, po, n);
 }
 
 /// The kernel of a binary_table.h row: `Fn` over the dtypes the row accepts.
