@@ -173,7 +173,7 @@ TEST_F(GpuTest, CudaGraphPoolIsNotHandedToOtherTensorsWhileTheGraphLives) {
 // ---- the remapper's fused contractions on GPU:0 ------------------------------------------
 
 /// A traced CNN + MLP forward and SGD step on GPU:0 with remapping on gives the values of the
-/// same step with remapping off (the fused kernels' bias/Relu epilogue vs BiasAdd and Relu).
+/// same step with remapping off (cuBLASLt's bias epilogue and the Relu pass vs BiasAdd and Relu).
 std::vector<tf::Tensor> cnn_step(bool remapping) {
   tf::DeviceScope on("GPU:0");
   tf::GraphOptimizerOptions opts;

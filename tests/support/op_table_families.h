@@ -641,6 +641,16 @@ inline void check_fused_contraction_rows(DType dt, uint32_t seed) {
       });
       expect_rows(y, sum, size, 3 * 2 * 3, relu, "_FusedConv2D " + padding + (relu ? " relu" : ""));
     }
+    // A NaN in a's first row makes y's first row NaN with Relu too, as the unfused Relu keeps
+    // NaN (cuBLASLt's RELU_BIAS epilogue would give 0: the GPU kernel applies Relu on its own).
+    std::vector<double> av = values_of(ordinary_tensor(dt, Shape{3, 4}, -3, 3, seed++));
+    av[1] = std::numeric_limits<double>::quiet_NaN();
+    const Tensor a = cast(constant(av, Shape{3, 4}, DType::kFloat64), dt);
+    const Tensor b = ordinary_tensor(dt, Shape{4, 5}, -3, 3, seed++);
+    const Tensor bias = ordinary_tensor(dt, Shape{5}, -3, 3, seed++);
+    const std::vector<double> got = values_of(ops::fused_matmul(a, b, bias, ops::MatMulAttrs{}, relu));
+    for (std::size_t i = 0; i < got.size(); ++i)
+      EXPECT_EQ(std::isnan(got[i]), i < 5) << "_FusedMatMul" << (relu ? " relu" : "") << " with a NaN, element " << i;
   }
 }
 
