@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -162,15 +164,21 @@ TEST(ThreadingConfig, SettersFollowTfsRules) {
   (void)(tf::constant({1.f}) + 1.f);  // later tests run after the first op, as any program
 }
 
-/// The set of threads that ran parallel_for's chunks; checks each index was visited once.
-std::set<std::thread::id> chunk_threads(int64_t n, int64_t grain) {
+/// The set of threads that ran parallel_for's chunks; checks each index was visited once. Chunks
+/// are claimed by whichever thread is free (Note [Chunks are claimed, not assigned]): the caller
+/// may run them all before a worker wakes. With `meet` > 1 each chunk waits (up to 20 s) until
+/// `meet` threads have each claimed one, so a pool that hands its chunks out shows `meet` threads.
+std::set<std::thread::id> chunk_threads(int64_t n, int64_t grain, std::size_t meet = 1) {
   std::vector<std::atomic<int>> visits(static_cast<std::size_t>(n));
   std::mutex mu;
+  std::condition_variable met;
   std::set<std::thread::id> ids;
   parallel_for(n, grain, [&](int64_t b, int64_t e) {
     {
-      std::lock_guard<std::mutex> lock(mu);
+      std::unique_lock<std::mutex> lock(mu);
       ids.insert(std::this_thread::get_id());
+      met.notify_all();
+      met.wait_for(lock, std::chrono::seconds(20), [&] { return ids.size() >= meet; });
     }
     EXPECT_TRUE(b % 16 == 0) << "chunk start " << b;
     for (int64_t i = b; i < e; ++i) visits[std::size_t(i)].fetch_add(1);
@@ -184,8 +192,8 @@ TEST(ThreadingPool, ParallelForSplitsAboveTheGrainOnly) {
   EXPECT_EQ(tf::threading::intra_op_threads(), 4);
   const auto self = std::this_thread::get_id();
   EXPECT_EQ(chunk_threads(1000, 1000), std::set<std::thread::id>{self});  // at the grain: the caller alone
-  EXPECT_EQ(chunk_threads(1001, 1000).size(), 2u);                        // two chunks of ~500
-  std::set<std::thread::id> four = chunk_threads(100003, 1000);
+  EXPECT_EQ(chunk_threads(1001, 1000, 2).size(), 2u);                     // two chunks of ~500
+  std::set<std::thread::id> four = chunk_threads(100003, 1000, 4);
   EXPECT_EQ(four.size(), 4u);
   EXPECT_TRUE(four.count(self));  // the caller takes a chunk too
   parallel_for(0, 1, [](int64_t, int64_t) { ADD_FAILURE() << "an empty range calls nothing"; });
@@ -202,7 +210,7 @@ TEST(ThreadingPool, AnExceptionInAChunkReachesTheCallerAndThePoolGoesOn) {
                                 if (b <= 2500 && 2500 < e) throw std::out_of_range("chunk with 2500");
                               }),
                  std::out_of_range);
-    EXPECT_EQ(chunk_threads(4000, 100).size(), 4u);
+    EXPECT_EQ(chunk_threads(4000, 100, 4).size(), 4u);
   }
   th::reset_for_testing();
 }
@@ -226,7 +234,7 @@ TEST(ThreadingPool, NestedLoopsAndSerialScopesRunOnTheirThread) {
     tf::threading::SerialKernelsScope serial;
     EXPECT_EQ(chunk_threads(100000, 10).size(), 1u);
   }
-  EXPECT_EQ(chunk_threads(100000, 10).size(), 4u);
+  EXPECT_EQ(chunk_threads(100000, 10, 4).size(), 4u);
   th::reset_for_testing();
 }
 
@@ -282,7 +290,7 @@ std::vector<std::vector<float>> pooled_ops(int threads) {
 // there); without that, the child's first parallel loop would wait for them forever.
 TEST(ThreadingPool, AForkedChildRunsParallelLoops) {
   th::reset_for_testing(4);
-  EXPECT_EQ(chunk_threads(100003, 1000).size(), 4u);  // the parent's pool is up
+  EXPECT_EQ(chunk_threads(100003, 1000, 4).size(), 4u);  // the parent's pool is up
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
