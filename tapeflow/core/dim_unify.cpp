@@ -14,6 +14,7 @@
 #include "tapeflow/core/dim_unify.h"
 
 #include <utility>
+#include <vector>
 
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
@@ -56,6 +57,25 @@ bool shape_is_bound(const Shape& s) {
 Tensor element_count(const Tensor& t, DType dtype) {
   if (t.shape().is_fully_defined()) return scalar_tensor(Scalar(t.size()), dtype);
   return reduce_sum(ones_like(t, dtype));
+}
+
+Tensor dim_size(const Tensor& t, int axis, DType dtype) {
+  if (t.shape()[axis] >= 0) return scalar_tensor(Scalar(t.shape()[axis]), dtype);
+  // Count the elements of one line along `axis` (a view when the other dimensions are known and
+  // non-empty), not of all of t: a training step pays for a batch-sized vector, not the batch.
+  std::vector<Index> line;
+  std::vector<int> others;
+  bool viewable = true;
+  for (int d = 0; d < t.ndim(); ++d) {
+    if (d == axis) {
+      line.push_back(Slice{});
+      continue;
+    }
+    line.push_back(int64_t{0});
+    others.push_back(d);
+    viewable &= t.shape()[d] >= 1;
+  }
+  return element_count(viewable ? t[line] : reduce_sum(ones_like(t, dtype), others), dtype);
 }
 
 }  // namespace tapeflow

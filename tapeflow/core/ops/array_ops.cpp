@@ -24,12 +24,33 @@ OpDef Reshape{.name = "Reshape", .placement = Placement::kFirstInput, .kernel_al
     OneHot{.name = "OneHot"}, StridedSliceGrad{.name = "StridedSliceGrad"},
     UnsortedSegmentSum{.name = "UnsortedSegmentSum"};
 
+StridedSliceAttrs::Dim resolve_slice(int input_axis, int64_t n, std::optional<int64_t> start,
+                                     std::optional<int64_t> stop, int64_t step) {
+  int64_t begin, end;
+  if (step > 0) {
+    begin = start ? (*start < 0 ? *start + n : *start) : 0;
+    end = stop ? (*stop < 0 ? *stop + n : *stop) : n;
+    begin = std::clamp<int64_t>(begin, 0, n);
+    end = std::clamp<int64_t>(end, 0, n);
+  } else {
+    begin = start ? (*start < 0 ? *start + n : *start) : n - 1;
+    end = stop ? (*stop < 0 ? *stop + n : *stop) : -1;
+    begin = std::clamp<int64_t>(begin, -1, n - 1);
+    end = std::clamp<int64_t>(end, -1, n - 1);
+  }
+  // In unsigned arithmetic: a step of INT64_MAX or INT64_MIN must not overflow (-step, or
+  // span + step - 1). A slice of at most one element takes step +-1: its stride is never used,
+  // and step * stride could overflow in the view.
+  const int64_t span = step > 0 ? end - begin : begin - end;  // within [-n - 1, n + 1]
+  const uint64_t abs_step = step > 0 ? static_cast<uint64_t>(step) : uint64_t{0} - static_cast<uint64_t>(step);
+  const int64_t size = span > 0 ? static_cast<int64_t>(1 + (static_cast<uint64_t>(span) - 1) / abs_step) : 0;
+  if (size <= 1) step = step > 0 ? 1 : -1;
+  return {input_axis, size > 0 ? begin : 0, step, size};
+}
+
 Tensor strided_slice_grad(const Tensor& grad, const Shape& input_shape, const StridedSliceAttrs& attrs) {
-  // Its kernels replay the forward slice without a spec: an unknown size would be read as is.
-  for (const auto& d : attrs.dims)
-    TF_CHECK_TYPED(d.size >= 0, UnimplementedError, "StridedSliceGrad",
-                   "the gradient of a slice keeping an unknown (None) dimension cannot be traced yet (input shape ",
-                   input_shape.to_string(), "); trace with exact shapes");
+  // Its kernels replay the forward slice on the input's shape: a slice of an unknown (None)
+  // dimension is resolved there against the call's size, as in the forward.
   SliceGradAttrs a;
   a.input_shape = input_shape;
   a.slice = std::shared_ptr<const OpAttrs>(attrs.clone());
@@ -117,17 +138,20 @@ void strided_slice_kernel(KernelContext& ctx) {
   for (auto [axis, index] : a.fixed) offset += index * x.strides()[static_cast<std::size_t>(axis)];
   Shape s;
   DimVector st;
-  for (const auto& d : a.dims) {
-    // An unknown (None) size of a trace is this call's, from the spec (StridedSliceGrad's
-    // nested call passes none: its slices have known sizes, checked by strided_slice_grad).
-    const int64_t size = d.size < 0 && !ctx.specs.empty() ? ctx.specs[0].shape[s.rank()] : d.size;
-    TF_CHECK_TYPED(size >= 0, InternalError, "StridedSlice", "a StridedSlice size is unknown when it runs");
-    s.push_back(size);
+  for (const StridedSliceAttrs::Dim& traced : a.dims) {
+    // A slice of an unknown (None) dimension of a trace takes this call's size of the input
+    // (in StridedSliceGrad's nested call, the gradient's shape, the forward's input).
+    const StridedSliceAttrs::Dim d =
+        traced.size < 0 && traced.input_axis >= 0
+            ? resolve_slice(traced.input_axis, x.shape()[traced.input_axis], traced.start, traced.stop, traced.step)
+            : traced;
+    TF_CHECK_TYPED(d.size >= 0, InternalError, "StridedSlice", "a StridedSlice size is unknown when it runs");
+    s.push_back(d.size);
     if (d.input_axis < 0) {
       st.push_back(0);
     } else {
       int64_t stride = x.strides()[static_cast<std::size_t>(d.input_axis)];
-      if (size > 0) offset += d.begin * stride;
+      if (d.size > 0) offset += d.begin * stride;
       st.push_back(stride * d.step);
     }
   }
