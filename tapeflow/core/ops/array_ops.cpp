@@ -212,10 +212,13 @@ Tensor view_op(const OpDef& op, const Tensor& x, const OpAttrs& attrs, const Sha
 Tensor reshape(const Tensor& x, const Shape& shape) {
   int64_t known = 1;
   int unknown = -1;
+  bool symbolic = false;  // the shape holds unknown dimensions of the trace (a gradient's keepdims shape)
   for (int i = 0; i < shape.rank(); ++i) {
     if (shape[i] == -1) {
       TF_CHECK_ARG(unknown < 0, "Reshape", "Only one input size may be -1, not both ", unknown, " and ", i);
       unknown = i;
+    } else if (shape[i] < -1 && unifying_dims()) {
+      symbolic = true;
     } else {
       TF_CHECK_ARG(shape[i] >= 0, "Reshape", "Size ", i, " must be non-negative, not ", shape[i]);
       known = checked_mul("Reshape", known, shape[i]);
@@ -223,22 +226,26 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   }
   const int64_t n = x.size();
   Shape out = shape;
-  if (!x.shape().is_fully_defined()) {
-    // Traced with None dimensions (TF's shape function): -1 of an input with one unknown
-    // dimension and the same known part is that dimension (a flatten keeps the batch); any
-    // other -1 stays unknown. The kernel checks the sizes at run time.
+  if (!x.shape().is_fully_defined() || symbolic) {
+    // Traced with None dimensions (TF's shape function): x's unknown dimensions that the shape
+    // keeps cancel out; -1 is then the rest of x's known part, or the one unknown dimension left
+    // with the same known part (a flatten keeps the batch); any other -1 stays unknown. The
+    // kernel checks the sizes at run time.
     if (unknown >= 0) {
       int64_t known_x = 1, unknown_dim = -1;
       int unknowns = 0;
       for (int64_t d : x.shape()) {
-        if (d < 0) {
+        if (d >= 0) {
+          known_x *= d;
+        } else if (d == -1 || std::find(shape.begin(), shape.end(), d) == shape.end()) {
           ++unknowns;
           unknown_dim = d;
-        } else {
-          known_x *= d;
         }
       }
-      out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
+      if (unknowns == 0 && known > 0 && known_x % known == 0)
+        out[unknown] = known_x / known;
+      else
+        out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
     }
   } else if (unknown >= 0) {
     TF_CHECK_ARG(known > 0 ? n % known == 0 : n == 0, "Reshape", "Input to reshape is a tensor with ", n,
