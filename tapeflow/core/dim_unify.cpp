@@ -7,10 +7,13 @@
 // class before any kernel runs (graph/executor.cpp), so kernels still see checked shapes.
 // Broadcasting two unknown dimensions unifies them too: a call where one of them is 1 and the
 // other is not (which TF's graph would broadcast) is rejected with the InvalidArgumentError
-// naming both arguments, never run on mismatched sizes. An unknown dimension an op meets with a
-// known size (a broadcast against a constant, matmul's inner dimension against a weight) is bound
-// to that size: the concrete function's signature takes it, so a call with another size is
-// rejected before it runs instead of reaching kernels planned for the known size.
+// naming both arguments (and, where one is 1, how to trace it to broadcast), never run on
+// mismatched sizes: planning a max() of two sizes, and a gradient that reduces over whichever
+// side was 1, would make every binary op's shapes and gradient depend on the call. An unknown
+// dimension an op meets with a known size (a broadcast against a constant, matmul's inner
+// dimension against a weight) is bound to that size: the concrete function's signature takes it,
+// so a call with another size is rejected before it runs (naming the argument, the dimension and
+// both sizes) instead of reaching kernels planned for the known size.
 #include "tapeflow/core/dim_unify.h"
 
 #include <utility>

@@ -268,6 +268,19 @@ TEST(ModelTraced, PartialBatchesShareOneGeneralizedTraceAndMatchEager) {
   EXPECT_EQ(second_fit_losses, eager_second);
 }
 
+// BatchNormalization on a feature axis other than the last (moments over the batch and the
+// other axes, whose gradient counts the None batch at run time), with a partial batch.
+TEST(ModelTraced, BatchNormOnAnotherAxisWithAPartialBatchMatchesEager) {
+  auto x = tf::random::normal({42, 3, 4}, {.seed = 16});  // 16 + 16 + 10
+  auto y = tf::reshape(tf::reduce_sum(x, {1, 2}), {42, 1});
+  auto model = [] {
+    return std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
+        K::layers::BatchNormalization({.axis = 1}), K::layers::Flatten(), K::layers::Dense(1)});
+  };
+  expect_traced_matches_eager(
+      model, [&](K::Model& m) { return m.fit(x, y, {.epochs = 2, .batch_size = 16, .verbose = 0}); }, {x}, y);
+}
+
 // Dropout in a step retraced for a partial batch draws the call's mask (its masks are not the
 // eager ones, Note [Random ops in graphs]); evaluation, where it is off, equals the eager model's.
 TEST(ModelTraced, DropoutWithAPartialBatchTracesTwiceAndTrains) {
