@@ -7,13 +7,17 @@
 // class before any kernel runs (graph/executor.cpp), so kernels still see checked shapes.
 // Broadcasting two unknown dimensions unifies them too: a call where one of them is 1 and the
 // other is not (which TF's graph would broadcast) is rejected with the InvalidArgumentError
-// naming both arguments, never run on mismatched sizes. An unknown dimension an op meets with a
-// known size (a broadcast against a constant, matmul's inner dimension against a weight) is bound
-// to that size: the concrete function's signature takes it, so a call with another size is
-// rejected before it runs instead of reaching kernels planned for the known size.
+// naming both arguments (and, where one is 1, how to trace it to broadcast), never run on
+// mismatched sizes: planning a max() of two sizes, and a gradient that reduces over whichever
+// side was 1, would make every binary op's shapes and gradient depend on the call. An unknown
+// dimension an op meets with a known size (a broadcast against a constant, matmul's inner
+// dimension against a weight) is bound to that size: the concrete function's signature takes it,
+// so a call with another size is rejected before it runs (naming the argument, the dimension and
+// both sizes) instead of reaching kernels planned for the known size.
 #include "tapeflow/core/dim_unify.h"
 
 #include <utility>
+#include <vector>
 
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/creation.h"
@@ -56,6 +60,25 @@ bool shape_is_bound(const Shape& s) {
 Tensor element_count(const Tensor& t, DType dtype) {
   if (t.shape().is_fully_defined()) return scalar_tensor(Scalar(t.size()), dtype);
   return reduce_sum(ones_like(t, dtype));
+}
+
+Tensor dim_size(const Tensor& t, int axis, DType dtype) {
+  if (t.shape()[axis] >= 0) return scalar_tensor(Scalar(t.shape()[axis]), dtype);
+  // Count the elements of one line along `axis` (a view when the other dimensions are known and
+  // non-empty), not of all of t: a training step pays for a batch-sized vector, not the batch.
+  std::vector<Index> line;
+  std::vector<int> others;
+  bool viewable = true;
+  for (int d = 0; d < t.ndim(); ++d) {
+    if (d == axis) {
+      line.push_back(Slice{});
+      continue;
+    }
+    line.push_back(int64_t{0});
+    others.push_back(d);
+    viewable &= t.shape()[d] >= 1;
+  }
+  return element_count(viewable ? t[line] : reduce_sum(ones_like(t, dtype), others), dtype);
 }
 
 }  // namespace tapeflow

@@ -48,4 +48,8 @@ bool shape_is_bound(const Shape& s);
 /// counted when the traced function runs (a None batch), as Keras's `ops.size`.
 Tensor element_count(const Tensor& t, DType dtype);
 
+/// The size of dimension `axis` of `t` as a scalar of `dtype`: a constant when it is known, else
+/// counted when the traced function runs (Keras's `ops.shape(x)[0]` of a None batch).
+Tensor dim_size(const Tensor& t, int axis, DType dtype);
+
 }  // namespace tapeflow

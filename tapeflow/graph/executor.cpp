@@ -133,8 +133,19 @@ namespace {
         uses += detail::str_cat(uses.empty() ? "" : " vs. ", "dimension ", d, " of argument '", n.name, "' (shape ",
                                 have.to_string(), ")");
   }
+  // A broadcast of two unknown dimensions was traced as an equality too: where one of them is 1
+  // (which TF's graph would broadcast) the message says how to get that.
+  bool has_one = false;
+  for (const Node& n : g.nodes())
+    if (n.kind == NodeKind::kArg)
+      for (int d = 0; d < n.outputs[0].shape.rank(); ++d)
+        has_one |= n.outputs[0].shape[d] == placeholder && d < inputs[static_cast<std::size_t>(n.slot)].ndim() &&
+                   inputs[static_cast<std::size_t>(n.slot)].shape()[d] == 1;
   TF_THROW(InvalidArgumentError, "", "Incompatible shapes: ", uses, " in a call of tf.function '", function_name,
-           "', which was traced with these unknown dimensions equal (its ops require them to match)");
+           "', which was traced with these unknown dimensions equal (its ops require them to match)",
+           has_one ? "; a size-1 dimension is not broadcast against an unknown one: trace it as 1 (a TensorSpec "
+                     "with 1 there, or an exact-shape call) to broadcast it"
+                   : "");
 }
 }  // namespace
 
@@ -296,13 +307,19 @@ void ExecutionPlan::rethrow_in_node(const Step& s, const std::exception& e) cons
 // Note [Random ops in graphs]: a random op's attributes hold the stream position reserved when
 // it was traced. Call k of the graph draws from position traced + k * (blocks per call), so
 // every call gets fresh numbers (TF's per-kernel generator advancing), and a forward op and
-// the same stream in its traced gradient (Dropout) stay in step.
+// the same stream in its traced gradient (Dropout) stay in step. A shape with a None dimension
+// (a Keras step retraced for partial batches) reserves ops::kUnknownShapeElements per call, as
+// its trace reserved for call 0; the forward and its gradient compute the same offset from the
+// same attributes, so they stay in step whatever the call's size. The reservation, 2^32 blocks,
+// is wide enough: uniform and normal samples (Dropout's mask among them) read one block per group
+// of 2 or 4, truncated normal's groups start 256 blocks apart (kernels/philox.h), so a call stays
+// inside it up to 2^26 elements (truncated normal) or 2^33 (the others).
 std::unique_ptr<OpAttrs> random_attrs_for_call(const Node& n, uint64_t call) {
   if (!n.attrs) return nullptr;
   constexpr uint64_t kBlocksPerElement = 256;  // as core/ops/random.cpp reserves them
   auto blocks = [](const Shape& s) {
     int64_t e = s.num_elements();
-    return static_cast<uint64_t>(e < 0 ? int64_t{1} << 24 : e) * kBlocksPerElement;
+    return static_cast<uint64_t>(e < 0 ? ops::kUnknownShapeElements : e) * kBlocksPerElement;
   };
   if (const auto* r = dynamic_cast<const ops::RandomAttrs*>(n.attrs.get())) {
     auto out = std::make_unique<ops::RandomAttrs>(*r);

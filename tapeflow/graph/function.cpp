@@ -188,6 +188,13 @@ struct ConcreteFunctionImpl : CallableGraph {
   Value outputs;                           // the structure returned; Tensor leaves are graph tensors
   std::shared_ptr<const Graph> optimized;  // what the plan runs (graph after the passes)
   std::string context;                     // the ambient state it was traced in (append_ambient_context)
+  struct BoundDim {
+    std::size_t leaf;
+    int dim;
+    int64_t size;
+    std::string arg;  // the placeholder's name
+  };
+  std::vector<BoundDim> bound_dims;  // unknown dimensions of the signature an op bound to a size
 };
 
 namespace {
@@ -244,8 +251,10 @@ ConcreteFunction make_concrete(const std::string& name, const std::vector<std::s
     if (n.kind == NodeKind::kArg)
       for (int d = 0; d < n.outputs[0].shape.rank(); ++d)
         if (Shape& want = impl->specs[static_cast<std::size_t>(n.slot)].shape;
-            want[d] < 0 && n.outputs[0].shape[d] >= 0)
+            want[d] < 0 && n.outputs[0].shape[d] >= 0) {
           want[d] = n.outputs[0].shape[d];
+          impl->bound_dims.push_back({static_cast<std::size_t>(n.slot), d, want[d], n.name});
+        }
     if (n.kind == NodeKind::kCapture) n.slot = impl->graph->num_args + capture++;
     if (n.kind == NodeKind::kVarHandle) impl->variables.push_back(n.variable);
     impl->has_side_effects |= n.stateful;
@@ -269,6 +278,15 @@ Value ConcreteFunction::call_flat(const std::vector<Tensor>& tensors) const {
   TF_CHECK_ARG(tensors.size() == specs.size(), "", "ConcreteFunction ",
                pretty_printed_signature().substr(0, pretty_printed_signature().find('\n')), " takes ", specs.size(),
                " Tensor arguments but was called with ", tensors.size());
+  // A None dimension the trace bound to a known size gets TF's shape error, not "traced for".
+  for (const auto& b : impl_->bound_dims) {
+    const Tensor& t = tensors[b.leaf];
+    if (t.ndim() == specs[b.leaf].shape.rank() && t.dtype() == specs[b.leaf].dtype && t.shape()[b.dim] != b.size)
+      TF_THROW(InvalidArgumentError, "", "Incompatible shapes: dimension ", b.dim, " of argument '", b.arg,
+               "' is ", t.shape()[b.dim], " (shape ", t.shape().to_string(), ") but must be ", b.size,
+               ": tf.function '", impl_->name, "' was traced with it unknown (None), and its ops require it to be ",
+               b.size);
+  }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     TensorSpec want(specs[i].shape, specs[i].dtype);
     for (int d = 0; d < want.shape.rank(); ++d)

@@ -130,6 +130,24 @@ TEST(UnknownDims, BroadcastingTwoUnknownDimensionsUnifiesThem) {
   }
   EXPECT_EQ(with_signature.experimental_get_tracing_count(), 1);
   EXPECT_EQ(retracing.experimental_get_tracing_count(), 2);
+  // Where TF's graph would broadcast a size 1 against the other unknown dimension, the call is
+  // rejected before it runs, naming both dimensions, whichever side holds the 1.
+  for (bool one_first : {true, false}) {
+    tf::Tensor a = one_first ? logits_of(1) : logits_of(4), b = one_first ? logits_of(4) : logits_of(1);
+    try {
+      with_signature(a, b);
+      ADD_FAILURE() << "expected InvalidArgumentError";
+    } catch (const tf::errors::InvalidArgumentError& e) {
+      const std::string m = e.message();
+      EXPECT_NE(m.find("dimension 0 of argument 'a' (shape " + a.shape().to_string() + ")"), std::string::npos) << m;
+      EXPECT_NE(m.find("dimension 0 of argument 'b' (shape " + b.shape().to_string() + ")"), std::string::npos) << m;
+      EXPECT_NE(m.find("a size-1 dimension is not broadcast against an unknown one"), std::string::npos) << m;
+    }
+  }
+  // Traced with the 1 (an exact-shape call), the broadcast is TF's.
+  auto exact = tf::function(body, {.arg_names = {"a", "b"}});
+  EXPECT_EQ(exact(logits_of(1), logits_of(4)).tensor().to_vector<float>(),
+            body(logits_of(1), logits_of(4)).to_vector<float>());
 }
 
 // A whole training step (Flatten, Dense, sparse cross-entropy, the tape's gradient, Adam) traced
@@ -217,10 +235,39 @@ TEST(UnknownDims, ViewsOfNoneBatchesTakeTheCallsSizes) {
   // Row sums of `a` (6n-row ranges): the values, not only the shapes.
   tf::Tensor a = tf::cast(tf::reshape(tf::range(18.0), {3, 6}), tf::float32);
   EXPECT_EQ(f(a, tf::zeros({3, 4}))[1].tensor().to_vector<float>(), (std::vector<float>{1 + 15, 7 + 51, 13 + 87}));
-  // Slicing a None dimension other than with `:` is refused while tracing, not run on wrong sizes.
-  auto g = tf::function([](const tf::Tensor& x) { return x[tf::slice(1, {})]; },
-                        {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6})}});
-  EXPECT_THROW(g(a), tf::errors::UnimplementedError);
+}
+
+// Slices of a None dimension other than `:` (x[1:], x[:-1], strided, reversed, with an index on
+// another axis) take their bounds against the call's size, in the forward and in the gradient.
+TEST(UnknownDims, SlicesOfANoneDimensionTakeTheCallsSizesWithTheirGradient) {
+  auto body = [](const tf::Tensor& x) {
+    tf::GradientTape tape;
+    tape.watch(x);
+    std::vector<tf::Tensor> outs{x[tf::slice(1, {})],
+                                 x[tf::slice({}, -1)],
+                                 x[tf::slice({}, {}, 2)],
+                                 x[tf::slice(-2, 0, -1)],
+                                 x[{tf::slice(1, {}), 2}],
+                                 x[tf::slice(1, {})] - x[tf::slice({}, -1)]};
+    tf::Tensor loss = tf::reduce_sum(outs[0] * 1.5f) + tf::reduce_sum(outs[2] * outs[2]) + tf::reduce_sum(outs[3]) +
+                      tf::reduce_sum(outs[4] * 3.0f) + tf::reduce_sum(outs[5] * outs[5]);
+    tape.stop();
+    outs.push_back(*tape.gradient(loss, x));
+    return outs;
+  };
+  auto f = tf::function(body, {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1, 6})}});
+  for (int64_t n : {5, 1, 8, 2}) {
+    tf::Tensor x = tf::reshape(logits_of(3 * n), {5 * n, 6})[tf::slice(0, n)];
+    tf::Value got = f(x);
+    expect_same(got, body(x));
+    EXPECT_EQ(got[0].tensor().shape(), tf::Shape({n - 1, 6}));
+    EXPECT_EQ(got[2].tensor().shape(), tf::Shape({(n + 1) / 2, 6}));
+  }
+  EXPECT_EQ(f.experimental_get_tracing_count(), 1);
+  // x[1:] of 3 rows, by hand: rows 1 and 2.
+  tf::Tensor x = tf::reshape(tf::cast(tf::range(18.0), tf::float32), {3, 6});
+  const std::vector<float> all = x.to_vector<float>();
+  EXPECT_EQ(f(x)[0].tensor().to_vector<float>(), std::vector<float>(all.begin() + 6, all.end()));
 }
 
 // An unknown dimension met with a known size (a broadcast against a constant, matmul's inner
@@ -237,7 +284,17 @@ TEST(UnknownDims, AnUnknownDimensionMetWithAKnownSizeIsBoundToIt) {
       {.input_signature = std::vector<tf::TensorSpec>{tf::TensorSpec({-1})}, .arg_names = {"x"}});
   tf::Tensor x10 = tf::reshape(logits_of(1), {10}) * 0.25f;
   EXPECT_EQ(add(x10).tensor().to_vector<float>(), (x10 + c).to_vector<float>());
-  EXPECT_THROW(add(tf::reshape(logits_of(1), {10})[tf::slice(0, 7)]), tf::errors::InvalidArgumentError);
+  // TF's shape message: the argument, the dimension and both sizes.
+  try {
+    add(tf::reshape(logits_of(1), {10})[tf::slice(0, 7)]);
+    ADD_FAILURE() << "expected InvalidArgumentError";
+  } catch (const tf::errors::InvalidArgumentError& e) {
+    const std::string m = e.message();
+    EXPECT_NE(m.find("Incompatible shapes: dimension 0 of argument 'x' is 7 (shape (7,)) but must be 10"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("traced for"), std::string::npos) << m;
+  }
   EXPECT_EQ(calls.read_value().item<float>(), 1.0f);
   EXPECT_EQ(add.experimental_get_tracing_count(), 1);
 
@@ -247,6 +304,45 @@ TEST(UnknownDims, AnUnknownDimensionMetWithAKnownSizeIsBoundToIt) {
   tf::Tensor x = tf::reshape(logits_of(2), {5, 4});
   EXPECT_EQ(mm(x).tensor().to_vector<float>(), tf::matmul(x, w).to_vector<float>());
   EXPECT_THROW(mm(tf::reshape(logits_of(3), {5, 6})), tf::errors::InvalidArgumentError);
+}
+
+// Dropout of a None batch (a Keras step retraced for partial batches) draws a mask of the call's
+// size, and its gradient, traced in the same graph, applies the same mask: y = 2x where kept,
+// dy/dx = 2w there and 0 elsewhere, at every call and size.
+TEST(UnknownDims, DropoutOfANoneBatchDrawsTheCallsMaskWithItsGradientInStep) {
+  tf::random::set_seed(21);
+  auto f = tf::function(
+      [](const tf::Tensor& x, const tf::Tensor& w) {
+        tf::GradientTape tape;
+        tape.watch(x);
+        tf::Tensor y = tf::nn::dropout(x, 0.5);
+        tf::Tensor loss = tf::reduce_sum(y * w);
+        tape.stop();
+        return std::vector<tf::Tensor>{y, *tape.gradient(loss, x)};
+      },
+      {.reduce_retracing = true});
+  std::vector<std::vector<float>> masks;
+  for (int64_t n : {8, 8, 5, 3, 5, 13}) {
+    tf::Tensor x = tf::abs(logits_of(n)) + 1.0f, w = logits_of(n) * 0.5f + 0.25f;
+    tf::Value got = f(x, w);
+    const std::vector<float> y = got[0].tensor().to_vector<float>(), g = got[1].tensor().to_vector<float>();
+    const std::vector<float> xs = x.to_vector<float>(), ws = w.to_vector<float>();
+    ASSERT_EQ(y.size(), static_cast<std::size_t>(n * 10));
+    int kept = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      const bool keep = y[i] != 0.0f;
+      kept += keep;
+      EXPECT_EQ(y[i], keep ? 2.0f * xs[i] : 0.0f) << "batch " << n << " element " << i;
+      EXPECT_EQ(g[i], keep ? 2.0f * ws[i] : 0.0f) << "batch " << n << " element " << i;
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_LT(kept, n * 10);
+    std::vector<float> mask(y.size());
+    for (std::size_t i = 0; i < y.size(); ++i) mask[i] = y[i] != 0.0f;
+    masks.push_back(mask);
+  }
+  EXPECT_NE(masks[2], masks[4]);  // a fresh mask per call of the generalized trace
+  EXPECT_EQ(f.experimental_get_tracing_count(), 2);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // as in TF, so its masks are not the eager ones.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 
@@ -219,6 +220,80 @@ TEST(ModelTraced, CustomTrainStepIsTracedOncePlusOnceForThePartialBatch) {
   run(make, train, false, {x}, y);
   tf::config::run_functions_eagerly(false);
   EXPECT_EQ(*last->traces, 9);
+}
+
+// Keras's reduce_retracing: full batches of 32 trace once, the first batch of another size (17)
+// traces once more with the batch as None, and any later size (9) reuses that trace. What needs
+// the batch size is taken when the step runs (BatchNormalization's n, the loss tracker's and the
+// metrics' counts, the sample weights): the histories, weights (moving statistics included),
+// evaluation and predictions equal run_eagerly's to the float.
+struct BatchNormModel : K::Model {
+  std::shared_ptr<int> train_traces = std::make_shared<int>(0);
+  K::layers::Dense hidden, out;
+  K::layers::BatchNormalization norm;
+  BatchNormModel()
+      : K::Model("batch_norm_model"),
+        hidden(track_layer(K::layers::Dense(8))),
+        out(track_layer(K::layers::Dense(1, {.activation = "sigmoid"}))),
+        norm(track_layer(K::layers::BatchNormalization())) {}
+  tf::Tensor call(const tf::Tensor& x, bool training) override {
+    if (training) ++*train_traces;  // traced: once per trace of train_step
+    return out(tf::nn::relu(norm(hidden(x, training), training)), training);
+  }
+};
+
+TEST(ModelTraced, PartialBatchesShareOneGeneralizedTraceAndMatchEager) {
+  auto x = tf::random::normal({81, 5}, {.seed = 13});  // 32 + 32 + 17; then 9 batches of 9
+  auto y = tf::reshape(tf::cast(tf::greater(tf::reduce_sum(x, 1), tf::constant(0.0f)), tf::float32), {81, 1});
+  auto sample_weight = tf::random::uniform({81}, {.minval = 0.5, .maxval = 2.0, .seed = 14});
+  std::shared_ptr<BatchNormModel> last;
+  auto make = [&] {
+    last = std::make_shared<BatchNormModel>();
+    return last;
+  };
+  std::vector<double> second_fit_losses;
+  auto train = [&](K::Model& m) {
+    auto h = m.fit(x, y, {.epochs = 2, .batch_size = 32, .verbose = 0, .sample_weight = sample_weight});
+    second_fit_losses =
+        m.fit(x, y, {.epochs = 1, .batch_size = 9, .verbose = 0, .sample_weight = sample_weight}).history.at("loss");
+    return h;
+  };
+  const std::vector<K::metrics::AnyMetric> metrics = {"accuracy", "mae"};
+  Outcome eager = run(make, train, true, {x}, y, "binary_crossentropy", metrics);
+  const std::vector<double> eager_second = second_fit_losses;
+  EXPECT_EQ(*last->train_traces, 2 * 3 + 9);  // eagerly: every step
+  Outcome traced = run(make, train, false, {x}, y, "binary_crossentropy", metrics);
+  EXPECT_EQ(*last->train_traces, 2);  // batch 32, then None for 17 and 9
+  expect_same(traced, eager);
+  EXPECT_EQ(second_fit_losses, eager_second);
+}
+
+// BatchNormalization on a feature axis other than the last (moments over the batch and the
+// other axes, whose gradient counts the None batch at run time), with a partial batch.
+TEST(ModelTraced, BatchNormOnAnotherAxisWithAPartialBatchMatchesEager) {
+  auto x = tf::random::normal({42, 3, 4}, {.seed = 16});  // 16 + 16 + 10
+  auto y = tf::reshape(tf::reduce_sum(x, {1, 2}), {42, 1});
+  auto model = [] {
+    return std::make_shared<K::Sequential>(std::vector<K::AnyLayer>{
+        K::layers::BatchNormalization({.axis = 1}), K::layers::Flatten(), K::layers::Dense(1)});
+  };
+  expect_traced_matches_eager(
+      model, [&](K::Model& m) { return m.fit(x, y, {.epochs = 2, .batch_size = 16, .verbose = 0}); }, {x}, y);
+}
+
+// Dropout in a step retraced for a partial batch draws the call's mask (its masks are not the
+// eager ones, Note [Random ops in graphs]); evaluation, where it is off, equals the eager model's.
+TEST(ModelTraced, DropoutWithAPartialBatchTracesTwiceAndTrains) {
+  auto x = tf::random::normal({50, 6}, {.seed = 15});  // 32 + 18
+  auto y = tf::reduce_sum(x, 1, true);
+  K::Sequential model({K::layers::Dense(16, {.activation = "relu"}), K::layers::Dropout(0.3), K::layers::Dense(1)});
+  model.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}), .loss = "mse"});
+  auto losses = model.fit(x, y, {.epochs = 3, .batch_size = 32, .verbose = 0}).history.at("loss");
+  ASSERT_EQ(losses.size(), 3u);
+  for (double l : losses) EXPECT_TRUE(std::isfinite(l)) << l;
+  EXPECT_LT(losses[2], losses[0]);
+  const double expected = tf::reduce_mean(tf::square(y - model(x, false))).item<float>();
+  EXPECT_NEAR(model.evaluate(x, y, {.batch_size = 32, .verbose = 0}).at("loss"), expected, 1e-6 * expected);
 }
 
 // A step that needs a value on the host cannot be traced: a clear error says to run eagerly.

@@ -4,6 +4,7 @@
 
 #include "tapeflow/autograd/gradient_registry.h"
 #include "tapeflow/autograd/grads/registration.h"
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/cast.h"
@@ -32,8 +33,22 @@ int64_t reduced_count(const GradContext& c) {
 
 InputGrads sum_grad(const GradContext& c) { return {broadcast_to(keepdims_grad(c), c.input(0).shape())}; }
 InputGrads mean_grad(const GradContext& c) {
-  Tensor g = keepdims_grad(c) / scalar_tensor(static_cast<double>(reduced_count(c)), c.grad().dtype());
-  return {broadcast_to(g, c.input(0).shape())};
+  const DType dt = c.grad().dtype();
+  bool known = true;
+  for (int ax : c.attr<ops::ReduceAttrs>().axes) known &= c.input(0).shape()[ax] >= 0;
+  // Over an unknown (None) dimension of a trace, the count is taken when the function runs.
+  Tensor count = scalar_tensor(1, dt);
+  if (known) {
+    count = scalar_tensor(static_cast<double>(reduced_count(c)), dt);
+  } else {
+    int64_t n = 1;
+    for (int ax : c.attr<ops::ReduceAttrs>().axes)
+      if (c.input(0).shape()[ax] >= 0) n *= c.input(0).shape()[ax];
+    count = scalar_tensor(static_cast<double>(n), dt);
+    for (int ax : c.attr<ops::ReduceAttrs>().axes)
+      if (c.input(0).shape()[ax] < 0) count = count * dim_size(c.input(0), ax, dt);
+  }
+  return {broadcast_to(keepdims_grad(c) / count, c.input(0).shape())};
 }
 // TF splits the gradient evenly among the elements equal to the extremum.
 InputGrads extremum_grad(const GradContext& c) {

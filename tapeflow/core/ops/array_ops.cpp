@@ -24,12 +24,33 @@ OpDef Reshape{.name = "Reshape", .placement = Placement::kFirstInput, .kernel_al
     OneHot{.name = "OneHot"}, StridedSliceGrad{.name = "StridedSliceGrad"},
     UnsortedSegmentSum{.name = "UnsortedSegmentSum"};
 
+StridedSliceAttrs::Dim resolve_slice(int input_axis, int64_t n, std::optional<int64_t> start,
+                                     std::optional<int64_t> stop, int64_t step) {
+  int64_t begin, end;
+  if (step > 0) {
+    begin = start ? (*start < 0 ? *start + n : *start) : 0;
+    end = stop ? (*stop < 0 ? *stop + n : *stop) : n;
+    begin = std::clamp<int64_t>(begin, 0, n);
+    end = std::clamp<int64_t>(end, 0, n);
+  } else {
+    begin = start ? (*start < 0 ? *start + n : *start) : n - 1;
+    end = stop ? (*stop < 0 ? *stop + n : *stop) : -1;
+    begin = std::clamp<int64_t>(begin, -1, n - 1);
+    end = std::clamp<int64_t>(end, -1, n - 1);
+  }
+  // In unsigned arithmetic: a step of INT64_MAX or INT64_MIN must not overflow (-step, or
+  // span + step - 1). A slice of at most one element takes step +-1: its stride is never used,
+  // and step * stride could overflow in the view.
+  const int64_t span = step > 0 ? end - begin : begin - end;  // within [-n - 1, n + 1]
+  const uint64_t abs_step = step > 0 ? static_cast<uint64_t>(step) : uint64_t{0} - static_cast<uint64_t>(step);
+  const int64_t size = span > 0 ? static_cast<int64_t>(1 + (static_cast<uint64_t>(span) - 1) / abs_step) : 0;
+  if (size <= 1) step = step > 0 ? 1 : -1;
+  return {input_axis, size > 0 ? begin : 0, step, size};
+}
+
 Tensor strided_slice_grad(const Tensor& grad, const Shape& input_shape, const StridedSliceAttrs& attrs) {
-  // Its kernels replay the forward slice without a spec: an unknown size would be read as is.
-  for (const auto& d : attrs.dims)
-    TF_CHECK_TYPED(d.size >= 0, UnimplementedError, "StridedSliceGrad",
-                   "the gradient of a slice keeping an unknown (None) dimension cannot be traced yet (input shape ",
-                   input_shape.to_string(), "); trace with exact shapes");
+  // Its kernels replay the forward slice on the input's shape: a slice of an unknown (None)
+  // dimension is resolved there against the call's size, as in the forward.
   SliceGradAttrs a;
   a.input_shape = input_shape;
   a.slice = std::shared_ptr<const OpAttrs>(attrs.clone());
@@ -117,17 +138,20 @@ void strided_slice_kernel(KernelContext& ctx) {
   for (auto [axis, index] : a.fixed) offset += index * x.strides()[static_cast<std::size_t>(axis)];
   Shape s;
   DimVector st;
-  for (const auto& d : a.dims) {
-    // An unknown (None) size of a trace is this call's, from the spec (StridedSliceGrad's
-    // nested call passes none: its slices have known sizes, checked by strided_slice_grad).
-    const int64_t size = d.size < 0 && !ctx.specs.empty() ? ctx.specs[0].shape[s.rank()] : d.size;
-    TF_CHECK_TYPED(size >= 0, InternalError, "StridedSlice", "a StridedSlice size is unknown when it runs");
-    s.push_back(size);
+  for (const StridedSliceAttrs::Dim& traced : a.dims) {
+    // A slice of an unknown (None) dimension of a trace takes this call's size of the input
+    // (in StridedSliceGrad's nested call, the gradient's shape, the forward's input).
+    const StridedSliceAttrs::Dim d =
+        traced.size < 0 && traced.input_axis >= 0
+            ? resolve_slice(traced.input_axis, x.shape()[traced.input_axis], traced.start, traced.stop, traced.step)
+            : traced;
+    TF_CHECK_TYPED(d.size >= 0, InternalError, "StridedSlice", "a StridedSlice size is unknown when it runs");
+    s.push_back(d.size);
     if (d.input_axis < 0) {
       st.push_back(0);
     } else {
       int64_t stride = x.strides()[static_cast<std::size_t>(d.input_axis)];
-      if (size > 0) offset += d.begin * stride;
+      if (d.size > 0) offset += d.begin * stride;
       st.push_back(stride * d.step);
     }
   }
@@ -188,10 +212,13 @@ Tensor view_op(const OpDef& op, const Tensor& x, const OpAttrs& attrs, const Sha
 Tensor reshape(const Tensor& x, const Shape& shape) {
   int64_t known = 1;
   int unknown = -1;
+  bool symbolic = false;  // the shape holds unknown dimensions of the trace (a gradient's keepdims shape)
   for (int i = 0; i < shape.rank(); ++i) {
     if (shape[i] == -1) {
       TF_CHECK_ARG(unknown < 0, "Reshape", "Only one input size may be -1, not both ", unknown, " and ", i);
       unknown = i;
+    } else if (shape[i] < -1 && unifying_dims()) {
+      symbolic = true;
     } else {
       TF_CHECK_ARG(shape[i] >= 0, "Reshape", "Size ", i, " must be non-negative, not ", shape[i]);
       known = checked_mul("Reshape", known, shape[i]);
@@ -199,22 +226,26 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   }
   const int64_t n = x.size();
   Shape out = shape;
-  if (!x.shape().is_fully_defined()) {
-    // Traced with None dimensions (TF's shape function): -1 of an input with one unknown
-    // dimension and the same known part is that dimension (a flatten keeps the batch); any
-    // other -1 stays unknown. The kernel checks the sizes at run time.
+  if (!x.shape().is_fully_defined() || symbolic) {
+    // Traced with None dimensions (TF's shape function): x's unknown dimensions that the shape
+    // keeps cancel out; -1 is then the rest of x's known part, or the one unknown dimension left
+    // with the same known part (a flatten keeps the batch); any other -1 stays unknown. The
+    // kernel checks the sizes at run time.
     if (unknown >= 0) {
       int64_t known_x = 1, unknown_dim = -1;
       int unknowns = 0;
       for (int64_t d : x.shape()) {
-        if (d < 0) {
+        if (d >= 0) {
+          known_x *= d;
+        } else if (d == -1 || std::find(shape.begin(), shape.end(), d) == shape.end()) {
           ++unknowns;
           unknown_dim = d;
-        } else {
-          known_x *= d;
         }
       }
-      out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
+      if (unknowns == 0 && known > 0 && known_x % known == 0)
+        out[unknown] = known_x / known;
+      else
+        out[unknown] = unknowns == 1 && known_x == known ? unknown_dim : -1;
     }
   } else if (unknown >= 0) {
     TF_CHECK_ARG(known > 0 ? n % known == 0 : n == 0, "Reshape", "Input to reshape is a tensor with ", n,

@@ -3,6 +3,7 @@
 // identity. TF's op names, attributes and error messages.
 #pragma once
 #include <memory>
+#include <optional>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -67,10 +68,17 @@ struct StridedSliceAttrs : OpAttrsBase<StridedSliceAttrs> {
   struct Dim {
     int input_axis;  // -1 for a new axis
     int64_t begin, step, size;
+    // A slice of an unknown (None) dimension of a trace (size < 0): Python's bounds, resolved
+    // against the input's size when the kernel runs (resolve_slice).
+    std::optional<int64_t> start = std::nullopt, stop = std::nullopt;
   };
   std::vector<Dim> dims;                       // one per output axis
   std::vector<std::pair<int, int64_t>> fixed;  // integer-indexed input axes and their index
 };
+/// Python's slice start:stop:step of a dimension of size n (omitted bounds, negative indices,
+/// clamping) as the view's begin, step and size.
+StridedSliceAttrs::Dim resolve_slice(int input_axis, int64_t n, std::optional<int64_t> start,
+                                     std::optional<int64_t> stop, int64_t step);
 struct SliceGradAttrs : OpAttrsBase<SliceGradAttrs> {
   Shape input_shape;
   std::shared_ptr<const OpAttrs> slice;  // the forward StridedSliceAttrs

@@ -1,8 +1,6 @@
 // Python-rule indexing: Tensor::operator[] builds a StridedSlice view. Integers drop an axis,
 // slices follow Python (omitted bounds, negative indices and steps, clamping), tf::newaxis
 // inserts an axis and tf::ellipsis stands for the remaining axes.
-#include <algorithm>
-
 #include "tapeflow/core/ops/array_ops.h"
 
 namespace tapeflow {
@@ -27,39 +25,19 @@ Tensor Tensor::operator[](const std::vector<Index>& indices) const {
   int axis = 0;
   auto add_slice = [&](int ax, const Slice& sl) {
     const int64_t n = shape()[ax];
-    int64_t step = sl.step.value_or(1);
+    const int64_t step = sl.step.value_or(1);
     TF_CHECK_ARG(step != 0, "StridedSlice", "slice step cannot be zero (axis ", ax, ")");
     if (n < 0) {
-      // An unknown (None) dimension of a trace: `:` keeps it, bound when the function runs
-      // (the kernel reads the call's size from its spec); bounds need the size.
-      TF_CHECK_TYPED(!sl.start && !sl.stop && step == 1, UnimplementedError, "StridedSlice",
-                     "slicing an unknown (None) dimension other than with `:` cannot be traced yet (axis ", ax,
-                     " of shape ", shape().to_string(), "); trace with exact shapes");
-      attrs.dims.push_back({ax, 0, 1, n});
-      out.push_back(n);
+      // An unknown (None) dimension of a trace: `:` keeps it; other bounds give a size of their
+      // own. Both are resolved against the call's size when the kernel runs.
+      const bool whole = !sl.start && !sl.stop && step == 1;
+      attrs.dims.push_back({ax, 0, step, whole ? n : -1, sl.start, sl.stop});
+      out.push_back(whole ? n : -1);
       return;
     }
-    int64_t begin, end;
-    if (step > 0) {
-      begin = sl.start ? (*sl.start < 0 ? *sl.start + n : *sl.start) : 0;
-      end = sl.stop ? (*sl.stop < 0 ? *sl.stop + n : *sl.stop) : n;
-      begin = std::clamp<int64_t>(begin, 0, n);
-      end = std::clamp<int64_t>(end, 0, n);
-    } else {
-      begin = sl.start ? (*sl.start < 0 ? *sl.start + n : *sl.start) : n - 1;
-      end = sl.stop ? (*sl.stop < 0 ? *sl.stop + n : *sl.stop) : -1;
-      begin = std::clamp<int64_t>(begin, -1, n - 1);
-      end = std::clamp<int64_t>(end, -1, n - 1);
-    }
-    // In unsigned arithmetic: a step of INT64_MAX or INT64_MIN must not overflow (-step, or
-    // span + step - 1). A slice of at most one element takes step +-1: its stride is never used,
-    // and step * stride could overflow in the view.
-    const int64_t span = step > 0 ? end - begin : begin - end;  // within [-n - 1, n + 1]
-    const uint64_t abs_step = step > 0 ? static_cast<uint64_t>(step) : uint64_t{0} - static_cast<uint64_t>(step);
-    const int64_t size = span > 0 ? static_cast<int64_t>(1 + (static_cast<uint64_t>(span) - 1) / abs_step) : 0;
-    if (size <= 1) step = step > 0 ? 1 : -1;
-    attrs.dims.push_back({ax, size > 0 ? begin : 0, step, size});
-    out.push_back(size);
+    const ops::StridedSliceAttrs::Dim d = ops::resolve_slice(ax, n, sl.start, sl.stop, step);
+    attrs.dims.push_back(d);
+    out.push_back(d.size);
   };
   for (const Index& i : indices) {
     const auto& v = i.value();

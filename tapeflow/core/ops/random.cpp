@@ -12,6 +12,8 @@
 #include <tuple>
 #include <type_traits>
 
+#include "tapeflow/core/dim_unify.h"
+
 namespace tapeflow {
 namespace ops {
 OpDef RandomStandardNormal{.name = "RandomStandardNormal"}, TruncatedNormal{.name = "TruncatedNormal"},
@@ -250,6 +252,14 @@ Tensor uniform(const Shape& shape, const UniformOptions& o) {
 }  // namespace random
 
 namespace ops {
+Shape dropout_noise_shape(const DropoutAttrs& attrs, const Shape& x) {
+  Shape s = attrs.noise_shape;
+  const int shift = x.rank() - s.rank();
+  for (int d = 0; d < s.rank(); ++d)
+    if (s[d] < 0 && d + shift >= 0) s[d] = x[d + shift];
+  return s;
+}
+
 Tensor dropout_with(const Tensor& x, const DropoutAttrs& attrs) {
   return dispatch1(Dropout, std::span<const Tensor>(&x, 1), &attrs, {x.shape(), x.dtype()});
 }
@@ -272,10 +282,15 @@ Tensor dropout(const Tensor& x, double rate, const DropoutOptions& options) {
     for (int i = 0; i < x.ndim(); ++i)
       if (attrs.noise_shape[i] == -1) attrs.noise_shape[i] = x.shape()[i];
   }
-  check_shape("Dropout", attrs.noise_shape);
+  // While tracing, the unknown dimensions x gave the noise shape are its call's sizes (the
+  // kernel reads them from x), and the stream reserves kUnknownShapeElements per call.
+  const bool traced_unknown = !attrs.noise_shape.is_fully_defined() && shape_is_bound(attrs.noise_shape);
+  if (!traced_unknown) check_shape("Dropout", attrs.noise_shape);
   TF_CHECK_ARG(broadcasts_to(attrs.noise_shape, x.shape()), "Dropout", "noise_shape ", attrs.noise_shape.to_string(),
                " does not broadcast to x's shape ", x.shape().to_string());
-  ops::RandomAttrs stream = take_stream(ops::RandomUniform, x.dtype(), options.seed, attrs.noise_shape.num_elements());
+  ops::RandomAttrs stream =
+      take_stream(ops::RandomUniform, x.dtype(), options.seed,
+                  traced_unknown ? ops::kUnknownShapeElements : attrs.noise_shape.num_elements());
   attrs.seed = stream.seed;
   attrs.seed2 = stream.seed2;
   attrs.offset = stream.offset;

@@ -107,9 +107,17 @@ struct RandomAttrs : OpAttrsBase<RandomAttrs> {
 struct DropoutAttrs : OpAttrsBase<DropoutAttrs> {
   uint64_t seed = 0, seed2 = 0, offset = 0;  // the RandomUniform stream of the mask
   double rate = 0.0;
-  Shape noise_shape;  // broadcasts to x's shape
+  Shape noise_shape;  // broadcasts to x's shape; traced with None, holds x's unknown dimensions
   std::string to_string() const override;
 };
+
+/// The elements a random op's stream reserves per call when its shape holds an unknown (None)
+/// dimension of a trace (Note [Random ops in graphs]).
+inline constexpr int64_t kUnknownShapeElements = int64_t{1} << 24;
+
+/// The mask shape of a Dropout of `x`: noise_shape with the dimensions a trace left unknown taken
+/// from x's (right-aligned), so a graph traced with a None batch draws the call's mask.
+Shape dropout_noise_shape(const DropoutAttrs& attrs, const Shape& x);
 
 /// Dropout of x with a given mask stream (one dispatch of the Dropout op); x's dtype is the mask's.
 Tensor dropout_with(const Tensor& x, const DropoutAttrs& attrs);

@@ -69,7 +69,7 @@ void dropout_kernel(KernelContext& ctx) {
   if (out.size() == 0) return;
   visit_floating(x.dtype(), "Dropout", [&]<typename T>() {
     const T rate = T(a.rate), scale = T(1.0 / (1.0 - a.rate));
-    Tensor keep = Tensor::empty(a.noise_shape, DType::kUInt8, kCPU0);
+    Tensor keep = Tensor::empty(ops::dropout_noise_shape(a, x.shape()), DType::kUInt8, kCPU0);
     fill_groups<T>(keep.data<uint8_t>(), keep.size(), px::Stream(a.seed, a.seed2, a.offset), px::UniformUnit<T>{},
                    DropoutKeep<T>{rate});
     std::array<DimVector, 3> strides = {x.strides(), broadcast_strides(keep, x.shape()), out.strides()};

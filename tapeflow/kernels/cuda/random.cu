@@ -98,7 +98,7 @@ void dropout_kernel(KernelContext& ctx) {
   cudaStream_t s = stream_of(ctx);
   visit_floating(x.dtype(), "Dropout", [&]<typename T>() {
     const T scale = T(1.0 / (1.0 - a.rate));
-    Tensor keep = Tensor::empty(a.noise_shape, DType::kUInt8, ctx.device);
+    Tensor keep = Tensor::empty(ops::dropout_noise_shape(a, x.shape()), DType::kUInt8, ctx.device);
     fill_groups<T>(static_cast<uint8_t*>(keep.raw_data()), keep.size(), px::Stream(a.seed, a.seed2, a.offset),
                    px::UniformUnit<T>{}, DropoutKeep<T>{T(a.rate)}, s);
     auto ix = make_indexer<2>(x.shape(), {x.strides(), broadcast_strides(keep, x.shape())}, "Dropout");

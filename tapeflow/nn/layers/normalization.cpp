@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/batch_norm.h"
 #include "tapeflow/core/ops/binary.h"
@@ -74,9 +75,17 @@ Tensor BatchNormalization::call(const Tensor& inputs, bool training) {
     auto out = nn::fused_batch_norm(x, scale, offset, batch_stats);
     y = out.y;
     // The fused op reports the unbiased variance; Keras 3 averages the biased one (tf.nn.moments).
-    const double n = double(x.size() / std::max<int64_t>(c, 1));
     batch_mean = stop_gradient(out.mean);
-    batch_var = stop_gradient(out.variance) * (n > 1 ? (n - 1) / n : 1.0);
+    if (x.shape().is_fully_defined()) {
+      const double n = double(x.size() / std::max<int64_t>(c, 1));
+      batch_var = stop_gradient(out.variance) * (n > 1 ? (n - 1) / n : 1.0);
+    } else {
+      // A None batch (a step traced for every batch size): n is counted when the step runs, in
+      // float64 as above, so the factor rounds to the same float as the exact trace's.
+      const Tensor n = element_count(x, DType::kFloat64) / double(std::max<int64_t>(c, 1));
+      const Tensor factor = where(greater(n, 1.0), (n - 1.0) / n, ones({}, DType::kFloat64));
+      batch_var = stop_gradient(out.variance) * cast(factor, out.variance.dtype());
+    }
   } else {
     // Another feature axis: moments and batch_normalization with (1, .., C, .., 1) statistics.
     Shape bshape(std::vector<int64_t>(std::size_t(rank_), 1));

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/logging.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/cast.h"
@@ -202,21 +203,21 @@ void Model::weighted_train_step(const Tensor& x, const Tensor& y, const std::opt
     compiled_->optimizer->apply_gradients(tape.gradient(loss, vars), vars);
   }
   // Keras 3 weights the running loss by the batch size.
-  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  compiled_->loss_tracker->update_state(loss, dim_size(x, 0, DType::kFloat32));
   update_compiled_metrics(y, y_pred, sample_weight);
 }
 
 void Model::test_step(const Tensor& x, const Tensor& y) {
   Tensor y_pred = (*this)(x, false);
   Tensor loss = compute_loss(x, y, y_pred);
-  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  compiled_->loss_tracker->update_state(loss, dim_size(x, 0, DType::kFloat32));
   update_compiled_metrics(y, y_pred, std::nullopt);
 }
 
 void Model::weighted_test_step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   Tensor y_pred = (*this)(x, false);
   Tensor loss = compute_loss(x, y, y_pred, sample_weight);
-  compiled_->loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x.shape()[0]), DType::kFloat32));
+  compiled_->loss_tracker->update_state(loss, dim_size(x, 0, DType::kFloat32));
   update_compiled_metrics(y, y_pred, sample_weight);  // `metrics` unweighted, as Keras 3's
 }
 
@@ -228,9 +229,13 @@ Tensor Model::predict_step(const std::vector<Tensor>& x) {
 // unless compile(run_eagerly=True). Here each is a tf::Function made once per compile (predict's
 // once per model), whose body is the overridable step itself, so an overridden train_step is
 // traced too; optimizer and metric state are variables, updated in the graph (Note [Optimizers
-// in tf::function]). Shapes are traced exactly: full batches trace once and a last partial batch
-// once more (Keras's reduce_retracing gives the same two traces on tensors). A step that reads a
-// value on the host cannot be traced: its error says to compile with run_eagerly.
+// in tf::function]). They are traced with reduce_retracing, as Keras's: full batches trace once
+// with exact shapes, and the first batch of another size traces once more with the batch as
+// None, which every later size reuses (a last partial batch of each epoch, another batch_size).
+// So nothing in a step may need the batch size at trace time: the loss tracker counts it with
+// dim_size, losses and metrics with element_count, BatchNormalization its n likewise, and
+// Dropout draws the call's mask (Note [Random ops in graphs]). A step that reads a value on the
+// host cannot be traced: its error says to compile with run_eagerly.
 bool Model::steps_traced() const {
   return !(compiled_ && compiled_->options.run_eagerly) && !config::functions_run_eagerly();
 }
@@ -269,7 +274,7 @@ void Model::dataset_step(const data::Element& e, bool training, const char* call
   std::optional<Function>& f = training ? compiled_->train_function : compiled_->test_function;
   if (!f)
     f = function([this, training](const std::vector<Tensor>& parts) { run_step(parts, training); },
-                 {.name = training ? "train_function" : "test_function"});
+                 {.reduce_retracing = true, .name = training ? "train_function" : "test_function"});
   with_eager_hint(*this, training ? "train_step" : "test_step", [&] { (*f)(element); });
 }
 
@@ -298,7 +303,7 @@ Tensor Model::predict_batch(const std::vector<Tensor>& x) {
   if (!predict_function_ || predict_function_->owner != this)
     predict_function_ = std::make_shared<PredictFunction>(
         PredictFunction{this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },
-                                       {.name = "predict_function"})});
+                                       {.reduce_retracing = true, .name = "predict_function"})});
   return with_eager_hint(*this, "predict_step", [&] { return predict_function_->function(x).tensor(); });
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tapeflow/autograd/tape.h"
+#include "tapeflow/core/dim_unify.h"
 #include "tapeflow/core/ops/array_ops.h"
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/nn/models/epoch_iterator.h"
@@ -69,7 +70,7 @@ void Model::multi_input_step(const std::vector<Tensor>& x, const Tensor& y, cons
   // As train_step/test_step: the running loss weighs each batch by its size (Keras 3).
   const auto tracked = Model::metrics();  // the loss tracker, then the compiled metrics (not an override's)
   auto loss_tracker = std::dynamic_pointer_cast<metrics::Mean>(tracked[0]);
-  loss_tracker->update_state(loss, scalar_tensor(static_cast<double>(x[0].shape()[0]), DType::kFloat32));
+  loss_tracker->update_state(loss, dim_size(x[0], 0, DType::kFloat32));
   update_compiled_metrics(y, y_pred, sample_weight);
 }
 
