@@ -12,8 +12,11 @@
 // cloud default), that is what makes the kernel back them with 2 MiB pages. 4 KiB pages cost a
 // page fault per 4 KiB on first touch (32768 for a 128 MB tensor, against 64), a TLB miss per
 // 4 KiB while streaming (a two-level walk under nested paging in a VM), and stop the hardware
-// prefetcher at every page boundary: an (8192, 4096) float32 sum read 1.3-2x faster from huge
-// pages on the 2-core VM (bench/ops_bench `--only reduce`, A/B with the switch below). PyTorch's
+// prefetcher at every page boundary. On the 2-core VM (load ~15), one thread's CPU time on an
+// (8192, 4096) float32 tensor (bench/ops_cpu_time, A/B with the switch below, same binary):
+// reduce_sum 13.2-13.4 -> 8.3-8.5 ms, reduce_max 14.7-15.3 -> 8.2-8.3, argmax 16.5-16.7 ->
+// 8.9-9.4, x + b 18.5-20.2 -> 14.1-14.3, cast 26.3-27.5 -> 19.6; a fresh 128 MB tf::ones
+// (ops_bench fresh_ones) 331-388 -> 104 ms wall, 32768 -> 64 page faults. PyTorch's
 // host allocator advises nothing unless THP_MEM_ALLOC_ENABLE=1. The cost: a huge page is backed
 // whole on first touch, so a block's size-class rounding (at most 25%, already counted in
 // memory_info) becomes resident where it ends inside a touched 2 MiB page. Smaller blocks keep
