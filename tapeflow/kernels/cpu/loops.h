@@ -159,9 +159,10 @@ template <bool kMax, typename T, int kPrefetch = 0> TF_ALWAYS_INLINE T lane_extr
   for (int k = 0; k < L; ++k) acc[k] = kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
   // `v wins or v is NaN`: once a lane holds NaN, no number replaces it (NaN compares false).
   auto pick = [](T a, T v) { return ((kMax ? v > a : v < a) || v != v) ? v : a; };
+  constexpr int kStepBytes = L * static_cast<int>(sizeof(T));
   int64_t i = 0;
   for (; i + L <= n; i += L) {
-    prefetch_ahead<kPrefetch, L * static_cast<int>(sizeof(T))>(x + i);
+    prefetch_ahead<kPrefetch, kStepBytes>(x + i);
     for (int k = 0; k < L; ++k) acc[k] = pick(acc[k], x[i + k]);
   }
   for (int k = 0; i + k < n; ++k) acc[k] = pick(acc[k], x[i + k]);

@@ -105,9 +105,10 @@ template <typename T> constexpr bool kLaneFloat = std::is_same_v<T, float> || st
 template <bool kProd, typename T> TF_ALWAYS_INLINE double lane_fold(const T* x, int64_t n) {
   double acc[kLanes];
   for (int k = 0; k < kLanes; ++k) acc[k] = kProd ? 1.0 : 0.0;
+  constexpr int kStepBytes = kLanes * static_cast<int>(sizeof(T));
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    prefetch_ahead<kPrefetchAhead, kLanes * static_cast<int>(sizeof(T))>(x + i);
+    prefetch_ahead<kPrefetchAhead, kStepBytes>(x + i);
     for (int k = 0; k < kLanes; ++k) {
       const double v = static_cast<double>(x[i + k]);
       acc[k] = kProd ? acc[k] * v : acc[k] + v;
