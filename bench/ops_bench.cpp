@@ -4,7 +4,9 @@
 // bench/ops_bench_torch.py times the same cases with PyTorch; bench/run_ops.sh runs both,
 // interleaved, and prints the table of bench/RESULTS.md.
 // Output, one line per case: `case <family> <size> <seconds per op> <bytes read> <bytes written>`,
-// and `bandwidth <small|large> <read GB/s> <copy GB/s>` (copy counts bytes read + written).
+// `faults <family> <size> <minor page faults per op>`, and
+// `bandwidth <small|large> <read GB/s> <copy GB/s>` (copy counts bytes read + written).
+// TAPEFLOW_CPU_HUGE_PAGES=0 in the environment maps the large tensors with 4 KiB pages (A/B).
 // Usage: ops_bench [--sizes small,large] [--only FAMILY]
 #include <algorithm>
 #include <atomic>
@@ -17,8 +19,11 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <tapeflow/tapeflow.h>
 
+#include "tapeflow/core/allocator.h"
 #include "tapeflow/kernels/cpu/parallel.h"
 
 namespace {
@@ -35,6 +40,12 @@ double median_s(int reps, int inner, const std::function<void()>& fn) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
 }
 
 /// The sizes: small rows stay in L1/L2 and measure per-op overhead; large rows (128 MB of
@@ -136,6 +147,14 @@ std::vector<Case> cases(const Size& z) {
        }},
       {"add_broadcast", N * f, N * f, [=]() mutable { out = tf::add(x, b); }},
       {"cast_f32_i32", N * f, N * 4, [=]() mutable { out = tf::cast(x, tf::int32); }},
+      // A fresh output: the allocator's cache emptied first, so its pages are faulted in anew
+      // (PyTorch's host allocator caches nothing: every large torch.ones maps fresh pages).
+      {"fresh_ones", 0, N * f,
+       [=]() mutable {
+         out = tf::Tensor();
+         tapeflow::cpu_allocator()->empty_cache();
+         out = tf::ones({R, C});
+       }},
       {"transpose", N * f, N * f, [=]() mutable { out = tf::transpose(x).contiguous(); }},  // a view until copied
       {"concat_axis1", 2 * N * f, 2 * N * f,
        [=]() mutable {
@@ -192,8 +211,13 @@ int main(int argc, char** argv) {
     for (Case& c : cases(z)) {
       if (!only.empty() && c.family.find(only) == std::string::npos) continue;
       c.fn();  // warm up: first-touch of outputs, allocator caches
+      const long faults0 = minor_faults();
       const double s = median_s(z.reps, z.inner, c.fn);
       std::cout << "case " << c.family << ' ' << z.name << ' ' << s << ' ' << c.read << ' ' << c.written << std::endl;
+      // Page faults per op (run_ops.sh ignores the line): 0 in steady state thanks to the
+      // allocator's cache, except for fresh_ones (Note [Huge pages for large host buffers]).
+      std::cout << "faults " << c.family << ' ' << z.name << ' '
+                << static_cast<double>(minor_faults() - faults0) / (z.reps * z.inner) << std::endl;
     }
     bandwidth(z);  // again: the ceiling is the better of the two, bracketing the cases
   }

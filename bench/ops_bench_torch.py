@@ -57,6 +57,7 @@ def cases(rows, cols):
         ("sparse_xent_grad", sparse_xent_grad),
         ("add_broadcast", lambda: x + b),
         ("cast_f32_i32", lambda: x.to(torch.int32)),
+        ("fresh_ones", lambda: torch.ones(rows, cols)),
         ("transpose", lambda: x.t().contiguous()),
         ("concat_axis1", lambda: torch.cat([x, y], 1)),
         ("tile_2x1", lambda: x.repeat(2, 1)),

@@ -2,7 +2,8 @@
 // that lagged the streaming ceiling: the CPU time of the calling thread per call
 // (CLOCK_THREAD_CPUTIME_ID) on one intra-op thread, best of `reps` (default 9). A busy machine
 // stretches wall time but hardly this. To compare two builds, run the same binary against each
-// build's libtapeflow.so: `LD_LIBRARY_PATH=<other build>/tapeflow build/bench/ops_cpu_time`.
+// build's libtapeflow.so: `LD_LIBRARY_PATH=<other build>/tapeflow build/bench/ops_cpu_time`; to
+// compare page sizes, run it with TAPEFLOW_CPU_HUGE_PAGES=0 and without.
 // Usage: ops_cpu_time [reps]
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   const std::pair<const char*, std::function<void()>> cases[] = {
       {"where", [&] { out = tf::where(cond, x, y); }},
       {"argmax_axis1", [&] { out = tf::argmax(x, 1); }},
+      {"reduce_sum_all", [&] { out = tf::reduce_sum(x); }},
+      {"reduce_sum_axis1", [&] { out = tf::reduce_sum(x, 1); }},
       {"reduce_max_all", [&] { out = tf::reduce_max(x); }},
       {"reduce_sum_axis0", [&] { out = tf::reduce_sum(x, 0); }},
       {"add_broadcast", [&] { out = tf::add(x, b); }},

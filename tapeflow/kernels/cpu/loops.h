@@ -141,18 +141,30 @@ void run_loop(const StridedLoop<N>& loop, const std::array<char*, N>& base, cons
   });
 }
 
+/// Software prefetch of the cache lines of [p + kAhead, p + kAhead + kBytes) into all cache levels
+/// (a hint: never faults, also past the end of a buffer). Streaming loops over memory-bound data
+/// call it once per step of kBytes (Note [Prefetch distance of streaming reductions], reduction.cpp).
+template <int kAhead, int kBytes> TF_ALWAYS_INLINE void prefetch_ahead(const void* p) {
+  if constexpr (kAhead > 0)
+    for (int b = 0; b < kBytes; b += 64) __builtin_prefetch(static_cast<const char*>(p) + kAhead + b, 0, 3);
+}
+
 /// max (kMax) or min of the floats x[0, n) in lanes, NaN-propagating (a NaN anywhere gives NaN,
-/// as TF); -inf (max) or +inf (min) when n == 0. An always-inline body
+/// as TF); -inf (max) or +inf (min) when n == 0. kPrefetch > 0: loads are prefetched that many
+/// bytes ahead (prefetch_ahead; no effect on the result). An always-inline body
 /// (Note [CPU kernels per instruction set]).
-template <bool kMax, typename T> TF_ALWAYS_INLINE T lane_extremum(const T* x, int64_t n) {
+template <bool kMax, typename T, int kPrefetch = 0> TF_ALWAYS_INLINE T lane_extremum(const T* x, int64_t n) {
   constexpr int L = 32;
   T acc[L];
   for (int k = 0; k < L; ++k) acc[k] = kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
   // `v wins or v is NaN`: once a lane holds NaN, no number replaces it (NaN compares false).
   auto pick = [](T a, T v) { return ((kMax ? v > a : v < a) || v != v) ? v : a; };
+  constexpr int kStepBytes = L * static_cast<int>(sizeof(T));
   int64_t i = 0;
-  for (; i + L <= n; i += L)
+  for (; i + L <= n; i += L) {
+    prefetch_ahead<kPrefetch, kStepBytes>(x + i);
     for (int k = 0; k < L; ++k) acc[k] = pick(acc[k], x[i + k]);
+  }
   for (int k = 0; i + k < n; ++k) acc[k] = pick(acc[k], x[i + k]);
   for (int w = L / 2; w > 0; w /= 2)  // a tree, not a chain: short rows pay little for it
     for (int k = 0; k < w; ++k) acc[k] = pick(acc[k], acc[k + w]);
