@@ -156,6 +156,7 @@ RecurrentLayer::RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::s
     : Layer(default_name, {.name = options.name, .trainable = options.trainable}),
       cell_(std::move(cell)),
       return_sequences_(options.return_sequences),
+      return_state_(options.return_state),
       go_backwards_(options.go_backwards) {
   track_module("cell", cell_);
 }
@@ -234,6 +235,49 @@ std::vector<Tensor> RecurrentLayer::call_with_state(const Tensor& inputs, const 
     return result[0];
   });
   return result;
+}
+
+std::vector<KerasTensor> RecurrentLayer::call_with_state(const KerasTensor& inputs,
+                                                         const std::vector<KerasTensor>& initial_state,
+                                                         const KerasTensor& mask) {
+  std::vector<NodeKwarg> kwargs;
+  if (!initial_state.empty()) kwargs.push_back({"initial_state", initial_state});
+  if (mask.defined()) kwargs.push_back({"mask", {mask}});
+  return symbolic_call_with(inputs, std::move(kwargs),
+                            [this](const Tensor& x, const std::map<std::string, std::vector<Tensor>>& kw) {
+                              std::vector<MaskedOutput> outs = call_node(x, std::nullopt, kw, false);
+                              std::vector<Tensor> values;
+                              for (auto& o : outs) values.push_back(o.output);
+                              return values;
+                            });
+}
+
+KerasTensor RecurrentLayer::operator()(const KerasTensor& inputs) {
+  TF_CHECK_ARG(!return_state_, "", "Layer \"", name(), "\" has return_state=True: it returns [output, ",
+               cell_->num_states() == 2 ? "h, c" : "h", "]; call it with `call_with_state(x)`");
+  return Layer::operator()(inputs);
+}
+
+std::vector<Layer::MaskedOutput> RecurrentLayer::call_node(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                                           const std::map<std::string, std::vector<Tensor>>& kwargs,
+                                                           std::optional<bool> training) {
+  std::vector<Tensor> initial_state;
+  std::optional<Tensor> step_mask = mask;  // an explicit mask replaces the input's, as in Keras
+  for (const auto& [key, values] : kwargs) {
+    if (key == "initial_state")
+      initial_state = values;
+    else if (key == "mask" && values.size() == 1)
+      step_mask = values[0];
+    else
+      TF_THROW(UnimplementedError, "", "Layer \"", name(), "\" (", class_name(), "): call argument `", key,
+               "` is not supported (initial_state, mask are)");
+  }
+  std::vector<Tensor> all = call_with_state(inputs, initial_state, step_mask, training);
+  // Keras's compute_mask: the output's is the mask with return_sequences; the states have none.
+  std::vector<MaskedOutput> out{{all[0], compute_mask(inputs, step_mask)}};
+  if (return_state_)
+    for (std::size_t i = 1; i < all.size(); ++i) out.push_back({all[i], std::nullopt});
+  return out;
 }
 
 SimpleRNN::SimpleRNN(int64_t units, RecurrentOptions options)
