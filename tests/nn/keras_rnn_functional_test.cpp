@@ -207,4 +207,86 @@ TEST(RecurrentFunctional, BadStateHistoriesInConfigsRaiseTypedErrors) {
       [&] { K::saving::deserialize_keras_object(bad.dump()); }, {"decoder_dense", "not supported"});
 }
 
+// ---- stateful=True --------------------------------------------------------------------------
+
+std::shared_ptr<K::Sequential> stateful_model(tf::DType dt) {
+  return std::make_shared<K::Sequential>(
+      std::vector<K::AnyLayer>{K::Input({-1, 3}, {.dtype = dt, .name = "x", .batch_size = 2}),
+                               L::LSTM(3, {.return_sequences = true, .stateful = true, .name = "lstm", .dtype = dt}),
+                               L::GRU(2, {.stateful = true, .name = "gru", .dtype = dt})},
+      K::SequentialOptions{.name = "stateful"});
+}
+
+void reset(K::Model& m) {
+  for (const auto& l : m.layers()) std::dynamic_pointer_cast<L::RecurrentLayer>(l)->reset_states();
+}
+
+TEST(RecurrentStateful, TwoCallsOnTheHalvesEqualOneCallOnTheWholeAsKeras) {
+  auto model = stateful_model(tf::float64);
+  set_weights(*model->get_layer("lstm"), {&fx::sf_lstm_w0, &fx::sf_lstm_w1, &fx::sf_lstm_w2});
+  set_weights(*model->get_layer("gru"), {&fx::sf_gru_w0, &fx::sf_gru_w1, &fx::sf_gru_w2});
+  const tf::Tensor x = from(fx::sf_x);
+  const tf::Tensor first = x[{tf::all, tf::slice(0, 3)}], second = x[{tf::all, tf::slice(3, {})}];
+  // predict runs the model as a tf::Function: the states are variables it reads and assigns.
+  expect_case(model->predict(first), fx::sf_y_first, 1e-12);
+  expect_case(model->predict(second), fx::sf_y_second, 1e-12);
+  reset(*model);
+  const tf::Tensor whole = model->predict(x);
+  expect_case(whole, fx::sf_y_whole, 1e-12);
+  tf::testing::expect_values(whole, {2, 2}, fx::sf_y_second.values, 1e-12);  // the GRU's last output
+  // Eagerly too; the states are not weights.
+  reset(*model);
+  (*model)(first);
+  expect_case((*model)(second), fx::sf_y_second, 1e-12);
+  const auto& lstm = dynamic_cast<const L::LSTM&>(*model->get_layer("lstm"));
+  EXPECT_EQ(lstm.states().size(), 2u);
+  EXPECT_EQ(lstm.states()[0].shape(), tf::Shape({2, 3}));
+  EXPECT_EQ(model->variables().size(), 6u);  // kernel, recurrent_kernel, bias of each
+  reset(*model);
+  for (const tf::Tensor& s : lstm.states()) EXPECT_EQ(s.to_vector<double>(), std::vector<double>(6, 0.0));
+}
+
+TEST(RecurrentStateful, FunctionalModelKeepsStatesAcrossCalls) {
+  auto x = K::Input({-1, 3}, {.dtype = tf::float64, .batch_size = 2});
+  L::GRU gru(2, {.stateful = true, .dtype = tf::float64});
+  K::Model model(x, gru(x));
+  set_weights(gru, {&fx::sf_gru_w0, &fx::sf_gru_w1, &fx::sf_gru_w2});
+  const tf::Tensor seq = tf::random::normal({2, 6, 3}, {.dtype = tf::float64, .seed = 5});
+  model.predict(seq[{tf::all, tf::slice(0, 2)}]);
+  const tf::Tensor halves = model.predict(seq[{tf::all, tf::slice(2, {})}]);
+  gru.reset_states();
+  tf::testing::expect_values(halves, {2, 2}, model.predict(seq).to_vector<double>(), 1e-12);
+}
+
+TEST(RecurrentStateful, BatchSizeErrorsAreTyped) {
+  auto model = stateful_model(tf::float32);
+  tapeflow::testing::expect_error<tf::errors::InvalidArgumentError>(
+      [&] { model->predict(tf::zeros({3, 4, 3})); }, {"stateful", "Expected batch size: 2", "Received batch size: 3"});
+  // predict's last partial batch has another size: the same error.
+  tapeflow::testing::expect_error<tf::errors::InvalidArgumentError>(
+      [&] { model->predict(tf::zeros({3, 4, 3}), {.batch_size = 2}); }, {"Expected batch size: 2"});
+  tapeflow::testing::expect_error<tf::errors::InvalidArgumentError>(
+      [&] {
+        K::Sequential({K::Input({-1, 3}), L::SimpleRNN(2, {.stateful = true})});
+      },
+      {"stateful=True", "batch size must be static", "batch_size"});
+}
+
+TEST(RecurrentStateful, LoadsKerasStatefulFileAndRoundTripsItsConfig) {
+  auto model = K::models::load_model(fixture_path("keras_stateful.keras"));
+  const auto& gru = dynamic_cast<const L::GRU&>(*model->get_layer("gru"));
+  EXPECT_TRUE(gru.stateful());
+  const tf::Tensor x = from(fx::sf_x, tf::float32);
+  expect_case(model->predict(x[{tf::all, tf::slice(0, 3)}]), fx::sf32_y_first, 1e-5);
+  expect_case(model->predict(x[{tf::all, tf::slice(3, {})}]), fx::sf32_y_second, 1e-5);
+  TempDir dir;
+  model->save(dir / "again.keras");
+  auto again = K::models::load_model(dir / "again.keras");
+  EXPECT_TRUE(dynamic_cast<const L::LSTM&>(*again->get_layer("lstm")).stateful());
+  EXPECT_EQ(Json::parse(K::saving::serialize_keras_object(*again)),
+            Json::parse(K::saving::serialize_keras_object(*model)));
+  expect_case(again->predict(x[{tf::all, tf::slice(0, 3)}]), fx::sf32_y_first, 1e-5);
+  expect_case(again->predict(x[{tf::all, tf::slice(3, {})}]), fx::sf32_y_second, 1e-5);
+}
+
 }  // namespace

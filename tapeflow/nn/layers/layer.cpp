@@ -33,6 +33,8 @@ thread_local int t_depth = 0;
 // The layer whose call is running on this thread: a layer called inside it must be tracked by it.
 thread_local const Layer* t_caller = nullptr;
 
+// Set while layers run only to infer shapes or build (Layer::ProbeScope).
+thread_local bool t_probing = false;
 // A Function called inside a layer's call traces its nested layers with this training flag, so
 // the flag belongs to the Function's cache key.
 std::string training_trace_context() { return t_training ? (*t_training ? "training" : "inference") : ""; }
@@ -71,6 +73,10 @@ void check_tracked_by(const Layer& caller, const Layer& callee) {
   }
 }
 }  // namespace
+
+bool Layer::probing() { return t_probing; }
+Layer::ProbeScope::ProbeScope() : previous_(std::exchange(t_probing, true)) {}
+Layer::ProbeScope::~ProbeScope() { t_probing = previous_; }
 
 Layer::Layer(const std::string& default_name, LayerOptions options)
     : Module(options.name.empty() ? (default_name.empty() ? "layer" : default_name) : options.name,
@@ -225,7 +231,7 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) { return s
 // follows them is unknown (None) in the output. Any layer, custom ones included, gets exact
 // inference without writing a compute_output_shape, at the price of two tiny forward passes
 // per node when the model is defined. Weights are built first from the symbolic shape (batch
-// None), as Keras builds them.
+// None), as Keras builds them. The probes run under a ProbeScope: a stateful layer keeps its state.
 KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call) {
   name();  // fixes a class-derived name before the node copies the layer
   std::vector<Shape> shapes;
@@ -250,6 +256,7 @@ KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool li
     self = clone();
   } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
   auto probe = [&](int64_t unknown) {
+    ProbeScope probing;
     std::vector<Tensor> xs;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       Shape d = shapes[i];
@@ -301,6 +308,7 @@ std::vector<KerasTensor> Layer::symbolic_call_with(const KerasTensor& inputs, st
     return zeros(d, t.dtype());
   };
   const auto probe = [&](int64_t unknown) {
+    ProbeScope probing;
     std::map<std::string, std::vector<Tensor>> values;
     for (const NodeKwarg& k : kwargs)
       for (const KerasTensor& t : k.tensors) values[k.name].push_back(zeros_for(t, unknown));

@@ -180,6 +180,21 @@ class Layer : public Module {
   using NodeRun = std::function<std::vector<Tensor>(const Tensor&, const std::map<std::string, std::vector<Tensor>>&)>;
   std::vector<KerasTensor> symbolic_call_with(const KerasTensor& inputs, std::vector<NodeKwarg> kwargs,
                                               const NodeRun& run);
+  /// Whether this thread runs layers only to infer shapes or to build weights (Note [Output shapes
+  /// by probing], a model's building call): a stateful layer (an RNN with stateful=True) leaves
+  /// its state alone then, as Keras's symbolic calls do.
+  static bool probing();
+  /// Marks the calls made on this thread while it lives as probes.
+  class ProbeScope {
+   public:
+    ProbeScope();
+    ~ProbeScope();
+    ProbeScope(const ProbeScope&) = delete;
+    ProbeScope& operator=(const ProbeScope&) = delete;
+
+   private:
+    bool previous_;
+  };
   /// Tracks a sublayer (its weights and losses become this layer's).
   template <std::derived_from<Layer> L> L track_layer(L layer) {
     add_tracked_layer(std::make_shared<L>(layer));

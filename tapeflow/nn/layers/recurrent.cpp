@@ -157,7 +157,8 @@ RecurrentLayer::RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::s
       cell_(std::move(cell)),
       return_sequences_(options.return_sequences),
       return_state_(options.return_state),
-      go_backwards_(options.go_backwards) {
+      go_backwards_(options.go_backwards),
+      stateful_(options.stateful) {
   track_module("cell", cell_);
 }
 
@@ -168,6 +169,25 @@ void RecurrentLayer::build(const Shape& input_shape) {
              ". Full shape received: ", input_shape.to_string());
   cell_->build(Shape{input_shape[0], input_shape[2]});
   cell_->set_built(true);
+  if (!stateful_) return;
+  TF_CHECK_ARG(input_shape[0] > 0, "", "Layer \"", name(),
+               "\": When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: "
+               "sequence.shape=",
+               input_shape.to_string(), " (give the input a batch size: K::Input(shape, {.batch_size = n}))");
+  states_->clear();
+  for (int i = 0; i < cell_->num_states(); ++i)
+    states_->push_back(Variable(zeros({input_shape[0], cell_->units()}, cell_->options().dtype),
+                                {.name = "rnn_state", .trainable = false}));
+}
+
+void RecurrentLayer::reset_states() {
+  for (Variable& v : *states_) v.assign(zeros(v.shape(), v.dtype()));
+}
+
+std::vector<Tensor> RecurrentLayer::states() const {
+  std::vector<Tensor> out;
+  for (const Variable& v : *states_) out.push_back(v.read_value());
+  return out;
 }
 
 std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training,
@@ -179,6 +199,15 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
                inputs.shape().to_string());
   const DType dt = cell_->kernel().dtype();
   std::vector<Tensor> states = initial_state;
+  if (stateful_) {
+    const int64_t expected = states_->empty() ? batch : states_->front().shape()[0];
+    TF_CHECK_ARG(batch == expected, "", "Layer \"", name(),
+                 "\": If an RNN is stateful, the batch size of the input sequences must be the same as the batch size "
+                 "of the initial state. \n- Expected batch size: ",
+                 expected, "\n- Received batch size: ", batch);
+    if (states.empty())
+      for (const Variable& v : *states_) states.push_back(v.read_value());
+  }
   if (states.empty())
     for (int i = 0; i < cell_->num_states(); ++i) states.push_back(zeros({batch, units}, dt));
   TF_CHECK_ARG(int(states.size()) == cell_->num_states(), "", "Layer \"", name(), "\" expects ", cell_->num_states(),
@@ -210,6 +239,9 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
   }
   std::vector<Tensor> out{return_sequences_ ? stack(outputs, 1) : output};
   out.insert(out.end(), states.begin(), states.end());
+  // Keras keeps the final states for the next call (not while only shapes are probed).
+  if (stateful_ && !probing())
+    for (std::size_t i = 0; i < states_->size(); ++i) (*states_)[i].assign(states[i]);
   return out;
 }
 

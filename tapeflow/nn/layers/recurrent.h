@@ -38,6 +38,11 @@ struct RecurrentOptions {
   /// call_with_state on KerasTensors; an eager `layer(x)` gives the output alone.
   bool return_state = false;
   bool go_backwards = false;       // process the steps last to first (outputs in that order)
+  /// Keras's stateful: the final states of a call are the initial states of the next (for
+  /// sequences cut into consecutive pieces), kept until reset_states(). Needs a fixed batch size,
+  /// known when the layer is built (`K::Input({-1, 8}, {.batch_size = 32})`); every call must
+  /// have that batch size.
+  bool stateful = false;
   bool reset_after = true;         // GRU: the reset gate applied after the recurrent matmul (Keras 3's default)
   std::string name;
   bool trainable = true;
@@ -145,6 +150,13 @@ class RecurrentLayer : public Layer {
   bool return_sequences() const { return return_sequences_; }
   bool return_state() const { return return_state_; }
   bool go_backwards() const { return go_backwards_; }
+  bool stateful() const { return stateful_; }
+  /// A stateful layer's states back to zeros (Keras's reset_states / reset_state).
+  void reset_states();
+  void reset_state() { reset_states(); }
+  /// A stateful layer's current states (h, then c for LSTM), each (batch, units); empty before
+  /// it is built. They are not weights: not in variables(), checkpoints or .keras files (as Keras).
+  std::vector<Tensor> states() const;
 
  protected:
   RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::string& default_name, const RecurrentOptions& options);
@@ -154,7 +166,9 @@ class RecurrentLayer : public Layer {
                           const std::optional<Tensor>& mask);
 
   std::shared_ptr<RecurrentCell> cell_;
-  bool return_sequences_, return_state_, go_backwards_;
+  bool return_sequences_, return_state_, go_backwards_, stateful_;
+  // A stateful layer's states, made by build; shared by the layer's copies (the functional nodes').
+  std::shared_ptr<std::vector<Variable>> states_ = std::make_shared<std::vector<Variable>>();
 };
 
 /// `K::layers::SimpleRNN(32)`: (B, T, D) -> (B, 32) (or (B, T, 32) with return_sequences).

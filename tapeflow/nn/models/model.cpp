@@ -255,7 +255,10 @@ void Model::dataset_step(const data::Element& e, bool training, const char* call
   std::vector<Tensor> element(e.begin(), e.end());
   // As Keras's symbolic build before the first step, in both modes: the model's weights, then the
   // optimizer's slots, so that a traced step creates no variable (it would be traced twice).
-  if (!built()) Model::predict_step(std::vector<Tensor>(element.begin(), element.begin() + std::ptrdiff_t(k)));
+  if (!built()) {
+    ProbeScope building;  // a build, not a step: stateful layers keep their state
+    Model::predict_step(std::vector<Tensor>(element.begin(), element.begin() + std::ptrdiff_t(k)));
+  }
   if (training && !compiled_->optimizer_built) {
     compiled_->optimizer->build(trainable_variables());
     compiled_->optimizer_built = true;
@@ -294,7 +297,10 @@ void Model::run_step(const std::vector<Tensor>& e, bool training) {
 
 Tensor Model::predict_batch(const std::vector<Tensor>& x) {
   if (!steps_traced()) return predict_step(x);
-  if (!built()) Model::predict_step(x);  // builds the weights outside the trace
+  if (!built()) {  // builds the weights outside the trace (a build, not a step: stateful layers keep their state)
+    ProbeScope building;
+    Model::predict_step(x);
+  }
   if (!predict_function_ || predict_function_->owner != this)
     predict_function_ = std::make_shared<PredictFunction>(
         PredictFunction{this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },

@@ -1,7 +1,7 @@
 // Keras 3's get_config() of Masking, the recurrent layers (SimpleRNN, LSTM, GRU) and the mask ops
 // (NotEqual, Any), and their
 // rebuild from a config: the entries layer_classes() adds to its table (layer_configs.cpp).
-// Keras's RNN fields Tapeflow does not implement (stateful, unroll, zero_output_for_mask,
+// Keras's RNN fields Tapeflow does not implement (unroll, zero_output_for_mask,
 // constraints, activity_regularizer) must hold Keras's defaults.
 #include "tapeflow/nn/layers/masking.h"
 #include "tapeflow/nn/layers/recurrent.h"
@@ -27,7 +27,7 @@ Json recurrent_config(const layers::Layer& l, Kind kind) {
             {"return_sequences", r.return_sequences()},
             {"return_state", r.return_state()},
             {"go_backwards", r.go_backwards()},
-            {"stateful", false},
+            {"stateful", r.stateful()},
             {"unroll", false},
             {"zero_output_for_mask", false},
             {"units", r.units()},
@@ -51,8 +51,7 @@ Json recurrent_config(const layers::Layer& l, Kind kind) {
 }
 
 RecurrentOptions recurrent_options(const Fields& f, ConfigContext& ctx, Kind kind) {
-  require_defaults(f, {{"stateful", false},
-                       {"unroll", false},
+  require_defaults(f, {{"unroll", false},
                        {"zero_output_for_mask", false},
                        {"activity_regularizer", nullptr},
                        {"kernel_constraint", nullptr},
@@ -72,6 +71,7 @@ RecurrentOptions recurrent_options(const Fields& f, ConfigContext& ctx, Kind kin
                      .return_sequences = f.boolean("return_sequences", false),
                      .return_state = f.boolean("return_state", false),
                      .go_backwards = f.boolean("go_backwards", false),
+                     .stateful = f.boolean("stateful", false),
                      .name = f.string("name", ""),
                      .trainable = f.boolean("trainable", true),
                      .dtype = dtype_of(f)};
