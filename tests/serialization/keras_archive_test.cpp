@@ -172,7 +172,7 @@ TEST(KerasArchive, RecurrentConfigsRejectWhatTapeflowDoesNotImplement) {
   namespace I = tapeflow::keras::internal;
   K::layers::LSTM lstm(2);
   I::Json j = I::serialize_layer(lstm);
-  for (const char* field : {"stateful", "unroll", "zero_output_for_mask"}) {
+  for (const char* field : {"unroll", "zero_output_for_mask"}) {
     I::Json bad = j;
     bad["config"][field] = true;
     I::ConfigContext ctx;
