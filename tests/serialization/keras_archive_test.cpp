@@ -172,7 +172,7 @@ TEST(KerasArchive, RecurrentConfigsRejectWhatTapeflowDoesNotImplement) {
   namespace I = tapeflow::keras::internal;
   K::layers::LSTM lstm(2);
   I::Json j = I::serialize_layer(lstm);
-  for (const char* field : {"return_state", "stateful", "unroll", "zero_output_for_mask"}) {
+  for (const char* field : {"unroll", "zero_output_for_mask"}) {
     I::Json bad = j;
     bad["config"][field] = true;
     I::ConfigContext ctx;
@@ -293,19 +293,27 @@ std::string keras_files() {
 
 TEST(KerasModelFileInterop, LoadsKerasFilesAndReproducesPredictAndEvaluate) {
   if (keras_files().empty()) GTEST_SKIP() << "TAPEFLOW_KERAS_FILES not set (the interop CTest sets it)";
-  for (const std::string name : {"mlp", "cnn", "rnn"}) {
+  for (const std::string name : {"mlp", "cnn", "rnn", "seq2seq", "maskops"}) {
     SCOPED_TRACE(name);
     const std::string base = keras_files() + "/" + name;
     auto model = K::models::load_model(base + ".keras");
     ASSERT_TRUE(model->compiled());
-    const tf::Tensor x = tf::io::read_npy(base + "_x.npy"), y = tf::io::read_npy(base + "_y.npy");
+    std::vector<tf::Tensor> x;  // <name>_x.npy, or _x0.npy, _x1.npy, ... for several inputs
+    if (S::file_exists(base + "_x.npy"))
+      x.push_back(tf::io::read_npy(base + "_x.npy"));
+    else
+      for (int i = 0; S::file_exists(base + "_x" + std::to_string(i) + ".npy"); ++i)
+        x.push_back(tf::io::read_npy(base + "_x" + std::to_string(i) + ".npy"));
+    ASSERT_FALSE(x.empty());
+    const tf::Tensor y = tf::io::read_npy(base + "_y.npy");
     const std::vector<double> want = tf::cast(tf::io::read_npy(base + "_predict.npy"), tf::float64).to_vector<double>();
-    const std::vector<double> got = tf::cast(model->predict(x), tf::float64).to_vector<double>();
+    const std::vector<double> got =
+        tf::cast(x.size() == 1 ? model->predict(x[0]) : model->predict(x), tf::float64).to_vector<double>();
     ASSERT_EQ(got.size(), want.size());
     // float32 arithmetic in a different order than TensorFlow's kernels.
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5 + 1e-5 * std::abs(want[i])) << i;
     const std::vector<double> keras_eval = tf::io::read_npy(base + "_evaluate.npy").to_vector<double>();
-    const auto ours = model->evaluate(x, y, {.verbose = 0});
+    const auto ours = x.size() == 1 ? model->evaluate(x[0], y, {.verbose = 0}) : model->evaluate(x, y, {.verbose = 0});
     ASSERT_EQ(ours.names().size(), keras_eval.size());
     for (std::size_t i = 0; i < keras_eval.size(); ++i)
       EXPECT_NEAR(ours[i], keras_eval[i], 1e-5 + 1e-5 * std::abs(keras_eval[i])) << ours.names()[i];

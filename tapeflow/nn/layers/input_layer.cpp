@@ -22,9 +22,10 @@ KerasTensor InputLayer::output() const {
     node = std::make_shared<Node>(Node{.layer = clone(),
                                        .inputs = {},
                                        .list_call = false,
-                                       .output_shape = shape_,
-                                       .output_dtype = dtype_,
-                                       .index = 0});
+                                       .output_shapes = {shape_},
+                                       .output_dtypes = {dtype_},
+                                       .index = 0,
+                                       .kwargs = {}});
     nodes.assign({node});
   }
   return KerasTensor(shape_, dtype_, node, 0);

@@ -41,6 +41,13 @@ class KerasTensor {
   std::shared_ptr<const State> state_;
 };
 
+/// Tensors a layer was called with by keyword (Keras's call kwargs): an RNN's initial_state
+/// (several) or mask (one), in call order.
+struct NodeKwarg {
+  std::string name;
+  std::vector<KerasTensor> tensors;
+};
+
 /// One call of a layer on KerasTensors (Keras's Node). The node owns a copy of the layer handle
 /// (so `K::layers::Dense(4)(x)` on a temporary lives on) and its input tensors; the layer keeps
 /// only weak references to its nodes, so a graph is freed with its last tensor or model.
@@ -49,12 +56,21 @@ struct Node {
   std::vector<KerasTensor> inputs;  // empty for an InputLayer's node
   /// Whether the layer was called with a list (merging layers) rather than one tensor.
   bool list_call = false;
-  Shape output_shape;
-  DType output_dtype = DType::kFloat32;
+  /// Every output's shape and dtype: one, or several for a layer returning a list (an RNN with
+  /// return_state: output, then the states), tensor_index i of the node's KerasTensors.
+  std::vector<Shape> output_shapes;
+  std::vector<DType> output_dtypes;
   /// This node's index among the layer's nodes (the first [i] of "dense[i][0]").
   int index = 0;
+  std::vector<NodeKwarg> kwargs;
 
   bool is_input() const noexcept { return inputs.empty(); }
+  /// The positional inputs, then the keyword tensors: every tensor the node reads.
+  std::vector<KerasTensor> all_inputs() const {
+    std::vector<KerasTensor> out = inputs;
+    for (const NodeKwarg& k : kwargs) out.insert(out.end(), k.tensors.begin(), k.tensors.end());
+    return out;
+  }
 };
 
 /// One KerasTensor or several: the inputs / outputs argument of K::Model's functional

@@ -33,6 +33,8 @@ thread_local int t_depth = 0;
 // The layer whose call is running on this thread: a layer called inside it must be tracked by it.
 thread_local const Layer* t_caller = nullptr;
 
+// Set while layers run only to infer shapes or build (Layer::ProbeScope).
+thread_local bool t_probing = false;
 // A Function called inside a layer's call traces its nested layers with this training flag, so
 // the flag belongs to the Function's cache key.
 std::string training_trace_context() { return t_training ? (*t_training ? "training" : "inference") : ""; }
@@ -71,6 +73,10 @@ void check_tracked_by(const Layer& caller, const Layer& callee) {
   }
 }
 }  // namespace
+
+bool Layer::probing() { return t_probing; }
+Layer::ProbeScope::ProbeScope() : previous_(std::exchange(t_probing, true)) {}
+Layer::ProbeScope::~ProbeScope() { t_probing = previous_; }
 
 Layer::Layer(const std::string& default_name, LayerOptions options)
     : Module(options.name.empty() ? (default_name.empty() ? "layer" : default_name) : options.name,
@@ -225,7 +231,7 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor>& inputs) { return s
 // follows them is unknown (None) in the output. Any layer, custom ones included, gets exact
 // inference without writing a compute_output_shape, at the price of two tiny forward passes
 // per node when the model is defined. Weights are built first from the symbolic shape (batch
-// None), as Keras builds them.
+// None), as Keras builds them. The probes run under a ProbeScope: a stateful layer keeps its state.
 KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool list_call) {
   name();  // fixes a class-derived name before the node copies the layer
   std::vector<Shape> shapes;
@@ -250,6 +256,7 @@ KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool li
     self = clone();
   } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
   auto probe = [&](int64_t unknown) {
+    ProbeScope probing;
     std::vector<Tensor> xs;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       Shape d = shapes[i];
@@ -268,11 +275,76 @@ KerasTensor Layer::symbolic_call(const std::vector<KerasTensor>& inputs, bool li
   auto node = std::make_shared<Node>(Node{.layer = std::move(self),
                                           .inputs = inputs,
                                           .list_call = list_call,
-                                          .output_shape = out_shape,
-                                          .output_dtype = one.dtype(),
-                                          .index = static_cast<int>(s.nodes.size())});
+                                          .output_shapes = {out_shape},
+                                          .output_dtypes = {one.dtype()},
+                                          .index = static_cast<int>(s.nodes.size()),
+                                          .kwargs = {}});
   s.nodes.push_back(node);
   return KerasTensor(out_shape, one.dtype(), node, 0);
+}
+
+std::vector<KerasTensor> Layer::symbolic_call_with(const KerasTensor& inputs, std::vector<NodeKwarg> kwargs,
+                                                   const NodeRun& run) {
+  name();
+  TF_CHECK_ARG(inputs.defined(), "", "Layer \"", name(), "\" was called on an undefined KerasTensor");
+  for (const NodeKwarg& k : kwargs)
+    for (const KerasTensor& t : k.tensors)
+      TF_CHECK_ARG(t.defined(), "", "Layer \"", name(), "\": argument `", k.name, "` holds an undefined KerasTensor");
+  State& s = state();
+  std::shared_ptr<Layer> self;
+  try {
+    if (!s.built) {
+      build(inputs.shape());
+      s.build_input_shape = inputs.shape();
+      s.built = true;
+    }
+    self = clone();
+  } catch (const errors::OpError& e) { rethrow_in_layer(e, *this); }
+  // Note [Output shapes by probing], for the input and every keyword tensor at once.
+  const auto zeros_for = [](const KerasTensor& t, int64_t unknown) {
+    Shape d = t.shape();
+    for (int k = 0; k < d.rank(); ++k)
+      if (d[k] < 0) d[k] = unknown;
+    return zeros(d, t.dtype());
+  };
+  const auto probe = [&](int64_t unknown) {
+    ProbeScope probing;
+    std::map<std::string, std::vector<Tensor>> values;
+    for (const NodeKwarg& k : kwargs)
+      for (const KerasTensor& t : k.tensors) values[k.name].push_back(zeros_for(t, unknown));
+    return run(zeros_for(inputs, unknown), values);
+  };
+  const std::vector<Tensor> one = probe(1), two = probe(2);
+  std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    Shape shape = one[i].shape();
+    if (two[i].ndim() == one[i].ndim())
+      for (int k = 0; k < shape.rank(); ++k)
+        if (two[i].shape()[k] != one[i].shape()[k]) shape[k] = -1;
+    shapes.push_back(shape);
+    dtypes.push_back(one[i].dtype());
+  }
+  s.output_shape = shapes.at(0);
+  auto node = std::make_shared<Node>(Node{.layer = std::move(self),
+                                          .inputs = {inputs},
+                                          .list_call = false,
+                                          .output_shapes = shapes,
+                                          .output_dtypes = dtypes,
+                                          .index = static_cast<int>(s.nodes.size()),
+                                          .kwargs = std::move(kwargs)});
+  s.nodes.push_back(node);
+  std::vector<KerasTensor> out;
+  for (std::size_t i = 0; i < shapes.size(); ++i) out.emplace_back(shapes[i], dtypes[i], node, int(i));
+  return out;
+}
+
+std::vector<Layer::MaskedOutput> Layer::call_node(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                                  const std::map<std::string, std::vector<Tensor>>& kwargs,
+                                                  std::optional<bool> training) {
+  TF_CHECK_TYPED(kwargs.empty(), UnimplementedError, "", "Layer \"", name(), "\" (", class_name(),
+                 ") takes no tensor keyword arguments (got `", kwargs.begin()->first, "`)");
+  return {call_with_mask(inputs, mask, training)};
 }
 
 std::vector<std::shared_ptr<Node>> Layer::inbound_nodes() const {

@@ -5,6 +5,7 @@
 // Called on KerasTensors, a layer records a node of the functional API (keras_tensor.h).
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,6 +108,13 @@ class Layer : public Module {
   virtual Tensor call_masked(const Tensor& inputs, bool training, const std::optional<Tensor>& mask) {
     return call(inputs, training);
   }
+  /// The call of a functional node of one input (keras_tensor.h): every output with its mask,
+  /// given the input's mask and the node's keyword tensors by name. The default is
+  /// call_with_mask (one output, no keyword tensors); a layer with several outputs or keyword
+  /// tensors (an RNN's return_state, initial_state, mask) overrides it.
+  virtual std::vector<MaskedOutput> call_node(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                              const std::map<std::string, std::vector<Tensor>>& kwargs,
+                                              std::optional<bool> training);
   /// A new handle to this layer (same state, same class): the functional API keeps one per node.
   /// Every layer class overrides it with `return std::make_shared<ThisClass>(*this);`; the
   /// default raises an UnimplementedError naming the class when the layer is used functionally.
@@ -165,6 +173,28 @@ class Layer : public Module {
   /// What every call does around `body(training)`: the training flag's scope, the clearing of
   /// add_loss losses at the outermost call, the layer's name added to an error, the output shape.
   Tensor run_call(std::optional<bool> training, const std::function<Tensor(bool)>& body);
+  /// The functional API of a layer called with keyword tensors or giving several outputs: builds
+  /// from the input's shape, infers every output's shape and dtype by probing `run` (as
+  /// Note [Output shapes by probing]: on zeros, unknown dimensions 1 then 2, the keyword tensors'
+  /// too), records one node and returns its outputs (tensor_index 0, 1, ...).
+  using NodeRun = std::function<std::vector<Tensor>(const Tensor&, const std::map<std::string, std::vector<Tensor>>&)>;
+  std::vector<KerasTensor> symbolic_call_with(const KerasTensor& inputs, std::vector<NodeKwarg> kwargs,
+                                              const NodeRun& run);
+  /// Whether this thread runs layers only to infer shapes or to build weights (Note [Output shapes
+  /// by probing], a model's building call): a stateful layer (an RNN with stateful=True) leaves
+  /// its state alone then, as Keras's symbolic calls do.
+  static bool probing();
+  /// Marks the calls made on this thread while it lives as probes.
+  class ProbeScope {
+   public:
+    ProbeScope();
+    ~ProbeScope();
+    ProbeScope(const ProbeScope&) = delete;
+    ProbeScope& operator=(const ProbeScope&) = delete;
+
+   private:
+    bool previous_;
+  };
   /// Tracks a sublayer (its weights and losses become this layer's).
   template <std::derived_from<Layer> L> L track_layer(L layer) {
     add_tracked_layer(std::make_shared<L>(layer));

@@ -156,7 +156,9 @@ RecurrentLayer::RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::s
     : Layer(default_name, {.name = options.name, .trainable = options.trainable}),
       cell_(std::move(cell)),
       return_sequences_(options.return_sequences),
-      go_backwards_(options.go_backwards) {
+      return_state_(options.return_state),
+      go_backwards_(options.go_backwards),
+      stateful_(options.stateful) {
   track_module("cell", cell_);
 }
 
@@ -167,6 +169,25 @@ void RecurrentLayer::build(const Shape& input_shape) {
              ". Full shape received: ", input_shape.to_string());
   cell_->build(Shape{input_shape[0], input_shape[2]});
   cell_->set_built(true);
+  if (!stateful_) return;
+  TF_CHECK_ARG(input_shape[0] > 0, "", "Layer \"", name(),
+               "\": When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: "
+               "sequence.shape=",
+               input_shape.to_string(), " (give the input a batch size: K::Input(shape, {.batch_size = n}))");
+  states_->clear();
+  for (int i = 0; i < cell_->num_states(); ++i)
+    states_->push_back(Variable(zeros({input_shape[0], cell_->units()}, cell_->options().dtype),
+                                {.name = "rnn_state", .trainable = false}));
+}
+
+void RecurrentLayer::reset_states() {
+  for (Variable& v : *states_) v.assign(zeros(v.shape(), v.dtype()));
+}
+
+std::vector<Tensor> RecurrentLayer::states() const {
+  std::vector<Tensor> out;
+  for (const Variable& v : *states_) out.push_back(v.read_value());
+  return out;
 }
 
 std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training,
@@ -178,6 +199,15 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
                inputs.shape().to_string());
   const DType dt = cell_->kernel().dtype();
   std::vector<Tensor> states = initial_state;
+  if (stateful_) {
+    const int64_t expected = states_->empty() ? batch : states_->front().shape()[0];
+    TF_CHECK_ARG(batch == expected, "", "Layer \"", name(),
+                 "\": If an RNN is stateful, the batch size of the input sequences must be the same as the batch size "
+                 "of the initial state. \n- Expected batch size: ",
+                 expected, "\n- Received batch size: ", batch);
+    if (states.empty())
+      for (const Variable& v : *states_) states.push_back(v.read_value());
+  }
   if (states.empty())
     for (int i = 0; i < cell_->num_states(); ++i) states.push_back(zeros({batch, units}, dt));
   TF_CHECK_ARG(int(states.size()) == cell_->num_states(), "", "Layer \"", name(), "\" expects ", cell_->num_states(),
@@ -209,6 +239,9 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
   }
   std::vector<Tensor> out{return_sequences_ ? stack(outputs, 1) : output};
   out.insert(out.end(), states.begin(), states.end());
+  // Keras keeps the final states for the next call (not while only shapes are probed).
+  if (stateful_ && !probing())
+    for (std::size_t i = 0; i < states_->size(); ++i) (*states_)[i].assign(states[i]);
   return out;
 }
 
@@ -234,6 +267,49 @@ std::vector<Tensor> RecurrentLayer::call_with_state(const Tensor& inputs, const 
     return result[0];
   });
   return result;
+}
+
+std::vector<KerasTensor> RecurrentLayer::call_with_state(const KerasTensor& inputs,
+                                                         const std::vector<KerasTensor>& initial_state,
+                                                         const KerasTensor& mask) {
+  std::vector<NodeKwarg> kwargs;
+  if (!initial_state.empty()) kwargs.push_back({"initial_state", initial_state});
+  if (mask.defined()) kwargs.push_back({"mask", {mask}});
+  return symbolic_call_with(inputs, std::move(kwargs),
+                            [this](const Tensor& x, const std::map<std::string, std::vector<Tensor>>& kw) {
+                              std::vector<MaskedOutput> outs = call_node(x, std::nullopt, kw, false);
+                              std::vector<Tensor> values;
+                              for (auto& o : outs) values.push_back(o.output);
+                              return values;
+                            });
+}
+
+KerasTensor RecurrentLayer::operator()(const KerasTensor& inputs) {
+  TF_CHECK_ARG(!return_state_, "", "Layer \"", name(), "\" has return_state=True: it returns [output, ",
+               cell_->num_states() == 2 ? "h, c" : "h", "]; call it with `call_with_state(x)`");
+  return Layer::operator()(inputs);
+}
+
+std::vector<Layer::MaskedOutput> RecurrentLayer::call_node(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                                           const std::map<std::string, std::vector<Tensor>>& kwargs,
+                                                           std::optional<bool> training) {
+  std::vector<Tensor> initial_state;
+  std::optional<Tensor> step_mask = mask;  // an explicit mask replaces the input's, as in Keras
+  for (const auto& [key, values] : kwargs) {
+    if (key == "initial_state")
+      initial_state = values;
+    else if (key == "mask" && values.size() == 1)
+      step_mask = values[0];
+    else
+      TF_THROW(UnimplementedError, "", "Layer \"", name(), "\" (", class_name(), "): call argument `", key,
+               "` is not supported (initial_state, mask are)");
+  }
+  std::vector<Tensor> all = call_with_state(inputs, initial_state, step_mask, training);
+  // Keras's compute_mask: the output's is the mask with return_sequences; the states have none.
+  std::vector<MaskedOutput> out{{all[0], compute_mask(inputs, step_mask)}};
+  if (return_state_)
+    for (std::size_t i = 1; i < all.size(); ++i) out.push_back({all[i], std::nullopt});
+  return out;
 }
 
 SimpleRNN::SimpleRNN(int64_t units, RecurrentOptions options)

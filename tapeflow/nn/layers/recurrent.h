@@ -6,6 +6,7 @@
 // (constant over the time steps); a (B, T) mask (Note [Masks] in layer.cpp) makes a masked step
 // keep the states and repeat the previous output (zeros before the first kept step), as Keras.
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +34,15 @@ struct RecurrentOptions {
   double recurrent_dropout = 0.0;  // in [0, 1): the state's units dropped when training
   std::optional<int64_t> seed;     // the dropout masks' op seed (Note [Random seeds])
   bool return_sequences = false;   // (B, T, units) instead of the last step's (B, units)
+  /// Keras's return_state: a functional call gives [output, final states...] (LSTM: h, c), through
+  /// call_with_state on KerasTensors; an eager `layer(x)` gives the output alone.
+  bool return_state = false;
   bool go_backwards = false;       // process the steps last to first (outputs in that order)
+  /// Keras's stateful: the final states of a call are the initial states of the next (for
+  /// sequences cut into consecutive pieces), kept until reset_states(). Needs a fixed batch size,
+  /// known when the layer is built (`K::Input({-1, 8}, {.batch_size = 32})`); every call must
+  /// have that batch size.
+  bool stateful = false;
   bool reset_after = true;         // GRU: the reset gate applied after the recurrent matmul (Keras 3's default)
   std::string name;
   bool trainable = true;
@@ -118,11 +127,36 @@ class RecurrentLayer : public Layer {
   std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {},
                                       const std::optional<Tensor>& mask = std::nullopt,
                                       std::optional<bool> training = std::nullopt);
+  /// The functional API of Keras's `layer(x, initial_state=[h, c], mask=m)`: what Keras's call
+  /// returns, as KerasTensors of one node: the output, then with return_state the final states.
+  /// An encoder-decoder:
+  ///   auto enc = K::layers::LSTM(64, {.return_state = true}).call_with_state(encoder_inputs);
+  ///   auto dec = K::layers::LSTM(64, {.return_sequences = true, .return_state = true})
+  ///                  .call_with_state(decoder_inputs, {enc[1], enc[2]});
+  /// initial_state: one (B, units) tensor per state (none: zeros); mask: (B, T) bool (undefined: the
+  /// input's mask, if any).
+  std::vector<KerasTensor> call_with_state(const KerasTensor& inputs, const std::vector<KerasTensor>& initial_state = {},
+                                           const KerasTensor& mask = {});
+  using Layer::operator();
+  /// `layer(x)` on a KerasTensor; a layer with return_state has several outputs: an
+  /// InvalidArgumentError says to use call_with_state.
+  KerasTensor operator()(const KerasTensor& inputs);
+  std::vector<MaskedOutput> call_node(const Tensor& inputs, const std::optional<Tensor>& mask,
+                                      const std::map<std::string, std::vector<Tensor>>& kwargs,
+                                      std::optional<bool> training) override;
   int64_t units() const { return cell_->units(); }
   /// The cell holding the weights (kernel, recurrent_kernel, bias).
   const RecurrentCell& cell() const { return *cell_; }
   bool return_sequences() const { return return_sequences_; }
+  bool return_state() const { return return_state_; }
   bool go_backwards() const { return go_backwards_; }
+  bool stateful() const { return stateful_; }
+  /// A stateful layer's states back to zeros (Keras's reset_states / reset_state).
+  void reset_states();
+  void reset_state() { reset_states(); }
+  /// A stateful layer's current states (h, then c for LSTM), each (batch, units); empty before
+  /// it is built. They are not weights: not in variables(), checkpoints or .keras files (as Keras).
+  std::vector<Tensor> states() const;
 
  protected:
   RecurrentLayer(std::shared_ptr<RecurrentCell> cell, const std::string& default_name, const RecurrentOptions& options);
@@ -132,7 +166,9 @@ class RecurrentLayer : public Layer {
                           const std::optional<Tensor>& mask);
 
   std::shared_ptr<RecurrentCell> cell_;
-  bool return_sequences_, go_backwards_;
+  bool return_sequences_, return_state_, go_backwards_, stateful_;
+  // A stateful layer's states, made by build; shared by the layer's copies (the functional nodes').
+  std::shared_ptr<std::vector<Variable>> states_ = std::make_shared<std::vector<Variable>>();
 };
 
 /// `K::layers::SimpleRNN(32)`: (B, T, D) -> (B, 32) (or (B, T, 32) with return_sequences).

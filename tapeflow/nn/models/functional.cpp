@@ -42,7 +42,7 @@ FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<Ke
                  node->layer->name(), "\"");
     if (find_layer(traversal, *node->layer) < 0) traversal.push_back(node->layer);
     in_progress.insert(node.get());
-    for (const KerasTensor& in : node->inputs) self(self, in);
+    for (const KerasTensor& in : node->all_inputs()) self(self, in);
     in_progress.erase(node.get());
     finished.insert(node.get());
     nodes_.push_back(node);
@@ -63,7 +63,7 @@ FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<Ke
     const int depth = std::max(node_depth[node], layer_depth[std::size_t(li)]);
     layer_depth[std::size_t(li)] = depth;
     node_depth[node] = depth;
-    for (const KerasTensor& in : node->inputs)
+    for (const KerasTensor& in : node->all_inputs())
       node_depth[in.node().get()] = std::max(node_depth[in.node().get()], depth + 1);
   }
   // Inputs no output needs are still the model's (Keras keeps them, at depth 0).
@@ -83,7 +83,7 @@ FunctionalGraph::FunctionalGraph(std::vector<KerasTensor> inputs, std::vector<Ke
   std::map<int, std::vector<const Node*>> by_depth;
   for (const auto& [node, depth] : node_depth) by_depth[depth].push_back(node);
   for (const auto& [depth, nodes] : by_depth)
-    if (nodes.size() > 1 || nodes[0]->inputs.size() > 1) sequential_like_ = false;
+    if (nodes.size() > 1 || nodes[0]->all_inputs().size() > 1) sequential_like_ = false;
   for (const auto& layer : layers_) {
     int in_graph = 0;
     for (const auto& n : layer->inbound_nodes()) in_graph += n && finished.count(n.get());
@@ -95,7 +95,7 @@ std::string FunctionalGraph::connections(const layers::Layer& layer) const {
   std::string out;
   for (const auto& node : layer.inbound_nodes()) {
     if (!node || std::find(nodes_.begin(), nodes_.end(), node) == nodes_.end()) continue;
-    for (const KerasTensor& in : node->inputs) {
+    for (const KerasTensor& in : node->all_inputs()) {
       if (!out.empty()) out += ", ";
       out += in.node()->layer->name() + "[" + std::to_string(in.node()->index) + "][" +
              std::to_string(in.tensor_index()) + "]";
@@ -129,33 +129,47 @@ std::vector<Tensor> FunctionalGraph::run(const std::vector<Tensor>& inputs, bool
   if (inputs.size() != inputs_.size())
     TF_THROW(InvalidArgumentError, "", "Layer \"", model_name_, "\" expects ", inputs_.size(),
              " input(s), but it received ", inputs.size(), " input tensors.");
-  std::unordered_map<const Node*, Tensor> values;
-  std::unordered_map<const Node*, std::optional<Tensor>> masks;  // Note [Masks] in layer.cpp
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    values[inputs_[i].node().get()] = standardize_input(inputs[i], inputs_[i], i, model_name_);
-  for (std::size_t i = 0; i < input_masks.size() && i < inputs_.size(); ++i)
-    masks[inputs_[i].node().get()] = input_masks[i];
+  // Each node's outputs and their masks (Note [Masks] in layer.cpp), by tensor_index.
+  std::unordered_map<const Node*, std::vector<Tensor>> values;
+  std::unordered_map<const Node*, std::vector<std::optional<Tensor>>> masks;
+  const auto value = [&](const KerasTensor& t) -> const Tensor& {
+    return values.at(t.node().get()).at(std::size_t(t.tensor_index()));
+  };
+  const auto mask_of = [&](const KerasTensor& t) -> std::optional<Tensor> {
+    auto it = masks.find(t.node().get());
+    return it == masks.end() ? std::nullopt : it->second.at(std::size_t(t.tensor_index()));
+  };
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    values[inputs_[i].node().get()] = {standardize_input(inputs[i], inputs_[i], i, model_name_)};
+    masks[inputs_[i].node().get()] = {i < input_masks.size() ? input_masks[i] : std::nullopt};
+  }
   for (const auto& node : nodes_) {
     if (node->is_input()) continue;
     std::vector<Tensor> args;
-    for (const KerasTensor& in : node->inputs) args.push_back(values.at(in.node().get()));
+    for (const KerasTensor& in : node->inputs) args.push_back(value(in));
     if (node->list_call) {  // merging layers: their compute_list_mask combines the inputs' masks
       std::vector<std::optional<Tensor>> in_masks;
-      for (const KerasTensor& in : node->inputs) in_masks.push_back(masks[in.node().get()]);
+      for (const KerasTensor& in : node->inputs) in_masks.push_back(mask_of(in));
       auto [output, mask] = node->layer->call_list_with_masks(args, in_masks, training);
-      values[node.get()] = std::move(output);
-      masks[node.get()] = std::move(mask);
+      values[node.get()] = {std::move(output)};
+      masks[node.get()] = {std::move(mask)};
       continue;
     }
-    auto [output, mask] = node->layer->call_with_mask(args[0], masks[node->inputs[0].node().get()], training);
-    values[node.get()] = std::move(output);
-    masks[node.get()] = std::move(mask);
+    std::map<std::string, std::vector<Tensor>> kwargs;
+    for (const NodeKwarg& k : node->kwargs)
+      for (const KerasTensor& t : k.tensors) kwargs[k.name].push_back(value(t));
+    std::vector<Tensor>& outs = values[node.get()];
+    std::vector<std::optional<Tensor>>& out_masks = masks[node.get()];
+    for (auto& [output, mask] : node->layer->call_node(args[0], mask_of(node->inputs[0]), kwargs, training)) {
+      outs.push_back(std::move(output));
+      out_masks.push_back(std::move(mask));
+    }
   }
   std::vector<Tensor> out;
   std::vector<std::pair<Tensor, std::optional<Tensor>>> out_masks;
   for (const KerasTensor& t : outputs_) {
-    out.push_back(values.at(t.node().get()));
-    out_masks.emplace_back(out.back(), masks[t.node().get()]);
+    out.push_back(value(t));
+    out_masks.emplace_back(out.back(), mask_of(t));
   }
   output_masks_->set(out_masks);
   return out;

@@ -260,7 +260,10 @@ void Model::dataset_step(const data::Element& e, bool training, const char* call
   std::vector<Tensor> element(e.begin(), e.end());
   // As Keras's symbolic build before the first step, in both modes: the model's weights, then the
   // optimizer's slots, so that a traced step creates no variable (it would be traced twice).
-  if (!built()) Model::predict_step(std::vector<Tensor>(element.begin(), element.begin() + std::ptrdiff_t(k)));
+  if (!built()) {
+    ProbeScope building;  // a build, not a step: stateful layers keep their state
+    Model::predict_step(std::vector<Tensor>(element.begin(), element.begin() + std::ptrdiff_t(k)));
+  }
   if (training && !compiled_->optimizer_built) {
     compiled_->optimizer->build(trainable_variables());
     compiled_->optimizer_built = true;
@@ -299,7 +302,10 @@ void Model::run_step(const std::vector<Tensor>& e, bool training) {
 
 Tensor Model::predict_batch(const std::vector<Tensor>& x) {
   if (!steps_traced()) return predict_step(x);
-  if (!built()) Model::predict_step(x);  // builds the weights outside the trace
+  if (!built()) {  // builds the weights outside the trace (a build, not a step: stateful layers keep their state)
+    ProbeScope building;
+    Model::predict_step(x);
+  }
   if (!predict_function_ || predict_function_->owner != this)
     predict_function_ = std::make_shared<PredictFunction>(
         PredictFunction{this, function([this](const std::vector<Tensor>& batch) { return predict_step(batch); },
@@ -456,14 +462,21 @@ std::string memory_size(double bytes) {
 
 std::string shape_text(const std::optional<Shape>& s) { return s ? s->to_string() : "?"; }
 
-// What Keras shows as a layer's output shape: its last functional node's; else, in a
-// subclassed model, the shape of the call that built it (batch included); else (Sequential,
-// whose layers Keras calls symbolically) the last call's with batch None.
-std::optional<Shape> shown_output_shape(const layers::Layer& layer, bool subclassed) {
+// What Keras shows as a layer's output shape: its last functional node's (a list of them for a
+// layer with several outputs: "[(None, 4), (None, 4)]"); else, in a subclassed model, the shape
+// of the call that built it (batch included); else (Sequential, whose layers Keras calls
+// symbolically) the last call's with batch None.
+std::string shown_output_shape(const layers::Layer& layer, bool subclassed) {
   auto nodes = layer.inbound_nodes();
   for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
-    if (*it) return (*it)->output_shape;
-  return subclassed ? layer.build_output_shape() : layer.output_shape();
+    if (*it) {
+      const std::vector<Shape>& shapes = (*it)->output_shapes;
+      if (shapes.size() == 1) return shapes[0].to_string();
+      std::string out = "[";
+      for (std::size_t i = 0; i < shapes.size(); ++i) out += (i ? ", " : "") + shapes[i].to_string();
+      return out + "]";
+    }
+  return shape_text(subclassed ? layer.build_output_shape() : layer.output_shape());
 }
 
 std::string repeat(const char* s, int n) {
@@ -556,7 +569,7 @@ void Model::summary(std::ostream& os) const {
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto& l = *ls[i];
     std::vector<std::string> cells{l.name() + " (" + l.class_name() + ")",
-                                   shape_text(shown_output_shape(l, subclassed)),
+                                   shown_output_shape(l, subclassed),
                                    l.built() ? with_commas(l.count_params()) : "0 (unbuilt)"};
     if (connected) cells.push_back(graph_->connections(l));
     row(cells, "│");

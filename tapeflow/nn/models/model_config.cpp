@@ -1,10 +1,12 @@
 #include "tapeflow/nn/models/model_config.h"
 
 #include <set>
+#include <tuple>
 
 #include "tapeflow/nn/layers/dense.h"
 #include "tapeflow/nn/layers/embedding.h"
 #include "tapeflow/nn/layers/input_layer.h"
+#include "tapeflow/nn/layers/masking.h"
 #include "tapeflow/nn/layers/recurrent.h"
 #include "tapeflow/nn/models/model_config_json.h"
 #include "tapeflow/nn/optimizers/adam.h"
@@ -73,7 +75,7 @@ std::set<const Node*> model_nodes(const Model& m) {
     const Node* n = stack.back();
     stack.pop_back();
     if (!seen.insert(n).second) continue;
-    for (const KerasTensor& in : n->inputs) stack.push_back(in.node().get());
+    for (const KerasTensor& in : n->all_inputs()) stack.push_back(in.node().get());
   }
   return seen;
 }
@@ -154,13 +156,22 @@ Json functional_config(const Model& m) {
       } else {
         args.push_back(keras_tensor(n->inputs.at(0)));
       }
-      // The call arguments Keras 3.15 records for these layers.
+      if (const auto* ne = dynamic_cast<const layers::NotEqual*>(l.get()))  // ops.not_equal(x, value)
+        args.push_back(ne->integer() ? Json(int64_t(ne->value())) : Json(ne->value()));
+      // The call arguments Keras 3.15 records for these layers: the tensors given by keyword
+      // alone when there are some, else the layer's defaults.
       const std::string cls = l->class_name();
       const bool recurrent = cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU";
       Json kwargs = cls == "Dropout"              ? Json{{"training", false}}
                     : cls == "BatchNormalization" ? Json{{"mask", nullptr}}
                     : recurrent                   ? Json{{"training", false}, {"mask", nullptr}}
                                                   : Json::object();
+      if (!n->kwargs.empty()) kwargs = Json::object();
+      for (const NodeKwarg& k : n->kwargs) {
+        Json ts = Json::array();
+        for (const KerasTensor& t : k.tensors) ts.push_back(keras_tensor(t));
+        kwargs[k.name] = k.name == "mask" ? ts.at(0) : ts;
+      }
       inbound.push_back({{"args", args}, {"kwargs", kwargs}});
     }
     entry["inbound_nodes"] = inbound;
@@ -193,7 +204,8 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
   };
   std::vector<Entry> entries;
   std::map<std::string, std::size_t> by_name;
-  std::map<std::pair<std::string, int64_t>, KerasTensor> tensors;
+  // [layer, node, tensor] -> the KerasTensor.
+  std::map<std::tuple<std::string, int64_t, int64_t>, KerasTensor> tensors;
   for (const Json& lj : layer_list) {
     Fields lf(lj, where + ": layers");
     Entry e;
@@ -203,8 +215,9 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
     const std::string lw = where + ": layer \"" + e.name + "\" (" + cls + ")";
     if (cls == "InputLayer") {
       Fields c(lf.required("config"), lw);
-      tensors[{e.name, 0}] = input_from(input_layer_shape(c), dtype_of(c), e.name);
-      e.layer = tensors[{e.name, 0}].node()->layer;
+      const KerasTensor in = input_from(input_layer_shape(c), dtype_of(c), e.name);
+      tensors[{e.name, 0, 0}] = in;
+      e.layer = in.node()->layer;
     } else {
       e.layer = deserialize_layer(lj, ctx, false);
       const Json* inbound = lf.get("inbound_nodes");
@@ -223,12 +236,14 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
     TF_CHECK_ARG(
         h.is_array() && h.size() == 3 && h[0].is_string() && h[1].is_number_integer() && h[2].is_number_integer(), "",
         lw, ": keras_history must be [layer, node, tensor], got ", short_dump(h));
-    TF_CHECK_TYPED(h[2].get<int64_t>() == 0, UnimplementedError, "", lw,
-                   ": layers with several outputs are not supported");
-    auto it = tensors.find({h[0].get<std::string>(), h[1].get<int64_t>()});
+    auto it = tensors.find({h[0].get<std::string>(), h[1].get<int64_t>(), h[2].get<int64_t>()});
     if (it == tensors.end()) {
-      TF_CHECK_ARG(by_name.count(h[0].get<std::string>()), "", lw, ": node input from unknown layer \"",
-                   h[0].get<std::string>(), "\"");
+      const auto layer = by_name.find(h[0].get<std::string>());
+      TF_CHECK_ARG(layer != by_name.end(), "", lw, ": node input from unknown layer \"", h[0].get<std::string>(),
+                   "\"");
+      // A node already made without that output: the layer has fewer outputs than the history says.
+      TF_CHECK_ARG(h[1].get<int64_t>() >= int64_t(entries[layer->second].done), "", lw, ": node input ",
+                   short_dump(h), " names an output its layer does not have");
       ready = false;
       return {};
     }
@@ -241,32 +256,55 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
         const std::string lw = where + ": layer \"" + e.name + "\"";
         Fields node(e.nodes[e.done], lw + ": inbound node");
         const Json& args = node.required("args");
-        TF_CHECK_ARG(args.is_array() && args.size() == 1, "", lw, ": a node takes one argument, got ",
-                     short_dump(args));
-        if (const Json* kw = node.get("kwargs")) {
-          // Only Keras's defaults: `training` fixed to True would train at inference; masks are not supported.
-          bool ok = kw->is_object();
-          if (ok)
-            for (const auto& [key, value] : kw->items())
-              ok = ok &&
-                   ((key == "training" && (value.is_null() || value == false)) || (key == "mask" && value.is_null()));
-          TF_CHECK_TYPED(ok, UnimplementedError, "", lw, ": call arguments ", short_dump(*kw), " are not supported");
+        // ops.not_equal(x, value): the value is the second argument.
+        const bool not_equal = dynamic_cast<const layers::NotEqual*>(e.layer.get()) != nullptr;
+        TF_CHECK_ARG(args.is_array() && args.size() == (not_equal ? 2u : 1u), "", lw, ": a node takes ",
+                     not_equal ? "a tensor and a number" : "one argument", ", got ", short_dump(args));
+        if (not_equal) {
+          TF_CHECK_ARG(args[1].is_number() && e.done == 0, "", lw, ": not_equal's second argument must be a number, got ",
+                       short_dump(args[1]));
+          e.layer = std::make_shared<layers::NotEqual>(args[1].get<double>(), args[1].is_number_integer(),
+                                                       layers::MaskingOptions{.name = e.name});
         }
         bool ready = true;
-        KerasTensor out;
+        // Keyword tensors (an RNN's initial_state, mask); `training` may only be Keras's default
+        // (fixed to True it would train at inference).
+        std::vector<KerasTensor> initial_state;
+        KerasTensor mask;
+        if (const Json* kw = node.get("kwargs")) {
+          TF_CHECK_ARG(kw->is_object(), "", lw, ": kwargs must be a dict, got ", short_dump(*kw));
+          const auto* rnn = dynamic_cast<const layers::RecurrentLayer*>(e.layer.get());
+          for (const auto& [key, value] : kw->items()) {
+            if (value.is_null() || (key == "training" && value == false)) continue;
+            TF_CHECK_TYPED(rnn && (key == "initial_state" || key == "mask"), UnimplementedError, "", lw,
+                           ": call arguments ", short_dump(*kw), " are not supported");
+            if (key == "mask") {
+              mask = resolve(value, lw, ready);
+              continue;
+            }
+            TF_CHECK_ARG(value.is_array() && int(value.size()) == rnn->cell().num_states(), "", lw,
+                         ": initial_state must be a list of ", rnn->cell().num_states(), " tensor(s), got ",
+                         short_dump(value));
+            for (const Json& t : value) initial_state.push_back(resolve(t, lw, ready));
+          }
+        }
+        std::vector<KerasTensor> outs;
         if (args[0].is_array()) {
           std::vector<KerasTensor> ins;
           for (const Json& a : args[0]) ins.push_back(resolve(a, lw, ready));
           if (!ready) break;
           check_growth(*e.layer, ins.at(0).shape(), lw);
-          out = (*e.layer)(ins);
+          outs = {(*e.layer)(ins)};
         } else {
           KerasTensor in = resolve(args[0], lw, ready);
           if (!ready) break;
           check_growth(*e.layer, in.shape(), lw);
-          out = (*e.layer)(in);
+          if (auto* rnn = dynamic_cast<layers::RecurrentLayer*>(e.layer.get()))
+            outs = rnn->call_with_state(in, initial_state, mask);
+          else
+            outs = {(*e.layer)(in)};
         }
-        tensors[{e.name, static_cast<int64_t>(e.done)}] = out;
+        for (std::size_t i = 0; i < outs.size(); ++i) tensors[{e.name, int64_t(e.done), int64_t(i)}] = outs[i];
         ++e.done;
         progress = true;
       }
@@ -278,9 +316,10 @@ std::shared_ptr<Model> functional_from_config(const Fields& f, ConfigContext& ct
   auto pick = [&](const char* k) {
     std::vector<KerasTensor> out;
     for (const Json& h : history_list(f.required(k), where + ": " + k)) {
-      TF_CHECK_ARG(h.is_array() && h.size() == 3 && h[0].is_string() && h[1].is_number_integer(), "", where, ": ", k,
-                   " entries must be [layer, node, tensor], got ", short_dump(h));
-      auto it = tensors.find({h[0].get<std::string>(), h[1].get<int64_t>()});
+      TF_CHECK_ARG(h.is_array() && h.size() == 3 && h[0].is_string() && h[1].is_number_integer() &&
+                       h[2].is_number_integer(),
+                   "", where, ": ", k, " entries must be [layer, node, tensor], got ", short_dump(h));
+      auto it = tensors.find({h[0].get<std::string>(), h[1].get<int64_t>(), h[2].get<int64_t>()});
       TF_CHECK_ARG(it != tensors.end(), "", where, ": ", k, " names an unknown tensor ", short_dump(h));
       out.push_back(it->second);
     }
@@ -333,13 +372,16 @@ Json serialize_layer(const layers::Layer& layer) {
   const bool functional = model && cls == "Functional";
   TF_CHECK_TYPED(!functional || !model->outputs().empty(), UnimplementedError, "", "model \"", layer.name(),
                  "\" is a subclassed model: only Sequential and functional models can be saved with their config");
+  const bool op = cls == "NotEqual" || cls == "Any";  // Keras's operations: no build_config
   Json out = {{"module", functional            ? "keras.src.models.functional"
                          : cls == "Sequential" ? "keras"
+                         : op                  ? "keras.src.ops.numpy"
                                                : "keras.layers"},
               {"class_name", cls},
               {"config", it->second.write(layer)},
-              {"registered_name", functional ? Json("Functional") : Json(nullptr)}};
-  if (functional)
+              {"registered_name", functional ? Json("Functional") : op ? Json(cls) : Json(nullptr)}};
+  if (op) {
+  } else if (functional)
     out["build_config"] = {{"input_shape", nullptr}};
   else if (cls == "Sequential") {
     const auto& ls = dynamic_cast<const Sequential&>(layer).layers();
@@ -351,6 +393,17 @@ Json serialize_layer(const layers::Layer& layer) {
     // Keras keeps the build_config of the layers built at their first call; the ones above are
     // built in their constructor (Keras's _build_at_init) and have none.
     if (auto s = layer.build_input_shape()) out["build_config"] = {{"input_shape", shape_json(unknown_batch(*s))}};
+    // An RNN first called with initial_state records both shapes (Keras's shapes_dict).
+    const auto nodes = layer.inbound_nodes();
+    if (!nodes.empty() && nodes[0] && out.contains("build_config"))
+      for (const NodeKwarg& k : nodes[0]->kwargs)
+        if (k.name == "initial_state") {
+          Json states = Json::array();
+          for (const KerasTensor& t : k.tensors) states.push_back(shape_json(t.shape()));
+          out["build_config"] = {
+              {"shapes_dict",
+               {{"sequences_shape", out["build_config"]["input_shape"]}, {"initial_state_shape", states}}}};
+        }
   }
   if (model && model->compiled()) out["compile_config"] = compile_config(*model);
   return out;

@@ -1,7 +1,8 @@
-// Keras 3's get_config() of Masking and the recurrent layers (SimpleRNN, LSTM, GRU), and their
+// Keras 3's get_config() of Masking, the recurrent layers (SimpleRNN, LSTM, GRU) and the mask ops
+// (NotEqual, Any), and their
 // rebuild from a config: the entries layer_classes() adds to its table (layer_configs.cpp).
-// Keras's RNN fields Tapeflow does not implement (return_state, stateful, unroll,
-// zero_output_for_mask, constraints, activity_regularizer) must hold Keras's defaults.
+// Keras's RNN fields Tapeflow does not implement (unroll, zero_output_for_mask,
+// constraints, activity_regularizer) must hold Keras's defaults.
 #include "tapeflow/nn/layers/masking.h"
 #include "tapeflow/nn/layers/recurrent.h"
 #include "tapeflow/nn/models/model_config_json.h"
@@ -24,9 +25,9 @@ Json recurrent_config(const layers::Layer& l, Kind kind) {
             {"trainable", l.trainable()},
             {"dtype", dtype_policy_json(o.dtype)},
             {"return_sequences", r.return_sequences()},
-            {"return_state", false},
+            {"return_state", r.return_state()},
             {"go_backwards", r.go_backwards()},
-            {"stateful", false},
+            {"stateful", r.stateful()},
             {"unroll", false},
             {"zero_output_for_mask", false},
             {"units", r.units()},
@@ -50,9 +51,7 @@ Json recurrent_config(const layers::Layer& l, Kind kind) {
 }
 
 RecurrentOptions recurrent_options(const Fields& f, ConfigContext& ctx, Kind kind) {
-  require_defaults(f, {{"return_state", false},
-                       {"stateful", false},
-                       {"unroll", false},
+  require_defaults(f, {{"unroll", false},
                        {"zero_output_for_mask", false},
                        {"activity_regularizer", nullptr},
                        {"kernel_constraint", nullptr},
@@ -70,7 +69,9 @@ RecurrentOptions recurrent_options(const Fields& f, ConfigContext& ctx, Kind kin
                      .recurrent_dropout = f.number("recurrent_dropout", 0.0),
                      .seed = f.optional_integer("seed"),
                      .return_sequences = f.boolean("return_sequences", false),
+                     .return_state = f.boolean("return_state", false),
                      .go_backwards = f.boolean("go_backwards", false),
+                     .stateful = f.boolean("stateful", false),
                      .name = f.string("name", ""),
                      .trainable = f.boolean("trainable", true),
                      .dtype = dtype_of(f)};
@@ -106,6 +107,28 @@ std::map<std::string, LayerClass> with_recurrent_layer_classes(std::map<std::str
                              return std::make_shared<layers::Masking>(
                                  f.number("mask_value", 0.0), layers::MaskingOptions{.name = f.string("name", "")});
                            }});
+  // Keras's operations in functional configs: the config holds the name (Any: axis, keepdims);
+  // NotEqual's value is the node's second argument (model_config.cpp).
+  table.emplace("NotEqual", LayerClass{[](const layers::Layer& l) { return Json{{"name", l.name()}}; },
+                                       [](const Fields& f, ConfigContext&) -> std::shared_ptr<layers::Layer> {
+                                         return std::make_shared<layers::NotEqual>(
+                                             0.0, false, layers::MaskingOptions{.name = f.string("name", "")});
+                                       }});
+  table.emplace("Any", LayerClass{[](const layers::Layer& l) {
+                                    const auto& a = dynamic_cast<const layers::Any&>(l);
+                                    return Json{{"name", l.name()},
+                                                {"axis", a.axis() ? Json(*a.axis()) : Json(nullptr)},
+                                                {"keepdims", a.keepdims()}};
+                                  },
+                                  [](const Fields& f, ConfigContext&) -> std::shared_ptr<layers::Layer> {
+                                    const auto axis = f.optional_integer("axis");
+                                    TF_CHECK_ARG(!axis || (*axis >= -8 && *axis < 8), "", f.where(),
+                                                 ": field \"axis\" = ", *axis, " is not an axis");
+                                    return std::make_shared<layers::Any>(
+                                        axis ? std::optional<int>(int(*axis)) : std::nullopt,
+                                        f.boolean("keepdims", false),
+                                        layers::MaskingOptions{.name = f.string("name", "")});
+                                  }});
   return table;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The `.keras` interop test against the real Keras 3 (CTest label `interop`):
 #   run_keras_interop.sh BUILD_DIR SOURCE_DIR
-# Keras loads the .keras files Tapeflow saves (an MLP, a CNN) and reproduces Tapeflow's predict
+# Keras loads the .keras files Tapeflow saves (an MLP, a CNN, an RNN, an encoder-decoder whose
+# decoder starts from the encoder's return_state states, a model masking with NotEqual/Any op nodes)
+# and reproduces Tapeflow's predict
 # and evaluate; Keras saves the same models and Tapeflow reproduces Keras's predict and evaluate.
 set -euo pipefail
 build=$1 src=$2

@@ -4,8 +4,11 @@
 // cross-entropy from logits, accuracy) and cnn.keras (functional: Conv2D, MaxPooling2D,
 // BatchNormalization, Dropout, Flatten, Dense; SGD with momentum) and rnn.keras (Sequential:
 // Input(5, 3), Masking, LSTM with dropout and recurrent_dropout, GRU go_backwards, SimpleRNN,
-// Dense(3); padded sequences), each trained a few steps, with
-// <name>_x.npy, <name>_y.npy, Tapeflow's <name>_predict.npy and <name>_evaluate.npy ([loss, accuracy]).
+// Dense(3); padded sequences), seq2seq.keras (Keras's encoder-decoder: the encoder LSTM's
+// return_state states are the decoder LSTM's initial_state; two inputs) and maskops.keras (a mask
+// from K::ops::not_equal / any passed to a GRU), each trained a few steps, with <name>_x.npy
+// (several inputs: _x0, _x1), <name>_y.npy, Tapeflow's <name>_predict.npy and <name>_evaluate.npy
+// ([loss, metric]).
 #include <cmath>
 
 #include "tapeflow/tapeflow.h"
@@ -31,6 +34,17 @@ void write(K::Model& m, const std::string& out, const std::string& name, const t
   for (int i = 0; i < 3; ++i) m.train_step(x, y);
   m.save(out + "/" + name + ".keras");
   tf::io::write_npy(out + "/" + name + "_x.npy", x);
+  tf::io::write_npy(out + "/" + name + "_y.npy", y);
+  tf::io::write_npy(out + "/" + name + "_predict.npy", m.predict(x));
+  const auto r = m.evaluate(x, y, {.verbose = 0});
+  tf::io::write_npy(out + "/" + name + "_evaluate.npy", tf::constant({r[0], r[1]}, tf::float64));
+}
+
+void write(K::Model& m, const std::string& out, const std::string& name, const std::vector<tf::Tensor>& x,
+           const tf::Tensor& y) {
+  m.fit(x, y, {.epochs = 3, .shuffle = false, .verbose = 0});
+  m.save(out + "/" + name + ".keras");
+  for (std::size_t i = 0; i < x.size(); ++i) tf::io::write_npy(out + "/" + name + "_x" + std::to_string(i) + ".npy", x[i]);
   tf::io::write_npy(out + "/" + name + "_y.npy", y);
   tf::io::write_npy(out + "/" + name + "_predict.npy", m.predict(x));
   const auto r = m.evaluate(x, y, {.verbose = 0});
@@ -70,6 +84,30 @@ int main(int argc, char** argv) {
                  .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
     write(rnn, out, "rnn", padded(), tf::constant({0, 1, 2, 1, 0, 2}));
+  }
+  {
+    namespace L = K::layers;
+    auto encoder_inputs = K::Input({-1, 4}, {.name = "encoder_inputs"});
+    auto enc = L::LSTM(5, {.return_state = true, .name = "encoder"}).call_with_state(encoder_inputs);
+    auto decoder_inputs = K::Input({-1, 3}, {.name = "decoder_inputs"});
+    auto dec = L::LSTM(5, {.return_sequences = true, .return_state = true, .name = "decoder"})
+                   .call_with_state(decoder_inputs, {enc[1], enc[2]});
+    K::Model seq2seq({encoder_inputs, decoder_inputs},
+                     L::Dense(3, {.activation = "softmax", .name = "decoder_dense"})(dec[0]));
+    seq2seq.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}),
+                     .loss = K::losses::MeanSquaredError(),
+                     .metrics = {"mae"}});
+    write(seq2seq, out, "seq2seq", {ramp({4, 6, 4}, 1.0), ramp({4, 3, 3}, 0.5)}, tf::abs(ramp({4, 3, 3}, 1.0)));
+  }
+  {
+    namespace L = K::layers;
+    auto x = K::Input({5, 3});
+    auto mask = K::ops::any(K::ops::not_equal(x, 0.0), -1);
+    K::Model maskops(x, L::Dense(3)(L::GRU(4).call_with_state(x, {}, mask)[0]));
+    maskops.compile({.optimizer = K::optimizers::Adam({.learning_rate = 0.01}),
+                     .loss = K::losses::SparseCategoricalCrossentropy({.from_logits = true}),
+                     .metrics = {"accuracy"}});
+    write(maskops, out, "maskops", padded(), tf::constant({0, 1, 2, 1, 0, 2}));
   }
   return 0;
 }
