@@ -19,6 +19,7 @@
 #include "tapeflow/core/ops/ragged.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/reduction.h"
+#include "tapeflow/core/ops/rnn.h"
 #include "tapeflow/core/ops/softmax.h"
 #include "tapeflow/core/ops/sparse.h"
 #include "tapeflow/core/ops/strings.h"
@@ -55,6 +56,7 @@ void register_builtin_ops() {
   ops::register_training_ops();
   ops::register_fused_contraction_ops();
   ops::register_fused_elementwise_ops();
+  ops::register_rnn_ops();
 
   kernels::cpu::register_copy_kernels();
   kernels::cpu::register_cast_kernels();
@@ -76,6 +78,7 @@ void register_builtin_ops() {
   kernels::cpu::register_training_kernels();
   kernels::cpu::register_fused_contraction_kernels();
   kernels::cpu::register_fused_elementwise_kernels();
+  kernels::cpu::register_rnn_kernels();
 
   autograd::register_autograd();
   graph::register_graph();
@@ -100,6 +103,7 @@ void register_builtin_ops() {
   kernels::cuda::register_training_kernels();
   kernels::cuda::register_fused_elementwise_kernels();
   kernels::cuda::register_fused_contraction_kernels();
+  kernels::cuda::register_rnn_kernels();
 #endif
 }
 

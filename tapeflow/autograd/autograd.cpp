@@ -33,6 +33,7 @@ void register_autograd() {
   register_ragged_gradients();
   register_training_gradients();
   register_fused_contraction_gradients();
+  register_rnn_gradients();
 }
 
 }  // namespace tapeflow::autograd

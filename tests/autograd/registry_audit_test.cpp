@@ -23,7 +23,9 @@ namespace {
 // samplers, OneHot, the string ops, StopGradient): their audit status is "not differentiable".
 // While (tf::while_loop traced in a Function, graph/control_flow.cpp) awaits TF's while
 // gradient (a backward loop over saved iterations); eager while_loop is differentiable.
-const std::set<std::string> kAwaitingGradient = {"While"};
+// _CudnnRNNGrad (the fused recurrent layers' gradient) has none either, as TF's CudnnRNNBackpropV3:
+// no second order through a fused LSTM/GRU/SimpleRNN.
+const std::set<std::string> kAwaitingGradient = {"While", "_CudnnRNNGrad"};
 // Ops that only the graph optimizer makes, in the optimized copy of a traced graph that the
 // executor runs, never where a tape records: a Function's backward replays its traced graph
 // (graph/call_op.cpp), so they need no rule (Note [Elementwise fusion]). A tape that reached one

@@ -17,6 +17,7 @@
 
 #include "tapeflow/core/ops/fused_contraction.h"
 #include "tapeflow/core/ops/fused_elementwise.h"
+#include "tapeflow/core/ops/rnn.h"
 #include "tests/core/test_util.h"
 
 namespace {
@@ -234,6 +235,23 @@ std::map<std::string, Entry> entries() {
                        [](const Inputs& x) { touch(tf::ops::fused_matmul(x[0], x[1], x[2], {}, true)); }};
   e["_FusedConv2D"] = {{img(), f32({2, 2, 2, 3}), f32({3})},
                        [](const Inputs& x) { touch(tf::ops::fused_conv2d(x[0], x[1], x[2], {}, true)); }};
+  // The fused recurrent op (LSTM, B 2, T 3, D 2, U 2) with sequence lengths, and its gradient.
+  e["_CudnnRNN"] = {{f32({2, 3, 2}), f32({2, 2}), f32({2, 2}), f32({2, 8}), f32({2, 8}), f32({8}), tf::constant({3, 1})},
+                    [](const Inputs& x) {
+                      const auto r = tf::ops::cudnn_rnn(x[0], x[1], x[2], x[3], x[4], x[5], x[6], {});
+                      touch({r.output, r.h, r.c, r.reserve});
+                    }};
+  {
+    const auto r = tf::ops::cudnn_rnn(f32({2, 3, 2}), f32({2, 2}), f32({2, 2}), f32({2, 8}), f32({2, 8}), f32({8}),
+                                      std::nullopt, {});
+    e["_CudnnRNNGrad"] = {{f32({2, 3, 2}), f32({2, 2}), f32({2, 2}), f32({2, 8}), f32({2, 8}), f32({8}),
+                           tf::zeros({0}, tf::int32), r.output, r.reserve, f32({2, 3, 2}), f32({2, 2}), f32({2, 2})},
+                          [](const Inputs& x) {
+                            for (const tf::Tensor& g : tf::ops::cudnn_rnn_grad(x[0], x[1], x[2], x[3], x[4], x[5],
+                                                                               x[6], x[7], x[8], x[9], x[10], x[11], {}))
+                              touch(g);
+                          }};
+  }
   e["_FusedElementwise"] = {
       {f32({2, 3}), f32({2, 3})}, [](const Inputs& x) {
         using tf::ops::ElementwiseOp;

@@ -21,4 +21,5 @@ void register_sparse_gradients();
 void register_ragged_gradients();
 void register_training_gradients();           // the fused optimizer updates: not differentiable
 void register_fused_contraction_gradients();  // _FusedMatMul, _FusedConv2D
+void register_rnn_gradients();                // _CudnnRNN
 }  // namespace tapeflow::autograd

@@ -22,4 +22,5 @@ void register_bias_add_kernels();           // BiasAdd, BiasAddGrad
 void register_training_kernels();           // the fused optimizer updates (_FusedApplyAdam, ...)
 void register_fused_contraction_kernels();  // _FusedMatMul, _FusedConv2D (made by the graph remapper)
 void register_fused_elementwise_kernels();  // _FusedElementwise (made by the graph's elementwise fusion)
+void register_rnn_kernels();                // _CudnnRNN, _CudnnRNNGrad (the fused recurrent layers)
 }  // namespace tapeflow::kernels::cpu

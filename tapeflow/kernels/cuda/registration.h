@@ -25,6 +25,7 @@ void register_bias_add_kernels();    // BiasAdd, BiasAddGrad
 void register_training_kernels();    // the fused optimizer updates: one launch per step
 void register_fused_elementwise_kernels();  // _FusedElementwise (the graph's elementwise fusion)
 void register_fused_contraction_kernels();  // _FusedMatMul (cuBLASLt epilogues), _FusedConv2D
+void register_rnn_kernels();                // _CudnnRNN, _CudnnRNNGrad (cuDNN)
 
 /// Copies src's elements into dst (same shape and dtype, any strides, same GPU) on `stream`.
 void copy_into(const Tensor& src, const Tensor& dst, cudaStream_t stream);

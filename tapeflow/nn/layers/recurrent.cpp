@@ -9,6 +9,7 @@
 #include "tapeflow/core/ops/linalg.h"
 #include "tapeflow/core/ops/random.h"
 #include "tapeflow/core/ops/unary.h"
+#include "tapeflow/nn/layers/recurrent_fused.h"
 
 namespace tapeflow::keras::layers {
 
@@ -215,6 +216,9 @@ std::vector<Tensor> RecurrentLayer::run(const Tensor& inputs, const std::vector<
   for (const Tensor& s : states)
     TF_CHECK_ARG(s.shape() == Shape({batch, units}), "", "Layer \"", name(), "\": an initial state must have shape (",
                  batch, ", ", units, "); received ", s.shape().to_string());
+  // Keras's cuDNN conditions: the whole sequence as one fused op (recurrent_fused.h).
+  if (auto fused = run_fused_recurrent(*cell_, inputs, states, training, mask, go_backwards_, return_sequences_))
+    return *std::move(fused);
   // Keras's DropoutRNNCell: the masks of this call, the same at every step.
   const RecurrentCell::DropoutMasks drop =
       training ? cell_->dropout_masks(batch, inputs.shape()[2]) : RecurrentCell::DropoutMasks{};
