@@ -113,6 +113,10 @@ std::vector<int64_t> pad_map(int64_t n, int64_t before, int64_t after, int mode)
 template <typename T>
 void pad_constant(const Tensor& x, Tensor& out, const std::vector<std::pair<int64_t, int64_t>>& paddings, T fill) {
   const int r = x.ndim();
+  if (r == 0) {  // a scalar: nothing to pad
+    *static_cast<T*>(out.raw_data()) = *static_cast<const T*>(x.raw_data());
+    return;
+  }
   int p = 0;
   for (int d = r - 1; d >= 0; --d)
     if (paddings[static_cast<std::size_t>(d)].first != 0 || paddings[static_cast<std::size_t>(d)].second != 0) {
