@@ -190,4 +190,47 @@ TEST(LargeCopies, PadSegmentSumWhereMatchReferences) {
   const std::vector<double> w = tf::where(cond, x, tf::negative(x)).to_vector<double>();
   for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(w[i], cv[i] ? v[i] : -v[i]) << i;
 }
+
+// Outputs of 64 MB or more are written with streaming stores (Note [Streaming stores for large
+// outputs]) by tile (Note [Tile reads its input once]), pad, gather, unsorted_segment_sum (Note
+// [Segment sums by segment]), transpose and concat. float32 (4099, 4097): rows that start off a
+// 16-byte boundary, against element-by-element references, bit for bit (the segment sums add
+// in id order in float, as the reference does).
+TEST(LargeCopies, StreamedOutputsMatchReferences) {
+  const int64_t R = 4099, C = 4097;  // 67.2 MB of float32, above kStreamBytes (64 MiB)
+  std::vector<float> v(static_cast<std::size_t>(R * C));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i * 2654435761u) % 100003) * 0.25f - 9000.f;
+  const tf::Tensor x = tf::constant(v, tf::Shape{R, C});
+  auto src = [&](int64_t i, int64_t j) { return v[static_cast<std::size_t>(i * C + j)]; };
+  // Every element of `got` (rows x cols) against want(i, j); reports the first mismatch.
+  auto expect_all = [](const tf::Tensor& got, int64_t rows, int64_t cols, const auto& want, const char* what) {
+    ASSERT_EQ(got.shape(), (tf::Shape{rows, cols})) << what;
+    const std::vector<float> g = got.to_vector<float>();
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        if (g[static_cast<std::size_t>(i * cols + j)] != want(i, j))
+          FAIL() << what << " [" << i << ", " << j << "]: " << g[static_cast<std::size_t>(i * cols + j)] << " vs "
+                 << want(i, j);
+  };
+  expect_all(tf::tile(x, {2, 1}), 2 * R, C, [&](int64_t i, int64_t j) { return src(i % R, j); }, "tile (2, 1)");
+  expect_all(tf::tile(x, {1, 2}), R, 2 * C, [&](int64_t i, int64_t j) { return src(i, j % C); }, "tile (1, 2)");
+  expect_all(tf::pad(x, {{1, 2}, {3, 1}}, "CONSTANT", -5), R + 3, C + 4,
+             [&](int64_t i, int64_t j) {
+               return i >= 1 && i <= R && j >= 3 && j < C + 3 ? src(i - 1, j - 3) : -5.f;
+             },
+             "pad");
+  std::vector<int32_t> ids(static_cast<std::size_t>(R));
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 7919) % 3001) - 1;  // -1 dropped
+  const tf::Tensor idx = tf::constant(ids, tf::Shape{R});
+  expect_all(tf::gather(x, tf::abs(idx)), R, C,
+             [&](int64_t i, int64_t j) { return src(std::abs(ids[static_cast<std::size_t>(i)]), j); }, "gather");
+  std::vector<float> sums(static_cast<std::size_t>(R * C), 0.f);
+  for (int64_t i = 0; i < R; ++i)
+    if (const int64_t s = ids[static_cast<std::size_t>(i)]; s >= 0)
+      for (int64_t j = 0; j < C; ++j) sums[static_cast<std::size_t>(s * C + j)] += src(i, j);
+  expect_all(tf::unsorted_segment_sum(x, idx, R), R, C,
+             [&](int64_t i, int64_t j) { return sums[static_cast<std::size_t>(i * C + j)]; }, "unsorted_segment_sum");
+  expect_all(tf::transpose(x).contiguous(), C, R, [&](int64_t i, int64_t j) { return src(j, i); }, "transpose");
+  expect_all(tf::concat({x, x}, 1), R, 2 * C, [&](int64_t i, int64_t j) { return src(i, j % C); }, "concat");
+}
 }  // namespace

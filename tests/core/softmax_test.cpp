@@ -148,6 +148,72 @@ TEST(SparseSoftmaxCrossEntropy, MatchesNumPy) {
   }
 }
 
+// Outputs of 64 MB or more take the streamed pass 3 (Note [Softmax rows in three passes]): the
+// exps kept in a scratch row, the output written by streaming stores. Rows that start off a
+// 16-byte boundary (4097 columns), special rows (a NaN, -inf entries, only -inf, +inf, a span
+// above 87) and sparse labels at either end of a row must give the bits the same rows give in a
+// small call (the in-place pass 3), for softmax, log_softmax, both cross-entropies' losses and
+// their backprop (the gradient of the summed loss: 1 * backprop).
+TEST(Softmax, StreamedLargeOutputsGiveTheSameBits) {
+  const int64_t R = 4104, C = 4097;  // 67.3 MB of float32, above kStreamBytes (64 MiB)
+  std::vector<float> v = tf::random::uniform({R, C}, {.minval = -20, .maxval = 20, .seed = 9}).to_vector<float>();
+  const float inf = std::numeric_limits<float>::infinity();
+  auto at = [&](int64_t i, int64_t j) -> float& { return v[static_cast<std::size_t>(i * C + j)]; };
+  at(1, 5) = std::numeric_limits<float>::quiet_NaN();
+  at(2, 0) = -inf;
+  at(2, C - 1) = -inf;
+  at(3, 100) = 200.f;
+  for (int64_t j = 0; j < C; ++j) at(4, j) = -inf;
+  at(5, 7) = inf;
+  const tf::Tensor x = tf::constant(v, tf::Shape{R, C});
+  std::vector<float> lab = tf::random::uniform({R, C}, {.seed = 10}).to_vector<float>();
+  for (std::size_t i = 0; i < lab.size(); i += 3) lab[i] = 0.f;  // labels 0 add nothing, even at -inf
+  const tf::Tensor labels = tf::constant(lab, tf::Shape{R, C});
+  std::vector<int32_t> ids(static_cast<std::size_t>(R));
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>((i * 131) % static_cast<std::size_t>(C));
+  ids[6] = static_cast<int32_t>(C - 1);
+  ids[7] = 1;
+  ids[8] = 2;
+  const tf::Tensor sparse = tf::constant(ids, tf::Shape{R});
+
+  auto bits = [](const tf::Tensor& t) {
+    const std::vector<float> f = t.contiguous().to_vector<float>();
+    std::vector<uint32_t> b(f.size());
+    for (std::size_t i = 0; i < f.size(); ++i) b[i] = std::bit_cast<uint32_t>(f[i]);
+    return b;
+  };
+  // The loss and the backprop of the dense (labels) or sparse cross-entropy.
+  auto xent = [](const tf::Tensor& l, const tf::Tensor& logits, bool dense) {
+    tf::GradientTape tape;
+    tape.watch(logits);
+    const tf::Tensor loss = dense ? tf::nn::softmax_cross_entropy_with_logits(l, logits)
+                                  : tf::nn::sparse_softmax_cross_entropy_with_logits(l, logits);
+    const tf::Tensor total = tf::reduce_sum(loss);
+    tape.stop();
+    return std::pair{loss, *tape.gradient(total, logits)};
+  };
+  const tf::Tensor sm = tf::nn::softmax(x), lsm = tf::nn::log_softmax(x);
+  const auto [dense_loss, dense_bp] = xent(labels, x, true);
+  const auto [sparse_loss, sparse_bp] = xent(sparse, x, false);
+  for (const auto& [a, b] : std::vector<std::pair<int64_t, int64_t>>{{0, 12}, {2000, 2003}, {R - 5, R}}) {
+    SCOPED_TRACE("rows " + std::to_string(a) + ":" + std::to_string(b));
+    const tf::Tensor xs = x[tf::slice(a, b)];
+    EXPECT_EQ(bits(sm[tf::slice(a, b)]), bits(tf::nn::softmax(xs))) << "softmax";
+    EXPECT_EQ(bits(lsm[tf::slice(a, b)]), bits(tf::nn::log_softmax(xs))) << "log_softmax";
+    const auto [dl, dbp] = xent(labels[tf::slice(a, b)], xs, true);
+    EXPECT_EQ(bits(dense_loss[tf::slice(a, b)]), bits(dl)) << "dense loss";
+    EXPECT_EQ(bits(dense_bp[tf::slice(a, b)]), bits(dbp)) << "dense backprop";
+    const auto [sl, sbp] = xent(sparse[tf::slice(a, b)], xs, false);
+    EXPECT_EQ(bits(sparse_loss[tf::slice(a, b)]), bits(sl)) << "sparse loss";
+    EXPECT_EQ(bits(sparse_bp[tf::slice(a, b)]), bits(sbp)) << "sparse backprop";
+  }
+  // And the values themselves, on an ordinary row: softmax - onehot sums to 0, the label's entry
+  // is the softmax minus 1.
+  const std::vector<float> row = sparse_bp[tf::slice(7, 8)].to_vector<float>(), p = sm[tf::slice(7, 8)].to_vector<float>();
+  EXPECT_EQ(row[1], p[1] - 1.f);
+  EXPECT_EQ(row[0], p[0]);
+}
+
 TEST(SoftmaxCrossEntropy, Errors) {
   using tf::errors::InvalidArgumentError;
   auto x = tf::ones({2, 3});

@@ -425,6 +425,8 @@ inline void check_movers(DType dt, uint32_t seed) {
     check_transpose(t, {2, 0, 1}, name);
     check_transpose(t, {1, 0, 2}, name);
     check_tile(t, {2, 1, 3}, name);
+    check_tile(t, {3, 2, 1}, name);  // blocks of whole rows (large: Note [Tile reads its input once])
+    check_tile(t, {2, 1, 1}, name);  // one block: x itself, twice
     check_reverse(t, {0, 2}, name);
     check_reverse(t, {-2}, name);
     check_pad(t, {{1, 2}, {0, 0}, {2, 1}}, "CONSTANT", name);
@@ -469,6 +471,11 @@ inline void check_segment_sum_rows(DType dt, uint32_t seed) {
   for (std::size_t i = 0; i < spread.size(); ++i) spread[i] = static_cast<int64_t>((i * 4099) % 5000);
   spread[7] = spread[8];  // a segment with two rows
   check_unsorted_segment_sum(ordinary_tensor(dt, Shape{300, 150}, -5, 5, seed + 3), spread, 5000, "5000 segments");
+  // Rows of 600 elements, 512 bytes and more in every dtype: summed segment by segment (Note
+  // [Segment sums by segment]), float16/bfloat16 and float64 over several column chunks.
+  std::vector<int64_t> few(300);
+  for (std::size_t i = 0; i < few.size(); ++i) few[i] = static_cast<int64_t>((i * 37) % 211) - 3;  // -3..-1 dropped
+  check_unsorted_segment_sum(ordinary_tensor(dt, Shape{300, 2100}, -5, 5, seed + 4), few, 200, "wide rows");
 }
 
 /// The family's tables on the current device (a DeviceScope picks it), with the same seeds on

@@ -6,53 +6,41 @@
 #include <string>
 #include <type_traits>
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#include <immintrin.h>
-#define TF_BINARY_STREAM 1
-#else
-#define TF_BINARY_STREAM 0
-#endif
-
 #include "tapeflow/core/ops/binary.h"
 #include "tapeflow/core/ops/unary.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
+#include "tapeflow/kernels/cpu/stream_store.h"
 #include "tapeflow/kernels/functors.h"
 
 namespace tapeflow::kernels::cpu {
 namespace {
 
-// Note [Streaming stores for large outputs]
-// An output far beyond the last-level cache is not read back from cache by anyone: writing it
-// with ordinary stores first reads every line from memory (write-allocate), a third stream beside
-// the operands. Outputs of at least kStreamBytes with 4- or 8-byte elements are written in
-// 64-byte pieces with non-temporal stores instead: each piece computed into a local buffer by the
-// same scalar loop (the same values, bit for bit), then streamed; an sfence ends every row, so the
-// stores are visible before the pool reports the chunk done. Measured standalone on an (8192,
-// 4096) float32 x + b[j], one thread: 16.8–17.9 ms with ordinary stores, 13.6–14.5 ms streamed,
-// a cast of the same bytes 12.3–13.4 ms (bench/RESULTS.md, session 12).
-constexpr int64_t kStreamBytes = int64_t{64} << 20;
-
-#if TF_BINARY_STREAM
-template <typename Fn, typename T, typename Out>
+#if TF_CPU_STREAM
+/// One dense output row with streaming stores (Note [Streaming stores for large outputs]).
+/// kOne: 0, or 1 (2) when a (b) is one value along the row (stride 0, as in a column broadcast
+/// g[i] * x[i, j]): held in a register, so that the piece loop vectorizes.
+template <typename Fn, typename T, typename Out, int kOne>
 void binary_row_streamed(const T* __restrict a, int64_t sa, const T* __restrict b, int64_t sb, Out* __restrict o,
                          int64_t n) {
   using C = compute_t<T>;
   Fn fn;
+  if (n <= 0) return;
+  const C av = static_cast<C>(a[0]), bv = static_cast<C>(b[0]);
+#define TF_BINARY_AT(i) \
+  static_cast<Out>(fn(kOne == 1 ? av : static_cast<C>(a[(i) * sa]), kOne == 2 ? bv : static_cast<C>(b[(i) * sb])))
   constexpr int64_t kPiece = 64 / static_cast<int64_t>(sizeof(Out));
   int64_t i = 0;
   // Scalar up to the first 16-byte boundary of o (elements are at least element-aligned).
-  for (; i < n && (reinterpret_cast<std::uintptr_t>(o + i) & 15) != 0; ++i)
-    o[i] = static_cast<Out>(fn(static_cast<C>(a[i * sa]), static_cast<C>(b[i * sb])));
+  for (; i < n && (reinterpret_cast<std::uintptr_t>(o + i) & 15) != 0; ++i) o[i] = TF_BINARY_AT(i);
   alignas(64) Out piece[kPiece];
   for (; i + kPiece <= n; i += kPiece) {
-    for (int64_t k = 0; k < kPiece; ++k)
-      piece[k] = static_cast<Out>(fn(static_cast<C>(a[(i + k) * sa]), static_cast<C>(b[(i + k) * sb])));
-    for (int q = 0; q < 4; ++q)
-      _mm_stream_si128(reinterpret_cast<__m128i*>(o + i) + q, _mm_load_si128(reinterpret_cast<const __m128i*>(piece) + q));
+    for (int64_t k = 0; k < kPiece; ++k) piece[k] = TF_BINARY_AT(i + k);
+    stream_piece(o + i, piece);
   }
-  for (; i < n; ++i) o[i] = static_cast<Out>(fn(static_cast<C>(a[i * sa]), static_cast<C>(b[i * sb])));
-  _mm_sfence();
+  for (; i < n; ++i) o[i] = TF_BINARY_AT(i);
+#undef TF_BINARY_AT
+  stream_fence();
 }
 #endif
 
@@ -79,9 +67,13 @@ inline void binary_row(const T* __restrict a, int64_t sa, const T* __restrict b,
 /// [Streaming stores for large outputs]), else binary_row.
 template <bool kStream, typename Fn, typename T, typename Out>
 inline void binary_row_to(const T* a, int64_t sa, const T* b, int64_t sb, Out* o, int64_t so, int64_t n) {
-#if TF_BINARY_STREAM
+#if TF_CPU_STREAM
   if constexpr (kStream)
-    if (so == 1) return binary_row_streamed<Fn, T, Out>(a, sa, b, sb, o, n);
+    if (so == 1) {
+      if (sa == 0 && sb != 0) return binary_row_streamed<Fn, T, Out, 1>(a, sa, b, sb, o, n);
+      if (sb == 0 && sa != 0) return binary_row_streamed<Fn, T, Out, 2>(a, sa, b, sb, o, n);
+      return binary_row_streamed<Fn, T, Out, 0>(a, sa, b, sb, o, n);
+    }
 #endif
   binary_row<Fn, T, Out>(a, sa, b, sb, o, so, n);
 }
@@ -113,7 +105,7 @@ template <typename Fn, typename T, typename Out> void run_binary(const Tensor& a
   const T* pa = static_cast<const T*>(a.raw_data());
   const T* pb = static_cast<const T*>(b.raw_data());
   Out* po = static_cast<Out*>(out.raw_data());
-#if TF_BINARY_STREAM
+#if TF_CPU_STREAM
   // Note [Streaming stores for large outputs].
   constexpr bool kStreamable = std::is_trivially_copyable_v<Out> && (sizeof(Out) == 4 || sizeof(Out) == 8);
   if constexpr (kStreamable)

@@ -12,6 +12,7 @@
 #include "tapeflow/core/ops/softmax.h"
 #include "tapeflow/kernels/cpu/loops.h"
 #include "tapeflow/kernels/cpu/registration.h"
+#include "tapeflow/kernels/cpu/stream_store.h"
 #include "tapeflow/kernels/functors.h"
 #include "tapeflow/kernels/softmax.h"
 
@@ -51,7 +52,10 @@ template <typename T, typename C = compute_t<T>> SoftmaxStats<C> row_stats(const
 // maximum (lanes, NaN-propagating), pass 2 writes e = exp(x - max) to the output and sums it in
 // float lanes, pass 3 scales the output (still in cache) by 1 / sum. log_softmax writes nothing
 // in pass 2 and x - log_sum_exp in pass 3; the cross-entropies write e in pass 2 and finish the
-// backprop (e / sum - label) and the loss in pass 3. exp is exp8 below, a polynomial on vectors
+// backprop (e / sum - label) and the loss in pass 3. An output of kStreamBytes or more is never
+// read back from cache, so there pass 2 keeps e in a per-thread scratch row (L1) and pass 3
+// streams the output (Note [Streaming stores for large outputs]): x is read once, the output
+// written once, with no write-allocate read (the same values either way). exp is exp8 below, a polynomial on vectors
 // of eight floats (libm's expf does not vectorize): within 1 ulp of the exact value on [-104, 89], exact 0
 // below, inf above, NaN for NaN; the op table's softmax rows bound it (2 ulps plus 4 eps per
 // term). float64 keeps std::exp and the scalar path; float16/bfloat16 keep the scalar path.
@@ -161,82 +165,245 @@ template <bool kNormal = false> TF_ALWAYS_INLINE float exp_sum_pass(const float*
   return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
 }
 
+// Rows are taken in blocks of at most kBlockElements elements (a long row is a block of its
+// own): x and the row of exp of a block stay in L1 between the passes.
+constexpr int64_t kMaxBlockRows = 64, kBlockElements = 2048;
+int64_t block_rows(int64_t n) { return std::clamp<int64_t>(kBlockElements / n, 1, kMaxBlockRows); }
+
+/// Pass 2 of one row: sum(exp(x - m)), the exps stored to e (unless null); a NaN maximum is the
+/// sum (the whole row is NaN). Rows whose values span less than 87 (all of them, in practice)
+/// take exp8_normal: the same bits for less work; -inf, +inf and NaN give a span of inf or NaN.
+TF_ALWAYS_INLINE float row_exp_sum(const float* x, float m, float lo, float* e, int64_t n) {
+  if (m != m) return m;
+  if (m - lo < 87.f) return exp_sum_pass<true>(x, m, e, n);
+  return exp_sum_pass(x, m, e, n);
+}
+
+/// y[0, n) = f(j) (computed 16 at a time by piece(j, f32x8&, f32x8&), one at a time by one(j)):
+/// streamed when kStream (Note [Streaming stores for large outputs]), else stored in place.
+template <bool kStream, typename Piece, typename One>
+TF_ALWAYS_INLINE void write_row(float* y, int64_t n, Piece&& piece, One&& one) {
+  if constexpr (kStream) {
+    stream_generate(
+        y, n,
+        [&](int64_t j, float* buf) {
+          f32x8 v0, v1;
+          piece(j, v0, v1);
+          store8(buf, v0);
+          store8(buf + 8, v1);
+        },
+        one);
+  } else {
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+      f32x8 v0, v1;
+      piece(j, v0, v1);
+      store8(y + j, v0);
+      store8(y + j + 8, v1);
+    }
+    for (; j < n; ++j) y[j] = one(j);
+  }
+}
+
 /// softmax (kLog false) or log_softmax of `rows` float rows of n > 0 elements, pass by pass over
-/// the whole block (Note [Softmax rows in three passes]): each row's values are those of the
-/// row on its own (the same operations in the same order), but the passes of different rows are
+/// blocks of rows (Note [Softmax rows in three passes]): each row's values are those of the row
+/// on its own (the same operations in the same order), but the passes of different rows are
 /// independent, so the out-of-order core overlaps one row's exp chains and lane reductions with
 /// the next row's instead of waiting on each row's sum. Short rows (64 elements: ~200 cycles of
-/// dependent latency per row, ~120 of work) gain most.
-template <bool kLog> TF_ALWAYS_INLINE void softmax_rows_f32(const float* x, float* y, int64_t n, int64_t rows) {
-  // Blocks of at most 2048 elements: x and y of a block stay in L1 between the passes (a long
-  // row is a block of its own, as before).
-  constexpr int64_t kMaxRows = 64, kBlockElements = 2048;
-  const int64_t block = std::clamp<int64_t>(kBlockElements / n, 1, kMaxRows);
-  float m[kMaxRows], lo[kMaxRows], sum[kMaxRows];
+/// dependent latency per row, ~120 of work) gain most. kStream: pass 2 keeps the exps in
+/// `scratch` (block_rows(n) * n floats) and pass 3 streams y; else the exps go to y and pass 3
+/// scales them in place.
+template <bool kLog, bool kStream>
+TF_ALWAYS_INLINE void softmax_rows_f32(const float* x, float* y, int64_t n, int64_t rows, float* scratch) {
+  const int64_t block = block_rows(n);
+  float m[kMaxBlockRows], lo[kMaxBlockRows], sum[kMaxBlockRows];
   for (int64_t r0 = 0; r0 < rows; r0 += block) {
     const int64_t nr = std::min(block, rows - r0);
     const float* xb = x + r0 * n;
     float* yb = y + r0 * n;
-    // Rows whose values span less than 87 (all of them, in practice) take exp8_normal: the same
-    // bits for less work. -inf, +inf and NaN give a span of inf or NaN: exp8.
+    float* eb = kStream ? scratch : yb;
     for (int64_t r = 0; r < nr; ++r) m[r] = row_max_min(xb + r * n, n, lo[r]);
-    for (int64_t r = 0; r < nr; ++r) {
-      float* e = kLog ? nullptr : yb + r * n;
-      if (m[r] != m[r])
-        sum[r] = m[r];
-      else if (m[r] - lo[r] < 87.f)
-        sum[r] = exp_sum_pass<true>(xb + r * n, m[r], e, n);
-      else
-        sum[r] = exp_sum_pass(xb + r * n, m[r], e, n);
-    }
+    for (int64_t r = 0; r < nr; ++r) sum[r] = row_exp_sum(xb + r * n, m[r], lo[r], kLog ? nullptr : eb + r * n, n);
     for (int64_t r = 0; r < nr; ++r) {
       const float* xr = xb + r * n;
+      const float* er = eb + r * n;
       float* yr = yb + r * n;
       if (m[r] != m[r]) {
-        for (int64_t j = 0; j < n; ++j) yr[j] = m[r];
+        const float v = m[r];
+        write_row<kStream>(
+            yr, n, [&](int64_t, f32x8& v0, f32x8& v1) { v0 = v1 = splat(v); }, [&](int64_t) { return v; });
       } else if constexpr (kLog) {
         const float lse = m[r] + std::log(sum[r]);
-        for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] - lse;
+        const f32x8 lv = splat(lse);
+        write_row<kStream>(
+            yr, n,
+            [&](int64_t j, f32x8& v0, f32x8& v1) {
+              v0 = load8(xr + j) - lv;
+              v1 = load8(xr + j + 8) - lv;
+            },
+            [&](int64_t j) { return xr[j] - lse; });
       } else {
         const float inv = 1.f / sum[r];
-        for (int64_t j = 0; j < n; ++j) yr[j] *= inv;
+        const f32x8 iv = splat(inv);
+        write_row<kStream>(
+            yr, n,
+            [&](int64_t j, f32x8& v0, f32x8& v1) {
+              v0 = load8(er + j) * iv;
+              v1 = load8(er + j + 8) * iv;
+            },
+            [&](int64_t j) { return er[j] * inv; });
       }
     }
   }
+  if constexpr (kStream) stream_fence();
 }
-template <bool kLog> TF_TARGET_AVX2 void softmax_rows_f32_avx2(const float* x, float* y, int64_t n, int64_t rows) {
-  softmax_rows_f32<kLog>(x, y, n, rows);
+template <bool kLog, bool kStream>
+TF_TARGET_AVX2 void softmax_rows_f32_avx2(const float* x, float* y, int64_t n, int64_t rows, float* scratch) {
+  softmax_rows_f32<kLog, kStream>(x, y, n, rows, scratch);
 }
-template <bool kLog> void softmax_rows_f32_base(const float* x, float* y, int64_t n, int64_t rows) {
-  softmax_rows_f32<kLog>(x, y, n, rows);
+template <bool kLog, bool kStream>
+void softmax_rows_f32_base(const float* x, float* y, int64_t n, int64_t rows, float* scratch) {
+  softmax_rows_f32<kLog, kStream>(x, y, n, rows, scratch);
+}
+/// softmax_rows_f32 on this CPU's best body; stream: the output is large (kStreamBytes).
+template <bool kLog> void softmax_rows_f32_any(const float* x, float* y, int64_t n, int64_t rows, bool stream) {
+  if (stream) {
+    std::vector<float> scratch(static_cast<std::size_t>(block_rows(n) * n));
+    if (cpu_has_avx2())
+      softmax_rows_f32_avx2<kLog, true>(x, y, n, rows, scratch.data());
+    else
+      softmax_rows_f32_base<kLog, true>(x, y, n, rows, scratch.data());
+  } else if (cpu_has_avx2()) {
+    softmax_rows_f32_avx2<kLog, false>(x, y, n, rows, nullptr);
+  } else {
+    softmax_rows_f32_base<kLog, false>(x, y, n, rows, nullptr);
+  }
 }
 
-/// Cross-entropy of one float row of n > 0 logits: labels z (dense) or the class `label`
-/// (sparse, z == nullptr). Writes backprop = softmax - labels, returns the loss.
-TF_ALWAYS_INLINE float xent_row_f32(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
-  const float m = lane_extremum<true>(x, n);
-  const float sum = m != m ? m : exp_sum_pass(x, m, bp, n);
-  const float lse = m + std::log(sum), inv = 1.f / sum;
-  if (z == nullptr) {
-    for (int64_t j = 0; j < n; ++j) bp[j] = bp[j] * inv;
-    bp[label] -= 1.f;
-    return XentLossTermFn{}(x[label], 1.f, lse);
+/// sum over j of XentLossTermFn(x[j], z[j], lse) (labels * (lse - x), 0 where the label is 0) of
+/// one float row, in 16 lanes.
+TF_ALWAYS_INLINE float xent_loss_row(const float* x, const float* z, float lse, int64_t n) {
+  f32x8 acc0{}, acc1{};
+  const f32x8 lv = splat(lse), zero{};
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const f32x8 z0 = load8(z + j), z1 = load8(z + j + 8);
+    const f32x8 t0 = z0 * (lv - load8(x + j)), t1 = z1 * (lv - load8(x + j + 8));
+    acc0 += z0 == zero ? zero : t0;
+    acc1 += z1 == zero ? zero : t1;
   }
-  float loss = 0.f;
-  for (int64_t j = 0; j < n; ++j) {
-    bp[j] = bp[j] * inv - z[j];
-    loss += XentLossTermFn{}(x[j], z[j], lse);
+  for (; j < n; j += 8) {  // the tail, padded with labels 0
+    float tx[8] = {}, tz[8] = {};
+    const auto len = static_cast<std::size_t>(std::min<int64_t>(8, n - j));
+    std::memcpy(tx, x + j, len * sizeof(float));
+    std::memcpy(tz, z + j, len * sizeof(float));
+    const f32x8 z0 = load8(tz), t0 = z0 * (lv - load8(tx));
+    acc0 += z0 == zero ? zero : t0;
   }
-  return loss;
+  acc0 += acc1;
+  float lanes[8];
+  store8(lanes, acc0);
+  return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
 }
-TF_TARGET_AVX2 float xent_row_f32_avx2(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
-  return xent_row_f32(x, z, label, bp, n);
+
+/// Cross-entropies of `rows` float rows of n > 0 logits x: dense labels z, or (z == nullptr) the
+/// class ids `ids` (checked in range). Writes loss[r] and backprop = softmax - labels, by the
+/// passes of softmax_rows_f32 (kStream and scratch as there): pass 3 sums the loss (x and z read
+/// once more, now from cache), then writes the backprop. A sparse row's label element is
+/// softmax rounded, then 1 subtracted, whichever way the row is written.
+template <bool kStream, typename I>
+TF_ALWAYS_INLINE void xent_rows_f32(const float* x, const float* z, const I* ids, float* bp, float* loss, int64_t n,
+                                    int64_t rows, float* scratch) {
+  const int64_t block = block_rows(n);
+  float m[kMaxBlockRows], lo[kMaxBlockRows], sum[kMaxBlockRows];
+  for (int64_t r0 = 0; r0 < rows; r0 += block) {
+    const int64_t nr = std::min(block, rows - r0);
+    const float* xb = x + r0 * n;
+    float* bb = bp + r0 * n;
+    float* eb = kStream ? scratch : bb;
+    for (int64_t r = 0; r < nr; ++r) m[r] = row_max_min(xb + r * n, n, lo[r]);
+    for (int64_t r = 0; r < nr; ++r) sum[r] = row_exp_sum(xb + r * n, m[r], lo[r], eb + r * n, n);
+    for (int64_t r = 0; r < nr; ++r) {
+      const float* xr = xb + r * n;
+      const float* er = eb + r * n;
+      float* br = bb + r * n;
+      const float lse = m[r] + std::log(sum[r]), inv = 1.f / sum[r];
+      const f32x8 iv = splat(inv);
+      const float nan = m[r];  // a NaN row's backprop (pass 2 wrote no exps)
+      if (z != nullptr) {
+        const float* zr = z + (r0 + r) * n;
+        loss[r0 + r] = xent_loss_row(xr, zr, lse, n);
+        if (m[r] != m[r])
+          write_row<kStream>(
+              br, n, [&](int64_t, f32x8& v0, f32x8& v1) { v0 = v1 = splat(nan); }, [&](int64_t) { return nan; });
+        else
+          write_row<kStream>(
+              br, n,
+              [&](int64_t j, f32x8& v0, f32x8& v1) {
+                v0 = load8(er + j) * iv - load8(zr + j);
+                v1 = load8(er + j + 8) * iv - load8(zr + j + 8);
+              },
+              [&](int64_t j) { return er[j] * inv - zr[j]; });
+        continue;
+      }
+      const auto label = static_cast<int64_t>(ids[r0 + r]);
+      loss[r0 + r] = XentLossTermFn{}(xr[label], 1.f, lse);
+      if (m[r] != m[r]) {
+        write_row<kStream>(
+            br, n, [&](int64_t, f32x8& v0, f32x8& v1) { v0 = v1 = splat(nan); }, [&](int64_t) { return nan; });
+        continue;
+      }
+      if constexpr (kStream) {
+        stream_generate(
+            br, n,
+            [&](int64_t j, float* buf) {
+              store8(buf, load8(er + j) * iv);
+              store8(buf + 8, load8(er + j + 8) * iv);
+              if (static_cast<uint64_t>(label - j) < 16) buf[label - j] -= 1.f;
+            },
+            [&](int64_t j) {
+              const float v = er[j] * inv;
+              return j == label ? v - 1.f : v;
+            });
+      } else {
+        write_row<false>(
+            br, n,
+            [&](int64_t j, f32x8& v0, f32x8& v1) {
+              v0 = load8(er + j) * iv;
+              v1 = load8(er + j + 8) * iv;
+            },
+            [&](int64_t j) { return er[j] * inv; });
+        br[label] -= 1.f;
+      }
+    }
+  }
+  if constexpr (kStream) stream_fence();
 }
-float xent_row_f32_base(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
-  return xent_row_f32(x, z, label, bp, n);
+template <bool kStream, typename I>
+TF_TARGET_AVX2 void xent_rows_f32_avx2(const float* x, const float* z, const I* ids, float* bp, float* loss,
+                                       int64_t n, int64_t rows, float* scratch) {
+  xent_rows_f32<kStream, I>(x, z, ids, bp, loss, n, rows, scratch);
 }
-float xent_row_f32_any(const float* x, const float* z, int64_t label, float* bp, int64_t n) {
-  return cpu_has_avx2() ? xent_row_f32_avx2(x, z, label, bp, n) : xent_row_f32_base(x, z, label, bp, n);
+template <bool kStream, typename I>
+void xent_rows_f32_base(const float* x, const float* z, const I* ids, float* bp, float* loss, int64_t n,
+                        int64_t rows, float* scratch) {
+  xent_rows_f32<kStream, I>(x, z, ids, bp, loss, n, rows, scratch);
+}
+/// xent_rows_f32 on this CPU's best body; stream: the backprop is large (kStreamBytes).
+template <typename I>
+void xent_rows_f32_any(const float* x, const float* z, const I* ids, float* bp, float* loss, int64_t n, int64_t rows,
+                       bool stream) {
+  if (stream) {
+    std::vector<float> scratch(static_cast<std::size_t>(block_rows(n) * n));
+    if (cpu_has_avx2())
+      xent_rows_f32_avx2<true, I>(x, z, ids, bp, loss, n, rows, scratch.data());
+    else
+      xent_rows_f32_base<true, I>(x, z, ids, bp, loss, n, rows, scratch.data());
+  } else if (cpu_has_avx2()) {
+    xent_rows_f32_avx2<false, I>(x, z, ids, bp, loss, n, rows, nullptr);
+  } else {
+    xent_rows_f32_base<false, I>(x, z, ids, bp, loss, n, rows, nullptr);
+  }
 }
 
 // Note [Softmax gradients in one pass]
@@ -373,12 +540,9 @@ template <typename T, bool kLog> void softmax_impl(const Tensor& in, int axis, T
   const Geometry g = geometry(in.shape(), axis);
   if constexpr (std::is_same_v<T, float>) {
     if (g.inner == 1 && g.n > 0) {
-      const bool avx2 = cpu_has_avx2();
+      const bool stream = stream_output(out.size() * int64_t{sizeof(float)});
       parallel_for(g.outer, rows_grain(g.n), [&](int64_t b, int64_t e) {
-        if (avx2)
-          softmax_rows_f32_avx2<kLog>(x + b * g.n, y + b * g.n, g.n, e - b);
-        else
-          softmax_rows_f32_base<kLog>(x + b * g.n, y + b * g.n, g.n, e - b);
+        softmax_rows_f32_any<kLog>(x + b * g.n, y + b * g.n, g.n, e - b, stream);
       });
       return;
     }
@@ -437,8 +601,9 @@ void xent_kernel(KernelContext& ctx) {
     T* backprop = static_cast<T*>(ctx.output(1).raw_data());
     if constexpr (std::is_same_v<T, float>) {
       if (n > 0) {
+        const bool stream = stream_output(rows * n * int64_t{sizeof(float)});
         parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
-          for (int64_t r = b; r < e; ++r) loss[r] = xent_row_f32_any(x + r * n, z + r * n, 0, backprop + r * n, n);
+          xent_rows_f32_any<int32_t>(x + b * n, z + b * n, nullptr, backprop + b * n, loss + b, n, e - b, stream);
         });
         return;
       }
@@ -484,9 +649,9 @@ void sparse_xent_kernel(KernelContext& ctx) {
       T* backprop = static_cast<T*>(ctx.output(1).raw_data());
       if constexpr (std::is_same_v<T, float>) {
         if (n > 0) {
+          const bool stream = stream_output(rows * n * int64_t{sizeof(float)});
           parallel_for(rows, rows_grain(n), [&](int64_t b, int64_t e) {
-            for (int64_t r = b; r < e; ++r)
-              loss[r] = xent_row_f32_any(x + r * n, nullptr, static_cast<int64_t>(z[r]), backprop + r * n, n);
+            xent_rows_f32_any<I>(x + b * n, nullptr, z + b, backprop + b * n, loss + b, n, e - b, stream);
           });
           return;
         }
