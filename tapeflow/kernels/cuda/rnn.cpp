@@ -168,18 +168,16 @@ struct RnnDescriptors {
     // One layer has no dropout; cuDNN still wants a descriptor (PyTorch's set_no_dropout).
     TF_CUDNN_CHECK(cudnnSetDropoutDescriptor(dropout.get(), handle, 0.0f, nullptr, 0, 0));
     TF_CUDNN_CHECK_CONFIG(cudnnSetRNNDescriptor_v8(
-        rnn.get(), CUDNN_RNN_ALGO_STANDARD, cell, CUDNN_RNN_DOUBLE_BIAS, CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT,
-        data, data, rnn_math(dt), static_cast<int32_t>(c.D), static_cast<int32_t>(c.U), static_cast<int32_t>(c.U),
-        1, dropout.get(), CUDNN_RNN_PADDED_IO_ENABLED));
+        rnn.get(), CUDNN_RNN_ALGO_STANDARD, cell, CUDNN_RNN_DOUBLE_BIAS, CUDNN_UNIDIRECTIONAL, CUDNN_LINEAR_INPUT, data,
+        data, rnn_math(dt), static_cast<int32_t>(c.D), static_cast<int32_t>(c.U), static_cast<int32_t>(c.U), 1,
+        dropout.get(), CUDNN_RNN_PADDED_IO_ENABLED));
     const tc::CudnnScale fill(dt);  // padding positions of y are written as 0
     TF_CUDNN_CHECK_CONFIG(cudnnSetRNNDataDescriptor(x.get(), data, CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED,
-                                                    static_cast<int>(c.T), static_cast<int>(c.B),
-                                                    static_cast<int>(c.D), c.cudnn_len.data(),
-                                                    const_cast<void*>(fill.zero())));
+                                                    static_cast<int>(c.T), static_cast<int>(c.B), static_cast<int>(c.D),
+                                                    c.cudnn_len.data(), const_cast<void*>(fill.zero())));
     TF_CUDNN_CHECK_CONFIG(cudnnSetRNNDataDescriptor(y.get(), data, CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED,
-                                                    static_cast<int>(c.T), static_cast<int>(c.B),
-                                                    static_cast<int>(c.U), c.cudnn_len.data(),
-                                                    const_cast<void*>(fill.zero())));
+                                                    static_cast<int>(c.T), static_cast<int>(c.B), static_cast<int>(c.U),
+                                                    c.cudnn_len.data(), const_cast<void*>(fill.zero())));
     const int dims[3] = {1, static_cast<int>(c.B), static_cast<int>(c.U)};
     const int strides[3] = {static_cast<int>(c.B * c.U), static_cast<int>(c.U), 1};
     TF_CUDNN_CHECK_CONFIG(cudnnSetTensorNdDescriptor(h.get(), data, 3, dims, strides));
@@ -199,12 +197,12 @@ int cudnn_gate(ops::RnnMode mode, int g) {
 struct WeightBlock {
   void *matrix = nullptr, *bias = nullptr;
 };
-WeightBlock weight_block(cudnnHandle_t handle, const RnnDescriptors& d, void* space, int layer_id,
-                         int64_t matrix_elems, int64_t bias_elems) {
+WeightBlock weight_block(cudnnHandle_t handle, const RnnDescriptors& d, void* space, int layer_id, int64_t matrix_elems,
+                         int64_t bias_elems) {
   TensorDesc m, b;
   WeightBlock out;
-  TF_CUDNN_CHECK(cudnnGetRNNWeightParams(handle, d.rnn.get(), 0, d.weight_bytes, space, layer_id, m.get(),
-                                         &out.matrix, b.get(), &out.bias));
+  TF_CUDNN_CHECK(cudnnGetRNNWeightParams(handle, d.rnn.get(), 0, d.weight_bytes, space, layer_id, m.get(), &out.matrix,
+                                         b.get(), &out.bias));
   for (const auto& [desc, want] : {std::pair{&m, matrix_elems}, std::pair{&b, bias_elems}}) {
     cudnnDataType_t dt;
     int nb = 0, dims[8], strides[8];
@@ -266,46 +264,59 @@ int64_t reserve_elems(std::size_t bytes, DType dt) {
   return static_cast<int64_t>((std::max<std::size_t>(bytes, 1) + dtype_size(dt) - 1) / dtype_size(dt));
 }
 
+/// What the forward and its gradient both take from their inputs: the call's geometry, the
+/// device scope the helper ops below run in, and x (in cuDNN's step order), h0, c0 and the gate
+/// blocks, contiguous and aligned on the kernel's stream.
+struct RnnOperands {
+  const RnnCall c;
+  const DeviceScope on;  // the ops below run where the kernel runs
+  cudaStream_t stream;
+  const Device dev;
+  const DType dt;
+  const Tensor x, h0, c0;
+  const GateBlocks blocks;
+  explicit RnnOperands(KernelContext& ctx)
+      : c(ctx),
+        on(ctx.device),
+        stream(stream_of_device(ctx)),
+        dev(ctx.device),
+        dt(ctx.input(ops::kRnnX).dtype()),
+        x(contiguous_aligned(c.reorder_inputs(ctx.input(ops::kRnnX), dev), stream)),
+        h0(contiguous_aligned(ctx.input(ops::kRnnH0), stream)),
+        c0(c.lstm() ? contiguous_aligned(ctx.input(ops::kRnnC0), stream) : Tensor()),
+        blocks(gate_blocks(c, ctx.input(ops::kRnnKernel), ctx.input(ops::kRnnRecurrent), ctx.input(ops::kRnnBias))) {}
+};
+
 // Inputs x, h0, c0, kernel, recurrent_kernel, bias, sequence_lengths.
 void cudnn_rnn(KernelContext& ctx) {
   if (degenerate(ctx)) return run_cpu_kernel(ctx);
-  const RnnCall c(ctx);
-  DeviceScope on(ctx.device);  // the ops below run where the kernel runs
-  cudaStream_t stream = stream_of_device(ctx);
-  const Device dev = ctx.device;
-  const DType dt = ctx.input(ops::kRnnX).dtype();
-  const Tensor& x_in = ctx.input(ops::kRnnX);
-  const Tensor x = contiguous_aligned(c.reorder_inputs(x_in, dev), stream);
-  const Tensor h0 = contiguous_aligned(ctx.input(ops::kRnnH0), stream);
-  const Tensor c0 = c.lstm() ? contiguous_aligned(ctx.input(ops::kRnnC0), stream) : Tensor();
-  const GateBlocks blocks = gate_blocks(c, ctx.input(ops::kRnnKernel), ctx.input(ops::kRnnRecurrent),
-                                        ctx.input(ops::kRnnBias));
-  const Tensor dev_len = c.device_lengths(ctx.input(ops::kRnnLengths), dev);
+  const RnnOperands o(ctx);
+  const RnnCall& c = o.c;
+  const Tensor dev_len = c.device_lengths(ctx.input(ops::kRnnLengths), o.dev);
   const Shape state{c.B, c.U};
-  Tensor y = Tensor::empty(Shape{c.B, c.T, c.U}, dt, dev), hy = Tensor::empty(state, dt, dev);
-  Tensor cy = c.lstm() ? Tensor::empty(state, dt, dev) : Tensor::empty(Shape{0}, dt, dev);
+  Tensor y = Tensor::empty(Shape{c.B, c.T, c.U}, o.dt, o.dev), hy = Tensor::empty(state, o.dt, o.dev);
+  Tensor cy = c.lstm() ? Tensor::empty(state, o.dt, o.dev) : Tensor::empty(Shape{0}, o.dt, o.dev);
   Tensor reserve;
   {
-    cudnnHandle_t handle = tc::cudnn_handle(dev.index());
-    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(dev.index()));  // one host thread on the handle
-    const RnnDescriptors d(handle, c, dt);
-    const Tensor weights = bytes_tensor(d.weight_bytes, dev), workspace = bytes_tensor(d.workspace_bytes, dev);
-    reserve = Tensor::empty(Shape{reserve_elems(d.reserve_bytes, dt)}, dt, dev);
-    TF_CUDA_CHECK(cudaMemsetAsync(weights.raw_data(), 0, d.weight_bytes, stream));  // the recurrent biases
-    move_weights(handle, d, c, weights.raw_data(), blocks, /*to_space=*/true, dt, stream);
-    TF_CUDNN_CHECK(cudnnRNNForward(handle, d.rnn.get(), CUDNN_FWD_MODE_TRAINING,
-                                   static_cast<const int32_t*>(dev_len.raw_data()), d.x.get(), x.raw_data(), d.y.get(),
-                                   y.raw_data(), d.h.get(), h0.raw_data(), hy.raw_data(), d.h.get(),
-                                   c.lstm() ? c0.raw_data() : nullptr, c.lstm() ? cy.raw_data() : nullptr,
-                                   d.weight_bytes, weights.raw_data(), d.workspace_bytes, workspace.raw_data(),
-                                   d.reserve_bytes, reserve.raw_data()));
+    cudnnHandle_t handle = tc::cudnn_handle(o.dev.index());
+    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(o.dev.index()));  // one host thread on the handle
+    const RnnDescriptors d(handle, c, o.dt);
+    const Tensor weights = bytes_tensor(d.weight_bytes, o.dev), workspace = bytes_tensor(d.workspace_bytes, o.dev);
+    reserve = Tensor::empty(Shape{reserve_elems(d.reserve_bytes, o.dt)}, o.dt, o.dev);
+    TF_CUDA_CHECK(cudaMemsetAsync(weights.raw_data(), 0, d.weight_bytes, o.stream));  // the recurrent biases
+    move_weights(handle, d, c, weights.raw_data(), o.blocks, /*to_space=*/true, o.dt, o.stream);
+    TF_CUDNN_CHECK(cudnnRNNForward(
+        handle, d.rnn.get(), CUDNN_FWD_MODE_TRAINING, static_cast<const int32_t*>(dev_len.raw_data()), d.x.get(),
+        o.x.raw_data(), d.y.get(), y.raw_data(), d.h.get(), o.h0.raw_data(), hy.raw_data(), d.h.get(),
+        c.lstm() ? o.c0.raw_data() : nullptr, c.lstm() ? cy.raw_data() : nullptr, d.weight_bytes, weights.raw_data(),
+        d.workspace_bytes, workspace.raw_data(), d.reserve_bytes, reserve.raw_data()));
   }
-  if (c.reorders_outputs()) y = gather(y, c.output_steps(dev), 1, 1);
+  if (c.reorders_outputs()) y = gather(y, c.output_steps(o.dev), 1, 1);
   if (c.any_empty_row) {  // cuDNN ran one step of them: back to the initial states and no output
-    const Tensor empty = c.empty_rows(dev);
-    y = y * cast(logical_not(expand_dims(empty, 2)), dt);
-    hy = where(empty, h0, hy);
-    if (c.lstm()) cy = where(empty, c0, cy);
+    const Tensor empty = c.empty_rows(o.dev);
+    y = y * cast(logical_not(expand_dims(empty, 2)), o.dt);
+    hy = where(empty, o.h0, hy);
+    if (c.lstm()) cy = where(empty, o.c0, cy);
   }
   ctx.outputs.push_back(y);
   ctx.outputs.push_back(hy);
@@ -316,80 +327,71 @@ void cudnn_rnn(KernelContext& ctx) {
 // Inputs x, h0, c0, kernel, recurrent_kernel, bias, sequence_lengths, output, reserve, dy, dh, dc.
 void cudnn_rnn_grad(KernelContext& ctx) {
   if (degenerate(ctx)) return run_cpu_kernel(ctx);
-  const RnnCall c(ctx);
-  DeviceScope on(ctx.device);  // the ops below run where the kernel runs
-  cudaStream_t stream = stream_of_device(ctx);
-  const Device dev = ctx.device;
-  const DType dt = ctx.input(ops::kRnnX).dtype();
-  const Tensor& x_in = ctx.input(ops::kRnnX);
-  const Tensor x = contiguous_aligned(c.reorder_inputs(x_in, dev), stream);
-  const Tensor h0 = contiguous_aligned(ctx.input(ops::kRnnH0), stream);
-  const Tensor c0 = c.lstm() ? contiguous_aligned(ctx.input(ops::kRnnC0), stream) : Tensor();
-  const GateBlocks blocks = gate_blocks(c, ctx.input(ops::kRnnKernel), ctx.input(ops::kRnnRecurrent),
-                                        ctx.input(ops::kRnnBias));
+  const RnnOperands o(ctx);
+  const RnnCall& c = o.c;
   Tensor y = ctx.input(7), dy = ctx.input(9), dhy = ctx.input(10), dcy = ctx.input(11);
   if (c.reorders_outputs()) {
-    const Tensor inverse = c.output_steps_inverse(dev);
+    const Tensor inverse = c.output_steps_inverse(o.dev);
     y = gather(y, inverse, 1, 1);
     dy = gather(dy, inverse, 1, 1);
   }
   Tensor empty;
   if (c.any_empty_row) {  // their one cuDNN step must contribute nothing
-    empty = c.empty_rows(dev);
-    dy = dy * cast(logical_not(expand_dims(empty, 2)), dt);
+    empty = c.empty_rows(o.dev);
+    dy = dy * cast(logical_not(expand_dims(empty, 2)), o.dt);
     dhy = where(empty, zeros_like(dhy), dhy);
     if (c.lstm()) dcy = where(empty, zeros_like(dcy), dcy);
   }
-  y = contiguous_aligned(y, stream);
-  dy = contiguous_aligned(dy, stream);
-  dhy = contiguous_aligned(dhy, stream);
-  if (c.lstm()) dcy = contiguous_aligned(dcy, stream);
+  y = contiguous_aligned(y, o.stream);
+  dy = contiguous_aligned(dy, o.stream);
+  dhy = contiguous_aligned(dhy, o.stream);
+  if (c.lstm()) dcy = contiguous_aligned(dcy, o.stream);
   const Tensor reserve = ctx.input(8).contiguous();
-  const Tensor dev_len = c.device_lengths(ctx.input(ops::kRnnLengths), dev);
+  const Tensor dev_len = c.device_lengths(ctx.input(ops::kRnnLengths), o.dev);
   const Shape state{c.B, c.U};
-  Tensor dx = Tensor::empty(x.shape(), dt, dev), dhx = Tensor::empty(state, dt, dev);
-  Tensor dcx = c.lstm() ? Tensor::empty(state, dt, dev) : Tensor::empty(Shape{0}, dt, dev);
+  Tensor dx = Tensor::empty(o.x.shape(), o.dt, o.dev), dhx = Tensor::empty(state, o.dt, o.dev);
+  Tensor dcx = c.lstm() ? Tensor::empty(state, o.dt, o.dev) : Tensor::empty(Shape{0}, o.dt, o.dev);
   GateBlocks grads;
-  grads.input = Tensor::empty(blocks.input.shape(), dt, dev);
-  grads.recurrent = Tensor::empty(blocks.recurrent.shape(), dt, dev);
-  grads.input_bias = Tensor::empty(Shape{c.G * c.U}, dt, dev);
-  if (c.mode == ops::RnnMode::kGru) grads.recurrent_bias = Tensor::empty(Shape{c.G * c.U}, dt, dev);
+  grads.input = Tensor::empty(o.blocks.input.shape(), o.dt, o.dev);
+  grads.recurrent = Tensor::empty(o.blocks.recurrent.shape(), o.dt, o.dev);
+  grads.input_bias = Tensor::empty(Shape{c.G * c.U}, o.dt, o.dev);
+  if (c.mode == ops::RnnMode::kGru) grads.recurrent_bias = Tensor::empty(Shape{c.G * c.U}, o.dt, o.dev);
   {
-    cudnnHandle_t handle = tc::cudnn_handle(dev.index());
-    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(dev.index()));
-    const RnnDescriptors d(handle, c, dt);
-    TF_CHECK_TYPED(reserve.size() == reserve_elems(d.reserve_bytes, dt), FailedPreconditionError, ctx.op.name,
+    cudnnHandle_t handle = tc::cudnn_handle(o.dev.index());
+    std::lock_guard<std::mutex> lock(tc::cudnn_mutex(o.dev.index()));
+    const RnnDescriptors d(handle, c, o.dt);
+    TF_CHECK_TYPED(reserve.size() == reserve_elems(d.reserve_bytes, o.dt), FailedPreconditionError, ctx.op.name,
                    "the reserve (", reserve.size(), " elements) is not this GPU forward's (",
-                   reserve_elems(d.reserve_bytes, dt), "): the gradient must run on the device that ran _CudnnRNN");
-    const Tensor weights = bytes_tensor(d.weight_bytes, dev), dweights = bytes_tensor(d.weight_bytes, dev);
-    const Tensor workspace = bytes_tensor(d.workspace_bytes, dev);
-    TF_CUDA_CHECK(cudaMemsetAsync(weights.raw_data(), 0, d.weight_bytes, stream));
-    TF_CUDA_CHECK(cudaMemsetAsync(dweights.raw_data(), 0, d.weight_bytes, stream));  // WGRAD_MODE_ADD adds
-    move_weights(handle, d, c, weights.raw_data(), blocks, /*to_space=*/true, dt, stream);
+                   reserve_elems(d.reserve_bytes, o.dt), "): the gradient must run on the device that ran _CudnnRNN");
+    const Tensor weights = bytes_tensor(d.weight_bytes, o.dev), dweights = bytes_tensor(d.weight_bytes, o.dev);
+    const Tensor workspace = bytes_tensor(d.workspace_bytes, o.dev);
+    TF_CUDA_CHECK(cudaMemsetAsync(weights.raw_data(), 0, d.weight_bytes, o.stream));
+    TF_CUDA_CHECK(cudaMemsetAsync(dweights.raw_data(), 0, d.weight_bytes, o.stream));  // WGRAD_MODE_ADD adds
+    move_weights(handle, d, c, weights.raw_data(), o.blocks, /*to_space=*/true, o.dt, o.stream);
     const auto* len = static_cast<const int32_t*>(dev_len.raw_data());
     // cuDNN: the data gradient first, then the weights' (which reads what it left in the reserve).
     TF_CUDNN_CHECK(cudnnRNNBackwardData_v8(
         handle, d.rnn.get(), len, d.y.get(), y.raw_data(), dy.raw_data(), d.x.get(), dx.raw_data(), d.h.get(),
-        h0.raw_data(), dhy.raw_data(), dhx.raw_data(), d.h.get(), c.lstm() ? c0.raw_data() : nullptr,
+        o.h0.raw_data(), dhy.raw_data(), dhx.raw_data(), d.h.get(), c.lstm() ? o.c0.raw_data() : nullptr,
         c.lstm() ? dcy.raw_data() : nullptr, c.lstm() ? dcx.raw_data() : nullptr, d.weight_bytes, weights.raw_data(),
         d.workspace_bytes, workspace.raw_data(), d.reserve_bytes, reserve.raw_data()));
-    TF_CUDNN_CHECK(cudnnRNNBackwardWeights_v8(handle, d.rnn.get(), CUDNN_WGRAD_MODE_ADD, len, d.x.get(),
-                                              x.raw_data(), d.h.get(), h0.raw_data(), d.y.get(), y.raw_data(),
-                                              d.weight_bytes, dweights.raw_data(), d.workspace_bytes,
-                                              workspace.raw_data(), d.reserve_bytes, reserve.raw_data()));
-    move_weights(handle, d, c, dweights.raw_data(), grads, /*to_space=*/false, dt, stream);
+    TF_CUDNN_CHECK(cudnnRNNBackwardWeights_v8(handle, d.rnn.get(), CUDNN_WGRAD_MODE_ADD, len, d.x.get(), o.x.raw_data(),
+                                              d.h.get(), o.h0.raw_data(), d.y.get(), y.raw_data(), d.weight_bytes,
+                                              dweights.raw_data(), d.workspace_bytes, workspace.raw_data(),
+                                              d.reserve_bytes, reserve.raw_data()));
+    move_weights(handle, d, c, dweights.raw_data(), grads, /*to_space=*/false, o.dt, o.stream);
   }
   // dx: back to the input's step order, zero past each row's end.
-  dx = c.reorder_inputs(dx, dev);
-  if (c.has_lengths) dx = dx * c.step_mask(dev, dt);
+  dx = c.reorder_inputs(dx, o.dev);
+  if (c.has_lengths) dx = dx * c.step_mask(o.dev, o.dt);
   if (c.any_empty_row) {
     dhx = where(empty, ctx.input(10), dhx);
     if (c.lstm()) dcx = where(empty, ctx.input(11), dcx);
   }
   const Tensor dkernel = reshape(transpose(grads.input, {2, 0, 1}), Shape{c.D, c.G * c.U});
   const Tensor drecurrent = reshape(transpose(grads.recurrent, {2, 0, 1}), Shape{c.U, c.G * c.U});
-  const Tensor dbias = c.mode == ops::RnnMode::kGru ? stack({grads.input_bias, grads.recurrent_bias}, 0)
-                                                     : grads.input_bias;
+  const Tensor dbias =
+      c.mode == ops::RnnMode::kGru ? stack({grads.input_bias, grads.recurrent_bias}, 0) : grads.input_bias;
   for (const Tensor& t : {dx, dhx, dcx, dkernel, drecurrent, dbias}) ctx.outputs.push_back(t.contiguous());
 }
 
