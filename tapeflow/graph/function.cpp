@@ -559,10 +559,21 @@ Value Function::call(const std::vector<Value>& args) const {
         }
         similar = c;
       }
+      bool generalized = false;
       if (!cf.impl() && similar.impl() && s.options.reduce_retracing) {
         for (std::size_t i = 0; i < specs.size(); ++i)
           for (int d = 0; d < specs[i].shape.rank(); ++d)
-            if (similar.impl()->specs[i].shape[d] != specs[i].shape[d]) specs[i].shape[d] = -1;
+            if (similar.impl()->specs[i].shape[d] != specs[i].shape[d]) specs[i].shape[d] = -1, generalized = true;
+      }
+      if (!cf.impl() && generalized) {
+        // Some layers need a dimension's size while tracing where TF's ops take it at run time
+        // (a recurrent layer unrolls its time steps): a generalized trace that fails is traced
+        // again with the call's exact shapes, which raises the error again if it is the caller's.
+        try {
+          cf = trace(s, args, specs, tensors);
+        } catch (const errors::OpError&) {
+          cf = trace(s, args, exact_specs(tensors), tensors);
+        }
       }
       if (!cf.impl()) cf = trace(s, args, specs, tensors);
       s.cache.emplace(key, cf);

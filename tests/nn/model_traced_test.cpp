@@ -296,6 +296,20 @@ TEST(ModelTraced, DropoutWithAPartialBatchTracesTwiceAndTrains) {
   EXPECT_NEAR(model.evaluate(x, y, {.batch_size = 32, .verbose = 0}).at("loss"), expected, 1e-6 * expected);
 }
 
+// A recurrent layer unrolls its time steps while tracing, so the generalized trace of a second
+// sequence length (reduce_retracing's None time dimension) cannot be made: predict traces that
+// length exactly instead and gives the eager values, at each length.
+TEST(ModelTraced, RecurrentPredictOnAnotherSequenceLengthTracesItExactly) {
+  K::Sequential model({K::Input({-1, 3}), K::layers::LSTM(4), K::layers::Dense(2)});
+  for (int64_t steps : {5, 3, 7}) {
+    auto x = tf::random::normal({6, steps, 3}, {.seed = 20 + static_cast<int>(steps)});
+    const auto traced = model.predict(x, {.verbose = 0}).to_vector<float>();
+    const auto eager = model(x, false).to_vector<float>();
+    ASSERT_EQ(traced.size(), eager.size());
+    for (std::size_t i = 0; i < eager.size(); ++i) EXPECT_NEAR(traced[i], eager[i], 1e-6) << steps << " steps, " << i;
+  }
+}
+
 // A step that needs a value on the host cannot be traced: a clear error says to run eagerly.
 struct HostReadModel : CountingModel {
   void train_step(const tf::Tensor& x, const tf::Tensor& y) override {
