@@ -147,8 +147,7 @@ std::vector<Tensor> step_masks(const std::optional<Tensor>& mask, const Shape& i
   TF_CHECK_ARG(mask->shape() == Shape({input_shape[0], input_shape[1]}), "", "Layer \"", layer,
                "\": the mask must have shape (batch, timesteps) = (", input_shape[0], ", ", input_shape[1],
                "); received ", mask->shape().to_string());
-  const Tensor kept = mask->dtype() == DType::kBool ? *mask : not_equal(*mask, scalar_tensor(0, mask->dtype()));
-  return unstack(expand_dims(kept, 2), 1);
+  return unstack(expand_dims(kept_steps(*mask), 2), 1);
 }
 }  // namespace
 

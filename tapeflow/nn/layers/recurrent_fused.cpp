@@ -48,7 +48,7 @@ std::optional<std::vector<Tensor>> run_fused_recurrent(const RecurrentCell& cell
   std::optional<Tensor> lengths, kept;
   if (mask) {
     if (mask->shape() != Shape({batch, steps}) || inputs.is_symbolic() || mask->is_symbolic()) return std::nullopt;
-    kept = mask->dtype() == DType::kBool ? *mask : not_equal(*mask, scalar_tensor(0, mask->dtype()));
+    kept = kept_steps(*mask);
     lengths = reduce_sum(cast(*kept, DType::kInt32), 1);
     const Tensor prefix = less(expand_dims(range(int64_t{0}, steps, int64_t{1}, DType::kInt32), 0),
                                expand_dims(*lengths, 1));
@@ -76,6 +76,10 @@ std::optional<std::vector<Tensor>> run_fused_recurrent(const RecurrentCell& cell
   std::vector<Tensor> out{output, r.h};
   if (lstm) out.push_back(r.c);
   return out;
+}
+
+Tensor kept_steps(const Tensor& mask) {
+  return mask.dtype() == DType::kBool ? mask : not_equal(mask, scalar_tensor(0, mask.dtype()));
 }
 
 }  // namespace tapeflow::keras::layers

@@ -21,4 +21,8 @@ std::optional<std::vector<Tensor>> run_fused_recurrent(const RecurrentCell& cell
                                                        const std::optional<Tensor>& mask, bool go_backwards,
                                                        bool return_sequences);
 
+/// A (B, T) mask as bool, the steps kept (bool as given; numbers: nonzero is kept), as both the
+/// per-step and the fused path read it.
+Tensor kept_steps(const Tensor& mask);
+
 }  // namespace tapeflow::keras::layers
